@@ -1,0 +1,50 @@
+//! Database migrations for ipdesk. One file per migration, applied in order by [`Migrator`].
+//! Every migration runs inside a transaction on both SQLite and PostgreSQL, so a failed one leaves
+//! nothing half-made.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_foundation::Migration)]
+    }
+}
+
+/// Columns every mutable record carries: optimistic-locking version and timestamps.
+pub(crate) fn record_columns(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
+    table
+        .col(
+            ColumnDef::new(Record::Version)
+                .integer()
+                .not_null()
+                .default(1),
+        )
+        .col(
+            ColumnDef::new(Record::CreatedAt)
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(Record::UpdatedAt)
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(Record::ArchivedAt)
+                .timestamp_with_time_zone()
+                .null(),
+        )
+}
+
+#[derive(DeriveIden)]
+pub(crate) enum Record {
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    ArchivedAt,
+}

@@ -1,0 +1,341 @@
+//! The `ipdesk` command line. Commands parse their arguments, call one service, and print the
+//! result in the user's language. Exit status: 0 done, 2 bad input, 1 anything else.
+
+mod help;
+mod lists;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t};
+use crate::settings::{JurisdictionInput, ListKind, service};
+use crate::{db, text};
+
+#[derive(Parser, Debug)]
+#[command(name = "ipdesk", version)]
+pub struct Cli {
+    #[arg(long, env = "DATABASE_URL", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    #[arg(long, global = true, value_name = "zh-CN|en")]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    Serve(ServeArgs),
+    Migrate,
+    Jurisdiction {
+        #[command(subcommand)]
+        action: JurisdictionAction,
+    },
+    Settings {
+        #[command(subcommand)]
+        action: SettingsAction,
+    },
+    Township {
+        #[command(subcommand)]
+        action: lists::ListAction,
+    },
+    Agency {
+        #[command(subcommand)]
+        action: lists::ListAction,
+    },
+    Backup {
+        file: PathBuf,
+    },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ServeArgs {
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub port: Option<u16>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum JurisdictionAction {
+    Set {
+        #[arg(long)]
+        county: String,
+        #[arg(long = "alias", value_name = "NAME")]
+        aliases: Vec<String>,
+        #[arg(long)]
+        case_prefix: Option<String>,
+        #[arg(long, value_name = "A,B,C")]
+        townships: Option<String>,
+    },
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SettingsAction {
+    Set {
+        key: String,
+        value: String,
+    },
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The language of the command line: `--lang`, then `IPDESK_LANG`, then the locale variables,
+/// then Simplified Chinese.
+pub fn detect_lang(args: &[String]) -> Lang {
+    let from_flag = args.iter().enumerate().find_map(|(i, arg)| {
+        if let Some(value) = arg.strip_prefix("--lang=") {
+            Some(value.to_owned())
+        } else if arg == "--lang" {
+            args.get(i + 1).cloned()
+        } else {
+            None
+        }
+    });
+    let from_env = ["IPDESK_LANG", "LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|value| !value.is_empty());
+    from_flag
+        .into_iter()
+        .chain(from_env)
+        .find_map(|value| Lang::parse(&value))
+        .unwrap_or_default()
+}
+
+/// Runs the command line with the process's arguments.
+pub fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let lang = detect_lang(&args);
+    let matches = match help::localized_command(lang).try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(2);
+        }
+    };
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli, lang, &matches)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => report(&error, lang),
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,rocket=error,ipdesk=info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn report(error: &AppError, lang: Lang) -> ExitCode {
+    let mut line = format!(
+        "{}{}",
+        t(lang, "cli.error_prefix"),
+        error.message().render(lang)
+    );
+    if let Some(fields) = error.fields() {
+        for (field, msg) in fields.iter() {
+            line.push_str(&format!("\n  {field}: {}", msg.render(lang)));
+        }
+    }
+    eprintln!("{line}");
+    ExitCode::from(if error.is_bad_input() { 2 } else { 1 })
+}
+
+async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError> {
+    let url = cli
+        .database_url
+        .clone()
+        .unwrap_or_else(|| db::DEFAULT_DATABASE_URL.to_owned());
+    let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    let migrations = db::migrate(&url).await?;
+    if let Command::Migrate = command {
+        print_migrations(&migrations, lang);
+        return Ok(());
+    }
+    if let Command::Serve(args) = command {
+        return serve::serve(&url, args, lang).await;
+    }
+    let db = db::connect(&url).await?;
+    match command {
+        Command::Jurisdiction { action } => jurisdiction(&db, action, lang).await,
+        Command::Settings { action } => settings(&db, action, lang).await,
+        Command::Township { action } => lists::run(&db, ListKind::Townships, action, lang).await,
+        Command::Agency { action } => lists::run(&db, ListKind::Agencies, action, lang).await,
+        Command::Backup { file } => backup(&db, &file, lang).await,
+        Command::Serve(_) | Command::Migrate => Ok(()),
+    }
+}
+
+fn print_migrations(migrations: &[db::MigrationState], lang: Lang) {
+    for migration in migrations {
+        let key = if migration.applied_before {
+            "cli.migrate.already"
+        } else {
+            "cli.migrate.applied"
+        };
+        println!(
+            "{}",
+            Msg::new(key).arg("name", &migration.name).render(lang)
+        );
+    }
+    println!(
+        "{}",
+        Msg::new("cli.migrate.done")
+            .arg("count", migrations.len())
+            .render(lang)
+    );
+}
+
+async fn jurisdiction(
+    db: &sea_orm::DatabaseConnection,
+    action: JurisdictionAction,
+    lang: Lang,
+) -> Result<(), AppError> {
+    match action {
+        JurisdictionAction::Set {
+            county,
+            aliases,
+            case_prefix,
+            townships,
+        } => {
+            let current = service::load(db).await?.jurisdiction;
+            let input = JurisdictionInput {
+                county,
+                aliases: if aliases.is_empty() {
+                    current.aliases
+                } else {
+                    aliases
+                },
+                case_prefix: case_prefix.unwrap_or(current.case_prefix),
+            };
+            let townships = townships.map(|list| text::split_list(&list));
+            service::set_jurisdiction_and_townships(db, input, townships).await?;
+            println!("{}", t(lang, "cli.jurisdiction.saved"));
+            show_jurisdiction(db, false, lang).await
+        }
+        JurisdictionAction::Show { json } => show_jurisdiction(db, json, lang).await,
+    }
+}
+
+async fn show_jurisdiction(
+    db: &sea_orm::DatabaseConnection,
+    json: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let jurisdiction = service::load(db).await?.jurisdiction;
+    let townships: Vec<String> = crate::settings::lists::list(db, ListKind::Townships, false)
+        .await?
+        .into_iter()
+        .map(|item| item.name)
+        .collect();
+    if json {
+        let value = serde_json::json!({
+            "county": jurisdiction.county,
+            "aliases": jurisdiction.aliases,
+            "case_prefix": jurisdiction.case_prefix,
+            "townships": townships,
+        });
+        println!("{value}");
+        return Ok(());
+    }
+    let none = t(lang, "common.none");
+    let or_none = |text: String| if text.is_empty() { none.clone() } else { text };
+    let sep = t(lang, "common.list_separator");
+    println!(
+        "{}{}",
+        t(lang, "cli.jurisdiction.county"),
+        or_none(jurisdiction.county.unwrap_or_default())
+    );
+    println!(
+        "{}{}",
+        t(lang, "cli.jurisdiction.aliases"),
+        or_none(jurisdiction.aliases.join(&sep))
+    );
+    println!(
+        "{}{}",
+        t(lang, "cli.jurisdiction.case_prefix"),
+        or_none(jurisdiction.case_prefix)
+    );
+    println!(
+        "{}{}",
+        t(lang, "cli.jurisdiction.townships"),
+        or_none(townships.join(&sep))
+    );
+    Ok(())
+}
+
+async fn settings(
+    db: &sea_orm::DatabaseConnection,
+    action: SettingsAction,
+    lang: Lang,
+) -> Result<(), AppError> {
+    match action {
+        SettingsAction::Set { key, value } => {
+            let stored = service::set_by_key(db, &key, &value).await?;
+            println!(
+                "{}",
+                Msg::new("cli.settings.saved")
+                    .arg("key", &key)
+                    .arg("value", stored)
+                    .render(lang)
+            );
+        }
+        SettingsAction::Show { json } => {
+            let settings = service::load(db).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"timezone": settings.timezone.name()})
+                );
+            } else {
+                println!("timezone = {}", settings.timezone.name());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn backup(
+    db: &sea_orm::DatabaseConnection,
+    file: &std::path::Path,
+    lang: Lang,
+) -> Result<(), AppError> {
+    db::backup(db, file).await?;
+    println!(
+        "{}",
+        Msg::new("cli.backup.done")
+            .arg("path", file.display())
+            .render(lang)
+    );
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! Opening the database (SQLite by default, PostgreSQL when the URL says so), applying migrations
+//! safely when several processes start at once, health checks and backups.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// The default database: an SQLite file in `data/` under the working directory.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ipdesk.sqlite?mode=rwc";
+
+/// SQLite waits this long for another writer before giving up, so a CLI command and the server
+/// can share one file without "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+/// SQLite readers share the file in WAL mode; writes serialise on the file lock.
+const SQLITE_POOL_SIZE: u32 = 8;
+const POSTGRES_POOL_SIZE: u32 = 16;
+/// Any fixed number works; it names the lock that serialises migrations across instances.
+const MIGRATION_LOCK_KEY: i64 = 0x1_9d35_c0de;
+
+/// Which database engine a URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    /// Reads the engine from a URL's scheme; any other scheme is bad input.
+    pub fn of_url(url: &str) -> Result<Engine, AppError> {
+        if url.starts_with("sqlite:") {
+            Ok(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Engine::Postgres)
+        } else {
+            Err(AppError::BadRequest(Msg::new("db.unsupported_url")))
+        }
+    }
+}
+
+/// The file an SQLite URL points to, or `None` for an in-memory database.
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        None
+    } else {
+        Some(PathBuf::from(path))
+    }
+}
+
+/// The folder that holds the database file and, on SQLite, the generated secret key.
+pub fn data_dir(url: &str) -> Option<PathBuf> {
+    let path = sqlite_path(url)?;
+    Some(match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    })
+}
+
+/// Opens a pool on `url`, creating the SQLite folder and file when missing.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
+    match Engine::of_url(url)? {
+        Engine::Sqlite => connect_sqlite(url, SQLITE_POOL_SIZE).await,
+        Engine::Postgres => connect_postgres(url, POSTGRES_POOL_SIZE).await,
+    }
+}
+
+async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection, AppError> {
+    if let Some(dir) = data_dir(url) {
+        std::fs::create_dir_all(&dir).map_err(|error| {
+            tracing::error!(%error, dir = %dir.display(), "cannot create the data folder");
+            AppError::BadRequest(Msg::new("db.cannot_create_folder").arg("path", dir.display()))
+        })?;
+    }
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(pool_size)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    Database::connect(options).await.map_err(open_error)
+}
+
+async fn connect_postgres(url: &str, pool_size: u32) -> Result<DatabaseConnection, AppError> {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(pool_size)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false);
+    Database::connect(options).await.map_err(open_error)
+}
+
+fn open_error(error: DbErr) -> AppError {
+    tracing::error!(%error, "cannot open the database");
+    AppError::Unavailable
+}
+
+/// One migration's name and whether it was already applied before this run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    pub name: String,
+    pub applied_before: bool,
+}
+
+/// Applies pending migrations and reports every migration's state. Idempotent.
+///
+/// On PostgreSQL the run holds an advisory lock on a dedicated connection, so instances that start
+/// at the same moment take turns. On SQLite each migration is one transaction; when two processes
+/// race, the loser finds nothing left to do.
+pub async fn migrate(url: &str) -> Result<Vec<MigrationState>, AppError> {
+    let engine = Engine::of_url(url)?;
+    let db = match engine {
+        Engine::Sqlite => connect_sqlite(url, 1).await?,
+        Engine::Postgres => connect_postgres(url, 1).await?,
+    };
+    let result = match engine {
+        Engine::Postgres => migrate_locked(&db).await,
+        Engine::Sqlite => migrate_sqlite(&db).await,
+    };
+    let _ = db.close().await;
+    let before = result?;
+    Ok(Migrator::migrations()
+        .iter()
+        .map(|m| MigrationState {
+            name: m.name().to_owned(),
+            applied_before: before.iter().any(|name| name == m.name()),
+        })
+        .collect())
+}
+
+/// Returns the names applied before this run.
+async fn migrate_locked(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
+    let lock = format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})");
+    let unlock = format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})");
+    db.execute_unprepared(&lock).await?;
+    let result = async {
+        let before = applied_names(db).await?;
+        Migrator::up(db, None).await?;
+        Ok::<_, AppError>(before)
+    }
+    .await;
+    db.execute_unprepared(&unlock).await?;
+    result
+}
+
+/// Returns the names applied before this run.
+async fn migrate_sqlite(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
+    let before = applied_names(db).await?;
+    match Migrator::up(db, None).await {
+        Ok(()) => Ok(before),
+        Err(error) if Migrator::get_pending_migrations(db).await?.is_empty() => {
+            tracing::info!(%error, "another process applied the migrations first");
+            Ok(before)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn applied_names(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
+    let applied = Migrator::get_applied_migrations(db).await?;
+    Ok(applied.iter().map(|m| m.name().to_owned()).collect())
+}
+
+/// Begins a transaction meant to write. On SQLite it takes the write lock at once (waiting up to
+/// the busy timeout), so it never fails half-way when another writer got there first.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    let backend = db.get_database_backend();
+    db.query_one_raw(Statement::from_string(backend, "SELECT 1"))
+        .await
+        .is_ok()
+}
+
+/// Writes a consistent copy of an SQLite database to `target` while others keep using it.
+pub async fn backup(db: &DatabaseConnection, target: &Path) -> Result<(), AppError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(AppError::BadRequest(Msg::new("backup.postgres")));
+    }
+    if target.exists() {
+        return Err(AppError::BadRequest(
+            Msg::new("backup.exists").arg("path", target.display()),
+        ));
+    }
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(parent) = parent
+        && !parent.is_dir()
+    {
+        return Err(AppError::BadRequest(
+            Msg::new("backup.no_folder").arg("path", parent.display()),
+        ));
+    }
+    let Some(path) = target.to_str() else {
+        return Err(AppError::BadRequest(Msg::new("backup.bad_path")));
+    };
+    // VACUUM INTO reads one snapshot and writes a compact, self-contained copy.
+    let statement = Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        "VACUUM INTO ?",
+        [path.to_owned().into()],
+    );
+    db.execute_raw(statement).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_and_data_folders() {
+        let cases = [
+            (
+                DEFAULT_DATABASE_URL,
+                Some("data/ipdesk.sqlite"),
+                Some("data"),
+            ),
+            (
+                "sqlite:///tmp/x/db.sqlite?mode=rwc",
+                Some("/tmp/x/db.sqlite"),
+                Some("/tmp/x"),
+            ),
+            ("sqlite:db.sqlite", Some("db.sqlite"), Some(".")),
+            ("sqlite::memory:", None, None),
+            ("postgres://localhost/x", None, None),
+        ];
+        for (url, path, dir) in cases {
+            assert_eq!(sqlite_path(url), path.map(PathBuf::from), "{url}");
+            assert_eq!(data_dir(url), dir.map(PathBuf::from), "{url}");
+        }
+    }
+
+    #[test]
+    fn engines_from_urls() {
+        assert_eq!(Engine::of_url("sqlite://a").ok(), Some(Engine::Sqlite));
+        assert_eq!(Engine::of_url("postgres://a").ok(), Some(Engine::Postgres));
+        assert_eq!(
+            Engine::of_url("postgresql://a").ok(),
+            Some(Engine::Postgres)
+        );
+        assert!(Engine::of_url("mysql://a").is_err());
+    }
+}

@@ -1,0 +1,6 @@
+//! SeaORM entities, kept together so relations between them resolve.
+
+pub mod agency;
+pub mod holiday;
+pub mod setting;
+pub mod township;

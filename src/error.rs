@@ -1,0 +1,296 @@
+//! One error type for the whole application. Services return it; the web layer turns it into an
+//! error page (through the status's catcher) or, under `/api`, a JSON body; the CLI prints its
+//! message and exits 2 for bad input, 1 otherwise. Internal details go to the log only.
+
+use std::collections::BTreeMap;
+
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::response::{self, Responder};
+use rocket::serde::json::Json;
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+
+use crate::i18n::{Lang, Msg};
+
+/// Field name → what is wrong with it. Ordered so messages come out the same every time.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<String, Msg>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors::default()
+    }
+
+    /// Records the first problem of a field; later ones for the same field are dropped.
+    pub fn add(&mut self, field: &str, msg: Msg) {
+        self.0.entry(field.to_owned()).or_insert(msg);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, field: &str) -> Option<&Msg> {
+        self.0.get(field)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Msg)> {
+        self.0.iter()
+    }
+
+    /// `Ok(())` when nothing was recorded, else the validation error.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    /// Messages rendered in `lang`, for templates and JSON.
+    pub fn render(&self, lang: Lang) -> BTreeMap<String, String> {
+        self.0
+            .iter()
+            .map(|(field, msg)| (field.clone(), msg.render(lang)))
+            .collect()
+    }
+}
+
+/// Shorthand for a validation error on one field.
+pub fn field_error(field: &str, msg: Msg) -> AppError {
+    let mut errors = FieldErrors::new();
+    errors.add(field, msg);
+    AppError::Validation(errors)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Input that does not satisfy a rule; one message per offending field.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    #[error("bad request: {0}")]
+    BadRequest(Msg),
+    #[error("sign-in required")]
+    Unauthorized,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found: {0}")]
+    NotFound(Msg),
+    /// Someone else changed the record first, or the change clashes with existing data.
+    #[error("conflict: {0}")]
+    Conflict(Msg),
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(Msg),
+    #[error("too many requests")]
+    TooManyRequests,
+    #[error("database unavailable")]
+    Unavailable,
+    #[error("database error: {0}")]
+    Database(DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbErr> for AppError {
+    fn from(error: DbErr) -> AppError {
+        match error.sql_err() {
+            // A race lost to another writer: the caller's pre-checks passed a moment ago.
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                AppError::Conflict(Msg::new("errors.conflict.duplicate"))
+            }
+            _ if is_unavailable(&error) => {
+                tracing::error!(%error, "database unavailable");
+                AppError::Unavailable
+            }
+            _ => AppError::Database(error),
+        }
+    }
+}
+
+fn is_unavailable(error: &DbErr) -> bool {
+    matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+}
+
+impl AppError {
+    pub fn status(&self) -> Status {
+        match self {
+            AppError::Validation(_) => Status::UnprocessableEntity,
+            AppError::BadRequest(_) => Status::BadRequest,
+            AppError::Unauthorized => Status::Unauthorized,
+            AppError::Forbidden => Status::Forbidden,
+            AppError::NotFound(_) => Status::NotFound,
+            AppError::Conflict(_) => Status::Conflict,
+            AppError::PayloadTooLarge => Status::PayloadTooLarge,
+            AppError::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
+            AppError::TooManyRequests => Status::TooManyRequests,
+            AppError::Unavailable => Status::ServiceUnavailable,
+            AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
+        }
+    }
+
+    /// The stable machine-readable code of the JSON body.
+    pub fn code(&self) -> &'static str {
+        status_code_name(self.status())
+    }
+
+    /// What the person is told; never an internal detail.
+    pub fn message(&self) -> Msg {
+        match self {
+            AppError::Validation(_) => Msg::new("errors.validation.message"),
+            AppError::BadRequest(msg)
+            | AppError::NotFound(msg)
+            | AppError::Conflict(msg)
+            | AppError::UnsupportedMediaType(msg) => msg.clone(),
+            other => status_message(other.status()),
+        }
+    }
+
+    pub fn fields(&self) -> Option<&FieldErrors> {
+        match self {
+            AppError::Validation(fields) => Some(fields),
+            _ => None,
+        }
+    }
+
+    /// Whether the CLI should exit 2 (the input was wrong) rather than 1 (something failed).
+    pub fn is_bad_input(&self) -> bool {
+        self.status().code < 500
+    }
+
+    fn log(&self) {
+        match self {
+            AppError::Database(error) => tracing::error!(%error, "database error"),
+            AppError::Internal(detail) => tracing::error!(detail, "internal error"),
+            _ => {}
+        }
+    }
+}
+
+/// The stable code for a status, shared by `AppError` and the catchers.
+pub fn status_code_name(status: Status) -> &'static str {
+    match status.code {
+        400 => "bad_request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        413 => "payload_too_large",
+        415 => "unsupported_media_type",
+        422 => "validation_failed",
+        429 => "too_many_requests",
+        503 => "unavailable",
+        _ => "internal_error",
+    }
+}
+
+/// The generic sentence for a status, used when nothing more precise is known.
+pub fn status_message(status: Status) -> Msg {
+    Msg::new(format!("errors.{}.message", status_code_name(status)))
+}
+
+/// The JSON error body of every `/api` failure.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
+}
+
+impl ErrorBody {
+    pub fn new(
+        status: Status,
+        message: &Msg,
+        fields: Option<&FieldErrors>,
+        lang: Lang,
+    ) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: status_code_name(status),
+                message: message.render(lang),
+                fields: fields.map(|f| f.render(lang)).unwrap_or_default(),
+            },
+        }
+    }
+}
+
+/// The message a failed request left for its catcher to show on the HTML error page.
+#[derive(Clone, Debug, Default)]
+pub struct PendingErrorMessage(pub Option<Msg>);
+
+/// Whether a request is for the JSON API (and so gets JSON errors).
+pub fn is_api_request(request: &Request<'_>) -> bool {
+    let path = request.uri().path();
+    path == "/api" || path.starts_with("/api/")
+}
+
+impl<'r> Responder<'r, 'static> for AppError {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        self.log();
+        let status = self.status();
+        if is_api_request(request) {
+            let lang = crate::web::lang::request_lang(request);
+            let body = ErrorBody::new(status, &self.message(), self.fields(), lang);
+            return response::Response::build_from(Json(body).respond_to(request)?)
+                .status(status)
+                .ok();
+        }
+        // The catcher renders the page in the reader's language and layout.
+        request.local_cache(|| PendingErrorMessage(Some(self.message())));
+        Err(status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_and_codes() {
+        let cases = [
+            (
+                AppError::Validation(FieldErrors::new()),
+                422,
+                "validation_failed",
+            ),
+            (AppError::BadRequest(Msg::new("x")), 400, "bad_request"),
+            (AppError::NotFound(Msg::new("x")), 404, "not_found"),
+            (AppError::Conflict(Msg::new("x")), 409, "conflict"),
+            (AppError::PayloadTooLarge, 413, "payload_too_large"),
+            (
+                AppError::Internal("secret detail".into()),
+                500,
+                "internal_error",
+            ),
+        ];
+        for (error, status, code) in cases {
+            assert_eq!(error.status().code, status);
+            assert_eq!(error.code(), code);
+        }
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_message() {
+        let error = AppError::Internal("password=hunter2".into());
+        assert!(!error.message().render(Lang::En).contains("hunter2"));
+        assert!(!error.is_bad_input());
+    }
+
+    #[test]
+    fn field_errors_keep_the_first_message_per_field() {
+        let mut errors = FieldErrors::new();
+        errors.add("county", Msg::new("a"));
+        errors.add("county", Msg::new("b"));
+        assert_eq!(errors.get("county"), Some(&Msg::new("a")));
+        assert!(errors.into_result().is_err());
+        assert!(FieldErrors::new().into_result().is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! Every visible string comes from the locale files beside this module (`zh-CN.toml`, `en.toml`).
+//! Rust code and templates name a key; the request's language picks the text.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+/// A language the UI speaks. Simplified Chinese is the default.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
+    /// The BCP 47 tag used in cookies, `lang` attributes and `--lang`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Accepts `zh-CN`, `zh`, `zh_CN.UTF-8`, `en`, `en-US` … in any case.
+    pub fn parse(raw: &str) -> Option<Lang> {
+        let lower = raw.trim().to_ascii_lowercase();
+        let primary = lower
+            .split(['-', '_', '.', ';', ','])
+            .next()
+            .unwrap_or_default();
+        match primary {
+            "zh" => Some(Lang::ZhCn),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Lang {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The flattened message tables of both languages, keyed `section.name`.
+pub struct Catalog {
+    tables: BTreeMap<Lang, BTreeMap<String, String>>,
+}
+
+impl Catalog {
+    fn load() -> Catalog {
+        let sources = [
+            (Lang::ZhCn, include_str!("zh-CN.toml")),
+            (Lang::En, include_str!("en.toml")),
+        ];
+        let tables = sources
+            .into_iter()
+            .map(|(lang, source)| (lang, flatten_source(lang, source)))
+            .collect();
+        Catalog { tables }
+    }
+
+    /// The text for `key`, or `None` when the locale lacks it.
+    pub fn get(&self, lang: Lang, key: &str) -> Option<&str> {
+        self.tables.get(&lang)?.get(key).map(String::as_str)
+    }
+
+    /// Every key of one language, for the completeness test.
+    pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &str> {
+        self.tables
+            .get(&lang)
+            .into_iter()
+            .flat_map(|table| table.keys().map(String::as_str))
+    }
+}
+
+fn flatten_source(lang: Lang, source: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    match source.parse::<toml::Table>() {
+        Ok(table) => flatten("", &table, &mut out),
+        // A broken locale file is a build defect; the locale test fails on it. Serving keys
+        // instead of text keeps the application usable meanwhile.
+        Err(error) => tracing::error!(%lang, %error, "locale file does not parse"),
+    }
+    out
+}
+
+fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+    for (name, value) in table {
+        let key = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        match value {
+            toml::Value::Table(inner) => flatten(&key, inner, out),
+            toml::Value::String(text) => {
+                out.insert(key, text.clone());
+            }
+            other => {
+                out.insert(key, other.to_string());
+            }
+        }
+    }
+}
+
+/// The catalog, parsed once from the embedded locale files.
+pub static CATALOG: LazyLock<Catalog> = LazyLock::new(Catalog::load);
+
+/// The text of `key` in `lang`; the key itself when missing (and a warning in the log), so a gap
+/// shows up on screen instead of an empty space.
+pub fn t(lang: Lang, key: &str) -> String {
+    match CATALOG.get(lang, key) {
+        Some(text) => text.to_owned(),
+        None => {
+            tracing::warn!(%lang, key, "missing translation");
+            key.to_owned()
+        }
+    }
+}
+
+/// Replaces `{name}` placeholders with the given values.
+pub fn interpolate(template: &str, args: &[(String, String)]) -> String {
+    let mut text = template.to_owned();
+    for (name, value) in args {
+        text = text.replace(&format!("{{{name}}}"), value);
+    }
+    text
+}
+
+/// A message to show a person: a locale key and its placeholder values, rendered in whichever
+/// language the reader uses. Services return these so that one rule speaks every language.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Msg {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<(String, String)>,
+}
+
+impl Msg {
+    pub fn new(key: impl Into<String>) -> Msg {
+        Msg {
+            key: key.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Adds a `{name}` placeholder value.
+    pub fn arg(mut self, name: &str, value: impl ToString) -> Msg {
+        self.args.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// The message in `lang`, with arguments that are themselves keys (prefixed `@`) translated.
+    pub fn render(&self, lang: Lang) -> String {
+        let args: Vec<(String, String)> = self
+            .args
+            .iter()
+            .map(|(name, value)| match value.strip_prefix('@') {
+                Some(key) if CATALOG.get(lang, key).is_some() => (name.clone(), t(lang, key)),
+                _ => (name.clone(), value.clone()),
+            })
+            .collect();
+        interpolate(&t(lang, &self.key), &args)
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(Lang::En))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_locales_parse_and_have_the_same_keys() {
+        let zh: Vec<&str> = CATALOG.keys(Lang::ZhCn).collect();
+        let en: Vec<&str> = CATALOG.keys(Lang::En).collect();
+        assert!(zh.len() > 50, "zh-CN locale looks empty: {}", zh.len());
+        let missing_in_en: Vec<_> = zh.iter().filter(|k| !en.contains(k)).collect();
+        let missing_in_zh: Vec<_> = en.iter().filter(|k| !zh.contains(k)).collect();
+        assert!(missing_in_en.is_empty(), "missing in en: {missing_in_en:?}");
+        assert!(
+            missing_in_zh.is_empty(),
+            "missing in zh-CN: {missing_in_zh:?}"
+        );
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        for key in CATALOG.keys(Lang::ZhCn) {
+            let names = |lang| {
+                let text = CATALOG.get(lang, key).unwrap_or_default();
+                let mut names: Vec<String> = text
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                    .collect();
+                names.sort();
+                names
+            };
+            assert_eq!(
+                names(Lang::ZhCn),
+                names(Lang::En),
+                "placeholders differ for {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn lang_parse_accepts_common_spellings() {
+        let cases = [
+            ("zh-CN", Some(Lang::ZhCn)),
+            ("zh_CN.UTF-8", Some(Lang::ZhCn)),
+            ("ZH", Some(Lang::ZhCn)),
+            ("en", Some(Lang::En)),
+            ("en-US,en;q=0.9", Some(Lang::En)),
+            ("fr", None),
+            ("", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(Lang::parse(raw), expected, "{raw}");
+        }
+    }
+
+    #[test]
+    fn messages_render_with_arguments_and_translated_arguments() {
+        let msg = Msg::new("errors.not_found.title");
+        assert_ne!(msg.render(Lang::ZhCn), msg.render(Lang::En));
+        assert_eq!(
+            interpolate(
+                "{a} and {b}",
+                &[("a".into(), "1".into()), ("b".into(), "<2>".into())]
+            ),
+            "1 and <2>"
+        );
+    }
+}

@@ -1,0 +1,36 @@
+//! ipdesk (知识产权工作台): the working desk of a county IP officer — a Rocket web application and a
+//! CLI over one database. `build` assembles the web application from a [`config::AppConfig`].
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod i18n;
+pub mod settings;
+pub mod text;
+pub mod web;
+
+use rocket::fs::FileServer;
+use rocket::{Build, Rocket};
+use sea_orm::DatabaseConnection;
+
+pub use error::AppError;
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub db: DatabaseConnection,
+}
+
+/// Builds the web application over an open (and migrated) database.
+pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build> {
+    rocket::custom(config.figment.clone())
+        .manage(AppState { db })
+        .attach(web::templates::fairing())
+        .mount("/", web::routes())
+        .mount("/", settings::routes::routes())
+        .mount("/api/v1", settings::api::routes())
+        .mount("/static", FileServer::from(&config.static_dir))
+        .register("/", web::catchers::catchers())
+}

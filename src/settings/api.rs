@@ -1,0 +1,125 @@
+//! The settings as JSON under `/api/v1`: the same services as the settings page.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, patch, post, put, routes};
+use serde::{Deserialize, Serialize};
+
+use super::domain::{Jurisdiction, JurisdictionInput};
+use super::lists::{self, ItemChange, ListItem, kind_from_slug, target_from_path};
+use super::service;
+use crate::AppState;
+use crate::error::AppError;
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![
+        get_settings,
+        put_jurisdiction,
+        put_timezone,
+        list_items,
+        get_item,
+        add_item,
+        change_item
+    ]
+}
+
+#[derive(Serialize)]
+struct SettingsJson {
+    county: Option<String>,
+    aliases: Vec<String>,
+    case_prefix: String,
+    timezone: &'static str,
+}
+
+#[get("/settings")]
+async fn get_settings(state: &State<AppState>) -> Result<Json<SettingsJson>, AppError> {
+    let settings = service::load(&state.db).await?;
+    let Jurisdiction {
+        county,
+        aliases,
+        case_prefix,
+    } = settings.jurisdiction;
+    Ok(Json(SettingsJson {
+        county,
+        aliases,
+        case_prefix,
+        timezone: settings.timezone.name(),
+    }))
+}
+
+#[put("/settings/jurisdiction", data = "<input>")]
+async fn put_jurisdiction(
+    state: &State<AppState>,
+    input: Result<Json<JurisdictionInput>, json::Error<'_>>,
+) -> Result<Json<Jurisdiction>, AppError> {
+    let jurisdiction = service::set_jurisdiction(&state.db, body(input)?).await?;
+    Ok(Json(jurisdiction))
+}
+
+#[derive(Deserialize, Serialize)]
+struct TimezoneJson {
+    timezone: String,
+}
+
+#[put("/settings/timezone", data = "<input>")]
+async fn put_timezone(
+    state: &State<AppState>,
+    input: Result<Json<TimezoneJson>, json::Error<'_>>,
+) -> Result<Json<TimezoneJson>, AppError> {
+    let timezone = service::set_timezone(&state.db, &body(input)?.timezone).await?;
+    Ok(Json(TimezoneJson {
+        timezone: timezone.name().to_owned(),
+    }))
+}
+
+#[get("/<kind>?<archived>")]
+async fn list_items(
+    state: &State<AppState>,
+    kind: &str,
+    archived: Option<bool>,
+) -> Result<Json<Vec<ListItem>>, AppError> {
+    let kind = kind_from_slug(kind)?;
+    Ok(Json(
+        lists::list(&state.db, kind, archived.unwrap_or(false)).await?,
+    ))
+}
+
+#[get("/<kind>/<id>")]
+async fn get_item(
+    state: &State<AppState>,
+    kind: &str,
+    id: &str,
+) -> Result<Json<ListItem>, AppError> {
+    let (kind, id) = target_from_path(kind, id)?;
+    Ok(Json(lists::get(&state.db, kind, id).await?))
+}
+
+#[derive(Deserialize)]
+struct NewItem {
+    name: String,
+}
+
+#[post("/<kind>", data = "<input>")]
+async fn add_item(
+    state: &State<AppState>,
+    kind: &str,
+    input: Result<Json<NewItem>, json::Error<'_>>,
+) -> Result<(Status, Json<ListItem>), AppError> {
+    let kind = kind_from_slug(kind)?;
+    let item = lists::add(&state.db, kind, &body(input)?.name).await?;
+    Ok((Status::Created, Json(item)))
+}
+
+#[patch("/<kind>/<id>", data = "<input>")]
+async fn change_item(
+    state: &State<AppState>,
+    kind: &str,
+    id: &str,
+    input: Result<Json<ItemChange>, json::Error<'_>>,
+) -> Result<Json<ListItem>, AppError> {
+    let (kind, id) = target_from_path(kind, id)?;
+    Ok(Json(
+        lists::change(&state.db, kind, id, body(input)?).await?,
+    ))
+}

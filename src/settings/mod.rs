@@ -1,0 +1,11 @@
+//! Settings: the jurisdiction (county, aliases, case-number prefix), its townships, the partner
+//! agencies and the time zone.
+
+pub mod api;
+pub mod domain;
+pub mod lists;
+pub mod routes;
+pub mod service;
+
+pub use domain::{Jurisdiction, JurisdictionInput, Settings, Timezone};
+pub use lists::ListKind;

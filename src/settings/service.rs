@@ -1,0 +1,113 @@
+//! Reading and changing the settings. Values live as key/value rows so later settings need no
+//! migration; this service gives each key its type and its rules.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
+
+use super::domain::{Jurisdiction, JurisdictionInput, Settings, Timezone};
+use super::lists::{self, ListKind};
+use crate::db;
+use crate::entities::setting;
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+const COUNTY: &str = "county";
+const COUNTY_ALIASES: &str = "county_aliases";
+const CASE_PREFIX: &str = "case_prefix";
+const TIMEZONE: &str = "timezone";
+
+/// The keys `ipdesk settings set` accepts.
+pub const SETTABLE_KEYS: [&str; 1] = [TIMEZONE];
+
+/// Every setting, with defaults for those never set.
+pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, AppError> {
+    let rows = setting::Entity::find().all(db).await?;
+    let value = |key: &str| rows.iter().find(|r| r.key == key).map(|r| r.value.as_str());
+    let aliases = value(COUNTY_ALIASES)
+        .and_then(|raw| serde_json::from_str::<Vec<String>>(raw).ok())
+        .unwrap_or_default();
+    let timezone = value(TIMEZONE)
+        .and_then(|name| Timezone::parse(name).ok())
+        .unwrap_or_default();
+    Ok(Settings {
+        jurisdiction: Jurisdiction {
+            county: value(COUNTY).map(str::to_owned),
+            aliases,
+            case_prefix: value(CASE_PREFIX).unwrap_or_default().to_owned(),
+        },
+        timezone,
+    })
+}
+
+/// Validates and stores the county, its aliases and the case-number prefix.
+pub async fn set_jurisdiction(
+    db: &sea_orm::DatabaseConnection,
+    input: JurisdictionInput,
+) -> Result<Jurisdiction, AppError> {
+    set_jurisdiction_and_townships(db, input, None).await
+}
+
+/// Like [`set_jurisdiction`], and when `townships` is given, makes exactly those the active
+/// townships, in that order — all in one transaction.
+pub async fn set_jurisdiction_and_townships(
+    db: &sea_orm::DatabaseConnection,
+    input: JurisdictionInput,
+    townships: Option<Vec<String>>,
+) -> Result<Jurisdiction, AppError> {
+    let jurisdiction = input.validate()?;
+    let townships = townships
+        .map(|names| lists::validate_names(&names))
+        .transpose()?;
+    let txn = db::begin_write(db).await?;
+    let aliases = serde_json::to_string(&jurisdiction.aliases)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let county = jurisdiction.county.clone().unwrap_or_default();
+    put(&txn, COUNTY, &county).await?;
+    put(&txn, COUNTY_ALIASES, &aliases).await?;
+    put(&txn, CASE_PREFIX, &jurisdiction.case_prefix).await?;
+    if let Some(names) = townships {
+        lists::replace_active(&txn, ListKind::Townships, &names).await?;
+    }
+    txn.commit().await?;
+    Ok(jurisdiction)
+}
+
+/// Validates and stores the time zone that decides "today".
+pub async fn set_timezone(db: &impl ConnectionTrait, raw: &str) -> Result<Timezone, AppError> {
+    let timezone = Timezone::parse(raw)?;
+    put(db, TIMEZONE, timezone.name()).await?;
+    Ok(timezone)
+}
+
+/// Sets one setting by name, as `ipdesk settings set KEY VALUE` does.
+pub async fn set_by_key(
+    db: &impl ConnectionTrait,
+    key: &str,
+    value: &str,
+) -> Result<String, AppError> {
+    match key {
+        TIMEZONE => Ok(set_timezone(db, value).await?.name().to_owned()),
+        _ => Err(AppError::BadRequest(
+            Msg::new("settings.unknown_key")
+                .arg("key", key)
+                .arg("keys", SETTABLE_KEYS.join(", ")),
+        )),
+    }
+}
+
+async fn put(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), AppError> {
+    let row = setting::ActiveModel {
+        key: Set(key.to_owned()),
+        value: Set(value.to_owned()),
+        updated_at: Set(chrono::Utc::now()),
+    };
+    setting::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(db)
+        .await?;
+    Ok(())
+}

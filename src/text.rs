@@ -1,0 +1,84 @@
+//! Text as people type it: full-width spaces, non-breaking spaces and zero-width characters
+//! copied from Word or WeChat. Names are cleaned here before they are compared or stored.
+
+/// Trims every kind of whitespace (including U+3000 and NBSP), drops zero-width and control
+/// characters, and collapses inner runs of whitespace into one ASCII space.
+pub fn clean(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    for ch in raw.chars() {
+        if is_invisible(ch) {
+            continue;
+        }
+        if ch.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if ch.is_control() {
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// Splits a list typed in one field: commas (ASCII or full-width), the Chinese enumeration comma
+/// 、, semicolons and line breaks all separate items. Empty items are dropped.
+pub fn split_list(raw: &str) -> Vec<String> {
+    raw.split([',', '，', '、', ';', '；', '\n', '\r'])
+        .map(clean)
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+/// The number of characters a person would count (not bytes).
+pub fn char_len(text: &str) -> usize {
+    text.chars().count()
+}
+
+fn is_invisible(ch: char) -> bool {
+    matches!(ch, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_handles_the_spaces_people_paste() {
+        let cases = [
+            ("  茅坪镇  ", "茅坪镇"),
+            ("\u{3000}茅坪镇\u{3000}", "茅坪镇"),
+            ("\u{00A0}归州镇\u{FEFF}", "归州镇"),
+            ("市场  监督\t管理局", "市场 监督 管理局"),
+            ("a\u{200B}b", "ab"),
+            ("line\nbreak", "line break"),
+            ("bell\u{7}", "bell"),
+            ("", ""),
+            ("   ", ""),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(clean(raw), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn split_list_accepts_chinese_separators() {
+        assert_eq!(
+            split_list("茅坪镇，归州镇、屈原镇,水田坝乡;\n 郭家坝镇 ,,"),
+            vec!["茅坪镇", "归州镇", "屈原镇", "水田坝乡", "郭家坝镇"]
+        );
+        assert!(split_list(" , ，").is_empty());
+    }
+
+    #[test]
+    fn clean_is_idempotent() {
+        for raw in ["\u{3000} a  b \u{00A0}", "x", "  ", "中\u{200B} 文"] {
+            assert_eq!(clean(&clean(raw)), clean(raw));
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Error pages. Every failure ends here: a page in the reader's language and layout, or a JSON
+//! body under `/api`. The message is the one the failing handler left, else the status's own.
+
+use rocket::http::Status;
+use rocket::request::{Outcome, Request};
+use rocket::response::{self, Responder};
+use rocket::serde::json::Json;
+use rocket::{Catcher, catch, catchers};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use crate::error::{
+    ErrorBody, PendingErrorMessage, is_api_request, status_code_name, status_message,
+};
+use crate::settings::Settings;
+
+use super::lang::request_lang;
+use super::layout::PageContext;
+
+pub fn catchers() -> Vec<Catcher> {
+    catchers![any_error]
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    status: u16,
+    code: &'static str,
+    title_key: String,
+    message: String,
+}
+
+pub enum ErrorResponse {
+    Json(Status, Json<ErrorBody>),
+    Page(Status, Template),
+}
+
+impl<'r> Responder<'r, 'static> for ErrorResponse {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            ErrorResponse::Json(status, body) => (status, body).respond_to(request),
+            ErrorResponse::Page(status, page) => (status, page).respond_to(request),
+        }
+    }
+}
+
+#[catch(default)]
+async fn any_error(status: Status, request: &Request<'_>) -> ErrorResponse {
+    let lang = request_lang(request);
+    let pending = request.local_cache(PendingErrorMessage::default).0.clone();
+    let message = pending.unwrap_or_else(|| status_message(status));
+    if is_api_request(request) {
+        return ErrorResponse::Json(status, Json(ErrorBody::new(status, &message, None, lang)));
+    }
+    let page = match request.guard::<PageContext>().await {
+        Outcome::Success(page) => page,
+        // The database may be what failed: show the page with default settings.
+        _ => PageContext {
+            lang,
+            settings: Settings::default(),
+            flash: None,
+            here: request.uri().path().to_string(),
+            path: request.uri().path().to_string(),
+        },
+    };
+    let code = status_code_name(status);
+    let view = ErrorPage {
+        status: status.code,
+        code,
+        title_key: format!("errors.{code}.title"),
+        message: message.render(lang),
+    };
+    ErrorResponse::Page(status, page.render("errors/page", view))
+}

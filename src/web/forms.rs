@@ -1,0 +1,68 @@
+//! What a form handler answers: a redirect with a message when the change was made, or the
+//! same page again with the person's values and the problems beside their fields.
+
+use std::collections::BTreeMap;
+
+use rocket::http::Status;
+use rocket::request::Request;
+use rocket::response::{self, Flash, Redirect, Responder};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+
+/// A submitted form that did not go through: which form, its values, and what went wrong.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FailedForm {
+    pub form: String,
+    /// The record the form was about, for forms repeated on every row.
+    pub item_id: Option<i64>,
+    pub values: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, String>,
+    /// A message about the form as a whole (a conflict, say).
+    pub message: Option<String>,
+}
+
+impl FailedForm {
+    pub fn new(form: &str, item_id: Option<i64>, values: BTreeMap<String, String>) -> FailedForm {
+        FailedForm {
+            form: form.to_owned(),
+            item_id,
+            values,
+            ..FailedForm::default()
+        }
+    }
+
+    /// Fills in the messages of an error that the form can show; `None` when the error is not
+    /// about the form's values (it then becomes an error page).
+    pub fn with_error(mut self, error: &AppError, lang: Lang) -> Option<FailedForm> {
+        match error {
+            AppError::Validation(fields) => {
+                self.errors = fields.render(lang);
+                self.message = Some(error.message().render(lang));
+            }
+            AppError::Conflict(msg) => self.message = Some(msg.render(lang)),
+            _ => return None,
+        }
+        Some(self)
+    }
+}
+
+/// The answer of a form handler.
+pub enum FormResponse {
+    Done(Flash<Redirect>),
+    /// The page again, with the status that says why (422 invalid, 409 conflict).
+    Again(Status, Template),
+    Failed(AppError),
+}
+
+impl<'r> Responder<'r, 'static> for FormResponse {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        match self {
+            FormResponse::Done(redirect) => redirect.respond_to(request),
+            FormResponse::Again(status, page) => (status, page).respond_to(request),
+            FormResponse::Failed(error) => error.respond_to(request),
+        }
+    }
+}

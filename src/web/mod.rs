@@ -1,0 +1,19 @@
+//! The web shell: language, layout, flash messages, forms, pagination, templates, error pages,
+//! static files, health and the home page.
+
+pub mod catchers;
+pub mod forms;
+pub mod health;
+pub mod home;
+pub mod json;
+pub mod lang;
+pub mod layout;
+pub mod pagination;
+pub mod templates;
+
+use rocket::{Route, routes};
+
+/// Routes of the shell itself; domains mount their own.
+pub fn routes() -> Vec<Route> {
+    routes![home::index, lang::switch, health::healthz]
+}

@@ -1,0 +1,171 @@
+//! The settings through the JSON API.
+
+use rocket::http::{Method, Status};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[rocket::async_test]
+async fn the_jurisdiction_round_trips() {
+    let app = TestApp::spawn().await;
+    let body =
+        json!({"county": "秭归县", "aliases": ["秭归", "归州"], "case_prefix": "秭"}).to_string();
+    let page = app
+        .send_json(Method::Put, "/api/v1/settings/jurisdiction", &body)
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert_eq!(page.json()["county"], "秭归县");
+    let settings = app.get("/api/v1/settings").await.json();
+    assert_eq!(
+        settings,
+        json!({"county": "秭归县", "aliases": ["秭归", "归州"], "case_prefix": "秭", "timezone": "Asia/Shanghai"})
+    );
+}
+
+#[rocket::async_test]
+async fn validation_errors_name_the_fields_in_the_requested_language() {
+    let app = TestApp::spawn().await;
+    let body = json!({"county": "", "aliases": ["a", "a"], "case_prefix": "a b"}).to_string();
+    let page = app
+        .send_json(Method::Put, "/api/v1/settings/jurisdiction", &body)
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let error = &page.json()["error"];
+    assert_eq!(error["code"], "validation_failed");
+    assert_eq!(error["fields"]["county"], "请填写县（区）名称。");
+    assert!(error["fields"]["aliases"].is_string());
+    assert!(error["fields"]["case_prefix"].is_string());
+
+    let response = app
+        .client
+        .put("/api/v1/settings/timezone")
+        .header(rocket::http::ContentType::JSON)
+        .header(rocket::http::Header::new(
+            "Accept-Language",
+            "en-US,en;q=0.9",
+        ))
+        .body(r#"{"timezone": "Mars/Olympus"}"#)
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::UnprocessableEntity);
+    let body: serde_json::Value =
+        serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap();
+    assert_eq!(
+        body["error"]["fields"]["timezone"],
+        "“Mars/Olympus” is not a known time zone; enter a name such as Asia/Shanghai."
+    );
+    assert_eq!(
+        app.get("/api/v1/settings").await.json()["county"],
+        serde_json::Value::Null
+    );
+}
+
+#[rocket::async_test]
+async fn townships_through_the_api() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .send_json(Method::Post, "/api/v1/townships", r#"{"name": "茅坪镇"}"#)
+        .await;
+    assert_eq!(created.status, Status::Created);
+    let id = created.json()["id"].as_i64().unwrap();
+    app.send_json(Method::Post, "/api/v1/townships", r#"{"name": "归州镇"}"#)
+        .await;
+
+    let duplicate = app
+        .send_json(Method::Post, "/api/v1/townships", r#"{"name": "茅坪镇"}"#)
+        .await;
+    assert_eq!(duplicate.status, Status::UnprocessableEntity);
+    assert_eq!(
+        duplicate.json()["error"]["fields"]["name"],
+        "乡镇“茅坪镇”已经存在。"
+    );
+
+    let moved = app
+        .send_json(
+            Method::Patch,
+            &format!("/api/v1/townships/{id}"),
+            r#"{"version": 1, "position": 1}"#,
+        )
+        .await;
+    assert_eq!(moved.status, Status::Ok, "{}", moved.body);
+    assert_eq!(moved.json()["version"], 2);
+    let names: Vec<String> = app
+        .get("/api/v1/townships")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["归州镇", "茅坪镇"]);
+
+    let stale = app
+        .send_json(
+            Method::Patch,
+            &format!("/api/v1/townships/{id}"),
+            r#"{"version": 1, "name": "x"}"#,
+        )
+        .await;
+    assert_eq!(stale.status, Status::Conflict);
+    assert_eq!(stale.json()["error"]["code"], "conflict");
+    assert_eq!(
+        app.get(&format!("/api/v1/townships/{id}")).await.json()["name"],
+        "茅坪镇"
+    );
+
+    let archived = app
+        .send_json(
+            Method::Patch,
+            &format!("/api/v1/townships/{id}"),
+            r#"{"version": 2, "archived": true}"#,
+        )
+        .await;
+    assert_eq!(archived.status, Status::Ok);
+    assert!(archived.json()["archived_at"].is_string());
+    assert_eq!(
+        app.get("/api/v1/townships")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        app.get("/api/v1/townships?archived=true")
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let missing = app.get("/api/v1/townships/999").await;
+    assert_eq!(missing.status, Status::NotFound);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+}
+
+#[rocket::async_test]
+async fn agencies_are_listed_in_order() {
+    let app = TestApp::spawn().await;
+    let list = app.get("/api/v1/agencies").await.json();
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "市场监督管理局(工商)",
+            "质量技术监督局",
+            "公安局",
+            "教育局",
+            "农业农村局",
+            "卫生健康局"
+        ]
+    );
+}

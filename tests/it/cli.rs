@@ -1,0 +1,411 @@
+//! The `ipdesk` binary, run in a temporary folder against a fresh database.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{TestDatabase, repo_path};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ipdesk");
+
+fn ipdesk(dir: &Path, url: Option<&str>, args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("IPDESK_LANG", "zh-CN")
+        .env("RUST_LOG", "error");
+    if let Some(url) = url {
+        command.env("DATABASE_URL", url);
+    }
+    command
+}
+
+fn run(db: &TestDatabase, args: &[&str]) -> Output {
+    ipdesk(db.dir.path(), Some(&db.url), args)
+        .output()
+        .expect("run ipdesk")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+#[test]
+fn help_lists_every_command_with_a_description() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ipdesk(dir.path(), None, &["--help"]).output().unwrap();
+    assert_exit(&output, 0);
+    let help = stdout(&output);
+    for (command, about) in [
+        ("serve", "启动网页服务"),
+        ("migrate", "更新数据库结构"),
+        ("jurisdiction", "查看或设置辖区"),
+        ("settings", "查看或修改设置"),
+        ("township", "管理乡镇"),
+        ("agency", "管理协作单位"),
+        ("backup", "备份 SQLite 数据库"),
+    ] {
+        assert!(
+            help.contains(command) && help.contains(about),
+            "{command} missing:\n{help}"
+        );
+    }
+    let english = ipdesk(
+        dir.path(),
+        None,
+        &["--lang", "en", "jurisdiction", "set", "--help"],
+    )
+    .output()
+    .unwrap();
+    assert!(
+        stdout(&english).contains("Townships, comma-separated"),
+        "{}",
+        stdout(&english)
+    );
+    // --help created no database.
+    assert!(!dir.path().join("data").exists());
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ipdesk(dir.path(), None, &["jurisdiction", "set"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+    let output = ipdesk(dir.path(), None, &["no-such-command"])
+        .output()
+        .unwrap();
+    assert_exit(&output, 2);
+}
+
+#[test]
+fn migrate_creates_the_default_database_in_the_working_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = ipdesk(dir.path(), None, &["migrate"]).output().unwrap();
+    assert_exit(&first, 0);
+    assert!(stdout(&first).contains("本次应用"), "{}", stdout(&first));
+    assert!(dir.path().join("data/ipdesk.sqlite").is_file());
+    let again = ipdesk(dir.path(), None, &["migrate"]).output().unwrap();
+    assert_exit(&again, 0);
+    assert!(stdout(&again).contains("此前已应用") && !stdout(&again).contains("本次应用"));
+}
+
+#[rocket::async_test]
+async fn jurisdiction_set_and_show() {
+    let db = TestDatabase::new().await;
+    let output = run(
+        &db,
+        &[
+            "jurisdiction",
+            "set",
+            "--county",
+            "秭归县",
+            "--alias",
+            "秭归",
+            "--alias",
+            "归州",
+            "--case-prefix",
+            "秭",
+            "--townships",
+            "茅坪镇,归州镇，屈原镇",
+        ],
+    );
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("辖区已保存"));
+    let shown = run(&db, &["jurisdiction", "show", "--json"]);
+    assert_exit(&shown, 0);
+    let json: serde_json::Value = serde_json::from_str(stdout(&shown).trim()).unwrap();
+    assert_eq!(json["county"], "秭归县");
+    assert_eq!(json["aliases"], serde_json::json!(["秭归", "归州"]));
+    assert_eq!(json["case_prefix"], "秭");
+    assert_eq!(
+        json["townships"],
+        serde_json::json!(["茅坪镇", "归州镇", "屈原镇"])
+    );
+
+    // Setting the townships again archives the missing one and keeps the order given.
+    let output = run(
+        &db,
+        &[
+            "jurisdiction",
+            "set",
+            "--county",
+            "秭归县",
+            "--townships",
+            "屈原镇,茅坪镇",
+        ],
+    );
+    assert_exit(&output, 0);
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&run(&db, &["jurisdiction", "show", "--json"])).trim())
+            .unwrap();
+    assert_eq!(json["townships"], serde_json::json!(["屈原镇", "茅坪镇"]));
+    assert_eq!(
+        json["aliases"],
+        serde_json::json!(["秭归", "归州"]),
+        "aliases kept when not given"
+    );
+    let archived = run(&db, &["township", "list", "--archived"]);
+    assert!(
+        stdout(&archived).contains("归州镇（已归档）"),
+        "{}",
+        stdout(&archived)
+    );
+}
+
+#[rocket::async_test]
+async fn bad_jurisdiction_input_exits_2_and_writes_nothing() {
+    let db = TestDatabase::new().await;
+    let empty = run(
+        &db,
+        &["jurisdiction", "set", "--county", " ", "--townships", "A镇"],
+    );
+    assert_exit(&empty, 2);
+    assert!(
+        stderr(&empty).contains("请填写县（区）名称。"),
+        "{}",
+        stderr(&empty)
+    );
+    let twice = run(
+        &db,
+        &[
+            "jurisdiction",
+            "set",
+            "--county",
+            "秭归县",
+            "--townships",
+            "A镇,B镇,A镇",
+        ],
+    );
+    assert_exit(&twice, 2);
+    assert!(
+        stderr(&twice).contains("乡镇“A镇”重复了。"),
+        "{}",
+        stderr(&twice)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(stdout(&run(&db, &["jurisdiction", "show", "--json"])).trim())
+            .unwrap();
+    assert_eq!(json["county"], serde_json::Value::Null);
+    assert_eq!(json["townships"], serde_json::json!([]));
+}
+
+#[rocket::async_test]
+async fn settings_set_timezone() {
+    let db = TestDatabase::new().await;
+    let bad = run(&db, &["settings", "set", "timezone", "Asia/Beijing"]);
+    assert_exit(&bad, 2);
+    assert!(
+        stderr(&bad).contains("不认识时区“Asia/Beijing”"),
+        "{}",
+        stderr(&bad)
+    );
+    let unknown = run(&db, &["settings", "set", "colour", "red"]);
+    assert_exit(&unknown, 2);
+    let good = run(&db, &["settings", "set", "timezone", "Asia/Urumqi"]);
+    assert_exit(&good, 0);
+    let shown = run(&db, &["settings", "show", "--json"]);
+    assert!(stdout(&shown).contains("Asia/Urumqi"));
+}
+
+#[rocket::async_test]
+async fn township_and_agency_commands() {
+    let db = TestDatabase::new().await;
+    assert_exit(&run(&db, &["township", "add", "茅坪镇"]), 0);
+    assert_exit(&run(&db, &["township", "add", "归州镇"]), 0);
+    assert_exit(&run(&db, &["township", "add", "茅坪镇"]), 2);
+    assert_exit(
+        &run(&db, &["township", "move", "归州镇", "--position", "1"]),
+        0,
+    );
+    assert_exit(&run(&db, &["township", "rename", "茅坪镇", "茅坪"]), 0);
+    let listed = stdout(&run(&db, &["township", "list"]));
+    let order: Vec<&str> = listed
+        .lines()
+        .map(|l| l.split_whitespace().last().unwrap_or_default())
+        .collect();
+    assert_eq!(order, ["归州镇", "茅坪"]);
+    assert_exit(&run(&db, &["township", "archive", "无此镇"]), 2);
+    assert_exit(&run(&db, &["agency", "archive", "公安局"]), 0);
+    let agencies = stdout(&run(&db, &["agency", "list", "--json"]));
+    assert!(!agencies.contains("公安局"), "{agencies}");
+}
+
+#[rocket::async_test]
+async fn backup_makes_a_consistent_copy() {
+    let db = TestDatabase::new().await;
+    let target = db.dir.path().join("backup.sqlite");
+    let target_arg = target.display().to_string();
+    let output = run(&db, &["backup", &target_arg]);
+    if db.is_postgres() {
+        assert_exit(&output, 2);
+        assert!(stderr(&output).contains("pg_dump"), "{}", stderr(&output));
+        return;
+    }
+    assert_exit(&output, 0);
+    assert!(target.is_file());
+    // The copy is a working database with the seeded agencies.
+    let copy_url = format!("sqlite://{}?mode=rw", target.display());
+    let copy = ipdesk::db::connect(&copy_url).await.unwrap();
+    let agencies =
+        ipdesk::settings::lists::list(&copy, ipdesk::settings::ListKind::Agencies, false)
+            .await
+            .unwrap();
+    assert_eq!(agencies.len(), 6);
+    // Never overwrites.
+    let again = run(&db, &["backup", &target_arg]);
+    assert_exit(&again, 2);
+    assert!(stderr(&again).contains("已经存在"));
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `ipdesk serve` and waits for its "running" line.
+fn start_server(db: &TestDatabase, port: u16) -> Server {
+    let mut command = ipdesk(
+        db.dir.path(),
+        Some(&db.url),
+        &["serve", "--port", &port.to_string()],
+    );
+    command
+        .env("ROCKET_TEMPLATE_DIR", repo_path("templates"))
+        .env("ROCKET_STATIC_DIR", repo_path("static"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if db.is_postgres() {
+        command.env(
+            "ROCKET_SECRET_KEY",
+            ipdesk::config::random_key_hex().unwrap(),
+        );
+    }
+    let mut child = command.spawn().expect("start the server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let started = Instant::now();
+    let server = Server(child);
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains(&format!("http://127.0.0.1:{port}")) => return server,
+            Some(_) if started.elapsed() < Duration::from_secs(60) => continue,
+            _ => panic!("the server did not start"),
+        }
+    }
+}
+
+fn http_get(port: u16, path: &str) -> (u16, String) {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
+
+#[rocket::async_test]
+async fn serve_answers_and_shows_the_county_set_by_the_cli() {
+    let db = TestDatabase::new().await;
+    assert_exit(&run(&db, &["jurisdiction", "set", "--county", "兴山县"]), 0);
+    let port = free_port();
+    let _server = start_server(&db, port);
+    let (status, body) = http_get(port, "/healthz");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"database\":\"ok\""));
+    let (status, body) = http_get(port, "/");
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("兴山县") && body.contains("lang=\"zh-CN\""),
+        "{body}"
+    );
+    // The county changed from the CLI shows at once on the running server.
+    assert_exit(&run(&db, &["jurisdiction", "set", "--county", "秭归县"]), 0);
+    let (_, body) = http_get(port, "/");
+    assert!(body.contains("秭归县") && !body.contains("兴山县"));
+}
+
+#[rocket::async_test]
+async fn serve_refuses_postgres_without_a_secret_key() {
+    let db = TestDatabase::new().await;
+    // Only PostgreSQL needs a shared key; SQLite makes its own (see config's unit tests).
+    if !db.is_postgres() {
+        return;
+    }
+    let output = ipdesk(
+        db.dir.path(),
+        Some(&db.url),
+        &["serve", "--port", &free_port().to_string()],
+    )
+    .env_remove("ROCKET_SECRET_KEY")
+    .env("ROCKET_TEMPLATE_DIR", repo_path("templates"))
+    .env("ROCKET_STATIC_DIR", repo_path("static"))
+    .output()
+    .unwrap();
+    assert_exit(&output, 2);
+    assert!(stderr(&output).contains("ROCKET_SECRET_KEY"));
+}
+
+#[test]
+fn serve_explains_a_missing_templates_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = ipdesk(
+        dir.path(),
+        None,
+        &["serve", "--port", &free_port().to_string()],
+    )
+    .env_remove("ROCKET_TEMPLATE_DIR")
+    .output()
+    .unwrap();
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).contains("ROCKET_TEMPLATE_DIR"),
+        "{}",
+        stderr(&output)
+    );
+}

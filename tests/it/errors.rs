@@ -1,0 +1,139 @@
+//! Error pages and JSON errors: the right status, a clear sentence in the reader's language, and
+//! never an internal detail.
+
+use rocket::http::{Method, Status};
+use rocket::{get, routes};
+
+use crate::support::TestApp;
+
+#[get("/test/status/<code>")]
+fn fail_with(code: u16) -> Status {
+    Status::from_code(code).unwrap_or(Status::InternalServerError)
+}
+
+#[get("/test/status/<code>")]
+fn api_fail_with(code: u16) -> Status {
+    Status::from_code(code).unwrap_or(Status::InternalServerError)
+}
+
+const STATUSES: [(u16, &str, &str); 10] = [
+    (400, "请求有误", "Bad request"),
+    (401, "需要登录", "Sign-in required"),
+    (403, "没有权限", "Not allowed"),
+    (404, "找不到页面", "Page not found"),
+    (409, "内容冲突", "Conflict"),
+    (413, "内容太大", "Too large"),
+    (415, "格式不支持", "Unsupported format"),
+    (422, "内容需要修改", "Needs changes"),
+    (429, "操作太频繁", "Too many attempts"),
+    (500, "出错了", "Something went wrong"),
+];
+
+async fn spawn_failing_app() -> TestApp {
+    TestApp::spawn_with(|rocket| {
+        rocket
+            .mount("/", routes![fail_with])
+            .mount("/api/v1", routes![api_fail_with])
+    })
+    .await
+}
+
+#[rocket::async_test]
+async fn every_error_page_exists_in_both_languages() {
+    let app = spawn_failing_app().await;
+    for (code, zh, _) in STATUSES {
+        let page = app.get(&format!("/test/status/{code}")).await;
+        assert_eq!(page.status.code, code);
+        page.assert_contains(&[zh, "<html lang=\"zh-CN\"", "返回首页"]);
+    }
+    app.switch_to_english().await;
+    for (code, _, en) in STATUSES {
+        let page = app.get(&format!("/test/status/{code}")).await;
+        assert_eq!(page.status.code, code);
+        page.assert_contains(&[en, "<html lang=\"en\"", "Back to the home page"]);
+    }
+}
+
+#[rocket::async_test]
+async fn api_errors_are_json_with_a_code_and_a_message() {
+    let app = spawn_failing_app().await;
+    for (code, _, _) in STATUSES {
+        let page = app.get(&format!("/api/v1/test/status/{code}")).await;
+        assert_eq!(page.status.code, code);
+        assert_eq!(page.content_type, Some(rocket::http::ContentType::JSON));
+        let body = page.json();
+        assert!(body["error"]["code"].is_string(), "{body}");
+        assert!(
+            !body["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty(),
+            "{body}"
+        );
+    }
+    let missing = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(missing.status, Status::NotFound);
+    assert_eq!(missing.json()["error"]["code"], "not_found");
+}
+
+#[rocket::async_test]
+async fn unknown_pages_are_404_in_the_layout() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/no/such/page").await;
+    assert_eq!(page.status, Status::NotFound);
+    page.assert_contains(&["找不到页面", "class=\"site-header\"", "返回首页"]);
+}
+
+#[rocket::async_test]
+async fn oversized_bodies_get_413_and_write_nothing() {
+    let app = TestApp::spawn().await;
+    let huge = "县".repeat(100_000);
+    let page = app
+        .post_form("/settings/jurisdiction", &[("county", &huge)])
+        .await;
+    assert_eq!(page.status, Status::PayloadTooLarge);
+    page.assert_contains(&["内容太大"]);
+
+    let body = format!("{{\"county\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let api = app
+        .send_json(Method::Put, "/api/v1/settings/jurisdiction", &body)
+        .await;
+    assert_eq!(api.status, Status::PayloadTooLarge);
+    assert_eq!(api.json()["error"]["code"], "payload_too_large");
+
+    let settings = app.get("/api/v1/settings").await.json();
+    assert_eq!(settings["county"], serde_json::Value::Null);
+}
+
+#[rocket::async_test]
+async fn malformed_json_is_400_and_the_wrong_shape_is_422() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .send_json(
+            Method::Put,
+            "/api/v1/settings/jurisdiction",
+            "{\"county\": ",
+        )
+        .await;
+    assert_eq!(page.status, Status::BadRequest);
+    let error = &page.json()["error"];
+    assert_eq!(error["code"], "bad_request");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("JSON"),
+        "{error}"
+    );
+
+    let page = app
+        .send_json(
+            Method::Put,
+            "/api/v1/settings/jurisdiction",
+            "{\"county\": 42}",
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert_eq!(page.json()["error"]["code"], "validation_failed");
+    assert!(page.json()["error"]["fields"]["body"].is_string());
+}

@@ -1,0 +1,14 @@
+//! Integration tests: each test spawns the application on a fresh temporary database — SQLite
+//! always, PostgreSQL when IPDESK_TEST_DATABASE_URL is set — and checks what a user would notice.
+
+// Tests may fail loudly: a panic here is a failed test, not a crashed server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+mod api;
+mod cli;
+mod errors;
+mod health;
+mod settings;
+mod web;

@@ -1,0 +1,273 @@
+//! The settings page: jurisdiction, time zone, townships and agencies, with their validation.
+
+use rocket::http::Status;
+
+use crate::support::{Page, TestApp};
+
+async fn county(app: &TestApp) -> serde_json::Value {
+    app.get("/api/v1/settings").await.json()["county"].clone()
+}
+
+async fn township_names(app: &TestApp, archived: bool) -> Vec<String> {
+    let list = app
+        .get(&format!("/api/v1/townships?archived={archived}"))
+        .await
+        .json();
+    list.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|i| i["name"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn township(app: &TestApp, name: &str) -> serde_json::Value {
+    let list = app.get("/api/v1/townships?archived=true").await.json();
+    list.as_array()
+        .and_then(|items| items.iter().find(|i| i["name"] == name).cloned())
+        .unwrap_or_else(|| panic!("no township {name}"))
+}
+
+async fn add_township(app: &TestApp, name: &str) -> Page {
+    app.post_form("/settings/townships", &[("name", name)])
+        .await
+}
+
+#[rocket::async_test]
+async fn saving_the_jurisdiction_shows_a_message_and_the_values() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .post_form(
+            "/settings/jurisdiction",
+            &[
+                ("county", " 秭归县\u{3000}"),
+                ("aliases", "秭归、归州"),
+                ("case_prefix", "秭"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/settings"));
+    let shown = app.follow(&page).await;
+    shown.assert_contains(&[
+        "辖区已保存。",
+        "value=\"秭归县\"",
+        "value=\"秭归，归州\"",
+        "value=\"秭\"",
+    ]);
+    // The message shows once.
+    app.get("/settings").await.assert_lacks(&["辖区已保存。"]);
+    let json = app.get("/api/v1/settings").await.json();
+    assert_eq!(json["county"], "秭归县");
+    assert_eq!(json["aliases"], serde_json::json!(["秭归", "归州"]));
+}
+
+#[rocket::async_test]
+async fn an_empty_county_is_refused_with_the_values_kept_and_nothing_written() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .post_form(
+            "/settings/jurisdiction",
+            &[
+                ("county", " \u{3000} "),
+                ("aliases", "归州"),
+                ("case_prefix", "秭"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&[
+        "请填写县（区）名称。",
+        "aria-invalid=\"true\"",
+        "value=\"归州\"",
+    ]);
+    assert_eq!(county(&app).await, serde_json::Value::Null);
+
+    app.switch_to_english().await;
+    let page = app
+        .post_form("/settings/jurisdiction", &[("county", "")])
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["Enter the county&#x27;s name."]);
+}
+
+#[rocket::async_test]
+async fn an_unknown_timezone_is_refused() {
+    let app = TestApp::spawn().await;
+    let page = app
+        .post_form("/settings/timezone", &[("timezone", "Asia/Beijing")])
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&[
+        "不认识时区“Asia&#x2f;Beijing”",
+        "value=\"Asia&#x2f;Beijing\"",
+    ]);
+    assert_eq!(
+        app.get("/api/v1/settings").await.json()["timezone"],
+        "Asia/Shanghai"
+    );
+
+    let page = app
+        .post_form("/settings/timezone", &[("timezone", "Asia/Urumqi")])
+        .await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(
+        app.get("/api/v1/settings").await.json()["timezone"],
+        "Asia/Urumqi"
+    );
+}
+
+#[rocket::async_test]
+async fn townships_are_added_renamed_reordered_archived_and_restored() {
+    let app = TestApp::spawn().await;
+    for name in ["茅坪镇", "归州镇", "屈原镇"] {
+        let page = add_township(&app, name).await;
+        assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    }
+    app.get("/settings")
+        .await
+        .assert_contains(&["已添加乡镇“屈原镇”。"]);
+    assert_eq!(
+        township_names(&app, false).await,
+        ["茅坪镇", "归州镇", "屈原镇"]
+    );
+
+    let t = township(&app, "归州镇").await;
+    let path = format!("/settings/townships/{}/rename", t["id"]);
+    let page = app
+        .post_form(
+            &path,
+            &[
+                ("name", "归州镇（新）"),
+                ("version", &t["version"].to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther);
+
+    let t = township(&app, "屈原镇").await;
+    let path = format!("/settings/townships/{}/move", t["id"]);
+    app.post_form(
+        &path,
+        &[("direction", "up"), ("version", &t["version"].to_string())],
+    )
+    .await;
+    assert_eq!(
+        township_names(&app, false).await,
+        ["茅坪镇", "屈原镇", "归州镇（新）"]
+    );
+
+    let t = township(&app, "茅坪镇").await;
+    let path = format!("/settings/townships/{}/archive", t["id"]);
+    app.post_form(&path, &[("version", &t["version"].to_string())])
+        .await;
+    assert_eq!(
+        township_names(&app, false).await,
+        ["屈原镇", "归州镇（新）"]
+    );
+    app.get("/settings").await.assert_contains(&["已归档（1）"]);
+
+    let t = township(&app, "茅坪镇").await;
+    let path = format!("/settings/townships/{}/restore", t["id"]);
+    app.post_form(&path, &[("version", &t["version"].to_string())])
+        .await;
+    assert_eq!(
+        township_names(&app, false).await,
+        ["屈原镇", "归州镇（新）", "茅坪镇"]
+    );
+}
+
+#[rocket::async_test]
+async fn a_township_named_twice_is_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    add_township(&app, "茅坪镇").await;
+    let page = add_township(&app, " 茅坪镇 ").await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["乡镇“茅坪镇”已经存在。", "value=\" 茅坪镇 \""]);
+    assert_eq!(township_names(&app, true).await, ["茅坪镇"]);
+
+    let page = add_township(&app, "").await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["请填写乡镇名称。"]);
+
+    // Renaming onto an archived name points to the archived list.
+    add_township(&app, "归州镇").await;
+    let t = township(&app, "归州镇").await;
+    app.post_form(
+        &format!("/settings/townships/{}/archive", t["id"]),
+        &[("version", &t["version"].to_string())],
+    )
+    .await;
+    let m = township(&app, "茅坪镇").await;
+    let page = app
+        .post_form(
+            &format!("/settings/townships/{}/rename", m["id"]),
+            &[("name", "归州镇"), ("version", &m["version"].to_string())],
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["已归档"]);
+    assert_eq!(township_names(&app, false).await, ["茅坪镇"]);
+}
+
+#[rocket::async_test]
+async fn a_stale_form_gets_409_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    add_township(&app, "茅坪镇").await;
+    let seen = township(&app, "茅坪镇").await;
+    let path = format!("/settings/townships/{}/rename", seen["id"]);
+    let version = seen["version"].to_string();
+    let first = app
+        .post_form(&path, &[("name", "茅坪镇A"), ("version", &version)])
+        .await;
+    assert_eq!(first.status, Status::SeeOther);
+    let second = app
+        .post_form(&path, &[("name", "茅坪镇B"), ("version", &version)])
+        .await;
+    assert_eq!(second.status, Status::Conflict);
+    second.assert_contains(&["刚被别人修改过", "value=\"茅坪镇B\""]);
+    assert_eq!(township_names(&app, false).await, ["茅坪镇A"]);
+}
+
+#[rocket::async_test]
+async fn agencies_are_seeded_and_editable() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/settings").await;
+    page.assert_contains(&[
+        "市场监督管理局(工商)",
+        "质量技术监督局",
+        "公安局",
+        "教育局",
+        "农业农村局",
+        "卫生健康局",
+    ]);
+    let added = app
+        .post_form("/settings/agencies", &[("name", "文化和旅游局")])
+        .await;
+    assert_eq!(added.status, Status::SeeOther);
+    app.get("/settings")
+        .await
+        .assert_contains(&["已添加协作单位“文化和旅游局”。"]);
+    let duplicate = app
+        .post_form("/settings/agencies", &[("name", "公安局")])
+        .await;
+    assert_eq!(duplicate.status, Status::UnprocessableEntity);
+    duplicate.assert_contains(&["协作单位“公安局”已经存在。"]);
+}
+
+#[rocket::async_test]
+async fn unknown_lists_and_records_are_404() {
+    let app = TestApp::spawn().await;
+    let page = app.post_form("/settings/planets", &[("name", "x")]).await;
+    assert_eq!(page.status, Status::NotFound);
+    let page = app
+        .post_form(
+            "/settings/townships/999/rename",
+            &[("name", "x"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(page.status, Status::NotFound);
+    page.assert_contains(&["找不到这个乡镇"]);
+}

@@ -1,0 +1,312 @@
+//! The test harness: a fresh database per test and the application built over it, driven through
+//! Rocket's local client (cookies tracked, like a browser).
+
+use std::path::{Path, PathBuf};
+
+use ipdesk::config::{AppConfig, Overrides, base_figment, random_key_hex};
+use rocket::http::{ContentType, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+use rocket::{Build, Rocket};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+pub const PG_ENV: &str = "IPDESK_TEST_DATABASE_URL";
+
+/// A database made for one test and removed after it.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    postgres: Option<PostgresDatabase>,
+}
+
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    /// A fresh, migrated database.
+    pub async fn new() -> TestDatabase {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        match std::env::var(PG_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("ipdesk_test_{}", uuid::Uuid::new_v4().simple());
+                let template = ensure_template(&admin_url).await;
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                    .await
+                    .expect("clone the template database");
+                let _ = admin.close().await;
+                TestDatabase {
+                    url: with_database(&admin_url, &name),
+                    dir,
+                    postgres: Some(PostgresDatabase { admin_url, name }),
+                }
+            }
+            _ => {
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("data/ipdesk.sqlite").display()
+                );
+                ipdesk::db::migrate(&url).await.expect("migrate");
+                TestDatabase {
+                    url,
+                    dir,
+                    postgres: None,
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    pub async fn connect(&self) -> DatabaseConnection {
+        ipdesk::db::connect(&self.url).await.expect("connect")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some(pg) = self.postgres.take() else {
+            return;
+        };
+        // Dropping runs outside any async context: use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&pg.admin_url).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name);
+                        let _ = admin.execute_unprepared(&sql).await;
+                        let _ = admin.close().await;
+                    }
+                });
+            }
+        })
+        .join();
+    }
+}
+
+/// `postgres://u@h:p/db?x` with another database name.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..path_start], name);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// The migrated template database for this set of migrations, made once (under an advisory
+/// lock, so parallel tests and processes agree) and cloned for every test.
+async fn ensure_template(admin_url: &str) -> String {
+    use migrations::MigratorTrait;
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for migration in migrations::Migrator::migrations() {
+        migration.name().hash(&mut hasher);
+    }
+    let template = format!("ipdesk_template_{:016x}", hasher.finish());
+    let mut options = sea_orm::ConnectOptions::new(admin_url);
+    options.max_connections(1);
+    let admin = Database::connect(options)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared("SELECT pg_advisory_lock(4242)")
+        .await
+        .expect("lock");
+    let exists = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            format!("SELECT 1 FROM pg_database WHERE datname = '{template}'"),
+        ))
+        .await
+        .expect("query pg_database")
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        let _ = admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"))
+            .await;
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {building}"))
+            .await
+            .expect("create the template");
+        ipdesk::db::migrate(&with_database(admin_url, &building))
+            .await
+            .expect("migrate the template");
+        admin
+            .execute_unprepared(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .await
+            .expect("rename the template");
+    }
+    admin
+        .execute_unprepared("SELECT pg_advisory_unlock(4242)")
+        .await
+        .expect("unlock");
+    let _ = admin.close().await;
+    template
+}
+
+pub fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The application over a fresh database, with a browser-like client.
+pub struct TestApp {
+    pub client: Client,
+    pub db: DatabaseConnection,
+    /// Kept for its lifetime: dropping it removes the database.
+    pub _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|rocket| rocket).await
+    }
+
+    /// Like `spawn`, letting the test mount extra routes first.
+    pub async fn spawn_with(extend: impl FnOnce(Rocket<Build>) -> Rocket<Build>) -> TestApp {
+        let database = TestDatabase::new().await;
+        let db = database.connect().await;
+        let rocket = extend(ipdesk::build(&test_config(&database.url), db.clone()));
+        let client = Client::tracked(rocket).await.expect("valid rocket");
+        TestApp {
+            client,
+            db,
+            _database: database,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        Page::from(self.client.get(path.to_owned()).dispatch().await).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(ContentType::Form)
+            .body(body)
+            .dispatch()
+            .await;
+        Page::from(response).await
+    }
+
+    /// Sends JSON (or any raw body) with a method.
+    pub async fn send_json(&self, method: rocket::http::Method, path: &str, body: &str) -> Page {
+        let response = self
+            .client
+            .req(method, path.to_owned())
+            .header(ContentType::JSON)
+            .header(Header::new("Accept", "application/json"))
+            .body(body)
+            .dispatch()
+            .await;
+        Page::from(response).await
+    }
+
+    /// Follows a redirect the way a browser does.
+    pub async fn follow(&self, page: &Page) -> Page {
+        let location = page.location.clone().expect("a redirect");
+        self.get(&location).await
+    }
+
+    pub async fn switch_to_english(&self) {
+        let page = self.get("/lang/en?next=/").await;
+        assert_eq!(page.status, Status::SeeOther);
+    }
+}
+
+pub fn test_config(url: &str) -> AppConfig {
+    let figment = base_figment()
+        .merge(("secret_key", random_key_hex().expect("random key")))
+        .merge(("template_dir", repo_path("templates").display().to_string()))
+        .merge(("static_dir", repo_path("static").display().to_string()))
+        .merge(("log_level", "off"));
+    AppConfig::resolve(url, figment, &Overrides::default()).expect("config")
+}
+
+fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// What came back: status, body, content type and where it redirects.
+pub struct Page {
+    pub status: Status,
+    pub body: String,
+    pub content_type: Option<ContentType>,
+    pub location: Option<String>,
+}
+
+impl Page {
+    async fn from(response: LocalResponse<'_>) -> Page {
+        let status = response.status();
+        let content_type = response.content_type();
+        let location = response.headers().get_one("Location").map(str::to_owned);
+        let body = response.into_string().await.unwrap_or_default();
+        Page {
+            status,
+            body,
+            content_type,
+            location,
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// Asserts the body contains every one of `texts`.
+    #[track_caller]
+    pub fn assert_contains(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(
+                self.body.contains(text),
+                "expected {text:?} in page ({}):\n{}",
+                self.status,
+                self.body
+            );
+        }
+    }
+
+    #[track_caller]
+    pub fn assert_lacks(&self, texts: &[&str]) {
+        for text in texts {
+            assert!(
+                !self.body.contains(text),
+                "did not expect {text:?} in page:\n{}",
+                self.body
+            );
+        }
+    }
+}

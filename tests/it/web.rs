@@ -1,0 +1,108 @@
+//! The shell: home page, both languages, the language switch, static files.
+
+use rocket::http::Status;
+
+use crate::support::TestApp;
+
+#[rocket::async_test]
+async fn home_page_is_chinese_by_default() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/").await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains(&[
+        "<html lang=\"zh-CN\"",
+        "知识产权工作台",
+        "尚未设置辖区",
+        "首页",
+        "设置",
+        "English",
+    ]);
+    // What the desk will hold, and the seeded partner agencies.
+    page.assert_contains(&["专利", "执法案件", "质量技术监督局"]);
+}
+
+#[rocket::async_test]
+async fn the_switch_shows_the_same_page_in_english_and_is_remembered() {
+    let app = TestApp::spawn().await;
+    let switched = app.get("/lang/en?next=/settings").await;
+    assert_eq!(switched.status, Status::SeeOther);
+    assert_eq!(switched.location.as_deref(), Some("/settings"));
+    let page = app.get("/settings").await;
+    page.assert_contains(&[
+        "<html lang=\"en\"",
+        "Settings",
+        "Jurisdiction",
+        "Townships",
+        "Partner agencies",
+        "中文",
+    ]);
+    page.assert_lacks(&["县（区）名称"]);
+    // Remembered: the next page is English too.
+    app.get("/")
+        .await
+        .assert_contains(&["What this desk keeps", "Enforcement cases"]);
+    // And back.
+    app.get("/lang/zh-CN?next=/").await;
+    app.get("/")
+        .await
+        .assert_contains(&["<html lang=\"zh-CN\"", "工作台记录的内容"]);
+}
+
+#[rocket::async_test]
+async fn the_switch_never_redirects_off_site_and_ignores_unknown_languages() {
+    let app = TestApp::spawn().await;
+    for next in ["//evil.example/", "https://evil.example/"] {
+        let page = app.get(&format!("/lang/en?next={next}")).await;
+        assert_eq!(page.location.as_deref(), Some("/"), "{next}");
+    }
+    app.get("/lang/fr?next=/").await;
+    app.get("/").await.assert_contains(&["<html lang=\"en\""]);
+}
+
+#[rocket::async_test]
+async fn the_layout_shows_the_county_once_set() {
+    let app = TestApp::spawn().await;
+    let saved = app
+        .post_form(
+            "/settings/jurisdiction",
+            &[("county", "秭归县"), ("aliases", ""), ("case_prefix", "秭")],
+        )
+        .await;
+    assert_eq!(saved.status, Status::SeeOther);
+    let page = app.get("/").await;
+    page.assert_contains(&[
+        "<span class=\"brand-county\">秭归县</span>",
+        "<title>首页 · 秭归县</title>",
+    ]);
+    page.assert_lacks(&["尚未设置辖区"]);
+}
+
+#[rocket::async_test]
+async fn styles_are_served_locally_and_pages_load_nothing_from_outside() {
+    let app = TestApp::spawn().await;
+    let css = app.get("/static/app.css").await;
+    assert_eq!(css.status, Status::Ok);
+    assert!(css.body.contains("@media print"));
+    for path in ["/", "/settings", "/no-such-page"] {
+        let page = app.get(path).await;
+        page.assert_lacks(&["http://", "https://", "//cdn"]);
+    }
+}
+
+#[rocket::async_test]
+async fn every_template_renders_in_both_languages() {
+    // Strict undefined: a typo or a missing translation makes a page fail instead of going blank.
+    let app = TestApp::spawn().await;
+    for lang in ["zh-CN", "en"] {
+        app.get(&format!("/lang/{lang}?next=/")).await;
+        for path in ["/", "/settings", "/missing"] {
+            let page = app.get(path).await;
+            assert!(
+                page.status == Status::Ok || page.status == Status::NotFound,
+                "{path} in {lang}: {}",
+                page.status
+            );
+            page.assert_contains(&["</html>"]);
+        }
+    }
+}
