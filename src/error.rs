@@ -27,6 +27,13 @@ impl FieldErrors {
         self.0.entry(field.to_owned()).or_insert(msg);
     }
 
+    /// Takes over the other's problems (the first message per field still wins).
+    pub fn merge(&mut self, other: FieldErrors) {
+        for (field, msg) in other.0 {
+            self.0.entry(field).or_insert(msg);
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

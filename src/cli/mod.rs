@@ -157,17 +157,16 @@ fn init_logging() {
 }
 
 fn report(error: &AppError, lang: Lang) -> ExitCode {
-    let mut line = format!(
-        "{}{}",
-        t(lang, "cli.error_prefix"),
-        error.message().render(lang)
-    );
-    if let Some(fields) = error.fields() {
-        for (field, msg) in fields.iter() {
-            line.push_str(&format!("\n  {field}: {}", msg.render(lang)));
+    let prefix = t(lang, "cli.error_prefix");
+    match error.fields() {
+        // Each field's own sentence says it all; the page-oriented summary would not fit here.
+        Some(fields) => {
+            for (_, msg) in fields.iter() {
+                eprintln!("{prefix}{}", msg.render(lang));
+            }
         }
+        None => eprintln!("{prefix}{}", error.message().render(lang)),
     }
-    eprintln!("{line}");
     ExitCode::from(if error.is_bad_input() { 2 } else { 1 })
 }
 

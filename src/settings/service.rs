@@ -54,10 +54,12 @@ pub async fn set_jurisdiction_and_townships(
     input: JurisdictionInput,
     townships: Option<Vec<String>>,
 ) -> Result<Jurisdiction, AppError> {
-    let jurisdiction = input.validate()?;
-    let townships = townships
-        .map(|names| lists::validate_names(&names))
-        .transpose()?;
+    let (jurisdiction, townships) = both(
+        input.validate(),
+        townships
+            .map(|names| lists::validate_names(&names))
+            .transpose(),
+    )?;
     let txn = db::begin_write(db).await?;
     let aliases = serde_json::to_string(&jurisdiction.aliases)
         .map_err(|e| AppError::Internal(e.to_string()))?;
@@ -92,6 +94,18 @@ pub async fn set_by_key(
                 .arg("key", key)
                 .arg("keys", SETTABLE_KEYS.join(", ")),
         )),
+    }
+}
+
+/// Both results, or every field problem of either.
+fn both<A, B>(a: Result<A, AppError>, b: Result<B, AppError>) -> Result<(A, B), AppError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(AppError::Validation(mut first)), Err(AppError::Validation(second))) => {
+            first.merge(second);
+            Err(AppError::Validation(first))
+        }
+        (Err(error), _) | (_, Err(error)) => Err(error),
     }
 }
 

@@ -180,13 +180,20 @@ async fn bad_jurisdiction_input_exits_2_and_writes_nothing() {
     let db = TestDatabase::new().await;
     let empty = run(
         &db,
-        &["jurisdiction", "set", "--county", " ", "--townships", "A镇"],
+        &[
+            "jurisdiction",
+            "set",
+            "--county",
+            " ",
+            "--townships",
+            "A镇,A镇",
+        ],
     );
     assert_exit(&empty, 2);
-    assert!(
-        stderr(&empty).contains("请填写县（区）名称。"),
-        "{}",
-        stderr(&empty)
+    // Every problem at once, one sentence each.
+    assert_eq!(
+        stderr(&empty).trim(),
+        "错误：请填写县（区）名称。\n错误：乡镇“A镇”重复了。"
     );
     let twice = run(
         &db,
