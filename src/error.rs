@@ -80,8 +80,8 @@ pub enum AppError {
     BadRequest(Msg),
     #[error("sign-in required")]
     Unauthorized,
-    #[error("forbidden")]
-    Forbidden,
+    #[error("forbidden: {0}")]
+    Forbidden(Msg),
     #[error("not found: {0}")]
     NotFound(Msg),
     /// Someone else changed the record first, or the change clashes with existing data.
@@ -127,7 +127,7 @@ impl AppError {
             AppError::Validation(_) => Status::UnprocessableEntity,
             AppError::BadRequest(_) => Status::BadRequest,
             AppError::Unauthorized => Status::Unauthorized,
-            AppError::Forbidden => Status::Forbidden,
+            AppError::Forbidden(_) => Status::Forbidden,
             AppError::NotFound(_) => Status::NotFound,
             AppError::Conflict(_) => Status::Conflict,
             AppError::PayloadTooLarge => Status::PayloadTooLarge,
@@ -148,6 +148,7 @@ impl AppError {
         match self {
             AppError::Validation(_) => Msg::new("errors.validation.message"),
             AppError::BadRequest(msg)
+            | AppError::Forbidden(msg)
             | AppError::NotFound(msg)
             | AppError::Conflict(msg)
             | AppError::UnsupportedMediaType(msg) => msg.clone(),

@@ -1,6 +1,8 @@
 //! ipdesk (知识产权工作台): the working desk of a county IP officer — a Rocket web application and a
 //! CLI over one database. `build` assembles the web application from a [`config::AppConfig`].
 
+pub mod audit;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -28,8 +30,14 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
     rocket::custom(config.figment.clone())
         .manage(AppState { db })
         .attach(web::templates::fairing())
+        .attach(auth::csrf::BodyToken)
         .mount("/", web::routes())
+        .mount("/", auth::routes::routes())
+        .mount("/", auth::admin::routes())
+        .mount("/", audit::routes::routes())
         .mount("/", settings::routes::routes())
+        .mount("/api/v1", auth::api::routes())
+        .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())

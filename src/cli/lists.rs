@@ -3,6 +3,7 @@
 use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
+use crate::audit::Actor;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use crate::settings::lists::{self, ItemAction, ListKind};
@@ -46,8 +47,8 @@ pub async fn run(
             return print_list(db, kind, archived, json, lang).await;
         }
         ListAction::Add { name } => {
-            let item = lists::add(db, kind, &name).await?;
-            println!("{}", kind.msg("added").arg("name", &item.name).render(lang));
+            let item = lists::add(db, &Actor::cli(), kind, &name).await?;
+            say!("{}", kind.msg("added").arg("name", &item.name).render(lang));
             return Ok(());
         }
         ListAction::Rename { name, new_name } => (name, ItemAction::Rename(new_name)),
@@ -61,8 +62,15 @@ pub async fn run(
     // The command acts on what is stored now, so it uses the current version.
     let item = lists::find(db, kind, &name).await?;
     let done_key = action.done_key();
-    let item = lists::change(db, kind, item.id, action.at_version(item.version)).await?;
-    println!(
+    let item = lists::change(
+        db,
+        &Actor::cli(),
+        kind,
+        item.id,
+        action.at_version(item.version),
+    )
+    .await?;
+    say!(
         "{}",
         kind.msg(done_key).arg("name", &item.name).render(lang)
     );
@@ -80,7 +88,7 @@ async fn print_list(
     if json {
         let text =
             serde_json::to_string_pretty(&items).map_err(|e| AppError::Internal(e.to_string()))?;
-        println!("{text}");
+        say!("{text}");
         return Ok(());
     }
     let archived_mark = t(lang, "common.archived_mark");
@@ -90,7 +98,7 @@ async fn print_list(
         } else {
             ""
         };
-        println!("{number:>3}  {}{mark}", item.name);
+        say!("{number:>3}  {}{mark}", item.name);
     }
     Ok(())
 }

@@ -1,6 +1,15 @@
 //! The `ipdesk` command line. Commands parse their arguments, call one service, and print the
 //! result in the user's language. Exit status: 0 done, 2 bad input, 1 anything else.
 
+/// Prints a line to stdout; a closed pipe (`ipdesk user list | head -1`) is not an error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+mod accounts;
 mod help;
 mod lists;
 mod serve;
@@ -10,6 +19,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 
+use crate::audit::Actor;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::settings::{JurisdictionInput, ListKind, service};
@@ -48,6 +58,14 @@ pub enum Command {
     },
     Backup {
         file: PathBuf,
+    },
+    User {
+        #[command(subcommand)]
+        action: accounts::UserAction,
+    },
+    Token {
+        #[command(subcommand)]
+        action: accounts::TokenAction,
     },
 }
 
@@ -191,6 +209,8 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Township { action } => lists::run(&db, ListKind::Townships, action, lang).await,
         Command::Agency { action } => lists::run(&db, ListKind::Agencies, action, lang).await,
         Command::Backup { file } => backup(&db, &file, lang).await,
+        Command::User { action } => accounts::user(&db, action, lang).await,
+        Command::Token { action } => accounts::token(&db, action, lang).await,
         Command::Serve(_) | Command::Migrate => Ok(()),
     }
 }
@@ -202,12 +222,12 @@ fn print_migrations(migrations: &[db::MigrationState], lang: Lang) {
         } else {
             "cli.migrate.applied"
         };
-        println!(
+        say!(
             "{}",
             Msg::new(key).arg("name", &migration.name).render(lang)
         );
     }
-    println!(
+    say!(
         "{}",
         Msg::new("cli.migrate.done")
             .arg("count", migrations.len())
@@ -238,8 +258,8 @@ async fn jurisdiction(
                 case_prefix: case_prefix.unwrap_or(current.case_prefix),
             };
             let townships = townships.map(|list| text::split_list(&list));
-            service::set_jurisdiction_and_townships(db, input, townships).await?;
-            println!("{}", t(lang, "cli.jurisdiction.saved"));
+            service::set_jurisdiction_and_townships(db, &Actor::cli(), input, townships).await?;
+            say!("{}", t(lang, "cli.jurisdiction.saved"));
             show_jurisdiction(db, false, lang).await
         }
         JurisdictionAction::Show { json } => show_jurisdiction(db, json, lang).await,
@@ -264,28 +284,28 @@ async fn show_jurisdiction(
             "case_prefix": jurisdiction.case_prefix,
             "townships": townships,
         });
-        println!("{value}");
+        say!("{value}");
         return Ok(());
     }
     let none = t(lang, "common.none");
     let or_none = |text: String| if text.is_empty() { none.clone() } else { text };
     let sep = t(lang, "common.list_separator");
-    println!(
+    say!(
         "{}{}",
         t(lang, "cli.jurisdiction.county"),
         or_none(jurisdiction.county.unwrap_or_default())
     );
-    println!(
+    say!(
         "{}{}",
         t(lang, "cli.jurisdiction.aliases"),
         or_none(jurisdiction.aliases.join(&sep))
     );
-    println!(
+    say!(
         "{}{}",
         t(lang, "cli.jurisdiction.case_prefix"),
         or_none(jurisdiction.case_prefix)
     );
-    println!(
+    say!(
         "{}{}",
         t(lang, "cli.jurisdiction.townships"),
         or_none(townships.join(&sep))
@@ -300,8 +320,8 @@ async fn settings(
 ) -> Result<(), AppError> {
     match action {
         SettingsAction::Set { key, value } => {
-            let stored = service::set_by_key(db, &key, &value).await?;
-            println!(
+            let stored = service::set_by_key(db, &Actor::cli(), &key, &value).await?;
+            say!(
                 "{}",
                 Msg::new("cli.settings.saved")
                     .arg("key", &key)
@@ -312,12 +332,12 @@ async fn settings(
         SettingsAction::Show { json } => {
             let settings = service::load(db).await?;
             if json {
-                println!(
+                say!(
                     "{}",
                     serde_json::json!({"timezone": settings.timezone.name()})
                 );
             } else {
-                println!("timezone = {}", settings.timezone.name());
+                say!("timezone = {}", settings.timezone.name());
             }
         }
     }
@@ -330,7 +350,7 @@ async fn backup(
     lang: Lang,
 ) -> Result<(), AppError> {
     db::backup(db, file).await?;
-    println!(
+    say!(
         "{}",
         Msg::new("cli.backup.done")
             .arg("path", file.display())

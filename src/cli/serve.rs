@@ -1,7 +1,10 @@
 //! `ipdesk serve`: migrate, then serve the web application until stopped.
 
+use std::io::Write;
+
 use rocket::fairing::AdHoc;
 
+use crate::auth::setup;
 use crate::config::{AppConfig, Overrides, base_figment};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
@@ -16,6 +19,7 @@ pub async fn serve(url: &str, args: ServeArgs, lang: Lang) -> Result<(), AppErro
     };
     let config = AppConfig::resolve(url, base_figment(), &overrides)?;
     let database = db::connect(url).await?;
+    let setup_token = setup::prepare(&database).await?;
     let announce = AdHoc::on_liftoff("announce", move |rocket| {
         Box::pin(async move {
             let config = rocket.config();
@@ -25,10 +29,23 @@ pub async fn serve(url: &str, args: ServeArgs, lang: Lang) -> Result<(), AppErro
                 config.address.to_string()
             };
             let url = format!("http://{host}:{}", config.port);
-            println!(
+            // A closed stdout (a service manager, a pipe) must not stop the server: ignore errors.
+            let mut out = std::io::stdout();
+            let _ = writeln!(
+                out,
                 "{}",
-                Msg::new("cli.serve.listening").arg("url", url).render(lang)
+                Msg::new("cli.serve.listening")
+                    .arg("url", &url)
+                    .render(lang)
             );
+            if let Some(token) = &setup_token {
+                let link = format!("{url}/setup?token={token}");
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    Msg::new("cli.serve.setup").arg("link", link).render(lang)
+                );
+            }
         })
     });
     let rocket = build(&config, database).attach(announce);

@@ -1,6 +1,12 @@
 //! SeaORM entities, kept together so relations between them resolve.
 
 pub mod agency;
+pub mod api_token;
+pub mod audit_entry;
 pub mod holiday;
+pub mod login_attempt;
+pub mod login_lockout;
+pub mod session;
 pub mod setting;
 pub mod township;
+pub mod user;

@@ -218,6 +218,70 @@ mod tests {
         }
     }
 
+    /// Keys written literally in templates and code: `t("…")`, `Msg::new("…")`, `t(lang, "…")`.
+    fn literal_keys(text: &str) -> Vec<String> {
+        let mut keys = Vec::new();
+        for opening in ["t(\"", "t('", "Msg::new(\"", "t(lang, \""] {
+            for (index, _) in text.match_indices(opening) {
+                // `t(` must be a call of its own, not the end of another name (`get(`).
+                let before = text[..index].chars().last().unwrap_or(' ');
+                if opening.starts_with('t') && (before.is_alphanumeric() || before == '_') {
+                    continue;
+                }
+                let rest = &text[index + opening.len()..];
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '.'
+                    })
+                    .collect();
+                let closed = rest[key.len()..].starts_with(['"', '\'']);
+                if closed && key.contains('.') && !key.ends_with('.') {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
+    fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files_under(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "j2") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_named_in_templates_and_code_exists_in_both_languages() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        files_under(&root.join("src"), &mut files);
+        files_under(&root.join("templates"), &mut files);
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            for key in literal_keys(&text) {
+                seen += 1;
+                for lang in Lang::ALL {
+                    if CATALOG.get(lang, &key).is_none() {
+                        missing.push(format!("{lang} {key} ({})", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "the scan found only {seen} keys");
+        assert!(
+            missing.is_empty(),
+            "missing translations:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn lang_parse_accepts_common_spellings() {
         let cases = [

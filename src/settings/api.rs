@@ -9,6 +9,7 @@ use super::domain::{Jurisdiction, JurisdictionInput};
 use super::lists::{self, ItemChange, ListItem, kind_from_slug, target_from_path};
 use super::service;
 use crate::AppState;
+use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::web::json::body;
 
@@ -33,7 +34,10 @@ struct SettingsJson {
 }
 
 #[get("/settings")]
-async fn get_settings(state: &State<AppState>) -> Result<Json<SettingsJson>, AppError> {
+async fn get_settings(
+    _user: Viewer,
+    state: &State<AppState>,
+) -> Result<Json<SettingsJson>, AppError> {
     let settings = service::load(&state.db).await?;
     let Jurisdiction {
         county,
@@ -50,10 +54,11 @@ async fn get_settings(state: &State<AppState>) -> Result<Json<SettingsJson>, App
 
 #[put("/settings/jurisdiction", data = "<input>")]
 async fn put_jurisdiction(
+    admin: Admin,
     state: &State<AppState>,
     input: Result<Json<JurisdictionInput>, json::Error<'_>>,
 ) -> Result<Json<Jurisdiction>, AppError> {
-    let jurisdiction = service::set_jurisdiction(&state.db, body(input)?).await?;
+    let jurisdiction = service::set_jurisdiction(&state.db, &admin.actor(), body(input)?).await?;
     Ok(Json(jurisdiction))
 }
 
@@ -64,10 +69,11 @@ struct TimezoneJson {
 
 #[put("/settings/timezone", data = "<input>")]
 async fn put_timezone(
+    admin: Admin,
     state: &State<AppState>,
     input: Result<Json<TimezoneJson>, json::Error<'_>>,
 ) -> Result<Json<TimezoneJson>, AppError> {
-    let timezone = service::set_timezone(&state.db, &body(input)?.timezone).await?;
+    let timezone = service::set_timezone(&state.db, &admin.actor(), &body(input)?.timezone).await?;
     Ok(Json(TimezoneJson {
         timezone: timezone.name().to_owned(),
     }))
@@ -75,6 +81,7 @@ async fn put_timezone(
 
 #[get("/<kind>?<archived>")]
 async fn list_items(
+    _user: Viewer,
     state: &State<AppState>,
     kind: &str,
     archived: Option<bool>,
@@ -87,6 +94,7 @@ async fn list_items(
 
 #[get("/<kind>/<id>")]
 async fn get_item(
+    _user: Viewer,
     state: &State<AppState>,
     kind: &str,
     id: &str,
@@ -102,17 +110,19 @@ struct NewItem {
 
 #[post("/<kind>", data = "<input>")]
 async fn add_item(
+    admin: Admin,
     state: &State<AppState>,
     kind: &str,
     input: Result<Json<NewItem>, json::Error<'_>>,
 ) -> Result<(Status, Json<ListItem>), AppError> {
     let kind = kind_from_slug(kind)?;
-    let item = lists::add(&state.db, kind, &body(input)?.name).await?;
+    let item = lists::add(&state.db, &admin.actor(), kind, &body(input)?.name).await?;
     Ok((Status::Created, Json(item)))
 }
 
 #[patch("/<kind>/<id>", data = "<input>")]
 async fn change_item(
+    admin: Admin,
     state: &State<AppState>,
     kind: &str,
     id: &str,
@@ -120,6 +130,6 @@ async fn change_item(
 ) -> Result<Json<ListItem>, AppError> {
     let (kind, id) = target_from_path(kind, id)?;
     Ok(Json(
-        lists::change(&state.db, kind, id, body(input)?).await?,
+        lists::change(&state.db, &admin.actor(), kind, id, body(input)?).await?,
     ))
 }

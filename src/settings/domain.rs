@@ -128,6 +128,8 @@ impl Default for Timezone {
 pub struct Settings {
     pub jurisdiction: Jurisdiction,
     pub timezone: Timezone,
+    /// Marks the session cookie Secure; turn on when the desk is served over HTTPS.
+    pub secure_cookies: bool,
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{MAX_NAME_CHARS, too_long};
+use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::error::{AppError, FieldErrors, field_error};
 use crate::i18n::Msg;
@@ -32,6 +33,14 @@ impl ListKind {
 
     pub fn parse(raw: &str) -> Option<ListKind> {
         ListKind::ALL.into_iter().find(|kind| kind.slug() == raw)
+    }
+
+    /// The name of one item in the audit log.
+    pub fn entity(self) -> &'static str {
+        match self {
+            ListKind::Townships => "township",
+            ListKind::Agencies => "agency",
+        }
     }
 
     /// A message of this list's locale section.
@@ -250,6 +259,7 @@ async fn ensure_name_free(
 /// Adds an item at the end of the active list.
 pub async fn add(
     db: &DatabaseConnection,
+    actor: &Actor,
     kind: ListKind,
     raw_name: &str,
 ) -> Result<ListItem, AppError> {
@@ -258,6 +268,8 @@ pub async fn add(
     ensure_name_free(&txn, kind, &name, None).await?;
     let id = insert(&txn, kind, &name).await?;
     let item = get(&txn, kind, id).await?;
+    let event = Event::new("create", kind.entity(), id).with(Changes::created(&item));
+    audit::record(&txn, actor, event).await?;
     txn.commit().await?;
     Ok(item)
 }
@@ -296,6 +308,7 @@ async fn next_position(db: &impl ConnectionTrait, kind: ListKind) -> Result<i32,
 /// Applies a change to one item: rename, move, archive or restore, checked against `version`.
 pub async fn change(
     db: &DatabaseConnection,
+    actor: &Actor,
     kind: ListKind,
     id: i64,
     change: ItemChange,
@@ -341,9 +354,16 @@ pub async fn change(
         move_to(&txn, kind, id, Target::Shift(shift)).await?;
     }
     bump_version(&txn, kind, id).await?;
-    let item = get(&txn, kind, id).await?;
+    let after = get(&txn, kind, id).await?;
+    let action = match (item.is_archived(), after.is_archived()) {
+        (false, true) => "archive",
+        (true, false) => "restore",
+        _ => "update",
+    };
+    let event = Event::new(action, kind.entity(), id).with(Changes::diff(&item, &after));
+    audit::record(&txn, actor, event).await?;
     txn.commit().await?;
-    Ok(item)
+    Ok(after)
 }
 
 enum Target {
@@ -420,10 +440,32 @@ async fn bump_version(db: &impl ConnectionTrait, kind: ListKind, id: i64) -> Res
 /// records may point at them.
 pub async fn replace_active(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     kind: ListKind,
     names: &[String],
 ) -> Result<(), AppError> {
     let existing = list(db, kind, true).await?;
+    replace_in_place(db, kind, names, &existing).await?;
+    let after = list(db, kind, true).await?;
+    for item in &after {
+        let event = match existing.iter().find(|old| old.id == item.id) {
+            Some(old) if old == item => continue,
+            Some(old) => {
+                Event::new("update", kind.entity(), item.id).with(Changes::diff(old, item))
+            }
+            None => Event::new("create", kind.entity(), item.id).with(Changes::created(item)),
+        };
+        audit::record(db, actor, event).await?;
+    }
+    Ok(())
+}
+
+async fn replace_in_place(
+    db: &impl ConnectionTrait,
+    kind: ListKind,
+    names: &[String],
+    existing: &[ListItem],
+) -> Result<(), AppError> {
     let now = Utc::now();
     for item in existing
         .iter()

@@ -12,6 +12,7 @@ use super::domain::JurisdictionInput;
 use super::lists::{self, ItemAction, ListItem, ListKind};
 use super::service;
 use crate::AppState;
+use crate::auth::Admin;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
@@ -78,6 +79,7 @@ async fn settings_view(
 
 #[get("/settings")]
 async fn show(
+    _admin: Admin,
     page: PageContext,
     state: &State<AppState>,
 ) -> Result<rocket_dyn_templates::Template, AppError> {
@@ -126,6 +128,7 @@ struct JurisdictionForm {
 
 #[post("/settings/jurisdiction", data = "<form>")]
 async fn save_jurisdiction(
+    admin: Admin,
     page: PageContext,
     state: &State<AppState>,
     form: Form<JurisdictionForm>,
@@ -145,7 +148,7 @@ async fn save_jurisdiction(
         aliases: vec![form.aliases],
         case_prefix: form.case_prefix,
     };
-    let result = service::set_jurisdiction(&state.db, input).await;
+    let result = service::set_jurisdiction(&state.db, &admin.actor(), input).await;
     let result = result.map(|_| Msg::new("settings.jurisdiction.saved"));
     respond(page, state, result, failed).await
 }
@@ -158,12 +161,13 @@ struct TimezoneForm {
 
 #[post("/settings/timezone", data = "<form>")]
 async fn save_timezone(
+    admin: Admin,
     page: PageContext,
     state: &State<AppState>,
     form: Form<TimezoneForm>,
 ) -> FormResponse {
     let failed = FailedForm::new("timezone", None, values([("timezone", &form.timezone)]));
-    let result = service::set_timezone(&state.db, &form.timezone).await;
+    let result = service::set_timezone(&state.db, &admin.actor(), &form.timezone).await;
     let result = result.map(|_| Msg::new("settings.timezone.saved"));
     respond(page, state, result, failed).await
 }
@@ -176,6 +180,7 @@ struct NameForm {
 
 #[post("/settings/<kind>", data = "<form>")]
 async fn add_item(
+    admin: Admin,
     page: PageContext,
     state: &State<AppState>,
     kind: &str,
@@ -190,7 +195,7 @@ async fn add_item(
         None,
         values([("name", &form.name)]),
     );
-    let result = lists::add(&state.db, kind, &form.name).await;
+    let result = lists::add(&state.db, &admin.actor(), kind, &form.name).await;
     let result = result.map(|item| kind.msg("added").arg("name", &item.name));
     respond(page, state, result, failed).await
 }
@@ -231,6 +236,7 @@ impl RowForm {
 /// Rename, move, archive or restore one township or agency.
 #[post("/settings/<kind>/<id>/<action>", data = "<form>")]
 async fn change_item(
+    admin: Admin,
     page: PageContext,
     state: &State<AppState>,
     kind: &str,
@@ -250,7 +256,14 @@ async fn change_item(
         values([("name", &form.name)]),
     );
     let done_key = action.done_key();
-    let result = lists::change(&state.db, kind, id, action.at_version(version)).await;
+    let result = lists::change(
+        &state.db,
+        &admin.actor(),
+        kind,
+        id,
+        action.at_version(version),
+    )
+    .await;
     let result = result.map(|item| kind.msg(done_key).arg("name", &item.name));
     respond(page, state, result, failed).await
 }

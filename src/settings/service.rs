@@ -6,6 +6,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::domain::{Jurisdiction, JurisdictionInput, Settings, Timezone};
 use super::lists::{self, ListKind};
+use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::setting;
 use crate::error::AppError;
@@ -15,9 +16,10 @@ const COUNTY: &str = "county";
 const COUNTY_ALIASES: &str = "county_aliases";
 const CASE_PREFIX: &str = "case_prefix";
 const TIMEZONE: &str = "timezone";
+const SECURE_COOKIES: &str = "secure_cookies";
 
 /// The keys `ipdesk settings set` accepts.
-pub const SETTABLE_KEYS: [&str; 1] = [TIMEZONE];
+pub const SETTABLE_KEYS: [&str; 2] = [TIMEZONE, SECURE_COOKIES];
 
 /// Every setting, with defaults for those never set.
 pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, AppError> {
@@ -36,21 +38,24 @@ pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, AppError> {
             case_prefix: value(CASE_PREFIX).unwrap_or_default().to_owned(),
         },
         timezone,
+        secure_cookies: value(SECURE_COOKIES) == Some("true"),
     })
 }
 
 /// Validates and stores the county, its aliases and the case-number prefix.
 pub async fn set_jurisdiction(
     db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
     input: JurisdictionInput,
 ) -> Result<Jurisdiction, AppError> {
-    set_jurisdiction_and_townships(db, input, None).await
+    set_jurisdiction_and_townships(db, actor, input, None).await
 }
 
 /// Like [`set_jurisdiction`], and when `townships` is given, makes exactly those the active
 /// townships, in that order — all in one transaction.
 pub async fn set_jurisdiction_and_townships(
     db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
     input: JurisdictionInput,
     townships: Option<Vec<String>>,
 ) -> Result<Jurisdiction, AppError> {
@@ -61,38 +66,97 @@ pub async fn set_jurisdiction_and_townships(
             .transpose(),
     )?;
     let txn = db::begin_write(db).await?;
+    let before = load(&txn).await?.jurisdiction;
     let aliases = serde_json::to_string(&jurisdiction.aliases)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let county = jurisdiction.county.clone().unwrap_or_default();
     put(&txn, COUNTY, &county).await?;
     put(&txn, COUNTY_ALIASES, &aliases).await?;
     put(&txn, CASE_PREFIX, &jurisdiction.case_prefix).await?;
+    let changes = Changes::diff(&before, &jurisdiction);
+    audit::record(
+        &txn,
+        actor,
+        Event::new("update", "settings", "jurisdiction").with(changes),
+    )
+    .await?;
     if let Some(names) = townships {
-        lists::replace_active(&txn, ListKind::Townships, &names).await?;
+        lists::replace_active(&txn, actor, ListKind::Townships, &names).await?;
     }
     txn.commit().await?;
     Ok(jurisdiction)
 }
 
 /// Validates and stores the time zone that decides "today".
-pub async fn set_timezone(db: &impl ConnectionTrait, raw: &str) -> Result<Timezone, AppError> {
+pub async fn set_timezone(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    raw: &str,
+) -> Result<Timezone, AppError> {
     let timezone = Timezone::parse(raw)?;
-    put(db, TIMEZONE, timezone.name()).await?;
+    let txn = db::begin_write(db).await?;
+    let before = load(&txn).await?.timezone;
+    put(&txn, TIMEZONE, timezone.name()).await?;
+    let changes = Changes::new().field("timezone", before.name(), timezone.name());
+    audit::record(
+        &txn,
+        actor,
+        Event::new("update", "settings", TIMEZONE).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(timezone)
+}
+
+/// Turns the Secure flag of the session cookie on or off (on behind HTTPS).
+pub async fn set_secure_cookies(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    on: bool,
+) -> Result<bool, AppError> {
+    let txn = db::begin_write(db).await?;
+    let before = load(&txn).await?.secure_cookies;
+    put(&txn, SECURE_COOKIES, if on { "true" } else { "false" }).await?;
+    let changes = Changes::new().field(SECURE_COOKIES, before, on);
+    audit::record(
+        &txn,
+        actor,
+        Event::new("update", "settings", SECURE_COOKIES).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(on)
 }
 
 /// Sets one setting by name, as `ipdesk settings set KEY VALUE` does.
 pub async fn set_by_key(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
     key: &str,
     value: &str,
 ) -> Result<String, AppError> {
     match key {
-        TIMEZONE => Ok(set_timezone(db, value).await?.name().to_owned()),
+        TIMEZONE => Ok(set_timezone(db, actor, value).await?.name().to_owned()),
+        SECURE_COOKIES => {
+            let on = parse_switch(value)?;
+            Ok(set_secure_cookies(db, actor, on).await?.to_string())
+        }
         _ => Err(AppError::BadRequest(
             Msg::new("settings.unknown_key")
                 .arg("key", key)
                 .arg("keys", SETTABLE_KEYS.join(", ")),
+        )),
+    }
+}
+
+/// `true`/`false`, `on`/`off`, `yes`/`no`, `1`/`0`.
+fn parse_switch(raw: &str) -> Result<bool, AppError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "on" | "yes" | "1" => Ok(true),
+        "false" | "off" | "no" | "0" => Ok(false),
+        _ => Err(crate::error::field_error(
+            "value",
+            Msg::new("settings.bad_switch").arg("value", raw),
         )),
     }
 }
@@ -107,6 +171,27 @@ fn both<A, B>(a: Result<A, AppError>, b: Result<B, AppError>) -> Result<(A, B), 
         }
         (Err(error), _) | (_, Err(error)) => Err(error),
     }
+}
+
+/// A raw stored value, for settings other modules keep (the setup token).
+pub async fn get_value(db: &impl ConnectionTrait, key: &str) -> Result<Option<String>, AppError> {
+    Ok(setting::Entity::find_by_id(key.to_owned())
+        .one(db)
+        .await?
+        .map(|row| row.value))
+}
+
+/// Stores a raw value.
+pub async fn put_value(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), AppError> {
+    put(db, key, value).await
+}
+
+/// Removes a raw value.
+pub async fn delete_value(db: &impl ConnectionTrait, key: &str) -> Result<(), AppError> {
+    setting::Entity::delete_by_id(key.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 async fn put(db: &impl ConnectionTrait, key: &str, value: &str) -> Result<(), AppError> {

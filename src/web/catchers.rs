@@ -1,9 +1,10 @@
 //! Error pages. Every failure ends here: a page in the reader's language and layout, or a JSON
 //! body under `/api`. The message is the one the failing handler left, else the status's own.
 
+use rocket::http::Method;
 use rocket::http::Status;
 use rocket::request::{Outcome, Request};
-use rocket::response::{self, Responder};
+use rocket::response::{self, Redirect, Responder};
 use rocket::serde::json::Json;
 use rocket::{Catcher, catch, catchers};
 use rocket_dyn_templates::Template;
@@ -32,6 +33,7 @@ struct ErrorPage {
 pub enum ErrorResponse {
     Json(Status, Json<ErrorBody>),
     Page(Status, Template),
+    SignIn(Redirect),
 }
 
 impl<'r> Responder<'r, 'static> for ErrorResponse {
@@ -39,6 +41,7 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
         match self {
             ErrorResponse::Json(status, body) => (status, body).respond_to(request),
             ErrorResponse::Page(status, page) => (status, page).respond_to(request),
+            ErrorResponse::SignIn(redirect) => redirect.respond_to(request),
         }
     }
 }
@@ -51,6 +54,10 @@ async fn any_error(status: Status, request: &Request<'_>) -> ErrorResponse {
     if is_api_request(request) {
         return ErrorResponse::Json(status, Json(ErrorBody::new(status, &message, None, lang)));
     }
+    if status == Status::Unauthorized {
+        // A page for signed-in people: sign in, then come back here.
+        return ErrorResponse::SignIn(Redirect::to(sign_in_link(request)));
+    }
     let page = match request.guard::<PageContext>().await {
         Outcome::Success(page) => page,
         // The database may be what failed: show the page with default settings.
@@ -58,6 +65,7 @@ async fn any_error(status: Status, request: &Request<'_>) -> ErrorResponse {
             lang,
             settings: Settings::default(),
             flash: None,
+            user: None,
             here: request.uri().path().to_string(),
             path: request.uri().path().to_string(),
         },
@@ -70,4 +78,23 @@ async fn any_error(status: Status, request: &Request<'_>) -> ErrorResponse {
         message: message.render(lang),
     };
     ErrorResponse::Page(status, page.render("errors/page", view))
+}
+
+/// `/login?next=…` back to the page asked for (the list a form was posted from, for a POST).
+fn sign_in_link(request: &Request<'_>) -> String {
+    let uri = request.uri();
+    let here = match (request.method(), uri.query()) {
+        (Method::Get, Some(query)) => format!("{}?{}", uri.path(), query),
+        _ => uri.path().to_string(),
+    };
+    let encoded: String = here
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/login?next={encoded}")
 }

@@ -3,6 +3,7 @@
 use rocket::{State, get};
 use serde::Serialize;
 
+use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::settings::lists::{self, ListItem, ListKind};
 use crate::{AppState, clock};
@@ -20,6 +21,7 @@ struct HomeView {
 
 #[get("/")]
 pub async fn index(
+    _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
 ) -> Result<rocket_dyn_templates::Template, AppError> {

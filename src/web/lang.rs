@@ -57,7 +57,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 
 /// Switches the language and returns to the page the reader was on.
 #[get("/lang/<code>?<next>")]
-pub fn switch(code: &str, next: Option<&str>, cookies: &CookieJar<'_>) -> Redirect {
+pub fn switch(code: &str, next: Option<String>, cookies: &CookieJar<'_>) -> Redirect {
     if let Some(lang) = Lang::parse(code) {
         let cookie = Cookie::build((LANG_COOKIE, lang.code()))
             .path("/")
@@ -66,7 +66,7 @@ pub fn switch(code: &str, next: Option<&str>, cookies: &CookieJar<'_>) -> Redire
             .max_age(Duration::days(365));
         cookies.add(cookie);
     }
-    Redirect::to(safe_next(next))
+    Redirect::to(safe_next(next.as_deref()))
 }
 
 #[cfg(test)]

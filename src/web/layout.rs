@@ -8,28 +8,32 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::AppState;
+use crate::auth::Role;
+use crate::auth::sessions::SignedIn;
 use crate::i18n::{Lang, Msg};
 use crate::settings::{Settings, service};
 
 use super::lang::request_lang;
 
-/// One entry of the main navigation. Only what exists is listed.
-#[derive(Clone, Copy, Debug, Serialize)]
+/// One entry of the main navigation, shown to those whose role may open it.
+#[derive(Clone, Copy, Debug)]
 pub struct NavItem {
     pub href: &'static str,
     /// Locale key of the label.
     pub label: &'static str,
+    pub role: Role,
 }
 
-pub const NAVIGATION: [NavItem; 2] = [
-    NavItem {
-        href: "/",
-        label: "nav.home",
-    },
-    NavItem {
-        href: "/settings",
-        label: "nav.settings",
-    },
+const fn nav(href: &'static str, label: &'static str, role: Role) -> NavItem {
+    NavItem { href, label, role }
+}
+
+pub const NAVIGATION: [NavItem; 5] = [
+    nav("/", "nav.home", Role::Viewer),
+    nav("/admin/users", "nav.users", Role::Admin),
+    nav("/admin/tokens", "nav.tokens", Role::Admin),
+    nav("/admin/audit", "nav.audit", Role::Admin),
+    nav("/settings", "nav.settings", Role::Admin),
 ];
 
 /// A flash message to show once, already in the reader's language.
@@ -45,14 +49,26 @@ pub struct PageContext {
     pub lang: Lang,
     pub settings: Settings,
     pub flash: Option<FlashView>,
+    /// The signed-in person, if any.
+    pub user: Option<SignedIn>,
     /// Path and query of this request, for the language switch to come back to.
     pub here: String,
     pub path: String,
 }
 
 #[derive(Serialize)]
+struct UserView<'a> {
+    username: &'a str,
+    real_name: &'a str,
+    role: &'static str,
+}
+
+#[derive(Serialize)]
 struct LayoutView<'a> {
     county: Option<&'a str>,
+    user: Option<UserView<'a>>,
+    /// The token `csrf_field()` writes into forms.
+    csrf: &'a str,
     nav: Vec<NavView>,
     flash: Option<&'a FlashView>,
     here: &'a str,
@@ -89,8 +105,19 @@ impl PageContext {
             lang: self.lang.code(),
             layout: LayoutView {
                 county: self.settings.jurisdiction.county.as_deref(),
+                user: self.user.as_ref().map(|u| UserView {
+                    username: &u.username,
+                    real_name: &u.real_name,
+                    role: u.role.as_str(),
+                }),
+                csrf: self
+                    .user
+                    .as_ref()
+                    .and_then(|u| u.csrf_token.as_deref())
+                    .unwrap_or_default(),
                 nav: NAVIGATION
                     .iter()
+                    .filter(|item| self.user.as_ref().is_some_and(|u| u.role.allows(item.role)))
                     .map(|item| NavView {
                         href: item.href,
                         label: item.label,
@@ -139,10 +166,12 @@ impl<'r> FromRequest<'r> for PageContext {
             Some(query) => format!("{}?{}", uri.path(), query),
             None => uri.path().to_string(),
         };
+        let user = crate::auth::guards::signed_in(request).await;
         Outcome::Success(PageContext {
             lang,
             settings,
             flash,
+            user,
             here,
             path: uri.path().to_string(),
         })

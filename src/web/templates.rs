@@ -17,6 +17,21 @@ pub fn fairing() -> impl Fairing {
 pub fn configure(env: &mut Environment<'static>) {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_function("t", translate);
+    env.add_function("csrf_field", csrf_field);
+}
+
+/// The hidden CSRF field; it must be the first field of every form that posts.
+fn csrf_field(state: &State) -> Value {
+    let token = state
+        .lookup("layout")
+        .and_then(|layout| layout.get_attr("csrf").ok())
+        .map(|token| token.to_string())
+        .unwrap_or_default();
+    let escaped = token.replace(|c: char| !c.is_ascii_hexdigit(), "");
+    Value::from_safe_string(format!(
+        "<input type=\"hidden\" name=\"{}\" value=\"{escaped}\">",
+        crate::auth::csrf::FIELD
+    ))
 }
 
 /// `{{ t("nav.home") }}` or `{{ t("pager.rows", first=1, last=50, total=120) }}`, in the language
@@ -26,14 +41,19 @@ fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> 
         .lookup("lang")
         .and_then(|value| value.as_str().and_then(Lang::parse))
         .unwrap_or_default();
+    let fallback: Option<Value> = kwargs.get("default")?;
     let Some(text) = CATALOG.get(lang, key) else {
+        // Keys made from data (an audit entity, say) may name a default instead of failing.
+        if let Some(fallback) = fallback {
+            return Ok(fallback.to_string());
+        }
         return Err(Error::new(
             ErrorKind::UndefinedError,
             format!("missing translation {key} for {lang}"),
         ));
     };
     let mut args = Vec::new();
-    for name in kwargs.args() {
+    for name in kwargs.args().filter(|name| *name != "default") {
         let value: Value = kwargs.get(name)?;
         args.push((name.to_owned(), value.to_string()));
     }

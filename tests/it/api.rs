@@ -7,7 +7,7 @@ use crate::support::TestApp;
 
 #[rocket::async_test]
 async fn the_jurisdiction_round_trips() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let body =
         json!({"county": "秭归县", "aliases": ["秭归", "归州"], "case_prefix": "秭"}).to_string();
     let page = app
@@ -24,7 +24,7 @@ async fn the_jurisdiction_round_trips() {
 
 #[rocket::async_test]
 async fn validation_errors_name_the_fields_in_the_requested_language() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let body = json!({"county": "", "aliases": ["a", "a"], "case_prefix": "a b"}).to_string();
     let page = app
         .send_json(Method::Put, "/api/v1/settings/jurisdiction", &body)
@@ -39,6 +39,10 @@ async fn validation_errors_name_the_fields_in_the_requested_language() {
     let response = app
         .client
         .put("/api/v1/settings/timezone")
+        .header(rocket::http::Header::new(
+            "X-CSRF-Token",
+            app.forget_csrf().unwrap(),
+        ))
         .header(rocket::http::ContentType::JSON)
         .header(rocket::http::Header::new(
             "Accept-Language",
@@ -62,7 +66,7 @@ async fn validation_errors_name_the_fields_in_the_requested_language() {
 
 #[rocket::async_test]
 async fn townships_through_the_api() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let created = app
         .send_json(Method::Post, "/api/v1/townships", r#"{"name": "茅坪镇"}"#)
         .await;
@@ -149,7 +153,7 @@ async fn townships_through_the_api() {
 
 #[rocket::async_test]
 async fn agencies_are_listed_in_order() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let list = app.get("/api/v1/agencies").await.json();
     let names: Vec<&str> = list
         .as_array()

@@ -329,7 +329,11 @@ fn start_server(db: &TestDatabase, port: u16) -> Server {
     let server = Server(child);
     loop {
         match lines.next() {
-            Some(Ok(line)) if line.contains(&format!("http://127.0.0.1:{port}")) => return server,
+            Some(Ok(line)) if line.contains(&format!("http://127.0.0.1:{port}")) => {
+                // Keep reading what the server prints, as a terminal would.
+                std::thread::spawn(move || lines.for_each(drop));
+                return server;
+            }
             Some(_) if started.elapsed() < Duration::from_secs(60) => continue,
             _ => panic!("the server did not start"),
         }
@@ -365,7 +369,11 @@ async fn serve_answers_and_shows_the_county_set_by_the_cli() {
     let (status, body) = http_get(port, "/healthz");
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"database\":\"ok\""));
+    // Nobody is signed in: the home page sends the browser to sign in.
     let (status, body) = http_get(port, "/");
+    assert_eq!(status, 303, "{body}");
+    assert!(body.contains("location: /login?next=/"), "{body}");
+    let (status, body) = http_get(port, "/login");
     assert_eq!(status, 200);
     assert!(
         body.contains("兴山县") && body.contains("lang=\"zh-CN\""),
@@ -373,7 +381,7 @@ async fn serve_answers_and_shows_the_county_set_by_the_cli() {
     );
     // The county changed from the CLI shows at once on the running server.
     assert_exit(&run(&db, &["jurisdiction", "set", "--county", "秭归县"]), 0);
-    let (_, body) = http_get(port, "/");
+    let (_, body) = http_get(port, "/login");
     assert!(body.contains("秭归县") && !body.contains("兴山县"));
 }
 
@@ -415,4 +423,185 @@ fn serve_explains_a_missing_templates_folder() {
         "{}",
         stderr(&output)
     );
+}
+
+fn run_with_stdin(db: &TestDatabase, args: &[&str], input: &str) -> Output {
+    let mut child = ipdesk(db.dir.path(), Some(&db.url), args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[rocket::async_test]
+async fn user_commands() {
+    let db = TestDatabase::new().await;
+    let password = "correct horse battery\n";
+    let add = [
+        "user",
+        "add",
+        "zhang",
+        "--role",
+        "officer",
+        "--real-name",
+        "张三",
+        "--certificate-number",
+        "42010001",
+        "--password-stdin",
+    ];
+    assert_exit(&run_with_stdin(&db, &add, password), 0);
+    let again = run_with_stdin(&db, &add, password);
+    assert_exit(&again, 2);
+    assert!(
+        stderr(&again).contains("用户名“zhang”已被使用。"),
+        "{}",
+        stderr(&again)
+    );
+    let bad_role = run_with_stdin(
+        &db,
+        &["user", "add", "li", "--role", "root", "--password-stdin"],
+        password,
+    );
+    assert_exit(&bad_role, 2);
+    assert!(
+        stderr(&bad_role).contains("没有“root”这个角色"),
+        "{}",
+        stderr(&bad_role)
+    );
+    let empty = run_with_stdin(
+        &db,
+        &["user", "add", "", "--role", "viewer", "--password-stdin"],
+        password,
+    );
+    assert_exit(&empty, 2);
+    assert!(stderr(&empty).contains("请填写用户名。"));
+    let short = run_with_stdin(
+        &db,
+        &["user", "add", "li", "--role", "viewer", "--password-stdin"],
+        "short\n",
+    );
+    assert_exit(&short, 2);
+    assert!(stderr(&short).contains("密码至少要 10 个字符。"));
+
+    let listed: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&db, &["user", "list", "--json"]))).unwrap();
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        1,
+        "nothing written by the failures"
+    );
+    assert_eq!(listed[0]["real_name"], "张三");
+    assert_eq!(listed[0]["certificate_number"], "42010001");
+
+    assert_exit(&run(&db, &["user", "disable", "zhang"]), 0);
+    assert!(stdout(&run(&db, &["user", "list"])).contains("（已停用）"));
+    assert_exit(&run(&db, &["user", "enable", "zhang"]), 0);
+    assert_exit(
+        &run_with_stdin(
+            &db,
+            &["user", "passwd", "zhang", "--password-stdin"],
+            "another long secret\n",
+        ),
+        0,
+    );
+    assert_exit(&run(&db, &["user", "unlock", "zhang"]), 0);
+    assert_exit(&run(&db, &["user", "disable", "nobody"]), 2);
+}
+
+#[rocket::async_test]
+async fn token_commands() {
+    let db = TestDatabase::new().await;
+    assert_exit(
+        &run_with_stdin(
+            &db,
+            &[
+                "user",
+                "add",
+                "robot",
+                "--role",
+                "viewer",
+                "--password-stdin",
+            ],
+            "correct horse battery\n",
+        ),
+        0,
+    );
+    let created = run(&db, &["token", "create", "robot", "--label", "名册同步"]);
+    assert_exit(&created, 0);
+    let token = stdout(&created)
+        .lines()
+        .find(|l| l.starts_with("ipd_"))
+        .expect("the token")
+        .to_owned();
+    assert_eq!(token.len(), 68);
+    let listed = stdout(&run(&db, &["token", "list"]));
+    assert!(
+        listed.contains(&token[..12]) && listed.contains("名册同步") && !listed.contains(&token),
+        "{listed}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&db, &["token", "list", "--json"]))).unwrap();
+    let id = json[0]["id"].as_i64().unwrap().to_string();
+    assert_exit(&run(&db, &["token", "revoke", &id]), 0);
+    assert!(stdout(&run(&db, &["token", "list"])).contains("（已吊销）"));
+    assert_exit(&run(&db, &["token", "revoke", "999"]), 2);
+    assert_exit(&run(&db, &["token", "create", "ghost"]), 2);
+}
+
+#[rocket::async_test]
+async fn serve_prints_a_one_time_setup_link_on_the_first_run() {
+    let db = TestDatabase::new().await;
+    let port = free_port();
+    let mut command = ipdesk(
+        db.dir.path(),
+        Some(&db.url),
+        &["serve", "--port", &port.to_string()],
+    );
+    command
+        .env("ROCKET_TEMPLATE_DIR", repo_path("templates"))
+        .env("ROCKET_STATIC_DIR", repo_path("static"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if db.is_postgres() {
+        command.env(
+            "ROCKET_SECRET_KEY",
+            ipdesk::config::random_key_hex().unwrap(),
+        );
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let link = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.find("http://")
+                .map(|i| {
+                    line[i..]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .filter(|l| l.contains("/setup?token="))
+        })
+        .expect("a setup link");
+    assert!(
+        link.starts_with(&format!("http://127.0.0.1:{port}/setup?token=")),
+        "{link}"
+    );
+    let path = &link[link.find("/setup").unwrap()..];
+    let (status, body) = http_get(port, path);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("创建管理员"));
+    let (status, _) = http_get(port, "/setup?token=wrong");
+    assert_eq!(status, 403);
 }

@@ -16,9 +16,9 @@ fn api_fail_with(code: u16) -> Status {
     Status::from_code(code).unwrap_or(Status::InternalServerError)
 }
 
-const STATUSES: [(u16, &str, &str); 10] = [
+/// 401 is left out: a page that needs signing in sends the browser to the login page instead.
+const STATUSES: [(u16, &str, &str); 9] = [
     (400, "请求有误", "Bad request"),
-    (401, "需要登录", "Sign-in required"),
     (403, "没有权限", "Not allowed"),
     (404, "找不到页面", "Page not found"),
     (409, "内容冲突", "Conflict"),
@@ -55,9 +55,23 @@ async fn every_error_page_exists_in_both_languages() {
 }
 
 #[rocket::async_test]
+async fn unauthorized_pages_send_browsers_to_the_login_page() {
+    let app = spawn_failing_app().await;
+    let page = app.get("/test/status/401?x=1").await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/login?next=/test/status/401%3Fx%3D1")
+    );
+    let api = app.get("/api/v1/test/status/401").await;
+    assert_eq!(api.status, Status::Unauthorized);
+    assert_eq!(api.json()["error"]["code"], "unauthorized");
+}
+
+#[rocket::async_test]
 async fn api_errors_are_json_with_a_code_and_a_message() {
     let app = spawn_failing_app().await;
-    for (code, _, _) in STATUSES {
+    for (code, _, _) in STATUSES.iter().copied().chain([(401, "", "")]) {
         let page = app.get(&format!("/api/v1/test/status/{code}")).await;
         assert_eq!(page.status.code, code);
         assert_eq!(page.content_type, Some(rocket::http::ContentType::JSON));
@@ -71,7 +85,11 @@ async fn api_errors_are_json_with_a_code_and_a_message() {
             "{body}"
         );
     }
-    let missing = app.get("/api/v1/no-such-thing").await;
+    // Nobody is signed in, so the API answers 401 before looking further.
+    let anonymous = app.get("/api/v1/no-such-thing").await;
+    assert_eq!(anonymous.status, Status::Unauthorized);
+    let admin = TestApp::admin().await;
+    let missing = admin.get("/api/v1/no-such-thing").await;
     assert_eq!(missing.status, Status::NotFound);
     assert_eq!(missing.json()["error"]["code"], "not_found");
 }
@@ -86,7 +104,7 @@ async fn unknown_pages_are_404_in_the_layout() {
 
 #[rocket::async_test]
 async fn oversized_bodies_get_413_and_write_nothing() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let huge = "县".repeat(100_000);
     let page = app
         .post_form("/settings/jurisdiction", &[("county", &huge)])
@@ -107,7 +125,7 @@ async fn oversized_bodies_get_413_and_write_nothing() {
 
 #[rocket::async_test]
 async fn malformed_json_is_400_and_the_wrong_shape_is_422() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app
         .send_json(
             Method::Put,

@@ -24,7 +24,7 @@ async fn unavailable_when_the_database_does_not_answer() {
     assert_eq!(page.status, Status::ServiceUnavailable);
     assert_eq!(page.json()["database"], "unavailable");
     // Pages say so in one sentence instead of crashing.
-    let home = app.get("/").await;
+    let home = app.get("/login").await;
     assert_eq!(home.status, Status::ServiceUnavailable);
     home.assert_contains(&["数据库暂时无法访问"]);
 }

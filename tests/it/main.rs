@@ -6,7 +6,9 @@
 
 mod support;
 
+mod access;
 mod api;
+mod auth;
 mod cli;
 mod errors;
 mod health;

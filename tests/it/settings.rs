@@ -37,7 +37,7 @@ async fn add_township(app: &TestApp, name: &str) -> Page {
 
 #[rocket::async_test]
 async fn saving_the_jurisdiction_shows_a_message_and_the_values() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app
         .post_form(
             "/settings/jurisdiction",
@@ -66,7 +66,7 @@ async fn saving_the_jurisdiction_shows_a_message_and_the_values() {
 
 #[rocket::async_test]
 async fn an_empty_county_is_refused_with_the_values_kept_and_nothing_written() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app
         .post_form(
             "/settings/jurisdiction",
@@ -95,7 +95,7 @@ async fn an_empty_county_is_refused_with_the_values_kept_and_nothing_written() {
 
 #[rocket::async_test]
 async fn an_unknown_timezone_is_refused() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app
         .post_form("/settings/timezone", &[("timezone", "Asia/Beijing")])
         .await;
@@ -121,7 +121,7 @@ async fn an_unknown_timezone_is_refused() {
 
 #[rocket::async_test]
 async fn townships_are_added_renamed_reordered_archived_and_restored() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     for name in ["茅坪镇", "归州镇", "屈原镇"] {
         let page = add_township(&app, name).await;
         assert_eq!(page.status, Status::SeeOther, "{}", page.body);
@@ -181,7 +181,7 @@ async fn townships_are_added_renamed_reordered_archived_and_restored() {
 
 #[rocket::async_test]
 async fn a_township_named_twice_is_refused_and_nothing_is_written() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     add_township(&app, "茅坪镇").await;
     let page = add_township(&app, " 茅坪镇 ").await;
     assert_eq!(page.status, Status::UnprocessableEntity);
@@ -214,7 +214,7 @@ async fn a_township_named_twice_is_refused_and_nothing_is_written() {
 
 #[rocket::async_test]
 async fn a_stale_form_gets_409_and_keeps_what_was_typed() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     add_township(&app, "茅坪镇").await;
     let seen = township(&app, "茅坪镇").await;
     let path = format!("/settings/townships/{}/rename", seen["id"]);
@@ -233,7 +233,7 @@ async fn a_stale_form_gets_409_and_keeps_what_was_typed() {
 
 #[rocket::async_test]
 async fn agencies_are_seeded_and_editable() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app.get("/settings").await;
     page.assert_contains(&[
         "市场监督管理局(工商)",
@@ -259,7 +259,7 @@ async fn agencies_are_seeded_and_editable() {
 
 #[rocket::async_test]
 async fn unknown_lists_and_records_are_404() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app.post_form("/settings/planets", &[("name", "x")]).await;
     assert_eq!(page.status, Status::NotFound);
     let page = app

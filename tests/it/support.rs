@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ipdesk::auth::Role;
+use ipdesk::auth::domain::NewUser;
 use ipdesk::config::{AppConfig, Overrides, base_figment, random_key_hex};
 use rocket::http::{ContentType, Header, Status};
 use rocket::local::asynchronous::{Client, LocalResponse};
@@ -173,11 +175,74 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     /// Kept for its lifetime: dropping it removes the database.
     pub _database: TestDatabase,
+    /// The CSRF token of the signed-in session, added to every form and JSON request.
+    csrf: std::sync::Mutex<Option<String>>,
 }
 
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery";
+
 impl TestApp {
+    /// The application with nobody signed in (and no users).
     pub async fn spawn() -> TestApp {
         TestApp::spawn_with(|rocket| rocket).await
+    }
+
+    /// The application with a user of `role` (named after it) signed in.
+    pub async fn signed_in(role: Role) -> TestApp {
+        let app = TestApp::spawn().await;
+        app.create_user(role.as_str(), role).await;
+        app.login(role.as_str(), PASSWORD).await;
+        app
+    }
+
+    /// An administrator signed in.
+    pub async fn admin() -> TestApp {
+        TestApp::signed_in(Role::Admin).await
+    }
+
+    /// Creates a user directly through the service.
+    pub async fn create_user(&self, username: &str, role: Role) -> i64 {
+        let input = NewUser {
+            username: username.to_owned(),
+            real_name: format!("{username} 姓名"),
+            role: role.as_str().to_owned(),
+            password: PASSWORD.to_owned(),
+            ..NewUser::default()
+        };
+        ipdesk::auth::users::create(&self.db, &ipdesk::audit::Actor::cli(), input)
+            .await
+            .expect("create user")
+            .id
+    }
+
+    /// Signs in through the login form, then reads the session's CSRF token off a page.
+    pub async fn login(&self, username: &str, password: &str) -> Page {
+        let page = self
+            .post_form("/login", &[("username", username), ("password", password)])
+            .await;
+        if page.status == Status::SeeOther {
+            let home = self.get("/account/password").await;
+            *self.csrf.lock().unwrap() = csrf_in(&home.body);
+        }
+        page
+    }
+
+    /// Forgets the CSRF token, to send requests without one.
+    pub fn forget_csrf(&self) -> Option<String> {
+        self.csrf.lock().unwrap().take()
+    }
+
+    pub fn set_csrf(&self, token: Option<String>) {
+        *self.csrf.lock().unwrap() = token;
+    }
+
+    /// Makes an API token for the user `owner`.
+    pub async fn token_for(&self, owner: &str) -> String {
+        ipdesk::auth::tokens::create(&self.db, &ipdesk::audit::Actor::cli(), owner, "test")
+            .await
+            .expect("token")
+            .token
     }
 
     /// Like `spawn`, letting the test mount extra routes first.
@@ -187,6 +252,7 @@ impl TestApp {
         let rocket = extend(ipdesk::build(&test_config(&database.url), db.clone()));
         let client = Client::tracked(rocket).await.expect("valid rocket");
         TestApp {
+            csrf: std::sync::Mutex::new(None),
             client,
             db,
             _database: database,
@@ -198,7 +264,12 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let body = fields
+        let token = self.csrf.lock().unwrap().clone();
+        let body = token
+            .iter()
+            .map(|t| ("csrf_token", t.as_str()))
+            .chain(fields.iter().copied())
+            .collect::<Vec<_>>()
             .iter()
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
@@ -215,9 +286,11 @@ impl TestApp {
 
     /// Sends JSON (or any raw body) with a method.
     pub async fn send_json(&self, method: rocket::http::Method, path: &str, body: &str) -> Page {
-        let response = self
-            .client
-            .req(method, path.to_owned())
+        let mut request = self.client.req(method, path.to_owned());
+        if let Some(token) = self.csrf.lock().unwrap().clone() {
+            request = request.header(Header::new("X-CSRF-Token", token));
+        }
+        let response = request
             .header(ContentType::JSON)
             .header(Header::new("Accept", "application/json"))
             .body(body)
@@ -236,6 +309,35 @@ impl TestApp {
         let page = self.get("/lang/en?next=/").await;
         assert_eq!(page.status, Status::SeeOther);
     }
+}
+
+/// The CSRF token in a page's forms.
+pub fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let token: String = html[start..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// Sends a request with a bearer token.
+pub async fn with_bearer(
+    app: &TestApp,
+    method: rocket::http::Method,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> Page {
+    let mut request = app
+        .client
+        .req(method, path.to_owned())
+        .header(Header::new("Authorization", format!("Bearer {token}")));
+    if let Some(body) = body {
+        request = request.header(ContentType::JSON).body(body);
+    }
+    Page::from(request.dispatch().await).await
 }
 
 pub fn test_config(url: &str) -> AppConfig {
@@ -269,7 +371,7 @@ pub struct Page {
 }
 
 impl Page {
-    async fn from(response: LocalResponse<'_>) -> Page {
+    pub async fn from(response: LocalResponse<'_>) -> Page {
         let status = response.status();
         let content_type = response.content_type();
         let location = response.headers().get_one("Location").map(str::to_owned);

@@ -6,7 +6,7 @@ use crate::support::TestApp;
 
 #[rocket::async_test]
 async fn home_page_is_chinese_by_default() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let page = app.get("/").await;
     assert_eq!(page.status, Status::Ok);
     page.assert_contains(&[
@@ -23,7 +23,7 @@ async fn home_page_is_chinese_by_default() {
 
 #[rocket::async_test]
 async fn the_switch_shows_the_same_page_in_english_and_is_remembered() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let switched = app.get("/lang/en?next=/settings").await;
     assert_eq!(switched.status, Status::SeeOther);
     assert_eq!(switched.location.as_deref(), Some("/settings"));
@@ -50,7 +50,7 @@ async fn the_switch_shows_the_same_page_in_english_and_is_remembered() {
 
 #[rocket::async_test]
 async fn the_switch_never_redirects_off_site_and_ignores_unknown_languages() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     for next in ["//evil.example/", "https://evil.example/"] {
         let page = app.get(&format!("/lang/en?next={next}")).await;
         assert_eq!(page.location.as_deref(), Some("/"), "{next}");
@@ -61,7 +61,7 @@ async fn the_switch_never_redirects_off_site_and_ignores_unknown_languages() {
 
 #[rocket::async_test]
 async fn the_layout_shows_the_county_once_set() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let saved = app
         .post_form(
             "/settings/jurisdiction",
@@ -79,7 +79,7 @@ async fn the_layout_shows_the_county_once_set() {
 
 #[rocket::async_test]
 async fn styles_are_served_locally_and_pages_load_nothing_from_outside() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     let css = app.get("/static/app.css").await;
     assert_eq!(css.status, Status::Ok);
     assert!(css.body.contains("@media print"));
@@ -92,7 +92,7 @@ async fn styles_are_served_locally_and_pages_load_nothing_from_outside() {
 #[rocket::async_test]
 async fn every_template_renders_in_both_languages() {
     // Strict undefined: a typo or a missing translation makes a page fail instead of going blank.
-    let app = TestApp::spawn().await;
+    let app = TestApp::admin().await;
     for lang in ["zh-CN", "en"] {
         app.get(&format!("/lang/{lang}?next=/")).await;
         for path in ["/", "/settings", "/missing"] {

@@ -1,0 +1,325 @@
+//! Users: creating them, changing roles and passwords, disabling and enabling. Disabling ends the
+//! person's sessions at once; their API tokens stop working because every lookup checks `active`.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+
+use super::domain::{NewUser, Role, ValidUser, check_password, optional_text, parse_username};
+use super::password;
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db;
+use crate::entities::{login_attempt, login_lockout, session, user};
+use crate::error::{AppError, FieldErrors, field_error};
+use crate::i18n::Msg;
+
+/// A user as pages, the API and the audit log show them: never the password hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub real_name: String,
+    pub role: Role,
+    pub certificate_number: Option<String>,
+    pub active: bool,
+    pub version: i32,
+}
+
+impl From<&user::Model> for UserView {
+    fn from(row: &user::Model) -> UserView {
+        UserView {
+            id: row.id,
+            username: row.username.clone(),
+            real_name: row.real_name.clone(),
+            role: row.role,
+            certificate_number: row.certificate_number.clone(),
+            active: row.active,
+            version: row.version,
+        }
+    }
+}
+
+/// A change to a user: any of the fields, checked against `version`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct UserChange {
+    pub version: i32,
+    #[serde(default)]
+    pub real_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    Ok(user::Entity::find().count(db).await?)
+}
+
+/// Everyone, in username order.
+pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<UserView>, AppError> {
+    let rows = user::Entity::find()
+        .order_by_asc(user::Column::Username)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(UserView::from).collect())
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<user::Model, AppError> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(Msg::new("users.not_found")))
+}
+
+/// A user by username (as typed: cleaned and lower-cased).
+pub async fn find(db: &impl ConnectionTrait, raw: &str) -> Result<user::Model, AppError> {
+    let name = parse_username(raw).unwrap_or_default();
+    user::Entity::find()
+        .filter(user::Column::Username.eq(name.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(Msg::new("users.not_found_by_name").arg("name", &name)))
+}
+
+/// Creates a user after checking every rule; the username must be free.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    input: NewUser,
+) -> Result<UserView, AppError> {
+    let valid = input.validate()?;
+    let hash = password::hash(valid.password.clone()).await?;
+    let txn = db::begin_write(db).await?;
+    let view = insert(&txn, actor, &valid, hash).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Inserts a validated user within the caller's transaction.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    valid: &ValidUser,
+    password_hash: String,
+) -> Result<UserView, AppError> {
+    let taken = user::Entity::find()
+        .filter(user::Column::Username.eq(valid.username.as_str()))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(field_error(
+            "username",
+            Msg::new("users.username.taken").arg("name", &valid.username),
+        ));
+    }
+    let now = Utc::now();
+    let row = user::ActiveModel {
+        username: Set(valid.username.clone()),
+        real_name: Set(valid.real_name.clone()),
+        role: Set(valid.role),
+        certificate_number: Set(valid.certificate_number.clone()),
+        password_hash: Set(password_hash),
+        active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    let view = UserView::from(&row);
+    audit::record(
+        db,
+        actor,
+        Event::new("create", "user", row.id).with(Changes::created(&view)),
+    )
+    .await?;
+    Ok(view)
+}
+
+/// Applies a change to a user. An admin cannot take away their own admin role or disable
+/// themselves, so the desk never ends up without an administrator by accident.
+pub async fn change(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    change: UserChange,
+) -> Result<UserView, AppError> {
+    let mut errors = FieldErrors::new();
+    let role = match change.role.as_deref() {
+        Some(raw) => Role::parse_input(raw)
+            .map_err(|e| merge(&mut errors, e))
+            .ok(),
+        None => None,
+    };
+    let real_name = change
+        .real_name
+        .as_deref()
+        .map(|raw| optional_text(raw, 32, "real_name", &mut errors));
+    let certificate = change
+        .certificate_number
+        .as_deref()
+        .map(|raw| optional_text(raw, 32, "certificate_number", &mut errors));
+    let username = get(db, id).await?.username;
+    if let Some(password) = &change.password
+        && let Err(msg) = check_password(password, None, &username)
+    {
+        errors.add("password", msg);
+    }
+    errors.into_result()?;
+    // Hashing takes a while: do it before taking the write lock.
+    let new_hash = match &change.password {
+        Some(password) => Some(password::hash(password.clone()).await?),
+        None => None,
+    };
+    let txn = db::begin_write(db).await?;
+    let row = get(&txn, id).await?;
+    if row.version != change.version {
+        return Err(AppError::Conflict(
+            Msg::new("users.changed_by_someone_else").arg("name", &row.username),
+        ));
+    }
+    if actor.user_id == Some(id)
+        && (role.is_some_and(|r| r != Role::Admin) || change.active == Some(false))
+    {
+        return Err(AppError::Conflict(Msg::new("users.cannot_demote_self")));
+    }
+    let before = UserView::from(&row);
+    let mut active = row.clone().into_active_model();
+    if let Some(role) = role {
+        active.role = Set(role);
+    }
+    if let Some(real_name) = real_name {
+        active.real_name = Set(real_name.unwrap_or_else(|| row.username.clone()));
+    }
+    if let Some(certificate) = certificate {
+        active.certificate_number = Set(certificate);
+    }
+    if let Some(flag) = change.active {
+        active.active = Set(flag);
+    }
+    let password_changed = new_hash.is_some();
+    if let Some(hash) = new_hash {
+        active.password_hash = Set(hash);
+    }
+    active.version = Set(row.version + 1);
+    active.updated_at = Set(Utc::now());
+    let row = active.update(&txn).await?;
+    let after = UserView::from(&row);
+    let mut changes = Changes::diff(&before, &after);
+    if password_changed {
+        // The fact, never the value.
+        changes = changes.field("password", "", "changed");
+    }
+    audit::record(&txn, actor, Event::new("update", "user", id).with(changes)).await?;
+    if !row.active || password_changed {
+        end_sessions(&txn, id).await?;
+    }
+    txn.commit().await?;
+    Ok(after)
+}
+
+fn merge(errors: &mut FieldErrors, error: AppError) {
+    if let AppError::Validation(fields) = error {
+        errors.merge(fields);
+    }
+}
+
+/// Ends every session of a user (disabled, or their password was reset).
+pub async fn end_sessions(db: &impl ConnectionTrait, user_id: i64) -> Result<(), AppError> {
+    session::Entity::delete_many()
+        .filter(session::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Clears the sign-in lockouts and failed attempts recorded for a username.
+pub async fn unlock(db: &DatabaseConnection, actor: &Actor, raw: &str) -> Result<u64, AppError> {
+    let row = find(db, raw).await?;
+    let txn = db::begin_write(db).await?;
+    let cleared = login_lockout::Entity::delete_many()
+        .filter(login_lockout::Column::Username.eq(row.username.as_str()))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    login_attempt::Entity::delete_many()
+        .filter(login_attempt::Column::Username.eq(row.username.as_str()))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .exec(&txn)
+        .await?;
+    let changes = Changes::new().field("lockouts", cleared, 0);
+    audit::record(
+        &txn,
+        actor,
+        Event::new("unlock", "user", row.id).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(cleared)
+}
+
+/// Changes one's own password after checking the current one; other sessions end, this one stays.
+pub async fn change_own_password(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    confirmation: &str,
+    keep_session: &str,
+) -> Result<(), AppError> {
+    let Some(id) = actor.user_id else {
+        return Err(AppError::Unauthorized);
+    };
+    let row = get(db, id).await?;
+    if !password::verify(current.to_owned(), Some(row.password_hash.clone())).await {
+        return Err(field_error(
+            "current",
+            Msg::new("auth.password.current_wrong"),
+        ));
+    }
+    if let Err(msg) = check_password(new, Some(confirmation), &row.username) {
+        let field = if msg.key == "users.password.mismatch" {
+            "password_confirmation"
+        } else {
+            "password"
+        };
+        return Err(field_error(field, msg));
+    }
+    let hash = password::hash(new.to_owned()).await?;
+    let txn = db::begin_write(db).await?;
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::PasswordHash,
+            sea_orm::sea_query::Expr::value(hash),
+        )
+        .col_expr(
+            user::Column::Version,
+            sea_orm::sea_query::Expr::value(row.version + 1),
+        )
+        .col_expr(
+            user::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(user::Column::Id.eq(id))
+        .exec(&txn)
+        .await?;
+    super::sessions::end_others(&txn, id, keep_session).await?;
+    let changes = Changes::new().field("password", "", "changed");
+    audit::record(
+        &txn,
+        actor,
+        Event::new("change_password", "user", id).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

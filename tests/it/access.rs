@@ -1,0 +1,292 @@
+//! Who may open what: every mounted route, taken from the Rocket instance itself, is checked for
+//! anonymous visitors, viewers, officers and admins against this table. A route without an entry
+//! fails the test, so no route can be forgotten.
+
+use ipdesk::auth::Role;
+use ipdesk::auth::guards::SESSION_COOKIE;
+use rocket::http::{ContentType, Cookie, Header, Method, Status};
+
+use crate::support::TestApp;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Access {
+    /// Anyone; the route answers for itself (a setup link may still be refused).
+    Public,
+    At(Role),
+}
+
+use Access::{At, Public};
+
+/// (method, route path as mounted, a URI to request, who may use it).
+const TABLE: &[(Method, &str, &str, Access)] = &[
+    (Method::Get, "/", "/", At(Role::Viewer)),
+    (Method::Get, "/healthz", "/healthz", Public),
+    (Method::Get, "/lang/<code>", "/lang/en?next=/", Public),
+    (Method::Get, "/static/<path..>", "/static/app.css", Public),
+    (Method::Get, "/login", "/login", Public),
+    (Method::Post, "/login", "/login", Public),
+    (Method::Post, "/logout", "/logout", At(Role::Viewer)),
+    (Method::Get, "/setup", "/setup?token=x", Public),
+    (Method::Post, "/setup", "/setup", Public),
+    (
+        Method::Get,
+        "/account/password",
+        "/account/password",
+        At(Role::Viewer),
+    ),
+    (
+        Method::Post,
+        "/account/password",
+        "/account/password",
+        At(Role::Viewer),
+    ),
+    (Method::Get, "/admin/users", "/admin/users", At(Role::Admin)),
+    (
+        Method::Post,
+        "/admin/users",
+        "/admin/users",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/admin/users/<id>/<action>",
+        "/admin/users/999999/disable",
+        At(Role::Admin),
+    ),
+    (
+        Method::Get,
+        "/admin/tokens",
+        "/admin/tokens",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/admin/tokens",
+        "/admin/tokens",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/admin/tokens/<id>/revoke",
+        "/admin/tokens/999999/revoke",
+        At(Role::Admin),
+    ),
+    (Method::Get, "/admin/audit", "/admin/audit", At(Role::Admin)),
+    (Method::Get, "/settings", "/settings", At(Role::Admin)),
+    (
+        Method::Post,
+        "/settings/jurisdiction",
+        "/settings/jurisdiction",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/settings/timezone",
+        "/settings/timezone",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/settings/<kind>",
+        "/settings/townships",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/settings/<kind>/<id>/<action>",
+        "/settings/townships/999999/rename",
+        At(Role::Admin),
+    ),
+    (Method::Get, "/api/v1/me", "/api/v1/me", At(Role::Viewer)),
+    (
+        Method::Get,
+        "/api/v1/users",
+        "/api/v1/users",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/api/v1/users",
+        "/api/v1/users",
+        At(Role::Admin),
+    ),
+    (
+        Method::Patch,
+        "/api/v1/users/<id>",
+        "/api/v1/users/999999",
+        At(Role::Admin),
+    ),
+    (
+        Method::Get,
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        At(Role::Admin),
+    ),
+    (
+        Method::Post,
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        At(Role::Admin),
+    ),
+    (
+        Method::Delete,
+        "/api/v1/tokens/<id>",
+        "/api/v1/tokens/999999",
+        At(Role::Admin),
+    ),
+    (
+        Method::Get,
+        "/api/v1/audit",
+        "/api/v1/audit",
+        At(Role::Admin),
+    ),
+    (
+        Method::Get,
+        "/api/v1/settings",
+        "/api/v1/settings",
+        At(Role::Viewer),
+    ),
+    (
+        Method::Put,
+        "/api/v1/settings/jurisdiction",
+        "/api/v1/settings/jurisdiction",
+        At(Role::Admin),
+    ),
+    (
+        Method::Put,
+        "/api/v1/settings/timezone",
+        "/api/v1/settings/timezone",
+        At(Role::Admin),
+    ),
+    (
+        Method::Get,
+        "/api/v1/<kind>",
+        "/api/v1/townships",
+        At(Role::Viewer),
+    ),
+    (
+        Method::Get,
+        "/api/v1/<kind>/<id>",
+        "/api/v1/agencies/999999",
+        At(Role::Viewer),
+    ),
+    (
+        Method::Post,
+        "/api/v1/<kind>",
+        "/api/v1/townships",
+        At(Role::Admin),
+    ),
+    (
+        Method::Patch,
+        "/api/v1/<kind>/<id>",
+        "/api/v1/townships/999999",
+        At(Role::Admin),
+    ),
+];
+
+#[rocket::async_test]
+async fn every_route_is_in_the_access_table() {
+    let app = TestApp::spawn().await;
+    let mounted: Vec<(Method, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .map(|route| (route.method, route.uri.path().to_string()))
+        .collect();
+    let missing: Vec<String> = mounted
+        .iter()
+        .filter(|(method, path)| !TABLE.iter().any(|(m, p, _, _)| m == method && p == path))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the access table:\n{}",
+        missing.join("\n")
+    );
+    let stale: Vec<String> = TABLE
+        .iter()
+        .filter(|(m, p, _, _)| {
+            !mounted
+                .iter()
+                .any(|(method, path)| method == m && path == p)
+        })
+        .map(|(m, p, _, _)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "table entries for routes that do not exist:\n{}",
+        stale.join("\n")
+    );
+}
+
+/// A fresh session for a user, as a browser would hold it: (cookie value, CSRF token).
+async fn session_for(app: &TestApp, username: &str) -> (String, String) {
+    let row = ipdesk::auth::users::find(&app.db, username).await.unwrap();
+    let session = ipdesk::auth::sessions::open(&app.db, &row, None)
+        .await
+        .unwrap();
+    (session.id, session.user.csrf_token.unwrap())
+}
+
+async fn request(app: &TestApp, method: Method, uri: &str, who: Option<&str>) -> Status {
+    let mut request = app.client.req(method, uri.to_owned());
+    if let Some(username) = who {
+        let (id, csrf) = session_for(app, username).await;
+        request = request
+            .private_cookie(Cookie::new(SESSION_COOKIE, id))
+            .header(Header::new("X-CSRF-Token", csrf));
+    }
+    if uri.starts_with("/api/") && method != Method::Get {
+        request = request.header(ContentType::JSON).body("{}");
+    } else if method != Method::Get {
+        request = request.header(ContentType::Form).body("");
+    }
+    request.dispatch().await.status()
+}
+
+#[rocket::async_test]
+async fn anonymous_viewer_officer_and_admin_get_what_the_table_says() {
+    let app = TestApp::spawn().await;
+    for role in Role::ALL {
+        app.create_user(role.as_str(), role).await;
+    }
+    let mut wrong = Vec::new();
+    for (method, _, uri, access) in TABLE {
+        for who in [
+            None,
+            Some(Role::Viewer),
+            Some(Role::Officer),
+            Some(Role::Admin),
+        ] {
+            let status = request(&app, *method, uri, who.map(|r| r.as_str())).await;
+            let allowed = match (access, who) {
+                (Public, _) => true,
+                (At(_), None) => false,
+                (At(required), Some(role)) => role.allows(*required),
+            };
+            let expected_refusal = match who {
+                None if uri.starts_with("/api/") => Status::Unauthorized,
+                None => Status::SeeOther,
+                Some(_) => Status::Forbidden,
+            };
+            let ok = if *access == Public {
+                // A public route answers for itself (a wrong password is 401, a bad setup link 403).
+                status.code < 500
+            } else if allowed {
+                status != Status::Unauthorized && status != Status::Forbidden && status.code < 500
+            } else {
+                status == expected_refusal
+            };
+            if !ok {
+                wrong.push(format!(
+                    "{method} {uri} as {who:?}: got {status}, allowed = {allowed}"
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "access differs from the table:\n{}",
+        wrong.join("\n")
+    );
+}
