@@ -29,6 +29,7 @@ impl Actor {
     /// The command line, named after the operating-system account that ran it.
     pub fn cli() -> Actor {
         let account = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
             .or_else(|_| std::env::var("USERNAME"))
             .unwrap_or_else(|_| "unknown".to_owned());
         Actor {

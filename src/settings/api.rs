@@ -16,6 +16,7 @@ use crate::web::json::body;
 pub fn routes() -> Vec<Route> {
     routes![
         get_settings,
+        put_secure_cookies,
         put_jurisdiction,
         put_timezone,
         list_items,
@@ -31,6 +32,7 @@ struct SettingsJson {
     aliases: Vec<String>,
     case_prefix: String,
     timezone: &'static str,
+    secure_cookies: bool,
 }
 
 #[get("/settings")]
@@ -49,6 +51,7 @@ async fn get_settings(
         aliases,
         case_prefix,
         timezone: settings.timezone.name(),
+        secure_cookies: settings.secure_cookies,
     }))
 }
 
@@ -77,6 +80,22 @@ async fn put_timezone(
     Ok(Json(TimezoneJson {
         timezone: timezone.name().to_owned(),
     }))
+}
+
+#[derive(Deserialize, Serialize)]
+struct SecureCookiesJson {
+    secure_cookies: bool,
+}
+
+#[put("/settings/secure_cookies", data = "<input>")]
+async fn put_secure_cookies(
+    admin: Admin,
+    state: &State<AppState>,
+    input: Result<Json<SecureCookiesJson>, json::Error<'_>>,
+) -> Result<Json<SecureCookiesJson>, AppError> {
+    let on = body(input)?.secure_cookies;
+    let secure_cookies = service::set_secure_cookies(&state.db, &admin.actor(), on).await?;
+    Ok(Json(SecureCookiesJson { secure_cookies }))
 }
 
 #[get("/<kind>?<archived>")]

@@ -23,6 +23,7 @@ pub fn routes() -> Vec<Route> {
         show,
         save_jurisdiction,
         save_timezone,
+        save_secure_cookies,
         add_item,
         change_item
     ]
@@ -44,6 +45,7 @@ struct SettingsView {
     case_prefix: String,
     timezone: &'static str,
     timezones: Vec<&'static str>,
+    secure_cookies: bool,
     lists: Vec<ListView>,
     failed: Option<FailedForm>,
 }
@@ -72,6 +74,7 @@ async fn settings_view(
         case_prefix: jurisdiction.case_prefix.clone(),
         timezone: page.settings.timezone.name(),
         timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
+        secure_cookies: page.settings.secure_cookies,
         lists: views,
         failed,
     })
@@ -169,6 +172,26 @@ async fn save_timezone(
     let failed = FailedForm::new("timezone", None, values([("timezone", &form.timezone)]));
     let result = service::set_timezone(&state.db, &admin.actor(), &form.timezone).await;
     let result = result.map(|_| Msg::new("settings.timezone.saved"));
+    respond(page, state, result, failed).await
+}
+
+#[derive(FromForm)]
+struct SecureCookiesForm {
+    /// A checkbox: present when ticked.
+    #[field(default = false)]
+    secure_cookies: bool,
+}
+
+#[post("/settings/secure_cookies", data = "<form>")]
+async fn save_secure_cookies(
+    admin: Admin,
+    page: PageContext,
+    state: &State<AppState>,
+    form: Form<SecureCookiesForm>,
+) -> FormResponse {
+    let failed = FailedForm::new("secure_cookies", None, BTreeMap::new());
+    let result = service::set_secure_cookies(&state.db, &admin.actor(), form.secure_cookies).await;
+    let result = result.map(|_| Msg::new("settings.secure_cookies.saved"));
     respond(page, state, result, failed).await
 }
 

@@ -18,7 +18,7 @@ async fn the_jurisdiction_round_trips() {
     let settings = app.get("/api/v1/settings").await.json();
     assert_eq!(
         settings,
-        json!({"county": "秭归县", "aliases": ["秭归", "归州"], "case_prefix": "秭", "timezone": "Asia/Shanghai"})
+        json!({"county": "秭归县", "aliases": ["秭归", "归州"], "case_prefix": "秭", "timezone": "Asia/Shanghai", "secure_cookies": false})
     );
 }
 

@@ -636,3 +636,49 @@ async fn the_layout_shows_who_is_signed_in_and_only_their_pages() {
     let home = app.get("/").await;
     home.assert_contains(&["Viewer", "Sign out", "Change password"]);
 }
+
+#[rocket::async_test]
+async fn the_session_cookie_is_http_only_lax_and_secure_when_asked() {
+    let app = TestApp::admin().await;
+    let set_cookie = |response: &rocket::local::asynchronous::LocalResponse<'_>| {
+        response
+            .headers()
+            .get("Set-Cookie")
+            .find(|c| c.starts_with(SESSION_COOKIE))
+            .map(str::to_owned)
+            .unwrap_or_default()
+    };
+    let body = format!("username=admin&password={}", PASSWORD.replace(' ', "+"));
+    let plain = app
+        .client
+        .post("/login")
+        .header(rocket::http::ContentType::Form)
+        .body(&body)
+        .dispatch()
+        .await;
+    let cookie = set_cookie(&plain);
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && !cookie.contains("Secure"),
+        "{cookie}"
+    );
+    // That sign-in made a new session with a new CSRF token: sign in the usual way to learn it.
+    app.login("admin", PASSWORD).await;
+    let page = app
+        .post_form("/settings/secure_cookies", &[("secure_cookies", "true")])
+        .await;
+    assert_eq!(page.status, Status::SeeOther);
+    let secure = app
+        .client
+        .post("/login")
+        .header(rocket::http::ContentType::Form)
+        .body(&body)
+        .dispatch()
+        .await;
+    assert!(
+        set_cookie(&secure).contains("Secure"),
+        "{}",
+        set_cookie(&secure)
+    );
+}
