@@ -73,61 +73,21 @@ async fn users_again(
     }
 }
 
-#[derive(FromForm)]
-struct NewUserForm {
-    #[field(default = String::new())]
-    username: String,
-    #[field(default = String::new())]
-    real_name: String,
-    #[field(default = String::new())]
-    role: String,
-    #[field(default = String::new())]
-    certificate_number: String,
-    #[field(default = String::new())]
-    password: String,
-    #[field(default = String::new())]
-    password_confirmation: String,
-}
-
 #[post("/admin/users", data = "<form>")]
 async fn add_user(
     admin: Admin,
     page: PageContext,
     state: &State<AppState>,
-    form: Form<NewUserForm>,
+    form: Form<NewUser>,
 ) -> FormResponse {
-    let form = form.into_inner();
-    let values: BTreeMap<String, String> = [
-        ("username", &form.username),
-        ("real_name", &form.real_name),
-        ("role", &form.role),
-        ("certificate_number", &form.certificate_number),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.clone()))
-    .collect();
-    let input = NewUser {
-        username: form.username,
-        real_name: form.real_name,
-        role: form.role,
-        certificate_number: form.certificate_number,
-        password: form.password,
-        password_confirmation: Some(form.password_confirmation),
-    };
+    let input = form.into_inner();
+    let failed = FailedForm::new("user_add", None, input.form_values());
     match users::create(&state.db, &admin.actor(), input).await {
         Ok(user) => FormResponse::Done(layout::success(
             USERS,
             Msg::new("users.added").arg("name", &user.username),
         )),
-        Err(error) => {
-            users_again(
-                &page,
-                state,
-                error,
-                FailedForm::new("user_add", None, values),
-            )
-            .await
-        }
+        Err(error) => users_again(&page, state, error, failed).await,
     }
 }
 

@@ -134,21 +134,41 @@ pub fn check_password(
 }
 
 /// A new user as submitted by the setup page, the admin page, the API or the CLI.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, rocket::FromForm)]
 pub struct NewUser {
     #[serde(default)]
+    #[field(default = String::new())]
     pub username: String,
     #[serde(default)]
+    #[field(default = String::new())]
     pub real_name: String,
     #[serde(default)]
+    #[field(default = String::new())]
     pub role: String,
     #[serde(default)]
+    #[field(default = String::new())]
     pub certificate_number: String,
     #[serde(default)]
+    #[field(default = String::new())]
     pub password: String,
     /// Present on forms that ask twice; the API and CLI leave it out.
     #[serde(default)]
     pub password_confirmation: Option<String>,
+}
+
+impl NewUser {
+    /// What a form shows again after a problem: everything but the passwords.
+    pub fn form_values(&self) -> std::collections::BTreeMap<String, String> {
+        [
+            ("username", &self.username),
+            ("real_name", &self.real_name),
+            ("role", &self.role),
+            ("certificate_number", &self.certificate_number),
+        ]
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value.clone()))
+        .collect()
+    }
 }
 
 /// A new user that satisfies every rule.

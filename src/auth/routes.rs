@@ -131,57 +131,30 @@ async fn setup_page(
     ))
 }
 
-#[derive(FromForm)]
-struct SetupForm {
-    #[field(default = String::new())]
-    token: String,
-    #[field(default = String::new())]
-    username: String,
-    #[field(default = String::new())]
-    real_name: String,
-    #[field(default = String::new())]
-    certificate_number: String,
-    #[field(default = String::new())]
-    password: String,
-    #[field(default = String::new())]
-    password_confirmation: String,
-}
-
-#[post("/setup", data = "<form>")]
+/// The token travels in the form's URL, as it came in the link.
+#[post("/setup?<token>", data = "<form>")]
 async fn setup_submit(
     page: PageContext,
     state: &State<AppState>,
     cookies: &CookieJar<'_>,
     ip: Option<IpAddr>,
-    form: Form<SetupForm>,
+    token: Option<String>,
+    form: Form<NewUser>,
 ) -> FormResponse {
-    let form = form.into_inner();
-    let mut values = BTreeMap::new();
-    values.insert("username".to_owned(), form.username.clone());
-    values.insert("real_name".to_owned(), form.real_name.clone());
-    values.insert(
-        "certificate_number".to_owned(),
-        form.certificate_number.clone(),
-    );
-    let input = NewUser {
-        username: form.username,
-        real_name: form.real_name,
-        role: String::new(),
-        certificate_number: form.certificate_number,
-        password: form.password,
-        password_confirmation: Some(form.password_confirmation),
-    };
+    let token = token.unwrap_or_default();
+    let input = form.into_inner();
+    let failed = FailedForm::new("setup", None, input.form_values());
     let address = address(ip);
-    match setup::complete(&state.db, &form.token, input, Some(&address)).await {
+    match setup::complete(&state.db, &token, input, Some(&address)).await {
         Ok(session) => {
             guards::set_session_cookie(cookies, session.id, page.settings.secure_cookies);
             let welcome = Msg::new("setup.welcome").arg("name", &session.user.real_name);
             FormResponse::Done(layout::success("/", welcome))
         }
-        Err(error) => match FailedForm::new("setup", None, values).with_error(&error, page.lang) {
+        Err(error) => match failed.with_error(&error, page.lang) {
             Some(failed) => {
                 let view = SetupView {
-                    token: form.token,
+                    token,
                     failed: Some(failed),
                 };
                 FormResponse::Again(error.status(), page.render("auth/setup", view))

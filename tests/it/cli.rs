@@ -304,8 +304,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts `ipdesk serve` and waits for its "running" line.
-fn start_server(db: &TestDatabase, port: u16) -> Server {
+/// `ipdesk serve` on `port` with the repository's templates, stdout captured.
+fn server_command(db: &TestDatabase, port: u16) -> Command {
     let mut command = ipdesk(
         db.dir.path(),
         Some(&db.url),
@@ -322,6 +322,12 @@ fn start_server(db: &TestDatabase, port: u16) -> Server {
             ipdesk::config::random_key_hex().unwrap(),
         );
     }
+    command
+}
+
+/// Starts `ipdesk serve` and waits for its "running" line.
+fn start_server(db: &TestDatabase, port: u16) -> Server {
+    let mut command = server_command(db, port);
     let mut child = command.spawn().expect("start the server");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
@@ -560,22 +566,7 @@ async fn token_commands() {
 async fn serve_prints_a_one_time_setup_link_on_the_first_run() {
     let db = TestDatabase::new().await;
     let port = free_port();
-    let mut command = ipdesk(
-        db.dir.path(),
-        Some(&db.url),
-        &["serve", "--port", &port.to_string()],
-    );
-    command
-        .env("ROCKET_TEMPLATE_DIR", repo_path("templates"))
-        .env("ROCKET_STATIC_DIR", repo_path("static"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if db.is_postgres() {
-        command.env(
-            "ROCKET_SECRET_KEY",
-            ipdesk::config::random_key_hex().unwrap(),
-        );
-    }
+    let mut command = server_command(&db, port);
     let mut child = command.spawn().unwrap();
     let stdout = child.stdout.take().unwrap();
     let _server = Server(child);
