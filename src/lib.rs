@@ -6,10 +6,14 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dates;
 pub mod db;
+pub mod dev;
+pub mod enterprises;
 pub mod entities;
 pub mod error;
 pub mod i18n;
+pub mod patents;
 pub mod settings;
 pub mod text;
 pub mod web;
@@ -36,9 +40,13 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", auth::admin::routes())
         .mount("/", audit::routes::routes())
         .mount("/", settings::routes::routes())
+        .mount("/", patents::routes::routes())
+        .mount("/", enterprises::routes::routes())
         .mount("/api/v1", auth::api::routes())
         .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())
+        .mount("/api/v1", patents::api::routes())
+        .mount("/api/v1", enterprises::api::routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

@@ -168,6 +168,7 @@ pub async fn record(
 pub struct Filter {
     pub user_id: Option<i64>,
     pub entity: Option<String>,
+    pub entity_id: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
@@ -224,6 +225,9 @@ pub async fn list(
     if let Some(entity) = &filter.entity {
         query = query.filter(audit_entry::Column::Entity.eq(entity.as_str()));
     }
+    if let Some(entity_id) = &filter.entity_id {
+        query = query.filter(audit_entry::Column::EntityId.eq(entity_id.as_str()));
+    }
     if let Some(start) = filter.from.and_then(|d| day_start(d, timezone)) {
         query = query.filter(audit_entry::Column::At.gte(start));
     }
@@ -243,6 +247,46 @@ pub async fn list(
         .all(db)
         .await?;
     Ok((rows.into_iter().map(Entry::from).collect(), total))
+}
+
+/// A record's history, newest first (the last 200 entries).
+pub async fn history(
+    db: &impl ConnectionTrait,
+    entity: &str,
+    id: i64,
+    timezone: Timezone,
+) -> Result<Vec<Entry>, AppError> {
+    let filter = Filter {
+        entity: Some(entity.to_owned()),
+        entity_id: Some(id.to_string()),
+        ..Filter::default()
+    };
+    Ok(
+        list(db, &filter, PageRequest::new(None, Some(200)), timezone)
+            .await?
+            .0,
+    )
+}
+
+/// The changes others made to a record after the version a person saw: what a stale form shows.
+pub async fn changes_since(
+    db: &impl ConnectionTrait,
+    entity: &str,
+    id: i64,
+    version: i32,
+    timezone: Timezone,
+) -> Result<Vec<Entry>, AppError> {
+    let entries = history(db, entity, id, timezone).await?;
+    Ok(entries
+        .into_iter()
+        .filter(|e| {
+            e.changes
+                .get("version")
+                .and_then(|v| v.get("new"))
+                .and_then(Value::as_i64)
+                .is_some_and(|new| new > i64::from(version))
+        })
+        .collect())
 }
 
 /// The entities that appear in the log, for the filter's list.

@@ -43,6 +43,7 @@ impl Query {
         Filter {
             user_id: self.user.as_deref().and_then(|u| u.trim().parse().ok()),
             entity: self.entity.clone().filter(|e| !e.trim().is_empty()),
+            entity_id: None,
             from: date(&self.from),
             to: date(&self.to),
         }

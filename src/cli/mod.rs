@@ -10,8 +10,10 @@ macro_rules! say {
 }
 
 mod accounts;
+mod enterprises;
 mod help;
 mod lists;
+mod patents;
 mod serve;
 
 use std::path::PathBuf;
@@ -66,6 +68,29 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         action: accounts::TokenAction,
+    },
+    Patents {
+        #[command(subcommand)]
+        action: patents::PatentAction,
+    },
+    Enterprises {
+        #[command(subcommand)]
+        action: enterprises::EnterpriseAction,
+    },
+    #[command(hide = true)]
+    Dev {
+        #[command(subcommand)]
+        action: DevAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DevAction {
+    Seed {
+        #[arg(long, default_value_t = 10_000)]
+        patents: u64,
+        #[arg(long, default_value_t = 500)]
+        enterprises: u64,
     },
 }
 
@@ -211,6 +236,35 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Backup { file } => backup(&db, &file, lang).await,
         Command::User { action } => accounts::user(&db, action, lang).await,
         Command::Token { action } => accounts::token(&db, action, lang).await,
+        Command::Patents { action } => patents::run(&db, action, lang).await,
+        Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
+        Command::Dev {
+            action:
+                DevAction::Seed {
+                    patents,
+                    enterprises,
+                },
+        } => {
+            let report = crate::dev::seed::seed(
+                &db,
+                crate::dev::seed::Plan {
+                    patents,
+                    enterprises,
+                },
+            )
+            .await?;
+            say!(
+                "{}",
+                Msg::new("cli.dev.seeded")
+                    .arg("patents", report.patents)
+                    .arg("enterprises", report.enterprises)
+                    .arg("applicants", report.applicants)
+                    .arg("events", report.events)
+                    .arg("seconds", format!("{:.1}", report.seconds))
+                    .render(lang)
+            );
+            Ok(())
+        }
         Command::Serve(_) | Command::Migrate => Ok(()),
     }
 }

@@ -3,9 +3,14 @@
 pub mod agency;
 pub mod api_token;
 pub mod audit_entry;
+pub mod enterprise;
+pub mod enterprise_name;
 pub mod holiday;
 pub mod login_attempt;
 pub mod login_lockout;
+pub mod patent;
+pub mod patent_applicant;
+pub mod patent_event;
 pub mod session;
 pub mod setting;
 pub mod township;

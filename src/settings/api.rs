@@ -98,7 +98,7 @@ async fn put_secure_cookies(
     Ok(Json(SecureCookiesJson { secure_cookies }))
 }
 
-#[get("/<kind>?<archived>")]
+#[get("/<kind>?<archived>", rank = 5)]
 async fn list_items(
     _user: Viewer,
     state: &State<AppState>,
@@ -111,7 +111,7 @@ async fn list_items(
     ))
 }
 
-#[get("/<kind>/<id>")]
+#[get("/<kind>/<id>", rank = 5)]
 async fn get_item(
     _user: Viewer,
     state: &State<AppState>,
@@ -127,7 +127,7 @@ struct NewItem {
     name: String,
 }
 
-#[post("/<kind>", data = "<input>")]
+#[post("/<kind>", data = "<input>", rank = 5)]
 async fn add_item(
     admin: Admin,
     state: &State<AppState>,
@@ -139,7 +139,7 @@ async fn add_item(
     Ok((Status::Created, Json(item)))
 }
 
-#[patch("/<kind>/<id>", data = "<input>")]
+#[patch("/<kind>/<id>", data = "<input>", rank = 5)]
 async fn change_item(
     admin: Admin,
     state: &State<AppState>,

@@ -201,7 +201,7 @@ struct NameForm {
     name: String,
 }
 
-#[post("/settings/<kind>", data = "<form>")]
+#[post("/settings/<kind>", data = "<form>", rank = 5)]
 async fn add_item(
     admin: Admin,
     page: PageContext,
@@ -257,7 +257,7 @@ impl RowForm {
 }
 
 /// Rename, move, archive or restore one township or agency.
-#[post("/settings/<kind>/<id>/<action>", data = "<form>")]
+#[post("/settings/<kind>/<id>/<action>", data = "<form>", rank = 5)]
 async fn change_item(
     admin: Admin,
     page: PageContext,

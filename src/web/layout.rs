@@ -28,8 +28,10 @@ const fn nav(href: &'static str, label: &'static str, role: Role) -> NavItem {
     NavItem { href, label, role }
 }
 
-pub const NAVIGATION: [NavItem; 5] = [
+pub const NAVIGATION: [NavItem; 7] = [
     nav("/", "nav.home", Role::Viewer),
+    nav("/patents", "nav.patents", Role::Viewer),
+    nav("/enterprises", "nav.enterprises", Role::Viewer),
     nav("/admin/users", "nav.users", Role::Admin),
     nav("/admin/tokens", "nav.tokens", Role::Admin),
     nav("/admin/audit", "nav.audit", Role::Admin),
@@ -69,6 +71,8 @@ struct LayoutView<'a> {
     user: Option<UserView<'a>>,
     /// The token `csrf_field()` writes into forms.
     csrf: &'a str,
+    /// For the `datetime` filter.
+    timezone: &'static str,
     nav: Vec<NavView>,
     flash: Option<&'a FlashView>,
     here: &'a str,
@@ -115,6 +119,7 @@ impl PageContext {
                     .as_ref()
                     .and_then(|u| u.csrf_token.as_deref())
                     .unwrap_or_default(),
+                timezone: self.settings.timezone.name(),
                 nav: NAVIGATION
                     .iter()
                     .filter(|item| self.user.as_ref().is_some_and(|u| u.role.allows(item.role)))

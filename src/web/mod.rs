@@ -9,6 +9,7 @@ pub mod json;
 pub mod lang;
 pub mod layout;
 pub mod pagination;
+pub mod query_string;
 pub mod templates;
 
 use rocket::{Route, routes};

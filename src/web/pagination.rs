@@ -51,6 +51,8 @@ pub struct Pagination {
     pub prev: Option<u64>,
     pub next: Option<u64>,
     pub links: Vec<PageLink>,
+    /// The total was not counted past this many: show it as "10000+".
+    pub capped: bool,
 }
 
 impl Pagination {
@@ -74,6 +76,16 @@ impl Pagination {
             prev: (page > 1).then(|| page - 1),
             next: (page < pages).then(|| page + 1),
             links: window(page, pages),
+            capped: false,
+        }
+    }
+
+    /// The pager when counting stopped at `total` (a list of a million rows is not counted to
+    /// the end just to say how many there are).
+    pub fn capped(request: PageRequest, total: u64, capped: bool) -> Pagination {
+        Pagination {
+            capped,
+            ..Pagination::new(request, total)
         }
     }
 }

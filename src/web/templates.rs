@@ -18,6 +18,23 @@ pub fn configure(env: &mut Environment<'static>) {
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.add_function("t", translate);
     env.add_function("csrf_field", csrf_field);
+    env.add_filter("datetime", datetime);
+}
+
+/// `{{ entry.at | datetime }}`: a stored UTC instant in the configured time zone, `2026-11-28 10:50`.
+fn datetime(state: &State, value: String) -> String {
+    let timezone = state
+        .lookup("layout")
+        .and_then(|layout| layout.get_attr("timezone").ok())
+        .and_then(|tz| {
+            tz.as_str()
+                .and_then(|name| crate::settings::Timezone::parse(name).ok())
+        })
+        .unwrap_or_default();
+    match chrono::DateTime::parse_from_rfc3339(&value) {
+        Ok(instant) => crate::clock::display(instant.with_timezone(&chrono::Utc), timezone),
+        Err(_) => value,
+    }
 }
 
 /// The hidden CSRF field; it must be the first field of every form that posts.

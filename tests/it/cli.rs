@@ -596,3 +596,147 @@ async fn serve_prints_a_one_time_setup_link_on_the_first_run() {
     let (status, _) = http_get(port, "/setup?token=wrong");
     assert_eq!(status, 403);
 }
+
+#[rocket::async_test]
+async fn patent_and_enterprise_commands() {
+    let db = TestDatabase::new().await;
+    let added = run(
+        &db,
+        &[
+            "patents",
+            "add",
+            "--application-number",
+            "ZL 2017 1 0601862",
+            "--title",
+            "一种茶叶揉捻装置",
+            "--applicant",
+            "秭归县屈原茶业有限公司",
+            "--inventor",
+            "张三",
+            "--filed-on",
+            "2017-07-21",
+            "--json",
+        ],
+    );
+    assert_exit(&added, 0);
+    assert!(
+        stderr(&added).contains("201710601862.3"),
+        "the computed check character is reported: {}",
+        stderr(&added)
+    );
+    let patent: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    assert_eq!(patent["application_number"], "201710601862.3");
+
+    let wrong = run(
+        &db,
+        &[
+            "patents",
+            "add",
+            "--application-number",
+            "201710601862.4",
+            "--title",
+            "x",
+            "--applicant",
+            "y",
+        ],
+    );
+    assert_exit(&wrong, 2);
+    assert!(
+        stderr(&wrong).contains("校验位应为 3"),
+        "{}",
+        stderr(&wrong)
+    );
+
+    assert_exit(
+        &run(
+            &db,
+            &[
+                "patents",
+                "edit",
+                "CN2017106018623",
+                "--title",
+                "一种茶叶揉捻机",
+            ],
+        ),
+        0,
+    );
+    let granted = run(
+        &db,
+        &[
+            "patents",
+            "event",
+            "201710601862.3",
+            "--status",
+            "granted",
+            "--on",
+            "2019-03-01",
+            "--grant-publication-number",
+            "CN107300001B",
+        ],
+    );
+    assert_exit(&granted, 0);
+    let refused = run(
+        &db,
+        &[
+            "patents",
+            "event",
+            "201710601862.3",
+            "--status",
+            "published",
+            "--on",
+            "2019-04-01",
+        ],
+    );
+    assert_exit(&refused, 2);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &db,
+        &["patents", "show", "201710601862.3", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(shown["title"], "一种茶叶揉捻机");
+    assert_eq!(shown["status"], "granted");
+    let listed = stdout(&run(&db, &["patents", "list", "--granted-year", "2019"]));
+    assert!(
+        listed.contains("一种茶叶揉捻机") && listed.contains("共 1 件"),
+        "{listed}"
+    );
+
+    let enterprise = run(
+        &db,
+        &[
+            "enterprises",
+            "add",
+            "--name",
+            "秭归县屈原茶业有限公司",
+            "--credit-code",
+            "91350100M000100Y43",
+            "--json",
+        ],
+    );
+    assert_exit(&enterprise, 0);
+    let enterprise: serde_json::Value = serde_json::from_str(&stdout(&enterprise)).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&run(
+        &db,
+        &["patents", "show", "201710601862.3", "--json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        shown["applicants"][0]["enterprise_id"], enterprise["id"],
+        "linked when the enterprise was recorded"
+    );
+    let bad_code = run(
+        &db,
+        &[
+            "enterprises",
+            "add",
+            "--name",
+            "乙公司",
+            "--credit-code",
+            "91350100M000100Y44",
+        ],
+    );
+    assert_exit(&bad_code, 2);
+    assert_exit(&run(&db, &["enterprises", "list"]), 0);
+    assert_exit(&run(&db, &["patents", "archive", "201710601862.3"]), 0);
+    assert!(stdout(&run(&db, &["patents", "list"])).contains("共 0 件"));
+}

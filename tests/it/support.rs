@@ -122,6 +122,14 @@ async fn ensure_template(admin_url: &str) -> String {
     for migration in migrations::Migrator::migrations() {
         migration.name().hash(&mut hasher);
     }
+    // Their sources too, so that editing a migration makes a new template.
+    let mut sources: Vec<_> = std::fs::read_dir(repo_path("migrations/src"))
+        .map(|dir| dir.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    sources.sort();
+    for source in sources {
+        std::fs::read(&source).unwrap_or_default().hash(&mut hasher);
+    }
     let template = format!("ipdesk_template_{:016x}", hasher.finish());
     let mut options = sea_orm::ConnectOptions::new(admin_url);
     options.max_connections(1);

@@ -1,0 +1,274 @@
+//! `ipdesk enterprises …`: the enterprise register from the terminal.
+
+use clap::{Args, Subcommand};
+use sea_orm::DatabaseConnection;
+
+use crate::audit::Actor;
+use crate::enterprises::domain::{EnterpriseInput, HighTechInput};
+use crate::enterprises::query::{self, EnterpriseFilter};
+use crate::enterprises::service::{self, EnterpriseView};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::web::pagination::PageRequest;
+
+#[derive(Subcommand, Debug)]
+pub enum EnterpriseAction {
+    List {
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        township: Option<String>,
+        #[arg(long)]
+        high_tech: Option<bool>,
+        #[arg(long)]
+        tech_sme: Option<bool>,
+        #[arg(long)]
+        archived: bool,
+        #[arg(long)]
+        page: Option<u64>,
+        #[arg(long)]
+        per_page: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Add {
+        #[command(flatten)]
+        fields: Fields,
+        #[arg(long)]
+        json: bool,
+    },
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: Fields,
+        #[arg(long)]
+        json: bool,
+    },
+    Archive {
+        id: i64,
+    },
+    Restore {
+        id: i64,
+    },
+    Link {
+        id: i64,
+        #[arg(long)]
+        name: String,
+    },
+    Unlinked {
+        #[arg(long)]
+        people: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// The enterprise's fields; on `edit`, only those given change.
+#[derive(Args, Debug, Default)]
+pub struct Fields {
+    #[arg(long)]
+    name: Option<String>,
+    #[arg(long)]
+    credit_code: Option<String>,
+    #[arg(long)]
+    township: Option<String>,
+    #[arg(long)]
+    address: Option<String>,
+    #[arg(long)]
+    industry: Option<String>,
+    #[arg(long)]
+    high_tech_certificate: Option<String>,
+    #[arg(long)]
+    high_tech_issued_on: Option<String>,
+    #[arg(long)]
+    high_tech_expires_on: Option<String>,
+    #[arg(long)]
+    tech_sme: Option<bool>,
+    #[arg(long)]
+    contact_name: Option<String>,
+    #[arg(long)]
+    contact_phone: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+impl Fields {
+    fn over(self, base: EnterpriseInput) -> EnterpriseInput {
+        let high_tech = base.high_tech.unwrap_or_default();
+        EnterpriseInput {
+            name: self.name.unwrap_or(base.name),
+            credit_code: self.credit_code.or(base.credit_code),
+            township: self.township.or(base.township),
+            address: self.address.or(base.address),
+            industry: self.industry.or(base.industry),
+            high_tech: Some(HighTechInput {
+                certificate_number: self.high_tech_certificate.or(high_tech.certificate_number),
+                issued_on: self.high_tech_issued_on.or(high_tech.issued_on),
+                expires_on: self.high_tech_expires_on.or(high_tech.expires_on),
+            }),
+            tech_sme: self.tech_sme.unwrap_or(base.tech_sme),
+            contact_name: self.contact_name.or(base.contact_name),
+            contact_phone: self.contact_phone.or(base.contact_phone),
+            notes: self.notes.or(base.notes),
+        }
+    }
+}
+
+fn as_input(view: &EnterpriseView) -> EnterpriseInput {
+    EnterpriseInput {
+        name: view.name.clone(),
+        credit_code: view.credit_code.clone(),
+        township: view.township.clone(),
+        address: view.address.clone(),
+        industry: view.industry.clone(),
+        high_tech: view.high_tech.as_ref().map(|h| HighTechInput {
+            certificate_number: h.certificate_number.clone(),
+            issued_on: h.issued_on.map(|d| d.to_string()),
+            expires_on: h.expires_on.map(|d| d.to_string()),
+        }),
+        tech_sme: view.tech_sme,
+        contact_name: view.contact_name.clone(),
+        contact_phone: view.contact_phone.clone(),
+        notes: view.notes.clone(),
+    }
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    say!("{text}");
+    Ok(())
+}
+
+fn line(e: &EnterpriseView) -> String {
+    format!(
+        "{:>6}  {}  {}  {}",
+        e.id,
+        e.name,
+        e.credit_code.as_deref().unwrap_or("-"),
+        e.township.as_deref().unwrap_or("-")
+    )
+}
+
+fn show(e: &EnterpriseView, as_json: bool) -> Result<(), AppError> {
+    if as_json {
+        return json(e);
+    }
+    say!("{}", line(e));
+    Ok(())
+}
+
+pub async fn run(
+    db: &DatabaseConnection,
+    action: EnterpriseAction,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let actor = Actor::cli();
+    match action {
+        EnterpriseAction::List {
+            q,
+            township,
+            high_tech,
+            tech_sme,
+            archived,
+            page,
+            per_page,
+            json: as_json,
+        } => {
+            let filter = EnterpriseFilter {
+                q,
+                township,
+                high_tech,
+                tech_sme,
+                archived: archived.then_some(true),
+                page,
+                per_page,
+            };
+            let page = query::list(db, &filter).await?;
+            if as_json {
+                return json(&page);
+            }
+            for e in &page.items {
+                say!("{}", line(e));
+            }
+            say!(
+                "{}",
+                Msg::new("enterprises.count")
+                    .arg("count", page.total)
+                    .render(lang)
+            );
+            Ok(())
+        }
+        EnterpriseAction::Show { id, json: as_json } => {
+            show(&service::view(db, id).await?, as_json)
+        }
+        EnterpriseAction::Add {
+            fields,
+            json: as_json,
+        } => show(
+            &service::create(db, &actor, &fields.over(EnterpriseInput::default())).await?,
+            as_json,
+        ),
+        EnterpriseAction::Edit {
+            id,
+            fields,
+            json: as_json,
+        } => {
+            let current = service::view(db, id).await?;
+            let input = fields.over(as_input(&current));
+            show(
+                &service::update(db, &actor, id, current.version, &input).await?,
+                as_json,
+            )
+        }
+        EnterpriseAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
+        EnterpriseAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,
+        EnterpriseAction::Link { id, name } => {
+            let linked = service::link_name(db, &actor, &name, id).await?;
+            say!(
+                "{}",
+                Msg::new("enterprises.link.done")
+                    .arg("name", name.trim())
+                    .arg("count", linked)
+                    .render(lang)
+            );
+            Ok(())
+        }
+        EnterpriseAction::Unlinked {
+            people,
+            json: as_json,
+        } => {
+            let (names, _) = query::unlinked(db, people, PageRequest::new(None, Some(200))).await?;
+            if as_json {
+                return json(&names);
+            }
+            for name in names {
+                say!("{:>5}  {}", name.patents, name.name);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn set_archived(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    archived: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let current = service::view(db, id).await?;
+    let view = service::set_archived(db, actor, id, current.version, archived).await?;
+    let key = if archived {
+        "enterprises.archived"
+    } else {
+        "enterprises.restored"
+    };
+    say!("{}", Msg::new(key).arg("name", &view.name).render(lang));
+    Ok(())
+}

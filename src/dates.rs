@@ -1,0 +1,87 @@
+//! Dates as officers type them: 2026-03-15, 2026/3/15, 2026.3.15, 2026年3月15日, 20260315.
+
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::i18n::Msg;
+
+/// A calendar date from any common spelling; `None` for an empty field.
+pub fn parse_optional(raw: &str) -> Result<Option<NaiveDate>, Msg> {
+    let text: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    parse_text(&text)
+        .map(Some)
+        .ok_or_else(|| Msg::new("errors.date.invalid").arg("value", raw.trim()))
+}
+
+fn parse_text(text: &str) -> Option<NaiveDate> {
+    if text.len() == 8 && text.chars().all(|c| c.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(text, "%Y%m%d").ok();
+    }
+    let unified: String = text
+        .trim_end_matches('日')
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut parts = unified.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings() {
+        let expected = NaiveDate::from_ymd_opt(2026, 3, 5);
+        for raw in [
+            "2026-03-05",
+            "2026-3-5",
+            "2026/3/5",
+            "2026.03.05",
+            "2026年3月5日",
+            "20260305",
+            "２０２６－０３－０５",
+            " 2026-03-05 ",
+        ] {
+            assert_eq!(parse_optional(raw).unwrap(), expected, "{raw}");
+        }
+        assert_eq!(parse_optional("").unwrap(), None);
+        for raw in [
+            "2026-02-30",
+            "26-3-5",
+            "2026-03",
+            "yesterday",
+            "2026-03-05-01",
+            "20261305",
+        ] {
+            assert!(parse_optional(raw).is_err(), "{raw}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn dates_round_trip(days in 0i64..80_000) {
+            let date = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap() + chrono::Duration::days(days);
+            proptest::prop_assert_eq!(parse_optional(&date.to_string()).unwrap(), Some(date));
+            proptest::prop_assert_eq!(parse_optional(&date.format("%Y年%-m月%-d日").to_string()).unwrap(), Some(date));
+        }
+
+        #[test]
+        fn any_text_gets_an_answer(text in "\\PC{0,20}") {
+            let _ = parse_optional(&text);
+        }
+    }
+}

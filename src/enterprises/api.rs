@@ -1,0 +1,170 @@
+//! Enterprises as JSON under `/api/v1`: the same services and rules as the pages.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, post, put, routes};
+use serde::{Deserialize, Serialize};
+
+use super::domain::EnterpriseInput;
+use super::query::{self, EnterpriseFilter, EnterprisePage, UnlinkedName};
+use super::service::{self, EnterpriseView};
+use crate::AppState;
+use crate::auth::{Admin, Officer, Viewer};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::web::json::body;
+use crate::web::pagination::PageRequest;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, archive, restore, unlinked, link]
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(Msg::new("enterprises.not_found")))
+}
+
+#[get("/enterprises?<filter..>")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+    filter: EnterpriseFilter,
+) -> Result<Json<EnterprisePage>, AppError> {
+    Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+#[post("/enterprises", data = "<input>")]
+async fn create(
+    officer: Officer,
+    state: &State<AppState>,
+    input: Result<Json<EnterpriseInput>, json::Error<'_>>,
+) -> Result<(Status, Json<EnterpriseView>), AppError> {
+    let enterprise = service::create(&state.db, &officer.actor(), &body(input)?).await?;
+    Ok((Status::Created, Json(enterprise)))
+}
+
+#[get("/enterprises/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<EnterpriseView>, AppError> {
+    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    version: i32,
+    #[serde(flatten)]
+    fields: EnterpriseInput,
+}
+
+#[put("/enterprises/<id>", data = "<input>")]
+async fn update(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<Versioned>, json::Error<'_>>,
+) -> Result<Json<EnterpriseView>, AppError> {
+    let input = body(input)?;
+    Ok(Json(
+        service::update(
+            &state.db,
+            &officer.actor(),
+            parse_id(id)?,
+            input.version,
+            &input.fields,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    version: i32,
+}
+
+#[post("/enterprises/<id>/archive", data = "<input>")]
+async fn archive(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<EnterpriseView>, AppError> {
+    let version = body(input)?.version;
+    Ok(Json(
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, true).await?,
+    ))
+}
+
+#[post("/enterprises/<id>/restore", data = "<input>")]
+async fn restore(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<EnterpriseView>, AppError> {
+    let version = body(input)?.version;
+    Ok(Json(
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, false).await?,
+    ))
+}
+
+#[derive(Serialize)]
+struct UnlinkedJson {
+    items: Vec<UnlinkedName>,
+    total: u64,
+    page: u64,
+    per_page: u64,
+}
+
+#[get("/enterprises/unlinked?<people>&<page>&<per_page>")]
+async fn unlinked(
+    _user: Viewer,
+    state: &State<AppState>,
+    people: Option<bool>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+) -> Result<Json<UnlinkedJson>, AppError> {
+    let request = PageRequest::new(page, per_page);
+    let (items, total) = query::unlinked(&state.db, people.unwrap_or(false), request).await?;
+    Ok(Json(UnlinkedJson {
+        items,
+        total,
+        page: request.page,
+        per_page: request.per_page,
+    }))
+}
+
+#[derive(Deserialize)]
+struct LinkJson {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct LinkedJson {
+    linked_applicants: u64,
+}
+
+/// Makes an applicant name (as rosters spell it) one of the enterprise's names.
+#[post("/enterprises/<id>/names", data = "<input>")]
+async fn link(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<LinkJson>, json::Error<'_>>,
+) -> Result<(Status, Json<LinkedJson>), AppError> {
+    let linked = service::link_name(
+        &state.db,
+        &officer.actor(),
+        &body(input)?.name,
+        parse_id(id)?,
+    )
+    .await?;
+    Ok((
+        Status::Created,
+        Json(LinkedJson {
+            linked_applicants: linked,
+        }),
+    ))
+}

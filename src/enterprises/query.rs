@@ -1,0 +1,295 @@
+//! Reading enterprises: the register (in pinyin order), an enterprise's patents by type, status
+//! and year, and the applicant names that link to no enterprise yet.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Datelike;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+
+use super::domain::name_key;
+use super::service::EnterpriseView;
+use crate::entities::{enterprise, patent, patent_applicant};
+use crate::error::AppError;
+use crate::patents::{PatentStatus, PatentType};
+use crate::settings::lists::{self, ListKind};
+use crate::web::pagination::PageRequest;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
+pub struct EnterpriseFilter {
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub township: Option<String>,
+    #[serde(default)]
+    pub high_tech: Option<bool>,
+    #[serde(default)]
+    pub tech_sme: Option<bool>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+    #[serde(default)]
+    pub page: Option<u64>,
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EnterprisePage {
+    pub items: Vec<EnterpriseView>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// One page of the register, in pinyin order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &EnterpriseFilter,
+) -> Result<EnterprisePage, AppError> {
+    let request = PageRequest::new(filter.page, filter.per_page);
+    let mut query = enterprise::Entity::find();
+    query = if filter.archived == Some(true) {
+        query.filter(enterprise::Column::ArchivedAt.is_not_null())
+    } else {
+        query.filter(enterprise::Column::ArchivedAt.is_null())
+    };
+    if let Some(q) = filter
+        .q
+        .as_deref()
+        .map(crate::text::clean)
+        .filter(|q| !q.is_empty())
+    {
+        let key = name_key(&q);
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(enterprise::Column::NameKey.contains(&key))
+                .add(enterprise::Column::CreditCode.eq(q.to_uppercase())),
+        );
+    }
+    match filter.township.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("-") => query = query.filter(enterprise::Column::TownshipId.is_null()),
+        Some(name) => {
+            let id = lists::find(db, ListKind::Townships, name)
+                .await
+                .map(|t| t.id)
+                .unwrap_or(-1);
+            query = query.filter(enterprise::Column::TownshipId.eq(id));
+        }
+    }
+    if let Some(high_tech) = filter.high_tech {
+        query = if high_tech {
+            query.filter(enterprise::Column::HighTechCertificate.is_not_null())
+        } else {
+            query.filter(enterprise::Column::HighTechCertificate.is_null())
+        };
+    }
+    if let Some(tech_sme) = filter.tech_sme {
+        query = query.filter(enterprise::Column::TechSme.eq(tech_sme));
+    }
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_asc(enterprise::Column::SortKey)
+        .order_by_asc(enterprise::Column::Id)
+        .offset(request.offset())
+        .limit(request.per_page)
+        .all(db)
+        .await?;
+    let townships: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    let items = rows
+        .iter()
+        .map(|row| {
+            EnterpriseView::new(
+                row,
+                row.township_id.and_then(|id| townships.get(&id).cloned()),
+            )
+        })
+        .collect();
+    Ok(EnterprisePage {
+        items,
+        total,
+        page: request.page,
+        per_page: request.per_page,
+    })
+}
+
+/// An enterprise's patents in figures: by type and status, and grants per year.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PatentFigures {
+    /// type → status → count.
+    pub by_type_and_status: BTreeMap<String, BTreeMap<String, u64>>,
+    pub by_type: BTreeMap<String, u64>,
+    /// year → type → grants (years as text: template context keys must be strings).
+    pub grants_by_year: BTreeMap<String, BTreeMap<String, u64>>,
+    pub total: u64,
+}
+
+/// The figures of the enterprise's (active) patents.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    enterprise_id: i64,
+) -> Result<PatentFigures, AppError> {
+    let ids = Query::select()
+        .column(patent_applicant::Column::PatentId)
+        .from(patent_applicant::Entity)
+        .and_where(Expr::col(patent_applicant::Column::EnterpriseId).eq(enterprise_id))
+        .to_owned();
+    let rows: Vec<(PatentType, PatentStatus, Option<chrono::NaiveDate>)> = patent::Entity::find()
+        .select_only()
+        .column(patent::Column::PatentType)
+        .column(patent::Column::Status)
+        .column(patent::Column::GrantedOn)
+        .filter(patent::Column::Id.in_subquery(ids))
+        .filter(patent::Column::ArchivedAt.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut figures = PatentFigures::default();
+    for (patent_type, status, granted_on) in rows {
+        let type_name = patent_type.as_str().to_owned();
+        *figures
+            .by_type_and_status
+            .entry(type_name.clone())
+            .or_default()
+            .entry(status.as_str().to_owned())
+            .or_default() += 1;
+        *figures.by_type.entry(type_name.clone()).or_default() += 1;
+        if let Some(day) = granted_on {
+            *figures
+                .grants_by_year
+                .entry(day.year().to_string())
+                .or_default()
+                .entry(type_name)
+                .or_default() += 1;
+        }
+        figures.total += 1;
+    }
+    Ok(figures)
+}
+
+/// An applicant name that links to no enterprise, with how many patents carry it.
+#[derive(Clone, Debug, Serialize, FromQueryResult)]
+pub struct UnlinkedName {
+    pub name_key: String,
+    pub name: String,
+    pub patents: i64,
+}
+
+/// Words that mark an organisation rather than a person (个人申请 never link to an enterprise).
+const ORGANISATION_WORDS: [&str; 14] = [
+    "公司",
+    "厂",
+    "合作社",
+    "中心",
+    "研究所",
+    "研究院",
+    "大学",
+    "学院",
+    "学校",
+    "医院",
+    "协会",
+    "集团",
+    "场",
+    "站",
+];
+
+pub fn looks_like_organisation(name: &str) -> bool {
+    ORGANISATION_WORDS.iter().any(|word| name.contains(word)) || name.chars().count() > 6
+}
+
+/// Applicant names that link to no enterprise, most patents first; people's names are left out
+/// unless `include_people`.
+pub async fn unlinked(
+    db: &impl ConnectionTrait,
+    include_people: bool,
+    page: PageRequest,
+) -> Result<(Vec<UnlinkedName>, u64), AppError> {
+    let mut filter =
+        sea_orm::Condition::all().add(Expr::col(patent_applicant::Column::EnterpriseId).is_null());
+    if !include_people {
+        let mut organisation = sea_orm::Condition::any().add(Expr::cust("length(\"name\") > 6"));
+        for word in ORGANISATION_WORDS {
+            organisation = organisation
+                .add(Expr::col(patent_applicant::Column::Name).like(format!("%{word}%")));
+        }
+        filter = filter.add(organisation);
+    }
+    let grouped = Query::select()
+        .column(patent_applicant::Column::NameKey)
+        .expr_as(
+            Expr::col(patent_applicant::Column::Name).min(),
+            Alias::new("name"),
+        )
+        .expr_as(
+            Expr::col(patent_applicant::Column::PatentId).count(),
+            Alias::new("patents"),
+        )
+        .from(patent_applicant::Entity)
+        .cond_where(filter.clone())
+        .group_by_col(patent_applicant::Column::NameKey)
+        .order_by_expr(
+            Expr::col(patent_applicant::Column::PatentId).count(),
+            Order::Desc,
+        )
+        .order_by(patent_applicant::Column::NameKey, Order::Asc)
+        .limit(page.per_page)
+        .offset(page.offset())
+        .to_owned();
+    let rows = db.query_all(&grouped).await?;
+    let names = rows
+        .iter()
+        .map(|row| UnlinkedName::from_query_result(row, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    let distinct = Query::select()
+        .expr(Expr::col(patent_applicant::Column::NameKey).count_distinct())
+        .from(patent_applicant::Entity)
+        .cond_where(filter)
+        .to_owned();
+    let total: i64 = match db.query_one(&distinct).await? {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok((names, u64::try_from(total).unwrap_or_default()))
+}
+
+/// Every active enterprise's id and name, in pinyin order, for choosing one in a form.
+pub async fn choices(db: &impl ConnectionTrait) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::Id)
+        .column(enterprise::Column::Name)
+        .filter(enterprise::Column::ArchivedAt.is_null())
+        .order_by_asc(enterprise::Column::SortKey)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_organisation;
+
+    #[test]
+    fn people_and_organisations() {
+        for name in ["张三", "欧阳娜娜", "李四"] {
+            assert!(!looks_like_organisation(name), "{name}");
+        }
+        for name in [
+            "秭归县屈原茶业有限公司",
+            "秭归县橘颂柑橘专业合作社",
+            "三峡大学",
+            "宜昌市农业科学研究院",
+            "茅坪茶厂",
+        ] {
+            assert!(looks_like_organisation(name), "{name}");
+        }
+    }
+}

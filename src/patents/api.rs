@@ -1,0 +1,142 @@
+//! Patents as JSON under `/api/v1`: the same services and rules as the pages.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, post, put, routes};
+use serde::{Deserialize, Serialize};
+
+use super::domain::PatentInput;
+use super::query::{self, PatentFilter, PatentPage};
+use super::service::{self, EventInput, PatentView};
+use crate::AppState;
+use crate::auth::{Admin, Officer, Viewer};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, add_event, archive, restore]
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(Msg::new("patents.not_found")))
+}
+
+/// A saved patent and what the person should know (a computed check character).
+#[derive(Serialize)]
+pub struct SavedJson {
+    #[serde(flatten)]
+    patent: PatentView,
+    warnings: Vec<String>,
+}
+
+impl SavedJson {
+    fn new(saved: service::Saved, lang: Lang) -> SavedJson {
+        SavedJson {
+            warnings: saved.warnings.iter().map(|w| w.render(lang)).collect(),
+            patent: saved.patent,
+        }
+    }
+}
+
+#[get("/patents?<filter..>")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+    filter: PatentFilter,
+) -> Result<Json<PatentPage>, AppError> {
+    Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+#[post("/patents", data = "<input>")]
+async fn create(
+    officer: Officer,
+    lang: Lang,
+    state: &State<AppState>,
+    input: Result<Json<PatentInput>, json::Error<'_>>,
+) -> Result<(Status, Json<SavedJson>), AppError> {
+    let saved = service::create(&state.db, &officer.actor(), &body(input)?).await?;
+    Ok((Status::Created, Json(SavedJson::new(saved, lang))))
+}
+
+#[get("/patents/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<PatentView>, AppError> {
+    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+}
+
+/// A PUT body: the patent's fields and the version they were read at.
+#[derive(Deserialize)]
+struct Versioned<T> {
+    version: i32,
+    #[serde(flatten)]
+    fields: T,
+}
+
+#[put("/patents/<id>", data = "<input>")]
+async fn update(
+    officer: Officer,
+    lang: Lang,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<Versioned<PatentInput>>, json::Error<'_>>,
+) -> Result<Json<SavedJson>, AppError> {
+    let id = parse_id(id)?;
+    let input = body(input)?;
+    let saved = service::update(
+        &state.db,
+        &officer.actor(),
+        id,
+        input.version,
+        &input.fields,
+    )
+    .await?;
+    Ok(Json(SavedJson::new(saved, lang)))
+}
+
+#[post("/patents/<id>/events", data = "<input>")]
+async fn add_event(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<EventInput>, json::Error<'_>>,
+) -> Result<(Status, Json<PatentView>), AppError> {
+    let patent =
+        service::add_event(&state.db, &officer.actor(), parse_id(id)?, &body(input)?).await?;
+    Ok((Status::Created, Json(patent)))
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    version: i32,
+}
+
+#[post("/patents/<id>/archive", data = "<input>")]
+async fn archive(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<PatentView>, AppError> {
+    let version = body(input)?.version;
+    Ok(Json(
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, true).await?,
+    ))
+}
+
+#[post("/patents/<id>/restore", data = "<input>")]
+async fn restore(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<PatentView>, AppError> {
+    let version = body(input)?.version;
+    Ok(Json(
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, false).await?,
+    ))
+}

@@ -1,0 +1,318 @@
+//! Reading the register: filters, text search, sorting and pages. A number typed in any spelling
+//! finds its patent by the unique index; other text is looked for in titles, applicants and
+//! inventors. Totals are counted up to a cap, so a million patents page as fast as a thousand.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use super::lifecycle::PatentStatus;
+use super::number::{ApplicationNumber, PatentType};
+use super::service::PatentView;
+use crate::entities::{patent, patent_applicant};
+use crate::error::AppError;
+use crate::settings::lists::{self, ListKind};
+use crate::web::pagination::PageRequest;
+
+/// Totals are counted up to here.
+pub const COUNT_CAP: u64 = 10_000;
+
+/// The register's filters, as the page's query string and the API's parameters name them.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
+pub struct PatentFilter {
+    #[serde(default, rename = "type")]
+    #[field(name = "type")]
+    pub patent_type: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub filed_year: Option<i32>,
+    #[serde(default)]
+    pub granted_year: Option<i32>,
+    /// A township's name, or `-` for patents with none.
+    #[serde(default)]
+    pub township: Option<String>,
+    #[serde(default)]
+    pub enterprise: Option<i64>,
+    #[serde(default)]
+    pub linked: Option<bool>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub page: Option<u64>,
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}
+
+/// How the register can be sorted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sort {
+    FiledDesc,
+    FiledAsc,
+    GrantedDesc,
+    GrantedAsc,
+    Number,
+}
+
+impl Sort {
+    pub const ALL: [(Sort, &'static str); 5] = [
+        (Sort::FiledDesc, "filed_desc"),
+        (Sort::FiledAsc, "filed_asc"),
+        (Sort::GrantedDesc, "granted_desc"),
+        (Sort::GrantedAsc, "granted_asc"),
+        (Sort::Number, "number"),
+    ];
+
+    pub fn parse(raw: Option<&str>) -> Sort {
+        Sort::ALL
+            .iter()
+            .find(|(_, name)| Some(*name) == raw)
+            .map_or(Sort::FiledDesc, |(sort, _)| *sort)
+    }
+}
+
+/// One page of the register.
+#[derive(Clone, Debug, Serialize)]
+pub struct PatentPage {
+    pub items: Vec<PatentView>,
+    pub total: u64,
+    /// True when there are more than `total` (counting stopped at the cap).
+    pub total_capped: bool,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+fn year_range(year: i32) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        NaiveDate::from_ymd_opt(year, 1, 1)?,
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?,
+    ))
+}
+
+/// `%text%` with the wildcard characters in the text itself taken literally.
+fn contains_pattern(text: &str) -> LikeExpr {
+    let escaped: String = text
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+}
+
+/// The condition a search text sets: the exact number when it reads as one, else a substring of
+/// the number, else a substring of the searchable text (found through the index when the text
+/// holds two or more Chinese characters).
+fn search_condition(raw: &str, backend: sea_orm::DbBackend) -> Condition {
+    let text = crate::text::clean(raw).to_lowercase();
+    if let Ok(parsed) = ApplicationNumber::parse(&text) {
+        return Condition::all().add(patent::Column::ApplicationNumber.eq(parsed.number.stored()));
+    }
+    let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ')).collect();
+    let numberish = digits.len() >= 4 && digits.chars().all(|c| c.is_ascii_digit() || c == 'x');
+    if numberish {
+        return Condition::all().add(
+            Expr::col(patent::Column::ApplicationNumber)
+                .like(contains_pattern(&digits.to_uppercase())),
+        );
+    }
+    let substring =
+        Condition::all().add(Expr::col(patent::Column::SearchText).like(contains_pattern(&text)));
+    match super::search::query(&text) {
+        Some(indexed) => substring.add(indexed.condition(backend)),
+        None => substring,
+    }
+}
+
+/// The filtered query, before sorting and paging. An unknown township name matches nothing.
+pub async fn filtered(
+    db: &impl ConnectionTrait,
+    filter: &PatentFilter,
+) -> Result<Select<patent::Entity>, AppError> {
+    let mut query = patent::Entity::find();
+    query = if filter.archived == Some(true) {
+        query.filter(patent::Column::ArchivedAt.is_not_null())
+    } else {
+        query.filter(patent::Column::ArchivedAt.is_null())
+    };
+    if let Some(patent_type) = filter.patent_type.as_deref().and_then(PatentType::parse) {
+        query = query.filter(patent::Column::PatentType.eq(patent_type.as_str()));
+    }
+    if let Some(status) = filter.status.as_deref().and_then(PatentStatus::parse) {
+        query = query.filter(patent::Column::Status.eq(status.as_str()));
+    }
+    if let Some((start, end)) = filter.filed_year.and_then(year_range) {
+        query = query
+            .filter(patent::Column::FiledOn.gte(start))
+            .filter(patent::Column::FiledOn.lt(end));
+    }
+    if let Some((start, end)) = filter.granted_year.and_then(year_range) {
+        query = query
+            .filter(patent::Column::GrantedOn.gte(start))
+            .filter(patent::Column::GrantedOn.lt(end));
+    }
+    match filter.township.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some("-") => query = query.filter(patent::Column::TownshipId.is_null()),
+        Some(name) => {
+            let id = match lists::find(db, ListKind::Townships, name).await {
+                Ok(item) => item.id,
+                Err(AppError::NotFound(_)) => -1,
+                Err(error) => return Err(error),
+            };
+            query = query.filter(patent::Column::TownshipId.eq(id));
+        }
+    }
+    if let Some(enterprise) = filter.enterprise {
+        let ids = Query::select()
+            .column(patent_applicant::Column::PatentId)
+            .from(patent_applicant::Entity)
+            .and_where(Expr::col(patent_applicant::Column::EnterpriseId).eq(enterprise))
+            .to_owned();
+        query = query.filter(patent::Column::Id.in_subquery(ids));
+    }
+    if let Some(linked) = filter.linked {
+        let ids = Query::select()
+            .column(patent_applicant::Column::PatentId)
+            .from(patent_applicant::Entity)
+            .and_where(Expr::col(patent_applicant::Column::EnterpriseId).is_not_null())
+            .to_owned();
+        query = if linked {
+            query.filter(patent::Column::Id.in_subquery(ids))
+        } else {
+            query.filter(patent::Column::Id.not_in_subquery(ids))
+        };
+    }
+    if let Some(q) = filter.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        query = query.filter(search_condition(q, db.get_database_backend()));
+    }
+    Ok(query)
+}
+
+fn sorted(query: Select<patent::Entity>, sort: Sort) -> Select<patent::Entity> {
+    use patent::Column::{ApplicationNumber, FiledOn, GrantedOn, Id};
+    match sort {
+        Sort::FiledDesc => query.order_by_desc(FiledOn).order_by_desc(Id),
+        Sort::FiledAsc => query.order_by_asc(FiledOn).order_by_asc(Id),
+        Sort::GrantedDesc => query.order_by_desc(GrantedOn).order_by_desc(Id),
+        Sort::GrantedAsc => query.order_by_asc(GrantedOn).order_by_asc(Id),
+        Sort::Number => query.order_by_asc(ApplicationNumber),
+    }
+}
+
+/// How many rows match, counted no further than `cap` (then `true`).
+pub async fn capped_count(
+    db: &impl ConnectionTrait,
+    query: Select<patent::Entity>,
+    cap: u64,
+) -> Result<(u64, bool), AppError> {
+    let limited = query
+        .select_only()
+        .column(patent::Column::Id)
+        .limit(cap + 1)
+        .into_query();
+    let count = Query::select()
+        .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
+        .from_subquery(limited, sea_orm::sea_query::Alias::new("matching"))
+        .to_owned();
+    let row = db.query_one(&count).await?;
+    let total: i64 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    let total = u64::try_from(total).unwrap_or_default();
+    Ok((std::cmp::min(total, cap), total > cap))
+}
+
+/// One page of the register with its capped total.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &PatentFilter,
+) -> Result<PatentPage, AppError> {
+    let request = PageRequest::new(filter.page, filter.per_page);
+    let query = filtered(db, filter).await?;
+    let (total, total_capped) = capped_count(db, query.clone(), COUNT_CAP).await?;
+    let rows = sorted(query, Sort::parse(filter.sort.as_deref()))
+        .offset(request.offset())
+        .limit(request.per_page)
+        .all(db)
+        .await?;
+    Ok(PatentPage {
+        items: views(db, &rows).await?,
+        total,
+        total_capped,
+        page: request.page,
+        per_page: request.per_page,
+    })
+}
+
+/// The API's shape for a set of rows: applicants and township names fetched once for all.
+pub async fn views(
+    db: &impl ConnectionTrait,
+    rows: &[patent::Model],
+) -> Result<Vec<PatentView>, AppError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut applicants: HashMap<i64, Vec<patent_applicant::Model>> = HashMap::new();
+    if !ids.is_empty() {
+        let all = patent_applicant::Entity::find()
+            .filter(patent_applicant::Column::PatentId.is_in(ids))
+            .order_by_asc(patent_applicant::Column::PatentId)
+            .order_by_asc(patent_applicant::Column::Position)
+            .all(db)
+            .await?;
+        for applicant in all {
+            applicants
+                .entry(applicant.patent_id)
+                .or_default()
+                .push(applicant);
+        }
+    }
+    let townships: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let township = row.township_id.and_then(|id| townships.get(&id).cloned());
+            PatentView::new(
+                row,
+                applicants.get(&row.id).map_or(&[][..], Vec::as_slice),
+                township,
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorts_parse_with_a_default() {
+        assert_eq!(Sort::parse(Some("granted_asc")), Sort::GrantedAsc);
+        assert_eq!(Sort::parse(Some("nonsense")), Sort::FiledDesc);
+        assert_eq!(Sort::parse(None), Sort::FiledDesc);
+    }
+
+    #[test]
+    fn wildcards_in_search_text_are_literal() {
+        let pattern = contains_pattern("50%_off\\");
+        let sql = sea_orm::sea_query::Query::select()
+            .expr(Expr::col(patent::Column::SearchText).like(pattern))
+            .to_string(sea_orm::sea_query::SqliteQueryBuilder);
+        assert!(sql.contains(r"%50\%\_off\\%"), "{sql}");
+    }
+}

@@ -1,0 +1,214 @@
+//! Finding patents by words in their title, applicants or inventors. Chinese has no spaces, so
+//! text is indexed as overlapping character pairs (茶叶揉捻 → 茶叶 叶揉 揉捻) and other words whole;
+//! a search for any run of two or more characters becomes an index lookup of its pairs, then an
+//! exact substring check on the few candidates. The index is an FTS5 table on SQLite and a GIN
+//! tsvector on PostgreSQL; both hold the same terms.
+
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::error::AppError;
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// One searchable piece of text: a run of Chinese characters or a word of letters and digits.
+fn runs(text: &str) -> Vec<(bool, String)> {
+    let mut runs: Vec<(bool, String)> = Vec::new();
+    for c in text.nfkc().flat_map(char::to_lowercase) {
+        let kind = if is_cjk(c) {
+            Some(true)
+        } else if c.is_alphanumeric() {
+            Some(false)
+        } else {
+            None
+        };
+        match (kind, runs.last_mut()) {
+            (Some(cjk), Some((last, run))) if *last == cjk && !run.is_empty() => run.push(c),
+            (Some(cjk), _) => runs.push((cjk, c.to_string())),
+            (None, _) => runs.push((false, String::new())),
+        }
+    }
+    runs.into_iter()
+        .filter(|(_, run)| !run.is_empty())
+        .collect()
+}
+
+fn pairs(run: &str) -> Vec<String> {
+    let chars: Vec<char> = run.chars().collect();
+    if chars.len() == 1 {
+        return vec![run.to_owned()];
+    }
+    chars.windows(2).map(|pair| pair.iter().collect()).collect()
+}
+
+/// The index terms of a text, space-separated.
+pub fn terms(text: &str) -> String {
+    let mut terms: Vec<String> = Vec::new();
+    for (cjk, run) in runs(text) {
+        if cjk {
+            terms.extend(pairs(&run));
+        } else {
+            terms.push(run);
+        }
+    }
+    terms.join(" ")
+}
+
+/// What a search asks of the index: the Chinese character pairs that must all be present. Other
+/// words (model numbers, Latin names) are left to the exact substring check, since they may be
+/// typed as part of a longer word. `None` when the index cannot help: no run of two or more
+/// Chinese characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    pub pairs: Vec<String>,
+}
+
+pub fn query(text: &str) -> Option<Query> {
+    let mut found: Vec<String> = Vec::new();
+    for (cjk, run) in runs(text) {
+        if cjk && run.chars().count() >= 2 {
+            for pair in pairs(&run) {
+                if !found.contains(&pair) {
+                    found.push(pair);
+                }
+            }
+        }
+    }
+    (!found.is_empty()).then_some(Query { pairs: found })
+}
+
+impl Query {
+    /// FTS5: `"茶叶" AND "叶揉"`.
+    fn fts5(&self) -> String {
+        let quoted: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|p| format!("\"{}\"", p.replace('"', "\"\"")))
+            .collect();
+        quoted.join(" AND ")
+    }
+
+    /// PostgreSQL: `'茶叶' & '叶揉'`.
+    fn tsquery(&self) -> String {
+        let quoted: Vec<String> = self
+            .pairs
+            .iter()
+            .map(|p| format!("'{}'", p.replace('\'', "''")))
+            .collect();
+        quoted.join(" & ")
+    }
+
+    /// The condition on `patents.id` that the index answers.
+    pub fn condition(&self, backend: DbBackend) -> SimpleExpr {
+        match backend {
+            DbBackend::Postgres => Expr::cust_with_values(
+                r#""patents"."id" IN (SELECT patent_id FROM patent_search WHERE terms @@ to_tsquery('simple', $1))"#,
+                [self.tsquery()],
+            ),
+            _ => Expr::cust_with_values(
+                r#""patents"."id" IN (SELECT rowid FROM patent_search WHERE patent_search MATCH ?)"#,
+                [self.fts5()],
+            ),
+        }
+    }
+}
+
+/// Puts (or replaces) a patent's terms in the index, within the caller's transaction.
+pub async fn index(db: &impl ConnectionTrait, patent_id: i64, text: &str) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let terms = terms(text);
+    let statements: Vec<Statement> = match backend {
+        DbBackend::Postgres => vec![Statement::from_sql_and_values(
+            backend,
+            "INSERT INTO patent_search (patent_id, terms) VALUES ($1, to_tsvector('simple', $2)) \
+             ON CONFLICT (patent_id) DO UPDATE SET terms = EXCLUDED.terms",
+            [patent_id.into(), terms.into()],
+        )],
+        _ => vec![
+            Statement::from_sql_and_values(
+                backend,
+                "DELETE FROM patent_search WHERE rowid = ?",
+                [patent_id.into()],
+            ),
+            Statement::from_sql_and_values(
+                backend,
+                "INSERT INTO patent_search (rowid, terms) VALUES (?, ?)",
+                [patent_id.into(), terms.into()],
+            ),
+        ],
+    };
+    for statement in statements {
+        db.execute_raw(statement).await?;
+    }
+    Ok(())
+}
+
+/// The SQL that indexes many patents at once (the seeder's bulk path): one row is `(id, text)`.
+pub fn bulk_values(backend: DbBackend, rows: usize) -> String {
+    let placeholders: Vec<String> = (0..rows)
+        .map(|i| match backend {
+            DbBackend::Postgres => {
+                format!("(${}, to_tsvector('simple', ${}))", 2 * i + 1, 2 * i + 2)
+            }
+            _ => "(?, ?)".to_owned(),
+        })
+        .collect();
+    let table = match backend {
+        DbBackend::Postgres => "patent_search (patent_id, terms)",
+        _ => "patent_search (rowid, terms)",
+    };
+    format!("INSERT INTO {table} VALUES {}", placeholders.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_becomes_pairs_and_words_stay_whole() {
+        assert_eq!(
+            terms("一种茶叶揉捻装置"),
+            "一种 种茶 茶叶 叶揉 揉捻 捻装 装置"
+        );
+        assert_eq!(
+            terms("秭归县 屈原茶业有限公司"),
+            "秭归 归县 屈原 原茶 茶业 业有 有限 限公 公司"
+        );
+        assert_eq!(terms("LED灯具 A1型"), "led 灯具 a1 型");
+        assert_eq!(terms("ＡＢＣ（青花）"), "abc 青花");
+        assert_eq!(terms(""), "");
+    }
+
+    #[test]
+    fn queries_need_pairs_or_words() {
+        let q = query("茶叶揉").unwrap();
+        assert_eq!(q.pairs, ["茶叶", "叶揉"]);
+        assert_eq!(q.fts5(), "\"茶叶\" AND \"叶揉\"");
+        assert_eq!(q.tsquery(), "'茶叶' & '叶揉'");
+        let q = query("LED 灯具").unwrap();
+        assert_eq!(q.fts5(), "\"灯具\"");
+        assert_eq!(query("茶"), None, "one character cannot use the pairs");
+        assert_eq!(query("A1型"), None);
+        assert_eq!(query(" - "), None);
+        assert_eq!(query("茶叶茶叶").unwrap().pairs, ["茶叶", "叶茶"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_query_of_a_text_fragment_is_covered_by_its_terms(text in "[茶叶揉捻装置一种a-c ]{0,12}", start in 0usize..12, len in 2usize..6) {
+            let chars: Vec<char> = text.chars().collect();
+            let start = start.min(chars.len());
+            let end = (start + len).min(chars.len());
+            let fragment: String = chars[start..end].iter().collect();
+            if let Some(q) = query(&fragment) {
+                let indexed: Vec<String> = terms(&text).split(' ').map(str::to_owned).collect();
+                for pair in &q.pairs {
+                    proptest::prop_assert!(indexed.contains(pair), "{} missing from {:?}", pair, indexed);
+                }
+            }
+        }
+    }
+}

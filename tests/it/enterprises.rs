@@ -1,0 +1,179 @@
+//! The enterprise register: credit codes, unique names, pinyin order, pages and API.
+
+use rocket::http::{Method, Status};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+async fn post(app: &TestApp, body: serde_json::Value) -> crate::support::Page {
+    app.send_json(Method::Post, "/api/v1/enterprises", &body.to_string())
+        .await
+}
+
+#[rocket::async_test]
+async fn enterprises_round_trip_with_the_documented_fields() {
+    let app = TestApp::admin().await;
+    app.send_json(Method::Post, "/api/v1/townships", r#"{"name":"茅坪镇"}"#)
+        .await;
+    let body = json!({
+        "name": "秭归县屈原茶业有限公司",
+        "credit_code": "91350100m000100y43",
+        "township": "茅坪镇",
+        "industry": "茶叶加工",
+        "high_tech": {"certificate_number": "GR202442000123", "issued_on": "2024-12-01", "expires_on": "2027-11-30"},
+        "tech_sme": true,
+        "contact_name": "王经理",
+        "contact_phone": "0717-1234567",
+    });
+    let created = post(&app, body).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let e = created.json();
+    assert_eq!(e["credit_code"], "91350100M000100Y43");
+    assert_eq!(
+        e["high_tech"],
+        json!({"certificate_number": "GR202442000123", "issued_on": "2024-12-01", "expires_on": "2027-11-30"})
+    );
+    assert_eq!(e["tech_sme"], true);
+    assert_eq!(e["township"], "茅坪镇");
+    for field in [
+        "id",
+        "name",
+        "credit_code",
+        "township",
+        "address",
+        "industry",
+        "high_tech",
+        "tech_sme",
+        "contact_name",
+        "contact_phone",
+        "notes",
+        "version",
+    ] {
+        assert!(e.get(field).is_some(), "missing {field}");
+    }
+    let id = e["id"].as_i64().unwrap();
+    let put = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/enterprises/{id}"),
+            r#"{"version":1,"name":"秭归县屈原茶业有限公司","high_tech":null}"#,
+        )
+        .await;
+    assert_eq!(put.status, Status::Ok, "{}", put.body);
+    assert_eq!(put.json()["high_tech"], serde_json::Value::Null);
+    let stale = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/enterprises/{id}"),
+            r#"{"version":1,"name":"别的名字"}"#,
+        )
+        .await;
+    assert_eq!(stale.status, Status::Conflict);
+}
+
+#[rocket::async_test]
+async fn names_are_unique_after_normalisation_and_codes_are_checked() {
+    let app = TestApp::admin().await;
+    assert_eq!(
+        post(&app, json!({"name": "宜昌（秭归）电子有限公司"}))
+            .await
+            .status,
+        Status::Created
+    );
+    let again = post(&app, json!({"name": "宜昌 (秭归) 电子有限公司"})).await;
+    assert_eq!(again.status, Status::UnprocessableEntity);
+    assert!(
+        again.json()["error"]["fields"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("已经登记")
+    );
+    let bad = post(
+        &app,
+        json!({"name": "乙公司", "credit_code": "91350100M000100Y44"}),
+    )
+    .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    assert!(
+        bad.json()["error"]["fields"]["credit_code"]
+            .as_str()
+            .unwrap()
+            .contains("应为 3")
+    );
+    assert_eq!(
+        post(
+            &app,
+            json!({"name": "丙公司", "credit_code": "91350100M000100Y43"})
+        )
+        .await
+        .status,
+        Status::Created
+    );
+    let taken = post(
+        &app,
+        json!({"name": "丁公司", "credit_code": "91350100M000100Y43"}),
+    )
+    .await;
+    assert!(
+        taken.json()["error"]["fields"]["credit_code"]
+            .as_str()
+            .unwrap()
+            .contains("丙公司")
+    );
+    assert_eq!(app.get("/api/v1/enterprises").await.json()["total"], 2);
+}
+
+#[rocket::async_test]
+async fn the_register_sorts_in_pinyin_order() {
+    let app = TestApp::admin().await;
+    for name in ["张家茶厂", "安琪酵母", "宜昌电子", "北京公司"] {
+        post(&app, json!({"name": name})).await;
+    }
+    let list = app.get("/api/v1/enterprises").await.json();
+    let names: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["安琪酵母", "北京公司", "宜昌电子", "张家茶厂"]);
+    let page = app.get("/enterprises").await;
+    let positions: Vec<usize> = ["安琪酵母", "北京公司", "宜昌电子", "张家茶厂"]
+        .iter()
+        .map(|n| page.body.find(n).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[rocket::async_test]
+async fn the_enterprise_form_keeps_values_and_names_problems() {
+    let app = TestApp::admin().await;
+    let page = app
+        .post_form(
+            "/enterprises",
+            &[
+                ("name", ""),
+                ("credit_code", "123"),
+                ("high_tech_issued_on", "2025-01-01"),
+                ("high_tech_expires_on", "2024-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&[
+        "请填写企业名称。",
+        "不是有效的统一社会信用代码",
+        "有效期应晚于发证日期",
+        "value=\"123\"",
+    ]);
+    let ok = app
+        .post_form(
+            "/enterprises",
+            &[("name", "秭归县橘颂柑橘专业合作社"), ("tech_sme", "true")],
+        )
+        .await;
+    assert_eq!(ok.status, Status::SeeOther);
+    app.follow(&ok)
+        .await
+        .assert_contains(&["已登记企业“秭归县橘颂柑橘专业合作社”。", "科技型中小企业"]);
+}
