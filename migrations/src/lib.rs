@@ -54,3 +54,54 @@ pub(crate) enum Record {
     UpdatedAt,
     ArchivedAt,
 }
+
+/// A big-integer auto-increment primary key.
+pub(crate) fn id(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .big_integer()
+        .not_null()
+        .auto_increment()
+        .primary_key()
+        .to_owned()
+}
+
+/// A required string of at most `len` characters.
+pub(crate) fn text(column: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(column).string_len(len).not_null().to_owned()
+}
+
+/// An optional string of at most `len` characters.
+pub(crate) fn text_null(column: impl IntoIden, len: u32) -> ColumnDef {
+    ColumnDef::new(column).string_len(len).null().to_owned()
+}
+
+/// A required instant.
+pub(crate) fn at(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .not_null()
+        .to_owned()
+}
+
+/// An optional instant.
+pub(crate) fn at_null(column: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(column)
+        .timestamp_with_time_zone()
+        .null()
+        .to_owned()
+}
+
+/// An index over named columns.
+pub(crate) async fn index(
+    manager: &SchemaManager<'_>,
+    name: &str,
+    table: impl IntoIden,
+    columns: &[&'static str],
+) -> Result<(), DbErr> {
+    let mut statement = Index::create();
+    statement.name(name).table(table);
+    for column in columns {
+        statement.col(Alias::new(*column));
+    }
+    manager.create_index(statement).await
+}

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::record_columns;
+use crate::{at, at_null, id, record_columns, text};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -39,33 +39,6 @@ impl MigrationTrait for Migration {
     }
 }
 
-fn id(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn at(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .not_null()
-        .to_owned()
-}
-
-fn at_null(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .timestamp_with_time_zone()
-        .null()
-        .to_owned()
-}
-
-fn text_col(column: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(column).string_len(len).not_null().to_owned()
-}
-
 fn user_fk(
     table: impl IntoIden,
     column: impl IntoIden,
@@ -83,9 +56,9 @@ async fn create_users(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     table
         .table(Users::Table)
         .col(id(Users::Id))
-        .col(text_col(Users::Username, 64).unique_key())
-        .col(text_col(Users::RealName, 64))
-        .col(text_col(Users::Role, 16))
+        .col(text(Users::Username, 64).unique_key())
+        .col(text(Users::RealName, 64))
+        .col(text(Users::Role, 16))
         .col(
             ColumnDef::new(Users::CertificateNumber)
                 .string_len(64)
@@ -111,9 +84,9 @@ async fn create_sessions(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
         .create_table(
             Table::create()
                 .table(Sessions::Table)
-                .col(text_col(Sessions::IdHash, 64).primary_key())
+                .col(text(Sessions::IdHash, 64).primary_key())
                 .col(ColumnDef::new(Sessions::UserId).big_integer().not_null())
-                .col(text_col(Sessions::CsrfToken, 64))
+                .col(text(Sessions::CsrfToken, 64))
                 .col(at(Sessions::CreatedAt))
                 .col(at(Sessions::LastSeenAt))
                 .col(ColumnDef::new(Sessions::Address).string_len(64).null())
@@ -143,9 +116,9 @@ async fn create_api_tokens(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .table(ApiTokens::Table)
                 .col(id(ApiTokens::Id))
                 .col(ColumnDef::new(ApiTokens::UserId).big_integer().not_null())
-                .col(text_col(ApiTokens::Label, 100))
-                .col(text_col(ApiTokens::Prefix, 16))
-                .col(text_col(ApiTokens::TokenHash, 64).unique_key())
+                .col(text(ApiTokens::Label, 100))
+                .col(text(ApiTokens::Prefix, 16))
+                .col(text(ApiTokens::TokenHash, 64).unique_key())
                 .col(at(ApiTokens::CreatedAt))
                 .col(at_null(ApiTokens::LastUsedAt))
                 .col(at_null(ApiTokens::RevokedAt))
@@ -165,8 +138,8 @@ async fn create_login_attempts(manager: &SchemaManager<'_>) -> Result<(), DbErr>
             Table::create()
                 .table(LoginAttempts::Table)
                 .col(id(LoginAttempts::Id))
-                .col(text_col(LoginAttempts::Username, 64))
-                .col(text_col(LoginAttempts::Address, 64))
+                .col(text(LoginAttempts::Username, 64))
+                .col(text(LoginAttempts::Address, 64))
                 .col(
                     ColumnDef::new(LoginAttempts::Succeeded)
                         .boolean()
@@ -192,8 +165,8 @@ async fn create_login_attempts(manager: &SchemaManager<'_>) -> Result<(), DbErr>
             Table::create()
                 .table(LoginLockouts::Table)
                 .col(id(LoginLockouts::Id))
-                .col(text_col(LoginLockouts::Address, 64))
-                .col(text_col(LoginLockouts::Username, 64))
+                .col(text(LoginLockouts::Address, 64))
+                .col(text(LoginLockouts::Username, 64))
                 .col(at(LoginLockouts::Until))
                 .to_owned(),
         )
@@ -218,9 +191,9 @@ async fn create_audit_log(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(id(AuditLog::Id))
                 .col(at(AuditLog::At))
                 .col(ColumnDef::new(AuditLog::UserId).big_integer().null())
-                .col(text_col(AuditLog::Actor, 100))
-                .col(text_col(AuditLog::Action, 64))
-                .col(text_col(AuditLog::Entity, 64))
+                .col(text(AuditLog::Actor, 100))
+                .col(text(AuditLog::Action, 64))
+                .col(text(AuditLog::Entity, 64))
                 .col(ColumnDef::new(AuditLog::EntityId).string_len(100).null())
                 .col(ColumnDef::new(AuditLog::Changes).text().not_null())
                 .col(ColumnDef::new(AuditLog::Address).string_len(64).null())

@@ -3,7 +3,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::record_columns;
+use crate::{id, index, record_columns, text, text_null};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -43,39 +43,8 @@ impl MigrationTrait for Migration {
     }
 }
 
-fn id(column: impl IntoIden) -> ColumnDef {
-    ColumnDef::new(column)
-        .big_integer()
-        .not_null()
-        .auto_increment()
-        .primary_key()
-        .to_owned()
-}
-
-fn text(column: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(column).string_len(len).not_null().to_owned()
-}
-
-fn text_null(column: impl IntoIden, len: u32) -> ColumnDef {
-    ColumnDef::new(column).string_len(len).null().to_owned()
-}
-
 fn date_null(column: impl IntoIden) -> ColumnDef {
     ColumnDef::new(column).date().null().to_owned()
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: impl IntoIden + Copy,
-    columns: &[&'static str],
-) -> Result<(), DbErr> {
-    let mut statement = Index::create();
-    statement.name(name).table(table);
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    manager.create_index(statement).await
 }
 
 async fn create_enterprises(manager: &SchemaManager<'_>) -> Result<(), DbErr> {

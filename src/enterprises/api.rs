@@ -12,11 +12,12 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::web::forms::archive_action;
 use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, update, archive, restore, unlinked, link]
+    routes![list, create, show, update, archive, unlinked, link]
 }
 
 fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -84,29 +85,19 @@ struct VersionJson {
     version: i32,
 }
 
-#[post("/enterprises/<id>/archive", data = "<input>")]
+/// Archive or restore (the last segment says which), with the version last read.
+#[post("/enterprises/<id>/<action>", data = "<input>", rank = 3)]
 async fn archive(
     admin: Admin,
     state: &State<AppState>,
     id: &str,
+    action: &str,
     input: Result<Json<VersionJson>, json::Error<'_>>,
 ) -> Result<Json<EnterpriseView>, AppError> {
+    let archived = archive_action(action)?;
     let version = body(input)?.version;
     Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, true).await?,
-    ))
-}
-
-#[post("/enterprises/<id>/restore", data = "<input>")]
-async fn restore(
-    admin: Admin,
-    state: &State<AppState>,
-    id: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
-) -> Result<Json<EnterpriseView>, AppError> {
-    let version = body(input)?.version;
-    Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, false).await?,
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, archived).await?,
     ))
 }
 

@@ -20,7 +20,7 @@ use crate::i18n::Msg;
 use crate::patents::query::PatentFilter;
 use crate::patents::service::PatentView;
 use crate::settings::lists::{self, ListKind};
-use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -34,7 +34,6 @@ pub fn routes() -> Vec<Route> {
         edit_form,
         update,
         archive,
-        restore,
         unlinked,
         link,
         create_from_name
@@ -318,12 +317,6 @@ async fn edit_form(
     Ok(page.render("enterprises/form", view))
 }
 
-fn version_of(raw: &str) -> Result<i32, AppError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest(Msg::new("errors.form.bad_version")))
-}
-
 #[post("/enterprises/<id>", data = "<form>")]
 async fn update(
     officer: Officer,
@@ -333,7 +326,7 @@ async fn update(
     form: Form<EnterpriseForm>,
 ) -> FormResponse {
     let form = form.into_inner();
-    let request = parse_id(id).and_then(|id| Ok((id, version_of(&form.version)?)));
+    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let (id, version) = match request {
         Ok(request) => request,
         Err(error) => return FormResponse::Failed(error),
@@ -347,12 +340,6 @@ async fn update(
     }
 }
 
-#[derive(FromForm)]
-struct VersionForm {
-    #[field(default = String::new())]
-    version: String,
-}
-
 async fn set_archived(
     admin: &Admin,
     state: &AppState,
@@ -360,7 +347,7 @@ async fn set_archived(
     form: &VersionForm,
     archived: bool,
 ) -> FormResponse {
-    let request = parse_id(id).and_then(|id| Ok((id, version_of(&form.version)?)));
+    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let result = match request {
         Ok((id, version)) => {
             service::set_archived(&state.db, &admin.actor(), id, version, archived).await
@@ -383,24 +370,19 @@ async fn set_archived(
     }
 }
 
-#[post("/enterprises/<id>/archive", data = "<form>")]
+/// Archive or restore (the last segment says which).
+#[post("/enterprises/<id>/<action>", data = "<form>", rank = 3)]
 async fn archive(
     admin: Admin,
     state: &State<AppState>,
     id: &str,
+    action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    set_archived(&admin, state, id, &form, true).await
-}
-
-#[post("/enterprises/<id>/restore", data = "<form>")]
-async fn restore(
-    admin: Admin,
-    state: &State<AppState>,
-    id: &str,
-    form: Form<VersionForm>,
-) -> FormResponse {
-    set_archived(&admin, state, id, &form, false).await
+    match archive_action(action) {
+        Ok(archived) => set_archived(&admin, state, id, &form, archived).await,
+        Err(error) => FormResponse::Failed(error),
+    }
 }
 
 #[derive(Serialize)]

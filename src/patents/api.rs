@@ -12,10 +12,11 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
+use crate::web::forms::archive_action;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, update, add_event, archive, restore]
+    routes![list, create, show, update, add_event, archive]
 }
 
 fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -115,28 +116,18 @@ struct VersionJson {
     version: i32,
 }
 
-#[post("/patents/<id>/archive", data = "<input>")]
+/// Archive or restore (the last segment says which), with the version last read.
+#[post("/patents/<id>/<action>", data = "<input>", rank = 3)]
 async fn archive(
     admin: Admin,
     state: &State<AppState>,
     id: &str,
+    action: &str,
     input: Result<Json<VersionJson>, json::Error<'_>>,
 ) -> Result<Json<PatentView>, AppError> {
+    let archived = archive_action(action)?;
     let version = body(input)?.version;
     Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, true).await?,
-    ))
-}
-
-#[post("/patents/<id>/restore", data = "<input>")]
-async fn restore(
-    admin: Admin,
-    state: &State<AppState>,
-    id: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
-) -> Result<Json<PatentView>, AppError> {
-    let version = body(input)?.version;
-    Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, false).await?,
+        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, archived).await?,
     ))
 }

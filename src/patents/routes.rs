@@ -20,14 +20,14 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
-use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
 
 pub fn routes() -> Vec<Route> {
     routes![
-        list, new_form, create, show, edit_form, update, add_event, archive, restore
+        list, new_form, create, show, edit_form, update, add_event, archive
     ]
 }
 
@@ -372,12 +372,6 @@ async fn edit_form(
     ))
 }
 
-fn version_of(raw: &str) -> Result<i32, AppError> {
-    raw.trim()
-        .parse()
-        .map_err(|_| AppError::BadRequest(Msg::new("errors.form.bad_version")))
-}
-
 #[post("/patents/<id>", data = "<form>")]
 async fn update(
     officer: Officer,
@@ -387,7 +381,7 @@ async fn update(
     form: Form<PatentForm>,
 ) -> FormResponse {
     let form = form.into_inner();
-    let request = parse_id(id).and_then(|id| Ok((id, version_of(&form.version)?)));
+    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let (id, version) = match request {
         Ok(request) => request,
         Err(error) => return FormResponse::Failed(error),
@@ -460,12 +454,6 @@ async fn add_event(
     }
 }
 
-#[derive(FromForm)]
-struct VersionForm {
-    #[field(default = String::new())]
-    version: String,
-}
-
 async fn set_archived(
     admin: &Admin,
     state: &AppState,
@@ -473,7 +461,7 @@ async fn set_archived(
     form: &VersionForm,
     archived: bool,
 ) -> FormResponse {
-    let request = parse_id(id).and_then(|id| Ok((id, version_of(&form.version)?)));
+    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let result = match request {
         Ok((id, version)) => {
             service::set_archived(&state.db, &admin.actor(), id, version, archived).await
@@ -496,22 +484,17 @@ async fn set_archived(
     }
 }
 
-#[post("/patents/<id>/archive", data = "<form>")]
+/// Archive or restore (the last segment says which).
+#[post("/patents/<id>/<action>", data = "<form>", rank = 3)]
 async fn archive(
     admin: Admin,
     state: &State<AppState>,
     id: &str,
+    action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    set_archived(&admin, state, id, &form, true).await
-}
-
-#[post("/patents/<id>/restore", data = "<form>")]
-async fn restore(
-    admin: Admin,
-    state: &State<AppState>,
-    id: &str,
-    form: Form<VersionForm>,
-) -> FormResponse {
-    set_archived(&admin, state, id, &form, false).await
+    match archive_action(action) {
+        Ok(archived) => set_archived(&admin, state, id, &form, archived).await,
+        Err(error) => FormResponse::Failed(error),
+    }
 }

@@ -66,3 +66,28 @@ impl<'r> Responder<'r, 'static> for FormResponse {
         }
     }
 }
+
+/// The version a record was read at, as a form's hidden field carries it.
+#[derive(Clone, Debug, Default, rocket::FromForm)]
+pub struct VersionForm {
+    #[field(default = String::new())]
+    pub version: String,
+}
+
+/// The version from a form field; a missing or mangled one asks the person to reload.
+pub fn parse_version(raw: &str) -> Result<i32, AppError> {
+    raw.trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(crate::i18n::Msg::new("errors.form.bad_version")))
+}
+
+/// `archive` or `restore`, the last segment of a record's archive button; anything else is 404.
+pub fn archive_action(segment: &str) -> Result<bool, AppError> {
+    match segment {
+        "archive" => Ok(true),
+        "restore" => Ok(false),
+        _ => Err(AppError::NotFound(crate::i18n::Msg::new(
+            "errors.not_found.message",
+        ))),
+    }
+}
