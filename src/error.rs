@@ -87,6 +87,9 @@ pub enum AppError {
     /// Someone else changed the record first, or the change clashes with existing data.
     #[error("conflict: {0}")]
     Conflict(Msg),
+    /// A rule refused the whole request (an import under the all-or-nothing policy with invalid rows).
+    #[error("refused: {0}")]
+    Refused(Msg),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("unsupported media type: {0}")]
@@ -129,7 +132,7 @@ impl AppError {
             AppError::Unauthorized => Status::Unauthorized,
             AppError::Forbidden(_) => Status::Forbidden,
             AppError::NotFound(_) => Status::NotFound,
-            AppError::Conflict(_) => Status::Conflict,
+            AppError::Conflict(_) | AppError::Refused(_) => Status::Conflict,
             AppError::PayloadTooLarge => Status::PayloadTooLarge,
             AppError::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
             AppError::TooManyRequests => Status::TooManyRequests,
@@ -151,6 +154,7 @@ impl AppError {
             | AppError::Forbidden(msg)
             | AppError::NotFound(msg)
             | AppError::Conflict(msg)
+            | AppError::Refused(msg)
             | AppError::UnsupportedMediaType(msg) => msg.clone(),
             other => status_message(other.status()),
         }

@@ -13,6 +13,7 @@ pub mod enterprises;
 pub mod entities;
 pub mod error;
 pub mod i18n;
+pub mod import;
 pub mod patents;
 pub mod settings;
 pub mod text;

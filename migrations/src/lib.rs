@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_foundation;
 mod m20261128_000002_auth;
 mod m20261128_000003_patents;
+mod m20261128_000004_imports;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_foundation::Migration),
             Box::new(m20261128_000002_auth::Migration),
             Box::new(m20261128_000003_patents::Migration),
+            Box::new(m20261128_000004_imports::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ macro_rules! say {
 mod accounts;
 mod enterprises;
 mod help;
+mod import;
 mod lists;
 mod patents;
 mod serve;
@@ -77,6 +78,7 @@ pub enum Command {
         #[command(subcommand)]
         action: enterprises::EnterpriseAction,
     },
+    Import(import::ImportArgs),
     #[command(hide = true)]
     Dev {
         #[command(subcommand)]
@@ -86,6 +88,8 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DevAction {
+    /// The reading child: parses one workbook and prints it as JSON (see import::reader).
+    ReadWorkbook { path: PathBuf },
     Seed {
         #[arg(long, default_value_t = 10_000)]
         patents: u64,
@@ -210,7 +214,13 @@ fn report(error: &AppError, lang: Lang) -> ExitCode {
         }
         None => eprintln!("{prefix}{}", error.message().render(lang)),
     }
-    ExitCode::from(if error.is_bad_input() { 2 } else { 1 })
+    let code = match error {
+        // The file was read; a rule refused to import it.
+        AppError::Refused(_) => 1,
+        _ if error.is_bad_input() => 2,
+        _ => 1,
+    };
+    ExitCode::from(code)
 }
 
 async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError> {
@@ -219,6 +229,16 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         .clone()
         .unwrap_or_else(|| db::DEFAULT_DATABASE_URL.to_owned());
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
+    // The reading child touches no database.
+    if let Command::Dev {
+        action: DevAction::ReadWorkbook { path },
+    } = &command
+    {
+        let answer = crate::import::reader::child_main(path);
+        let mut out = std::io::stdout().lock();
+        let _ = serde_json::to_writer(&mut out, &answer);
+        return Ok(());
+    }
     let migrations = db::migrate(&url).await?;
     if let Command::Migrate = command {
         print_migrations(&migrations, lang);
@@ -265,7 +285,12 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
             );
             Ok(())
         }
-        Command::Serve(_) | Command::Migrate => Ok(()),
+        Command::Import(args) => import::run(&db, args, lang).await,
+        Command::Serve(_)
+        | Command::Migrate
+        | Command::Dev {
+            action: DevAction::ReadWorkbook { .. },
+        } => Ok(()),
     }
 }
 

@@ -69,7 +69,8 @@ impl std::fmt::Display for CreditCode {
 /// become ASCII), every space gone, every kind of bracket made round, Latin letters lower-cased.
 /// `秭归县 （屈原）茶业有限公司` and `秭归县(屈原)茶业有限公司` have one key.
 pub fn name_key(name: &str) -> String {
-    name.nfkc()
+    let unified: String = name
+        .nfkc()
         .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}'))
         .map(|c| match c {
             '[' | '【' | '〔' | '［' | '{' | '〖' => '(',
@@ -77,7 +78,10 @@ pub fn name_key(name: &str) -> String {
             other => other,
         })
         .flat_map(char::to_lowercase)
-        .collect()
+        .collect();
+    // Removing a space can leave a combining mark next to a letter (´ is a space and a mark):
+    // normalise again so the key is stable.
+    unified.nfkc().collect()
 }
 
 /// A key that sorts names in pinyin order, as officers expect: each Chinese character becomes its

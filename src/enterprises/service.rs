@@ -83,6 +83,18 @@ pub async fn ids_by_name_key(
         .collect())
 }
 
+/// Like [`ids_by_name_key`] for many keys (an import's applicants), in chunks.
+pub async fn ids_by_name_key_chunked(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashMap<String, i64>, AppError> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(500) {
+        found.extend(ids_by_name_key(db, chunk).await?);
+    }
+    Ok(found)
+}
+
 pub async fn exists(db: &impl ConnectionTrait, id: i64) -> Result<bool, AppError> {
     Ok(enterprise::Entity::find_by_id(id).count(db).await? > 0)
 }
@@ -178,7 +190,7 @@ fn fill(active: &mut enterprise::ActiveModel, valid: &ValidEnterprise, township_
 }
 
 /// Adds a name (the enterprise's own or an alias) and links the applicants it names.
-async fn add_name(
+pub async fn add_name(
     db: &impl ConnectionTrait,
     enterprise_id: i64,
     name: &str,

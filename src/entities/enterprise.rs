@@ -25,6 +25,8 @@ pub struct Model {
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
     pub notes: Option<String>,
+    /// The import batch that created it, for undo.
+    pub import_batch_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

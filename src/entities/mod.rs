@@ -3,9 +3,13 @@
 pub mod agency;
 pub mod api_token;
 pub mod audit_entry;
+pub mod column_mapping;
 pub mod enterprise;
 pub mod enterprise_name;
 pub mod holiday;
+pub mod import_batch;
+pub mod import_batch_row;
+pub mod import_upload;
 pub mod login_attempt;
 pub mod login_lockout;
 pub mod patent;

@@ -1,0 +1,226 @@
+//! `ipdesk import FILE`, `ipdesk import undo BATCH_ID`, `ipdesk import list`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use sea_orm::DatabaseConnection;
+
+use crate::audit::Actor;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t};
+use crate::import::mapping::Choices;
+use crate::import::reader::ChildReader;
+use crate::import::service::{self, Policy, Request};
+use crate::import::spec::Register;
+use crate::import::undo;
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ImportArgs {
+    #[command(subcommand)]
+    action: Option<ImportAction>,
+    file: Option<PathBuf>,
+    #[arg(long, default_value = "patents")]
+    register: String,
+    #[arg(long)]
+    sheet: Option<String>,
+    #[arg(long)]
+    header_row: Option<u32>,
+    #[arg(long)]
+    dry_run: bool,
+    #[arg(long, default_value = "valid-rows")]
+    policy: String,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportAction {
+    Undo {
+        batch_id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
+    let text =
+        serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
+    say!("{text}");
+    Ok(())
+}
+
+pub async fn run(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result<(), AppError> {
+    match args.action {
+        Some(ImportAction::Undo {
+            batch_id,
+            json: as_json,
+        }) => {
+            let result = undo::undo(db, &Actor::cli(), batch_id).await?;
+            if as_json {
+                return json(&result);
+            }
+            say!(
+                "{}",
+                Msg::new("import.undo.done")
+                    .arg("batch", batch_id)
+                    .arg("deleted", result.deleted)
+                    .arg("restored", result.restored)
+                    .render(lang)
+            );
+            for conflict in &result.conflicts {
+                say!("  {}", conflict.msg.render(lang));
+            }
+            Ok(())
+        }
+        Some(ImportAction::List { json: as_json }) => list(db, as_json, lang).await,
+        None => import(db, args, lang).await,
+    }
+}
+
+async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), AppError> {
+    let batches = service::list(db, 200).await?;
+    if as_json {
+        let rows: Vec<serde_json::Value> = batches
+            .iter()
+            .map(crate::import::undo::batch_json)
+            .collect();
+        return json(&rows);
+    }
+    for batch in batches {
+        say!(
+            "{:>5}  {}  {:<10} {:<10} {}  {}",
+            batch.id,
+            batch.created_at.format("%Y-%m-%d %H:%M"),
+            t(lang, &format!("import.state.{}", batch.state)),
+            batch.actor,
+            batch.file_name,
+            batch.counts
+        );
+    }
+    Ok(())
+}
+
+async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result<(), AppError> {
+    let Some(file) = args.file else {
+        return Err(AppError::BadRequest(Msg::new("import.cli.file_required")));
+    };
+    let register = Register::parse(&args.register).ok_or_else(|| {
+        AppError::BadRequest(Msg::new("import.cli.bad_register").arg("register", &args.register))
+    })?;
+    let policy = Policy::parse(&args.policy).ok_or_else(|| {
+        AppError::BadRequest(Msg::new("import.cli.bad_policy").arg("policy", &args.policy))
+    })?;
+    let bytes = std::fs::read(&file).map_err(|_| {
+        AppError::BadRequest(Msg::new("import.cli.unreadable").arg("path", file.display()))
+    })?;
+    let request = Request {
+        file_name: file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        bytes,
+        register,
+        sheet: args.sheet,
+        header_row: args.header_row,
+        choices: Choices::new(),
+        dry_run: args.dry_run,
+        policy,
+    };
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let on_progress = |phase: &str, done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_message(t(lang, &format!("import.phase.{phase}")));
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let report = service::run(
+        db,
+        &ChildReader::current(),
+        &Actor::cli(),
+        request,
+        &on_progress,
+    )
+    .await;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = report?;
+    if args.json {
+        json(&report.to_json(lang))?;
+    } else {
+        summary(&report, lang);
+    }
+    if report.refused {
+        return Err(AppError::Refused(
+            Msg::new("import.refused").arg("invalid", report.counts.invalid),
+        ));
+    }
+    Ok(())
+}
+
+fn summary(report: &service::Report, lang: Lang) {
+    let c = report.counts;
+    say!(
+        "{}",
+        Msg::new("import.cli.table")
+            .arg("file", &report.file)
+            .arg("sheet", &report.sheet)
+            .arg("row", report.header_row)
+            .render(lang)
+    );
+    say!(
+        "{}",
+        Msg::new("import.cli.counts")
+            .arg("read", c.rows_read)
+            .arg("new", c.new)
+            .arg("updated", c.updated)
+            .arg("unchanged", c.unchanged)
+            .arg("duplicates", c.duplicates_in_file)
+            .arg("out", c.out_of_jurisdiction)
+            .arg("invalid", c.invalid)
+            .render(lang)
+    );
+    for problem in report.rows.iter().flat_map(|r| &r.errors).take(50) {
+        say!(
+            "  ✗ {}{} {}: {}",
+            problem.column,
+            problem.row,
+            problem.header,
+            problem.msg.render(lang)
+        );
+    }
+    for problem in report.rows.iter().flat_map(|r| &r.warnings).take(20) {
+        say!(
+            "  ! {}{} {}: {}",
+            problem.column,
+            problem.row,
+            problem.header,
+            problem.msg.render(lang)
+        );
+    }
+    let key = if report.dry_run {
+        "import.cli.dry_run"
+    } else if report.committed {
+        "import.cli.committed"
+    } else {
+        "import.cli.not_committed"
+    };
+    say!(
+        "{}",
+        Msg::new(key).arg("batch", report.batch_id).render(lang)
+    );
+}

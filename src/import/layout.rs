@@ -1,0 +1,306 @@
+//! Finding the table in a sheet: the header row (not always row 1 — title rows, a "统计时间：…" line
+//! and blank rows often come first), two-row headers (a merged group label above sub-labels), and
+//! the data rows below, without the totals row and the notes at the end.
+
+use serde::{Deserialize, Serialize};
+
+use super::spec::RegisterSpec;
+use super::workbook::{Row, Sheet, Workbook};
+use crate::text;
+
+/// How many rows from the top are tried as the header.
+const HEADER_SEARCH_ROWS: usize = 20;
+
+/// Where the table is: which sheet, which row holds the header (0-based), and whether the header
+/// takes two rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableAt {
+    pub sheet: usize,
+    pub header_row: u32,
+    pub two_rows: bool,
+}
+
+/// One header column: its 0-based index and its label (joined for two-row headers).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeaderColumn {
+    pub column: u32,
+    pub label: String,
+    /// The other spellings to try when the label is not known (sub-label, then group label).
+    pub fallbacks: Vec<String>,
+}
+
+fn row_at(sheet: &Sheet, index: u32) -> Option<&Row> {
+    sheet.rows.iter().find(|r| r.index == index)
+}
+
+fn cell_text(row: Option<&Row>, column: u32) -> String {
+    row.and_then(|r| r.get(column))
+        .map(|c| text::clean(&c.display()))
+        .unwrap_or_default()
+}
+
+/// The labels of a one- or two-row header.
+pub fn header_columns(sheet: &Sheet, header_row: u32, two_rows: bool) -> Vec<HeaderColumn> {
+    let top = row_at(sheet, header_row);
+    let below = if two_rows {
+        row_at(sheet, header_row + 1)
+    } else {
+        None
+    };
+    let mut columns: Vec<u32> = top
+        .map(|r| r.cells.iter().map(|(c, _)| *c).collect())
+        .unwrap_or_default();
+    if let Some(below) = below {
+        columns.extend(below.cells.iter().map(|(c, _)| *c));
+    }
+    columns.sort_unstable();
+    columns.dedup();
+    columns
+        .into_iter()
+        .filter_map(|column| {
+            let group = group_label(sheet, top, header_row, column);
+            let sub = cell_text(below, column);
+            let (label, fallbacks) = match (group.is_empty(), sub.is_empty()) {
+                (true, true) => return None,
+                (false, true) => (group, Vec::new()),
+                (true, false) => (sub, Vec::new()),
+                (false, false) => (format!("{group}{sub}"), vec![sub, group]),
+            };
+            Some(HeaderColumn {
+                column,
+                label,
+                fallbacks,
+            })
+        })
+        .collect()
+}
+
+/// A group label spans its merged region: every column under it belongs to it.
+fn group_label(sheet: &Sheet, top: Option<&Row>, header_row: u32, column: u32) -> String {
+    let own = cell_text(top, column);
+    if !own.is_empty() {
+        return own;
+    }
+    sheet
+        .merges
+        .iter()
+        .find(|m| {
+            m.first_row <= header_row
+                && header_row <= m.last_row
+                && m.first_column <= column
+                && column <= m.last_column
+        })
+        .map(|m| cell_text(row_at(sheet, m.first_row), m.first_column))
+        .unwrap_or_default()
+}
+
+/// How many distinct fields the header's labels name.
+fn score(spec: &RegisterSpec, columns: &[HeaderColumn]) -> usize {
+    let mut fields: Vec<&str> = Vec::new();
+    for column in columns {
+        let found = std::iter::once(&column.label)
+            .chain(&column.fallbacks)
+            .find_map(|label| spec.field_for_header(label));
+        if let Some(field) = found
+            && field.name != "ignored"
+            && !fields.contains(&field.name.as_str())
+        {
+            fields.push(&field.name);
+        }
+    }
+    fields.len()
+}
+
+/// The sheet and header row whose labels best match the register's fields (the first of equals);
+/// `None` when no row names two fields. `sheet` limits the search to one sheet.
+pub fn detect(workbook: &Workbook, spec: &RegisterSpec, sheet: Option<usize>) -> Option<TableAt> {
+    let mut best: Option<(usize, TableAt)> = None;
+    for (index, candidate) in workbook.sheets.iter().enumerate() {
+        if sheet.is_some_and(|s| s != index) {
+            continue;
+        }
+        for row in candidate.rows.iter().take(HEADER_SEARCH_ROWS) {
+            for two_rows in [false, true] {
+                let points = score(spec, &header_columns(candidate, row.index, two_rows));
+                let at = TableAt {
+                    sheet: index,
+                    header_row: row.index,
+                    two_rows,
+                };
+                // A two-row header must name more fields than its first row alone.
+                if points >= 2 && best.as_ref().is_none_or(|(p, _)| points > *p) {
+                    best = Some((points, at));
+                }
+            }
+        }
+    }
+    best.map(|(_, at)| at)
+}
+
+/// Whether a header has a second row: given a header row, the better of one or two rows.
+pub fn with_best_depth(
+    sheet: &Sheet,
+    spec: &RegisterSpec,
+    sheet_index: usize,
+    header_row: u32,
+) -> TableAt {
+    let one = score(spec, &header_columns(sheet, header_row, false));
+    let two = score(spec, &header_columns(sheet, header_row, true));
+    TableAt {
+        sheet: sheet_index,
+        header_row,
+        two_rows: two > one,
+    }
+}
+
+/// What a row below the header is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    Data,
+    Blank,
+    Totals,
+    Note,
+}
+
+const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
+const NOTES: [&str; 7] = ["注：", "注:", "说明：", "说明:", "备注：", "填表人", "制表"];
+
+pub fn kind(row: &Row) -> RowKind {
+    let Some(first) = row.first_text() else {
+        return RowKind::Blank;
+    };
+    let first = text::clean(&first);
+    let compact: String = first.chars().filter(|c| !c.is_whitespace()).collect();
+    if TOTALS.iter().any(|t| compact.starts_with(t)) {
+        RowKind::Totals
+    } else if NOTES.iter().any(|n| compact.starts_with(n)) {
+        RowKind::Note
+    } else if row.is_blank() {
+        RowKind::Blank
+    } else {
+        RowKind::Data
+    }
+}
+
+/// The data rows under the header: blank rows skipped silently, totals and note rows left out.
+pub fn data_rows(sheet: &Sheet, at: TableAt) -> impl Iterator<Item = &Row> {
+    let first = at.header_row + if at.two_rows { 2 } else { 1 };
+    sheet
+        .rows
+        .iter()
+        .filter(move |row| row.index >= first && kind(row) == RowKind::Data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::spec::{Register, spec};
+    use crate::import::workbook::{Cell, Format, Merge};
+
+    fn text_row(index: u32, cells: &[(u32, &str)]) -> Row {
+        Row {
+            index,
+            cells: cells
+                .iter()
+                .map(|(c, t)| (*c, Cell::Text((*t).to_owned())))
+                .collect(),
+        }
+    }
+
+    fn workbook(rows: Vec<Row>, merges: Vec<Merge>) -> Workbook {
+        Workbook {
+            format: Format::Xlsx,
+            is_1904: false,
+            sheets: vec![Sheet {
+                name: "S".into(),
+                rows,
+                merges,
+            }],
+        }
+    }
+
+    #[test]
+    fn the_header_is_found_below_titles() {
+        let book = workbook(
+            vec![
+                text_row(0, &[(0, "湖北省2026年专利授权清单")]),
+                text_row(1, &[(0, "统计时间：2026年1月1日至6月30日")]),
+                text_row(
+                    3,
+                    &[(0, "序号"), (1, "名称"), (2, "申请号"), (3, "授权公告日")],
+                ),
+                text_row(
+                    4,
+                    &[(0, "1"), (1, "一种茶叶揉捻装置"), (2, "201710601862.3")],
+                ),
+            ],
+            vec![Merge {
+                first_row: 0,
+                first_column: 0,
+                last_row: 0,
+                last_column: 3,
+            }],
+        );
+        let at = detect(&book, spec(Register::Patents), None).unwrap();
+        assert_eq!(
+            at,
+            TableAt {
+                sheet: 0,
+                header_row: 3,
+                two_rows: false
+            }
+        );
+        assert_eq!(data_rows(&book.sheets[0], at).count(), 1);
+    }
+
+    #[test]
+    fn two_row_headers_join_the_group_label() {
+        let book = workbook(
+            vec![
+                text_row(0, &[(0, "申请号"), (1, "名称"), (2, "申请人"), (4, "授权")]),
+                text_row(1, &[(4, "公告日"), (5, "公告号")]),
+                text_row(
+                    2,
+                    &[
+                        (0, "201710601862.3"),
+                        (1, "x"),
+                        (2, "y"),
+                        (4, "2019-03-01"),
+                        (5, "CN107300001B"),
+                    ],
+                ),
+            ],
+            vec![Merge {
+                first_row: 0,
+                first_column: 4,
+                last_row: 0,
+                last_column: 5,
+            }],
+        );
+        let at = detect(&book, spec(Register::Patents), None).unwrap();
+        assert!(at.two_rows);
+        let labels: Vec<String> = header_columns(&book.sheets[0], 0, true)
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert_eq!(
+            labels,
+            ["申请号", "名称", "申请人", "授权公告日", "授权公告号"]
+        );
+    }
+
+    #[test]
+    fn totals_and_notes_are_not_data() {
+        let cases = [
+            (text_row(9, &[(0, "合计"), (3, "600")]), RowKind::Totals),
+            (text_row(9, &[(2, " 总 计")]), RowKind::Totals),
+            (text_row(9, &[(0, "注：本表数据来源于省局")]), RowKind::Note),
+            (text_row(9, &[(0, "填表人：张三")]), RowKind::Note),
+            (text_row(9, &[(0, "  "), (1, "\u{3000}")]), RowKind::Blank),
+            (text_row(9, &[(0, "1"), (1, "合计装置")]), RowKind::Data),
+        ];
+        for (row, expected) in cases {
+            assert_eq!(kind(&row), expected, "{row:?}");
+        }
+    }
+}

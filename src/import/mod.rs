@@ -1,0 +1,16 @@
+//! The importer: provincial rosters and officers' own ledgers from Excel or WPS, read in a child
+//! process, understood (sheet, header, mapping, values), classified row by row in a dry run,
+//! committed in one transaction, and undone as a whole. IMPORT.md is its specification.
+
+pub mod enterprise_rows;
+pub mod layout;
+pub mod mapping;
+pub mod patent_rows;
+pub mod plan;
+pub mod reader;
+pub mod service;
+pub mod sniff;
+pub mod spec;
+pub mod undo;
+pub mod values;
+pub mod workbook;

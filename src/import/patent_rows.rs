@@ -1,0 +1,913 @@
+//! Patents from roster rows: reading each row's values, judging it, comparing it with what is
+//! stored, and writing the result in bulk. The same rules as the patent forms, plus the
+//! importer's: blank cells never erase, a grant date records the grant, the township comes from
+//! the township column or else the address (only when none is stored).
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use super::mapping::Mapping;
+use super::plan::{Jurisdiction, PlannedRow, RowReader, RowStatus};
+use super::values;
+use super::workbook::{Cell, Row, number_text};
+use crate::enterprises::domain::name_key;
+use crate::entities::{patent, patent_applicant, patent_event};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::patents::lifecycle::{Standing, Step, check_step};
+use crate::patents::{ApplicationNumber, PatentStatus, PatentType, PublicationNumber};
+use crate::text;
+
+/// A status event as stored and compared.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSnapshot {
+    pub status: PatentStatus,
+    pub on: NaiveDate,
+    pub note: Option<String>,
+    pub publication_number: Option<String>,
+}
+
+/// Everything an import may change about a patent, as stored (the before-values of an undo).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatentSnapshot {
+    pub id: i64,
+    pub version: i32,
+    pub archived: bool,
+    pub patent_type: PatentType,
+    pub title: String,
+    pub inventors: Vec<String>,
+    pub filed_on: Option<NaiveDate>,
+    pub granted_on: Option<NaiveDate>,
+    pub grant_publication_number: Option<String>,
+    pub agency: Option<String>,
+    pub ipc_main: Option<String>,
+    pub address: Option<String>,
+    pub township_id: Option<i64>,
+    pub status: PatentStatus,
+    pub notes: Option<String>,
+    pub applicants: Vec<(String, Option<i64>)>,
+    pub events: Vec<EventSnapshot>,
+}
+
+impl PatentSnapshot {
+    /// Whether two snapshots differ in anything a person would call a change.
+    fn differs(&self, other: &PatentSnapshot) -> bool {
+        let strip = |s: &PatentSnapshot| PatentSnapshot {
+            id: 0,
+            version: 0,
+            archived: false,
+            ..s.clone()
+        };
+        strip(self) != strip(other)
+    }
+
+    /// The text the register searches.
+    pub fn search_text(&self, number: &str) -> String {
+        let mut parts = vec![number.to_lowercase(), self.title.to_lowercase()];
+        parts.extend(self.applicants.iter().map(|(n, _)| n.to_lowercase()));
+        parts.extend(self.inventors.iter().map(|n| n.to_lowercase()));
+        parts.join(" ")
+    }
+}
+
+/// What a row says, read and checked.
+struct Incoming {
+    number: ApplicationNumber,
+    patent_type: PatentType,
+    title: Option<String>,
+    applicants: Vec<String>,
+    inventors: Vec<String>,
+    filed_on: Option<NaiveDate>,
+    granted_on: Option<NaiveDate>,
+    grant_publication_number: Option<PublicationNumber>,
+    agency: Option<String>,
+    ipc_main: Option<String>,
+    address: Option<String>,
+    township_column: Option<i64>,
+    township_from_address: Option<i64>,
+    status: Option<PatentStatus>,
+    notes: Option<String>,
+}
+
+/// A write the commit makes.
+#[allow(clippy::large_enum_variant)] // built once per row and consumed at once
+pub enum PatentWrite {
+    New {
+        row: u32,
+        number: ApplicationNumber,
+        after: PatentSnapshot,
+    },
+    Update {
+        row: u32,
+        number: ApplicationNumber,
+        before: PatentSnapshot,
+        after: PatentSnapshot,
+    },
+}
+
+/// What the planner needs from the database, fetched in bulk.
+pub struct Stored {
+    pub patents: HashMap<String, PatentSnapshot>,
+    pub enterprises: HashMap<String, i64>,
+}
+
+/// The application number as a cell holds it: a number typed into a general cell reads without
+/// a spurious `.0`.
+fn number_text_of(cell: &Cell) -> String {
+    match cell {
+        Cell::Number(n) => number_text(*n),
+        other => other.display(),
+    }
+}
+
+fn read_incoming(
+    reader: &mut RowReader<'_>,
+    jurisdiction: &Jurisdiction,
+    is_1904: bool,
+) -> Option<Incoming> {
+    let number = match reader.cell("application_number") {
+        None => {
+            reader.error(
+                "application_number",
+                "",
+                Msg::new("import.patents.number_missing"),
+            );
+            None
+        }
+        Some((_, cell)) => {
+            let raw = number_text_of(cell);
+            match ApplicationNumber::parse(&raw) {
+                Ok(parsed) => {
+                    if parsed.check_added {
+                        reader.warn(
+                            "application_number",
+                            &raw,
+                            Msg::new("patents.number.check_added").arg("number", &parsed.number),
+                        );
+                    }
+                    Some(parsed.number)
+                }
+                Err(msg) => {
+                    reader.error("application_number", &raw, msg);
+                    None
+                }
+            }
+        }
+    };
+    let declared_type = reader
+        .cell("patent_type")
+        .map(|(_, cell)| (cell.display(), values::patent_type(&cell.display())));
+    match (&number, declared_type) {
+        (_, Some((raw, Err(msg)))) => reader.error("patent_type", raw, msg),
+        (Some(number), Some((raw, Ok(Some(declared))))) if declared != number.patent_type() => {
+            reader.error(
+                "patent_type",
+                raw,
+                Msg::new("import.patents.type_disagrees")
+                    .arg("number", number)
+                    .arg(
+                        "number_type",
+                        format!("@{}", number.patent_type().label_key()),
+                    )
+                    .arg("declared", format!("@{}", declared.label_key())),
+            )
+        }
+        _ => {}
+    }
+    let title = reader.text("title");
+    let applicants = reader
+        .text("applicants")
+        .map(|t| text::split_list(&t))
+        .unwrap_or_default();
+    let inventors = reader
+        .text("inventors")
+        .map(|t| text::split_list(&t))
+        .unwrap_or_default();
+    let filed_on = reader.date("filed_on", is_1904);
+    let granted_on = reader.date("granted_on", is_1904);
+    if let (Some(filed), Some(granted)) = (filed_on, granted_on)
+        && granted < filed
+    {
+        let raw = reader
+            .cell("granted_on")
+            .map(|(_, c)| c.display())
+            .unwrap_or_default();
+        reader.error(
+            "granted_on",
+            raw,
+            Msg::new("patents.lifecycle.grant_before_filing")
+                .arg("on", granted)
+                .arg("filed_on", filed),
+        );
+    }
+    let grant_publication_number = match reader.text("grant_publication_number") {
+        Some(raw) => match PublicationNumber::parse(&raw) {
+            Ok(parsed) => Some(parsed),
+            Err(msg) => {
+                reader.error("grant_publication_number", &raw, msg);
+                None
+            }
+        },
+        None => None,
+    };
+    let address = reader.text("address");
+    let township_column = match reader.text("township") {
+        Some(name) => {
+            let id = jurisdiction.township_named(&name);
+            if id.is_none() {
+                reader.warn(
+                    "township",
+                    &name,
+                    Msg::new("import.patents.unknown_township").arg("name", &name),
+                );
+            }
+            id
+        }
+        None => None,
+    };
+    let mut notes = reader.text("notes");
+    let status = match reader.text("status") {
+        Some(raw) => match values::legal_status(&raw) {
+            Ok(status) => status,
+            Err(msg) => {
+                reader.warn("status", &raw, msg);
+                // An unknown status is kept as a note, so nothing the roster said is lost.
+                notes = Some(match notes {
+                    Some(n) => format!("{n}；{raw}"),
+                    None => raw,
+                });
+                None
+            }
+        },
+        None => None,
+    };
+    let number = number?;
+    Some(Incoming {
+        patent_type: number.patent_type(),
+        number,
+        title,
+        applicants,
+        inventors,
+        filed_on,
+        granted_on,
+        grant_publication_number,
+        agency: reader.text("agency"),
+        ipc_main: reader.text("ipc_main"),
+        township_from_address: address.as_deref().and_then(|a| jurisdiction.township_in(a)),
+        address,
+        township_column,
+        status,
+        notes,
+    })
+}
+
+fn empty_snapshot(patent_type: PatentType) -> PatentSnapshot {
+    PatentSnapshot {
+        id: 0,
+        version: 0,
+        archived: false,
+        patent_type,
+        title: String::new(),
+        inventors: Vec::new(),
+        filed_on: None,
+        granted_on: None,
+        grant_publication_number: None,
+        agency: None,
+        ipc_main: None,
+        address: None,
+        township_id: None,
+        status: PatentStatus::Filed,
+        notes: None,
+        applicants: Vec::new(),
+        events: Vec::new(),
+    }
+}
+
+/// The stored patent with the row's values over it: blank cells keep what is stored.
+fn merge(
+    reader: &mut RowReader<'_>,
+    stored: &PatentSnapshot,
+    incoming: &Incoming,
+    enterprises: &HashMap<String, i64>,
+    today: NaiveDate,
+) -> PatentSnapshot {
+    let mut after = stored.clone();
+    let keep = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
+    if let Some(title) = &incoming.title {
+        after.title = title.clone();
+    }
+    if !incoming.applicants.is_empty() {
+        let names: Vec<&str> = stored.applicants.iter().map(|(n, _)| n.as_str()).collect();
+        if names
+            != incoming
+                .applicants
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+        {
+            after.applicants = incoming
+                .applicants
+                .iter()
+                .map(|n| (n.clone(), enterprises.get(&name_key(n)).copied()))
+                .collect();
+        }
+    }
+    if !incoming.inventors.is_empty() {
+        after.inventors = incoming.inventors.clone();
+    }
+    after.filed_on = incoming.filed_on.or(stored.filed_on);
+    after.agency = keep(&incoming.agency, &stored.agency);
+    after.ipc_main = keep(&incoming.ipc_main, &stored.ipc_main);
+    after.address = keep(&incoming.address, &stored.address);
+    after.notes = keep(&incoming.notes, &stored.notes);
+    after.township_id = incoming
+        .township_column
+        .or(stored.township_id)
+        .or(incoming.township_from_address);
+    if let Some(granted_on) = incoming.granted_on {
+        record_grant(
+            &mut after,
+            granted_on,
+            incoming.grant_publication_number.as_ref(),
+        );
+    }
+    if let Some(status) = incoming.status
+        && status != after.status
+    {
+        apply_status(reader, &mut after, status, today);
+    }
+    after
+}
+
+/// A grant date records the grant, whatever the status was (the steps between are optional).
+fn record_grant(after: &mut PatentSnapshot, on: NaiveDate, number: Option<&PublicationNumber>) {
+    let number = number
+        .map(ToString::to_string)
+        .or_else(|| after.grant_publication_number.clone());
+    after.granted_on = Some(on);
+    after.grant_publication_number = number.clone();
+    match after
+        .events
+        .iter_mut()
+        .find(|e| e.status == PatentStatus::Granted)
+    {
+        Some(event) => {
+            event.on = on;
+            event.publication_number = number;
+        }
+        None => {
+            // A grant after a terminal step (a roster correcting an old record) replaces it.
+            after
+                .events
+                .retain(|e| !e.status.is_terminal() || e.on > on);
+            after.events.push(EventSnapshot {
+                status: PatentStatus::Granted,
+                on,
+                note: None,
+                publication_number: number,
+            });
+            after.events.sort_by_key(|e| e.on);
+        }
+    }
+    after.status = after
+        .events
+        .last()
+        .map_or(PatentStatus::Granted, |e| e.status);
+}
+
+/// A legal status the roster reports, recorded as of today when it may follow the current one.
+fn apply_status(
+    reader: &mut RowReader<'_>,
+    after: &mut PatentSnapshot,
+    status: PatentStatus,
+    today: NaiveDate,
+) {
+    if status == PatentStatus::Granted && after.granted_on.is_some() {
+        return;
+    }
+    let standing = Standing {
+        patent_type: after.patent_type,
+        filed_on: after.filed_on,
+        status: after.status,
+        last_on: after.events.iter().map(|e| e.on).max(),
+    };
+    let step = Step {
+        status,
+        on: today,
+        publication_number: None,
+    };
+    match check_step(&standing, &step) {
+        Ok(()) => {
+            if status == PatentStatus::Granted {
+                after.granted_on = Some(today);
+            }
+            after.events.push(EventSnapshot {
+                status,
+                on: today,
+                note: Some("import".into()),
+                publication_number: None,
+            });
+            after.status = status;
+        }
+        Err((_, msg)) => reader.warn("status", status.as_str(), msg),
+    }
+}
+
+/// Judges every row against the jurisdiction, the rules and the stored patents.
+pub fn plan(
+    rows: &[&Row],
+    mapping: &Mapping,
+    jurisdiction: &Jurisdiction,
+    stored: &Stored,
+    is_1904: bool,
+    today: NaiveDate,
+) -> (Vec<PlannedRow>, Vec<PatentWrite>) {
+    let mut planned = Vec::with_capacity(rows.len());
+    let mut writes = Vec::new();
+    let mut accepted: HashMap<String, PatentSnapshot> = HashMap::new();
+    for row in rows {
+        let mut reader = RowReader::new(row, mapping);
+        if !jurisdiction.includes(
+            reader.peek("county").as_deref(),
+            reader.peek("address").as_deref(),
+        ) {
+            planned.push(reader.done(RowStatus::OutOfJurisdiction));
+            continue;
+        }
+        let incoming = read_incoming(&mut reader, jurisdiction, is_1904);
+        let Some(incoming) = incoming.filter(|_| reader.errors.is_empty()) else {
+            planned.push(reader.done(RowStatus::Invalid));
+            continue;
+        };
+        let key = incoming.number.stored().to_owned();
+        let existing = stored.patents.get(&key);
+        if existing.is_none() {
+            if incoming.title.is_none() {
+                reader.error("title", "", Msg::new("import.patents.title_missing"));
+            }
+            if incoming.applicants.is_empty() {
+                reader.error(
+                    "applicants",
+                    "",
+                    Msg::new("import.patents.applicants_missing"),
+                );
+            }
+            if !reader.errors.is_empty() {
+                planned.push(reader.done(RowStatus::Invalid));
+                continue;
+            }
+        }
+        let base = existing
+            .cloned()
+            .unwrap_or_else(|| empty_snapshot(incoming.patent_type));
+        let after = merge(&mut reader, &base, &incoming, &stored.enterprises, today);
+        if let Some(first) = accepted.get(&key) {
+            if first.differs(&after) {
+                reader.warn(
+                    "application_number",
+                    incoming.number.to_string(),
+                    Msg::new("import.row.duplicate_differs"),
+                );
+            }
+            planned.push(reader.done(RowStatus::DuplicateInFile));
+            continue;
+        }
+        accepted.insert(key, after.clone());
+        let number = incoming.number;
+        let status = match existing {
+            None => {
+                writes.push(PatentWrite::New {
+                    row: reader.number(),
+                    number,
+                    after,
+                });
+                RowStatus::New
+            }
+            Some(before) => {
+                if before.archived {
+                    reader.warn(
+                        "application_number",
+                        number.to_string(),
+                        Msg::new("import.row.archived"),
+                    );
+                }
+                if before.differs(&after) {
+                    writes.push(PatentWrite::Update {
+                        row: reader.number(),
+                        number,
+                        before: before.clone(),
+                        after,
+                    });
+                    RowStatus::Updated
+                } else {
+                    RowStatus::Unchanged
+                }
+            }
+        };
+        planned.push(reader.done(status));
+    }
+    (planned, writes)
+}
+
+/// The numbers (stored form) the rows name, for fetching what is stored.
+pub fn keys(rows: &[&Row], mapping: &Mapping) -> Vec<String> {
+    let Some(column) = mapping.column_of("application_number") else {
+        return Vec::new();
+    };
+    let mut keys: HashSet<String> = HashSet::new();
+    for row in rows {
+        if let Some(cell) = row.get(column.column)
+            && let Ok(parsed) = ApplicationNumber::parse(&number_text_of(cell))
+        {
+            keys.insert(parsed.number.stored().to_owned());
+        }
+    }
+    keys.into_iter().collect()
+}
+
+/// The applicant name keys the rows name, for linking.
+pub fn applicant_keys(rows: &[&Row], mapping: &Mapping) -> Vec<String> {
+    let Some(column) = mapping.column_of("applicants") else {
+        return Vec::new();
+    };
+    let mut keys: HashSet<String> = HashSet::new();
+    for row in rows {
+        if let Some(cell) = row.get(column.column) {
+            for name in text::split_list(&cell.display()) {
+                keys.insert(name_key(&name));
+            }
+        }
+    }
+    keys.into_iter().collect()
+}
+
+/// Fetches the stored patents with these numbers, with their applicants and events.
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashMap<String, PatentSnapshot>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let rows = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.is_in(chunk.iter().map(String::as_str)))
+            .all(db)
+            .await?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let applicants = patent_applicant::Entity::find()
+            .filter(patent_applicant::Column::PatentId.is_in(ids.clone()))
+            .order_by_asc(patent_applicant::Column::Position)
+            .all(db)
+            .await?;
+        let events = patent_event::Entity::find()
+            .filter(patent_event::Column::PatentId.is_in(ids))
+            .order_by_asc(patent_event::Column::HappenedOn)
+            .order_by_asc(patent_event::Column::Id)
+            .all(db)
+            .await?;
+        for row in rows {
+            let snapshot = PatentSnapshot {
+                id: row.id,
+                version: row.version,
+                archived: row.archived_at.is_some(),
+                patent_type: row.patent_type,
+                title: row.title.clone(),
+                inventors: serde_json::from_str(&row.inventors).unwrap_or_default(),
+                filed_on: row.filed_on,
+                granted_on: row.granted_on,
+                grant_publication_number: row.grant_publication_number.clone(),
+                agency: row.agency.clone(),
+                ipc_main: row.ipc_main.clone(),
+                address: row.address.clone(),
+                township_id: row.township_id,
+                status: row.status,
+                notes: row.notes.clone(),
+                applicants: applicants
+                    .iter()
+                    .filter(|a| a.patent_id == row.id)
+                    .map(|a| (a.name.clone(), a.enterprise_id))
+                    .collect(),
+                events: events
+                    .iter()
+                    .filter(|e| e.patent_id == row.id)
+                    .map(|e| EventSnapshot {
+                        status: e.status,
+                        on: e.happened_on,
+                        note: e.note.clone(),
+                        publication_number: e.publication_number.clone(),
+                    })
+                    .collect(),
+            };
+            out.insert(row.application_number, snapshot);
+        }
+    }
+    Ok(out)
+}
+
+/// Placeholders `(?, ?, …), (…)` or `($1, $2, …), (…)` for `rows` rows of `columns` values.
+fn placeholders(backend: DbBackend, rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..columns)
+                .map(|c| match backend {
+                    DbBackend::Postgres => format!("${}", r * columns + c + 1),
+                    _ => "?".to_owned(),
+                })
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Multi-row INSERTs, a few thousand values per statement.
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    table: &str,
+    columns: &[&str],
+    rows: &[Vec<Value>],
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let per_statement = (30_000 / columns.len().max(1)).max(1);
+    for chunk in rows.chunks(per_statement) {
+        let sql = format!(
+            "INSERT INTO {table} ({}) VALUES {}",
+            columns.join(", "),
+            placeholders(backend, chunk.len(), columns.len())
+        );
+        db.execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            chunk.iter().flatten().cloned().collect::<Vec<_>>(),
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// `count` fresh ids for `table`: from the sequence on PostgreSQL (other instances may insert too),
+/// above the highest on SQLite (the write lock is held).
+pub async fn reserve_ids(
+    db: &impl ConnectionTrait,
+    table: &str,
+    count: usize,
+) -> Result<Vec<i64>, AppError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    let backend = db.get_database_backend();
+    match backend {
+        DbBackend::Postgres => {
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {count})"
+            );
+            let rows = db
+                .query_all_raw(Statement::from_string(backend, sql))
+                .await?;
+            rows.iter()
+                .map(|r| r.try_get_by_index::<i64>(0).map_err(AppError::from))
+                .collect()
+        }
+        _ => {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    backend,
+                    format!("SELECT COALESCE(MAX(id), 0) FROM {table}"),
+                ))
+                .await?;
+            let max: i64 = match row {
+                Some(row) => row.try_get_by_index(0)?,
+                None => 0,
+            };
+            Ok((1..=count as i64).map(|i| max + i).collect())
+        }
+    }
+}
+
+const PATENT_COLUMNS: [&str; 21] = [
+    "id",
+    "application_number",
+    "patent_type",
+    "title",
+    "inventors",
+    "filed_on",
+    "granted_on",
+    "grant_publication_number",
+    "agency",
+    "ipc_main",
+    "address",
+    "township_id",
+    "status",
+    "notes",
+    "source",
+    "import_batch_id",
+    "first_applicant_key",
+    "search_text",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// Writes the new patents of a batch in multi-row statements: patents, applicants, events, search.
+pub async fn insert_new(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    new: &[(&ApplicationNumber, &PatentSnapshot)],
+) -> Result<(), AppError> {
+    let ids = reserve_ids(db, "patents", new.len()).await?;
+    let now = Utc::now();
+    let mut patents = Vec::with_capacity(new.len());
+    let mut applicants = Vec::new();
+    let mut events = Vec::new();
+    let mut search = Vec::with_capacity(new.len());
+    for ((number, after), id) in new.iter().zip(&ids) {
+        let text = after.search_text(number.stored());
+        patents.push(vec![
+            (*id).into(),
+            number.stored().into(),
+            after.patent_type.as_str().into(),
+            after.title.clone().into(),
+            serde_json::to_string(&after.inventors)
+                .unwrap_or_default()
+                .into(),
+            after.filed_on.into(),
+            after.granted_on.into(),
+            after.grant_publication_number.clone().into(),
+            after.agency.clone().into(),
+            after.ipc_main.clone().into(),
+            after.address.clone().into(),
+            after.township_id.into(),
+            after.status.as_str().into(),
+            after.notes.clone().into(),
+            "import".into(),
+            Some(batch).into(),
+            after.applicants.first().map(|(n, _)| name_key(n)).into(),
+            text.clone().into(),
+            1.into(),
+            now.into(),
+            now.into(),
+        ]);
+        applicant_rows(*id, after, &mut applicants);
+        event_rows(*id, after, now, &mut events);
+        search.push((*id, text));
+    }
+    insert_rows(db, "patents", &PATENT_COLUMNS, &patents).await?;
+    insert_rows(
+        db,
+        "patent_applicants",
+        &["patent_id", "position", "name", "name_key", "enterprise_id"],
+        &applicants,
+    )
+    .await?;
+    insert_rows(
+        db,
+        "patent_events",
+        &[
+            "patent_id",
+            "status",
+            "happened_on",
+            "note",
+            "publication_number",
+            "created_at",
+        ],
+        &events,
+    )
+    .await?;
+    insert_search(db, &search).await
+}
+
+fn applicant_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
+    for (position, (name, enterprise)) in (0i32..).zip(&after.applicants) {
+        out.push(vec![
+            id.into(),
+            position.into(),
+            name.clone().into(),
+            name_key(name).into(),
+            (*enterprise).into(),
+        ]);
+    }
+}
+
+fn event_rows(
+    id: i64,
+    after: &PatentSnapshot,
+    now: chrono::DateTime<Utc>,
+    out: &mut Vec<Vec<Value>>,
+) {
+    for event in &after.events {
+        out.push(vec![
+            id.into(),
+            event.status.as_str().into(),
+            event.on.into(),
+            event.note.clone().into(),
+            event.publication_number.clone().into(),
+            now.into(),
+        ]);
+    }
+}
+
+async fn insert_search(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    for chunk in rows.chunks(5_000) {
+        let sql = crate::patents::search::bulk_values(backend, chunk.len());
+        let values: Vec<Value> = chunk
+            .iter()
+            .flat_map(|(id, text)| {
+                [
+                    Value::from(*id),
+                    Value::from(crate::patents::search::terms(text)),
+                ]
+            })
+            .collect();
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Writes a patent's values from a snapshot (an import's update, or an undo's restore) and bumps
+/// its version; returns the new version.
+pub async fn write_snapshot(
+    db: &impl ConnectionTrait,
+    number: &str,
+    snapshot: &PatentSnapshot,
+    version: i32,
+) -> Result<i32, AppError> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
+    let id = snapshot.id;
+    let update = Query::update()
+        .table(patent::Entity)
+        .values([
+            (patent::Column::Title, snapshot.title.clone().into()),
+            (
+                patent::Column::Inventors,
+                serde_json::to_string(&snapshot.inventors)
+                    .unwrap_or_default()
+                    .into(),
+            ),
+            (patent::Column::FiledOn, snapshot.filed_on.into()),
+            (patent::Column::GrantedOn, snapshot.granted_on.into()),
+            (
+                patent::Column::GrantPublicationNumber,
+                snapshot.grant_publication_number.clone().into(),
+            ),
+            (patent::Column::Agency, snapshot.agency.clone().into()),
+            (patent::Column::IpcMain, snapshot.ipc_main.clone().into()),
+            (patent::Column::Address, snapshot.address.clone().into()),
+            (patent::Column::TownshipId, snapshot.township_id.into()),
+            (patent::Column::Status, snapshot.status.as_str().into()),
+            (patent::Column::Notes, snapshot.notes.clone().into()),
+            (
+                patent::Column::FirstApplicantKey,
+                snapshot.applicants.first().map(|(n, _)| name_key(n)).into(),
+            ),
+            (
+                patent::Column::SearchText,
+                snapshot.search_text(number).into(),
+            ),
+            (patent::Column::Version, (version + 1).into()),
+            (patent::Column::UpdatedAt, Utc::now().into()),
+        ])
+        .and_where(Expr::col(patent::Column::Id).eq(id))
+        .to_owned();
+    db.execute(&update).await?;
+    patent_applicant::Entity::delete_many()
+        .filter(patent_applicant::Column::PatentId.eq(id))
+        .exec(db)
+        .await?;
+    patent_event::Entity::delete_many()
+        .filter(patent_event::Column::PatentId.eq(id))
+        .exec(db)
+        .await?;
+    let mut applicants = Vec::new();
+    applicant_rows(id, snapshot, &mut applicants);
+    insert_rows(
+        db,
+        "patent_applicants",
+        &["patent_id", "position", "name", "name_key", "enterprise_id"],
+        &applicants,
+    )
+    .await?;
+    let mut events = Vec::new();
+    event_rows(id, snapshot, Utc::now(), &mut events);
+    insert_rows(
+        db,
+        "patent_events",
+        &[
+            "patent_id",
+            "status",
+            "happened_on",
+            "note",
+            "publication_number",
+            "created_at",
+        ],
+        &events,
+    )
+    .await?;
+    crate::patents::search::index(db, id, &snapshot.search_text(number)).await?;
+    Ok(version + 1)
+}

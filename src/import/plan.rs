@@ -1,0 +1,339 @@
+//! What a dry run concludes: each data row's status with its errors and warnings, and the counts.
+//! Classification follows IMPORT.md: out of jurisdiction, else invalid, else a duplicate of an
+//! earlier accepted row, else new, updated or unchanged.
+
+use serde::{Deserialize, Serialize};
+
+use super::mapping::{MappedColumn, Mapping};
+use super::workbook::{Cell, Row};
+use crate::i18n::{Lang, Msg};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RowStatus {
+    New,
+    Updated,
+    Unchanged,
+    DuplicateInFile,
+    OutOfJurisdiction,
+    Invalid,
+}
+
+impl RowStatus {
+    pub const ALL: [RowStatus; 6] = [
+        RowStatus::New,
+        RowStatus::Updated,
+        RowStatus::Unchanged,
+        RowStatus::DuplicateInFile,
+        RowStatus::OutOfJurisdiction,
+        RowStatus::Invalid,
+    ];
+
+    /// One character per row in the stored status string.
+    pub fn code(self) -> char {
+        match self {
+            RowStatus::New => 'n',
+            RowStatus::Updated => 'u',
+            RowStatus::Unchanged => '=',
+            RowStatus::DuplicateInFile => 'd',
+            RowStatus::OutOfJurisdiction => 'o',
+            RowStatus::Invalid => 'x',
+        }
+    }
+
+    pub fn from_code(code: char) -> Option<RowStatus> {
+        RowStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowStatus::New => "new",
+            RowStatus::Updated => "updated",
+            RowStatus::Unchanged => "unchanged",
+            RowStatus::DuplicateInFile => "duplicate_in_file",
+            RowStatus::OutOfJurisdiction => "out_of_jurisdiction",
+            RowStatus::Invalid => "invalid",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<RowStatus> {
+        RowStatus::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+}
+
+/// An error or a warning about one cell (or a whole row, when `column` is empty).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// The Excel row number (1-based).
+    pub row: u32,
+    pub column: String,
+    pub header: String,
+    pub field: String,
+    pub value: String,
+    pub msg: Msg,
+}
+
+/// A problem as the CLI and the API print it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProblemJson {
+    pub row: u32,
+    pub column: String,
+    pub header: String,
+    pub field: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn render(&self, lang: Lang) -> ProblemJson {
+        ProblemJson {
+            row: self.row,
+            column: self.column.clone(),
+            header: self.header.clone(),
+            field: self.field.clone(),
+            value: self.value.clone(),
+            message: self.msg.render(lang),
+        }
+    }
+}
+
+/// One data row's conclusion.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedRow {
+    pub row: u32,
+    pub status: RowStatus,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub rows_read: u64,
+    pub new: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub duplicates_in_file: u64,
+    pub out_of_jurisdiction: u64,
+    pub invalid: u64,
+}
+
+impl Counts {
+    pub fn of(rows: &[PlannedRow]) -> Counts {
+        let mut counts = Counts {
+            rows_read: rows.len() as u64,
+            ..Counts::default()
+        };
+        for row in rows {
+            *match row.status {
+                RowStatus::New => &mut counts.new,
+                RowStatus::Updated => &mut counts.updated,
+                RowStatus::Unchanged => &mut counts.unchanged,
+                RowStatus::DuplicateInFile => &mut counts.duplicates_in_file,
+                RowStatus::OutOfJurisdiction => &mut counts.out_of_jurisdiction,
+                RowStatus::Invalid => &mut counts.invalid,
+            } += 1;
+        }
+        counts
+    }
+}
+
+/// A data row seen through the mapping: the cell of each field, and problems collected as it is read.
+pub struct RowReader<'a> {
+    pub row: &'a Row,
+    pub mapping: &'a Mapping,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+impl<'a> RowReader<'a> {
+    pub fn new(row: &'a Row, mapping: &'a Mapping) -> RowReader<'a> {
+        RowReader {
+            row,
+            mapping,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The Excel row number.
+    pub fn number(&self) -> u32 {
+        self.row.index + 1
+    }
+
+    /// The field's column and cell, when the column is mapped and the cell not empty.
+    pub fn cell(&self, field: &str) -> Option<(&'a MappedColumn, &'a Cell)> {
+        let column = self.mapping.column_of(field)?;
+        let cell = self.row.get(column.column)?;
+        (!crate::text::clean(&cell.display()).is_empty()).then_some((column, cell))
+    }
+
+    fn problem(&self, field: &str, value: String, msg: Msg) -> Problem {
+        let column = self.mapping.column_of(field);
+        Problem {
+            row: self.number(),
+            column: column.map(|c| c.letter.clone()).unwrap_or_default(),
+            header: column.map(|c| c.header.clone()).unwrap_or_default(),
+            field: field.to_owned(),
+            value,
+            msg,
+        }
+    }
+
+    pub fn error(&mut self, field: &str, value: impl Into<String>, msg: Msg) {
+        let problem = self.problem(field, value.into(), msg);
+        self.errors.push(problem);
+    }
+
+    pub fn warn(&mut self, field: &str, value: impl Into<String>, msg: Msg) {
+        let problem = self.problem(field, value.into(), msg);
+        self.warnings.push(problem);
+    }
+
+    /// A text field's cleaned value; an error cell is an error.
+    pub fn text(&mut self, field: &str) -> Option<String> {
+        let (_, cell) = self.cell(field)?;
+        match super::values::cell_text(cell) {
+            Ok(text) => (!text.is_empty()).then_some(text),
+            Err(msg) => {
+                self.error(field, cell.display(), msg);
+                None
+            }
+        }
+    }
+
+    /// A text field's value without reporting (for the jurisdiction check, which runs first).
+    pub fn peek(&self, field: &str) -> Option<String> {
+        let (_, cell) = self.cell(field)?;
+        super::values::cell_text(cell)
+            .ok()
+            .filter(|t| !t.is_empty())
+    }
+
+    /// A date field.
+    pub fn date(&mut self, field: &str, is_1904: bool) -> Option<chrono::NaiveDate> {
+        let (_, cell) = self.cell(field)?;
+        match super::values::date(cell, is_1904) {
+            Ok(day) => day,
+            Err(msg) => {
+                self.error(field, cell.display(), msg);
+                None
+            }
+        }
+    }
+
+    pub fn done(self, status: RowStatus) -> PlannedRow {
+        PlannedRow {
+            row: self.row.index + 1,
+            status,
+            errors: self.errors,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// The county and townships rows are judged against.
+#[derive(Clone, Debug, Default)]
+pub struct Jurisdiction {
+    /// The county's name and every other spelling (always including the name without 县/市/区).
+    pub names: Vec<String>,
+    pub townships: Vec<(i64, String)>,
+}
+
+impl Jurisdiction {
+    pub fn new(
+        county: Option<&str>,
+        aliases: &[String],
+        townships: Vec<(i64, String)>,
+    ) -> Jurisdiction {
+        let mut names: Vec<String> = Vec::new();
+        if let Some(county) = county.filter(|c| !c.is_empty()) {
+            names.push(county.to_owned());
+            for suffix in ["县", "市", "区", "自治县", "旗"] {
+                if let Some(stem) = county
+                    .strip_suffix(suffix)
+                    .filter(|s| s.chars().count() >= 2)
+                {
+                    names.push(stem.to_owned());
+                }
+            }
+        }
+        names.extend(aliases.iter().cloned());
+        names.retain(|n| !n.is_empty());
+        Jurisdiction { names, townships }
+    }
+
+    /// IMPORT.md's rule: a county cell decides; else an address decides; else the row is in.
+    /// With no county configured every row is in.
+    pub fn includes(&self, county: Option<&str>, address: Option<&str>) -> bool {
+        if self.names.is_empty() {
+            return true;
+        }
+        if let Some(county) = county {
+            return self.names.iter().any(|n| county.contains(n.as_str()));
+        }
+        if let Some(address) = address {
+            return self.names.iter().any(|n| address.contains(n.as_str()))
+                || self
+                    .townships
+                    .iter()
+                    .any(|(_, t)| address.contains(t.as_str()));
+        }
+        true
+    }
+
+    /// The township an address names (the longest name it contains).
+    pub fn township_in(&self, address: &str) -> Option<i64> {
+        self.townships
+            .iter()
+            .filter(|(_, name)| address.contains(name.as_str()))
+            .max_by_key(|(_, name)| name.chars().count())
+            .map(|(id, _)| *id)
+    }
+
+    /// The township a cell names.
+    pub fn township_named(&self, name: &str) -> Option<i64> {
+        let wanted = crate::text::clean(name);
+        self.townships
+            .iter()
+            .find(|(_, t)| *t == wanted)
+            .map(|(id, _)| *id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jurisdiction_rules() {
+        let j = Jurisdiction::new(
+            Some("秭归县"),
+            &["归州".to_owned()],
+            vec![(1, "茅坪镇".into()), (2, "屈原镇".into())],
+        );
+        assert!(j.includes(Some("秭归县"), None));
+        assert!(j.includes(Some("湖北省宜昌市秭归"), Some("宜都市")));
+        assert!(
+            !j.includes(Some("夷陵区"), Some("秭归县茅坪镇")),
+            "a county cell decides"
+        );
+        assert!(j.includes(None, Some("茅坪镇九里工业园")));
+        assert!(j.includes(None, Some("归州老街")));
+        assert!(!j.includes(None, Some("宜昌市西陵区")));
+        assert!(j.includes(None, None));
+        assert_eq!(j.township_in("湖北省秭归县屈原镇12号"), Some(2));
+        assert_eq!(j.township_named(" 茅坪镇 "), Some(1));
+        let open = Jurisdiction::new(None, &[], Vec::new());
+        assert!(open.includes(Some("任何地方"), None));
+        let long = Jurisdiction::new(Some("长阳土家族自治县"), &[], Vec::new());
+        assert!(long.names.contains(&"长阳土家族".to_owned()));
+    }
+
+    #[test]
+    fn status_codes_round_trip() {
+        for status in RowStatus::ALL {
+            assert_eq!(RowStatus::from_code(status.code()), Some(status));
+            assert_eq!(RowStatus::parse(status.as_str()), Some(status));
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! Running an import: read the workbook (in the child), find the table, map the columns, judge
+//! every row in a dry run, then — unless it is only a dry run, or the all-or-nothing policy meets
+//! an invalid row — write the result in one transaction and record the batch.
+
+use std::collections::BTreeMap;
+use std::sync::{LazyLock, Mutex};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::layout::{self, TableAt};
+use super::mapping::{self, Choices, MappedColumn, Mapping};
+use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
+use super::reader::ChildReader;
+use super::spec::{Register, spec};
+use super::workbook::{Row, Workbook};
+use super::{enterprise_rows, patent_rows};
+use crate::audit::{self, Actor, Changes, Event};
+use crate::entities::{import_batch, import_batch_row, import_upload};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::settings::lists::{self, ListKind};
+use crate::{clock, db, settings};
+
+/// What happens to invalid rows at commit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Policy {
+    /// Import the valid rows (the default everywhere).
+    #[default]
+    #[serde(rename = "valid-rows")]
+    ValidRows,
+    /// Import nothing if any row is invalid.
+    #[serde(rename = "all-or-nothing")]
+    AllOrNothing,
+}
+
+impl Policy {
+    pub fn parse(raw: &str) -> Option<Policy> {
+        match raw.trim() {
+            "" | "valid-rows" | "valid_rows" => Some(Policy::ValidRows),
+            "all-or-nothing" | "all_or_nothing" => Some(Policy::AllOrNothing),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::ValidRows => "valid-rows",
+            Policy::AllOrNothing => "all-or-nothing",
+        }
+    }
+}
+
+/// An import as asked for.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub register: Register,
+    pub sheet: Option<String>,
+    /// 1-based, as Excel numbers rows.
+    pub header_row: Option<u32>,
+    pub choices: Choices,
+    pub dry_run: bool,
+    pub policy: Policy,
+}
+
+/// What an import concluded.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    pub batch_id: i64,
+    pub register: Register,
+    pub file: String,
+    pub sheet: String,
+    pub sheets: Vec<String>,
+    /// 1-based.
+    pub header_row: u32,
+    pub two_row_header: bool,
+    pub mapping: Mapping,
+    pub counts: Counts,
+    pub rows: Vec<PlannedRow>,
+    pub dry_run: bool,
+    pub committed: bool,
+    /// The all-or-nothing policy refused the file.
+    pub refused: bool,
+}
+
+/// The JSON of the CLI and the API.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportJson {
+    pub batch_id: i64,
+    pub file: String,
+    pub sheet: String,
+    pub header_row: u32,
+    pub mapping: BTreeMap<String, String>,
+    #[serde(flatten)]
+    pub counts: Counts,
+    pub errors: Vec<ProblemJson>,
+    pub warnings: Vec<ProblemJson>,
+    pub dry_run: bool,
+    pub committed: bool,
+}
+
+impl Report {
+    pub fn to_json(&self, lang: Lang) -> ReportJson {
+        let problems = |pick: fn(&PlannedRow) -> &Vec<Problem>| {
+            self.rows
+                .iter()
+                .flat_map(pick)
+                .map(|p| p.render(lang))
+                .collect()
+        };
+        ReportJson {
+            batch_id: self.batch_id,
+            file: self.file.clone(),
+            sheet: self.sheet.clone(),
+            header_row: self.header_row,
+            mapping: self.mapping.as_object(),
+            counts: self.counts,
+            errors: problems(|r| &r.errors),
+            warnings: problems(|r| &r.warnings),
+            dry_run: self.dry_run,
+            committed: self.committed,
+        }
+    }
+}
+
+/// Where a running import stands, for progress bars.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Progress of imports running in this process. On SQLite (one instance) this is where progress
+/// lives while the commit holds the write lock; on PostgreSQL it is also written to the batch row.
+static RUNNING: LazyLock<Mutex<BTreeMap<i64, Progress>>> =
+    LazyLock::new(|| Mutex::new(BTreeMap::new()));
+
+/// Records progress of a batch.
+pub fn report_progress(batch: i64, phase: &str, done: u64, total: u64) {
+    if let Ok(mut running) = RUNNING.lock() {
+        running.insert(
+            batch,
+            Progress {
+                phase: phase.to_owned(),
+                done,
+                total,
+                at: Some(Utc::now()),
+            },
+        );
+    }
+}
+
+pub fn progress_in_process(batch: i64) -> Option<Progress> {
+    RUNNING
+        .lock()
+        .ok()
+        .and_then(|running| running.get(&batch).cloned())
+}
+
+pub fn forget_progress(batch: i64) {
+    if let Ok(mut running) = RUNNING.lock() {
+        running.remove(&batch);
+    }
+}
+
+/// A callback told how far the commit is.
+pub type OnProgress<'a> = &'a (dyn Fn(&str, u64, u64) + Send + Sync);
+
+fn sha256(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The sheet, header row and mapping of a workbook for a request.
+pub struct Table<'a> {
+    pub workbook: &'a Workbook,
+    pub at: TableAt,
+    pub mapping: Mapping,
+}
+
+impl Table<'_> {
+    pub fn sheet_name(&self) -> &str {
+        self.workbook
+            .sheets
+            .get(self.at.sheet)
+            .map_or("", |s| s.name.as_str())
+    }
+
+    pub fn data_rows(&self) -> Vec<&Row> {
+        match self.workbook.sheets.get(self.at.sheet) {
+            Some(sheet) => layout::data_rows(sheet, self.at).collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// Finds the table the request means: its sheet (named, or the best match), its header row (given,
+/// or detected) and its mapping (aliases, remembered, chosen).
+pub async fn locate<'a>(
+    db: &impl ConnectionTrait,
+    workbook: &'a Workbook,
+    request: &Request,
+) -> Result<Table<'a>, AppError> {
+    let spec = spec(request.register);
+    let names: Vec<String> = workbook.sheets.iter().map(|s| s.name.clone()).collect();
+    let sheet_index = match &request.sheet {
+        Some(name) if !name.trim().is_empty() => {
+            Some(names.iter().position(|n| n == name.trim()).ok_or_else(|| {
+                crate::error::field_error(
+                    "sheet",
+                    Msg::new("import.table.no_such_sheet")
+                        .arg("name", name)
+                        .arg("sheets", names.join("、")),
+                )
+            })?)
+        }
+        _ => None,
+    };
+    let at = match request.header_row {
+        Some(row) if row >= 1 => {
+            let index = sheet_index
+                .or_else(|| layout::detect(workbook, spec, None).map(|a| a.sheet))
+                .unwrap_or(0);
+            let sheet = workbook
+                .sheets
+                .get(index)
+                .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+            layout::with_best_depth(sheet, spec, index, row - 1)
+        }
+        _ => layout::detect(workbook, spec, sheet_index).ok_or_else(|| {
+            crate::error::field_error(
+                "header_row",
+                Msg::new("import.table.no_header").arg(
+                    "register",
+                    format!("@import.register.{}", request.register.as_str()),
+                ),
+            )
+        })?,
+    };
+    let sheet = workbook
+        .sheets
+        .get(at.sheet)
+        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+    let header = layout::header_columns(sheet, at.header_row, at.two_rows);
+    let plain = Mapping::build(spec, &header, None, &Choices::new());
+    let remembered = mapping::remembered(db, &plain.header_set_key(request.register)).await?;
+    let mapping = Mapping::build(spec, &header, remembered.as_ref(), &request.choices);
+    if mapping.column_of(&spec.key).is_none() {
+        let label = format!("@{}.field.{}", request.register.as_str(), spec.key);
+        return Err(crate::error::field_error(
+            "mapping",
+            Msg::new("import.table.key_unmapped").arg("field", label),
+        ));
+    }
+    Ok(Table {
+        workbook,
+        at,
+        mapping,
+    })
+}
+
+async fn jurisdiction(db: &impl ConnectionTrait) -> Result<Jurisdiction, AppError> {
+    let settings = settings::service::load(db).await?;
+    let townships = lists::list(db, ListKind::Townships, true)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(Jurisdiction::new(
+        settings.jurisdiction.county.as_deref(),
+        &settings.jurisdiction.aliases,
+        townships,
+    ))
+}
+
+async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
+    Ok(clock::today(settings::service::load(db).await?.timezone))
+}
+
+/// The writes a plan makes, per register.
+pub enum Writes {
+    Patents(Vec<patent_rows::PatentWrite>),
+    Enterprises(Vec<enterprise_rows::EnterpriseWrite>),
+}
+
+impl Writes {
+    fn len(&self) -> usize {
+        match self {
+            Writes::Patents(w) => w.len(),
+            Writes::Enterprises(w) => w.len(),
+        }
+    }
+}
+
+/// Judges every row of the table against the database as it is now.
+pub async fn plan(
+    db: &impl ConnectionTrait,
+    table: &Table<'_>,
+    register: Register,
+) -> Result<(Vec<PlannedRow>, Writes), AppError> {
+    let rows = table.data_rows();
+    let jurisdiction = jurisdiction(db).await?;
+    let today = today(db).await?;
+    match register {
+        Register::Patents => {
+            let stored = patent_rows::Stored {
+                patents: patent_rows::fetch(db, &patent_rows::keys(&rows, &table.mapping)).await?,
+                enterprises: crate::enterprises::service::ids_by_name_key_chunked(
+                    db,
+                    &patent_rows::applicant_keys(&rows, &table.mapping),
+                )
+                .await?,
+            };
+            let (planned, writes) = patent_rows::plan(
+                &rows,
+                &table.mapping,
+                &jurisdiction,
+                &stored,
+                table.workbook.is_1904,
+                today,
+            );
+            Ok((planned, Writes::Patents(writes)))
+        }
+        Register::Enterprises => {
+            let stored = enterprise_rows::fetch(db, &rows, &table.mapping).await?;
+            let (planned, writes) = enterprise_rows::plan(
+                &rows,
+                &table.mapping,
+                &jurisdiction,
+                &stored,
+                table.workbook.is_1904,
+            );
+            Ok((planned, Writes::Enterprises(writes)))
+        }
+    }
+}
+
+/// Runs an import end to end (the CLI and the API). The file is read in the child process by
+/// `reader`; nothing is written when it cannot be read.
+pub async fn run(
+    db: &DatabaseConnection,
+    reader: &ChildReader,
+    actor: &Actor,
+    request: Request,
+    on_progress: OnProgress<'_>,
+) -> Result<Report, AppError> {
+    let workbook = reader.read(&request.bytes).await?;
+    run_workbook(db, actor, &request, &workbook, on_progress).await
+}
+
+/// Runs an import of a workbook already read.
+pub async fn run_workbook(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    request: &Request,
+    workbook: &Workbook,
+    on_progress: OnProgress<'_>,
+) -> Result<Report, AppError> {
+    on_progress("validating", 0, 0);
+    let table = locate(db, workbook, request).await?;
+    let (rows, writes) = plan(db, &table, request.register).await?;
+    let counts = Counts::of(&rows);
+    let mut report = Report {
+        batch_id: 0,
+        register: request.register,
+        file: request.file_name.clone(),
+        sheet: table.sheet_name().to_owned(),
+        sheets: workbook.sheets.iter().map(|s| s.name.clone()).collect(),
+        header_row: table.at.header_row + 1,
+        two_row_header: table.at.two_rows,
+        mapping: table.mapping.clone(),
+        counts,
+        rows,
+        dry_run: request.dry_run,
+        committed: false,
+        refused: false,
+    };
+    let refused = request.policy == Policy::AllOrNothing && counts.invalid > 0;
+    if request.dry_run || refused {
+        report.refused = refused && !request.dry_run;
+        let state = if report.refused {
+            "refused"
+        } else {
+            "previewed"
+        };
+        report.batch_id = save_uncommitted(db, actor, request, &report, state).await?;
+        return Ok(report);
+    }
+    report.batch_id = commit(db, actor, request, &mut report, writes, on_progress).await?;
+    report.committed = true;
+    Ok(report)
+}
+
+fn statuses(rows: &[PlannedRow]) -> String {
+    rows.iter().map(|r| r.status.code()).collect()
+}
+
+/// The problems of a report, kept with its batch for the history and the error workbook.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct StoredProblems {
+    pub rows: Vec<u32>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
+fn stored_problems(rows: &[PlannedRow]) -> String {
+    let problems = StoredProblems {
+        rows: rows.iter().map(|r| r.row).collect(),
+        errors: rows.iter().flat_map(|r| r.errors.iter().cloned()).collect(),
+        warnings: rows
+            .iter()
+            .flat_map(|r| r.warnings.iter().cloned())
+            .collect(),
+    };
+    serde_json::to_string(&problems).unwrap_or_default()
+}
+
+async fn save_upload(db: &impl ConnectionTrait, request: &Request) -> Result<i64, AppError> {
+    let row = import_upload::ActiveModel {
+        file_name: Set(request.file_name.clone()),
+        sha256: Set(sha256(&request.bytes)),
+        bytes: Set(request.bytes.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+fn batch_model(
+    actor: &Actor,
+    request: &Request,
+    report: &Report,
+    upload_id: i64,
+    state: &str,
+) -> import_batch::ActiveModel {
+    let now = Utc::now();
+    import_batch::ActiveModel {
+        register: Set(request.register.as_str().to_owned()),
+        file_name: Set(request.file_name.clone()),
+        sha256: Set(sha256(&request.bytes)),
+        upload_id: Set(Some(upload_id)),
+        sheet: Set(Some(report.sheet.clone())),
+        header_row: Set(i32::try_from(report.header_row).ok()),
+        mapping: Set(serde_json::to_string(&report.mapping).unwrap_or_default()),
+        policy: Set(request.policy.as_str().to_owned()),
+        state: Set(state.to_owned()),
+        phase: Set("done".to_owned()),
+        progress_done: Set(report.counts.rows_read as i64),
+        progress_total: Set(report.counts.rows_read as i64),
+        heartbeat_at: Set(Some(now)),
+        counts: Set(serde_json::to_string(&report.counts).unwrap_or_default()),
+        statuses: Set(statuses(&report.rows)),
+        problems: Set(stored_problems(&report.rows)),
+        message: Set(None),
+        user_id: Set(actor.user_id),
+        actor: Set(actor.name.chars().take(100).collect()),
+        created_at: Set(now),
+        committed_at: Set(None),
+        undone_at: Set(None),
+        ..Default::default()
+    }
+}
+
+async fn save_uncommitted(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    request: &Request,
+    report: &Report,
+    state: &str,
+) -> Result<i64, AppError> {
+    let txn = db::begin_write(db).await?;
+    forget_stale_uploads(&txn).await?;
+    let upload = save_upload(&txn, request).await?;
+    let batch = batch_model(actor, request, report, upload, state)
+        .insert(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(batch.id)
+}
+
+/// Uploads of previews nobody committed are removed after a day.
+async fn forget_stale_uploads(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    let day_ago = Utc::now() - chrono::Duration::days(1);
+    let stale: Vec<import_batch::Model> = import_batch::Entity::find()
+        .filter(import_batch::Column::State.eq("previewed"))
+        .filter(import_batch::Column::CreatedAt.lt(day_ago))
+        .all(db)
+        .await?;
+    for batch in stale {
+        import_batch::Entity::delete_by_id(batch.id)
+            .exec(db)
+            .await?;
+        if let Some(upload) = batch.upload_id {
+            import_upload::Entity::delete_by_id(upload).exec(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// How many writes a commit may make before a test's injected failure: a file named
+/// `fail-after-N-….xlsx` fails after N. Compiled only with the `fault-injection` feature, which the
+/// tests turn on; a release build has no such hook.
+#[cfg(feature = "fault-injection")]
+fn fault_limit(file_name: &str) -> usize {
+    file_name
+        .strip_prefix("fail-after-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(not(feature = "fault-injection"))]
+fn fault_limit(_file_name: &str) -> usize {
+    usize::MAX
+}
+
+fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
+    if done >= limit {
+        return Err(AppError::Internal(format!(
+            "injected failure after {done} writes"
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the plan in one transaction: records, before-values for undo, the batch, one audit entry.
+async fn commit(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    request: &Request,
+    report: &mut Report,
+    writes: Writes,
+    on_progress: OnProgress<'_>,
+) -> Result<i64, AppError> {
+    let total = writes.len() as u64;
+    let limit = fault_limit(&request.file_name);
+    on_progress("committing", 0, total);
+    let txn = db::begin_write(db).await?;
+    let upload = save_upload(&txn, request).await?;
+    let batch = batch_model(actor, request, report, upload, "committed")
+        .insert(&txn)
+        .await?;
+    match writes {
+        Writes::Patents(writes) => {
+            commit_patents(&txn, batch.id, writes, on_progress, total, limit).await?
+        }
+        Writes::Enterprises(writes) => {
+            enterprise_rows::commit(&txn, actor, batch.id, writes, &|done| {
+                check_fault(limit, done)?;
+                on_progress("committing", done as u64, total);
+                Ok(())
+            })
+            .await?
+        }
+    }
+    if report.mapping.has_choices() {
+        mapping::remember(&txn, request.register, &report.mapping).await?;
+    }
+    let mut active: import_batch::ActiveModel = batch.into();
+    active.committed_at = Set(Some(Utc::now()));
+    let batch = active.update(&txn).await?;
+    let changes = Changes::new()
+        .field("file", None::<String>, &request.file_name)
+        .field("counts", None::<Counts>, report.counts);
+    audit::record(
+        &txn,
+        actor,
+        Event::new("import", "import_batch", batch.id).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
+    on_progress("done", total, total);
+    Ok(batch.id)
+}
+
+async fn commit_patents(
+    txn: &impl ConnectionTrait,
+    batch: i64,
+    writes: Vec<patent_rows::PatentWrite>,
+    on_progress: OnProgress<'_>,
+    total: u64,
+    limit: usize,
+) -> Result<(), AppError> {
+    let mut new = Vec::new();
+    let mut updates = Vec::new();
+    for write in &writes {
+        match write {
+            patent_rows::PatentWrite::New { number, after, .. } => new.push((number, after)),
+            patent_rows::PatentWrite::Update {
+                row,
+                number,
+                before,
+                after,
+            } => updates.push((row, number, before, after)),
+        }
+    }
+    let mut done = 0;
+    for chunk in new.chunks(2_000) {
+        check_fault(limit, done)?;
+        patent_rows::insert_new(txn, batch, chunk).await?;
+        done += chunk.len();
+        on_progress("committing", done as u64, total);
+    }
+    let mut before_rows = Vec::new();
+    for (row, number, before, after) in updates {
+        check_fault(limit, done)?;
+        let after = patent_rows::PatentSnapshot {
+            id: before.id,
+            ..after.clone()
+        };
+        let version =
+            patent_rows::write_snapshot(txn, number.stored(), &after, before.version).await?;
+        before_rows.push(import_batch_row::ActiveModel {
+            batch_id: Set(batch),
+            entity: Set("patent".to_owned()),
+            entity_id: Set(before.id),
+            excel_row: Set(i32::try_from(*row).unwrap_or(i32::MAX)),
+            before: Set(serde_json::to_string(before).unwrap_or_default()),
+            after_version: Set(version),
+            ..Default::default()
+        });
+        done += 1;
+        if done % 200 == 0 {
+            on_progress("committing", done as u64, total);
+        }
+    }
+    if !before_rows.is_empty() {
+        for chunk in before_rows.chunks(1_000) {
+            import_batch_row::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The batch history, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    limit: u64,
+) -> Result<Vec<import_batch::Model>, AppError> {
+    use sea_orm::QuerySelect;
+    Ok(import_batch::Entity::find()
+        .filter(import_batch::Column::State.ne("previewed"))
+        .order_by_desc(import_batch::Column::CreatedAt)
+        .order_by_desc(import_batch::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+pub async fn batch(db: &impl ConnectionTrait, id: i64) -> Result<import_batch::Model, AppError> {
+    import_batch::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(Msg::new("import.batch.not_found")))
+}
+
+/// Marks a status by its one-character code, for reports rebuilt from a stored batch.
+pub fn status_of(code: char) -> RowStatus {
+    RowStatus::from_code(code).unwrap_or(RowStatus::Invalid)
+}
+
+/// The mapped columns of a stored batch.
+pub fn stored_mapping(batch: &import_batch::Model) -> Vec<MappedColumn> {
+    serde_json::from_str::<Mapping>(&batch.mapping)
+        .map(|m| m.columns)
+        .unwrap_or_default()
+}

@@ -1,0 +1,202 @@
+//! What the importer knows about each register, read from the TOML specs in `import/`: its fields,
+//! their types, which are required, the key, and the header aliases found in real rosters. The
+//! register's own export headers (its locale labels, in both languages) are aliases too, so that
+//! an exported register imports back.
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::enterprises::domain::name_key;
+use crate::i18n::{CATALOG, Lang};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Register {
+    Patents,
+    Enterprises,
+}
+
+impl Register {
+    pub const ALL: [Register; 2] = [Register::Patents, Register::Enterprises];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Register::Patents => "patents",
+            Register::Enterprises => "enterprises",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Register> {
+        Register::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+
+    /// The locale section of the register's field labels.
+    fn label_section(self) -> &'static str {
+        match self {
+            Register::Patents => "patents.field",
+            Register::Enterprises => "enterprises.field",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    ApplicationNumber,
+    Text,
+    Names,
+    Date,
+    PatentType,
+    PublicationNumber,
+    County,
+    Township,
+    LegalStatus,
+    CreditCode,
+    Bool,
+    Note,
+    Ignored,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct FieldSpec {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub field_type: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    /// Required when the row makes a new record (an update may leave it blank).
+    #[serde(default)]
+    pub required_for_new: bool,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct RegisterSpec {
+    pub register: Register,
+    pub key: String,
+    pub fields: Vec<FieldSpec>,
+    /// Normalised alias → field name, built at load.
+    #[serde(skip)]
+    pub alias_index: Vec<(String, String)>,
+}
+
+impl RegisterSpec {
+    fn load(register: Register, source: &str) -> RegisterSpec {
+        let mut spec: RegisterSpec = match toml::from_str(source) {
+            Ok(spec) => spec,
+            Err(error) => {
+                // A broken spec is a build defect the spec tests catch; an empty one imports nothing.
+                tracing::error!(%error, register = register.as_str(), "import spec does not parse");
+                RegisterSpec {
+                    register,
+                    key: String::new(),
+                    fields: Vec::new(),
+                    alias_index: Vec::new(),
+                }
+            }
+        };
+        let mut index: Vec<(String, String)> = Vec::new();
+        for field in &spec.fields {
+            let mut names: Vec<String> = field.aliases.clone();
+            for lang in Lang::ALL {
+                if let Some(label) = CATALOG.get(
+                    lang,
+                    &format!("{}.{}", register.label_section(), field.name),
+                ) {
+                    names.push(label.to_owned());
+                }
+            }
+            for name in names {
+                let key = normalize_header(&name);
+                if !key.is_empty() && !index.iter().any(|(k, _)| *k == key) {
+                    index.push((key, field.name.clone()));
+                }
+            }
+        }
+        spec.alias_index = index;
+        spec
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The field a header names, if any.
+    pub fn field_for_header(&self, header: &str) -> Option<&FieldSpec> {
+        let key = normalize_header(header);
+        let name = self
+            .alias_index
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, f)| f.as_str())?;
+        self.field(name)
+    }
+}
+
+/// A header as compared: NFKC, every space and line break removed, brackets made round.
+pub fn normalize_header(raw: &str) -> String {
+    name_key(raw)
+}
+
+static PATENTS: LazyLock<RegisterSpec> = LazyLock::new(|| {
+    RegisterSpec::load(Register::Patents, include_str!("../../import/patents.toml"))
+});
+static ENTERPRISES: LazyLock<RegisterSpec> = LazyLock::new(|| {
+    RegisterSpec::load(
+        Register::Enterprises,
+        include_str!("../../import/enterprises.toml"),
+    )
+});
+
+pub fn spec(register: Register) -> &'static RegisterSpec {
+    match register {
+        Register::Patents => &PATENTS,
+        Register::Enterprises => &ENTERPRISES,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_load_with_their_aliases() {
+        let patents = spec(Register::Patents);
+        assert_eq!(patents.key, "application_number");
+        assert!(patents.fields.len() >= 15);
+        let cases = [
+            ("专利申请号", "application_number"),
+            ("申请 (专利) 号", "application_number"),
+            ("申请（专利）号", "application_number"),
+            ("授权公告\n日期", "granted_on"),
+            ("IPC主分类号", "ipc_main"),
+            ("县（市、区）", "county"),
+            ("序号", "ignored"),
+            ("Application number", "application_number"),
+            ("授权公告日", "granted_on"),
+        ];
+        for (header, field) in cases {
+            assert_eq!(
+                patents.field_for_header(header).map(|f| f.name.as_str()),
+                Some(field),
+                "{header}"
+            );
+        }
+        assert!(patents.field_for_header("随便什么").is_none());
+        let enterprises = spec(Register::Enterprises);
+        assert_eq!(
+            enterprises
+                .field_for_header("统一社会信用代码")
+                .map(|f| f.name.as_str()),
+            Some("credit_code")
+        );
+        assert_eq!(
+            enterprises
+                .field_for_header("发证日期")
+                .map(|f| f.name.as_str()),
+            Some("high_tech_issued_on")
+        );
+    }
+}

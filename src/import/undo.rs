@@ -1,0 +1,228 @@
+//! Undoing a batch, in one transaction: records the batch created are deleted (the one exception
+//! to "archive, never delete", and audited); records it updated get their before-values back. A
+//! record changed since the import is listed as a conflict and left as it is.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
+    QueryFilter, QuerySelect, Set, Statement,
+};
+use serde::Serialize;
+
+use super::enterprise_rows::{self, EnterpriseSnapshot};
+use super::patent_rows::{self, PatentSnapshot};
+use super::service;
+use crate::audit::{self, Actor, Changes, Event};
+use crate::db;
+use crate::entities::{enterprise, import_batch, import_batch_row, patent};
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// A record undo left alone because someone changed it after the import.
+#[derive(Clone, Debug, Serialize)]
+pub struct Conflict {
+    pub entity: String,
+    pub id: i64,
+    pub msg: Msg,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct UndoResult {
+    pub batch_id: i64,
+    pub deleted: u64,
+    pub restored: u64,
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Undoes a committed batch.
+pub async fn undo(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    batch_id: i64,
+) -> Result<UndoResult, AppError> {
+    let txn = db::begin_write(db).await?;
+    let batch = service::batch(&txn, batch_id).await?;
+    if batch.state != "committed" {
+        return Err(AppError::Conflict(
+            Msg::new("import.undo.not_committed")
+                .arg("batch", batch_id)
+                .arg("state", format!("@import.state.{}", batch.state)),
+        ));
+    }
+    let mut result = UndoResult {
+        batch_id,
+        ..UndoResult::default()
+    };
+    undo_created_patents(&txn, batch_id, &mut result).await?;
+    undo_created_enterprises(&txn, batch_id, &mut result).await?;
+    restore_updated(&txn, batch_id, &mut result).await?;
+    let mut active: import_batch::ActiveModel = batch.into();
+    active.state = Set("undone".to_owned());
+    active.undone_at = Set(Some(Utc::now()));
+    active.update(&txn).await?;
+    let conflicts: Vec<String> = result
+        .conflicts
+        .iter()
+        .map(|c| format!("{} {}", c.entity, c.id))
+        .collect();
+    let changes = Changes::new()
+        .field("deleted", 0, result.deleted)
+        .field("restored", 0, result.restored)
+        .field("conflicts", Vec::<String>::new(), conflicts);
+    audit::record(
+        &txn,
+        actor,
+        Event::new("undo", "import_batch", batch_id).with(changes),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+async fn undo_created_patents(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    let created: Vec<(i64, i32, String)> = patent::Entity::find()
+        .select_only()
+        .column(patent::Column::Id)
+        .column(patent::Column::Version)
+        .column(patent::Column::ApplicationNumber)
+        .filter(patent::Column::ImportBatchId.eq(batch))
+        .filter(patent::Column::Source.eq("import"))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut doomed = Vec::new();
+    for (id, version, number) in created {
+        if version == 1 {
+            doomed.push(id);
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "patent".into(),
+                id,
+                msg: Msg::new("import.undo.changed_since").arg("record", number),
+            });
+        }
+    }
+    for chunk in doomed.chunks(500) {
+        if db.get_database_backend() == DbBackend::Sqlite {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let values: Vec<sea_orm::Value> = chunk.iter().map(|id| (*id).into()).collect();
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Sqlite,
+                format!("DELETE FROM patent_search WHERE rowid IN ({marks})"),
+                values,
+            ))
+            .await?;
+        }
+        patent::Entity::delete_many()
+            .filter(patent::Column::Id.is_in(chunk.to_vec()))
+            .exec(db)
+            .await?;
+    }
+    result.deleted += doomed.len() as u64;
+    Ok(())
+}
+
+async fn undo_created_enterprises(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    let created = enterprise::Entity::find()
+        .filter(enterprise::Column::ImportBatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in created {
+        if row.version == 1 {
+            enterprise_rows::unlink(db, row.id).await?;
+            enterprise::Entity::delete_by_id(row.id).exec(db).await?;
+            result.deleted += 1;
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "enterprise".into(),
+                id: row.id,
+                msg: Msg::new("import.undo.changed_since").arg("record", &row.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn restore_updated(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    let rows = import_batch_row::Entity::find()
+        .filter(import_batch_row::Column::BatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in rows {
+        match row.entity.as_str() {
+            "patent" => {
+                let Some(current) = patent::Entity::find_by_id(row.entity_id).one(db).await? else {
+                    continue;
+                };
+                if current.version != row.after_version {
+                    result.conflicts.push(Conflict {
+                        entity: "patent".into(),
+                        id: row.entity_id,
+                        msg: Msg::new("import.undo.changed_since")
+                            .arg("record", &current.application_number),
+                    });
+                    continue;
+                }
+                let before: PatentSnapshot = serde_json::from_str(&row.before)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                patent_rows::write_snapshot(
+                    db,
+                    &current.application_number,
+                    &before,
+                    current.version,
+                )
+                .await?;
+            }
+            _ => {
+                let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
+                    .one(db)
+                    .await?
+                else {
+                    continue;
+                };
+                if current.version != row.after_version {
+                    result.conflicts.push(Conflict {
+                        entity: "enterprise".into(),
+                        id: row.entity_id,
+                        msg: Msg::new("import.undo.changed_since").arg("record", &current.name),
+                    });
+                    continue;
+                }
+                let before: EnterpriseSnapshot = serde_json::from_str(&row.before)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                enterprise_rows::write_snapshot(db, &before, current.version).await?;
+            }
+        }
+        result.restored += 1;
+    }
+    Ok(())
+}
+
+/// A batch as the history lists it (CLI and API).
+pub fn batch_json(batch: &import_batch::Model) -> serde_json::Value {
+    serde_json::json!({
+        "batch_id": batch.id,
+        "register": batch.register,
+        "file": batch.file_name,
+        "sha256": batch.sha256,
+        "user": batch.actor,
+        "created_at": batch.created_at,
+        "committed_at": batch.committed_at,
+        "undone_at": batch.undone_at,
+        "state": batch.state,
+        "policy": batch.policy,
+        "counts": serde_json::from_str::<serde_json::Value>(&batch.counts).unwrap_or_default(),
+    })
+}

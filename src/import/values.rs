@@ -1,0 +1,241 @@
+//! Cell values as the register's fields want them: dates from real dates, serial numbers (1900
+//! and 1904 systems) and every way people type them; numbers stored as floats; patent types,
+//! legal statuses and yes/no in the words rosters use.
+
+use chrono::{Duration, NaiveDate};
+
+use super::workbook::Cell;
+use crate::i18n::Msg;
+use crate::patents::{PatentStatus, PatentType};
+use crate::{dates, text};
+
+/// The date a serial number means in the 1900 or 1904 system. Excel's 1900 system counts a
+/// 29 February 1900 that never was, so serials from 61 on are one day ahead.
+pub fn date_from_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
+    if !serial.is_finite() || !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    if is_1904 {
+        return NaiveDate::from_ymd_opt(1904, 1, 1).map(|d| d + Duration::days(days));
+    }
+    if days == 60 {
+        return None;
+    }
+    let base = if days < 60 {
+        NaiveDate::from_ymd_opt(1899, 12, 31)
+    } else {
+        NaiveDate::from_ymd_opt(1899, 12, 30)
+    };
+    base.map(|d| d + Duration::days(days))
+}
+
+/// A date from text: `2026-03-15`, `2026/3/15`, `2026.3.15`, `20260315`, `2026年3月15日` (or 号),
+/// each optionally followed by a time.
+pub fn date_from_text(raw: &str) -> Result<Option<NaiveDate>, Msg> {
+    let text = text::clean(raw).replace('号', "日");
+    // A time after the date (`2026-03-15 10:20:00`, `2026-03-15T10:20`) is dropped.
+    let date_part = text.split([' ', 'T']).next().unwrap_or_default();
+    dates::parse_optional(date_part)
+        .map_err(|_| Msg::new("import.value.date").arg("value", raw.trim()))
+}
+
+/// A date from any cell. A number counts as a serial (Chinese date formats reach us as plain
+/// numbers); an integer such as 20260315 is read as digits.
+pub fn date(cell: &Cell, is_1904: bool) -> Result<Option<NaiveDate>, Msg> {
+    match cell {
+        Cell::Date(serial) => date_from_serial(*serial, is_1904)
+            .map(Some)
+            .ok_or_else(|| invalid_date(cell)),
+        Cell::Number(n) if (19_000_101.0..=21_001_231.0).contains(n) => {
+            date_from_text(&super::workbook::number_text(*n))
+        }
+        Cell::Number(serial) => date_from_serial(*serial, is_1904)
+            .map(Some)
+            .ok_or_else(|| invalid_date(cell)),
+        Cell::IsoDate(text) | Cell::Text(text) => date_from_text(text),
+        Cell::Bool(_) | Cell::Error(_) => Err(invalid_date(cell)),
+    }
+}
+
+fn invalid_date(cell: &Cell) -> Msg {
+    Msg::new("import.value.date").arg("value", cell.display())
+}
+
+/// A patent type in the words rosters use.
+pub fn patent_type(raw: &str) -> Result<Option<PatentType>, Msg> {
+    let value: String = text::clean(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let found = match value.as_str() {
+        "发明" | "发明专利" | "发明授权" | "发明申请" | "1" | "invention" | "Invention" => {
+            PatentType::Invention
+        }
+        "实用新型" | "实用新型专利" | "实用" | "新型" | "2" | "utility_model" | "Utility model" => {
+            PatentType::UtilityModel
+        }
+        "外观设计" | "外观设计专利" | "外观" | "3" | "design" | "Design" => {
+            PatentType::Design
+        }
+        _ => return Err(Msg::new("import.value.patent_type").arg("value", raw.trim())),
+    };
+    Ok(Some(found))
+}
+
+/// A legal status in the words rosters use; `Err` is a warning (the value is kept as a note).
+pub fn legal_status(raw: &str) -> Result<Option<PatentStatus>, Msg> {
+    let value: String = text::clean(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let found = match value.as_str() {
+        "有权" | "授权" | "专利权维持" | "granted" => PatentStatus::Granted,
+        "在审" | "实审" | "实质审查" | "examination" => PatentStatus::Examination,
+        "公开" | "published" => PatentStatus::Published,
+        "驳回" | "rejected" => PatentStatus::Rejected,
+        "撤回" | "withdrawn" => PatentStatus::Withdrawn,
+        "视为撤回" | "deemed_withdrawn" => PatentStatus::DeemedWithdrawn,
+        "无权" | "终止" | "未缴年费终止" | "权利终止" | "lapsed" => {
+            PatentStatus::Lapsed
+        }
+        "无效" | "全部无效" | "invalidated" => PatentStatus::Invalidated,
+        "期限届满" | "届满终止" | "expired" => PatentStatus::Expired,
+        "filed" | "已申请" => PatentStatus::Filed,
+        other => match crate::i18n::Lang::ALL.iter().find_map(|lang| {
+            PatentStatus::ALL
+                .into_iter()
+                .find(|s| crate::i18n::CATALOG.get(*lang, &s.label_key()) == Some(other))
+        }) {
+            Some(status) => status,
+            None => return Err(Msg::new("import.value.legal_status").arg("value", raw.trim())),
+        },
+    };
+    Ok(Some(found))
+}
+
+/// Yes or no in the words people use.
+pub fn yes_no(raw: &str) -> Result<Option<bool>, Msg> {
+    let value = text::clean(raw).to_lowercase();
+    match value.as_str() {
+        "" => Ok(None),
+        "是" | "有" | "√" | "✓" | "y" | "yes" | "true" | "1" => Ok(Some(true)),
+        "否" | "无" | "×" | "n" | "no" | "false" | "0" => Ok(Some(false)),
+        _ => Err(Msg::new("import.value.yes_no").arg("value", raw.trim())),
+    }
+}
+
+/// A cell as text for a text field; error cells are refused, not guessed.
+pub fn cell_text(cell: &Cell) -> Result<String, Msg> {
+    match cell {
+        Cell::Error(code) => Err(Msg::new("import.value.error_cell").arg("value", code)),
+        Cell::Date(serial) => Ok(date_from_serial(*serial, false)
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| cell.display())),
+        other => Ok(text::clean(&other.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn serials_in_both_systems() {
+        assert_eq!(date_from_serial(45963.0, false), day(2025, 11, 2));
+        assert_eq!(date_from_serial(46265.0, false), day(2026, 8, 31));
+        assert_eq!(date_from_serial(1.0, false), day(1900, 1, 1));
+        assert_eq!(date_from_serial(59.0, false), day(1900, 2, 28));
+        assert_eq!(date_from_serial(61.0, false), day(1900, 3, 1));
+        assert_eq!(
+            date_from_serial(60.0, false),
+            None,
+            "29 February 1900 never was"
+        );
+        assert_eq!(date_from_serial(0.0, true), None);
+        assert_eq!(date_from_serial(1.0, true), day(1904, 1, 2));
+        assert_eq!(date_from_serial(44561.5, false), day(2021, 12, 31));
+        assert_eq!(date_from_serial(-3.0, false), None);
+    }
+
+    #[test]
+    fn dates_from_any_cell() {
+        let cases = [
+            (Cell::Date(46096.0), day(2026, 3, 15)),
+            (Cell::Number(46096.0), day(2026, 3, 15)),
+            (Cell::Number(20260315.0), day(2026, 3, 15)),
+            (Cell::Text("2026-03-15".into()), day(2026, 3, 15)),
+            (Cell::Text("2026/3/15 10:20:00".into()), day(2026, 3, 15)),
+            (Cell::Text("2026.3.15".into()), day(2026, 3, 15)),
+            (Cell::Text("2026年3月15号".into()), day(2026, 3, 15)),
+            (Cell::Text("2026年3月15日".into()), day(2026, 3, 15)),
+            (
+                Cell::IsoDate("2026-03-15T00:00:00".into()),
+                day(2026, 3, 15),
+            ),
+        ];
+        for (cell, expected) in cases {
+            assert_eq!(date(&cell, false).unwrap(), expected, "{cell:?}");
+        }
+        for cell in [
+            Cell::Text("2026-02-30".into()),
+            Cell::Text("下周".into()),
+            Cell::Error("#N/A".into()),
+            Cell::Bool(true),
+        ] {
+            assert!(date(&cell, false).is_err(), "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn types_and_statuses_in_roster_words() {
+        assert_eq!(
+            patent_type("发明授权").unwrap(),
+            Some(PatentType::Invention)
+        );
+        assert_eq!(patent_type("实用").unwrap(), Some(PatentType::UtilityModel));
+        assert_eq!(
+            patent_type(" 外观设计专利 ").unwrap(),
+            Some(PatentType::Design)
+        );
+        assert_eq!(patent_type("").unwrap(), None);
+        assert!(patent_type("商标").is_err());
+        assert_eq!(
+            legal_status("专利权维持").unwrap(),
+            Some(PatentStatus::Granted)
+        );
+        assert_eq!(
+            legal_status("未缴年费终止").unwrap(),
+            Some(PatentStatus::Lapsed)
+        );
+        assert_eq!(
+            legal_status("全部无效").unwrap(),
+            Some(PatentStatus::Invalidated)
+        );
+        assert!(legal_status("待定").is_err());
+        assert_eq!(yes_no("是").unwrap(), Some(true));
+        assert!(yes_no("也许").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_cell_gets_an_answer(text in "\\PC{0,20}", n in proptest::num::f64::ANY) {
+            let _ = date(&Cell::Text(text.clone()), false);
+            let _ = date(&Cell::Number(n), true);
+            let _ = date(&Cell::Date(n), false);
+            let _ = patent_type(&text);
+            let _ = legal_status(&text);
+            let _ = yes_no(&text);
+        }
+    }
+}
