@@ -20,6 +20,8 @@ pub struct AppConfig {
     pub figment: Figment,
     pub static_dir: PathBuf,
     pub template_dir: PathBuf,
+    /// The program that reads uploaded workbooks in a child process (`ipdesk` itself).
+    pub reader: crate::import::reader::ChildReader,
 }
 
 /// Where the server listens when neither Rocket.toml nor the command line says otherwise.
@@ -87,11 +89,18 @@ impl AppConfig {
         let template_dir = existing_dir(&figment, "template_dir")?;
         let static_dir = existing_dir(&figment, "static_dir")?;
         figment = figment.merge(("template_dir", template_dir.display().to_string()));
+        let reader = match figment.extract_inner::<String>("reader_program") {
+            Ok(program) => crate::import::reader::ChildReader {
+                program: PathBuf::from(program),
+            },
+            Err(_) => crate::import::reader::ChildReader::current(),
+        };
         Ok(AppConfig {
             database_url: database_url.to_owned(),
             figment,
             static_dir,
             template_dir,
+            reader,
         })
     }
 

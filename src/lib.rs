@@ -28,12 +28,17 @@ pub use error::AppError;
 /// What every request handler can reach.
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Starts the child process that reads uploaded workbooks.
+    pub reader: import::reader::ChildReader,
 }
 
 /// Builds the web application over an open (and migrated) database.
 pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build> {
     rocket::custom(config.figment.clone())
-        .manage(AppState { db })
+        .manage(AppState {
+            db,
+            reader: config.reader.clone(),
+        })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)
         .mount("/", web::routes())
@@ -43,11 +48,13 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", settings::routes::routes())
         .mount("/", patents::routes::routes())
         .mount("/", enterprises::routes::routes())
+        .mount("/", import::routes::routes())
         .mount("/api/v1", auth::api::routes())
         .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())
         .mount("/api/v1", patents::api::routes())
         .mount("/api/v1", enterprises::api::routes())
+        .mount("/api/v1", import::api::routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

@@ -395,22 +395,23 @@ fn fill(active: &mut enterprise::ActiveModel, after: &EnterpriseSnapshot) {
     active.notes = Set(after.notes.clone());
 }
 
-/// Writes an enterprise's values from a snapshot and bumps its version (an import, or an undo).
+/// Writes an enterprise's values from a snapshot and gives it `version_after`: the next version
+/// for an import, the version of the snapshot for an undo (the record is as it was then).
 pub async fn write_snapshot(
     db: &impl ConnectionTrait,
     snapshot: &EnterpriseSnapshot,
-    version: i32,
+    version_after: i32,
 ) -> Result<i32, AppError> {
     let Some(row) = enterprise::Entity::find_by_id(snapshot.id).one(db).await? else {
         return Err(AppError::NotFound(Msg::new("enterprises.not_found")));
     };
     let mut active: enterprise::ActiveModel = row.into();
     fill(&mut active, snapshot);
-    active.version = Set(version + 1);
+    active.version = Set(version_after);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     crate::enterprises::service::add_name(db, snapshot.id, &snapshot.name).await?;
-    Ok(version + 1)
+    Ok(version_after)
 }
 
 /// Writes the plan's enterprises within the caller's transaction. `tick` hears how many are done.
@@ -443,7 +444,7 @@ pub async fn commit(
                     id: before.id,
                     ..after
                 };
-                let version = write_snapshot(db, &after, before.version).await?;
+                let version = write_snapshot(db, &after, before.version + 1).await?;
                 import_batch_row::ActiveModel {
                     batch_id: Set(batch),
                     entity: Set("enterprise".to_owned()),

@@ -120,14 +120,24 @@ pub fn detect(workbook: &Workbook, spec: &RegisterSpec, sheet: Option<usize>) ->
             continue;
         }
         for row in candidate.rows.iter().take(HEADER_SEARCH_ROWS) {
+            let one_row = score(spec, &header_columns(candidate, row.index, false));
+            let below = score(spec, &header_columns(candidate, row.index + 1, false));
             for two_rows in [false, true] {
-                let points = score(spec, &header_columns(candidate, row.index, two_rows));
+                let points = if two_rows {
+                    score(spec, &header_columns(candidate, row.index, true))
+                } else {
+                    one_row
+                };
+                // A two-row header must name more fields than either of its rows alone: a
+                // title above a header is not a group label.
+                if two_rows && points <= one_row.max(below) {
+                    continue;
+                }
                 let at = TableAt {
                     sheet: index,
                     header_row: row.index,
                     two_rows,
                 };
-                // A two-row header must name more fields than its first row alone.
                 if points >= 2 && best.as_ref().is_none_or(|(p, _)| points > *p) {
                     best = Some((points, at));
                 }
@@ -145,11 +155,12 @@ pub fn with_best_depth(
     header_row: u32,
 ) -> TableAt {
     let one = score(spec, &header_columns(sheet, header_row, false));
+    let below = score(spec, &header_columns(sheet, header_row + 1, false));
     let two = score(spec, &header_columns(sheet, header_row, true));
     TableAt {
         sheet: sheet_index,
         header_row,
-        two_rows: two > one,
+        two_rows: two > one.max(below),
     }
 }
 
@@ -286,6 +297,32 @@ mod tests {
         assert_eq!(
             labels,
             ["申请号", "名称", "申请人", "授权公告日", "授权公告号"]
+        );
+    }
+
+    #[test]
+    fn an_unmerged_title_right_above_the_header_is_not_a_group_label() {
+        let book = workbook(
+            vec![
+                text_row(0, &[(0, "2026年高新技术企业名单")]),
+                text_row(1, &[(0, "序号"), (1, "企业名称"), (2, "统一社会信用代码")]),
+                text_row(2, &[(0, "1"), (1, "某公司")]),
+            ],
+            Vec::new(),
+        );
+        let at = detect(&book, spec(Register::Enterprises), None).unwrap();
+        let expected = TableAt {
+            sheet: 0,
+            header_row: 1,
+            two_rows: false,
+        };
+        assert_eq!(at, expected);
+        assert_eq!(
+            with_best_depth(&book.sheets[0], spec(Register::Enterprises), 0, 0),
+            TableAt {
+                header_row: 0,
+                ..expected
+            }
         );
     }
 

@@ -2,12 +2,15 @@
 //! process, understood (sheet, header, mapping, values), classified row by row in a dry run,
 //! committed in one transaction, and undone as a whole. IMPORT.md is its specification.
 
+pub mod api;
 pub mod enterprise_rows;
 pub mod layout;
 pub mod mapping;
 pub mod patent_rows;
 pub mod plan;
 pub mod reader;
+pub mod report;
+pub mod routes;
 pub mod service;
 pub mod sniff;
 pub mod spec;

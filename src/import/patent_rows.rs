@@ -829,13 +829,17 @@ async fn insert_search(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Res
     Ok(())
 }
 
-/// Writes a patent's values from a snapshot (an import's update, or an undo's restore) and bumps
-/// its version; returns the new version.
+/// Writes a patent's values from a snapshot (an import's update, or an undo's restore) over what
+/// is stored now (`current`) and gives it `version_after`: the next version for an import, the
+/// snapshot's own for an undo (the record is as it was then, so a form opened then may save).
+/// Applicants, events and the search index are rewritten only when they differ, so an undo leaves
+/// untouched rows exactly as they were.
 pub async fn write_snapshot(
     db: &impl ConnectionTrait,
     number: &str,
     snapshot: &PatentSnapshot,
-    version: i32,
+    current: &PatentSnapshot,
+    version_after: i32,
 ) -> Result<i32, AppError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let id = snapshot.id;
@@ -869,29 +873,46 @@ pub async fn write_snapshot(
                 patent::Column::SearchText,
                 snapshot.search_text(number).into(),
             ),
-            (patent::Column::Version, (version + 1).into()),
+            (patent::Column::Version, version_after.into()),
             (patent::Column::UpdatedAt, Utc::now().into()),
         ])
         .and_where(Expr::col(patent::Column::Id).eq(id))
         .to_owned();
     db.execute(&update).await?;
-    patent_applicant::Entity::delete_many()
-        .filter(patent_applicant::Column::PatentId.eq(id))
-        .exec(db)
+    if snapshot.applicants != current.applicants {
+        patent_applicant::Entity::delete_many()
+            .filter(patent_applicant::Column::PatentId.eq(id))
+            .exec(db)
+            .await?;
+        let mut applicants = Vec::new();
+        applicant_rows(id, snapshot, &mut applicants);
+        insert_rows(
+            db,
+            "patent_applicants",
+            &["patent_id", "position", "name", "name_key", "enterprise_id"],
+            &applicants,
+        )
         .await?;
+    }
+    if snapshot.events != current.events {
+        rewrite_events(db, id, snapshot).await?;
+    }
+    let search_text = snapshot.search_text(number);
+    if search_text != current.search_text(number) {
+        crate::patents::search::index(db, id, &search_text).await?;
+    }
+    Ok(version_after)
+}
+
+async fn rewrite_events(
+    db: &impl ConnectionTrait,
+    id: i64,
+    snapshot: &PatentSnapshot,
+) -> Result<(), AppError> {
     patent_event::Entity::delete_many()
         .filter(patent_event::Column::PatentId.eq(id))
         .exec(db)
         .await?;
-    let mut applicants = Vec::new();
-    applicant_rows(id, snapshot, &mut applicants);
-    insert_rows(
-        db,
-        "patent_applicants",
-        &["patent_id", "position", "name", "name_key", "enterprise_id"],
-        &applicants,
-    )
-    .await?;
     let mut events = Vec::new();
     event_rows(id, snapshot, Utc::now(), &mut events);
     insert_rows(
@@ -908,6 +929,5 @@ pub async fn write_snapshot(
         &events,
     )
     .await?;
-    crate::patents::search::index(db, id, &snapshot.search_text(number)).await?;
-    Ok(version + 1)
+    Ok(())
 }

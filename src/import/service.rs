@@ -364,6 +364,19 @@ pub async fn run_workbook(
     workbook: &Workbook,
     on_progress: OnProgress<'_>,
 ) -> Result<Report, AppError> {
+    run_into(db, actor, request, workbook, None, on_progress).await
+}
+
+/// Like [`run_workbook`]; `job` is the batch row of a preview being committed (the web flow),
+/// which the commit fills in instead of making a new one.
+pub async fn run_into(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    request: &Request,
+    workbook: &Workbook,
+    job: Option<i64>,
+    on_progress: OnProgress<'_>,
+) -> Result<Report, AppError> {
     on_progress("validating", 0, 0);
     let table = locate(db, workbook, request).await?;
     let (rows, writes) = plan(db, &table, request.register).await?;
@@ -391,10 +404,13 @@ pub async fn run_workbook(
         } else {
             "previewed"
         };
-        report.batch_id = save_uncommitted(db, actor, request, &report, state).await?;
+        report.batch_id = match job {
+            Some(id) => finish_job(db, id, &report, state).await?,
+            None => save_uncommitted(db, actor, request, &report, state).await?,
+        };
         return Ok(report);
     }
-    report.batch_id = commit(db, actor, request, &mut report, writes, on_progress).await?;
+    report.batch_id = commit(db, actor, request, &mut report, writes, job, on_progress).await?;
     report.committed = true;
     Ok(report)
 }
@@ -471,6 +487,25 @@ fn batch_model(
     }
 }
 
+/// Fills in a previewed batch row with a later conclusion (refused, or previewed again).
+async fn finish_job(
+    db: &DatabaseConnection,
+    id: i64,
+    report: &Report,
+    state: &str,
+) -> Result<i64, AppError> {
+    let existing = batch(db, id).await?;
+    let mut active: import_batch::ActiveModel = existing.into();
+    active.state = Set(state.to_owned());
+    active.phase = Set("done".to_owned());
+    active.counts = Set(serde_json::to_string(&report.counts).unwrap_or_default());
+    active.statuses = Set(statuses(&report.rows));
+    active.problems = Set(stored_problems(&report.rows));
+    active.heartbeat_at = Set(Some(Utc::now()));
+    active.update(db).await?;
+    Ok(id)
+}
+
 async fn save_uncommitted(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -507,8 +542,9 @@ async fn forget_stale_uploads(db: &impl ConnectionTrait) -> Result<(), AppError>
     Ok(())
 }
 
-/// How many writes a commit may make before a test's injected failure: a file named
-/// `fail-after-N-….xlsx` fails after N. Compiled only with the `fault-injection` feature, which the
+/// How many records a commit may write before a test's injected failure: a file named
+/// `fail-after-N-….xlsx` fails once N are written (new records are written in chunks, so the
+/// failure comes after the chunk that holds the Nth). Compiled only with the `fault-injection` feature, which the
 /// tests turn on; a release build has no such hook.
 #[cfg(feature = "fault-injection")]
 fn fault_limit(file_name: &str) -> usize {
@@ -540,16 +576,35 @@ async fn commit(
     request: &Request,
     report: &mut Report,
     writes: Writes,
+    job: Option<i64>,
     on_progress: OnProgress<'_>,
 ) -> Result<i64, AppError> {
     let total = writes.len() as u64;
     let limit = fault_limit(&request.file_name);
     on_progress("committing", 0, total);
     let txn = db::begin_write(db).await?;
-    let upload = save_upload(&txn, request).await?;
-    let batch = batch_model(actor, request, report, upload, "committed")
-        .insert(&txn)
-        .await?;
+    let batch = match job {
+        Some(id) => {
+            let existing = batch(&txn, id).await?;
+            let mut active = batch_model(
+                actor,
+                request,
+                report,
+                existing.upload_id.unwrap_or_default(),
+                "committed",
+            );
+            active.id = Set(id);
+            active.upload_id = Set(existing.upload_id);
+            active.created_at = Set(existing.created_at);
+            active.update(&txn).await?
+        }
+        None => {
+            let upload = save_upload(&txn, request).await?;
+            batch_model(actor, request, report, upload, "committed")
+                .insert(&txn)
+                .await?
+        }
+    };
     match writes {
         Writes::Patents(writes) => {
             commit_patents(&txn, batch.id, writes, on_progress, total, limit).await?
@@ -606,20 +661,20 @@ async fn commit_patents(
     }
     let mut done = 0;
     for chunk in new.chunks(2_000) {
-        check_fault(limit, done)?;
         patent_rows::insert_new(txn, batch, chunk).await?;
         done += chunk.len();
+        check_fault(limit, done)?;
         on_progress("committing", done as u64, total);
     }
     let mut before_rows = Vec::new();
     for (row, number, before, after) in updates {
-        check_fault(limit, done)?;
         let after = patent_rows::PatentSnapshot {
             id: before.id,
             ..after.clone()
         };
         let version =
-            patent_rows::write_snapshot(txn, number.stored(), &after, before.version).await?;
+            patent_rows::write_snapshot(txn, number.stored(), &after, before, before.version + 1)
+                .await?;
         before_rows.push(import_batch_row::ActiveModel {
             batch_id: Set(batch),
             entity: Set("patent".to_owned()),
@@ -630,6 +685,7 @@ async fn commit_patents(
             ..Default::default()
         });
         done += 1;
+        check_fault(limit, done)?;
         if done % 200 == 0 {
             on_progress("committing", done as u64, total);
         }
@@ -676,4 +732,125 @@ pub fn stored_mapping(batch: &import_batch::Model) -> Vec<MappedColumn> {
     serde_json::from_str::<Mapping>(&batch.mapping)
         .map(|m| m.columns)
         .unwrap_or_default()
+}
+
+/// The request a stored preview was made from, with its mapping as choices, ready to commit.
+pub async fn stored_request(
+    db: &impl ConnectionTrait,
+    batch: &import_batch::Model,
+    policy: Policy,
+) -> Result<Request, AppError> {
+    let upload_id = batch
+        .upload_id
+        .ok_or_else(|| AppError::Conflict(Msg::new("import.batch.upload_gone")))?;
+    let upload = import_upload::Entity::find_by_id(upload_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::Conflict(Msg::new("import.batch.upload_gone")))?;
+    let mapping: Mapping = serde_json::from_str(&batch.mapping).unwrap_or_default();
+    let choices: Choices = mapping
+        .columns
+        .iter()
+        .map(|c| (c.letter.clone(), c.field.clone().unwrap_or_default()))
+        .collect();
+    Ok(Request {
+        file_name: batch.file_name.clone(),
+        bytes: upload.bytes,
+        register: Register::parse(&batch.register).unwrap_or(Register::Patents),
+        sheet: batch.sheet.clone(),
+        header_row: batch.header_row.and_then(|r| u32::try_from(r).ok()),
+        choices,
+        dry_run: false,
+        policy,
+    })
+}
+
+/// Marks a batch as running (the web flow's commit job starts), unless it is not a preview.
+pub async fn start_job(db: &DatabaseConnection, id: i64, policy: Policy) -> Result<(), AppError> {
+    let txn = db::begin_write(db).await?;
+    let existing = batch(&txn, id).await?;
+    if existing.state != "previewed" {
+        return Err(AppError::Conflict(
+            Msg::new("import.batch.not_previewed")
+                .arg("state", format!("@import.state.{}", existing.state)),
+        ));
+    }
+    let mut active: import_batch::ActiveModel = existing.into();
+    active.state = Set("running".to_owned());
+    active.phase = Set("committing".to_owned());
+    active.policy = Set(policy.as_str().to_owned());
+    active.heartbeat_at = Set(Some(Utc::now()));
+    active.update(&txn).await?;
+    txn.commit().await?;
+    report_progress(id, "committing", 0, 0);
+    Ok(())
+}
+
+/// Records that a job failed, with the sentence to show.
+pub async fn fail_job(db: &DatabaseConnection, id: i64, message: &Msg) -> Result<(), AppError> {
+    let existing = batch(db, id).await?;
+    let mut active: import_batch::ActiveModel = existing.into();
+    active.state = Set("failed".to_owned());
+    active.phase = Set("done".to_owned());
+    active.message = Set(Some(serde_json::to_string(message).unwrap_or_default()));
+    active.update(db).await?;
+    forget_progress(id);
+    Ok(())
+}
+
+/// How long a running job may go without a heartbeat before it counts as failed (its instance
+/// stopped).
+pub const HEARTBEAT_LIMIT: chrono::Duration = chrono::Duration::minutes(2);
+
+/// A batch's progress: from this process while it runs here, else from its row; a running job
+/// whose heartbeat stopped is marked failed.
+pub async fn progress(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<(import_batch::Model, Progress), AppError> {
+    let row = batch(db, id).await?;
+    if let Some(progress) = progress_in_process(id) {
+        return Ok((row, progress));
+    }
+    let stale = row.state == "running"
+        && row
+            .heartbeat_at
+            .is_none_or(|at| Utc::now() - at > HEARTBEAT_LIMIT);
+    if stale {
+        fail_job(db, id, &Msg::new("import.batch.stopped")).await?;
+        let row = batch(db, id).await?;
+        return Ok((
+            row,
+            Progress {
+                phase: "done".into(),
+                ..Progress::default()
+            },
+        ));
+    }
+    let progress = Progress {
+        phase: row.phase.clone(),
+        done: u64::try_from(row.progress_done).unwrap_or_default(),
+        total: u64::try_from(row.progress_total).unwrap_or_default(),
+        at: row.heartbeat_at,
+    };
+    Ok((row, progress))
+}
+
+/// Writes a job's progress to its row (PostgreSQL, where other instances read it).
+pub async fn store_progress(db: &DatabaseConnection, id: i64, phase: &str, done: u64, total: u64) {
+    use sea_orm::sea_query::Expr;
+    let result = import_batch::Entity::update_many()
+        .col_expr(import_batch::Column::Phase, Expr::value(phase))
+        .col_expr(import_batch::Column::ProgressDone, Expr::value(done as i64))
+        .col_expr(
+            import_batch::Column::ProgressTotal,
+            Expr::value(total as i64),
+        )
+        .col_expr(import_batch::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(import_batch::Column::Id.eq(id))
+        .exec(db)
+        .await;
+    if let Err(error) = result {
+        tracing::warn!(%error, "could not store import progress");
+    }
 }

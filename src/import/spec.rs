@@ -38,6 +38,15 @@ impl Register {
             Register::Enterprises => "enterprises.field",
         }
     }
+
+    /// A field's name as the user reads it: the register's own label, else the importer's
+    /// (for fields such as the county or the ignored serial number that no register page shows).
+    pub fn field_label(self, lang: Lang, field: &str) -> String {
+        CATALOG
+            .get(lang, &format!("{}.{field}", self.label_section()))
+            .or_else(|| CATALOG.get(lang, &format!("import.field.{field}")))
+            .map_or_else(|| field.to_owned(), str::to_owned)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -106,6 +115,12 @@ impl RegisterSpec {
                     &format!("{}.{}", register.label_section(), field.name),
                 ) {
                     names.push(label.to_owned());
+                }
+                // The error report's own outcome and message columns import back as nothing.
+                if field.field_type == FieldType::Ignored {
+                    for key in ["import.report.status", "import.report.message"] {
+                        names.extend(CATALOG.get(lang, key).map(str::to_owned));
+                    }
                 }
             }
             for name in names {

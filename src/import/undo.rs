@@ -177,13 +177,12 @@ async fn restore_updated(
                 }
                 let before: PatentSnapshot = serde_json::from_str(&row.before)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                patent_rows::write_snapshot(
-                    db,
-                    &current.application_number,
-                    &before,
-                    current.version,
-                )
-                .await?;
+                let number = current.application_number;
+                let stored = patent_rows::fetch(db, std::slice::from_ref(&number)).await?;
+                let Some(now) = stored.get(&number) else {
+                    continue;
+                };
+                patent_rows::write_snapshot(db, &number, &before, now, before.version).await?;
             }
             _ => {
                 let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
@@ -202,7 +201,7 @@ async fn restore_updated(
                 }
                 let before: EnterpriseSnapshot = serde_json::from_str(&row.before)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                enterprise_rows::write_snapshot(db, &before, current.version).await?;
+                enterprise_rows::write_snapshot(db, &before, before.version).await?;
             }
         }
         result.restored += 1;

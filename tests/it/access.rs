@@ -91,6 +91,19 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Post, "/api/v1/enterprises/<id>/<action>", "/api/v1/enterprises/999999/restore", At(Role::Admin)),
     (Method::Post, "/api/v1/enterprises/<id>/names", "/api/v1/enterprises/999999/names", At(Role::Officer)),
     (Method::Get, "/api/v1/enterprises/unlinked", "/api/v1/enterprises/unlinked", At(Role::Viewer)),
+    (Method::Get, "/imports", "/imports", At(Role::Viewer)),
+    (Method::Post, "/imports", "/imports", At(Role::Officer)),
+    (Method::Get, "/imports/<id>", "/imports/999999?status=new", At(Role::Viewer)),
+    (Method::Post, "/imports/<id>/preview", "/imports/999999/preview", At(Role::Officer)),
+    (Method::Post, "/imports/<id>/commit", "/imports/999999/commit", At(Role::Officer)),
+    (Method::Get, "/imports/<id>/progress", "/imports/999999/progress", At(Role::Viewer)),
+    (Method::Post, "/imports/<id>/undo", "/imports/999999/undo", At(Role::Officer)),
+    (Method::Get, "/imports/<id>/errors.xlsx", "/imports/999999/errors.xlsx", At(Role::Viewer)),
+    (Method::Get, "/api/v1/imports", "/api/v1/imports", At(Role::Viewer)),
+    (Method::Post, "/api/v1/imports", "/api/v1/imports", At(Role::Officer)),
+    (Method::Get, "/api/v1/imports/<id>", "/api/v1/imports/999999", At(Role::Viewer)),
+    (Method::Post, "/api/v1/imports/<id>/undo", "/api/v1/imports/999999/undo", At(Role::Officer)),
+    (Method::Get, "/api/v1/imports/<id>/errors.xlsx", "/api/v1/imports/999999/errors.xlsx", At(Role::Viewer)),
 ];
 
 #[rocket::async_test]

@@ -740,3 +740,100 @@ async fn patent_and_enterprise_commands() {
     assert_exit(&run(&db, &["patents", "archive", "201710601862.3"]), 0);
     assert!(stdout(&run(&db, &["patents", "list"])).contains("共 0 件"));
 }
+
+#[rocket::async_test]
+async fn import_commands_answer_in_json_with_exit_codes() {
+    let db = TestDatabase::new().await;
+    let townships = "茅坪镇,归州镇,屈原镇,沙镇溪镇,两河口镇,郭家坝镇,杨林桥镇,九畹溪镇,水田坝乡,泄滩乡,梅家河乡,磨坪乡";
+    assert_exit(
+        &run(
+            &db,
+            &[
+                "jurisdiction",
+                "set",
+                "--county",
+                "秭归县",
+                "--townships",
+                townships,
+            ],
+        ),
+        0,
+    );
+    let fixture = repo_path("tests/fixtures/zigui-grants-2026.xlsx");
+    let fixture = fixture.to_str().unwrap();
+
+    // All or nothing refuses a file with invalid rows: exit 1, nothing written.
+    let refused = run(
+        &db,
+        &["import", fixture, "--policy", "all-or-nothing", "--json"],
+    );
+    assert_exit(&refused, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&refused)).unwrap();
+    assert_eq!(report["committed"], false);
+
+    let dry = run(&db, &["import", fixture, "--dry-run", "--json"]);
+    assert_exit(&dry, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&dry)).unwrap();
+    for key in [
+        "batch_id",
+        "file",
+        "sheet",
+        "header_row",
+        "mapping",
+        "rows_read",
+        "new",
+        "updated",
+        "unchanged",
+        "duplicates_in_file",
+        "out_of_jurisdiction",
+        "invalid",
+        "errors",
+        "warnings",
+        "dry_run",
+        "committed",
+    ] {
+        assert!(report.get(key).is_some(), "{key} missing");
+    }
+    assert_eq!(
+        (report["new"].as_u64(), report["dry_run"].as_bool()),
+        (Some(400), Some(true))
+    );
+    assert_eq!(report["mapping"]["专利申请号"], "application_number");
+
+    let done = run(&db, &["import", fixture]);
+    assert_exit(&done, 0);
+    let text = stdout(&done);
+    assert!(
+        text.contains("新增 400")
+            && text.contains("有误 23")
+            && text.contains("ipdesk import undo"),
+        "{text}"
+    );
+    assert!(
+        !stderr(&done).contains('█'),
+        "no progress bar off a terminal"
+    );
+
+    let list = run(&db, &["import", "list", "--json"]);
+    assert_exit(&list, 0);
+    let batches: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    let id = batches[0]["batch_id"].as_i64().unwrap();
+    assert_eq!(batches[0]["state"], "committed");
+    let undo = run(&db, &["import", "undo", &id.to_string(), "--json"]);
+    assert_exit(&undo, 0);
+    let undone: serde_json::Value = serde_json::from_str(&stdout(&undo)).unwrap();
+    assert_eq!(undone["deleted"], 400);
+    assert_exit(&run(&db, &["import", "undo", &id.to_string()]), 2);
+
+    // A file that cannot be read: exit 2 and one sentence.
+    let csv = db.dir.path().join("roster.xlsx");
+    std::fs::write(&csv, "申请号,名称\n201710601862.3,茶杯\n").unwrap();
+    let unreadable = run(&db, &["import", csv.to_str().unwrap(), "--json"]);
+    assert_exit(&unreadable, 2);
+    let told = stderr(&unreadable);
+    assert_eq!(told.trim().lines().count(), 1, "{told}");
+    assert!(told.contains("文本文件"), "{told}");
+    assert!(stdout(&unreadable).is_empty());
+    assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
+    assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
+}

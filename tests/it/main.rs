@@ -13,6 +13,7 @@ mod cli;
 mod enterprises;
 mod errors;
 mod health;
+mod imports;
 mod patents;
 mod settings;
 mod web;

@@ -353,11 +353,13 @@ pub fn test_config(url: &str) -> AppConfig {
         .merge(("secret_key", random_key_hex().expect("random key")))
         .merge(("template_dir", repo_path("templates").display().to_string()))
         .merge(("static_dir", repo_path("static").display().to_string()))
-        .merge(("log_level", "off"));
+        .merge(("log_level", "off"))
+        // The test binary is not ipdesk: uploaded workbooks are read by the real one.
+        .merge(("reader_program", env!("CARGO_BIN_EXE_ipdesk")));
     AppConfig::resolve(url, figment, &Overrides::default()).expect("config")
 }
 
-fn urlencode(text: &str) -> String {
+pub fn urlencode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         match byte {
@@ -418,5 +420,56 @@ impl Page {
                 self.body
             );
         }
+    }
+}
+
+/// A multipart/form-data body with text fields and an optional file, as a browser sends an upload.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (ContentType, Vec<u8>) {
+    const BOUNDARY: &str = "ipdesk-test-boundary-5d1c";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    let content_type =
+        ContentType::new("multipart", "form-data").with_params(("boundary", BOUNDARY));
+    (content_type, body)
+}
+
+impl TestApp {
+    /// Posts a multipart form the way the upload page does (the CSRF token as its first field).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+    ) -> Page {
+        let token = self.csrf.lock().unwrap().clone();
+        let mut all: Vec<(&str, &str)> = token.iter().map(|t| ("csrf_token", t.as_str())).collect();
+        all.extend_from_slice(fields);
+        let (content_type, body) = multipart(&all, file);
+        let response = self
+            .client
+            .post(path.to_owned())
+            .header(content_type)
+            .body(body)
+            .dispatch()
+            .await;
+        Page::from(response).await
     }
 }

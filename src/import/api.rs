@@ -1,0 +1,227 @@
+//! Imports as JSON under `/api/v1`: the same service as the CLI and the pages.
+
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::{ContentType, Status};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes};
+use tokio::io::AsyncReadExt;
+
+use super::mapping::Choices;
+use super::service::{self, Policy, ReportJson, Request};
+use super::spec::Register;
+use super::undo::{self, UndoResult};
+use crate::AppState;
+use crate::auth::{Officer, Viewer};
+use crate::error::{AppError, field_error};
+use crate::i18n::{Lang, Msg};
+
+pub fn routes() -> Vec<Route> {
+    routes![create, create_not_multipart, list, show, undo_batch, errors]
+}
+
+/// The upload form of `POST /api/v1/imports` (and of the page).
+#[derive(FromForm)]
+pub struct UploadForm<'r> {
+    pub file: Option<TempFile<'r>>,
+    pub register: Option<String>,
+    pub dry_run: Option<bool>,
+    pub policy: Option<String>,
+    pub sheet: Option<String>,
+    pub header_row: Option<u32>,
+}
+
+/// The bytes and the request an upload form describes; bad fields are 422 with their reason.
+pub async fn request_of(
+    form: &mut UploadForm<'_>,
+    dry_run_default: bool,
+) -> Result<Request, AppError> {
+    let register = match form
+        .register
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => Register::Patents,
+        Some(raw) => Register::parse(raw).ok_or_else(|| {
+            field_error(
+                "register",
+                Msg::new("import.cli.bad_register").arg("register", raw),
+            )
+        })?,
+    };
+    let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).ok_or_else(|| {
+        field_error(
+            "policy",
+            Msg::new("import.cli.bad_policy")
+                .arg("policy", form.policy.clone().unwrap_or_default()),
+        )
+    })?;
+    let Some(file) = form.file.as_mut() else {
+        return Err(field_error("file", Msg::new("import.upload.file_required")));
+    };
+    let file_name = file
+        .raw_name()
+        .map(|n| n.dangerous_unsafe_unsanitized_raw().as_str().to_owned())
+        .map(|n| {
+            n.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect::<String>()
+        })
+        .filter(|n| !n.is_empty());
+    // A browser sends an empty part without a name when no file was chosen; an empty file that
+    // has a name is read, and told to be empty.
+    let Some(file_name) = file_name.or_else(|| (file.len() > 0).then(|| "upload.xlsx".to_owned()))
+    else {
+        return Err(field_error("file", Msg::new("import.upload.file_required")));
+    };
+    let mut bytes = Vec::new();
+    let mut reader = file
+        .open()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    reader
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Request {
+        file_name,
+        bytes,
+        register,
+        sheet: form.sheet.clone().filter(|s| !s.trim().is_empty()),
+        header_row: form.header_row,
+        choices: Choices::new(),
+        dry_run: form.dry_run.unwrap_or(dry_run_default),
+        policy,
+    })
+}
+
+#[post("/imports", data = "<form>")]
+async fn create(
+    officer: Officer,
+    lang: Lang,
+    state: &State<AppState>,
+    mut form: Form<UploadForm<'_>>,
+) -> Result<Json<ReportJson>, AppError> {
+    let request = request_of(&mut form, false).await?;
+    let report = service::run(
+        &state.db,
+        &state.reader,
+        &officer.actor(),
+        request,
+        &|_, _, _| {},
+    )
+    .await?;
+    Ok(Json(report.to_json(lang)))
+}
+
+/// Anything but a multipart upload gets told how to send the file, rather than falling through
+/// to another route.
+#[post("/imports", rank = 2)]
+async fn create_not_multipart(_officer: Officer) -> AppError {
+    AppError::UnsupportedMediaType(Msg::new("import.upload.not_multipart"))
+}
+
+#[get("/imports")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+) -> Result<Json<Vec<serde_json::Value>>, AppError> {
+    let batches = service::list(&state.db, 200).await?;
+    Ok(Json(batches.iter().map(undo::batch_json).collect()))
+}
+
+#[get("/imports/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: i64,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let (batch, progress) = service::progress(&state.db, id).await?;
+    let mut json = undo::batch_json(&batch);
+    json["progress"] = serde_json::to_value(progress).unwrap_or_default();
+    Ok(Json(json))
+}
+
+/// Only the officer who ran an import, or an administrator, may undo it.
+pub fn may_undo(
+    user: &crate::auth::CurrentUser,
+    batch: &crate::entities::import_batch::Model,
+) -> Result<(), AppError> {
+    if user.user.role == crate::auth::Role::Admin || batch.user_id == Some(user.user.user_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Msg::new("import.undo.not_yours")))
+    }
+}
+
+#[post("/imports/<id>/undo")]
+async fn undo_batch(
+    officer: Officer,
+    state: &State<AppState>,
+    id: i64,
+) -> Result<Json<UndoResult>, AppError> {
+    may_undo(&officer, &service::batch(&state.db, id).await?)?;
+    Ok(Json(undo::undo(&state.db, &officer.actor(), id).await?))
+}
+
+/// The error report of a batch, as a workbook to download.
+pub async fn error_report(
+    state: &AppState,
+    id: i64,
+    lang: Lang,
+) -> Result<(String, Vec<u8>), AppError> {
+    let batch = service::batch(&state.db, id).await?;
+    let request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;
+    let workbook = state.reader.read(&request.bytes).await?;
+    let bytes = super::report::build(&batch, &workbook, lang)?;
+    let stem = batch
+        .file_name
+        .rsplit_once('.')
+        .map_or(batch.file_name.as_str(), |(stem, _)| stem);
+    Ok((
+        format!(
+            "{stem}-{}.xlsx",
+            crate::i18n::t(lang, "import.report.file_suffix")
+        ),
+        bytes,
+    ))
+}
+
+/// A downloaded workbook with its file name.
+pub struct Download {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl<'r> rocket::response::Responder<'r, 'static> for Download {
+    fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
+        let encoded = crate::web::query_string::encode(&self.name);
+        rocket::Response::build()
+            .status(Status::Ok)
+            .header(ContentType::new(
+                "application",
+                "vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ))
+            .raw_header(
+                "Content-Disposition",
+                format!("attachment; filename=\"report.xlsx\"; filename*=UTF-8''{encoded}"),
+            )
+            .sized_body(self.bytes.len(), std::io::Cursor::new(self.bytes))
+            .ok()
+    }
+}
+
+#[get("/imports/<id>/errors.xlsx")]
+pub async fn errors(
+    _user: Viewer,
+    lang: Lang,
+    state: &State<AppState>,
+    id: i64,
+) -> Result<Download, AppError> {
+    let (name, bytes) = error_report(state, id, lang).await?;
+    Ok(Download { name, bytes })
+}

@@ -1,0 +1,298 @@
+//! The error report: a workbook of the original rows with their values written as a person would
+//! type them (dates as yyyy-mm-dd text, the original value in a note when it differed), a status
+//! and a message column, bad cells filled red (errors) or yellow (warnings) with a note saying
+//! why, and a summary sheet. It can be fixed in Excel and imported again as it is.
+
+use std::collections::BTreeMap;
+
+use rust_xlsxwriter::{Color, Format, Note, Workbook as XlsxWorkbook};
+
+use super::layout::{self, TableAt};
+use super::mapping::Mapping;
+use super::plan::{Counts, Problem, RowStatus};
+use super::service::StoredProblems;
+use super::spec::{FieldType, Register, spec};
+use super::values;
+use super::workbook::{Cell, Workbook};
+use crate::entities::import_batch;
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+
+const RED: u32 = 0xF8CBAD;
+const YELLOW: u32 = 0xFFE699;
+
+fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> AppError {
+    AppError::Internal(error.to_string())
+}
+
+/// A cell's value as a person would type it in its field, and whether that differs from the cell.
+fn typed_text(cell: &Cell, field: Option<FieldType>, is_1904: bool) -> (String, bool) {
+    let as_date = matches!(field, Some(FieldType::Date));
+    match cell {
+        Cell::Date(_) | Cell::Number(_) if as_date => match values::date(cell, is_1904) {
+            Ok(Some(day)) => (day.to_string(), true),
+            _ => (cell.display(), false),
+        },
+        Cell::Date(serial) => (
+            values::date_from_serial(*serial, is_1904)
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| cell.display()),
+            true,
+        ),
+        other => (other.display(), false),
+    }
+}
+
+/// Builds the report of a stored batch from its workbook (read again) and its stored problems.
+pub fn build(
+    batch: &import_batch::Model,
+    workbook: &Workbook,
+    lang: Lang,
+) -> Result<Vec<u8>, AppError> {
+    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
+    let mapping: Mapping = serde_json::from_str(&batch.mapping).unwrap_or_default();
+    let problems: StoredProblems = serde_json::from_str(&batch.problems).unwrap_or_default();
+    let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
+    let sheet_index = workbook
+        .sheets
+        .iter()
+        .position(|s| Some(&s.name) == batch.sheet.as_ref())
+        .unwrap_or(0);
+    let Some(sheet) = workbook.sheets.get(sheet_index) else {
+        return Err(AppError::Internal("sheet vanished".into()));
+    };
+    let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
+    let at = layout::with_best_depth(sheet, spec(register), sheet_index, header_row);
+    let statuses: Vec<RowStatus> = batch
+        .statuses
+        .chars()
+        .map(super::service::status_of)
+        .collect();
+    let status_by_row: BTreeMap<u32, RowStatus> =
+        problems.rows.iter().copied().zip(statuses).collect();
+    let mut by_cell: BTreeMap<(u32, String), Vec<(bool, &Problem)>> = BTreeMap::new();
+    let mut by_row: BTreeMap<u32, Vec<(bool, &Problem)>> = BTreeMap::new();
+    for (is_error, problem) in problems
+        .errors
+        .iter()
+        .map(|p| (true, p))
+        .chain(problems.warnings.iter().map(|p| (false, p)))
+    {
+        by_cell
+            .entry((problem.row, problem.column.clone()))
+            .or_default()
+            .push((is_error, problem));
+        by_row
+            .entry(problem.row)
+            .or_default()
+            .push((is_error, problem));
+    }
+
+    let mut book = XlsxWorkbook::new();
+    let header_format = Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(0xD9E1F2));
+    let red = Format::new().set_background_color(Color::RGB(RED));
+    let yellow = Format::new().set_background_color(Color::RGB(YELLOW));
+    let text_format = Format::new().set_num_format("@");
+    let data = book.add_worksheet();
+    data.set_name(sheet.name.chars().take(31).collect::<String>())
+        .map_err(xlsx_error)?;
+    write_rows(
+        data,
+        &ReportRows {
+            sheet_rows: sheet,
+            at,
+            mapping: &mapping,
+            register,
+            is_1904: workbook.is_1904,
+            status_by_row: &status_by_row,
+            by_cell: &by_cell,
+            by_row: &by_row,
+            lang,
+        },
+        &Formats {
+            header: &header_format,
+            red: &red,
+            yellow: &yellow,
+            text: &text_format,
+        },
+    )?;
+
+    let summary = book.add_worksheet();
+    summary
+        .set_name(t(lang, "import.report.summary_sheet"))
+        .map_err(xlsx_error)?;
+    let lines = [
+        (t(lang, "import.report.file"), batch.file_name.clone()),
+        (t(lang, "import.report.batch"), batch.id.to_string()),
+        (t(lang, "import.report.sheet"), sheet.name.clone()),
+        (
+            t(lang, "import.report.rows_read"),
+            counts.rows_read.to_string(),
+        ),
+        (t(lang, "import.status.new"), counts.new.to_string()),
+        (t(lang, "import.status.updated"), counts.updated.to_string()),
+        (
+            t(lang, "import.status.unchanged"),
+            counts.unchanged.to_string(),
+        ),
+        (
+            t(lang, "import.status.duplicate_in_file"),
+            counts.duplicates_in_file.to_string(),
+        ),
+        (
+            t(lang, "import.status.out_of_jurisdiction"),
+            counts.out_of_jurisdiction.to_string(),
+        ),
+        (t(lang, "import.status.invalid"), counts.invalid.to_string()),
+        (
+            t(lang, "import.report.how_to"),
+            t(lang, "import.report.how_to_text"),
+        ),
+    ];
+    for (row, (label, value)) in (0u32..).zip(lines) {
+        summary
+            .write_string_with_format(row, 0, label, &header_format)
+            .map_err(xlsx_error)?;
+        summary.write_string(row, 1, value).map_err(xlsx_error)?;
+    }
+    summary.set_column_width(0, 24).map_err(xlsx_error)?;
+    summary.set_column_width(1, 60).map_err(xlsx_error)?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+struct ReportRows<'a> {
+    sheet_rows: &'a super::workbook::Sheet,
+    at: TableAt,
+    mapping: &'a Mapping,
+    register: Register,
+    is_1904: bool,
+    status_by_row: &'a BTreeMap<u32, RowStatus>,
+    by_cell: &'a BTreeMap<(u32, String), Vec<(bool, &'a Problem)>>,
+    by_row: &'a BTreeMap<u32, Vec<(bool, &'a Problem)>>,
+    lang: Lang,
+}
+
+struct Formats<'a> {
+    header: &'a Format,
+    red: &'a Format,
+    yellow: &'a Format,
+    text: &'a Format,
+}
+
+fn write_rows(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    rows: &ReportRows<'_>,
+    formats: &Formats<'_>,
+) -> Result<(), AppError> {
+    let lang = rows.lang;
+    let spec = spec(rows.register);
+    // The header as it was (joined for two-row headers), then status and message.
+    let columns = &rows.mapping.columns;
+    let last = columns.iter().map(|c| c.column).max().unwrap_or(0);
+    let status_column = u16::try_from(last + 1).unwrap_or(u16::MAX - 1);
+    for column in columns {
+        let c = u16::try_from(column.column).unwrap_or(0);
+        sheet
+            .write_string_with_format(0, c, &column.header, formats.header)
+            .map_err(xlsx_error)?;
+        sheet.set_column_width(c, 16).map_err(xlsx_error)?;
+    }
+    sheet
+        .write_string_with_format(
+            0,
+            status_column,
+            t(lang, "import.report.status"),
+            formats.header,
+        )
+        .map_err(xlsx_error)?;
+    sheet
+        .write_string_with_format(
+            0,
+            status_column + 1,
+            t(lang, "import.report.message"),
+            formats.header,
+        )
+        .map_err(xlsx_error)?;
+    sheet
+        .set_column_width(status_column + 1, 60)
+        .map_err(xlsx_error)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    let field_type = |column: u32| {
+        columns
+            .iter()
+            .find(|c| c.column == column)
+            .and_then(|c| c.field.as_deref())
+            .and_then(|f| spec.field(f))
+            .map(|f| f.field_type)
+    };
+    for (out_row, row) in (1u32..).zip(layout::data_rows(rows.sheet_rows, rows.at)) {
+        let excel_row = row.index + 1;
+        for (column, cell) in &row.cells {
+            let c = u16::try_from(*column).unwrap_or(0);
+            let letter = super::workbook::column_letter(*column);
+            let (text, changed) = typed_text(cell, field_type(*column), rows.is_1904);
+            let problems = rows.by_cell.get(&(excel_row, letter));
+            let format = match problems {
+                Some(list) if list.iter().any(|(e, _)| *e) => formats.red,
+                Some(_) => formats.yellow,
+                None => formats.text,
+            };
+            sheet
+                .write_string_with_format(out_row, c, &text, format)
+                .map_err(xlsx_error)?;
+            let mut note = String::new();
+            if let Some(list) = problems {
+                note = list
+                    .iter()
+                    .map(|(_, p)| p.msg.render(lang))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+            }
+            if changed {
+                let original =
+                    t(lang, "import.report.original").replace("{value}", &cell.display());
+                note = if note.is_empty() {
+                    original
+                } else {
+                    format!("{note}\n{original}")
+                };
+            }
+            if !note.is_empty() {
+                sheet
+                    .insert_note(out_row, c, &Note::new(note).set_author("ipdesk"))
+                    .map_err(xlsx_error)?;
+            }
+        }
+        let status = rows
+            .status_by_row
+            .get(&excel_row)
+            .copied()
+            .unwrap_or(RowStatus::Invalid);
+        sheet
+            .write_string(
+                out_row,
+                status_column,
+                t(lang, &format!("import.status.{}", status.as_str())),
+            )
+            .map_err(xlsx_error)?;
+        if let Some(list) = rows.by_row.get(&excel_row) {
+            let message = list
+                .iter()
+                .map(|(_, p)| {
+                    if p.header.is_empty() {
+                        p.msg.render(lang)
+                    } else {
+                        format!("{}：{}", p.header, p.msg.render(lang))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("；");
+            sheet
+                .write_string(out_row, status_column + 1, message)
+                .map_err(xlsx_error)?;
+        }
+    }
+    Ok(())
+}

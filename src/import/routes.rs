@@ -1,0 +1,500 @@
+//! The import pages: upload (drag and drop or a file picker), the preview (sheet, header row and
+//! mapping, all changeable; the counts; the rows by status with their problems on their cells),
+//! the commit as a job with a progress bar, the history with undo and the error report.
+
+use std::collections::BTreeMap;
+
+use rocket::form::{Form, FromForm};
+use rocket::response::{Flash, Redirect};
+use rocket::serde::json::Json;
+use rocket::{Route, State, get, post, routes};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use super::api::{UploadForm, may_undo, request_of};
+use super::layout;
+use super::mapping::{Choices, MappedColumn};
+use super::plan::{Counts, Problem, RowStatus};
+use super::service::{self, Policy, Progress, StoredProblems};
+use super::spec::{Register, spec};
+use super::workbook::column_letter;
+use crate::AppState;
+use crate::auth::{Officer, Viewer};
+use crate::entities::import_batch;
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg};
+use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::layout::{self as page_layout, PageContext};
+use crate::web::pagination::{PageRequest, Pagination};
+
+pub fn routes() -> Vec<Route> {
+    // The error report is the API's own route, mounted here too: one download for both.
+    routes![
+        index,
+        upload,
+        show,
+        repreview,
+        commit,
+        progress,
+        undo,
+        super::api::errors
+    ]
+}
+
+#[derive(Serialize)]
+struct HistoryRow {
+    id: i64,
+    file: String,
+    sha256: String,
+    register: String,
+    actor: String,
+    at: chrono::DateTime<chrono::Utc>,
+    state: String,
+    counts: Counts,
+}
+
+fn history_row(batch: &import_batch::Model) -> HistoryRow {
+    HistoryRow {
+        id: batch.id,
+        file: batch.file_name.clone(),
+        sha256: batch.sha256.chars().take(12).collect(),
+        register: batch.register.clone(),
+        actor: batch.actor.clone(),
+        at: batch.created_at,
+        state: batch.state.clone(),
+        counts: serde_json::from_str(&batch.counts).unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize)]
+struct IndexView {
+    history: Vec<HistoryRow>,
+    registers: Vec<&'static str>,
+    failed: Option<FailedForm>,
+}
+
+async fn index_view(state: &AppState, failed: Option<FailedForm>) -> Result<IndexView, AppError> {
+    Ok(IndexView {
+        history: service::list(&state.db, 50)
+            .await?
+            .iter()
+            .map(history_row)
+            .collect(),
+        registers: Register::ALL.iter().map(|r| r.as_str()).collect(),
+        failed,
+    })
+}
+
+#[get("/imports")]
+async fn index(
+    _user: Viewer,
+    page: PageContext,
+    state: &State<AppState>,
+) -> Result<Template, AppError> {
+    Ok(page.render("imports/index", index_view(state, None).await?))
+}
+
+/// The preview of a request: its dry run, stored with the upload for the next step.
+async fn dry_run(
+    state: &AppState,
+    officer: &Officer,
+    mut request: service::Request,
+) -> Result<service::Report, AppError> {
+    request.dry_run = true;
+    service::run(
+        &state.db,
+        &state.reader,
+        &officer.actor(),
+        request,
+        &|_, _, _| {},
+    )
+    .await
+}
+
+/// Uploads a workbook and shows its dry run.
+#[post("/imports", data = "<form>")]
+async fn upload(
+    officer: Officer,
+    page: PageContext,
+    state: &State<AppState>,
+    mut form: Form<UploadForm<'_>>,
+) -> FormResponse {
+    let result = async { dry_run(state, &officer, request_of(&mut form, true).await?).await }.await;
+    match result {
+        Ok(report) => FormResponse::Done(page_layout::success(
+            format!("/imports/{}", report.batch_id),
+            Msg::new("import.upload.previewed"),
+        )),
+        Err(error) => {
+            // A file that cannot be read is told on the upload page, in its own sentence.
+            let mut failed = FailedForm::new("upload", None, BTreeMap::new());
+            failed.message = Some(error.message().render(page.lang));
+            if let Some(fields) = error.fields() {
+                failed.errors = fields.render(page.lang);
+            }
+            let status = error.status();
+            if status.code >= 500 {
+                return FormResponse::Failed(error);
+            }
+            match index_view(state, Some(failed)).await {
+                Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
+                Err(error) => FormResponse::Failed(error),
+            }
+        }
+    }
+}
+
+/// One row of the preview grid: its number, status, cells, and problems by column.
+#[derive(Serialize)]
+struct GridRow {
+    row: u32,
+    status: String,
+    cells: Vec<GridCell>,
+    messages: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct GridCell {
+    text: String,
+    /// "error", "warning" or "".
+    mark: &'static str,
+    note: String,
+}
+
+#[derive(Serialize)]
+struct ShowView {
+    batch: HistoryRow,
+    register: String,
+    sheet: String,
+    sheets: Vec<String>,
+    header_row: i32,
+    policy: String,
+    columns: Vec<MappedColumn>,
+    /// (field, label) choices for each column.
+    fields: Vec<(String, String)>,
+    counts: Counts,
+    statuses: Vec<(&'static str, u64)>,
+    filter: String,
+    grid: Vec<GridRow>,
+    pagination: Pagination,
+    base: String,
+    progress: Progress,
+    message: Option<String>,
+    can_undo: bool,
+}
+
+fn count_of(counts: &Counts, status: RowStatus) -> u64 {
+    match status {
+        RowStatus::New => counts.new,
+        RowStatus::Updated => counts.updated,
+        RowStatus::Unchanged => counts.unchanged,
+        RowStatus::DuplicateInFile => counts.duplicates_in_file,
+        RowStatus::OutOfJurisdiction => counts.out_of_jurisdiction,
+        RowStatus::Invalid => counts.invalid,
+    }
+}
+
+/// The rows of one page of the preview, with the workbook read again for their values.
+async fn grid(
+    state: &AppState,
+    batch: &import_batch::Model,
+    filter: Option<RowStatus>,
+    request: PageRequest,
+    lang: Lang,
+) -> Result<(Vec<GridRow>, u64, Vec<String>), AppError> {
+    let problems: StoredProblems = serde_json::from_str(&batch.problems).unwrap_or_default();
+    let statuses: Vec<RowStatus> = batch.statuses.chars().map(service::status_of).collect();
+    let chosen: Vec<(u32, RowStatus)> = problems
+        .rows
+        .iter()
+        .copied()
+        .zip(statuses)
+        .filter(|(_, s)| filter.is_none_or(|f| f == *s))
+        .collect();
+    let total = chosen.len() as u64;
+    let start = usize::try_from(request.offset())
+        .unwrap_or(usize::MAX)
+        .min(chosen.len());
+    let end = start
+        .saturating_add(usize::try_from(request.per_page).unwrap_or(50))
+        .min(chosen.len());
+    let page_rows = &chosen[start..end];
+    let stored = service::stored_request(&state.db, batch, Policy::ValidRows).await?;
+    let workbook = state.reader.read(&stored.bytes).await?;
+    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
+    let sheet_index = workbook
+        .sheets
+        .iter()
+        .position(|s| Some(&s.name) == batch.sheet.as_ref())
+        .unwrap_or(0);
+    let sheet = workbook
+        .sheets
+        .get(sheet_index)
+        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+    let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
+    let at = layout::with_best_depth(sheet, spec(register), sheet_index, header_row);
+    let headers = layout::header_columns(sheet, at.header_row, at.two_rows);
+    let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
+    let by_row = |row: u32| -> Vec<(bool, &Problem)> {
+        problems
+            .errors
+            .iter()
+            .map(|p| (true, p))
+            .chain(problems.warnings.iter().map(|p| (false, p)))
+            .filter(|(_, p)| p.row == row)
+            .collect()
+    };
+    let mut grid = Vec::new();
+    for (row, status) in page_rows {
+        let found = sheet.rows.iter().find(|r| r.index + 1 == *row);
+        let list = by_row(*row);
+        let cells = headers
+            .iter()
+            .map(|h| {
+                let letter = column_letter(h.column);
+                let here: Vec<&(bool, &Problem)> =
+                    list.iter().filter(|(_, p)| p.column == letter).collect();
+                GridCell {
+                    text: found
+                        .and_then(|r| r.get(h.column))
+                        .map(|c| c.display())
+                        .unwrap_or_default(),
+                    mark: if here.iter().any(|(e, _)| *e) {
+                        "error"
+                    } else if here.is_empty() {
+                        ""
+                    } else {
+                        "warning"
+                    },
+                    note: here
+                        .iter()
+                        .map(|(_, p)| p.msg.render(lang))
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                }
+            })
+            .collect();
+        let messages = list
+            .iter()
+            .filter(|(_, p)| p.column.is_empty())
+            .map(|(_, p)| p.msg.render(lang))
+            .collect();
+        grid.push(GridRow {
+            row: *row,
+            status: status.as_str().to_owned(),
+            cells,
+            messages,
+        });
+    }
+    Ok((grid, total, sheets))
+}
+
+#[get("/imports/<id>?<status>&<page>")]
+async fn show(
+    user: Viewer,
+    context: PageContext,
+    state: &State<AppState>,
+    id: i64,
+    status: Option<String>,
+    page: Option<u64>,
+) -> Result<Template, AppError> {
+    let (batch, progress) = service::progress(&state.db, id).await?;
+    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
+    let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
+    let filter = status.as_deref().and_then(RowStatus::parse);
+    let request = PageRequest::new(page, Some(50));
+    let (grid_rows, total, sheets) = if batch.upload_id.is_some() && batch.state != "running" {
+        grid(state, &batch, filter, request, context.lang).await?
+    } else {
+        (Vec::new(), 0, Vec::new())
+    };
+    let message = batch
+        .message
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<Msg>(m).ok())
+        .map(|m| m.render(context.lang));
+    let view = ShowView {
+        register: register.as_str().to_owned(),
+        sheet: batch.sheet.clone().unwrap_or_default(),
+        sheets,
+        header_row: batch.header_row.unwrap_or(1),
+        policy: batch.policy.clone(),
+        columns: service::stored_mapping(&batch),
+        fields: spec(register)
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), register.field_label(context.lang, &f.name)))
+            .collect(),
+        statuses: RowStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), count_of(&counts, *s)))
+            .collect(),
+        counts,
+        filter: filter.map(|f| f.as_str().to_owned()).unwrap_or_default(),
+        grid: grid_rows,
+        pagination: Pagination::new(request, total),
+        base: format!(
+            "/imports/{id}?{}",
+            filter
+                .map(|f| format!("status={}&", f.as_str()))
+                .unwrap_or_default()
+        ),
+        progress,
+        message,
+        can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
+        batch: history_row(&batch),
+    };
+    Ok(context.render("imports/show", view))
+}
+
+/// The preview again with another sheet, header row or mapping.
+#[derive(FromForm)]
+struct PreviewForm {
+    sheet: Option<String>,
+    header_row: Option<u32>,
+    /// Column letter → field ("" for not imported).
+    map: BTreeMap<String, String>,
+}
+
+#[post("/imports/<id>/preview", data = "<form>")]
+async fn repreview(
+    officer: Officer,
+    state: &State<AppState>,
+    id: i64,
+    form: Form<PreviewForm>,
+) -> Result<Flash<Redirect>, AppError> {
+    let batch = service::batch(&state.db, id).await?;
+    let mut request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;
+    let same_table = form.sheet.as_ref() == batch.sheet.as_ref()
+        && form.header_row.and_then(|r| i32::try_from(r).ok()) == batch.header_row;
+    request.sheet = form.sheet.clone().filter(|s| !s.is_empty());
+    request.header_row = form.header_row;
+    // A new sheet or header row has columns of its own: earlier choices do not apply.
+    request.choices = if same_table {
+        form.map.clone()
+    } else {
+        Choices::new()
+    };
+    match dry_run(state, &officer, request).await {
+        Ok(report) => Ok(page_layout::success(
+            format!("/imports/{}", report.batch_id),
+            Msg::new("import.upload.previewed"),
+        )),
+        // A header row or mapping that finds no table is told on the preview it came from.
+        Err(error) if error.status().code < 500 => Ok(page_layout::failure(
+            format!("/imports/{id}"),
+            first_sentence(&error),
+        )),
+        Err(error) => Err(error),
+    }
+}
+
+/// The most precise sentence of an error: its first field's, else its own.
+fn first_sentence(error: &AppError) -> Msg {
+    error
+        .fields()
+        .and_then(|fields| fields.iter().next().map(|(_, msg)| msg.clone()))
+        .unwrap_or_else(|| error.message())
+}
+
+#[derive(FromForm)]
+struct CommitForm {
+    policy: Option<String>,
+}
+
+/// Starts the commit as a job and shows its progress; the job goes on if the tab is closed.
+#[post("/imports/<id>/commit", data = "<form>")]
+async fn commit(
+    officer: Officer,
+    state: &State<AppState>,
+    id: i64,
+    form: Form<CommitForm>,
+) -> Result<Redirect, AppError> {
+    let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).unwrap_or_default();
+    let batch = service::batch(&state.db, id).await?;
+    let request = service::stored_request(&state.db, &batch, policy).await?;
+    service::start_job(&state.db, id, policy).await?;
+    let db = state.db.clone();
+    let reader = state.reader.clone();
+    let actor = officer.actor();
+    tokio::spawn(async move {
+        let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
+        let last_store = std::sync::Mutex::new(std::time::Instant::now());
+        let on_progress = |phase: &str, done: u64, total: u64| {
+            service::report_progress(id, phase, done, total);
+            // On PostgreSQL other instances read progress from the row; at most once a second.
+            if postgres
+                && last_store.lock().is_ok_and(|mut last| {
+                    let due = last.elapsed() > std::time::Duration::from_secs(1);
+                    if due {
+                        *last = std::time::Instant::now();
+                    }
+                    due
+                })
+            {
+                let db = db.clone();
+                let phase = phase.to_owned();
+                tokio::spawn(
+                    async move { service::store_progress(&db, id, &phase, done, total).await },
+                );
+            }
+        };
+        let result = async {
+            let workbook = reader.read(&request.bytes).await?;
+            service::run_into(&db, &actor, &request, &workbook, Some(id), &on_progress).await
+        }
+        .await;
+        service::forget_progress(id);
+        if let Err(error) = result {
+            tracing::error!(%error, batch = id, "import commit failed");
+            let _ = service::fail_job(&db, id, &error.message()).await;
+        }
+    });
+    Ok(Redirect::to(format!("/imports/{id}")))
+}
+
+#[derive(Serialize)]
+struct ProgressJson {
+    state: String,
+    phase: String,
+    done: u64,
+    total: u64,
+}
+
+#[get("/imports/<id>/progress")]
+async fn progress(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: i64,
+) -> Result<Json<ProgressJson>, AppError> {
+    let (batch, progress) = service::progress(&state.db, id).await?;
+    Ok(Json(ProgressJson {
+        state: batch.state,
+        phase: progress.phase,
+        done: progress.done,
+        total: progress.total,
+    }))
+}
+
+#[post("/imports/<id>/undo")]
+async fn undo(
+    officer: Officer,
+    state: &State<AppState>,
+    id: i64,
+) -> Result<Flash<Redirect>, AppError> {
+    may_undo(&officer, &service::batch(&state.db, id).await?)?;
+    let result = super::undo::undo(&state.db, &officer.actor(), id).await?;
+    let msg = Msg::new("import.undo.done")
+        .arg("batch", id)
+        .arg("deleted", result.deleted)
+        .arg("restored", result.restored);
+    let to = format!("/imports/{id}");
+    Ok(if result.conflicts.is_empty() {
+        page_layout::success(to, msg)
+    } else {
+        page_layout::failure(
+            to,
+            Msg::new("import.undo.with_conflicts").arg("count", result.conflicts.len()),
+        )
+    })
+}

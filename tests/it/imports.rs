@@ -1,0 +1,1348 @@
+//! Importing rosters: the sample fixtures give exactly their expected counts, again and revised;
+//! undo restores the state before; a failure inside a commit leaves nothing behind; hostile files
+//! are refused with one sentence while the server keeps serving; the error report imports back;
+//! the web flow from upload to undo.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use ipdesk::auth::Role;
+use ipdesk::entities::{
+    enterprise, enterprise_name, import_batch, import_upload, patent, patent_applicant,
+    patent_event,
+};
+use rocket::http::{Header, Status};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
+use serde_json::{Value, json};
+
+use crate::support::{Page, TestApp, multipart, repo_path};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(repo_path(&format!("tests/fixtures/{name}"))).expect("fixture")
+}
+
+fn expected() -> Value {
+    serde_json::from_slice(&fixture("zigui-grants-2026.expected.json")).expect("expected JSON")
+}
+
+/// The fixture's jurisdiction: 秭归县 and its townships.
+async fn set_zigui(app: &TestApp) {
+    let jurisdiction = &expected()["jurisdiction"];
+    let townships = jurisdiction["townships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect();
+    let input = ipdesk::settings::domain::JurisdictionInput {
+        county: jurisdiction["county"].as_str().unwrap().to_owned(),
+        ..Default::default()
+    };
+    ipdesk::settings::service::set_jurisdiction_and_townships(
+        &app.db,
+        &ipdesk::audit::Actor::cli(),
+        input,
+        Some(townships),
+    )
+    .await
+    .expect("jurisdiction");
+}
+
+/// An app with the fixture's jurisdiction and an officer's API token.
+async fn officer_app() -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    app.create_user("officer", Role::Officer).await;
+    set_zigui(&app).await;
+    let token = app.token_for("officer").await;
+    (app, token)
+}
+
+/// `POST /api/v1/imports` with a bearer token.
+async fn api_import(
+    app: &TestApp,
+    token: &str,
+    file_name: &str,
+    bytes: &[u8],
+    fields: &[(&str, &str)],
+) -> Page {
+    let (content_type, body) = multipart(fields, Some((file_name, bytes)));
+    let response = app
+        .client
+        .post("/api/v1/imports")
+        .header(content_type)
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .body(body)
+        .dispatch()
+        .await;
+    Page::from(response).await
+}
+
+/// Imports one of tests/fixtures under its own name.
+async fn import_fixture(app: &TestApp, token: &str, name: &str, fields: &[(&str, &str)]) -> Page {
+    api_import(app, token, name, &fixture(name), fields).await
+}
+
+async fn api(app: &TestApp, token: &str, method: rocket::http::Method, path: &str) -> Page {
+    crate::support::with_bearer(app, method, path, token, None).await
+}
+
+#[track_caller]
+fn assert_counts(report: &Value, expected: &Value) {
+    for (key, value) in expected.as_object().unwrap() {
+        if key != "invalid_rows" {
+            assert_eq!(&report[key], value, "{key} in {}", summary(report));
+        }
+    }
+}
+
+fn summary(report: &Value) -> String {
+    let mut report = report.clone();
+    report["errors"] = json!(report["errors"].as_array().map(|a| a.len()));
+    report["warnings"] = json!(report["warnings"].as_array().map(|a| a.len()));
+    report.to_string()
+}
+
+fn error_rows(report: &Value) -> BTreeSet<u64> {
+    report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["row"].as_u64().unwrap())
+        .collect()
+}
+
+/// Everything an import may touch, as JSON, to compare states. A record's update time is left
+/// out: an undo is itself a change, made now.
+async fn snapshot(db: &DatabaseConnection) -> Value {
+    let mut state = raw_snapshot(db).await;
+    for table in ["patents", "enterprises"] {
+        for record in state[table].as_array_mut().unwrap() {
+            let record = record.as_object_mut().unwrap();
+            record.remove("updated_at");
+        }
+    }
+    state
+}
+
+async fn raw_snapshot(db: &DatabaseConnection) -> Value {
+    let applicants: Vec<Value> = patent_applicant::Entity::find()
+        .order_by_asc(patent_applicant::Column::PatentId)
+        .order_by_asc(patent_applicant::Column::Position)
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| json!([a.patent_id, a.position, a.name, a.name_key, a.enterprise_id]))
+        .collect();
+    json!({
+        "patents": patent::Entity::find().order_by_asc(patent::Column::Id).into_json().all(db).await.unwrap(),
+        "applicants": applicants,
+        "events": patent_event::Entity::find().order_by_asc(patent_event::Column::Id).into_json().all(db).await.unwrap(),
+        "enterprises": enterprise::Entity::find().order_by_asc(enterprise::Column::Id).into_json().all(db).await.unwrap(),
+        "names": enterprise_name::Entity::find().order_by_asc(enterprise_name::Column::NameKey).into_json().all(db).await.unwrap(),
+    })
+}
+
+/// Asserts two snapshots are equal, showing only where they differ.
+#[track_caller]
+fn assert_same(actual: &Value, expected: &Value, what: &str) {
+    let mut differences = Vec::new();
+    differ("", actual, expected, &mut differences);
+    assert!(
+        differences.is_empty(),
+        "{what}: {} differences, first:\n{}",
+        differences.len(),
+        differences
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn differ(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys()).collect::<BTreeSet<_>>() {
+                differ(
+                    &format!("{path}.{key}"),
+                    x.get(key).unwrap_or(&Value::Null),
+                    y.get(key).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differ(&format!("{path}[{i}]"), p, q, out);
+            }
+        }
+        _ if a != b => out.push(format!("{path}: {} ≠ {}", short(a), short(b))),
+        _ => {}
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 200 {
+        format!(
+            "{}… ({} long)",
+            text.chars().take(200).collect::<String>(),
+            value.as_array().map_or(0, Vec::len)
+        )
+    } else {
+        text
+    }
+}
+
+/// The patents whose title differs between two snapshots: (id, title before).
+fn retitled(before: &Value, after: &Value) -> Vec<(i64, String)> {
+    let old = before["patents"].as_array().unwrap();
+    let new = after["patents"].as_array().unwrap();
+    old.iter()
+        .zip(new)
+        .filter(|(a, b)| a["title"] != b["title"])
+        .map(|(a, _)| {
+            (
+                a["id"].as_i64().unwrap(),
+                a["title"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[rocket::async_test]
+async fn fixture_imports_as_expected_again_revised_and_undone() {
+    let (app, token) = officer_app().await;
+    let expected = expected();
+    let empty = snapshot(&app.db).await;
+
+    // A dry run says what would happen and writes nothing.
+    let dry = import_fixture(
+        &app,
+        &token,
+        "zigui-grants-2026.xlsx",
+        &[("dry_run", "true")],
+    )
+    .await;
+    assert_eq!(dry.status, Status::Ok, "{}", dry.body);
+    let dry = dry.json();
+    assert_counts(&dry, &expected["first_import"]);
+    assert_eq!(
+        (dry["dry_run"].as_bool(), dry["committed"].as_bool()),
+        (Some(true), Some(false))
+    );
+    assert_same(&snapshot(&app.db).await, &empty, "empty");
+
+    let first = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[])
+        .await
+        .json();
+    assert_counts(&first, &expected["first_import"]);
+    assert_eq!(first["sheet"], expected["sheet"]);
+    assert_eq!(first["header_row"], expected["header_row"]);
+    assert_eq!(first["committed"], true);
+    let invalid: BTreeSet<u64> = expected["first_import"]["invalid_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_u64().unwrap())
+        .collect();
+    assert_eq!(error_rows(&first), invalid);
+    for error in first["errors"].as_array().unwrap() {
+        for key in ["row", "column", "header", "field", "value", "message"] {
+            assert!(error.get(key).is_some(), "{key} missing in {error}");
+        }
+        assert!(!error["message"].as_str().unwrap().is_empty());
+    }
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 400);
+    let after_first = snapshot(&app.db).await;
+
+    let again = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[])
+        .await
+        .json();
+    assert_counts(&again, &expected["same_file_again"]);
+    assert_same(
+        &snapshot(&app.db).await,
+        &after_first,
+        "an unchanged import changes nothing",
+    );
+
+    let revised = import_fixture(&app, &token, "zigui-grants-2026-revised.xlsx", &[])
+        .await
+        .json();
+    assert_counts(&revised, &expected["then_revised_file"]);
+    let after_revised = snapshot(&app.db).await;
+    let changed = retitled(&after_first, &after_revised);
+    assert_eq!(
+        changed.len() as u64,
+        expected["then_revised_file"]["updated"].as_u64().unwrap()
+    );
+
+    // Undo the revision: every record as it was, searchable by its old title again.
+    let undo = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{}/undo", revised["batch_id"]),
+    )
+    .await;
+    assert_eq!(undo.status, Status::Ok, "{}", undo.body);
+    let undo = undo.json();
+    assert_eq!(undo["restored"], 28);
+    assert_eq!(undo["conflicts"], json!([]));
+    assert_same(&snapshot(&app.db).await, &after_first, "after_first");
+    for (id, title) in changed.iter().take(3) {
+        let q = crate::support::urlencode(title);
+        let hits = api(
+            &app,
+            &token,
+            rocket::http::Method::Get,
+            &format!("/api/v1/patents?q={q}"),
+        )
+        .await
+        .json();
+        let ids: Vec<i64> = hits["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(id), "{title} should find patent {id}: {hits}");
+    }
+
+    // Undoing twice is refused; undoing the first import empties the register again.
+    let twice = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{}/undo", revised["batch_id"]),
+    )
+    .await;
+    assert_eq!(twice.status, Status::Conflict);
+    let undo_first = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{}/undo", first["batch_id"]),
+    )
+    .await
+    .json();
+    assert_eq!(undo_first["deleted"], 400);
+    assert_same(&snapshot(&app.db).await, &empty, "empty");
+
+    // The history tells it all, newest first, and the audit log has one entry per batch.
+    let history = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports")
+        .await
+        .json();
+    let states: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["state"].as_str().unwrap())
+        .collect();
+    // Previews are not history: only what was imported, refused or undone.
+    assert_eq!(states, ["undone", "committed", "undone"]);
+    assert_eq!(history[0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(history[0]["user"], "officer");
+    let audit = ipdesk::audit::history(
+        &app.db,
+        "import_batch",
+        first["batch_id"].as_i64().unwrap(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(audit.len(), 2, "import and undo: {audit:?}");
+}
+
+#[rocket::async_test]
+async fn all_or_nothing_refuses_a_file_with_invalid_rows() {
+    let (app, token) = officer_app().await;
+    let page = import_fixture(
+        &app,
+        &token,
+        "zigui-grants-2026.xlsx",
+        &[("policy", "all-or-nothing")],
+    )
+    .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let report = page.json();
+    assert_eq!(report["committed"], false);
+    assert_eq!(report["invalid"], 23);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+    let history = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports")
+        .await
+        .json();
+    assert_eq!(history[0]["state"], "refused");
+    let bad = api_import(
+        &app,
+        &token,
+        "x.xlsx",
+        &fixture("zigui-grants-2026.xlsx"),
+        &[("policy", "some")],
+    )
+    .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    assert!(
+        bad.json()["error"]["fields"]["policy"]
+            .as_str()
+            .unwrap()
+            .contains("valid-rows")
+    );
+}
+
+#[rocket::async_test]
+async fn a_failure_inside_a_commit_leaves_nothing_half_written() {
+    let (app, token) = officer_app().await;
+    // New records: the failure comes after the first chunk is written.
+    let failed = api_import(
+        &app,
+        &token,
+        "fail-after-1-zigui.xlsx",
+        &fixture("zigui-grants-2026.xlsx"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        failed.status,
+        Status::InternalServerError,
+        "{}",
+        failed.body
+    );
+    assert_same(
+        &snapshot(&app.db).await,
+        &snapshot_of_nothing(),
+        "snapshot_of_nothing()",
+    );
+    assert_eq!(
+        import_batch::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        import_upload::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+
+    // Updates: fail at the 10th of 28 updated rows.
+    import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[]).await;
+    let before = snapshot(&app.db).await;
+    let batches = import_batch::Entity::find().count(&app.db).await.unwrap();
+    let failed = api_import(
+        &app,
+        &token,
+        "fail-after-10-revised.xlsx",
+        &fixture("zigui-grants-2026-revised.xlsx"),
+        &[],
+    )
+    .await;
+    assert_eq!(
+        failed.status,
+        Status::InternalServerError,
+        "{}",
+        failed.body
+    );
+    assert_same(&snapshot(&app.db).await, &before, "before");
+    assert_eq!(
+        import_batch::Entity::find().count(&app.db).await.unwrap(),
+        batches
+    );
+    // The same file under a plain name goes through.
+    let revised = api_import(
+        &app,
+        &token,
+        "revised.xlsx",
+        &fixture("zigui-grants-2026-revised.xlsx"),
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(revised["updated"], 28);
+}
+
+fn snapshot_of_nothing() -> Value {
+    json!({"patents": [], "applicants": [], "events": [], "enterprises": [], "names": []})
+}
+
+// ---- hostile files ----
+
+/// An .xlsx made by rust_xlsxwriter with the given rows of text.
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *text).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut out);
+        for (name, bytes) in entries {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(bytes).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+/// A workbook whose sheet claims to unpack to 600 MB: the sizes in both zip headers say so.
+fn declared_zip_bomb() -> Vec<u8> {
+    let mut bytes = zip_of(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("xl/workbook.xml", b"<workbook/>"),
+        ("xl/worksheets/sheet1.xml", b"<worksheet/>"),
+    ]);
+    let huge = (600u32 * 1024 * 1024).to_le_bytes();
+    let name = b"xl/worksheets/sheet1.xml";
+    for (signature, size_at, name_at) in [(b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)] {
+        let starts: Vec<usize> = bytes
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| w == signature)
+            .map(|(i, _)| i)
+            .collect();
+        for start in starts {
+            if bytes.get(start + name_at..start + name_at + name.len()) == Some(name.as_slice()) {
+                bytes[start + size_at..start + size_at + 4].copy_from_slice(&huge);
+            }
+        }
+    }
+    bytes
+}
+
+/// The project's own hostile files: (name, bytes, key of the sentence that refuses it).
+fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let good = xlsx(&[
+        &["申请号", "专利名称", "申请人"],
+        &["201710601862.3", "茶杯", "某公司"],
+    ]);
+    let mut ole_encrypted = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole_encrypted.extend([0u8; 512]);
+    ole_encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
+    let mut fake_xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    fake_xls.extend((0..4096u32).map(|i| (i.wrapping_mul(7919) % 251) as u8));
+    vec![
+        ("empty-file.xlsx", Vec::new(), "import.read.empty"),
+        (
+            "random-bytes.xlsx",
+            (0..5000u32)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect(),
+            "import.read.not_spreadsheet",
+        ),
+        (
+            "csv-renamed.xlsx",
+            "申请号,专利名称\n201710601862.3,茶杯\n".as_bytes().to_vec(),
+            "import.read.text",
+        ),
+        (
+            "html-renamed.xls",
+            b"<html><body><table><tr><td>1</td></tr></table></body></html>".to_vec(),
+            "import.read.html",
+        ),
+        (
+            "truncated.xlsx",
+            good[..good.len() / 2].to_vec(),
+            "import.read.damaged",
+        ),
+        (
+            "zip-without-workbook.xlsx",
+            zip_of(&[("readme.txt", b"hello")]),
+            "import.read.zip_without_workbook",
+        ),
+        (
+            "word.xlsx",
+            zip_of(&[("word/document.xml", b"<w:document/>")]),
+            "import.read.word",
+        ),
+        ("zip-bomb.xlsx", declared_zip_bomb(), "import.read.zip_bomb"),
+        ("encrypted.xlsx", ole_encrypted, "import.read.encrypted"),
+        ("garbage-ole.xls", fake_xls, "import.read.damaged"),
+        (
+            "no-header.xlsx",
+            xlsx(&[&["甲", "乙"], &["1", "2"]]),
+            "import.table.no_header",
+        ),
+    ]
+}
+
+/// A refusal is one sentence: no line breaks, no internals.
+#[track_caller]
+fn assert_one_sentence(message: &str) {
+    assert!(!message.is_empty());
+    assert!(!message.contains('\n'), "{message}");
+    for internal in ["panicked", "calamine", "Error(", "zip::", "sqlx"] {
+        assert!(!message.contains(internal), "{message}");
+    }
+}
+
+#[rocket::async_test]
+async fn crafted_hostile_files_are_refused_with_their_sentence() {
+    let (app, token) = officer_app().await;
+    for (name, bytes, key) in crafted() {
+        let page = api_import(&app, &token, name, &bytes, &[]).await;
+        assert!(
+            page.status.code >= 400 && page.status.code < 500,
+            "{name}: {} {}",
+            page.status,
+            page.body
+        );
+        let body = page.json();
+        let message = body["error"]["message"].as_str().unwrap().to_owned();
+        let fields = body["error"]["fields"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        let told = std::iter::once(message.clone()).chain(
+            fields
+                .values()
+                .map(|v| v.as_str().unwrap_or_default().to_owned()),
+        );
+        let wanted = ipdesk::i18n::t(ipdesk::i18n::Lang::ZhCn, key);
+        let stem: String = wanted
+            .chars()
+            .take_while(|c| *c != '{' && *c != '“')
+            .take(8)
+            .collect();
+        assert!(
+            told.clone().any(|m| m.contains(&stem)),
+            "{name}: expected {key}, got {body}"
+        );
+        for text in told {
+            assert_one_sentence(&text);
+        }
+    }
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(app.get("/healthz").await.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn a_hostile_upload_through_the_web_is_refused_while_the_server_keeps_serving() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    set_zigui(&app).await;
+    let bomb = declared_zip_bomb();
+    let page = app
+        .post_multipart(
+            "/imports",
+            &[("register", "patents")],
+            Some(("roster.xlsx", &bomb)),
+        )
+        .await;
+    assert_eq!(page.status, Status::UnsupportedMediaType);
+    page.assert_contains(&["600 MB", "上传表格"]);
+    let stray = stray_cell_workbook();
+    let page = app
+        .post_multipart("/imports", &[], Some(("stray.xlsx", &stray)))
+        .await;
+    assert!(
+        page.status.code >= 400 && page.status.code < 500,
+        "{}",
+        page.status
+    );
+    // Still serving, and a good file goes through.
+    assert_eq!(app.get("/imports").await.status, Status::Ok);
+    let good = app
+        .post_multipart(
+            "/imports",
+            &[],
+            Some(("zigui.xlsx", &fixture("zigui-grants-2026.xlsx"))),
+        )
+        .await;
+    assert_eq!(good.status, Status::SeeOther, "{}", good.body);
+}
+
+/// Cells A1 and XFD1048576 only: a dense reader would allocate 17 billion cells.
+fn stray_cell_workbook() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "申请号").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+#[rocket::async_test]
+async fn an_upload_over_the_limit_is_refused() {
+    let (app, token) = officer_app().await;
+    let big = vec![b'P'; 51 * 1024 * 1024];
+    let page = api_import(&app, &token, "big.xlsx", &big, &[]).await;
+    assert_eq!(page.status, Status::PayloadTooLarge, "{}", page.body);
+    let not_multipart = crate::support::with_bearer(
+        &app,
+        rocket::http::Method::Post,
+        "/api/v1/imports",
+        &token,
+        Some("{}"),
+    )
+    .await;
+    assert_eq!(not_multipart.status, Status::UnsupportedMediaType);
+    assert!(
+        not_multipart.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("multipart")
+    );
+}
+
+/// Every file of ../shared/corpus (when it is there) is refused with one sentence or read; none
+/// brings the server down. How long each took is printed; the limits are measured in the benchmark.
+#[rocket::async_test]
+async fn the_shared_corpus_is_refused_or_imported_cleanly() {
+    let root = repo_path("../shared/corpus");
+    if !root.is_dir() {
+        eprintln!("no {} here: only the crafted files ran", root.display());
+        return;
+    }
+    let (app, token) = officer_app().await;
+    let mut files = Vec::new();
+    collect_files(&root, &mut files);
+    let mut slowest = (Duration::ZERO, String::new());
+    let mut outcomes = std::collections::BTreeMap::<u16, usize>::new();
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let started = Instant::now();
+        let page = api_import(&app, &token, &name, &bytes, &[("dry_run", "true")]).await;
+        let took = started.elapsed();
+        if took > slowest.0 {
+            slowest = (took, name.clone());
+        }
+        *outcomes.entry(page.status.code).or_default() += 1;
+        assert!(
+            page.status.code < 500,
+            "{}: {} {}",
+            path.display(),
+            page.status,
+            page.body
+        );
+        if page.status != Status::Ok {
+            assert_one_sentence(page.json()["error"]["message"].as_str().unwrap());
+        }
+    }
+    eprintln!(
+        "{} corpus files: {outcomes:?}; slowest {} in {:?}",
+        files.len(),
+        slowest.1,
+        slowest.0
+    );
+    assert!(
+        files.len() > 100,
+        "the corpus looks incomplete: {}",
+        files.len()
+    );
+    assert_eq!(app.get("/healthz").await.status, Status::Ok);
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_files(&path, out);
+        } else if path.extension().is_none_or(|e| e != "md") {
+            out.push(path);
+        }
+    }
+}
+
+// ---- the enterprises register ----
+
+/// A valid unified social credit code built on `body` (17 characters).
+fn credit_code(body: &str) -> String {
+    let check = ipdesk::enterprises::domain::credit_check_character(body).expect("a valid body");
+    format!("{body}{check}")
+}
+
+/// The provincial high-tech list as it comes: a title, the header, dates as real dates in a
+/// Chinese format, a bare serial, a typed string; a row of another county; a bad code; a repeat.
+fn high_tech_list() -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("高企名单").unwrap();
+    let chinese_date = rust_xlsxwriter::Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+    sheet
+        .write_string(0, 0, "2026年湖北省第一批高新技术企业名单（宜昌市）")
+        .unwrap();
+    for (c, header) in [
+        "序号",
+        "企业名称",
+        "统一社会信用代码",
+        "所属地区",
+        "证书编号",
+        "发证日期",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string(1, c as u16, *header).unwrap();
+    }
+    let rows = [
+        (
+            "秭归县屈乡脐橙有限公司",
+            credit_code("91420527MA4F0A1B2"),
+            "秭归县",
+            "GR202642000101",
+        ),
+        (
+            "峡江光电有限责任公司",
+            credit_code("91420527MA4F0C3D4"),
+            "秭归县",
+            "GR202642000102",
+        ),
+        (
+            "昭君茶业有限责任公司",
+            credit_code("91420527MA4F0E5F6"),
+            "宜昌市秭归县",
+            "GR202642000103",
+        ),
+        (
+            "兴山县香溪有限公司",
+            credit_code("91420526MA4F0G7H8"),
+            "兴山县",
+            "GR202642000104",
+        ),
+        (
+            "清江农科有限公司",
+            "91420527MA4F0J9K0X".to_owned(),
+            "秭归县",
+            "GR202642000105",
+        ),
+        (
+            "秭归县屈乡脐橙有限公司",
+            credit_code("91420527MA4F0A1B2"),
+            "秭归县",
+            "GR202642000101",
+        ),
+    ];
+    for (i, (name, code, county, certificate)) in rows.iter().enumerate() {
+        let r = i as u32 + 2;
+        sheet.write_number(r, 0, (i + 1) as f64).unwrap();
+        sheet.write_string(r, 1, *name).unwrap();
+        sheet.write_string(r, 2, code).unwrap();
+        sheet.write_string(r, 3, *county).unwrap();
+        sheet.write_string(r, 4, *certificate).unwrap();
+    }
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 15).unwrap();
+    sheet
+        .write_date_with_format(2, 5, day, &chinese_date)
+        .unwrap();
+    sheet.write_number(3, 5, 46096.0).unwrap(); // 2026-03-15 as a bare serial
+    sheet.write_string(4, 5, "2026年3月15号").unwrap();
+    sheet
+        .write_date_with_format(5, 5, day, &chinese_date)
+        .unwrap();
+    sheet
+        .write_date_with_format(6, 5, day, &chinese_date)
+        .unwrap();
+    sheet
+        .write_date_with_format(7, 5, day, &chinese_date)
+        .unwrap();
+    sheet.write_string(8, 0, "合计：6家").unwrap();
+    sheet
+        .write_string(9, 0, "注：名单以省科技厅公告为准。")
+        .unwrap();
+    book.save_to_buffer().unwrap()
+}
+
+/// The same workbook saved in the 1904 date system (as old Mac Excel did).
+fn with_1904_dates(xlsx: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut writer = zip::ZipWriter::new(&mut out);
+        for index in 0..archive.len() {
+            let mut entry = archive.by_index(index).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut bytes = Vec::new();
+            entry.read_to_end(&mut bytes).unwrap();
+            if name == "xl/workbook.xml" {
+                let text = String::from_utf8(bytes).unwrap();
+                assert!(text.contains("<workbookPr"), "{text}");
+                bytes = text
+                    .replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+                    .into_bytes();
+            }
+            writer
+                .start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            writer.write_all(&bytes).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+#[rocket::async_test]
+async fn the_high_tech_list_imports_into_the_enterprises_register() {
+    let (app, token) = officer_app().await;
+    let page = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises")],
+    )
+    .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let report = page.json();
+    assert_eq!(report["header_row"], 2, "{}", summary(&report));
+    assert_eq!(report["rows_read"], 6, "{}", summary(&report));
+    assert_eq!(report["new"], 3, "{}", summary(&report));
+    assert_eq!(report["out_of_jurisdiction"], 1);
+    assert_eq!(report["invalid"], 1);
+    assert_eq!(report["duplicates_in_file"], 1);
+    assert_eq!(report["errors"][0]["field"], "credit_code");
+    assert_eq!(report["mapping"]["统一社会信用代码"], "credit_code");
+    let listed = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        "/api/v1/enterprises?per_page=50",
+    )
+    .await
+    .json();
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{listed}");
+    for item in items {
+        let id = item["id"].as_i64().unwrap();
+        let one = api(
+            &app,
+            &token,
+            rocket::http::Method::Get,
+            &format!("/api/v1/enterprises/{id}"),
+        )
+        .await
+        .json();
+        assert_eq!(
+            one["high_tech"]["issued_on"], "2026-03-15",
+            "every spelling of the date: {one}"
+        );
+        assert!(
+            one["high_tech"]["certificate_number"]
+                .as_str()
+                .unwrap()
+                .starts_with("GR2026420001")
+        );
+    }
+    // Again: unchanged; undone: gone.
+    let again = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises")],
+    )
+    .await
+    .json();
+    assert_eq!(
+        (again["new"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(3)),
+        "{}",
+        summary(&again)
+    );
+    let undo = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{}/undo", report["batch_id"]),
+    )
+    .await
+    .json();
+    assert_eq!(undo["deleted"], 3, "{undo}");
+    assert_same(
+        &snapshot(&app.db).await,
+        &snapshot_of_nothing(),
+        "after undo",
+    );
+}
+
+#[rocket::async_test]
+async fn dates_in_the_1904_system_are_read_as_their_own_days() {
+    let (app, token) = officer_app().await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, header) in ["企业名称", "发证日期"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *header).unwrap();
+    }
+    sheet.write_string(1, 0, "秭归县一九零四有限公司").unwrap();
+    // 44634 days after 1904-01-01 is 2026-03-15 (the 1900 system would say 2022-03-15).
+    let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    sheet
+        .write_number_with_format(1, 1, 44634.0, &format)
+        .unwrap();
+    let bytes = with_1904_dates(&book.save_to_buffer().unwrap());
+    let report = api_import(
+        &app,
+        &token,
+        "1904.xlsx",
+        &bytes,
+        &[("register", "enterprises")],
+    )
+    .await
+    .json();
+    assert_eq!(report["new"], 1, "{}", summary(&report));
+    let listed = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        "/api/v1/enterprises",
+    )
+    .await
+    .json();
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    let one = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        &format!("/api/v1/enterprises/{id}"),
+    )
+    .await
+    .json();
+    assert_eq!(one["high_tech"]["issued_on"], "2026-03-15", "{one}");
+}
+
+// ---- the error report ----
+
+/// A sheet of a workbook as text, row by row (what a person sees in Excel).
+fn sheet_text(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect()
+}
+
+/// Writes rows of text back as a workbook, as Excel saves an edited sheet.
+fn workbook_of(sheet: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let out = book.add_worksheet();
+    out.set_name(sheet).unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if !text.is_empty() {
+                out.write_string(r as u32, c as u16, text).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[rocket::async_test]
+async fn the_error_report_explains_each_row_and_imports_back_once_fixed() {
+    let (app, token) = officer_app().await;
+    let first = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[])
+        .await
+        .json();
+    let response = app
+        .client
+        .get(format!("/api/v1/imports/{}/errors.xlsx", first["batch_id"]))
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap()
+        .to_owned();
+    assert!(disposition.contains("attachment"), "{disposition}");
+    let report = response.into_bytes().await.unwrap();
+    let rows = sheet_text(&report, "授权清单");
+    let header = &rows[0];
+    assert_eq!(
+        header.last().map(String::as_str),
+        Some("说明"),
+        "{header:?}"
+    );
+    let status_at = header.len() - 2;
+    assert_eq!(header[status_at], "处理");
+    let number_at = header.iter().position(|h| h == "专利申请号").unwrap();
+    let type_at = header.iter().position(|h| h == "专利种类").unwrap();
+    let granted_at = header.iter().position(|h| h == "授权公告日期").unwrap();
+    let invalid: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.get(status_at).is_some_and(|s| s == "有误"))
+        .collect();
+    assert_eq!(invalid.len(), 23);
+    assert!(
+        invalid.iter().all(|r| !r[status_at + 1].is_empty()),
+        "every invalid row says why"
+    );
+    let summary_sheet = sheet_text(&report, "说明");
+    assert!(
+        summary_sheet
+            .iter()
+            .any(|r| r.first().is_some_and(|c| c == "有误") && r.get(1).is_some_and(|c| c == "23"))
+    );
+
+    // As it is, the report imports to the same conclusions.
+    let same = api_import(&app, &token, "report.xlsx", &report, &[("dry_run", "true")])
+        .await
+        .json();
+    assert_eq!(
+        (
+            same["unchanged"].as_u64(),
+            same["invalid"].as_u64(),
+            same["new"].as_u64()
+        ),
+        (Some(400), Some(23), Some(0)),
+        "{}",
+        summary(&same)
+    );
+
+    // Fixed as an officer would: the right check digit, the type the number says, a real date.
+    let mut fixed = rows.clone();
+    for row in fixed.iter_mut().skip(1) {
+        if row.get(status_at).is_none_or(|s| s != "有误") {
+            continue;
+        }
+        let message = row[status_at + 1].clone();
+        if let Some(rest) = message.split("应为 ").nth(1) {
+            let digit = rest.chars().next().unwrap();
+            let number = &mut row[number_at];
+            number.pop();
+            number.push(digit);
+        } else if message.contains("表示发明") {
+            row[type_at] = "发明".into();
+        } else if message.contains("表示实用新型") {
+            row[type_at] = "实用新型".into();
+        } else if message.contains("表示外观设计") {
+            row[type_at] = "外观设计".into();
+        } else if message.contains("不是有效的日期") {
+            row[granted_at] = "2026-06-30".into();
+        }
+    }
+    let fixed = workbook_of("授权清单", &fixed);
+    let again = api_import(&app, &token, "fixed.xlsx", &fixed, &[])
+        .await
+        .json();
+    // Only the two rows without any application number remain.
+    assert_eq!(again["invalid"], 2, "{}", again["errors"]);
+    assert_eq!(again["unchanged"], 400, "{}", summary(&again));
+    assert!(again["new"].as_u64().unwrap() >= 10, "{}", summary(&again));
+}
+
+// ---- the web flow ----
+
+/// The number at the end of a redirect to `/imports/<id>`.
+fn batch_of(page: &Page) -> i64 {
+    let location = page
+        .location
+        .clone()
+        .unwrap_or_else(|| panic!("no redirect ({}): {}", page.status, page.body));
+    location
+        .trim_start_matches("/imports/")
+        .parse()
+        .unwrap_or_else(|_| panic!("{location}"))
+}
+
+/// Waits for a committing job to end, as the progress bar does.
+async fn wait_for_job(app: &TestApp, id: i64) -> Value {
+    for _ in 0..600 {
+        let progress = app.get(&format!("/imports/{id}/progress")).await.json();
+        if progress["state"] != "running" {
+            return progress;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("import {id} did not finish");
+}
+
+/// The mapping form's fields for a preview page: every column's current choice.
+fn mapping_fields(html: &str) -> Vec<(String, String)> {
+    let mut fields = Vec::new();
+    for part in html.split("<select id=\"map-").skip(1) {
+        let letter: String = part.chars().take_while(char::is_ascii_uppercase).collect();
+        let options = &part[..part.find("</select>").unwrap()];
+        let chosen = options
+            .split("<option value=\"")
+            .skip(1)
+            .find(|o| o.contains("\" selected"))
+            .map(|o| o[..o.find('"').unwrap()].to_owned())
+            .unwrap_or_default();
+        fields.push((format!("map.{letter}"), chosen));
+    }
+    fields
+}
+
+#[rocket::async_test]
+async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    app.create_user("other", Role::Officer).await;
+    set_zigui(&app).await;
+    let index = app.get("/imports").await;
+    index.assert_contains(&[
+        "上传表格",
+        "导入记录",
+        "还没有导入过表格。",
+        "data-drop-zone",
+    ]);
+
+    let uploaded = app
+        .post_multipart(
+            "/imports",
+            &[("register", "patents")],
+            Some(("zigui-grants-2026.xlsx", &fixture("zigui-grants-2026.xlsx"))),
+        )
+        .await;
+    let id = batch_of(&uploaded);
+    let preview = app.follow(&uploaded).await;
+    assert_eq!(preview.status, Status::Ok);
+    preview.assert_contains(&[
+        "共读取 600 行",
+        "新增 <span class=\"count\">400</span>",
+        "有误 <span class=\"count\">23</span>",
+        "专利申请号",
+        "确认导入",
+        "已读取文件",
+    ]);
+    let invalid = app.get(&format!("/imports/{id}?status=invalid")).await;
+    invalid.assert_contains(&["cell-error", "缺少申请号。", "校验位应为 3"]);
+    invalid.assert_lacks(&["status status-new"]);
+
+    // A header row with no table is told on the preview; the preview stays as it was.
+    let mapping = mapping_fields(&preview.body);
+    assert!(
+        mapping.contains(&("map.E".to_owned(), "application_number".to_owned())),
+        "{mapping:?}"
+    );
+    let wrong = app
+        .post_form(
+            &format!("/imports/{id}/preview"),
+            &[("sheet", "授权清单"), ("header_row", "1")],
+        )
+        .await;
+    assert_eq!(
+        wrong.location.as_deref(),
+        Some(format!("/imports/{id}").as_str())
+    );
+    app.follow(&wrong)
+        .await
+        .assert_contains(&["没有对应“申请号”的列", "共读取 600 行"]);
+
+    // Not importing the title column makes every new row invalid; the preview says so.
+    let mut fields: Vec<(&str, &str)> = vec![("sheet", "授权清单"), ("header_row", "4")];
+    let without_title: Vec<(String, String)> = mapping
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                if v == "title" {
+                    String::new()
+                } else {
+                    v.clone()
+                },
+            )
+        })
+        .collect();
+    fields.extend(without_title.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let remapped = app
+        .post_form(&format!("/imports/{id}/preview"), &fields)
+        .await;
+    let id = batch_of(&remapped);
+    let page = app.follow(&remapped).await;
+    page.assert_contains(&[
+        "新增 <span class=\"count\">0</span>",
+        "新登记的专利缺少名称。",
+    ]);
+    assert!(mapping_fields(&page.body).contains(&("map.B".to_owned(), String::new())));
+
+    // Back to the full mapping, then commit; the job runs on and the page follows it.
+    let mut fields: Vec<(&str, &str)> = vec![("sheet", "授权清单"), ("header_row", "4")];
+    fields.extend(mapping.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let id = batch_of(
+        &app.post_form(&format!("/imports/{id}/preview"), &fields)
+            .await,
+    );
+    let committed = app
+        .post_form(
+            &format!("/imports/{id}/commit"),
+            &[("policy", "valid-rows")],
+        )
+        .await;
+    assert_eq!(committed.status, Status::SeeOther);
+    assert_eq!(wait_for_job(&app, id).await["state"], "committed");
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 400);
+    let again = app
+        .post_form(
+            &format!("/imports/{id}/commit"),
+            &[("policy", "valid-rows")],
+        )
+        .await;
+    assert_eq!(again.status, Status::Conflict, "a batch is committed once");
+
+    let history = app.get("/imports").await;
+    let sha = import_batch::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .sha256;
+    history.assert_contains(&[
+        "zigui-grants-2026.xlsx",
+        &sha[..12],
+        "已导入",
+        "新增 400，更新 0，无变化 0，有误 23",
+        "officer",
+    ]);
+    let shown = app.get(&format!("/imports/{id}")).await;
+    shown.assert_contains(&["撤销这次导入", "下载错误报告"]);
+    shown.assert_lacks(&["确认导入"]);
+    let report = app
+        .client
+        .get(format!("/imports/{id}/errors.xlsx"))
+        .dispatch()
+        .await;
+    assert_eq!(report.status(), Status::Ok);
+    assert_eq!(
+        report.content_type().map(|c| c.sub().to_string()),
+        Some("vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned())
+    );
+
+    // Another officer may not undo it; the one who ran it may.
+    app.post_form("/logout", &[]).await;
+    app.login("other", crate::support::PASSWORD).await;
+    let refused = app.post_form(&format!("/imports/{id}/undo"), &[]).await;
+    assert_eq!(refused.status, Status::Forbidden);
+    app.get(&format!("/imports/{id}"))
+        .await
+        .assert_lacks(&["撤销这次导入"]);
+    app.post_form("/logout", &[]).await;
+    app.login("officer", crate::support::PASSWORD).await;
+    let undone = app.post_form(&format!("/imports/{id}/undo"), &[]).await;
+    assert_eq!(undone.status, Status::SeeOther);
+    app.follow(&undone)
+        .await
+        .assert_contains(&["已撤销第", "删除 400 条", "已撤销"]);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    app.switch_to_english().await;
+    let english = app.get(&format!("/imports/{id}")).await;
+    english.assert_contains(&[
+        &format!("Import {id}"),
+        "Undone",
+        "600 rows read",
+        "Download the error report",
+    ]);
+    english.assert_lacks(&["撤销", "新增"]);
+    app.get("/imports")
+        .await
+        .assert_contains(&["Upload a workbook", "Import history", "400 new"]);
+}
