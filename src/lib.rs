@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod dates;
 pub mod db;
+pub mod demo;
 pub mod dev;
 pub mod enterprises;
 pub mod entities;
@@ -49,12 +50,14 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", patents::routes::routes())
         .mount("/", enterprises::routes::routes())
         .mount("/", import::routes::routes())
+        .mount("/", demo::routes::routes())
         .mount("/api/v1", auth::api::routes())
         .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())
         .mount("/api/v1", patents::api::routes())
         .mount("/api/v1", enterprises::api::routes())
         .mount("/api/v1", import::api::routes())
+        .mount("/api/v1", demo::routes::api_routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

@@ -48,7 +48,7 @@ pub enum ImportAction {
     },
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
+pub fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
     say!("{text}");
@@ -172,7 +172,8 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     Ok(())
 }
 
-fn summary(report: &service::Report, lang: Lang) {
+/// The readable account of one import: where the table was, the counts, the problems.
+pub fn summary(report: &service::Report, lang: Lang) {
     let c = report.counts;
     say!(
         "{}",

@@ -79,6 +79,10 @@ pub enum Command {
         action: enterprises::EnterpriseAction,
     },
     Import(import::ImportArgs),
+    Demo {
+        #[arg(long)]
+        json: bool,
+    },
     #[command(hide = true)]
     Dev {
         #[command(subcommand)]
@@ -96,6 +100,8 @@ pub enum DevAction {
         #[arg(long, default_value_t = 500)]
         enterprises: u64,
     },
+    /// Writes the sample workbooks (the repository keeps them in import/samples).
+    Samples { dir: PathBuf },
 }
 
 #[derive(Args, Debug, Default)]
@@ -239,6 +245,15 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         let _ = serde_json::to_writer(&mut out, &answer);
         return Ok(());
     }
+    if let Command::Dev {
+        action: DevAction::Samples { dir },
+    } = &command
+    {
+        for path in crate::dev::samples::write(dir)? {
+            say!("{}", path.display());
+        }
+        return Ok(());
+    }
     let migrations = db::migrate(&url).await?;
     if let Command::Migrate = command {
         print_migrations(&migrations, lang);
@@ -286,12 +301,27 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
             Ok(())
         }
         Command::Import(args) => import::run(&db, args, lang).await,
+        Command::Demo { json } => demo(&db, json, lang).await,
         Command::Serve(_)
         | Command::Migrate
         | Command::Dev {
-            action: DevAction::ReadWorkbook { .. },
+            action: DevAction::ReadWorkbook { .. } | DevAction::Samples { .. },
         } => Ok(()),
     }
+}
+
+async fn demo(db: &sea_orm::DatabaseConnection, json: bool, lang: Lang) -> Result<(), AppError> {
+    let reader = crate::import::reader::ChildReader::current();
+    let reports = crate::demo::load(db, &reader, &crate::audit::Actor::cli()).await?;
+    if json {
+        let all: Vec<_> = reports.iter().map(|r| r.to_json(lang)).collect();
+        return import::json(&all);
+    }
+    for report in &reports {
+        import::summary(report, lang);
+    }
+    say!("{}", t(lang, "demo.cli_done"));
+    Ok(())
 }
 
 fn print_migrations(migrations: &[db::MigrationState], lang: Lang) {

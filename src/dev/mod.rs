@@ -1,4 +1,5 @@
 //! Tools for developers and trials, left out of the normal help: filling a database with
-//! realistic data fast.
+//! realistic data fast, and the sample workbooks.
 
+pub mod samples;
 pub mod seed;

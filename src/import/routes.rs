@@ -70,6 +70,7 @@ fn history_row(batch: &import_batch::Model) -> HistoryRow {
 struct IndexView {
     history: Vec<HistoryRow>,
     registers: Vec<&'static str>,
+    samples: Vec<&'static str>,
     failed: Option<FailedForm>,
 }
 
@@ -81,6 +82,7 @@ async fn index_view(state: &AppState, failed: Option<FailedForm>) -> Result<Inde
             .map(history_row)
             .collect(),
         registers: Register::ALL.iter().map(|r| r.as_str()).collect(),
+        samples: crate::demo::sample_names(),
         failed,
     })
 }

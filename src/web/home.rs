@@ -17,6 +17,8 @@ struct HomeView {
     agencies: Vec<ListItem>,
     timezone: &'static str,
     today: String,
+    /// Nothing recorded yet: the page offers the sample data.
+    empty_desk: bool,
 }
 
 #[get("/")]
@@ -34,6 +36,7 @@ pub async fn index(
         agencies,
         timezone: timezone.name(),
         today: clock::today(timezone).to_string(),
+        empty_desk: crate::demo::desk_is_empty(&state.db).await?,
     };
     Ok(page.render("home", view))
 }

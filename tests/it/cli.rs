@@ -837,3 +837,17 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
 }
+
+#[rocket::async_test]
+async fn demo_loads_the_samples_into_an_empty_desk() {
+    let db = TestDatabase::new().await;
+    let loaded = run(&db, &["demo", "--json"]);
+    assert_exit(&loaded, 0);
+    let reports: serde_json::Value = serde_json::from_str(&stdout(&loaded)).unwrap();
+    assert_eq!(reports[0]["new"], 10);
+    assert_eq!(reports[1]["new"], 28);
+    assert_eq!(reports[1]["invalid"], 2);
+    let again = run(&db, &["demo"]);
+    assert_exit(&again, 2);
+    assert!(stderr(&again).contains("空的工作台"), "{}", stderr(&again));
+}

@@ -1346,3 +1346,54 @@ async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
         .await
         .assert_contains(&["Upload a workbook", "Import history", "400 new"]);
 }
+
+// ---- the demo ----
+
+#[rocket::async_test]
+async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
+    let app = TestApp::admin().await;
+    let home = app.get("/").await;
+    home.assert_contains(&["载入示例数据"]);
+    let sample = app
+        .client
+        .get("/samples/patents-grants-sample.xlsx")
+        .dispatch()
+        .await;
+    assert_eq!(sample.status(), Status::Ok);
+    app.get("/imports")
+        .await
+        .assert_contains(&["/samples/enterprises-high-tech-sample.xlsx"]);
+    assert_eq!(
+        app.get("/samples/other.xlsx").await.status,
+        Status::NotFound
+    );
+
+    let loaded = app.post_form("/demo", &[]).await;
+    assert_eq!(loaded.location.as_deref(), Some("/imports"));
+    let history = app.follow(&loaded).await;
+    history.assert_contains(&[
+        "已载入示例数据：10 家企业、28 件专利",
+        "patents-grants-sample.xlsx",
+        "enterprises-high-tech-sample.xlsx",
+    ]);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 28);
+    assert_eq!(enterprise::Entity::find().count(&app.db).await.unwrap(), 10);
+    // Applicants are linked to the enterprises the list brought.
+    let linked = app.get("/api/v1/patents?linked=true").await.json();
+    assert_eq!(linked["total"], 28, "{linked}");
+    app.get("/settings")
+        .await
+        .assert_contains(&["秭归县", "茅坪镇"]);
+    app.get("/").await.assert_lacks(&["载入示例数据"]);
+
+    // Once only: a desk with records is refused, with its reason.
+    let again = app.post_form("/demo", &[]).await;
+    assert_eq!(again.location.as_deref(), Some("/"));
+    app.follow(&again)
+        .await
+        .assert_contains(&["示例数据只能载入空的工作台"]);
+    let api = app
+        .send_json(rocket::http::Method::Post, "/api/v1/demo", "{}")
+        .await;
+    assert_eq!(api.status, Status::Conflict);
+}

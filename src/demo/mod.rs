@@ -1,0 +1,103 @@
+//! `ipdesk demo`: an empty desk filled with the sample workbooks of `import/samples/`, imported
+//! the ordinary way (so they show in the history and can be undone), for 秭归县 and its
+//! townships, so a new user sees a living desk at once.
+
+pub mod routes;
+
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::audit::Actor;
+use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
+use crate::entities::{enterprise, import_batch, patent};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::import::mapping::Choices;
+use crate::import::reader::ChildReader;
+use crate::import::service::{self, Policy, Report, Request};
+use crate::import::spec::Register;
+use crate::settings::domain::JurisdictionInput;
+
+/// The samples in the order they load: enterprises first, so patents link to them.
+const SAMPLES: [(&str, Register, &[u8]); 2] = [
+    (
+        ENTERPRISES_SAMPLE,
+        Register::Enterprises,
+        include_bytes!("../../import/samples/enterprises-high-tech-sample.xlsx"),
+    ),
+    (
+        PATENTS_SAMPLE,
+        Register::Patents,
+        include_bytes!("../../import/samples/patents-grants-sample.xlsx"),
+    ),
+];
+
+/// A sample workbook by its file name, to download from the import page.
+pub fn sample(name: &str) -> Option<&'static [u8]> {
+    SAMPLES
+        .iter()
+        .find(|(file, _, _)| *file == name)
+        .map(|(_, _, bytes)| *bytes)
+}
+
+pub fn sample_names() -> Vec<&'static str> {
+    SAMPLES.iter().map(|(name, _, _)| *name).collect()
+}
+
+/// Whether nothing has been recorded or imported yet.
+pub async fn desk_is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
+    let records = patent::Entity::find().count(db).await?
+        + enterprise::Entity::find().count(db).await?
+        + import_batch::Entity::find().count(db).await?;
+    Ok(records == 0)
+}
+
+/// Loads the samples into an empty desk; refuses a desk that holds records or another county.
+pub async fn load(
+    db: &DatabaseConnection,
+    reader: &ChildReader,
+    actor: &Actor,
+) -> Result<Vec<Report>, AppError> {
+    if !desk_is_empty(db).await? {
+        return Err(AppError::Conflict(Msg::new("demo.not_empty")));
+    }
+    let settings = crate::settings::service::load(db).await?;
+    match settings.jurisdiction.county.as_deref() {
+        Some(county) if county != COUNTY => {
+            return Err(AppError::Conflict(
+                Msg::new("demo.other_county")
+                    .arg("county", county)
+                    .arg("sample", COUNTY),
+            ));
+        }
+        Some(_) => {}
+        None => {
+            let input = JurisdictionInput {
+                county: COUNTY.to_owned(),
+                ..JurisdictionInput::default()
+            };
+            let townships = TOWNSHIPS.iter().map(|t| (*t).to_owned()).collect();
+            crate::settings::service::set_jurisdiction_and_townships(
+                db,
+                actor,
+                input,
+                Some(townships),
+            )
+            .await?;
+        }
+    }
+    let mut reports = Vec::new();
+    for (name, register, bytes) in SAMPLES {
+        let request = Request {
+            file_name: name.to_owned(),
+            bytes: bytes.to_vec(),
+            register,
+            sheet: None,
+            header_row: None,
+            choices: Choices::new(),
+            dry_run: false,
+            policy: Policy::ValidRows,
+        };
+        reports.push(service::run(db, reader, actor, request, &|_, _, _| {}).await?);
+    }
+    Ok(reports)
+}
