@@ -240,9 +240,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         action: DevAction::ReadWorkbook { path },
     } = &command
     {
-        let answer = crate::import::reader::child_main(path);
-        let mut out = std::io::stdout().lock();
-        let _ = serde_json::to_writer(&mut out, &answer);
+        crate::import::reader::child_main(path);
         return Ok(());
     }
     if let Command::Dev {

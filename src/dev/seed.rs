@@ -8,6 +8,7 @@ use std::time::Instant;
 use chrono::{Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
+use super::samples::TOWNSHIPS;
 use crate::audit::Actor;
 use crate::db;
 use crate::enterprises::domain::{name_key, pinyin_sort_key};
@@ -57,20 +58,6 @@ impl Random {
     }
 }
 
-const TOWNSHIPS: [&str; 12] = [
-    "茅坪镇",
-    "归州镇",
-    "屈原镇",
-    "沙镇溪镇",
-    "两河口镇",
-    "郭家坝镇",
-    "杨林桥镇",
-    "九畹溪镇",
-    "水田坝乡",
-    "泄滩乡",
-    "梅家河乡",
-    "磨坪乡",
-];
 const PLACES: [&str; 8] = [
     "秭归县",
     "宜昌",
@@ -148,44 +135,6 @@ fn person(random: &mut Random) -> String {
         random.pick(&GIVEN),
         random.pick(&GIVEN)
     )
-}
-
-/// Placeholders for one row of `columns` values, numbered from `first` on PostgreSQL.
-fn row_placeholders(backend: DbBackend, columns: usize, first: usize) -> String {
-    let marks: Vec<String> = (0..columns)
-        .map(|i| match backend {
-            DbBackend::Postgres => format!("${}", first + i),
-            _ => "?".to_owned(),
-        })
-        .collect();
-    format!("({})", marks.join(", "))
-}
-
-/// Inserts rows (each `columns` values long) as multi-row INSERTs within the caller's transaction.
-async fn insert_rows(
-    db: &impl ConnectionTrait,
-    table: &str,
-    column_names: &[&str],
-    rows: Vec<Vec<Value>>,
-) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    let columns = column_names.len();
-    // SQLite binds at most 32,766 values per statement.
-    let per_statement = (30_000 / columns).max(1);
-    for chunk in rows.chunks(per_statement) {
-        let placeholders: Vec<String> = (0..chunk.len())
-            .map(|i| row_placeholders(backend, columns, i * columns + 1))
-            .collect();
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            column_names.join(", "),
-            placeholders.join(", ")
-        );
-        let values: Vec<Value> = chunk.iter().flatten().cloned().collect();
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
-    Ok(())
 }
 
 async fn next_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, AppError> {
@@ -327,8 +276,8 @@ async fn seed_enterprises(
         "created_at",
         "updated_at",
     ];
-    insert_rows(&txn, "enterprises", &columns, rows).await?;
-    insert_rows(
+    db::insert_rows(&txn, "enterprises", &columns, rows).await?;
+    db::insert_rows(
         &txn,
         "enterprise_names",
         &["name_key", "enterprise_id", "name", "created_at"],
@@ -386,9 +335,9 @@ async fn seed_patents(
         totals.1 += applicant_rows.len() as u64;
         totals.2 += event_rows.len() as u64;
         let search: Vec<(i64, String)> = batch.search;
-        insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
+        db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
         insert_search(&txn, search).await?;
-        insert_rows(
+        db::insert_rows(
             &txn,
             "patent_applicants",
             &[
@@ -402,7 +351,7 @@ async fn seed_patents(
             applicant_rows,
         )
         .await?;
-        insert_rows(
+        db::insert_rows(
             &txn,
             "patent_events",
             &[

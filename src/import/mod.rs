@@ -16,4 +16,18 @@ pub mod sniff;
 pub mod spec;
 pub mod undo;
 pub mod values;
+pub mod wire;
 pub mod workbook;
+
+/// This process's resident memory in MB (Linux), for the import's timing log.
+pub fn rss_mb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb / 1024)
+}

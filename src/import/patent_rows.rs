@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ use super::mapping::Mapping;
 use super::plan::{Jurisdiction, PlannedRow, RowReader, RowStatus};
 use super::values;
 use super::workbook::{Cell, Row, number_text};
+use crate::db;
 use crate::enterprises::domain::name_key;
 use crate::entities::{patent, patent_applicant, patent_event};
 use crate::error::AppError;
@@ -24,7 +26,7 @@ use crate::patents::{ApplicationNumber, PatentStatus, PatentType, PublicationNum
 use crate::text;
 
 /// A status event as stored and compared.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EventSnapshot {
     pub status: PatentStatus,
     pub on: NaiveDate,
@@ -33,7 +35,7 @@ pub struct EventSnapshot {
 }
 
 /// Everything an import may change about a patent, as stored (the before-values of an undo).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PatentSnapshot {
     pub id: i64,
     pub version: i32,
@@ -57,13 +59,32 @@ pub struct PatentSnapshot {
 impl PatentSnapshot {
     /// Whether two snapshots differ in anything a person would call a change.
     fn differs(&self, other: &PatentSnapshot) -> bool {
-        let strip = |s: &PatentSnapshot| PatentSnapshot {
-            id: 0,
-            version: 0,
-            archived: false,
-            ..s.clone()
-        };
-        strip(self) != strip(other)
+        self.fingerprint() != other.fingerprint()
+    }
+
+    /// A hash of what a person would call the record's content (not its id, version or
+    /// archiving): rows of one file with the same number are compared by it, without keeping
+    /// every row's values.
+    fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (
+            self.patent_type,
+            &self.title,
+            &self.inventors,
+            self.filed_on,
+            self.granted_on,
+            &self.grant_publication_number,
+            &self.agency,
+            &self.ipc_main,
+            &self.address,
+            self.township_id,
+            self.status,
+            &self.notes,
+        )
+            .hash(&mut hasher);
+        (&self.applicants, &self.events).hash(&mut hasher);
+        hasher.finish()
     }
 
     /// The text the register searches.
@@ -418,31 +439,57 @@ fn apply_status(
     }
 }
 
-/// Judges every row against the jurisdiction, the rules and the stored patents.
-pub fn plan(
-    rows: &[&Row],
-    mapping: &Mapping,
-    jurisdiction: &Jurisdiction,
-    stored: &Stored,
+/// Judges rows against the jurisdiction, the rules and the stored patents, a chunk at a time:
+/// what it keeps between chunks is only which numbers it has met, so a large roster is planned
+/// (and written) in little memory.
+pub struct Planner<'a> {
+    mapping: &'a Mapping,
+    jurisdiction: &'a Jurisdiction,
     is_1904: bool,
     today: NaiveDate,
-) -> (Vec<PlannedRow>, Vec<PatentWrite>) {
-    let mut planned = Vec::with_capacity(rows.len());
-    let mut writes = Vec::new();
-    let mut accepted: HashMap<String, PatentSnapshot> = HashMap::new();
-    for row in rows {
-        let mut reader = RowReader::new(row, mapping);
-        if !jurisdiction.includes(
+    /// The numbers accepted so far, with the fingerprint of what their row made of them.
+    accepted: HashMap<String, u64>,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(
+        mapping: &'a Mapping,
+        jurisdiction: &'a Jurisdiction,
+        is_1904: bool,
+        today: NaiveDate,
+    ) -> Planner<'a> {
+        Planner {
+            mapping,
+            jurisdiction,
+            is_1904,
+            today,
+            accepted: HashMap::new(),
+        }
+    }
+
+    /// Plans the next rows; `stored` holds what the database has for their numbers and names.
+    pub fn plan(&mut self, rows: &[&Row], stored: &Stored) -> (Vec<PlannedRow>, Vec<PatentWrite>) {
+        let mut planned = Vec::with_capacity(rows.len());
+        let mut writes = Vec::new();
+        for row in rows {
+            let (done, write) = self.plan_row(row, stored);
+            planned.push(done);
+            writes.extend(write);
+        }
+        (planned, writes)
+    }
+
+    fn plan_row(&mut self, row: &Row, stored: &Stored) -> (PlannedRow, Option<PatentWrite>) {
+        let mut reader = RowReader::new(row, self.mapping);
+        if !self.jurisdiction.includes(
             reader.peek("county").as_deref(),
             reader.peek("address").as_deref(),
         ) {
-            planned.push(reader.done(RowStatus::OutOfJurisdiction));
-            continue;
+            return (reader.done(RowStatus::OutOfJurisdiction), None);
         }
-        let incoming = read_incoming(&mut reader, jurisdiction, is_1904);
+        let incoming = read_incoming(&mut reader, self.jurisdiction, self.is_1904);
         let Some(incoming) = incoming.filter(|_| reader.errors.is_empty()) else {
-            planned.push(reader.done(RowStatus::Invalid));
-            continue;
+            return (reader.done(RowStatus::Invalid), None);
         };
         let key = incoming.number.stored().to_owned();
         let existing = stored.patents.get(&key);
@@ -458,60 +505,71 @@ pub fn plan(
                 );
             }
             if !reader.errors.is_empty() {
-                planned.push(reader.done(RowStatus::Invalid));
-                continue;
+                return (reader.done(RowStatus::Invalid), None);
             }
         }
         let base = existing
             .cloned()
             .unwrap_or_else(|| empty_snapshot(incoming.patent_type));
-        let after = merge(&mut reader, &base, &incoming, &stored.enterprises, today);
-        if let Some(first) = accepted.get(&key) {
-            if first.differs(&after) {
+        let after = merge(
+            &mut reader,
+            &base,
+            &incoming,
+            &stored.enterprises,
+            self.today,
+        );
+        if let Some(first) = self.accepted.get(&key) {
+            if *first != after.fingerprint() {
                 reader.warn(
                     "application_number",
                     incoming.number.to_string(),
                     Msg::new("import.row.duplicate_differs"),
                 );
             }
-            planned.push(reader.done(RowStatus::DuplicateInFile));
-            continue;
+            return (reader.done(RowStatus::DuplicateInFile), None);
         }
-        accepted.insert(key, after.clone());
+        self.accepted.insert(key, after.fingerprint());
         let number = incoming.number;
-        let status = match existing {
-            None => {
-                writes.push(PatentWrite::New {
-                    row: reader.number(),
-                    number,
-                    after,
-                });
-                RowStatus::New
-            }
-            Some(before) => {
-                if before.archived {
-                    reader.warn(
-                        "application_number",
-                        number.to_string(),
-                        Msg::new("import.row.archived"),
-                    );
-                }
-                if before.differs(&after) {
-                    writes.push(PatentWrite::Update {
-                        row: reader.number(),
-                        number,
-                        before: before.clone(),
-                        after,
-                    });
-                    RowStatus::Updated
-                } else {
-                    RowStatus::Unchanged
-                }
-            }
+        let row = reader.number();
+        let Some(before) = existing else {
+            let write = PatentWrite::New { row, number, after };
+            return (reader.done(RowStatus::New), Some(write));
         };
-        planned.push(reader.done(status));
+        if before.archived {
+            reader.warn(
+                "application_number",
+                number.to_string(),
+                Msg::new("import.row.archived"),
+            );
+        }
+        if !before.differs(&after) {
+            return (reader.done(RowStatus::Unchanged), None);
+        }
+        let write = PatentWrite::Update {
+            row,
+            number,
+            before: before.clone(),
+            after,
+        };
+        (reader.done(RowStatus::Updated), Some(write))
     }
-    (planned, writes)
+}
+
+/// What the database holds for some rows: their patents and the enterprises their applicants
+/// name.
+pub async fn fetch_stored(
+    db: &impl ConnectionTrait,
+    rows: &[&Row],
+    mapping: &Mapping,
+) -> Result<Stored, AppError> {
+    Ok(Stored {
+        patents: fetch(db, &keys(rows, mapping)).await?,
+        enterprises: crate::enterprises::service::ids_by_name_key_chunked(
+            db,
+            &applicant_keys(rows, mapping),
+        )
+        .await?,
+    })
 }
 
 /// The numbers (stored form) the rows name, for fetching what is stored.
@@ -557,6 +615,9 @@ pub async fn fetch(
             .filter(patent::Column::ApplicationNumber.is_in(chunk.iter().map(String::as_str)))
             .all(db)
             .await?;
+        if rows.is_empty() {
+            continue;
+        }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let applicants = patent_applicant::Entity::find()
             .filter(patent_applicant::Column::PatentId.is_in(ids.clone()))
@@ -608,47 +669,6 @@ pub async fn fetch(
     Ok(out)
 }
 
-/// Placeholders `(?, ?, …), (…)` or `($1, $2, …), (…)` for `rows` rows of `columns` values.
-fn placeholders(backend: DbBackend, rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (0..columns)
-                .map(|c| match backend {
-                    DbBackend::Postgres => format!("${}", r * columns + c + 1),
-                    _ => "?".to_owned(),
-                })
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Multi-row INSERTs, a few thousand values per statement.
-pub async fn insert_rows(
-    db: &impl ConnectionTrait,
-    table: &str,
-    columns: &[&str],
-    rows: &[Vec<Value>],
-) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    let per_statement = (30_000 / columns.len().max(1)).max(1);
-    for chunk in rows.chunks(per_statement) {
-        let sql = format!(
-            "INSERT INTO {table} ({}) VALUES {}",
-            columns.join(", "),
-            placeholders(backend, chunk.len(), columns.len())
-        );
-        db.execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            chunk.iter().flatten().cloned().collect::<Vec<_>>(),
-        ))
-        .await?;
-    }
-    Ok(())
-}
-
 /// `count` fresh ids for `table`: from the sequence on PostgreSQL (other instances may insert too),
 /// above the highest on SQLite (the write lock is held).
 pub async fn reserve_ids(
@@ -688,7 +708,15 @@ pub async fn reserve_ids(
     }
 }
 
-const PATENT_COLUMNS: [&str; 21] = [
+const EVENT_COLUMNS: &[&str] = &[
+    "patent_id",
+    "status",
+    "happened_on",
+    "note",
+    "publication_number",
+];
+
+const PATENT_COLUMNS: [&str; 16] = [
     "id",
     "application_number",
     "patent_type",
@@ -703,21 +731,54 @@ const PATENT_COLUMNS: [&str; 21] = [
     "township_id",
     "status",
     "notes",
-    "source",
-    "import_batch_id",
     "first_applicant_key",
     "search_text",
-    "version",
-    "created_at",
-    "updated_at",
 ];
+/// The tables new patents are written to.
+const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events"];
 
-/// Writes the new patents of a batch in multi-row statements: patents, applicants, events, search.
+/// Below this many new patents, indexes are kept up row by row.
+const BULK_LOAD_MIN: usize = 5_000;
+
+/// For a batch of new patents at least as large as the register (a first import, or a county's
+/// whole ledger), SQLite drops the secondary indexes of the patent tables for the load; returns
+/// what [`finish_bulk_load`] needs to make them again. `None` when the batch is small.
+pub async fn start_bulk_load(
+    db: &impl ConnectionTrait,
+    new: usize,
+) -> Result<Option<Vec<String>>, AppError> {
+    if new < BULK_LOAD_MIN || db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let stored = patent::Entity::find().count(db).await?;
+    if (new as u64) < stored {
+        return Ok(None);
+    }
+    let mut creates = Vec::new();
+    for table in PATENT_TABLES {
+        creates.extend(db::drop_secondary_indexes(db, table).await?);
+    }
+    Ok(Some(creates))
+}
+
+pub async fn finish_bulk_load(
+    db: &impl ConnectionTrait,
+    creates: Option<Vec<String>>,
+) -> Result<(), AppError> {
+    match creates {
+        Some(creates) => db::recreate_indexes(db, &creates).await,
+        None => Ok(()),
+    }
+}
+
+/// Writes the new patents of a batch in multi-row statements: patents, applicants, events. Returns
+/// their search terms, for [`insert_search`] once all chunks are in: the full-text index flushes
+/// its buffer at every statement that follows a write to it, so it is written last, at once.
 pub async fn insert_new(
     db: &impl ConnectionTrait,
     batch: i64,
     new: &[(&ApplicationNumber, &PatentSnapshot)],
-) -> Result<(), AppError> {
+) -> Result<Vec<(i64, String)>, AppError> {
     let ids = reserve_ids(db, "patents", new.len()).await?;
     let now = Utc::now();
     let mut patents = Vec::with_capacity(new.len());
@@ -743,41 +804,48 @@ pub async fn insert_new(
             after.township_id.into(),
             after.status.as_str().into(),
             after.notes.clone().into(),
-            "import".into(),
-            Some(batch).into(),
             after.applicants.first().map(|(n, _)| name_key(n)).into(),
             text.clone().into(),
-            1.into(),
-            now.into(),
-            now.into(),
         ]);
         applicant_rows(*id, after, &mut applicants);
-        event_rows(*id, after, now, &mut events);
-        search.push((*id, text));
+        event_rows(*id, after, &mut events);
+        search.push((*id, crate::patents::search::terms(&text)));
     }
-    insert_rows(db, "patents", &PATENT_COLUMNS, &patents).await?;
-    insert_rows(
+    let started = std::time::Instant::now();
+    let shared = [
+        ("source", Value::from("import")),
+        ("import_batch_id", Value::from(batch)),
+        ("version", Value::from(1)),
+        ("created_at", Value::from(now)),
+        ("updated_at", Value::from(now)),
+    ];
+    db::insert_rows_sharing(db, "patents", &shared, &PATENT_COLUMNS, patents).await?;
+    tracing::trace!(
+        ms = started.elapsed().as_millis(),
+        rss_mb = crate::import::rss_mb(),
+        "import: patents inserted"
+    );
+    db::insert_rows(
         db,
         "patent_applicants",
         &["patent_id", "position", "name", "name_key", "enterprise_id"],
-        &applicants,
+        applicants,
     )
     .await?;
-    insert_rows(
+    db::insert_rows_sharing(
         db,
         "patent_events",
-        &[
-            "patent_id",
-            "status",
-            "happened_on",
-            "note",
-            "publication_number",
-            "created_at",
-        ],
-        &events,
+        &[("created_at", Value::from(Utc::now()))],
+        EVENT_COLUMNS,
+        events,
     )
     .await?;
-    insert_search(db, &search).await
+    tracing::trace!(
+        ms = started.elapsed().as_millis(),
+        rss_mb = crate::import::rss_mb(),
+        "import: applicants and events inserted"
+    );
+    Ok(search)
 }
 
 fn applicant_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
@@ -792,12 +860,7 @@ fn applicant_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
     }
 }
 
-fn event_rows(
-    id: i64,
-    after: &PatentSnapshot,
-    now: chrono::DateTime<Utc>,
-    out: &mut Vec<Vec<Value>>,
-) {
+fn event_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
     for event in &after.events {
         out.push(vec![
             id.into(),
@@ -805,24 +868,25 @@ fn event_rows(
             event.on.into(),
             event.note.clone().into(),
             event.publication_number.clone().into(),
-            now.into(),
         ]);
     }
 }
 
-async fn insert_search(db: &impl ConnectionTrait, rows: &[(i64, String)]) -> Result<(), AppError> {
+/// Puts new patents' terms in the search index, many to a statement: the index flushes its
+/// buffer at the end of every statement, so fewer statements mean fewer segments to merge.
+pub async fn insert_search(
+    db: &impl ConnectionTrait,
+    rows: Vec<(i64, String)>,
+) -> Result<(), AppError> {
     let backend = db.get_database_backend();
-    for chunk in rows.chunks(5_000) {
-        let sql = crate::patents::search::bulk_values(backend, chunk.len());
-        let values: Vec<Value> = chunk
-            .iter()
-            .flat_map(|(id, text)| {
-                [
-                    Value::from(*id),
-                    Value::from(crate::patents::search::terms(text)),
-                ]
-            })
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let values: Vec<Value> = rows
+            .by_ref()
+            .take(10_000)
+            .flat_map(|(id, terms)| [Value::from(id), Value::from(terms)])
             .collect();
+        let sql = crate::patents::search::bulk_values(backend, values.len() / 2);
         db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
@@ -886,11 +950,11 @@ pub async fn write_snapshot(
             .await?;
         let mut applicants = Vec::new();
         applicant_rows(id, snapshot, &mut applicants);
-        insert_rows(
+        db::insert_rows(
             db,
             "patent_applicants",
             &["patent_id", "position", "name", "name_key", "enterprise_id"],
-            &applicants,
+            applicants,
         )
         .await?;
     }
@@ -914,19 +978,13 @@ async fn rewrite_events(
         .exec(db)
         .await?;
     let mut events = Vec::new();
-    event_rows(id, snapshot, Utc::now(), &mut events);
-    insert_rows(
+    event_rows(id, snapshot, &mut events);
+    db::insert_rows_sharing(
         db,
         "patent_events",
-        &[
-            "patent_id",
-            "status",
-            "happened_on",
-            "note",
-            "publication_number",
-            "created_at",
-        ],
-        &events,
+        &[("created_at", Value::from(Utc::now()))],
+        EVENT_COLUMNS,
+        events,
     )
     .await?;
     Ok(())

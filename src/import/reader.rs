@@ -1,17 +1,18 @@
 //! Reading workbooks. Untrusted files are parsed in a child process — the `ipdesk` binary itself,
 //! `ipdesk dev read-workbook PATH` — with an address-space limit and a time limit: an allocation
 //! failure inside a library aborts the process (it cannot be caught), and it must abort the child,
-//! never the server. The child prints the sparse workbook as JSON; the server reads it back.
+//! never the server. The child streams the cells as it parses them (see [`super::wire`]); the
+//! server decodes them on a thread of its own as they arrive.
 
-use std::io::{Cursor, Read, Seek};
+use std::io::{Cursor, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx};
-use serde::{Deserialize, Serialize};
 
 use super::sniff::sniff;
-use super::workbook::{Cell, Format, Merge, Row, Sheet, Workbook};
+use super::wire::{CellRef, Decoded, Encoder};
+use super::workbook::{Format, Merge, Row, Sheet, Workbook};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
@@ -21,14 +22,6 @@ pub const CHILD_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
 pub const CHILD_SECONDS: u64 = 20;
 /// A workbook with more non-empty cells than this is refused (a roster has a few hundred thousand).
 pub const MAX_CELLS: usize = 5_000_000;
-
-/// What the child prints.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Answer {
-    Ok(Workbook),
-    Error(Msg),
-}
 
 /// How the server starts the reading child: which program (the `ipdesk` binary).
 #[derive(Clone, Debug)]
@@ -52,31 +45,36 @@ impl ChildReader {
             .tempfile()
             .map_err(internal)?;
         std::fs::write(file.path(), bytes).map_err(internal)?;
-        let mut command = tokio::process::Command::new(&self.program);
-        command
+        let mut child = std::process::Command::new(&self.program)
             .args(["dev", "read-workbook"])
             .arg(file.path())
             .env("IPDESK_LANG", "en")
+            // The allocator reserves address space in 1 GiB arenas by default, more than the
+            // child's whole limit: smaller ones keep it inside.
+            .env("MIMALLOC_ARENA_RESERVE", "64MiB")
             .stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
-            .kill_on_drop(true);
-        let child = command.spawn().map_err(internal)?;
-        let waited = tokio::time::timeout(
-            Duration::from_secs(CHILD_SECONDS + 10),
-            child.wait_with_output(),
-        )
-        .await;
-        let output = match waited {
-            Ok(Ok(output)) => output,
-            Ok(Err(error)) => return Err(internal(error)),
-            Err(_) => return Err(unreadable(format, "timeout")),
+            .spawn()
+            .map_err(internal)?;
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            return Err(AppError::Internal("the reading child has no output".into()));
         };
-        match serde_json::from_slice::<Answer>(&output.stdout) {
-            Ok(Answer::Ok(workbook)) => Ok(workbook),
-            Ok(Answer::Error(msg)) => Err(AppError::UnsupportedMediaType(msg)),
+        // Decoding runs beside the child on a thread of its own, as the cells arrive.
+        let decoding = tokio::task::spawn_blocking(move || super::wire::decode(stdout));
+        let decoded = tokio::time::timeout(Duration::from_secs(CHILD_SECONDS + 10), decoding).await;
+        // The child is done (or stuck, or dead): never leave it behind.
+        let _ = child.kill();
+        let status = child.wait().map_err(internal)?;
+        drop(file);
+        match decoded {
+            Ok(Ok(Decoded::Workbook(workbook))) => Ok(workbook),
+            Ok(Ok(Decoded::Refused(msg))) => Err(AppError::UnsupportedMediaType(msg)),
             // The child died (memory, time, a crash inside the parser): the file is at fault.
-            Err(_) => Err(unreadable(format, &format!("{:?}", output.status))),
+            Ok(Ok(Decoded::Broken)) => Err(unreadable(format, &format!("{status:?}"))),
+            Ok(Err(error)) => Err(internal(error)),
+            Err(_) => Err(unreadable(format, "timeout")),
         }
     }
 }
@@ -94,17 +92,35 @@ fn unreadable(format: Format, why: &str) -> AppError {
     AppError::UnsupportedMediaType(Msg::new("import.read.limits"))
 }
 
-/// The child's work: limit itself, read the file, print the answer. Never panics on a bad file;
-/// runs out of memory or time only by being stopped.
-pub fn child_main(path: &Path) -> Answer {
+/// The child's work: limit itself, read the file, stream what it finds to stdout. Never panics on
+/// a bad file; runs out of memory or time only by being stopped.
+pub fn child_main(path: &Path) {
     limit_self();
-    match std::fs::read(path) {
-        Ok(bytes) => match read_bytes(&bytes) {
-            Ok(workbook) => Answer::Ok(workbook),
-            Err(msg) => Answer::Error(msg),
-        },
-        Err(_) => Answer::Error(Msg::new("import.read.unreadable")),
-    }
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let Ok(mut encoder) = Encoder::new(out) else {
+        return;
+    };
+    let result = match std::fs::read(path) {
+        Ok(bytes) => {
+            let mut sink = StreamSink {
+                encoder: &mut encoder,
+                cells: 0,
+            };
+            read_into(&bytes, &mut sink).and_then(|(format, is_1904)| {
+                if sink.cells == 0 {
+                    Err(Msg::new("import.read.no_data"))
+                } else {
+                    Ok((format, is_1904))
+                }
+            })
+        }
+        Err(_) => Err(Msg::new("import.read.unreadable")),
+    };
+    // A failed write means the server stopped listening; there is no one left to tell.
+    let _ = match result {
+        Ok((format, is_1904)) => encoder.end(format, is_1904),
+        Err(msg) => encoder.refuse(&msg),
+    };
 }
 
 fn limit_self() {
@@ -122,32 +138,107 @@ fn limit_self() {
     let _ = setrlimit(Resource::Cpu, cpu);
 }
 
-/// Reads a workbook from bytes in this process (the child, and unit tests of well-formed files).
-pub fn read_bytes(bytes: &[u8]) -> Result<Workbook, Msg> {
-    let format = sniff(bytes)?;
-    let cursor = Cursor::new(bytes);
-    let result = match format {
-        Format::Xlsx => read_xlsx(cursor),
-        Format::Xlsb => read_xlsb(cursor),
-        Format::Xls => read_xls(cursor),
-        Format::Ods => read_ods(cursor),
-    };
-    let workbook = result?;
-    let cells: usize = workbook
-        .sheets
-        .iter()
-        .flat_map(|s| &s.rows)
-        .map(|r| r.cells.len())
-        .sum();
+/// Where the parser's cells go: the stream (the child) or a workbook in memory (tests).
+trait Sink {
+    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg>;
+    fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg>;
+}
+
+fn too_many_cells(cells: usize) -> Result<(), Msg> {
     if cells > MAX_CELLS {
         return Err(Msg::new("import.read.too_many_cells")
             .arg("cells", cells)
             .arg("max", MAX_CELLS));
     }
-    if workbook.sheets.iter().all(|s| s.rows.is_empty()) {
+    Ok(())
+}
+
+struct StreamSink<'a, W: Write> {
+    encoder: &'a mut Encoder<W>,
+    cells: usize,
+}
+
+impl<W: Write> Sink for StreamSink<'_, W> {
+    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg> {
+        self.encoder
+            .sheet(name, merges)
+            .map_err(|_| Msg::new("import.read.unreadable"))
+    }
+
+    fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg> {
+        self.cells += 1;
+        too_many_cells(self.cells)?;
+        self.encoder
+            .cell(row, column, cell)
+            .map_err(|_| Msg::new("import.read.unreadable"))
+    }
+}
+
+#[derive(Default)]
+struct MemorySink {
+    sheets: Vec<Sheet>,
+    cells: usize,
+}
+
+impl Sink for MemorySink {
+    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg> {
+        self.sheets.push(Sheet {
+            name: name.to_owned(),
+            rows: Vec::new(),
+            merges: merges.to_vec(),
+        });
+        Ok(())
+    }
+
+    fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg> {
+        self.cells += 1;
+        too_many_cells(self.cells)?;
+        let Some(sheet) = self.sheets.last_mut() else {
+            return Ok(());
+        };
+        let cell = cell.to_owned_cell();
+        match sheet.rows.last_mut() {
+            Some(last) if last.index == row => last.cells.push((column, cell)),
+            _ => sheet.rows.push(Row {
+                index: row,
+                cells: vec![(column, cell)],
+            }),
+        }
+        Ok(())
+    }
+}
+
+/// Reads a workbook from bytes in this process (unit tests of well-formed files; the server
+/// reads uploads through [`ChildReader`]).
+pub fn read_bytes(bytes: &[u8]) -> Result<Workbook, Msg> {
+    let mut sink = MemorySink::default();
+    let (format, is_1904) = read_into(bytes, &mut sink)?;
+    if sink.cells == 0 {
         return Err(Msg::new("import.read.no_data"));
     }
-    Ok(workbook)
+    let mut sheets = sink.sheets;
+    // The same tidying as the server's decoder: rows in order, one per index.
+    for sheet in &mut sheets {
+        super::wire::tidy(sheet);
+    }
+    Ok(Workbook {
+        format,
+        is_1904,
+        sheets,
+    })
+}
+
+/// Parses a workbook into a sink: its format and date system, or why it cannot be read.
+fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
+    let format = sniff(bytes)?;
+    let cursor = Cursor::new(bytes);
+    let is_1904 = match format {
+        Format::Xlsx => read_xlsx(cursor, sink),
+        Format::Xlsb => read_xlsb(cursor, sink),
+        Format::Xls => read_xls(cursor, sink),
+        Format::Ods => read_ods(cursor, sink),
+    }?;
+    Ok((format, is_1904))
 }
 
 /// Turns a library's error text into the sentence a person needs.
@@ -160,50 +251,41 @@ fn explain(error: &dyn std::fmt::Display) -> Msg {
     }
 }
 
-fn cell_of(value: &DataRef<'_>) -> Option<Cell> {
+/// A parsed value as a cell; empty cells and empty texts are no cells at all.
+fn cell_ref<'a>(value: &'a DataRef<'_>, error: &'a mut String) -> Option<CellRef<'a>> {
     Some(match value {
         DataRef::Empty => return None,
-        DataRef::Int(n) => Cell::Number(*n as f64),
-        DataRef::Float(n) => Cell::Number(*n),
-        DataRef::String(s) => Cell::Text(s.clone()),
-        DataRef::SharedString(s) => Cell::Text((*s).to_owned()),
-        DataRef::Bool(b) => Cell::Bool(*b),
-        DataRef::DateTime(d) => Cell::Date(d.as_f64()),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::IsoDate(s.clone()),
-        DataRef::Error(e) => Cell::Error(e.to_string()),
+        DataRef::Int(n) => CellRef::Number(*n as f64),
+        DataRef::Float(n) => CellRef::Number(*n),
+        DataRef::String(s) if s.is_empty() => return None,
+        DataRef::SharedString("") => return None,
+        DataRef::String(s) => CellRef::Text(s),
+        DataRef::SharedString(s) => CellRef::Text(s),
+        DataRef::Bool(b) => CellRef::Bool(*b),
+        DataRef::DateTime(d) => CellRef::Date(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => CellRef::IsoDate(s),
+        DataRef::Error(e) => {
+            *error = e.to_string();
+            CellRef::Error(error)
+        }
     })
 }
 
-fn data_cell(value: &Data) -> Option<Cell> {
+fn data_ref<'a>(value: &'a Data, error: &'a mut String) -> Option<CellRef<'a>> {
     Some(match value {
         Data::Empty => return None,
-        Data::Int(n) => Cell::Number(*n as f64),
-        Data::Float(n) => Cell::Number(*n),
-        Data::String(s) => Cell::Text(s.clone()),
-        Data::Bool(b) => Cell::Bool(*b),
-        Data::DateTime(d) => Cell::Date(d.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::IsoDate(s.clone()),
-        Data::Error(e) => Cell::Error(e.to_string()),
+        Data::Int(n) => CellRef::Number(*n as f64),
+        Data::Float(n) => CellRef::Number(*n),
+        Data::String(s) if s.is_empty() => return None,
+        Data::String(s) => CellRef::Text(s),
+        Data::Bool(b) => CellRef::Bool(*b),
+        Data::DateTime(d) => CellRef::Date(d.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => CellRef::IsoDate(s),
+        Data::Error(e) => {
+            *error = e.to_string();
+            CellRef::Error(error)
+        }
     })
-}
-
-/// Collects cells into rows, ordered, dropping empty text.
-fn rows_of(mut cells: Vec<(u32, u32, Cell)>) -> Vec<Row> {
-    cells.sort_by_key(|(row, column, _)| (*row, *column));
-    let mut rows: Vec<Row> = Vec::new();
-    for (row, column, cell) in cells {
-        if matches!(&cell, Cell::Text(t) if t.is_empty()) {
-            continue;
-        }
-        match rows.last_mut() {
-            Some(last) if last.index == row => last.cells.push((column, cell)),
-            _ => rows.push(Row {
-                index: row,
-                cells: vec![(column, cell)],
-            }),
-        }
-    }
-    rows
 }
 
 fn merges_of(dimensions: &[calamine::Dimensions]) -> Vec<Merge> {
@@ -218,139 +300,91 @@ fn merges_of(dimensions: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
-fn push_cell(
-    cells: &mut Vec<(u32, u32, Cell)>,
-    row: u32,
-    column: u32,
-    cell: Cell,
-) -> Result<(), Msg> {
-    if cells.len() >= MAX_CELLS {
-        return Err(Msg::new("import.read.too_many_cells")
-            .arg("cells", cells.len())
-            .arg("max", MAX_CELLS));
-    }
-    cells.push((row, column, cell));
-    Ok(())
-}
-
-fn read_xlsx<RS: Read + Seek>(reader: RS) -> Result<Workbook, Msg> {
+fn read_xlsx<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xlsx<RS> = Xlsx::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
-    let mut sheets = Vec::new();
+    let mut error = String::new();
     for name in book.sheet_names() {
         let merges = book
             .merge_cells_by_sheet_name(&name)
             .map(|m| merges_of(&m))
             .unwrap_or_default();
-        let mut cells = Vec::new();
+        sink.sheet(&name, &merges)?;
         // Sparse reading: a stray cell at XFD1048576 costs one cell, not billions.
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
-            if let Some(value) = cell_of(cell.get_value()) {
+            if let Some(value) = cell_ref(cell.get_value(), &mut error) {
                 let (row, column) = cell.get_position();
-                push_cell(&mut cells, row, column, value)?;
+                sink.cell(row, column, value)?;
             }
         }
-        sheets.push(Sheet {
-            name,
-            rows: rows_of(cells),
-            merges,
-        });
     }
-    Ok(Workbook {
-        format: Format::Xlsx,
-        is_1904,
-        sheets,
-    })
+    Ok(is_1904)
 }
 
-fn read_xlsb<RS: Read + Seek>(reader: RS) -> Result<Workbook, Msg> {
+fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xlsb<RS> = Xlsb::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
-    let mut sheets = Vec::new();
+    let mut error = String::new();
     for name in book.sheet_names() {
-        let mut cells = Vec::new();
+        sink.sheet(&name, &[])?;
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
-            if let Some(value) = cell_of(cell.get_value()) {
+            if let Some(value) = cell_ref(cell.get_value(), &mut error) {
                 let (row, column) = cell.get_position();
-                push_cell(&mut cells, row, column, value)?;
+                sink.cell(row, column, value)?;
             }
         }
-        sheets.push(Sheet {
-            name,
-            rows: rows_of(cells),
-            merges: Vec::new(),
-        });
     }
-    Ok(Workbook {
-        format: Format::Xlsb,
-        is_1904,
-        sheets,
-    })
+    Ok(is_1904)
 }
 
-fn range_cells(range: &calamine::Range<Data>) -> Result<Vec<(u32, u32, Cell)>, Msg> {
+fn range_into(range: &calamine::Range<Data>, sink: &mut dyn Sink) -> Result<(), Msg> {
     let (top, left) = range.start().unwrap_or((0, 0));
-    let mut cells = Vec::new();
+    let mut error = String::new();
     for (row, column, value) in range.used_cells() {
-        if let Some(cell) = data_cell(value) {
+        if let Some(cell) = data_ref(value, &mut error) {
             let row = top + u32::try_from(row).unwrap_or(u32::MAX - top);
             let column = left + u32::try_from(column).unwrap_or(u32::MAX - left);
-            push_cell(&mut cells, row, column, cell)?;
+            sink.cell(row, column, cell)?;
         }
     }
-    Ok(cells)
+    Ok(())
 }
 
-fn read_xls<RS: Read + Seek>(reader: RS) -> Result<Workbook, Msg> {
+fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xls<RS> = Xls::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
-    let mut sheets = Vec::new();
     for name in book.sheet_names() {
         let merges = book
             .merge_cells_by_sheet_name(&name)
             .map(|m| merges_of(&m))
             .unwrap_or_default();
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
-        sheets.push(Sheet {
-            name,
-            rows: rows_of(range_cells(&range)?),
-            merges,
-        });
+        sink.sheet(&name, &merges)?;
+        range_into(&range, sink)?;
     }
-    Ok(Workbook {
-        format: Format::Xls,
-        is_1904,
-        sheets,
-    })
+    Ok(is_1904)
 }
 
-fn read_ods<RS: Read + Seek>(reader: RS) -> Result<Workbook, Msg> {
+fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: calamine::Ods<RS> = calamine::Ods::new(reader).map_err(|e| explain(&e))?;
-    let mut sheets = Vec::new();
     for name in book.sheet_names() {
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
-        sheets.push(Sheet {
-            name,
-            rows: rows_of(range_cells(&range)?),
-            merges: Vec::new(),
-        });
+        sink.sheet(&name, &[])?;
+        range_into(&range, sink)?;
     }
-    Ok(Workbook {
-        format: Format::Ods,
-        is_1904: false,
-        sheets,
-    })
+    Ok(false)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::workbook::Cell;
 
     fn fixture() -> Vec<u8> {
         std::fs::read(concat!(

@@ -7,8 +7,8 @@ use std::sync::{LazyLock, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -24,6 +24,7 @@ use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{import_batch, import_batch_row, import_upload};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
+use crate::patents::ApplicationNumber;
 use crate::settings::lists::{self, ListKind};
 use crate::{clock, db, settings};
 
@@ -285,49 +286,41 @@ async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
     Ok(clock::today(settings::service::load(db).await?.timezone))
 }
 
-/// The writes a plan makes, per register.
-pub enum Writes {
-    Patents(Vec<patent_rows::PatentWrite>),
-    Enterprises(Vec<enterprise_rows::EnterpriseWrite>),
-}
+/// Rows of a patents roster are planned, and written, this many at a time, so that a large roster
+/// needs little memory and the database sees large statements.
+const PATENT_CHUNK: usize = 5_000;
 
-impl Writes {
-    fn len(&self) -> usize {
-        match self {
-            Writes::Patents(w) => w.len(),
-            Writes::Enterprises(w) => w.len(),
-        }
-    }
-}
-
-/// Judges every row of the table against the database as it is now.
+/// Judges every row of the table against the database as it is now, writing nothing. The
+/// enterprises register also returns its writes, for the commit that may follow; a patents
+/// roster is planned again, chunk by chunk, as it is written.
 pub async fn plan(
     db: &impl ConnectionTrait,
     table: &Table<'_>,
     register: Register,
-) -> Result<(Vec<PlannedRow>, Writes), AppError> {
+) -> Result<
+    (
+        Vec<PlannedRow>,
+        Option<Vec<enterprise_rows::EnterpriseWrite>>,
+    ),
+    AppError,
+> {
     let rows = table.data_rows();
     let jurisdiction = jurisdiction(db).await?;
     let today = today(db).await?;
     match register {
         Register::Patents => {
-            let stored = patent_rows::Stored {
-                patents: patent_rows::fetch(db, &patent_rows::keys(&rows, &table.mapping)).await?,
-                enterprises: crate::enterprises::service::ids_by_name_key_chunked(
-                    db,
-                    &patent_rows::applicant_keys(&rows, &table.mapping),
-                )
-                .await?,
-            };
-            let (planned, writes) = patent_rows::plan(
-                &rows,
+            let mut planner = patent_rows::Planner::new(
                 &table.mapping,
                 &jurisdiction,
-                &stored,
                 table.workbook.is_1904,
                 today,
             );
-            Ok((planned, Writes::Patents(writes)))
+            let mut planned = Vec::with_capacity(rows.len());
+            for chunk in rows.chunks(PATENT_CHUNK) {
+                let stored = patent_rows::fetch_stored(db, chunk, &table.mapping).await?;
+                planned.extend(planner.plan(chunk, &stored).0);
+            }
+            Ok((planned, None))
         }
         Register::Enterprises => {
             let stored = enterprise_rows::fetch(db, &rows, &table.mapping).await?;
@@ -338,7 +331,7 @@ pub async fn plan(
                 &stored,
                 table.workbook.is_1904,
             );
-            Ok((planned, Writes::Enterprises(writes)))
+            Ok((planned, Some(writes)))
         }
     }
 }
@@ -352,7 +345,13 @@ pub async fn run(
     request: Request,
     on_progress: OnProgress<'_>,
 ) -> Result<Report, AppError> {
+    let started = std::time::Instant::now();
     let workbook = reader.read(&request.bytes).await?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rss_mb = crate::import::rss_mb(),
+        "import: workbook read"
+    );
     run_workbook(db, actor, &request, &workbook, on_progress).await
 }
 
@@ -378,9 +377,8 @@ pub async fn run_into(
     on_progress: OnProgress<'_>,
 ) -> Result<Report, AppError> {
     on_progress("validating", 0, 0);
+    let started = std::time::Instant::now();
     let table = locate(db, workbook, request).await?;
-    let (rows, writes) = plan(db, &table, request.register).await?;
-    let counts = Counts::of(&rows);
     let mut report = Report {
         batch_id: 0,
         register: request.register,
@@ -390,27 +388,57 @@ pub async fn run_into(
         header_row: table.at.header_row + 1,
         two_row_header: table.at.two_rows,
         mapping: table.mapping.clone(),
-        counts,
-        rows,
+        counts: Counts::default(),
+        rows: Vec::new(),
         dry_run: request.dry_run,
         committed: false,
         refused: false,
     };
-    let refused = request.policy == Policy::AllOrNothing && counts.invalid > 0;
-    if request.dry_run || refused {
-        report.refused = refused && !request.dry_run;
-        let state = if report.refused {
-            "refused"
-        } else {
-            "previewed"
-        };
-        report.batch_id = match job {
-            Some(id) => finish_job(db, id, &report, state).await?,
-            None => save_uncommitted(db, actor, request, &report, state).await?,
-        };
-        return Ok(report);
+    // A dry run, and the all-or-nothing policy, judge every row before anything is written. A
+    // patents roster otherwise goes straight to the commit, which judges it as it writes.
+    let mut enterprise_writes = None;
+    if request.dry_run
+        || request.policy == Policy::AllOrNothing
+        || request.register == Register::Enterprises
+    {
+        let (rows, writes) = plan(db, &table, request.register).await?;
+        tracing::debug!(
+            ms = started.elapsed().as_millis(),
+            rss_mb = crate::import::rss_mb(),
+            "import: planned"
+        );
+        report.counts = Counts::of(&rows);
+        report.rows = rows;
+        enterprise_writes = writes;
+        let refused = request.policy == Policy::AllOrNothing && report.counts.invalid > 0;
+        if request.dry_run || refused {
+            report.refused = refused && !request.dry_run;
+            let state = if report.refused {
+                "refused"
+            } else {
+                "previewed"
+            };
+            report.batch_id = match job {
+                Some(id) => finish_job(db, id, &report, state).await?,
+                None => save_uncommitted(db, actor, request, &report, state).await?,
+            };
+            return Ok(report);
+        }
     }
-    report.batch_id = commit(db, actor, request, &mut report, writes, job, on_progress).await?;
+    let started = std::time::Instant::now();
+    let commit = Commit {
+        actor,
+        request,
+        table: &table,
+        job,
+        on_progress,
+    };
+    report.batch_id = commit.run(db, &mut report, enterprise_writes).await?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rss_mb = crate::import::rss_mb(),
+        "import: committed"
+    );
     report.committed = true;
     Ok(report)
 }
@@ -569,135 +597,221 @@ fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Writes the plan in one transaction: records, before-values for undo, the batch, one audit entry.
-async fn commit(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    request: &Request,
-    report: &mut Report,
-    writes: Writes,
+/// What a commit needs: who, what was asked, the table, and the job row of a web commit.
+struct Commit<'a> {
+    actor: &'a Actor,
+    request: &'a Request,
+    table: &'a Table<'a>,
     job: Option<i64>,
-    on_progress: OnProgress<'_>,
-) -> Result<i64, AppError> {
-    let total = writes.len() as u64;
-    let limit = fault_limit(&request.file_name);
-    on_progress("committing", 0, total);
-    let txn = db::begin_write(db).await?;
-    let batch = match job {
-        Some(id) => {
-            let existing = batch(&txn, id).await?;
-            let mut active = batch_model(
-                actor,
-                request,
-                report,
-                existing.upload_id.unwrap_or_default(),
-                "committed",
-            );
-            active.id = Set(id);
-            active.upload_id = Set(existing.upload_id);
-            active.created_at = Set(existing.created_at);
-            active.update(&txn).await?
-        }
-        None => {
-            let upload = save_upload(&txn, request).await?;
-            batch_model(actor, request, report, upload, "committed")
-                .insert(&txn)
-                .await?
-        }
-    };
-    match writes {
-        Writes::Patents(writes) => {
-            commit_patents(&txn, batch.id, writes, on_progress, total, limit).await?
-        }
-        Writes::Enterprises(writes) => {
-            enterprise_rows::commit(&txn, actor, batch.id, writes, &|done| {
-                check_fault(limit, done)?;
-                on_progress("committing", done as u64, total);
-                Ok(())
-            })
-            .await?
-        }
-    }
-    if report.mapping.has_choices() {
-        mapping::remember(&txn, request.register, &report.mapping).await?;
-    }
-    let mut active: import_batch::ActiveModel = batch.into();
-    active.committed_at = Set(Some(Utc::now()));
-    let batch = active.update(&txn).await?;
-    let changes = Changes::new()
-        .field("file", None::<String>, &request.file_name)
-        .field("counts", None::<Counts>, report.counts);
-    audit::record(
-        &txn,
-        actor,
-        Event::new("import", "import_batch", batch.id).with(changes),
-    )
-    .await?;
-    txn.commit().await?;
-    on_progress("done", total, total);
-    Ok(batch.id)
+    on_progress: OnProgress<'a>,
 }
 
-async fn commit_patents(
-    txn: &impl ConnectionTrait,
-    batch: i64,
-    writes: Vec<patent_rows::PatentWrite>,
-    on_progress: OnProgress<'_>,
-    total: u64,
-    limit: usize,
-) -> Result<(), AppError> {
-    let mut new = Vec::new();
-    let mut updates = Vec::new();
-    for write in &writes {
-        match write {
-            patent_rows::PatentWrite::New { number, after, .. } => new.push((number, after)),
-            patent_rows::PatentWrite::Update {
-                row,
-                number,
-                before,
-                after,
-            } => updates.push((row, number, before, after)),
+impl Commit<'_> {
+    /// Writes the import in one transaction: the batch, the records, before-values for undo, one
+    /// audit entry. Fills in the report's rows and counts when it judged them itself (patents).
+    async fn run(
+        &self,
+        db: &DatabaseConnection,
+        report: &mut Report,
+        enterprise_writes: Option<Vec<enterprise_rows::EnterpriseWrite>>,
+    ) -> Result<i64, AppError> {
+        let limit = fault_limit(&self.request.file_name);
+        (self.on_progress)("committing", 0, 0);
+        let txn = db::begin_write(db).await?;
+        let batch = self.open_batch(&txn, report).await?;
+        match enterprise_writes {
+            Some(writes) => {
+                let total = writes.len() as u64;
+                let on_progress = self.on_progress;
+                enterprise_rows::commit(&txn, self.actor, batch.id, writes, &|done| {
+                    check_fault(limit, done)?;
+                    on_progress("committing", done as u64, total);
+                    Ok(())
+                })
+                .await?
+            }
+            None => {
+                report.rows = self.write_patents(&txn, batch.id, limit).await?;
+                report.counts = Counts::of(&report.rows);
+            }
         }
+        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: records written");
+        if report.mapping.has_choices() {
+            mapping::remember(&txn, self.request.register, &report.mapping).await?;
+        }
+        let mut active: import_batch::ActiveModel = batch.into();
+        active.counts = Set(serde_json::to_string(&report.counts).unwrap_or_default());
+        active.statuses = Set(statuses(&report.rows));
+        active.problems = Set(stored_problems(&report.rows));
+        active.progress_done = Set(report.counts.rows_read as i64);
+        active.progress_total = Set(report.counts.rows_read as i64);
+        active.committed_at = Set(Some(Utc::now()));
+        let batch = active.update(&txn).await?;
+        let changes = Changes::new()
+            .field("file", None::<String>, &self.request.file_name)
+            .field("counts", None::<Counts>, report.counts);
+        audit::record(
+            &txn,
+            self.actor,
+            Event::new("import", "import_batch", batch.id).with(changes),
+        )
+        .await?;
+        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: committing");
+        txn.commit().await?;
+        let total = report.counts.rows_read;
+        (self.on_progress)("done", total, total);
+        Ok(batch.id)
     }
-    let mut done = 0;
-    for chunk in new.chunks(2_000) {
-        patent_rows::insert_new(txn, batch, chunk).await?;
-        done += chunk.len();
-        check_fault(limit, done)?;
-        on_progress("committing", done as u64, total);
+
+    /// The batch row, new (the CLI and the API) or the web's job row, marked committed.
+    async fn open_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        report: &Report,
+    ) -> Result<import_batch::Model, AppError> {
+        Ok(match self.job {
+            Some(id) => {
+                let existing = batch(txn, id).await?;
+                let mut active = batch_model(
+                    self.actor,
+                    self.request,
+                    report,
+                    existing.upload_id.unwrap_or_default(),
+                    "committed",
+                );
+                active.id = Set(id);
+                active.upload_id = Set(existing.upload_id);
+                active.created_at = Set(existing.created_at);
+                active.update(txn).await?
+            }
+            None => {
+                let upload = save_upload(txn, self.request).await?;
+                batch_model(self.actor, self.request, report, upload, "committed")
+                    .insert(txn)
+                    .await?
+            }
+        })
     }
-    let mut before_rows = Vec::new();
-    for (row, number, before, after) in updates {
-        let after = patent_rows::PatentSnapshot {
-            id: before.id,
-            ..after.clone()
+
+    /// Judges and writes a patents roster a chunk at a time; returns every row's judgement.
+    async fn write_patents(
+        &self,
+        txn: &DatabaseTransaction,
+        batch: i64,
+        limit: usize,
+    ) -> Result<Vec<PlannedRow>, AppError> {
+        let rows = self.table.data_rows();
+        let total = rows.len() as u64;
+        let jurisdiction = jurisdiction(txn).await?;
+        let today = today(txn).await?;
+        let mut planner = patent_rows::Planner::new(
+            &self.table.mapping,
+            &jurisdiction,
+            self.table.workbook.is_1904,
+            today,
+        );
+        let mut planned = Vec::with_capacity(rows.len());
+        let mut writer = PatentWriter {
+            batch,
+            limit,
+            written: 0,
+            bulk: None,
+            search: Vec::new(),
         };
-        let version =
-            patent_rows::write_snapshot(txn, number.stored(), &after, before, before.version + 1)
-                .await?;
-        before_rows.push(import_batch_row::ActiveModel {
-            batch_id: Set(batch),
-            entity: Set("patent".to_owned()),
-            entity_id: Set(before.id),
-            excel_row: Set(i32::try_from(*row).unwrap_or(i32::MAX)),
-            before: Set(serde_json::to_string(before).unwrap_or_default()),
-            after_version: Set(version),
-            ..Default::default()
-        });
-        done += 1;
-        check_fault(limit, done)?;
-        if done % 200 == 0 {
-            on_progress("committing", done as u64, total);
+        for chunk in rows.chunks(PATENT_CHUNK) {
+            let stored = patent_rows::fetch_stored(txn, chunk, &self.table.mapping).await?;
+            let (judged, writes) = planner.plan(chunk, &stored);
+            planned.extend(judged);
+            writer.write(txn, writes, rows.len()).await?;
+            (self.on_progress)("committing", planned.len() as u64, total);
         }
+        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
+        patent_rows::insert_search(txn, std::mem::take(&mut writer.search)).await?;
+        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: search indexed");
+        patent_rows::finish_bulk_load(txn, writer.bulk.take()).await?;
+        Ok(planned)
     }
-    if !before_rows.is_empty() {
+}
+
+/// Writes a patents roster's records as its chunks are judged.
+struct PatentWriter {
+    batch: i64,
+    limit: usize,
+    /// Records written so far (for the fault-injection hook).
+    written: usize,
+    /// The indexes dropped for a bulk load, to make again at the end.
+    bulk: Option<Vec<String>>,
+    /// The search terms of new patents, indexed at the end (see [`patent_rows::insert_new`]).
+    search: Vec<(i64, String)>,
+}
+
+impl PatentWriter {
+    async fn write(
+        &mut self,
+        txn: &DatabaseTransaction,
+        writes: Vec<patent_rows::PatentWrite>,
+        rows: usize,
+    ) -> Result<(), AppError> {
+        let mut new = Vec::new();
+        let mut updates = Vec::new();
+        for write in writes {
+            match write {
+                patent_rows::PatentWrite::New { number, after, .. } => new.push((number, after)),
+                patent_rows::PatentWrite::Update {
+                    row,
+                    number,
+                    before,
+                    after,
+                } => updates.push((row, number, before, after)),
+            }
+        }
+        // A roster that starts with new patents, and is at least as large as the register, is
+        // loaded in bulk (decided once, at the first chunk that writes anything).
+        if self.written == 0 && !new.is_empty() && new.len() * 10 >= (new.len() + updates.len()) * 9
+        {
+            self.bulk = patent_rows::start_bulk_load(txn, rows).await?;
+        }
+        for chunk in new.chunks(2_000) {
+            let refs: Vec<(&ApplicationNumber, &patent_rows::PatentSnapshot)> =
+                chunk.iter().map(|(n, a)| (n, a)).collect();
+            self.search
+                .extend(patent_rows::insert_new(txn, self.batch, &refs).await?);
+            self.written += chunk.len();
+            check_fault(self.limit, self.written)?;
+        }
+        let mut before_rows = Vec::new();
+        for (row, number, before, after) in updates {
+            let after = patent_rows::PatentSnapshot {
+                id: before.id,
+                ..after
+            };
+            let version = patent_rows::write_snapshot(
+                txn,
+                number.stored(),
+                &after,
+                &before,
+                before.version + 1,
+            )
+            .await?;
+            before_rows.push(import_batch_row::ActiveModel {
+                batch_id: Set(self.batch),
+                entity: Set("patent".to_owned()),
+                entity_id: Set(before.id),
+                excel_row: Set(i32::try_from(row).unwrap_or(i32::MAX)),
+                before: Set(serde_json::to_string(&before).unwrap_or_default()),
+                after_version: Set(version),
+                ..Default::default()
+            });
+            self.written += 1;
+            check_fault(self.limit, self.written)?;
+        }
         for chunk in before_rows.chunks(1_000) {
             import_batch_row::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(txn)
                 .await?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The batch history, newest first.

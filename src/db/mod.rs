@@ -14,6 +14,9 @@ use sea_orm::{
 use crate::error::AppError;
 use crate::i18n::Msg;
 
+mod bulk;
+pub use bulk::{drop_secondary_indexes, insert_rows, insert_rows_sharing, recreate_indexes};
+
 /// The default database: an SQLite file in `data/` under the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ipdesk.sqlite?mode=rwc";
 
@@ -96,6 +99,8 @@ async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection,
                 // 32 MiB of page cache per connection (SQLite's default is 2 MiB): registers of
                 // a million patents are read from memory, not disk.
                 .pragma("cache_size", "-32768")
+                // Statement journals of large multi-row inserts stay in memory, not temp files.
+                .pragma("temp_store", "memory")
         });
     Database::connect(options).await.map_err(open_error)
 }

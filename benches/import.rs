@@ -1,0 +1,347 @@
+//! The importer at scale, as processes, the way an officer runs it: a clean roster of 100,000
+//! rows and 11 columns (BENCH_ROWS to change) is imported into an empty SQLite database through
+//! `ipdesk import`, then imported again (all unchanged); beside it, a process that only reads the
+//! same sheet into memory with calamine. Then every file of ../shared/corpus (when present) goes
+//! through `ipdesk import --dry-run`. Prints times and peak memory (the kernel's high-water
+//! resident size of each process of the tree, summed); run with `cargo bench --bench import`.
+//!
+//! Targets: the import at most 3× calamine's read, at most 300 MB; the re-import no slower; each
+//! corpus file under 5 s and 500 MB.
+
+// A benchmark fails loudly: a panic is a failed run.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ipdesk");
+use ipdesk::dev::samples::TOWNSHIPS;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // The calamine-only reader: this same binary, run as a child.
+    if let Some(at) = args.iter().position(|a| a == "--calamine-only") {
+        calamine_only(Path::new(&args[at + 1]));
+        return;
+    }
+    // For profiling by hand: write the roster and stop.
+    if let Some(at) = args.iter().position(|a| a == "--write-roster") {
+        let rows = args
+            .get(at + 2)
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(100_000);
+        std::fs::write(&args[at + 1], roster_bytes(rows)).unwrap();
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let rows: u32 = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("roster.xlsx");
+    let started = Instant::now();
+    std::fs::write(&roster, roster_bytes(rows)).unwrap();
+    println!(
+        "roster: {rows} rows × 11 columns, {:.1} MB, written in {:.1} s",
+        std::fs::metadata(&roster).unwrap().len() as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("data/ipdesk.sqlite").display()
+    );
+    let set = run(ipdesk(&url)
+        .args(["jurisdiction", "set", "--county", "秭归县", "--townships"])
+        .arg(TOWNSHIPS.join(",")));
+    assert!(set.success, "jurisdiction set failed");
+
+    let read = run(Command::new(std::env::current_exe().unwrap())
+        .arg("--calamine-only")
+        .arg(&roster));
+    assert!(read.success, "calamine read failed");
+    let first = run(ipdesk(&url).arg("import").arg(&roster).arg("--json"));
+    assert!(first.success, "import failed:\n{}", first.stderr);
+    let report: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(report["new"], u64::from(rows), "{}", short(&first.stdout));
+    let again = run(ipdesk(&url).arg("import").arg(&roster).arg("--json"));
+    assert!(again.success, "re-import failed:\n{}", again.stderr);
+    let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
+    assert_eq!(
+        report["unchanged"],
+        u64::from(rows),
+        "{}",
+        short(&again.stdout)
+    );
+
+    let ratio = first.seconds / read.seconds;
+    println!();
+    println!(
+        "{:<34} {:>9} {:>10} {:>9}",
+        "process", "seconds", "peak MB", "target"
+    );
+    line("calamine alone reads the sheet", &read, "");
+    line(
+        "ipdesk import (empty database)",
+        &first,
+        &format!("≤{:.2} s", 3.0 * read.seconds),
+    );
+    line(
+        "ipdesk import again (unchanged)",
+        &again,
+        &format!("≤{:.2} s", first.seconds),
+    );
+    println!();
+    println!(
+        "import / calamine = {ratio:.2} (target ≤ 3.00); peak {:.0} MB (target ≤ 300); re-import / import = {:.2} (target ≤ 1.00)",
+        first.peak_mb(),
+        again.seconds / first.seconds
+    );
+    let mut ok = ratio <= 3.0 && first.peak_mb() <= 300.0 && again.peak_mb() <= 300.0;
+    // A re-import within a tenth of the first counts as "no slower": runs vary by that much.
+    ok &= again.seconds <= first.seconds * 1.1;
+    ok &= corpus(&url);
+    println!();
+    println!(
+        "{}",
+        if ok {
+            "all targets met"
+        } else {
+            "TARGETS MISSED"
+        }
+    );
+    if !ok {
+        std::process::exit(1);
+    }
+}
+
+fn short(text: &str) -> String {
+    text.chars().take(600).collect()
+}
+
+fn ipdesk(url: &str) -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env("DATABASE_URL", url)
+        .env("IPDESK_LANG", "en")
+        .env("RUST_LOG", "error");
+    command
+}
+
+/// Reads the first sheet into memory with calamine and nothing else, as the yardstick.
+fn calamine_only(path: &Path) {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let range = book.worksheet_range(&name).unwrap();
+    println!("{}", range.used_cells().count());
+}
+
+/// A provincial grants roster: valid numbers, in the county, every row distinct.
+fn roster_bytes(rows: u32) -> Vec<u8> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let header = [
+        "申请号",
+        "专利名称",
+        "专利类型",
+        "申请日",
+        "授权公告日",
+        "授权公告号",
+        "专利权人",
+        "发明人",
+        "地址",
+        "区县",
+        "代理机构",
+    ];
+    for (c, h) in (0u16..).zip(header) {
+        sheet.write_string(0, c, h).unwrap();
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    for i in 0..rows {
+        let r = i + 1;
+        let kind = [
+            ('2', "实用新型", 'U'),
+            ('1', "发明", 'B'),
+            ('3', "外观设计", 'S'),
+        ][(i % 3) as usize];
+        let digits = format!("2025{}{:07}", kind.0, 1_000_000 + i);
+        let check = ipdesk::patents::number::check_character(&digits).unwrap();
+        let filed = start + chrono::Duration::days(i64::from(i % 400));
+        let granted = filed + chrono::Duration::days(200);
+        let township = TOWNSHIPS[(i % 12) as usize];
+        sheet
+            .write_string(r, 0, format!("{digits}.{check}"))
+            .unwrap();
+        sheet
+            .write_string(r, 1, format!("一种第{i}号茶叶加工装置"))
+            .unwrap();
+        sheet.write_string(r, 2, kind.1).unwrap();
+        sheet.write_date_with_format(r, 3, filed, &date).unwrap();
+        sheet.write_date_with_format(r, 4, granted, &date).unwrap();
+        sheet
+            .write_string(r, 5, format!("CN{}{}", 300_000_000 + i, kind.2))
+            .unwrap();
+        sheet
+            .write_string(r, 6, format!("秭归县第{}茶业有限公司", i % 2000))
+            .unwrap();
+        sheet.write_string(r, 7, "王伟；李芳").unwrap();
+        sheet
+            .write_string(r, 8, format!("湖北省宜昌市秭归县{township}{}号", i % 300))
+            .unwrap();
+        sheet.write_string(r, 9, "秭归县").unwrap();
+        sheet.write_string(r, 10, "宜昌市三峡专利事务所").unwrap();
+    }
+    book.save_to_buffer().unwrap()
+}
+
+struct Run {
+    success: bool,
+    seconds: f64,
+    /// The sum over the process tree of each process's high-water resident size (the kernel's
+    /// VmHWM, sampled until it exits): an upper bound of the tree's peak.
+    peak_kb: u64,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn peak_mb(&self) -> f64 {
+        self.peak_kb as f64 / 1024.0
+    }
+}
+
+fn line(what: &str, run: &Run, target: &str) {
+    println!(
+        "{what:<34} {:>9.2} {:>10.0} {target:>9}",
+        run.seconds,
+        run.peak_mb()
+    );
+}
+
+/// Runs a command to its end, sampling the memory of its process tree every few milliseconds.
+fn run(command: &mut Command) -> Run {
+    let started = Instant::now();
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
+        text
+    });
+    let mut high_water: HashMap<u32, u64> = HashMap::new();
+    let status = loop {
+        sample_tree(pid, &mut high_water);
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    Run {
+        success: status.success(),
+        seconds: started.elapsed().as_secs_f64(),
+        peak_kb: high_water.values().sum(),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
+}
+
+/// Records the high-water resident size of a process and all its descendants, from /proc.
+fn sample_tree(pid: u32, high_water: &mut HashMap<u32, u64>) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let seen = high_water.entry(pid).or_default();
+    *seen = (*seen).max(hwm);
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
+        sample_tree(child, high_water);
+    }
+}
+
+/// Every corpus file through a dry run: refused with one sentence or read, under 5 s and 500 MB.
+fn corpus(url: &str) -> bool {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !root.is_dir() {
+        println!("(no ../shared/corpus here: corpus not measured)");
+        return true;
+    }
+    let mut files = Vec::new();
+    collect(&root, &mut files);
+    let mut worst_time = (0.0, String::new());
+    let mut worst_memory = (0.0, String::new());
+    let (mut refused, mut read, mut failed) = (0, 0, Vec::new());
+    for path in &files {
+        let result = run(ipdesk(url).args(["import", "--dry-run"]).arg(path));
+        let name = path.strip_prefix(&root).unwrap().display().to_string();
+        if result.seconds > worst_time.0 {
+            worst_time = (result.seconds, name.clone());
+        }
+        if result.peak_mb() > worst_memory.0 {
+            worst_memory = (result.peak_mb(), name.clone());
+        }
+        let sentence = result.stderr.trim();
+        match (result.success, sentence.lines().count()) {
+            (true, _) => read += 1,
+            (false, 1) if !sentence.contains("panicked") => refused += 1,
+            _ => failed.push(format!("{name}: {sentence}")),
+        }
+        if result.seconds >= 5.0 || result.peak_mb() >= 500.0 {
+            failed.push(format!(
+                "{name}: {:.2} s, {:.0} MB",
+                result.seconds,
+                result.peak_mb()
+            ));
+        }
+    }
+    println!();
+    println!(
+        "corpus: {} files, {read} read, {refused} refused with one sentence; slowest {:.2} s ({}), largest {:.0} MB ({})",
+        files.len(),
+        worst_time.0,
+        worst_time.1,
+        worst_memory.0,
+        worst_memory.1
+    );
+    for failure in &failed {
+        println!("  MISSED {failure}");
+    }
+    failed.is_empty()
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_none_or(|e| e != "md") {
+            out.push(path);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Writing many rows at once: multi-row inserts with shared values, and dropping a table's
+//! secondary indexes for a bulk load (SQLite), to make them again at the end.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+
+use crate::error::AppError;
+
+/// The secondary indexes of a SQLite table, dropped for a bulk load within the caller's
+/// transaction; returns the statements that make them again. Building an index once over sorted
+/// keys is several times cheaper than updating it row by row, and the transaction keeps readers
+/// on the old snapshot, indexes and all. Indexes behind constraints (UNIQUE) stay.
+pub async fn drop_secondary_indexes(
+    db: &impl ConnectionTrait,
+    table: &str,
+) -> Result<Vec<String>, AppError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            [table.into()],
+        ))
+        .await?;
+    let mut creates = Vec::new();
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        let sql: String = row.try_get_by_index(1)?;
+        db.execute_unprepared(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))
+            .await?;
+        creates.push(sql);
+    }
+    Ok(creates)
+}
+
+/// Makes again the indexes [`drop_secondary_indexes`] dropped.
+pub async fn recreate_indexes(
+    db: &impl ConnectionTrait,
+    creates: &[String],
+) -> Result<(), AppError> {
+    for sql in creates {
+        db.execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
+/// Inserts rows (each as many values as `columns`) in multi-row statements within the caller's
+/// transaction: a few thousand values per statement (SQLite binds at most 32,766), each value
+/// moved, never copied.
+pub async fn insert_rows(
+    db: &impl ConnectionTrait,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<sea_orm::Value>>,
+) -> Result<(), AppError> {
+    insert_rows_sharing(db, table, &[], columns, rows).await
+}
+
+/// Like [`insert_rows`], with `shared` columns that have one value for every row (a batch, a
+/// time): bound once per statement and referred to by number from every row on PostgreSQL, written
+/// into the statement as literals on SQLite (whose numbered parameters slow a long statement's
+/// preparation to a crawl).
+pub async fn insert_rows_sharing(
+    db: &impl ConnectionTrait,
+    table: &str,
+    shared: &[(&str, sea_orm::Value)],
+    columns: &[&str],
+    rows: Vec<Vec<sea_orm::Value>>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let shared = SharedValues::new(backend, shared)?;
+    let width = columns.len().max(1);
+    let per_statement = ((1_000 - shared.bound.len()) / width).max(1);
+    let mut rows = rows.into_iter();
+    // Every full statement has the same text, so it is built once (and prepared once).
+    let mut full_sql: Option<String> = None;
+    loop {
+        let mut values: Vec<sea_orm::Value> = shared.bound.clone();
+        values.extend(rows.by_ref().take(per_statement).flatten());
+        let count = (values.len() - shared.bound.len()) / width;
+        if count == 0 {
+            return Ok(());
+        }
+        let sql = if count == per_statement {
+            full_sql
+                .get_or_insert_with(|| insert_sql(backend, table, &shared, columns, count))
+                .clone()
+        } else {
+            insert_sql(backend, table, &shared, columns, count)
+        };
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+}
+
+/// The shared columns of a multi-row insert: their names, the text each row repeats for them,
+/// and the values bound once.
+struct SharedValues {
+    names: Vec<String>,
+    per_row: String,
+    bound: Vec<sea_orm::Value>,
+}
+
+impl SharedValues {
+    fn new(
+        backend: DbBackend,
+        shared: &[(&str, sea_orm::Value)],
+    ) -> Result<SharedValues, AppError> {
+        let mut per_row = String::new();
+        let mut bound = Vec::new();
+        for (_, value) in shared {
+            if backend == DbBackend::Postgres {
+                bound.push(value.clone());
+                per_row.push_str(&format!("${}, ", bound.len()));
+            } else {
+                per_row.push_str(&sqlite_literal(value)?);
+                per_row.push_str(", ");
+            }
+        }
+        Ok(SharedValues {
+            names: shared.iter().map(|(n, _)| (*n).to_owned()).collect(),
+            per_row,
+            bound,
+        })
+    }
+}
+
+/// A value written into SQLite's SQL text, stored exactly as the driver would bind it.
+fn sqlite_literal(value: &sea_orm::Value) -> Result<String, AppError> {
+    use sea_orm::Value;
+    let quoted = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    match value {
+        Value::Int(Some(n)) => Ok(n.to_string()),
+        Value::BigInt(Some(n)) => Ok(n.to_string()),
+        Value::String(Some(text)) if !text.contains('\0') => Ok(quoted(text)),
+        // The driver's own text form of a time (RFC 3339, as many decimals as needed).
+        Value::ChronoDateTimeUtc(Some(at)) => Ok(quoted(
+            &at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false),
+        )),
+        other => Err(AppError::Internal(format!(
+            "no SQLite literal for the shared value {other:?}"
+        ))),
+    }
+}
+
+/// `INSERT INTO t (k, a, b) VALUES (…shared, ?, ?), (…shared, ?, ?)` (`$n` on PostgreSQL).
+fn insert_sql(
+    backend: DbBackend,
+    table: &str,
+    shared: &SharedValues,
+    columns: &[&str],
+    rows: usize,
+) -> String {
+    use std::fmt::Write;
+    let names: Vec<&str> = shared
+        .names
+        .iter()
+        .map(String::as_str)
+        .chain(columns.iter().copied())
+        .collect();
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", names.join(", "));
+    let mut n = shared.bound.len();
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        sql.push_str(&shared.per_row);
+        for column in 0..columns.len() {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            n += 1;
+            match backend {
+                DbBackend::Postgres => {
+                    let _ = write!(sql, "${n}");
+                }
+                _ => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
