@@ -100,17 +100,9 @@ async fn index(
 async fn dry_run(
     state: &AppState,
     officer: &Officer,
-    mut request: service::Request,
+    request: service::Request,
 ) -> Result<service::Report, AppError> {
-    request.dry_run = true;
-    service::run(
-        &state.db,
-        &state.reader,
-        &officer.actor(),
-        request,
-        &|_, _, _| {},
-    )
-    .await
+    service::preview(&state.db, &state.reader, &officer.actor(), request).await
 }
 
 /// Uploads a workbook and shows its dry run.
@@ -449,7 +441,7 @@ async fn commit(
         service::forget_progress(id);
         if let Err(error) = result {
             tracing::error!(%error, batch = id, "import commit failed");
-            let _ = service::fail_job(&db, id, &error.message()).await;
+            let _ = service::fail_job(&db, id, &first_sentence(&error)).await;
         }
     });
     Ok(Redirect::to(format!("/imports/{id}")))

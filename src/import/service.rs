@@ -204,12 +204,27 @@ impl Table<'_> {
 }
 
 /// Finds the table the request means: its sheet (named, or the best match), its header row (given,
-/// or detected) and its mapping (aliases, remembered, chosen).
+/// or detected) and its mapping (aliases, remembered, chosen). No header, or no column for the
+/// key, is an error (on the field the person can change).
 pub async fn locate<'a>(
     db: &impl ConnectionTrait,
     workbook: &'a Workbook,
     request: &Request,
 ) -> Result<Table<'a>, AppError> {
+    let (table, blocker) = find_table(db, workbook, request).await?;
+    match blocker {
+        Some((field, msg)) => Err(crate::error::field_error(field, msg)),
+        None => Ok(table),
+    }
+}
+
+/// Like [`locate`], but a table that cannot be imported yet (no header found, no column for the
+/// key) comes back as the best guess with what blocks it, for the preview where it can be fixed.
+async fn find_table<'a>(
+    db: &impl ConnectionTrait,
+    workbook: &'a Workbook,
+    request: &Request,
+) -> Result<(Table<'a>, Option<(&'static str, Msg)>), AppError> {
     let spec = spec(request.register);
     let names: Vec<String> = workbook.sheets.iter().map(|s| s.name.clone()).collect();
     let sheet_index = match &request.sheet {
@@ -225,6 +240,7 @@ pub async fn locate<'a>(
         }
         _ => None,
     };
+    let mut blocker = None;
     let at = match request.header_row {
         Some(row) if row >= 1 => {
             let index = sheet_index
@@ -236,15 +252,30 @@ pub async fn locate<'a>(
                 .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
             layout::with_best_depth(sheet, spec, index, row - 1)
         }
-        _ => layout::detect(workbook, spec, sheet_index).ok_or_else(|| {
-            crate::error::field_error(
-                "header_row",
-                Msg::new("import.table.no_header").arg(
-                    "register",
-                    format!("@import.register.{}", request.register.as_str()),
-                ),
-            )
-        })?,
+        _ => match layout::detect(workbook, spec, sheet_index) {
+            Some(at) => at,
+            None => {
+                blocker = Some((
+                    "header_row",
+                    Msg::new("import.table.no_header").arg(
+                        "register",
+                        format!("@import.register.{}", request.register.as_str()),
+                    ),
+                ));
+                // The best guess to show: the first row of the sheet.
+                let index = sheet_index.unwrap_or(0);
+                let first = workbook
+                    .sheets
+                    .get(index)
+                    .and_then(|s| s.rows.first())
+                    .map_or(0, |r| r.index);
+                layout::TableAt {
+                    sheet: index,
+                    header_row: first,
+                    two_rows: false,
+                }
+            }
+        },
     };
     let sheet = workbook
         .sheets
@@ -254,18 +285,60 @@ pub async fn locate<'a>(
     let plain = Mapping::build(spec, &header, None, &Choices::new());
     let remembered = mapping::remembered(db, &plain.header_set_key(request.register)).await?;
     let mapping = Mapping::build(spec, &header, remembered.as_ref(), &request.choices);
-    if mapping.column_of(&spec.key).is_none() {
+    if blocker.is_none() && mapping.column_of(&spec.key).is_none() {
         let label = format!("@{}.field.{}", request.register.as_str(), spec.key);
-        return Err(crate::error::field_error(
+        blocker = Some((
             "mapping",
             Msg::new("import.table.key_unmapped").arg("field", label),
         ));
     }
-    Ok(Table {
+    let table = Table {
         workbook,
         at,
         mapping,
-    })
+    };
+    Ok((table, blocker))
+}
+
+/// The web's preview: the dry run of a request, kept with its upload for the steps that follow.
+/// A table that cannot be imported yet is previewed all the same, with what blocks it, so that
+/// the header row or the mapping can be fixed on the preview page.
+pub async fn preview(
+    db: &DatabaseConnection,
+    reader: &ChildReader,
+    actor: &Actor,
+    mut request: Request,
+) -> Result<Report, AppError> {
+    request.dry_run = true;
+    let workbook = reader.read(&request.bytes).await?;
+    let (table, blocker) = find_table(db, &workbook, &request).await?;
+    let Some((_, msg)) = blocker else {
+        return run_workbook(db, actor, &request, &workbook, &|_, _, _| {}).await;
+    };
+    let mut report = empty_report(&request, &workbook, &table);
+    report.batch_id = save_uncommitted(db, actor, &request, &report, "previewed").await?;
+    let mut active: import_batch::ActiveModel = batch(db, report.batch_id).await?.into();
+    active.message = Set(Some(serde_json::to_string(&msg).unwrap_or_default()));
+    active.update(db).await?;
+    Ok(report)
+}
+
+fn empty_report(request: &Request, workbook: &Workbook, table: &Table<'_>) -> Report {
+    Report {
+        batch_id: 0,
+        register: request.register,
+        file: request.file_name.clone(),
+        sheet: table.sheet_name().to_owned(),
+        sheets: workbook.sheets.iter().map(|s| s.name.clone()).collect(),
+        header_row: table.at.header_row + 1,
+        two_row_header: table.at.two_rows,
+        mapping: table.mapping.clone(),
+        counts: Counts::default(),
+        rows: Vec::new(),
+        dry_run: request.dry_run,
+        committed: false,
+        refused: false,
+    }
 }
 
 async fn jurisdiction(db: &impl ConnectionTrait) -> Result<Jurisdiction, AppError> {
@@ -379,21 +452,7 @@ pub async fn run_into(
     on_progress("validating", 0, 0);
     let started = std::time::Instant::now();
     let table = locate(db, workbook, request).await?;
-    let mut report = Report {
-        batch_id: 0,
-        register: request.register,
-        file: request.file_name.clone(),
-        sheet: table.sheet_name().to_owned(),
-        sheets: workbook.sheets.iter().map(|s| s.name.clone()).collect(),
-        header_row: table.at.header_row + 1,
-        two_row_header: table.at.two_rows,
-        mapping: table.mapping.clone(),
-        counts: Counts::default(),
-        rows: Vec::new(),
-        dry_run: request.dry_run,
-        committed: false,
-        refused: false,
-    };
+    let mut report = empty_report(request, workbook, &table);
     // A dry run, and the all-or-nothing policy, judge every row before anything is written. A
     // patents roster otherwise goes straight to the commit, which judges it as it writes.
     let mut enterprise_writes = None;
