@@ -11,12 +11,14 @@
 // A benchmark fails loudly: a panic is a failed run.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ipdesk");
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use common::{line, run};
+
 use ipdesk::dev::samples::TOWNSHIPS;
 
 fn main() {
@@ -55,7 +57,7 @@ fn main() {
         "sqlite://{}?mode=rwc",
         dir.path().join("data/ipdesk.sqlite").display()
     );
-    let set = run(ipdesk(&url)
+    let set = run(common::ipdesk(&url, "en")
         .args(["jurisdiction", "set", "--county", "秭归县", "--townships"])
         .arg(TOWNSHIPS.join(",")));
     assert!(set.success, "jurisdiction set failed");
@@ -64,11 +66,17 @@ fn main() {
         .arg("--calamine-only")
         .arg(&roster));
     assert!(read.success, "calamine read failed");
-    let first = run(ipdesk(&url).arg("import").arg(&roster).arg("--json"));
+    let first = run(common::ipdesk(&url, "en")
+        .arg("import")
+        .arg(&roster)
+        .arg("--json"));
     assert!(first.success, "import failed:\n{}", first.stderr);
     let report: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
     assert_eq!(report["new"], u64::from(rows), "{}", short(&first.stdout));
-    let again = run(ipdesk(&url).arg("import").arg(&roster).arg("--json"));
+    let again = run(common::ipdesk(&url, "en")
+        .arg("import")
+        .arg(&roster)
+        .arg("--json"));
     assert!(again.success, "re-import failed:\n{}", again.stderr);
     let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(
@@ -105,31 +113,11 @@ fn main() {
     // A re-import within a tenth of the first counts as "no slower": runs vary by that much.
     ok &= again.seconds <= first.seconds * 1.1;
     ok &= corpus(&url);
-    println!();
-    println!(
-        "{}",
-        if ok {
-            "all targets met"
-        } else {
-            "TARGETS MISSED"
-        }
-    );
-    if !ok {
-        std::process::exit(1);
-    }
+    common::verdict(ok);
 }
 
 fn short(text: &str) -> String {
     text.chars().take(600).collect()
-}
-
-fn ipdesk(url: &str) -> Command {
-    let mut command = Command::new(BIN);
-    command
-        .env("DATABASE_URL", url)
-        .env("IPDESK_LANG", "en")
-        .env("RUST_LOG", "error");
-    command
 }
 
 /// Reads the first sheet into memory with calamine and nothing else, as the yardstick.
@@ -201,85 +189,6 @@ fn roster_bytes(rows: u32) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-struct Run {
-    success: bool,
-    seconds: f64,
-    /// The sum over the process tree of each process's high-water resident size (the kernel's
-    /// VmHWM, sampled until it exits): an upper bound of the tree's peak.
-    peak_kb: u64,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn peak_mb(&self) -> f64 {
-        self.peak_kb as f64 / 1024.0
-    }
-}
-
-fn line(what: &str, run: &Run, target: &str) {
-    println!(
-        "{what:<34} {:>9.2} {:>10.0} {target:>9}",
-        run.seconds,
-        run.peak_mb()
-    );
-}
-
-/// Runs a command to its end, sampling the memory of its process tree every few milliseconds.
-fn run(command: &mut Command) -> Run {
-    let started = Instant::now();
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut text).unwrap();
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut stderr, &mut text).unwrap();
-        text
-    });
-    let mut high_water: HashMap<u32, u64> = HashMap::new();
-    let status = loop {
-        sample_tree(pid, &mut high_water);
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    };
-    Run {
-        success: status.success(),
-        seconds: started.elapsed().as_secs_f64(),
-        peak_kb: high_water.values().sum(),
-        stdout: out.join().unwrap(),
-        stderr: err.join().unwrap(),
-    }
-}
-
-/// Records the high-water resident size of a process and all its descendants, from /proc.
-fn sample_tree(pid: u32, high_water: &mut HashMap<u32, u64>) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let hwm = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .unwrap_or(0);
-    let seen = high_water.entry(pid).or_default();
-    *seen = (*seen).max(hwm);
-    let children =
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    for child in children.split_whitespace().filter_map(|c| c.parse().ok()) {
-        sample_tree(child, high_water);
-    }
-}
-
 /// Every corpus file through a dry run: refused with one sentence or read, under 5 s and 500 MB.
 fn corpus(url: &str) -> bool {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -293,7 +202,9 @@ fn corpus(url: &str) -> bool {
     let mut worst_memory = (0.0, String::new());
     let (mut refused, mut read, mut failed) = (0, 0, Vec::new());
     for path in &files {
-        let result = run(ipdesk(url).args(["import", "--dry-run"]).arg(path));
+        let result = run(common::ipdesk(url, "en")
+            .args(["import", "--dry-run"])
+            .arg(path));
         let name = path.strip_prefix(&root).unwrap().display().to_string();
         if result.seconds > worst_time.0 {
             worst_time = (result.seconds, name.clone());

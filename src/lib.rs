@@ -13,6 +13,7 @@ pub mod dev;
 pub mod enterprises;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod i18n;
 pub mod import;
 pub mod patents;
@@ -51,6 +52,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", enterprises::routes::routes())
         .mount("/", import::routes::routes())
         .mount("/", demo::routes::routes())
+        .mount("/", export::routes::routes())
         .mount("/api/v1", auth::api::routes())
         .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())
@@ -58,6 +60,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", enterprises::api::routes())
         .mount("/api/v1", import::api::routes())
         .mount("/api/v1", demo::routes::api_routes())
+        .mount("/api/v1", export::routes::routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

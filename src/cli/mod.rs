@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod accounts;
 mod enterprises;
+mod export;
 mod help;
 mod import;
 mod lists;
@@ -79,6 +80,7 @@ pub enum Command {
         action: enterprises::EnterpriseAction,
     },
     Import(import::ImportArgs),
+    Export(export::ExportArgs),
     Demo {
         #[arg(long)]
         json: bool,
@@ -271,6 +273,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Token { action } => accounts::token(&db, action, lang).await,
         Command::Patents { action } => patents::run(&db, action, lang).await,
         Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
+        Command::Export(args) => export::run(&db, args, lang).await,
         Command::Dev {
             action:
                 DevAction::Seed {

@@ -45,12 +45,12 @@ pub struct EnterprisePage {
     pub per_page: u64,
 }
 
-/// One page of the register, in pinyin order.
-pub async fn list(
+/// The enterprises the filters select, before ordering and paging. An unknown township name
+/// matches nothing.
+pub async fn filtered(
     db: &impl ConnectionTrait,
     filter: &EnterpriseFilter,
-) -> Result<EnterprisePage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+) -> Result<sea_orm::Select<enterprise::Entity>, AppError> {
     let mut query = enterprise::Entity::find();
     query = if filter.archived == Some(true) {
         query.filter(enterprise::Column::ArchivedAt.is_not_null())
@@ -91,6 +91,16 @@ pub async fn list(
     if let Some(tech_sme) = filter.tech_sme {
         query = query.filter(enterprise::Column::TechSme.eq(tech_sme));
     }
+    Ok(query)
+}
+
+/// One page of the register, in pinyin order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &EnterpriseFilter,
+) -> Result<EnterprisePage, AppError> {
+    let request = PageRequest::new(filter.page, filter.per_page);
+    let query = filtered(db, filter).await?;
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_asc(enterprise::Column::SortKey)

@@ -58,6 +58,8 @@ struct ListView {
     items: Vec<EnterpriseView>,
     pagination: Pagination,
     base: String,
+    /// The filters, for the export of what they show.
+    export_query: String,
     filter: EnterpriseFilter,
     townships: Vec<String>,
 }
@@ -74,6 +76,7 @@ async fn list(
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
         items: result.items,
         base: format!("/enterprises?{}", query_string::without_page(&filter)),
+        export_query: query_string::without_page(&filter),
         townships: township_names(state).await?,
         filter,
     };

@@ -200,7 +200,8 @@ pub async fn filtered(
     Ok(query)
 }
 
-fn sorted(query: Select<patent::Entity>, sort: Sort) -> Select<patent::Entity> {
+/// The register in the order asked for (ties broken by id, so pages never overlap).
+pub fn sorted(query: Select<patent::Entity>, sort: Sort) -> Select<patent::Entity> {
     use patent::Column::{ApplicationNumber, FiledOn, GrantedOn, Id};
     match sort {
         Sort::FiledDesc => query.order_by_desc(FiledOn).order_by_desc(Id),

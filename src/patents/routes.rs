@@ -1,6 +1,7 @@
 //! The patent register's pages: the list with filters, a patent's page with its timeline and
 //! history, the forms to create and edit, status events, archive and restore.
 
+use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use rocket::form::{Form, FromForm};
@@ -73,6 +74,11 @@ struct ListView {
     pagination: Pagination,
     /// The list's URL with its filters, for the pager and the sort links.
     base: String,
+    /// The filters, for the export of what they show.
+    export_query: String,
+    /// The grants export's default period: this year so far.
+    grants_from: String,
+    grants_to: String,
     filter: PatentFilter,
     choices: Choices,
 }
@@ -86,10 +92,18 @@ async fn list(
 ) -> Result<Template, AppError> {
     let result = query::list(&state.db, &filter).await?;
     let request = PageRequest::new(filter.page, filter.per_page);
+    let today = crate::clock::today(page.settings.timezone);
     let view = ListView {
+        grants_from: today
+            .with_day0(0)
+            .and_then(|d| d.with_month0(0))
+            .unwrap_or(today)
+            .to_string(),
+        grants_to: today.to_string(),
         pagination: Pagination::capped(request, result.total, result.total_capped),
         items: result.items,
         base: format!("/patents?{}", query_string::without_page(&filter)),
+        export_query: query_string::without_page(&filter),
         choices: choices(state, &filter).await?,
         filter,
     };

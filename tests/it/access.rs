@@ -107,6 +107,8 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/imports/<id>", "/api/v1/imports/999999", At(Role::Viewer)),
     (Method::Post, "/api/v1/imports/<id>/undo", "/api/v1/imports/999999/undo", At(Role::Officer)),
     (Method::Get, "/api/v1/imports/<id>/errors.xlsx", "/api/v1/imports/999999/errors.xlsx", At(Role::Viewer)),
+    (Method::Get, "/exports/<file>", "/exports/patents.xlsx", At(Role::Viewer)),
+    (Method::Get, "/api/v1/exports/<file>", "/api/v1/exports/enterprises.xlsx", At(Role::Viewer)),
 ];
 
 #[rocket::async_test]

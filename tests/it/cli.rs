@@ -851,3 +851,100 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     assert_exit(&again, 2);
     assert!(stderr(&again).contains("空的工作台"), "{}", stderr(&again));
 }
+
+#[rocket::async_test]
+async fn export_writes_a_register_to_a_file() {
+    let db = TestDatabase::new().await;
+    assert_exit(&run(&db, &["demo"]), 0);
+    let written = run(&db, &["export", "patents", "-o", "台账.xlsx"]);
+    assert_exit(&written, 0);
+    assert!(
+        stdout(&written).contains("已导出 28 行到 台账.xlsx"),
+        "{}",
+        stdout(&written)
+    );
+    let path = db.dir.path().join("台账.xlsx");
+    let rows = workbook_rows(&path);
+    assert_eq!(rows[2][1], "申请号");
+    // Title, subtitle, header, 28 patents, totals.
+    assert_eq!(rows.len(), 3 + 28 + 1);
+    assert!(!db.dir.path().join("台账.xlsx.part").exists());
+
+    let grants = run(
+        &db,
+        &[
+            "export",
+            "grants",
+            "--year",
+            "2026",
+            "--type",
+            "invention",
+            "-o",
+            "g.xlsx",
+            "--json",
+        ],
+    );
+    assert_exit(&grants, 0);
+    let told: serde_json::Value = serde_json::from_str(&stdout(&grants)).unwrap();
+    let rows = workbook_rows(&db.dir.path().join("g.xlsx"));
+    assert_eq!(told["rows"].as_u64(), Some(rows.len() as u64 - 4), "{told}");
+    assert!(rows[1][0].contains("类型：发明"), "{:?}", rows[1]);
+    assert!(
+        told["suggested_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("授权专利清单_秭归县_2026-01-01至2026-12-31")
+    );
+
+    let unknown = run(&db, &["export", "visits", "-o", "v.xlsx"]);
+    assert_exit(&unknown, 2);
+    assert!(
+        stderr(&unknown).contains("没有这个登记簿"),
+        "{}",
+        stderr(&unknown)
+    );
+    let nowhere = run(
+        &db,
+        &["export", "enterprises", "-o", "no/such/folder/e.xlsx"],
+    );
+    assert_exit(&nowhere, 2);
+    assert!(
+        stderr(&nowhere).contains("文件夹 no/such/folder 不存在"),
+        "{}",
+        stderr(&nowhere)
+    );
+    let backwards = run(
+        &db,
+        &[
+            "export",
+            "grants",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-06-30",
+            "-o",
+            "b.xlsx",
+        ],
+    );
+    assert_exit(&backwards, 2);
+    assert!(
+        stderr(&backwards).contains("早于"),
+        "{}",
+        stderr(&backwards)
+    );
+    assert!(!db.dir.path().join("b.xlsx").exists());
+}
+
+/// A workbook's first sheet as text.
+fn workbook_rows(path: &Path) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).expect("an xlsx");
+    let range = book
+        .worksheet_range_at(0)
+        .expect("a sheet")
+        .expect("readable");
+    range
+        .rows()
+        .map(|row| row.iter().map(|c| c.to_string()).collect())
+        .collect()
+}

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Page, TestApp, multipart, repo_path};
 
-fn fixture(name: &str) -> Vec<u8> {
+pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(repo_path(&format!("tests/fixtures/{name}"))).expect("fixture")
 }
 
@@ -27,7 +27,7 @@ fn expected() -> Value {
 }
 
 /// The fixture's jurisdiction: 秭归县 and its townships.
-async fn set_zigui(app: &TestApp) {
+pub(crate) async fn set_zigui(app: &TestApp) {
     let jurisdiction = &expected()["jurisdiction"];
     let townships = jurisdiction["townships"]
         .as_array()
@@ -59,7 +59,7 @@ async fn officer_app() -> (TestApp, String) {
 }
 
 /// `POST /api/v1/imports` with a bearer token.
-async fn api_import(
+pub(crate) async fn api_import(
     app: &TestApp,
     token: &str,
     file_name: &str,

@@ -12,6 +12,7 @@ mod auth;
 mod cli;
 mod enterprises;
 mod errors;
+mod exports;
 mod health;
 mod imports;
 mod patents;

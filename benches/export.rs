@@ -1,0 +1,183 @@
+//! The export at scale, as processes: a SQLite database seeded with 100,000 patents (BENCH_ROWS to
+//! change) is exported through `ipdesk export patents -o FILE`; beside it, a process that writes
+//! the very same cells (read back from that export) with rust_xlsxwriter alone, in the same
+//! constant-memory mode, bordered and with the same date format. Prints times and peak memory (the kernel's
+//! high-water resident size of each process); run with `cargo bench --bench export`.
+//!
+//! Target: the export at most 1.5× the plain writer's time, at most 300 MB. The export is timed
+//! from outside as a whole (start, database, queries, writing, saving); the plain writer from
+//! inside, from its first cell to the saved file, so loading its cells is not counted.
+
+// A benchmark fails loudly: a panic is a failed run.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use calamine::{Data, DataType, Reader};
+use common::{Run, line, run};
+use serde_json::{Value, json};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // The plain writer: this same binary, run as a child.
+    if let Some(at) = args.iter().position(|a| a == "--xlsxwriter-only") {
+        xlsxwriter_only(Path::new(&args[at + 1]), Path::new(&args[at + 2]));
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+    let rows: u64 = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("data/ipdesk.sqlite").display()
+    );
+    let started = Instant::now();
+    let seeded = run(common::ipdesk(&url, "zh-CN").args([
+        "dev",
+        "seed",
+        "--patents",
+        &rows.to_string(),
+        "--enterprises",
+        "2000",
+    ]));
+    assert!(seeded.success, "seed failed:\n{}", seeded.stderr);
+    println!(
+        "database: {rows} patents seeded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let exported_path = dir.path().join("patents.xlsx");
+    let export = run(common::ipdesk(&url, "zh-CN")
+        .args(["export", "patents", "--json", "-o"])
+        .arg(&exported_path));
+    assert!(export.success, "export failed:\n{}", export.stderr);
+    let told: Value = serde_json::from_str(&export.stdout).unwrap();
+    assert_eq!(told["rows"], rows, "{}", export.stdout);
+
+    let cells = dir.path().join("cells.jsonl");
+    let count = cells_of(&exported_path, &cells);
+    let plain_path = dir.path().join("plain.xlsx");
+    let plain = run(Command::new(std::env::current_exe().unwrap())
+        .arg("--xlsxwriter-only")
+        .arg(&cells)
+        .arg(&plain_path));
+    assert!(plain.success, "plain writer failed:\n{}", plain.stderr);
+    let writing: f64 = plain.stdout.trim().parse().unwrap();
+    let plain = Run {
+        seconds: writing,
+        ..plain
+    };
+    println!(
+        "workbook: {count} cells, {:.1} MB (plain writer {:.1} MB)",
+        size_mb(&exported_path),
+        size_mb(&plain_path)
+    );
+
+    let ratio = export.seconds / plain.seconds;
+    println!();
+    println!(
+        "{:<34} {:>9} {:>10} {:>9}",
+        "process", "seconds", "peak MB", "target"
+    );
+    line("rust_xlsxwriter alone, same cells", &plain, "");
+    line(
+        "ipdesk export patents",
+        &export,
+        &format!("≤{:.2} s", 1.5 * plain.seconds),
+    );
+    println!();
+    println!(
+        "export / rust_xlsxwriter = {ratio:.2} (target ≤ 1.50); peak {:.0} MB (target ≤ 300)",
+        export.peak_mb()
+    );
+    let ok = ratio <= 1.5 && export.peak_mb() <= 300.0;
+    common::verdict(ok);
+}
+
+fn size_mb(path: &Path) -> f64 {
+    std::fs::metadata(path).unwrap().len() as f64 / 1e6
+}
+
+/// Writes the export's cells as JSON lines, a row a line (`null`, text, a number, or
+/// `{"d": "yyyy-mm-dd"}`); returns how many cells hold a value.
+fn cells_of(workbook: &Path, out: &Path) -> usize {
+    let mut book = calamine::open_workbook_auto(workbook).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    let mut file = BufWriter::new(std::fs::File::create(out).unwrap());
+    let mut count = 0;
+    for row in range.rows() {
+        let cells: Vec<Value> = row
+            .iter()
+            .map(|cell| match cell {
+                Data::Empty => Value::Null,
+                Data::String(s) => json!(s),
+                Data::Float(n) => json!(n),
+                Data::Int(n) => json!(n),
+                Data::DateTime(_) | Data::DateTimeIso(_) => {
+                    json!({ "d": cell.as_date().unwrap().to_string() })
+                }
+                other => json!(other.to_string()),
+            })
+            .collect();
+        count += cells.iter().filter(|c| !c.is_null()).count();
+        serde_json::to_writer(&mut file, &cells).unwrap();
+        file.write_all(b"\n").unwrap();
+    }
+    file.flush().unwrap();
+    count
+}
+
+/// Loads the cells, then writes them with rust_xlsxwriter alone — in constant-memory mode, each
+/// data cell bordered and dates formatted as the export does — and
+/// prints the seconds that took.
+fn xlsxwriter_only(cells: &Path, out: &Path) {
+    use rust_xlsxwriter::{Format, FormatBorder, Workbook};
+    let rows: Vec<Vec<Value>> = BufReader::new(std::fs::File::open(cells).unwrap())
+        .lines()
+        .map(|line| serde_json::from_str(&line.unwrap()).unwrap())
+        .collect();
+    let started = Instant::now();
+    let mut book = Workbook::new();
+    let text = Format::new().set_border(FormatBorder::Thin);
+    let number = text.clone().set_num_format("0");
+    let date = text.clone().set_num_format("yyyy-mm-dd");
+    let sheet = book.add_worksheet_with_constant_memory().unwrap();
+    let width = rows.get(2).map_or(0, Vec::len);
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32;
+        // The title rows are plain; the header, data and totals rows bordered, blanks too.
+        let bordered = r >= 2;
+        for c in 0..width.max(row.len()) {
+            let cell = row.get(c).unwrap_or(&Value::Null);
+            let c = c as u16;
+            match cell {
+                Value::String(s) if bordered => sheet.write_string_with_format(r, c, s, &text),
+                Value::String(s) => sheet.write_string(r, c, s),
+                Value::Number(n) => {
+                    sheet.write_number_with_format(r, c, n.as_f64().unwrap(), &number)
+                }
+                Value::Object(day) => {
+                    let day =
+                        chrono::NaiveDate::parse_from_str(day["d"].as_str().unwrap(), "%Y-%m-%d")
+                            .unwrap();
+                    sheet.write_date_with_format(r, c, day, &date)
+                }
+                _ if bordered => sheet.write_blank(r, c, &text),
+                _ => continue,
+            }
+            .unwrap();
+        }
+    }
+    book.save(out).unwrap();
+    println!("{}", started.elapsed().as_secs_f64());
+}

@@ -1,0 +1,103 @@
+//! `ipdesk export REGISTER -o FILE [--year Y | --from D --to D] [filters]`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use sea_orm::DatabaseConnection;
+
+use crate::enterprises::query::EnterpriseFilter;
+use crate::error::AppError;
+use crate::export::service::{self, Target};
+use crate::export::{Period, Register, Request};
+use crate::i18n::{Lang, Msg};
+use crate::patents::query::PatentFilter;
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    register: String,
+    #[arg(short, long)]
+    output: PathBuf,
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    year: Option<i32>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long = "type")]
+    patent_type: Option<String>,
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    filed_year: Option<i32>,
+    #[arg(long)]
+    granted_year: Option<i32>,
+    #[arg(long)]
+    township: Option<String>,
+    #[arg(long)]
+    q: Option<String>,
+    #[arg(long)]
+    archived: bool,
+    #[arg(long)]
+    high_tech: bool,
+    #[arg(long)]
+    tech_sme: bool,
+    #[arg(long)]
+    json: bool,
+}
+
+impl ExportArgs {
+    fn request(&self, register: Register) -> Request {
+        let patents = || PatentFilter {
+            patent_type: self.patent_type.clone(),
+            status: self.status.clone(),
+            filed_year: self.filed_year,
+            granted_year: self.granted_year,
+            township: self.township.clone(),
+            archived: self.archived.then_some(true),
+            q: self.q.clone(),
+            ..PatentFilter::default()
+        };
+        match register {
+            Register::Patents => Request::Patents(patents()),
+            Register::Grants => Request::Grants(
+                patents(),
+                Period {
+                    year: self.year,
+                    from: self.from.clone(),
+                    to: self.to.clone(),
+                },
+            ),
+            Register::Enterprises => Request::Enterprises(EnterpriseFilter {
+                q: self.q.clone(),
+                township: self.township.clone(),
+                high_tech: self.high_tech.then_some(true),
+                tech_sme: self.tech_sme.then_some(true),
+                archived: self.archived.then_some(true),
+                ..EnterpriseFilter::default()
+            }),
+        }
+    }
+}
+
+pub async fn run(db: &DatabaseConnection, args: ExportArgs, lang: Lang) -> Result<(), AppError> {
+    let register = Register::parse(&args.register)
+        .ok_or_else(|| AppError::BadRequest(Msg::new("export.unknown_register")))?;
+    let request = args.request(register);
+    let export = service::export(db, &request, lang, Target::File(args.output.clone())).await?;
+    if args.json {
+        return super::import::json(&serde_json::json!({
+            "register": register.as_str(),
+            "path": args.output.display().to_string(),
+            "rows": export.rows,
+            "suggested_name": export.file_name,
+        }));
+    }
+    say!(
+        "{}",
+        Msg::new("cli.export.done")
+            .arg("rows", export.rows)
+            .arg("path", args.output.display())
+            .render(lang)
+    );
+    Ok(())
+}

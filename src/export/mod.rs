@@ -1,0 +1,88 @@
+//! Exporting registers to Excel, fit to hand to a leader: one writer for every register
+//! ([`writer`]), one module per register saying its columns and streaming its rows, a service
+//! that runs them, and the download route shared by the pages and the API.
+
+pub mod enterprises;
+pub mod patents;
+pub mod routes;
+pub mod service;
+pub mod writer;
+
+use rocket::form::{Form, FromForm};
+use rocket::http::RawStr;
+use serde::Deserialize;
+
+use crate::enterprises::query::EnterpriseFilter;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::patents::query::PatentFilter;
+
+/// The registers that export.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Register {
+    /// The patent register, as the list page filters it.
+    Patents,
+    /// The patents granted in a period.
+    Grants,
+    Enterprises,
+}
+
+impl Register {
+    pub const ALL: [Register; 3] = [Register::Patents, Register::Grants, Register::Enterprises];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Register::Patents => "patents",
+            Register::Grants => "grants",
+            Register::Enterprises => "enterprises",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Register> {
+        Register::ALL.into_iter().find(|r| r.as_str() == raw.trim())
+    }
+}
+
+/// What an export is asked for: a register, with the list page's filters that choose its rows.
+#[derive(Clone, Debug)]
+pub enum Request {
+    Patents(PatentFilter),
+    /// The patents granted in a period, among those the filters choose.
+    Grants(PatentFilter, Period),
+    Enterprises(EnterpriseFilter),
+}
+
+/// The period of the grants register: a year, or from and to (inclusive); this year so far when
+/// neither is given.
+#[derive(Clone, Debug, Default, Deserialize, rocket::FromForm)]
+pub struct Period {
+    #[serde(default)]
+    pub year: Option<i32>,
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+impl Request {
+    pub fn register(&self) -> Register {
+        match self {
+            Request::Patents(_) => Register::Patents,
+            Request::Grants(..) => Register::Grants,
+            Request::Enterprises(_) => Register::Enterprises,
+        }
+    }
+
+    /// A register's request from a query string: the list page's, carried by its Export link.
+    pub fn from_query(register: Register, query: &RawStr) -> Result<Request, AppError> {
+        fn parse<T: for<'a> FromForm<'a> + 'static>(query: &RawStr) -> Result<T, AppError> {
+            Form::<T>::parse_encoded(query)
+                .map_err(|_| AppError::BadRequest(Msg::new("export.bad_query")))
+        }
+        Ok(match register {
+            Register::Patents => Request::Patents(parse(query)?),
+            Register::Grants => Request::Grants(parse(query)?, parse(query)?),
+            Register::Enterprises => Request::Enterprises(parse(query)?),
+        })
+    }
+}

@@ -1,0 +1,429 @@
+//! Running an export: which rows (the list page's filters, a period), the columns, the titles and
+//! the file name in the reader's language; then rows read from the database a chunk at a time and
+//! handed to the writer on a thread of its own, so reading and writing overlap and memory stays
+//! flat whatever the register's size.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate, Utc};
+use futures_util::StreamExt;
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{ConnectionTrait, QueryResult, StreamTrait};
+
+use super::enterprises::EnterpriseExport;
+use super::patents::PatentExport;
+use super::writer::{Column, RegisterWriter, Titles, Value};
+use super::{Period, Register, Request};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t};
+use crate::patents::{PatentStatus, PatentType};
+use crate::settings::lists::{self, ListKind};
+use crate::{clock, settings};
+
+/// Rows are read from the database this many at a time.
+const CHUNK: usize = 1_000;
+
+/// Where the workbook goes.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// Kept in memory (a download).
+    Bytes,
+    /// Written to a file (the CLI).
+    File(PathBuf),
+}
+
+/// A written export.
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub register: Register,
+    /// What to call the file: 专利台账_秭归县_2026-11-28.xlsx.
+    pub file_name: String,
+    pub rows: usize,
+    /// The workbook, for [`Target::Bytes`].
+    pub bytes: Option<Vec<u8>>,
+}
+
+/// The rows of one register.
+enum Plan {
+    Patents(PatentExport),
+    Enterprises(EnterpriseExport),
+}
+
+impl Plan {
+    fn columns(&self) -> Vec<Column> {
+        match self {
+            Plan::Patents(p) => p.columns(),
+            Plan::Enterprises(e) => e.columns(),
+        }
+    }
+
+    async fn statement(&self, db: &impl ConnectionTrait) -> Result<SelectStatement, AppError> {
+        match self {
+            Plan::Patents(p) => p.statement(db).await,
+            Plan::Enterprises(e) => e.statement(db).await,
+        }
+    }
+
+    fn row(&self, result: &QueryResult, number: usize) -> Result<Vec<Value>, AppError> {
+        match self {
+            Plan::Patents(p) => p.row(result, number),
+            Plan::Enterprises(e) => e.row(result, number),
+        }
+    }
+}
+
+/// The period of the grants register: a year, from and to, or this year so far. Its errors are
+/// whole sentences (the period comes in a link or on the command line, not a form to mark up).
+pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
+    if let Some(year) = query.year {
+        let start = NaiveDate::from_ymd_opt(year, 1, 1);
+        let end = NaiveDate::from_ymd_opt(year, 12, 31);
+        return match (start, end) {
+            (Some(start), Some(end)) => Ok((start, end)),
+            _ => Err(AppError::BadRequest(
+                Msg::new("export.period.bad_year").arg("year", year),
+            )),
+        };
+    }
+    let date = |raw: &Option<String>| {
+        crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
+            .map_err(AppError::BadRequest)
+    };
+    let from = date(&query.from)?;
+    let to = date(&query.to)?;
+    let from = from
+        .or_else(|| NaiveDate::from_ymd_opt(today.year(), 1, 1))
+        .unwrap_or(today);
+    let to = to.unwrap_or(today);
+    if to < from {
+        return Err(AppError::BadRequest(
+            Msg::new("export.period.bad_order")
+                .arg("from", from)
+                .arg("to", to),
+        ));
+    }
+    Ok((from, to))
+}
+
+/// What the export holds, in words: the period and the filters that chose its rows.
+fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: Lang) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut part = |key: &str, value: String| {
+        parts.push(
+            Msg::new("export.subtitle.filter")
+                .arg("label", t(lang, key))
+                .arg("value", value)
+                .render(lang),
+        );
+    };
+    let yes_no = |yes: bool| t(lang, if yes { "common.yes" } else { "common.no" });
+    if let Some((from, to)) = grants {
+        let range = Msg::new("export.subtitle.range")
+            .arg("from", from)
+            .arg("to", to);
+        part("patents.field.granted_on", range.render(lang));
+    }
+    let (township, q, archived) = match request {
+        Request::Patents(filter) | Request::Grants(filter, _) => {
+            if let Some(kind) = filter.patent_type.as_deref().and_then(PatentType::parse) {
+                part("patents.field.patent_type", t(lang, &kind.label_key()));
+            }
+            if let Some(status) = filter.status.as_deref().and_then(PatentStatus::parse) {
+                part("patents.field.status", t(lang, &status.label_key()));
+            }
+            if let Some(year) = filter.filed_year {
+                part("export.subtitle.filed_year", year.to_string());
+            }
+            if let Some(year) = filter.granted_year {
+                part("export.subtitle.granted_year", year.to_string());
+            }
+            if let Some(linked) = filter.linked {
+                part("patents.filter.linked", yes_no(linked));
+            }
+            (&filter.township, &filter.q, filter.archived)
+        }
+        Request::Enterprises(filter) => {
+            if let Some(high_tech) = filter.high_tech {
+                part("enterprises.field.high_tech", yes_no(high_tech));
+            }
+            if let Some(tech_sme) = filter.tech_sme {
+                part("enterprises.field.tech_sme", yes_no(tech_sme));
+            }
+            (&filter.township, &filter.q, filter.archived)
+        }
+    };
+    match township.as_deref().map(str::trim) {
+        Some("-") => part(
+            "patents.field.township",
+            t(lang, "patents.filter.no_township"),
+        ),
+        Some(name) if !name.is_empty() => part("patents.field.township", name.to_owned()),
+        _ => {}
+    }
+    if let Some(q) = q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        part("export.subtitle.search", q.to_owned());
+    }
+    if archived == Some(true) {
+        parts.push(t(lang, "export.subtitle.archived"));
+    }
+    parts.join(&t(lang, "common.list_separator"))
+}
+
+/// A file name without characters file systems refuse.
+fn file_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Everything about an export but its rows.
+struct Prepared {
+    plan: Plan,
+    titles: Titles,
+    file_name: String,
+}
+
+async fn prepare(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    lang: Lang,
+    now: chrono::DateTime<Utc>,
+) -> Result<Prepared, AppError> {
+    let settings = settings::service::load(db).await?;
+    let today = now.with_timezone(&settings.timezone.0).date_naive();
+    let register = request.register();
+    let grants = match request {
+        Request::Grants(_, period_asked) => Some(period(period_asked, today)?),
+        _ => None,
+    };
+    let plan = match request {
+        Request::Enterprises(filter) => Plan::Enterprises(EnterpriseExport {
+            filter: filter.clone(),
+            lang,
+        }),
+        Request::Patents(filter) | Request::Grants(filter, _) => Plan::Patents(PatentExport {
+            filter: filter.clone(),
+            grants,
+            lang,
+            townships: lists::list(db, ListKind::Townships, true)
+                .await?
+                .into_iter()
+                .map(|t| (t.id, t.name))
+                .collect(),
+        }),
+    };
+    let name = t(lang, &format!("export.register.{}", register.as_str()));
+    let county = settings.jurisdiction.county.clone().unwrap_or_default();
+    let title = if county.is_empty() {
+        name.clone()
+    } else {
+        Msg::new("export.title")
+            .arg("register", &name)
+            .arg("county", &county)
+            .render(lang)
+    };
+    let filters = described(request, grants, lang);
+    let at = clock::display(now, settings.timezone);
+    let subtitle = if filters.is_empty() {
+        Msg::new("export.subtitle.all").arg("at", at).render(lang)
+    } else {
+        Msg::new("export.subtitle.filtered")
+            .arg("filters", filters)
+            .arg("at", at)
+            .render(lang)
+    };
+    let stamp = match grants {
+        Some((from, to)) => Msg::new("export.file.range")
+            .arg("from", from)
+            .arg("to", to)
+            .render(lang),
+        None => today.to_string(),
+    };
+    let file_name = file_safe(
+        &[name.as_str(), county.as_str(), stamp.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("_"),
+    ) + ".xlsx";
+    let titles = Titles {
+        title,
+        subtitle,
+        sheet: name.clone(),
+        totals: t(lang, "export.totals"),
+        footer: t(lang, "export.footer"),
+        company: county,
+        subject: name,
+    };
+    Ok(Prepared {
+        plan,
+        titles,
+        file_name,
+    })
+}
+
+/// The folder a file goes in must be there before anything is read.
+fn check_folder(target: &Target) -> Result<(), AppError> {
+    let Target::File(path) = target else {
+        return Ok(());
+    };
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    match folder {
+        Some(folder) if !folder.is_dir() => Err(AppError::BadRequest(
+            Msg::new("export.no_folder").arg("path", folder.display()),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Saves beside the target and renames, so a failed export leaves no half-written file (and an
+/// older export of the same name stays whole until the new one is complete).
+fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<(), AppError> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
+    let written = workbook
+        .save(&partial)
+        .map_err(|e| e.to_string())
+        .and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string()));
+    written.map_err(|error| {
+        let _ = std::fs::remove_file(&partial);
+        AppError::BadRequest(
+            Msg::new("export.write_failed")
+                .arg("path", path.display())
+                .arg("error", error),
+        )
+    })
+}
+
+/// Exports a register, its rows chosen by the request's filters, in `lang`.
+pub async fn export<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+    request: &Request,
+    lang: Lang,
+    target: Target,
+) -> Result<Export, AppError> {
+    check_folder(&target)?;
+    let now = Utc::now();
+    let prepared = prepare(db, request, lang, now).await?;
+    let started = std::time::Instant::now();
+    let writer = RegisterWriter::new(prepared.titles, prepared.plan.columns(), 2, now)?;
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Vec<Value>>>(4);
+    // The writer turns rows into XML on a thread of its own while the database streams more.
+    let writing = tokio::task::spawn_blocking(move || write_all(writer, receiver, target));
+    let read = stream_rows(db, &prepared.plan, sender).await;
+    tracing::debug!(ms = elapsed_ms(started), "export: rows read");
+    let bytes = writing
+        .await
+        .map_err(|e| AppError::Internal(format!("the export's writer stopped: {e}")))??;
+    let rows = read?;
+    tracing::debug!(ms = elapsed_ms(started), "export: saved");
+    Ok(Export {
+        register: request.register(),
+        file_name: prepared.file_name,
+        rows,
+        bytes,
+    })
+}
+
+fn elapsed_ms(since: std::time::Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Streams the plan's rows from the database to the writer, a chunk at a time; returns how many.
+async fn stream_rows<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+    plan: &Plan,
+    sender: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+) -> Result<usize, AppError> {
+    let statement = plan.statement(db).await?;
+    let stream = StreamTrait::stream(db, &statement).await?;
+    let mut stream = std::pin::pin!(stream);
+    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut rows = 0;
+    while let Some(result) = stream.next().await {
+        rows += 1;
+        chunk.push(plan.row(&result?, rows)?);
+        if chunk.len() == CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+            // A writer that stopped has its error waiting for the caller.
+            if sender.send(full).await.is_err() {
+                return Ok(rows);
+            }
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(chunk).await;
+    }
+    Ok(rows)
+}
+
+/// The writer's side: every row it is sent, then the totals, then the workbook saved.
+fn write_all(
+    mut writer: RegisterWriter,
+    mut receiver: tokio::sync::mpsc::Receiver<Vec<Vec<Value>>>,
+    target: Target,
+) -> Result<Option<Vec<u8>>, AppError> {
+    while let Some(rows) = receiver.blocking_recv() {
+        for row in rows {
+            writer.row(&row)?;
+        }
+    }
+    let mut workbook = writer.finish(1)?;
+    match target {
+        Target::Bytes => workbook
+            .save_to_buffer()
+            .map(Some)
+            .map_err(|e| AppError::Internal(format!("saving the workbook: {e}"))),
+        Target::File(path) => save_file(&mut workbook, &path).map(|()| None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn periods_from_a_year_a_range_or_this_year_so_far() {
+        let today = day(2026, 11, 28);
+        let query = |year: Option<i32>, from: Option<&str>, to: Option<&str>| Period {
+            year,
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+        };
+        assert_eq!(
+            period(&query(Some(2025), None, None), today).ok(),
+            Some((day(2025, 1, 1), day(2025, 12, 31)))
+        );
+        assert_eq!(
+            period(&query(None, Some("2026/1/1"), Some("2026年6月30日")), today).ok(),
+            Some((day(2026, 1, 1), day(2026, 6, 30)))
+        );
+        assert_eq!(
+            period(&query(None, None, None), today).ok(),
+            Some((day(2026, 1, 1), today))
+        );
+        assert!(period(&query(None, Some("2026-07-01"), Some("2026-06-30")), today).is_err());
+        assert!(period(&query(None, Some("2026-02-30"), None), today).is_err());
+    }
+
+    #[test]
+    fn file_names_lose_what_file_systems_refuse() {
+        assert_eq!(
+            file_safe("专利台账_秭归县_2026-11-28"),
+            "专利台账_秭归县_2026-11-28"
+        );
+        assert_eq!(file_safe("a/b\\c:d"), "a_b_c_d");
+    }
+}
