@@ -56,27 +56,34 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
 
+    // Each process runs three times; the median time counts (a shared machine's noise is of
+    // the size of the margins measured here), and the highest peak.
     let exported_path = dir.path().join("patents.xlsx");
-    let export = run(common::ipdesk(&url, "zh-CN")
-        .args(["export", "patents", "--json", "-o"])
-        .arg(&exported_path));
-    assert!(export.success, "export failed:\n{}", export.stderr);
-    let told: Value = serde_json::from_str(&export.stdout).unwrap();
-    assert_eq!(told["rows"], rows, "{}", export.stdout);
+    let export = median_of_three(|| {
+        let export = run(common::ipdesk(&url, "zh-CN")
+            .args(["export", "patents", "--json", "-o"])
+            .arg(&exported_path));
+        assert!(export.success, "export failed:\n{}", export.stderr);
+        let told: Value = serde_json::from_str(&export.stdout).unwrap();
+        assert_eq!(told["rows"], rows, "{}", export.stdout);
+        export
+    });
 
     let cells = dir.path().join("cells.jsonl");
     let count = cells_of(&exported_path, &cells);
     let plain_path = dir.path().join("plain.xlsx");
-    let plain = run(Command::new(std::env::current_exe().unwrap())
-        .arg("--xlsxwriter-only")
-        .arg(&cells)
-        .arg(&plain_path));
-    assert!(plain.success, "plain writer failed:\n{}", plain.stderr);
-    let writing: f64 = plain.stdout.trim().parse().unwrap();
-    let plain = Run {
-        seconds: writing,
-        ..plain
-    };
+    let plain = median_of_three(|| {
+        let plain = run(Command::new(std::env::current_exe().unwrap())
+            .arg("--xlsxwriter-only")
+            .arg(&cells)
+            .arg(&plain_path));
+        assert!(plain.success, "plain writer failed:\n{}", plain.stderr);
+        let writing: f64 = plain.stdout.trim().parse().unwrap();
+        Run {
+            seconds: writing,
+            ..plain
+        }
+    });
     println!(
         "workbook: {count} cells, {:.1} MB (plain writer {:.1} MB)",
         size_mb(&exported_path),
@@ -102,6 +109,20 @@ fn main() {
     );
     let ok = ratio <= 1.5 && export.peak_mb() <= 300.0;
     common::verdict(ok);
+}
+
+/// Runs a process three times: the median time, the highest peak.
+fn median_of_three(mut once: impl FnMut() -> Run) -> Run {
+    let mut runs = vec![once(), once(), once()];
+    let times: Vec<String> = runs.iter().map(|r| format!("{:.2} s", r.seconds)).collect();
+    println!("  three runs: {}", times.join(", "));
+    let peak = runs.iter().map(|r| r.peak_kb).max().unwrap_or(0);
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let middle = runs.swap_remove(1);
+    Run {
+        peak_kb: peak,
+        ..middle
+    }
 }
 
 fn size_mb(path: &Path) -> f64 {

@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use sea_orm::sea_query::{Expr, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, QueryFilter, QueryResult, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     Select,
 };
 
@@ -143,21 +143,94 @@ impl PatentExport {
         Ok(selection)
     }
 
-    /// One query for every row, in the order to write them: the patents' own columns and their
-    /// applicants, each with its linked enterprise, in applicant order — joined by the database
-    /// into one text per row, because the driver's cost is per value, not per byte: one value a
-    /// row instead of fifteen makes a large export several times cheaper to read.
-    pub async fn statement(&self, db: &impl ConnectionTrait) -> Result<SelectStatement, AppError> {
-        let sort = if self.grants.is_some() {
+    fn sort(&self) -> Sort {
+        if self.grants.is_some() {
             Sort::GrantedAsc
         } else {
             Sort::parse(self.filter.sort.as_deref())
-        };
-        let sql = row_sql(db.get_database_backend());
-        Ok(query::sorted(self.selection(db).await?, sort)
+        }
+    }
+
+    /// The ids of the patents to write, in the list's order — as one value, the ids joined by
+    /// the database (an aggregate's own ORDER BY keeps their order), because the driver's cost
+    /// is per value, not per byte.
+    pub async fn ids(&self, db: &impl ConnectionTrait) -> Result<Vec<i64>, AppError> {
+        use patent::Column as P;
+        let backend = db.get_database_backend();
+        let matching = self
+            .selection(db)
+            .await?
             .select_only()
-            .expr(Expr::cust(sql))
-            .into_query())
+            .columns([P::Id, P::FiledOn, P::GrantedOn, P::ApplicationNumber])
+            .into_query();
+        let joined = aggregate(
+            backend,
+            "CAST(\"m\".\"id\" AS TEXT)",
+            "','",
+            Some(order_sql(self.sort())),
+        );
+        let query = Query::select()
+            .expr(Expr::cust(joined))
+            .from_subquery(matching, Alias::new("m"))
+            .to_owned();
+        let ids: Option<String> = match db.query_one(&query).await? {
+            Some(row) => row.try_get_by_index(0)?,
+            None => None,
+        };
+        Ok(ids
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.parse().ok())
+            .collect())
+    }
+
+    /// The rows of some patents, in the order of `ids`, numbered from `first`: the patents' own
+    /// columns and their applicants, each with its linked enterprise, in applicant order — the
+    /// whole chunk joined by the database into one value.
+    pub async fn rows(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[i64],
+        first: usize,
+    ) -> Result<Vec<Vec<Value>>, AppError> {
+        let backend = db.get_database_backend();
+        let row = format!(
+            "CAST(\"patents\".\"id\" AS TEXT) || {} || {}",
+            code(backend, UNIT),
+            row_sql(backend)
+        );
+        let query = patent::Entity::find()
+            .select_only()
+            .expr(Expr::cust(aggregate(
+                backend,
+                &row,
+                &code(backend, ROW),
+                None,
+            )))
+            .filter(patent::Column::Id.is_in(ids.iter().copied()))
+            .into_query();
+        let joined: Option<String> = match db.query_one(&query).await? {
+            Some(row) => row.try_get_by_index(0)?,
+            None => None,
+        };
+        let joined = joined.unwrap_or_default();
+        let by_id: HashMap<i64, &str> = joined
+            .split(ROW)
+            .filter_map(|row| row.split_once(UNIT))
+            .filter_map(|(id, rest)| Some((id.parse().ok()?, rest)))
+            .collect();
+        Ok(ids
+            .iter()
+            .filter_map(|id| by_id.get(id))
+            .enumerate()
+            .map(|(index, text)| {
+                let source = Source::read(text);
+                self.fields()
+                    .iter()
+                    .map(|field| self.value(*field, &source, first + index))
+                    .collect()
+            })
+            .collect())
     }
 
     /// The columns: the register's own field labels, so the export imports back.
@@ -166,17 +239,6 @@ impl PatentExport {
             .iter()
             .map(|field| Column::new(field.header(self.lang), field.kind()))
             .collect()
-    }
-
-    /// One row of [`statement`](Self::statement)'s result, as the export's cells.
-    pub fn row(&self, result: &QueryResult, number: usize) -> Result<Vec<Value>, AppError> {
-        let joined: String = result.try_get_by_index(0)?;
-        let source = Source::read(&joined);
-        Ok(self
-            .fields()
-            .iter()
-            .map(|field| self.value(*field, &source, number))
-            .collect())
     }
 
     fn value(&self, field: Field, source: &Source, number: usize) -> Value {
@@ -237,12 +299,43 @@ impl PatentExport {
     }
 }
 
-// The row's text: its parts joined by UNIT, the applicants among them by RECORD, an applicant's
-// name and its enterprise's by FIELD. Control characters: stored text never holds them (input is
-// cleaned of them on the way in).
+// A chunk's text: its rows joined by ROW; a row's parts by UNIT, the applicants among them by
+// RECORD, an applicant's name and its enterprise's by FIELD. Control characters: stored text
+// never holds them (input is cleaned of them on the way in).
+const ROW: char = '\u{1c}';
 const UNIT: char = '\u{1f}';
 const RECORD: char = '\u{1e}';
 const FIELD: char = '\u{1d}';
+
+/// A character in SQL.
+fn code(backend: DbBackend, c: char) -> String {
+    let function = match backend {
+        DbBackend::Postgres => "chr",
+        _ => "char",
+    };
+    format!("{function}({})", u32::from(c))
+}
+
+/// The SQL that joins `value` over rows with `separator`, in `order` if given.
+fn aggregate(backend: DbBackend, value: &str, separator: &str, order: Option<&str>) -> String {
+    let function = match backend {
+        DbBackend::Postgres => "string_agg",
+        _ => "group_concat",
+    };
+    let order = order.map(|o| format!(" ORDER BY {o}")).unwrap_or_default();
+    format!("{function}({value}, {separator}{order})")
+}
+
+/// The list's order (as `query::sorted` gives it), over the columns of the ids' subquery.
+fn order_sql(sort: Sort) -> &'static str {
+    match sort {
+        Sort::FiledDesc => "\"m\".\"filed_on\" DESC, \"m\".\"id\" DESC",
+        Sort::FiledAsc => "\"m\".\"filed_on\" ASC, \"m\".\"id\" ASC",
+        Sort::GrantedDesc => "\"m\".\"granted_on\" DESC, \"m\".\"id\" DESC",
+        Sort::GrantedAsc => "\"m\".\"granted_on\" ASC, \"m\".\"id\" ASC",
+        Sort::Number => "\"m\".\"application_number\" ASC",
+    }
+}
 
 /// The columns of `patents` the row's text holds, in order; the applicants come after them.
 const COLUMNS: [&str; 13] = [
@@ -263,17 +356,19 @@ const COLUMNS: [&str; 13] = [
 
 /// The SQL of a row's text.
 fn row_sql(backend: DbBackend) -> String {
-    let (list, char) = match backend {
-        DbBackend::Postgres => ("string_agg", "chr"),
-        _ => ("group_concat", "char"),
-    };
-    let code = |c: char| format!("{char}({})", u32::from(c));
     let applicants = format!(
-        "(SELECT {list}(\"a\".\"name\" || {field} || COALESCE(\"e\".\"name\", ''), {record} ORDER BY \"a\".\"position\") \
-         FROM \"patent_applicants\" \"a\" LEFT JOIN \"enterprises\" \"e\" ON \"e\".\"id\" = \"a\".\"enterprise_id\" \
+        "(SELECT {} FROM \"patent_applicants\" \"a\" \
+         LEFT JOIN \"enterprises\" \"e\" ON \"e\".\"id\" = \"a\".\"enterprise_id\" \
          WHERE \"a\".\"patent_id\" = \"patents\".\"id\")",
-        field = code(FIELD),
-        record = code(RECORD),
+        aggregate(
+            backend,
+            &format!(
+                "\"a\".\"name\" || {} || COALESCE(\"e\".\"name\", '')",
+                code(backend, FIELD)
+            ),
+            &code(backend, RECORD),
+            Some("\"a\".\"position\""),
+        )
     );
     COLUMNS
         .iter()
@@ -281,7 +376,7 @@ fn row_sql(backend: DbBackend) -> String {
         .chain(std::iter::once(applicants))
         .map(|sql| format!("COALESCE(CAST({sql} AS TEXT), '')"))
         .collect::<Vec<_>>()
-        .join(&format!(" || {} || ", code(UNIT)))
+        .join(&format!(" || {} || ", code(backend, UNIT)))
 }
 
 /// One row's text, in its parts (empty where the database had nothing).

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use futures_util::StreamExt;
-use sea_orm::sea_query::SelectStatement;
-use sea_orm::{ConnectionTrait, QueryResult, StreamTrait};
+use sea_orm::{ConnectionTrait, StreamTrait};
+use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::enterprises::EnterpriseExport;
 use super::patents::PatentExport;
-use super::writer::{Column, RegisterWriter, Titles, Value};
+use super::writer::{Chunk, Column, RegisterWriter, Titles};
 use super::{Period, Register, Request};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
@@ -57,17 +57,15 @@ impl Plan {
         }
     }
 
-    async fn statement(&self, db: &impl ConnectionTrait) -> Result<SelectStatement, AppError> {
+    /// Sends the rows to the writer, a chunk at a time; returns how many.
+    async fn send<D: ConnectionTrait + StreamTrait>(
+        &self,
+        db: &D,
+        sender: &Sender<Feed>,
+    ) -> Result<usize, AppError> {
         match self {
-            Plan::Patents(p) => p.statement(db).await,
-            Plan::Enterprises(e) => e.statement(db).await,
-        }
-    }
-
-    fn row(&self, result: &QueryResult, number: usize) -> Result<Vec<Value>, AppError> {
-        match self {
-            Plan::Patents(p) => p.row(result, number),
-            Plan::Enterprises(e) => e.row(result, number),
+            Plan::Patents(p) => send_patents(db, p, sender).await,
+            Plan::Enterprises(e) => send_enterprises(db, e, sender).await,
         }
     }
 }
@@ -315,15 +313,21 @@ pub async fn export<D: ConnectionTrait + StreamTrait>(
     let prepared = prepare(db, request, lang, now).await?;
     let started = std::time::Instant::now();
     let writer = RegisterWriter::new(prepared.titles, prepared.plan.columns(), 2, now)?;
-    let (sender, receiver) = tokio::sync::mpsc::channel::<Vec<Vec<Value>>>(4);
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Feed>(4);
     // The writer turns rows into XML on a thread of its own while the database streams more.
     let writing = tokio::task::spawn_blocking(move || write_all(writer, receiver, target));
-    let read = stream_rows(db, &prepared.plan, sender).await;
+    let read = prepared.plan.send(db, &sender).await;
+    if read.is_err() {
+        // The rows are incomplete: the writer is told to stop without saving.
+        let _ = sender.send(Feed::Abort).await;
+    }
+    drop(sender);
     tracing::debug!(ms = elapsed_ms(started), "export: rows read");
-    let bytes = writing
+    let written = writing
         .await
-        .map_err(|e| AppError::Internal(format!("the export's writer stopped: {e}")))??;
+        .map_err(|e| AppError::Internal(format!("the export's writer stopped: {e}")));
     let rows = read?;
+    let bytes = written??;
     tracing::debug!(ms = elapsed_ms(started), "export: saved");
     Ok(Export {
         register: request.register(),
@@ -333,34 +337,61 @@ pub async fn export<D: ConnectionTrait + StreamTrait>(
     })
 }
 
+/// What the writer's thread is sent.
+enum Feed {
+    Rows(Chunk),
+    /// The rows could not all be read: save nothing.
+    Abort,
+}
+
 fn elapsed_ms(since: std::time::Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Streams the plan's rows from the database to the writer, a chunk at a time; returns how many.
-async fn stream_rows<D: ConnectionTrait + StreamTrait>(
+/// Patents are read by their ids, a chunk at a time (a large register's rows in one value a
+/// chunk: see `PatentExport::rows`).
+async fn send_patents(
+    db: &impl ConnectionTrait,
+    plan: &PatentExport,
+    sender: &Sender<Feed>,
+) -> Result<usize, AppError> {
+    let ids = plan.ids(db).await?;
+    for (index, ids) in ids.chunks(CHUNK).enumerate() {
+        let mut chunk = Chunk::with_capacity(ids.len());
+        for row in plan.rows(db, ids, index * CHUNK + 1).await? {
+            chunk.push(row);
+        }
+        // A writer that stopped has its error waiting for the caller.
+        if sender.send(Feed::Rows(chunk)).await.is_err() {
+            break;
+        }
+    }
+    Ok(ids.len())
+}
+
+/// Enterprises are streamed from one query, a row at a time (registers of thousands).
+async fn send_enterprises<D: ConnectionTrait + StreamTrait>(
     db: &D,
-    plan: &Plan,
-    sender: tokio::sync::mpsc::Sender<Vec<Vec<Value>>>,
+    plan: &EnterpriseExport,
+    sender: &Sender<Feed>,
 ) -> Result<usize, AppError> {
     let statement = plan.statement(db).await?;
     let stream = StreamTrait::stream(db, &statement).await?;
     let mut stream = std::pin::pin!(stream);
-    let mut chunk = Vec::with_capacity(CHUNK);
+    let mut chunk = Chunk::with_capacity(CHUNK);
     let mut rows = 0;
     while let Some(result) = stream.next().await {
         rows += 1;
         chunk.push(plan.row(&result?, rows)?);
         if chunk.len() == CHUNK {
-            let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-            // A writer that stopped has its error waiting for the caller.
-            if sender.send(full).await.is_err() {
+            let full = std::mem::replace(&mut chunk, Chunk::with_capacity(CHUNK));
+            if sender.send(Feed::Rows(full)).await.is_err() {
                 return Ok(rows);
             }
         }
     }
     if !chunk.is_empty() {
-        let _ = sender.send(chunk).await;
+        let _ = sender.send(Feed::Rows(chunk)).await;
     }
     Ok(rows)
 }
@@ -368,13 +399,16 @@ async fn stream_rows<D: ConnectionTrait + StreamTrait>(
 /// The writer's side: every row it is sent, then the totals, then the workbook saved.
 fn write_all(
     mut writer: RegisterWriter,
-    mut receiver: tokio::sync::mpsc::Receiver<Vec<Vec<Value>>>,
+    mut receiver: Receiver<Feed>,
     target: Target,
 ) -> Result<Option<Vec<u8>>, AppError> {
-    while let Some(rows) = receiver.blocking_recv() {
-        for row in rows {
-            writer.row(&row)?;
-        }
+    while let Some(feed) = receiver.blocking_recv() {
+        let Feed::Rows(chunk) = feed else {
+            return Err(AppError::Internal(
+                "the export stopped before its last row".into(),
+            ));
+        };
+        writer.chunk(chunk)?;
     }
     let mut workbook = writer.finish(1)?;
     match target {
@@ -389,6 +423,7 @@ fn write_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::writer::{Kind, Value};
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
@@ -416,6 +451,35 @@ mod tests {
         );
         assert!(period(&query(None, Some("2026-07-01"), Some("2026-06-30")), today).is_err());
         assert!(period(&query(None, Some("2026-02-30"), None), today).is_err());
+    }
+
+    #[test]
+    fn an_export_whose_rows_stop_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("专利台账.xlsx");
+        let titles = Titles {
+            title: "专利台账".into(),
+            subtitle: String::new(),
+            sheet: "专利台账".into(),
+            totals: "合计".into(),
+            footer: String::new(),
+            company: String::new(),
+            subject: String::new(),
+        };
+        let columns = vec![Column::new("序号", Kind::Integer)];
+        let writer =
+            RegisterWriter::new(titles, columns, 1, Utc::now()).unwrap_or_else(|e| panic!("{e:?}"));
+        let (sender, receiver) = tokio::sync::mpsc::channel(4);
+        let mut chunk = Chunk::with_capacity(1);
+        chunk.push(vec![Value::Integer(1)]);
+        let _ = sender.try_send(Feed::Rows(chunk));
+        let _ = sender.try_send(Feed::Abort);
+        drop(sender);
+        assert!(write_all(writer, receiver, Target::File(path.clone())).is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

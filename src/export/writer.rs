@@ -173,6 +173,47 @@ fn xlsx_error(error: XlsxError) -> AppError {
 }
 
 /// A register being written, row after row.
+/// Rows on their way to the writer, measured where they are made: the writer's thread is the
+/// export's slowest, so it only writes.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    rows: Vec<Vec<Value>>,
+    /// The widest value of each column among the rows.
+    widest: Vec<usize>,
+}
+
+impl Chunk {
+    pub fn with_capacity(rows: usize) -> Chunk {
+        Chunk {
+            rows: Vec::with_capacity(rows),
+            widest: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Value>) {
+        widen(&mut self.widest, &row);
+        self.rows.push(row);
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// Widens `widest` to hold each of `values`, column by column.
+fn widen(widest: &mut Vec<usize>, values: &[Value]) {
+    if widest.len() < values.len() {
+        widest.resize(values.len(), 0);
+    }
+    for (widest, value) in widest.iter_mut().zip(values) {
+        *widest = (*widest).max(value.width());
+    }
+}
+
 pub struct RegisterWriter {
     workbook: Workbook,
     formats: Formats,
@@ -226,6 +267,22 @@ impl RegisterWriter {
 
     /// Writes the next row; `values` follow the columns.
     pub fn row(&mut self, values: &[Value]) -> Result<(), AppError> {
+        widen(&mut self.widest, values);
+        self.write(values)
+    }
+
+    /// Writes a chunk of rows, measured already.
+    pub fn chunk(&mut self, chunk: Chunk) -> Result<(), AppError> {
+        for (widest, measured) in self.widest.iter_mut().zip(&chunk.widest) {
+            *widest = (*widest).max(*measured);
+        }
+        for values in &chunk.rows {
+            self.write(values)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, values: &[Value]) -> Result<(), AppError> {
         let row = self.row;
         let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
         for (index, (value, column)) in values.iter().zip(&self.columns).enumerate() {
@@ -246,9 +303,6 @@ impl RegisterWriter {
             .map_err(xlsx_error)?;
             if written && let Some(count) = self.filled.get_mut(index) {
                 *count += 1;
-            }
-            if let Some(widest) = self.widest.get_mut(index) {
-                *widest = (*widest).max(value.width());
             }
         }
         self.row += 1;

@@ -391,6 +391,27 @@ async fn the_patent_register_exports_what_the_list_shows_and_both_readers_agree(
     );
     assert_openpyxl_agrees(&got.bytes, &sheet);
 
+    // In the list's order, whichever it is.
+    for sort in ["", "number", "granted_asc"] {
+        let listed = app
+            .get(&format!("/api/v1/patents?per_page=100&sort={sort}"))
+            .await
+            .json();
+        let listed: Vec<String> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("s:{}", p["application_number"].as_str().unwrap()))
+            .collect();
+        let (_, sorted) = workbook(&app, &format!("/exports/patents.xlsx?sort={sort}"), None).await;
+        let exported: Vec<String> = sorted
+            .cells("申请号")
+            .iter()
+            .map(|c| c.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(exported, listed, "sort {sort:?}");
+    }
+
     // The list's filters choose the rows, and the subtitle says so.
     let (_, inventions) = workbook(
         &app,
