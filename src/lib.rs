@@ -17,6 +17,7 @@ pub mod export;
 pub mod i18n;
 pub mod import;
 pub mod patents;
+pub mod reports;
 pub mod settings;
 pub mod text;
 pub mod web;
@@ -61,6 +62,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", import::api::routes())
         .mount("/api/v1", demo::routes::api_routes())
         .mount("/api/v1", export::routes::routes())
+        .mount("/api/v1", reports::api::routes())
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

@@ -8,6 +8,7 @@ mod m20261128_000001_foundation;
 mod m20261128_000002_auth;
 mod m20261128_000003_patents;
 mod m20261128_000004_imports;
+mod m20261128_000005_targets;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_auth::Migration),
             Box::new(m20261128_000003_patents::Migration),
             Box::new(m20261128_000004_imports::Migration),
+            Box::new(m20261128_000005_targets::Migration),
         ]
     }
 }

@@ -16,6 +16,7 @@ mod help;
 mod import;
 mod lists;
 mod patents;
+mod report;
 mod serve;
 
 use std::path::PathBuf;
@@ -81,6 +82,14 @@ pub enum Command {
     },
     Import(import::ImportArgs),
     Export(export::ExportArgs),
+    Report {
+        #[command(subcommand)]
+        action: report::ReportAction,
+    },
+    Target {
+        #[command(subcommand)]
+        action: report::TargetAction,
+    },
     Demo {
         #[arg(long)]
         json: bool,
@@ -274,6 +283,8 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Patents { action } => patents::run(&db, action, lang).await,
         Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,
+        Command::Report { action } => report::report(&db, action, lang).await,
+        Command::Target { action } => report::target(&db, action, lang).await,
         Command::Dev {
             action:
                 DevAction::Seed {

@@ -17,5 +17,6 @@ pub mod patent_applicant;
 pub mod patent_event;
 pub mod session;
 pub mod setting;
+pub mod target;
 pub mod township;
 pub mod user;

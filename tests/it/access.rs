@@ -109,6 +109,9 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/imports/<id>/errors.xlsx", "/api/v1/imports/999999/errors.xlsx", At(Role::Viewer)),
     (Method::Get, "/exports/<file>", "/exports/patents.xlsx", At(Role::Viewer)),
     (Method::Get, "/api/v1/exports/<file>", "/api/v1/exports/enterprises.xlsx", At(Role::Viewer)),
+    (Method::Get, "/api/v1/reports/ytd", "/api/v1/reports/ytd", At(Role::Viewer)),
+    (Method::Get, "/api/v1/targets", "/api/v1/targets?year=2026", At(Role::Viewer)),
+    (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];
 
 #[rocket::async_test]

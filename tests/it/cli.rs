@@ -948,3 +948,74 @@ fn workbook_rows(path: &Path) -> Vec<Vec<String>> {
         .map(|row| row.iter().map(|c| c.to_string()).collect())
         .collect()
 }
+
+#[rocket::async_test]
+async fn targets_and_the_year_to_date_report_from_the_command_line() {
+    let db = TestDatabase::new().await;
+    assert_exit(&run(&db, &["demo"]), 0);
+    let set = run(
+        &db,
+        &[
+            "target", "set", "--year", "2026", "--metric", "grants", "--value", "40",
+        ],
+    );
+    assert_exit(&set, 0);
+    assert!(
+        stdout(&set).contains("2026 年 全县 专利授权 目标：40"),
+        "{}",
+        stdout(&set)
+    );
+    let report = run(
+        &db,
+        &[
+            "report",
+            "ytd",
+            "--year",
+            "2026",
+            "--as-of",
+            "2026-11-28",
+            "--json",
+        ],
+    );
+    assert_exit(&report, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&report)).unwrap();
+    let done = report["grants"]["total"].as_i64().unwrap();
+    assert!(done > 0, "{report}");
+    assert_eq!(report["targets"]["grants"]["target"], 40);
+    assert_eq!(report["targets"]["grants"]["done"], done);
+    let text = run(
+        &db,
+        &["report", "ytd", "--year", "2026", "--as-of", "2026-11-28"],
+    );
+    assert_exit(&text, 0);
+    assert!(
+        stdout(&text).contains(&format!("专利授权：完成 {done} / 目标 40")),
+        "{}",
+        stdout(&text)
+    );
+    let listed = run(&db, &["target", "list", "--year", "2026", "--json"]);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&listed)).unwrap()[0]["value"],
+        40
+    );
+    let cleared = run(
+        &db,
+        &["target", "clear", "--year", "2026", "--metric", "grants"],
+    );
+    assert!(stdout(&cleared).contains("已清除"), "{}", stdout(&cleared));
+
+    let bad = run(
+        &db,
+        &[
+            "target", "set", "--year", "2026", "--metric", "visits", "--value", "1",
+        ],
+    );
+    assert_exit(&bad, 2);
+    assert!(
+        stderr(&bad).contains("没有“visits”这项指标"),
+        "{}",
+        stderr(&bad)
+    );
+    let bad_day = run(&db, &["report", "ytd", "--as-of", "2026-02-30"]);
+    assert_exit(&bad_day, 2);
+}

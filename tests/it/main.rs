@@ -16,5 +16,6 @@ mod exports;
 mod health;
 mod imports;
 mod patents;
+mod reports;
 mod settings;
 mod web;

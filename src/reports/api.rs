@@ -1,0 +1,52 @@
+//! Reports and targets as JSON under `/api/v1`: the same services as the CLI.
+
+use chrono::NaiveDate;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, put, routes};
+
+use super::targets::{self, TargetInput, TargetView};
+use super::ytd::{self, YtdReport};
+use crate::AppState;
+use crate::auth::{Admin, Viewer};
+use crate::error::{AppError, field_error};
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![get_ytd, get_targets, put_target]
+}
+
+/// A date from a query parameter, refused with its sentence when it is not one.
+fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
+}
+
+#[get("/reports/ytd?<year>&<as_of>")]
+async fn get_ytd(
+    _user: Viewer,
+    state: &State<AppState>,
+    year: Option<i32>,
+    as_of: Option<&str>,
+) -> Result<Json<YtdReport>, AppError> {
+    let as_of = day("as_of", as_of)?;
+    Ok(Json(ytd::report(&state.db, year, as_of).await?))
+}
+
+#[get("/targets?<year>")]
+async fn get_targets(
+    _user: Viewer,
+    state: &State<AppState>,
+    year: i32,
+) -> Result<Json<Vec<TargetView>>, AppError> {
+    Ok(Json(targets::list(&state.db, year).await?))
+}
+
+/// Sets a target; a body without `value` clears it (the answer is then `null`).
+#[put("/targets", data = "<input>")]
+async fn put_target(
+    admin: Admin,
+    state: &State<AppState>,
+    input: Result<Json<TargetInput>, json::Error<'_>>,
+) -> Result<Json<Option<TargetView>>, AppError> {
+    let input = body(input)?;
+    Ok(Json(targets::set(&state.db, &admin.actor(), &input).await?))
+}

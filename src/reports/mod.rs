@@ -1,0 +1,6 @@
+//! Reports: the annual targets, and the year-to-date report measured against them and against
+//! the same period last year.
+
+pub mod api;
+pub mod targets;
+pub mod ytd;

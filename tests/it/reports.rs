@@ -1,0 +1,256 @@
+//! The year-to-date report and the targets: the fixture's expected figures, the boundaries of the
+//! periods (1 January, the as-of day, 29 February), archived patents, township targets, growth
+//! with no base, and the CLI.
+
+use ipdesk::patents::number::check_character;
+use rocket::http::{Method, Status};
+use serde_json::{Value, json};
+
+use crate::imports::{api_import, fixture, set_zigui};
+use crate::support::TestApp;
+
+async fn ytd(app: &TestApp, query: &str) -> Value {
+    let page = app.get(&format!("/api/v1/reports/ytd?{query}")).await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    page.json()
+}
+
+#[rocket::async_test]
+async fn the_fixture_gives_its_expected_year_to_date_figures() {
+    let app = TestApp::admin().await;
+    set_zigui(&app).await;
+    let token = app.token_for("admin").await;
+    let name = "zigui-grants-2026.xlsx";
+    let imported = api_import(&app, &token, name, &fixture(name), &[])
+        .await
+        .json();
+    assert_eq!(imported["new"], 400, "{imported}");
+    let expected: Value =
+        serde_json::from_slice(&fixture("zigui-grants-2026.expected.json")).unwrap();
+    let expected = &expected["ytd_report"];
+
+    let report = ytd(&app, "year=2026&as_of=2026-06-30").await;
+    for key in ["year", "as_of", "grants", "applications", "growth_percent"] {
+        for (field, value) in expected[key]
+            .as_object()
+            .map_or(vec![], |o| o.iter().collect())
+        {
+            assert_eq!(&report[key][field], value, "{key}.{field}");
+        }
+        if !expected[key].is_object() {
+            assert_eq!(report[key], expected[key], "{key}");
+        }
+    }
+    assert_eq!(
+        report["same_period_last_year"]["grants"],
+        expected["same_period_last_year"]["grants"]
+    );
+    assert_eq!(report["same_period_last_year"]["from"], "2025-01-01");
+    assert_eq!(report["same_period_last_year"]["to"], "2025-06-30");
+    assert_eq!(report["county"], "秭归县");
+    for month in expected["by_month"].as_array().unwrap() {
+        let found = report["by_month"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["month"] == month["month"])
+            .unwrap_or_else(|| panic!("month {month} in {}", report["by_month"]));
+        assert_eq!(found["grants"], month["grants"], "{month}");
+    }
+    let months = report["by_month"].as_array().unwrap();
+    assert_eq!(months.len(), 6);
+    assert_eq!(months[5]["grants_cumulative"], 131);
+    for township in expected["by_township"].as_array().unwrap() {
+        let found = report["by_township"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["township"] == township["township"])
+            .unwrap_or_else(|| panic!("{township} in {}", report["by_township"]));
+        assert_eq!(found["grants"], township["grants"], "{township}");
+    }
+    let top = report["top_enterprises"].as_array().unwrap();
+    assert!(!top.is_empty() && top.len() <= 10, "{top:?}");
+    assert!(
+        top.windows(2)
+            .all(|w| w[0]["grants"].as_i64() >= w[1]["grants"].as_i64())
+    );
+}
+
+/// A valid application number of `year`, type digit `kind`, serial `serial`.
+fn number(year: i32, kind: u32, serial: u32) -> String {
+    let digits = format!("{year}{kind}{serial:07}");
+    format!("{digits}.{}", check_character(&digits).unwrap())
+}
+
+async fn patent(app: &TestApp, number: &str, filed: &str, granted: Option<&str>) -> Value {
+    let body = json!({
+        "application_number": number,
+        "title": "一种脐橙保鲜装置",
+        "applicants": ["秭归县屈乡脐橙有限公司"],
+        "filed_on": filed,
+        "granted_on": granted,
+        "township": "茅坪镇",
+    });
+    let page = app
+        .send_json(Method::Post, "/api/v1/patents", &body.to_string())
+        .await;
+    assert_eq!(page.status, Status::Created, "{}", page.body);
+    page.json()
+}
+
+async fn set_target(app: &TestApp, body: Value) -> crate::support::Page {
+    app.send_json(Method::Put, "/api/v1/targets", &body.to_string())
+        .await
+}
+
+#[rocket::async_test]
+async fn periods_end_on_the_as_of_day_and_start_on_1_january() {
+    let app = TestApp::admin().await;
+    for name in ["茅坪镇", "屈原镇"] {
+        app.send_json(
+            Method::Post,
+            "/api/v1/townships",
+            &json!({"name": name}).to_string(),
+        )
+        .await;
+    }
+    // Granted on the year's first day, on the as-of day, the day after, and the year before.
+    patent(&app, &number(2023, 2, 1), "2023-01-01", Some("2024-01-01")).await;
+    patent(&app, &number(2023, 2, 2), "2023-03-01", Some("2024-02-29")).await;
+    patent(&app, &number(2023, 2, 3), "2023-03-02", Some("2024-03-01")).await;
+    patent(&app, &number(2022, 2, 4), "2022-05-01", Some("2023-02-28")).await;
+    patent(&app, &number(2022, 2, 5), "2022-05-02", Some("2023-03-01")).await;
+    let archived = patent(&app, &number(2023, 1, 6), "2023-04-01", Some("2024-02-01")).await;
+
+    let report = ytd(&app, "year=2024&as_of=2024-02-29").await;
+    assert_eq!(report["grants"]["total"], 3, "{}", report["grants"]);
+    assert_eq!(report["grants"]["utility_model"], 2);
+    assert_eq!(report["grants"]["invention"], 1);
+    // 29 February a year earlier is 28 February: the grant of that day counts, the next not.
+    let last = &report["same_period_last_year"];
+    assert_eq!(
+        (last["from"].as_str(), last["to"].as_str()),
+        (Some("2023-01-01"), Some("2023-02-28"))
+    );
+    assert_eq!(last["grants"]["total"], 1);
+    // Filed on 1 January 2023 counts for 2023's applications as of its last day.
+    assert_eq!(ytd(&app, "year=2023").await["applications"]["total"], 4);
+    assert_eq!(report["growth_percent"]["grants"], 200.0);
+    // None filed this year by 29 February, one by 28 February last year.
+    assert_eq!(report["growth_percent"]["applications"], -100.0);
+    // No grants in the period a year before: no growth is invented.
+    let earlier = ytd(&app, "year=2023&as_of=2023-02-28").await;
+    assert_eq!(earlier["grants"]["total"], 1);
+    assert_eq!(earlier["growth_percent"]["grants"], Value::Null);
+
+    // Archived patents never count.
+    let id = archived["id"].as_i64().unwrap();
+    let archive = json!({"version": archived["version"]}).to_string();
+    let page = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/patents/{id}/archive"),
+            &archive,
+        )
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let report = ytd(&app, "year=2024&as_of=2024-02-29").await;
+    assert_eq!(report["grants"]["total"], 2);
+    assert_eq!(report["grants"]["invention"], 0);
+    let months = report["by_month"].as_array().unwrap();
+    assert_eq!(months.len(), 2);
+    assert_eq!(
+        (months[0]["grants"].as_i64(), months[1]["grants"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(months[1]["grants_cumulative"], 2);
+
+    // Targets: the county's measure the report's figures; a township's sits on its row.
+    let set = set_target(&app, json!({"year": 2024, "metric": "grants", "value": 8})).await;
+    assert_eq!(set.status, Status::Ok, "{}", set.body);
+    set_target(
+        &app,
+        json!({"year": 2024, "metric": "grants_utility_model", "value": 3}),
+    )
+    .await;
+    set_target(
+        &app,
+        json!({"year": 2024, "metric": "grants", "township": "茅坪镇", "value": 5}),
+    )
+    .await;
+    // Setting again replaces; a body without value clears.
+    set_target(&app, json!({"year": 2024, "metric": "grants", "value": 4})).await;
+    set_target(
+        &app,
+        json!({"year": 2024, "metric": "applications", "value": 9}),
+    )
+    .await;
+    let cleared = set_target(&app, json!({"year": 2024, "metric": "applications"})).await;
+    assert_eq!(cleared.json(), Value::Null);
+    let report = ytd(&app, "year=2024&as_of=2024-02-29").await;
+    assert_eq!(
+        report["targets"]["grants"],
+        json!({"target": 4, "done": 2, "percent": 50.0})
+    );
+    assert_eq!(
+        report["targets"]["grants_utility_model"],
+        json!({"target": 3, "done": 2, "percent": 66.7})
+    );
+    assert!(
+        report["targets"].get("applications").is_none(),
+        "{}",
+        report["targets"]
+    );
+    let townships = report["by_township"].as_array().unwrap();
+    let maoping = townships
+        .iter()
+        .find(|t| t["township"] == "茅坪镇")
+        .unwrap();
+    assert_eq!(
+        (
+            maoping["grants"].as_i64(),
+            maoping["grants_target"].as_i64()
+        ),
+        (Some(2), Some(5))
+    );
+    let quyuan = townships
+        .iter()
+        .find(|t| t["township"] == "屈原镇")
+        .unwrap();
+    assert_eq!(quyuan["grants_target"], Value::Null);
+    let listed = app.get("/api/v1/targets?year=2024").await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
+    assert_eq!(listed[0]["metric"], "grants");
+    assert_eq!(listed[2]["township"], "茅坪镇");
+}
+
+#[rocket::async_test]
+async fn targets_are_refused_with_their_reasons_and_only_admins_set_them() {
+    let app = TestApp::admin().await;
+    let bad = set_target(
+        &app,
+        json!({"year": 1900, "metric": "visits", "value": -1, "township": "火星镇"}),
+    )
+    .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    let fields = &bad.json()["error"]["fields"];
+    for field in ["year", "metric", "value", "township"] {
+        assert!(fields[field].is_string(), "{field} in {fields}");
+    }
+    let other_year = app
+        .get("/api/v1/reports/ytd?year=2026&as_of=2025-06-30")
+        .await;
+    assert_eq!(other_year.status, Status::UnprocessableEntity);
+    let bad_day = app.get("/api/v1/reports/ytd?as_of=2026-02-30").await;
+    assert_eq!(bad_day.status, Status::UnprocessableEntity);
+
+    let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
+    let refused = set_target(
+        &viewer,
+        json!({"year": 2024, "metric": "grants", "value": 1}),
+    )
+    .await;
+    assert_eq!(refused.status, Status::Forbidden);
+    assert_eq!(viewer.get("/api/v1/reports/ytd").await.status, Status::Ok);
+}
