@@ -54,6 +54,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", import::routes::routes())
         .mount("/", demo::routes::routes())
         .mount("/", export::routes::routes())
+        .mount("/", reports::routes::routes())
         .mount("/api/v1", auth::api::routes())
         .mount("/api/v1", audit::routes::api_routes())
         .mount("/api/v1", settings::api::routes())

@@ -2,5 +2,7 @@
 //! the same period last year.
 
 pub mod api;
+pub mod chart;
+pub mod routes;
 pub mod targets;
 pub mod ytd;

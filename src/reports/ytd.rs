@@ -80,6 +80,10 @@ pub struct Month {
     pub grants: i64,
     pub grants_cumulative: i64,
     pub applications: i64,
+    /// The same month last year, within the same period (so its last month ends a year before
+    /// the as-of day).
+    pub grants_last_year: i64,
+    pub grants_last_year_cumulative: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -311,16 +315,21 @@ pub async fn report(
 
     let month_grants = per_month(db, Dated::Granted, from, as_of).await?;
     let month_applications = per_month(db, Dated::Filed, from, as_of).await?;
-    let mut cumulative = 0;
+    let month_last_year = per_month(db, Dated::Granted, last_from, last_to).await?;
+    let (mut cumulative, mut last_cumulative) = (0, 0);
     let by_month = (1..=as_of.month())
         .map(|month| {
             let grants = month_grants.get(&month).copied().unwrap_or(0);
+            let grants_last_year = month_last_year.get(&month).copied().unwrap_or(0);
             cumulative += grants;
+            last_cumulative += grants_last_year;
             Month {
                 month,
                 grants,
                 grants_cumulative: cumulative,
                 applications: month_applications.get(&month).copied().unwrap_or(0),
+                grants_last_year,
+                grants_last_year_cumulative: last_cumulative,
             }
         })
         .collect();

@@ -1,4 +1,5 @@
-//! The home page. Until the dashboard arrives it shows the jurisdiction and what the desk holds.
+//! The home page: the dashboard — the year so far against the plan and last year, its chart,
+//! the recent imports — and the jurisdiction.
 
 use rocket::{State, get};
 use serde::Serialize;
@@ -19,6 +20,17 @@ struct HomeView {
     today: String,
     /// Nothing recorded yet: the page offers the sample data.
     empty_desk: bool,
+    report: crate::reports::ytd::YtdReport,
+    chart: String,
+    imports: Vec<RecentImport>,
+}
+
+#[derive(Serialize)]
+struct RecentImport {
+    id: i64,
+    file: String,
+    at: String,
+    state: String,
 }
 
 #[get("/")]
@@ -30,6 +42,7 @@ pub async fn index(
     let townships = lists::list(&state.db, ListKind::Townships, false).await?;
     let agencies = lists::list(&state.db, ListKind::Agencies, false).await?;
     let timezone = page.settings.timezone;
+    let (report, chart) = crate::reports::routes::view_of(state, &page, None, None).await?;
     let view = HomeView {
         aliases: page.settings.jurisdiction.aliases.clone(),
         townships,
@@ -37,6 +50,18 @@ pub async fn index(
         timezone: timezone.name(),
         today: clock::today(timezone).to_string(),
         empty_desk: crate::demo::desk_is_empty(&state.db).await?,
+        report,
+        chart,
+        imports: crate::import::service::list(&state.db, 5)
+            .await?
+            .into_iter()
+            .map(|batch| RecentImport {
+                id: batch.id,
+                file: batch.file_name,
+                at: clock::display(batch.created_at, timezone),
+                state: batch.state,
+            })
+            .collect(),
     };
     Ok(page.render("home", view))
 }

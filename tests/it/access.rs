@@ -110,6 +110,9 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/exports/<file>", "/exports/patents.xlsx", At(Role::Viewer)),
     (Method::Get, "/api/v1/exports/<file>", "/api/v1/exports/enterprises.xlsx", At(Role::Viewer)),
     (Method::Get, "/api/v1/reports/ytd", "/api/v1/reports/ytd", At(Role::Viewer)),
+    (Method::Get, "/reports", "/reports?year=2026", At(Role::Viewer)),
+    (Method::Get, "/reports/targets", "/reports/targets?year=2026", At(Role::Viewer)),
+    (Method::Post, "/reports/targets", "/reports/targets", At(Role::Admin)),
     (Method::Get, "/api/v1/targets", "/api/v1/targets?year=2026", At(Role::Viewer)),
     (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];

@@ -254,3 +254,75 @@ async fn targets_are_refused_with_their_reasons_and_only_admins_set_them() {
     assert_eq!(refused.status, Status::Forbidden);
     assert_eq!(viewer.get("/api/v1/reports/ytd").await.status, Status::Ok);
 }
+
+#[rocket::async_test]
+async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
+    let app = TestApp::admin().await;
+    set_zigui(&app).await;
+    let token = app.token_for("admin").await;
+    let name = "zigui-grants-2026.xlsx";
+    api_import(&app, &token, name, &fixture(name), &[]).await;
+
+    let saved = app
+        .post_form(
+            "/reports/targets",
+            &[
+                ("year", "2026"),
+                ("metric", "grants"),
+                ("township", ""),
+                ("value", "200"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/reports/targets?year=2026")
+    );
+    let targets = app.follow(&saved).await;
+    targets.assert_contains(&["目标已保存", "全县", "专利授权", "200"]);
+    let bad = app
+        .post_form(
+            "/reports/targets",
+            &[
+                ("year", "2026"),
+                ("metric", "grants"),
+                ("township", ""),
+                ("value", "many"),
+            ],
+        )
+        .await;
+    app.follow(&bad).await.assert_contains(&["“many”不是整数"]);
+
+    let report = app.get("/reports?year=2026&as_of=2026-06-30").await;
+    assert_eq!(report.status, Status::Ok);
+    report.assert_contains(&[
+        "本年累计",
+        "<svg role=\"img\" aria-label=\"分月累计授权\"",
+        "分月累计授权",
+        "年度目标 200，完成 65.5%",
+        "去年同期 108",
+        "增长 21.3%",
+        "/exports/grants.xlsx?from=2026-01-01&amp;to=2026-06-30",
+        "茅坪镇",
+    ]);
+    let bad_day = app.get("/reports?as_of=2026-02-30").await;
+    assert_eq!(bad_day.status, Status::Ok);
+    bad_day.assert_contains(&["“2026-02-30”不是有效的日期"]);
+
+    let home = app.get("/").await;
+    home.assert_contains(&["专利授权", "<svg role=\"img\"", "最近的导入", name]);
+    app.switch_to_english().await;
+    app.get("/reports?year=2026&as_of=2026-06-30")
+        .await
+        .assert_contains(&[
+            "Year to date",
+            "Cumulative grants by month",
+            "of the target 200: 65.5%",
+        ]);
+
+    let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
+    viewer
+        .get("/reports/targets")
+        .await
+        .assert_lacks(&["设置目标"]);
+}

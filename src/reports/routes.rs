@@ -1,0 +1,147 @@
+//! The report pages: `/reports` (a year as of a day: every table, the chart, the exports) and
+//! `/reports/targets` (the year's targets; admins set and clear them).
+
+use chrono::NaiveDate;
+use rocket::form::{Form, FromForm};
+use rocket::response::{Flash, Redirect};
+use rocket::{Route, State, get, post, routes};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use super::chart;
+use super::targets::{self, Metric, TargetInput, TargetView};
+use super::ytd::{self, YtdReport};
+use crate::AppState;
+use crate::auth::{Admin, Viewer};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::settings::lists::{self, ListKind};
+use crate::web::layout::{self, PageContext};
+
+pub fn routes() -> Vec<Route> {
+    routes![report_page, targets_page, save_target]
+}
+
+#[derive(Serialize)]
+struct ReportView {
+    report: YtdReport,
+    chart: String,
+    /// The as-of day typed, when it was not a date (the page says so).
+    bad_as_of: Option<String>,
+}
+
+/// The report of a year as of a day, with its chart; what the dashboard and /reports show.
+pub async fn view_of(
+    state: &AppState,
+    page: &PageContext,
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+) -> Result<(YtdReport, String), AppError> {
+    let report = ytd::report(&state.db, year, as_of).await?;
+    let svg = chart::cumulative_grants(&report, page.lang)?;
+    Ok((report, svg))
+}
+
+#[get("/reports?<year>&<as_of>")]
+async fn report_page(
+    _user: Viewer,
+    page: PageContext,
+    state: &State<AppState>,
+    year: Option<i32>,
+    as_of: Option<&str>,
+) -> Result<Template, AppError> {
+    let typed = as_of.map(str::trim).filter(|s| !s.is_empty());
+    let parsed = crate::dates::parse_optional(typed.unwrap_or_default());
+    let bad_as_of = parsed
+        .is_err()
+        .then(|| typed.unwrap_or_default().to_owned());
+    let (report, chart) = view_of(state, &page, year, parsed.ok().flatten()).await?;
+    let view = ReportView {
+        report,
+        chart,
+        bad_as_of,
+    };
+    Ok(page.render("reports/index", view))
+}
+
+#[derive(Serialize)]
+struct TargetsView {
+    year: i32,
+    targets: Vec<TargetView>,
+    metrics: Vec<&'static str>,
+    townships: Vec<String>,
+}
+
+#[get("/reports/targets?<year>")]
+async fn targets_page(
+    _user: Viewer,
+    page: PageContext,
+    state: &State<AppState>,
+    year: Option<i32>,
+) -> Result<Template, AppError> {
+    use chrono::Datelike;
+    let year = year
+        .filter(|y| targets::YEARS.contains(y))
+        .unwrap_or_else(|| crate::clock::today(page.settings.timezone).year());
+    let view = TargetsView {
+        year,
+        targets: targets::list(&state.db, year).await?,
+        metrics: Metric::ALL.iter().map(|m| m.as_str()).collect(),
+        townships: lists::list(&state.db, ListKind::Townships, false)
+            .await?
+            .into_iter()
+            .map(|t| t.name)
+            .collect(),
+    };
+    Ok(page.render("reports/targets", view))
+}
+
+#[derive(FromForm)]
+struct TargetForm {
+    year: Option<i32>,
+    #[field(default = String::new())]
+    metric: String,
+    #[field(default = String::new())]
+    township: String,
+    #[field(default = String::new())]
+    value: String,
+}
+
+/// Sets (or, with no value, clears) a target; back to the year's targets with what happened.
+#[post("/reports/targets", data = "<form>")]
+async fn save_target(
+    admin: Admin,
+    state: &State<AppState>,
+    form: Form<TargetForm>,
+) -> Flash<Redirect> {
+    let back = format!("/reports/targets?year={}", form.year.unwrap_or_default());
+    let value = form.value.trim();
+    let parsed = if value.is_empty() {
+        Ok(None)
+    } else {
+        value.parse::<i64>().map(Some)
+    };
+    let Ok(value) = parsed else {
+        return layout::failure(
+            back,
+            Msg::new("reports.target.not_a_number").arg("value", value),
+        );
+    };
+    let input = TargetInput {
+        year: form.year,
+        metric: form.metric.clone(),
+        township: Some(form.township.clone()),
+        value,
+    };
+    match targets::set(&state.db, &admin.actor(), &input).await {
+        Ok(Some(_)) => layout::success(back, Msg::new("reports.target.saved")),
+        Ok(None) => layout::success(back, Msg::new("reports.target.cleared")),
+        Err(error) => {
+            let msg = match error.fields() {
+                Some(fields) => fields.iter().next().map(|(_, msg)| msg.clone()),
+                None => None,
+            };
+            layout::failure(back, msg.unwrap_or_else(|| error.message()))
+        }
+    }
+}
