@@ -19,6 +19,16 @@ pub enum ReportAction {
         #[arg(long)]
         json: bool,
     },
+    Summary {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        lang: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,9 +64,25 @@ pub async fn report(
     action: ReportAction,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let ReportAction::Ytd { year, as_of, json } = action;
-    let as_of = crate::dates::parse_optional(as_of.as_deref().unwrap_or_default())
-        .map_err(AppError::BadRequest)?;
+    let (year, as_of, json) = match action {
+        ReportAction::Ytd { year, as_of, json } => (year, as_of, json),
+        ReportAction::Summary {
+            from,
+            to,
+            lang: asked,
+            json,
+        } => {
+            let lang = crate::reports::api::summary_lang(asked.as_deref(), lang)?;
+            let (from, to) = (date(from.as_deref())?, date(to.as_deref())?);
+            let summary = crate::reports::summary::summary(db, from, to, lang).await?;
+            if json {
+                return super::import::json(&summary);
+            }
+            say!("{}", summary.text);
+            return Ok(());
+        }
+    };
+    let as_of = date(as_of.as_deref())?;
     let report = ytd::report(db, year, as_of).await?;
     if json {
         return super::import::json(&report);
@@ -122,6 +148,10 @@ pub async fn report(
         );
     }
     Ok(())
+}
+
+fn date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
 }
 
 pub async fn target(

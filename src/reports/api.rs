@@ -4,15 +4,17 @@ use chrono::NaiveDate;
 use rocket::serde::json::{self, Json};
 use rocket::{Route, State, get, put, routes};
 
+use super::summary::{self, Summary};
 use super::targets::{self, TargetInput, TargetView};
 use super::ytd::{self, YtdReport};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
+use crate::i18n::{Lang, Msg};
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
-    routes![get_ytd, get_targets, put_target]
+    routes![get_ytd, get_summary, get_targets, put_target]
 }
 
 /// A date from a query parameter, refused with its sentence when it is not one.
@@ -29,6 +31,35 @@ async fn get_ytd(
 ) -> Result<Json<YtdReport>, AppError> {
     let as_of = day("as_of", as_of)?;
     Ok(Json(ytd::report(&state.db, year, as_of).await?))
+}
+
+/// The summary paragraph of [from, to] in `lang` (the request's language by default):
+/// `{"from", "to", "lang", "text", "figures"}`.
+#[get("/reports/summary?<from>&<to>&<lang>")]
+async fn get_summary(
+    _user: Viewer,
+    state: &State<AppState>,
+    request_lang: Lang,
+    from: Option<&str>,
+    to: Option<&str>,
+    lang: Option<&str>,
+) -> Result<Json<Summary>, AppError> {
+    let lang = summary_lang(lang, request_lang)?;
+    let (from, to) = (day("from", from)?, day("to", to)?);
+    Ok(Json(summary::summary(&state.db, from, to, lang).await?))
+}
+
+/// The language asked for, else the reader's.
+pub fn summary_lang(asked: Option<&str>, default: Lang) -> Result<Lang, AppError> {
+    match asked.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Ok(default),
+        Some(code) => Lang::parse(code).ok_or_else(|| {
+            field_error(
+                "lang",
+                Msg::new("reports.summary.bad_lang").arg("lang", code),
+            )
+        }),
+    }
 }
 
 #[get("/targets?<year>")]

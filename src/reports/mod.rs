@@ -4,5 +4,6 @@
 pub mod api;
 pub mod chart;
 pub mod routes;
+pub mod summary;
 pub mod targets;
 pub mod ytd;

@@ -9,6 +9,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::chart;
+use super::summary::{self, Period, Summary};
 use super::targets::{self, Metric, TargetInput, TargetView};
 use super::ytd::{self, YtdReport};
 use crate::AppState;
@@ -28,7 +29,13 @@ struct ReportView {
     chart: String,
     /// The as-of day typed, when it was not a date (the page says so).
     bad_as_of: Option<String>,
+    summary: Summary,
+    /// The named periods the summary can be written for, and the one shown.
+    periods: [&'static str; 7],
+    period: &'static str,
 }
+
+const PERIODS: [&str; 7] = ["so_far", "h1", "q1", "q2", "q3", "q4", "year"];
 
 /// The report of a year as of a day, with its chart; what the dashboard and /reports show.
 pub async fn view_of(
@@ -42,13 +49,14 @@ pub async fn view_of(
     Ok((report, svg))
 }
 
-#[get("/reports?<year>&<as_of>")]
+#[get("/reports?<year>&<as_of>&<period>")]
 async fn report_page(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
     year: Option<i32>,
     as_of: Option<&str>,
+    period: Option<&str>,
 ) -> Result<Template, AppError> {
     let typed = as_of.map(str::trim).filter(|s| !s.is_empty());
     let parsed = crate::dates::parse_optional(typed.unwrap_or_default());
@@ -56,10 +64,26 @@ async fn report_page(
         .is_err()
         .then(|| typed.unwrap_or_default().to_owned());
     let (report, chart) = view_of(state, &page, year, parsed.ok().flatten()).await?;
+    // The summary's period: the one chosen, else the year so far (a past year: the whole year).
+    let today = crate::clock::today(page.settings.timezone);
+    let chosen = period
+        .and_then(|p| PERIODS.into_iter().find(|known| *known == p))
+        .unwrap_or(if report.as_of == today {
+            "so_far"
+        } else {
+            "year"
+        });
+    let (from, to) = Period::parse(chosen)
+        .and_then(|p| p.dates(report.year, report.as_of))
+        .unwrap_or((report.as_of, report.as_of));
+    let summary = summary::summary(&state.db, Some(from), Some(to), page.lang).await?;
     let view = ReportView {
         report,
         chart,
         bad_as_of,
+        summary,
+        periods: PERIODS,
+        period: chosen,
     };
     Ok(page.render("reports/index", view))
 }

@@ -143,7 +143,7 @@ fn new_year(day: NaiveDate) -> NaiveDate {
 
 /// Which date a count looks at.
 #[derive(Clone, Copy)]
-enum Dated {
+pub(crate) enum Dated {
     Granted,
     Filed,
 }
@@ -165,7 +165,7 @@ fn dated(dated: Dated, from: NaiveDate, to: NaiveDate) -> Select<patent::Entity>
         .filter(dated.column().lte(to))
 }
 
-async fn counts(
+pub(crate) async fn counts(
     db: &impl ConnectionTrait,
     which: Dated,
     from: NaiveDate,

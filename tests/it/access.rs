@@ -110,6 +110,7 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/exports/<file>", "/exports/patents.xlsx", At(Role::Viewer)),
     (Method::Get, "/api/v1/exports/<file>", "/api/v1/exports/enterprises.xlsx", At(Role::Viewer)),
     (Method::Get, "/api/v1/reports/ytd", "/api/v1/reports/ytd", At(Role::Viewer)),
+    (Method::Get, "/api/v1/reports/summary", "/api/v1/reports/summary", At(Role::Viewer)),
     (Method::Get, "/reports", "/reports?year=2026", At(Role::Viewer)),
     (Method::Get, "/reports/targets", "/reports/targets?year=2026", At(Role::Viewer)),
     (Method::Post, "/reports/targets", "/reports/targets", At(Role::Admin)),

@@ -1004,6 +1004,58 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
     );
     assert!(stdout(&cleared).contains("已清除"), "{}", stdout(&cleared));
 
+    let summary = run(
+        &db,
+        &[
+            "report",
+            "summary",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-06-30",
+        ],
+    );
+    assert_exit(&summary, 0);
+    assert!(
+        stdout(&summary).starts_with("上半年，共申报专利"),
+        "{}",
+        stdout(&summary)
+    );
+    let english = run(
+        &db,
+        &[
+            "report",
+            "summary",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-06-30",
+            "--lang",
+            "en",
+            "--json",
+        ],
+    );
+    let english: serde_json::Value = serde_json::from_str(&stdout(&english)).unwrap();
+    assert_eq!(english["lang"], "en");
+    assert!(
+        english["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("In the first half of the year"),
+        "{english}"
+    );
+    let backwards = run(
+        &db,
+        &[
+            "report",
+            "summary",
+            "--from",
+            "2026-07-01",
+            "--to",
+            "2026-06-30",
+        ],
+    );
+    assert_exit(&backwards, 2);
     let bad = run(
         &db,
         &[

@@ -309,6 +309,45 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
     assert_eq!(bad_day.status, Status::Ok);
     bad_day.assert_contains(&["“2026-02-30”不是有效的日期"]);
 
+    // The summary paragraph, from the same numbers.
+    let summary = app
+        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30")
+        .await
+        .json();
+    assert_eq!(
+        summary["text"],
+        "上半年，共申报专利21项，其中发明专利3项、实用新型17项、外观设计1项；获得国家专利授权131项，完成年度计划任务的66%，比去年同期增长21%。"
+    );
+    assert_eq!(
+        (
+            summary["from"].as_str(),
+            summary["to"].as_str(),
+            summary["lang"].as_str()
+        ),
+        (Some("2026-01-01"), Some("2026-06-30"), Some("zh-CN"))
+    );
+    let english = app
+        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30&lang=en")
+        .await
+        .json();
+    assert!(
+        english["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("In the first half of the year, 21 patent applications were filed"),
+        "{english}"
+    );
+    let bad = app.get("/api/v1/reports/summary?lang=fr").await;
+    assert_eq!(bad.status, Status::UnprocessableEntity);
+    let page = app
+        .get("/reports?year=2026&as_of=2026-06-30&period=h1")
+        .await;
+    page.assert_contains(&[
+        "工作总结",
+        "上半年，共申报专利21项",
+        "data-copy=\"summary-text\"",
+    ]);
+
     let home = app.get("/").await;
     home.assert_contains(&["专利授权", "<svg role=\"img\"", "最近的导入", name]);
     app.switch_to_english().await;

@@ -1,0 +1,328 @@
+//! The summary paragraph: the IP section of the bureau's work summary for a period, written from
+//! the report's numbers (never typed by hand) in Chinese or English — for example
+//! "今年以来，共申报专利4项，其中发明专利1项、实用新型3项；获得国家专利授权8项，完成年度计划任务的80%，
+//! 比去年同期增长21%。"
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+
+use super::targets::{self, Metric};
+use super::ytd::{self, Counts, Dated};
+use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t};
+use crate::{clock, settings};
+
+/// The figures a summary is written from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SummaryFigures {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub applications: Counts,
+    pub grants: Counts,
+    pub grants_last_year: i64,
+    /// The county's grants target for the year of `to`, when one is set.
+    pub grants_target: Option<i64>,
+}
+
+/// A summary as the API answers it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub lang: &'static str,
+    pub text: String,
+    pub figures: SummaryFigures,
+}
+
+/// A named period of a year: what the bureau's summaries are written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Period {
+    /// 1 January to today (今年以来).
+    SoFar,
+    FirstHalf,
+    Quarter(u32),
+    Year,
+}
+
+impl Period {
+    pub fn parse(raw: &str) -> Option<Period> {
+        match raw.trim() {
+            "so_far" => Some(Period::SoFar),
+            "h1" => Some(Period::FirstHalf),
+            "q1" => Some(Period::Quarter(1)),
+            "q2" => Some(Period::Quarter(2)),
+            "q3" => Some(Period::Quarter(3)),
+            "q4" => Some(Period::Quarter(4)),
+            "year" => Some(Period::Year),
+            _ => None,
+        }
+    }
+
+    /// Its days in `year` (today for the year so far).
+    pub fn dates(self, year: i32, today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+        let day = |m, d| NaiveDate::from_ymd_opt(year, m, d);
+        match self {
+            Period::SoFar => Some((day(1, 1)?, today)),
+            Period::FirstHalf => Some((day(1, 1)?, day(6, 30)?)),
+            Period::Quarter(q) => {
+                let first = 3 * (q - 1) + 1;
+                let end = if q == 4 {
+                    day(12, 31)?
+                } else {
+                    day(first + 3, 1)?.pred_opt()?
+                };
+                Some((day(first, 1)?, end))
+            }
+            Period::Year => Some((day(1, 1)?, day(12, 31)?)),
+        }
+    }
+}
+
+/// The figures of [from, to] and of the same days a year earlier.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<SummaryFigures, AppError> {
+    if to < from {
+        return Err(AppError::BadRequest(
+            Msg::new("export.period.bad_order")
+                .arg("from", from)
+                .arg("to", to),
+        ));
+    }
+    let last = (ytd::a_year_earlier(from), ytd::a_year_earlier(to));
+    let target = targets::list(db, to.year())
+        .await?
+        .into_iter()
+        .find(|t| t.township.is_none() && t.metric == Metric::Grants.as_str())
+        .map(|t| t.value);
+    Ok(SummaryFigures {
+        from,
+        to,
+        applications: ytd::counts(db, Dated::Filed, from, to).await?,
+        grants: ytd::counts(db, Dated::Granted, from, to).await?,
+        grants_last_year: ytd::counts(db, Dated::Granted, last.0, last.1).await?.total,
+        grants_target: target,
+    })
+}
+
+/// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, or the dates.
+fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) -> String {
+    let same_year = from.year() == to.year();
+    let named = [
+        Period::FirstHalf,
+        Period::Quarter(1),
+        Period::Quarter(2),
+        Period::Quarter(3),
+        Period::Quarter(4),
+        Period::Year,
+    ]
+    .into_iter()
+    .find(|p| p.dates(from.year(), today) == Some((from, to)));
+    let key = match named {
+        _ if same_year && from.ordinal() == 1 && to == today => {
+            "reports.summary.period.so_far".to_owned()
+        }
+        Some(Period::FirstHalf) => "reports.summary.period.h1".to_owned(),
+        Some(Period::Quarter(q)) => format!("reports.summary.period.q{q}"),
+        Some(Period::Year) => "reports.summary.period.year".to_owned(),
+        _ => {
+            return Msg::new("reports.summary.period.dates")
+                .arg("from", from)
+                .arg("to", to)
+                .render(lang);
+        }
+    };
+    Msg::new(&key).arg("year", from.year()).render(lang)
+}
+
+/// "其中发明专利1项、实用新型3项": the types with any, in the language's list.
+fn of_which(counts: &Counts, lang: Lang) -> Option<String> {
+    let parts: Vec<String> = [
+        ("invention", counts.invention),
+        ("utility_model", counts.utility_model),
+        ("design", counts.design),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(kind, n)| {
+        Msg::new(format!("reports.summary.kind.{kind}"))
+            .arg("count", n)
+            .render(lang)
+    })
+    .collect();
+    (!parts.is_empty()).then(|| {
+        Msg::new("reports.summary.of_which")
+            .arg(
+                "parts",
+                parts.join(&t(lang, "reports.summary.list_separator")),
+            )
+            .render(lang)
+    })
+}
+
+/// The paragraph for the figures. Percentages are whole numbers; a growth with no base last
+/// year is left out rather than invented.
+pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> String {
+    let mut applications = Msg::new("reports.summary.applications")
+        .arg("count", figures.applications.total)
+        .render(lang);
+    if let Some(parts) = of_which(&figures.applications, lang) {
+        applications.push_str(&parts);
+    }
+    let mut grants = Msg::new("reports.summary.grants")
+        .arg("count", figures.grants.total)
+        .render(lang);
+    if let Some(target) = figures.grants_target.filter(|t| *t > 0) {
+        let percent = (figures.grants.total as f64 * 100.0 / target as f64).round();
+        grants.push_str(
+            &Msg::new("reports.summary.target")
+                .arg("percent", percent)
+                .render(lang),
+        );
+    }
+    if figures.grants_last_year > 0 {
+        let change = ((figures.grants.total - figures.grants_last_year) as f64 * 100.0
+            / figures.grants_last_year as f64)
+            .round();
+        let key = if change > 0.0 {
+            "reports.summary.up"
+        } else if change < 0.0 {
+            "reports.summary.down"
+        } else {
+            "reports.summary.level"
+        };
+        grants.push_str(&Msg::new(key).arg("percent", change.abs()).render(lang));
+    }
+    Msg::new("reports.summary.text")
+        .arg(
+            "period",
+            period_words(figures.from, figures.to, today, lang),
+        )
+        .arg("applications", applications)
+        .arg("grants", grants)
+        .render(lang)
+}
+
+/// The summary of [from, to] (this year so far by default) in `lang`.
+pub async fn summary(
+    db: &impl ConnectionTrait,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    lang: Lang,
+) -> Result<Summary, AppError> {
+    let settings = settings::service::load(db).await?;
+    let today = clock::today(settings.timezone);
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    let figures = figures(db, from, to).await?;
+    Ok(Summary {
+        from,
+        to,
+        lang: lang.code(),
+        text: paragraph(&figures, today, lang),
+        figures,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn counts(invention: i64, utility_model: i64, design: i64) -> Counts {
+        Counts {
+            invention,
+            utility_model,
+            design,
+            total: invention + utility_model + design,
+        }
+    }
+
+    #[test]
+    fn the_bureau_s_sentence_from_the_numbers() {
+        let today = day(2026, 11, 28);
+        let figures = SummaryFigures {
+            from: day(2026, 1, 1),
+            to: today,
+            applications: counts(1, 3, 0),
+            grants: counts(2, 6, 0),
+            grants_last_year: 6,
+            grants_target: Some(10),
+        };
+        assert_eq!(
+            paragraph(&figures, today, Lang::ZhCn),
+            "今年以来，共申报专利4项，其中发明专利1项、实用新型3项；获得国家专利授权8项，完成年度计划任务的80%，比去年同期增长33%。"
+        );
+        let english = paragraph(&figures, today, Lang::En);
+        assert!(
+            english.starts_with("So far this year, 4 patent applications were filed"),
+            "{english}"
+        );
+        assert!(
+            english.contains("80% of the annual target") && english.contains("up 33%"),
+            "{english}"
+        );
+    }
+
+    #[test]
+    fn what_has_no_base_is_left_out_and_periods_are_named() {
+        let today = day(2026, 11, 28);
+        let figures = SummaryFigures {
+            from: day(2026, 1, 1),
+            to: day(2026, 6, 30),
+            applications: counts(0, 0, 0),
+            grants: counts(0, 2, 0),
+            grants_last_year: 0,
+            grants_target: None,
+        };
+        assert_eq!(
+            paragraph(&figures, today, Lang::ZhCn),
+            "上半年，共申报专利0项；获得国家专利授权2项。"
+        );
+        let fewer = SummaryFigures {
+            from: day(2026, 4, 1),
+            to: day(2026, 6, 30),
+            grants_last_year: 4,
+            ..figures.clone()
+        };
+        assert_eq!(
+            paragraph(&fewer, today, Lang::ZhCn),
+            "第二季度，共申报专利0项；获得国家专利授权2项，比去年同期下降50%。"
+        );
+        let odd = SummaryFigures {
+            from: day(2026, 3, 5),
+            to: day(2026, 3, 20),
+            ..figures
+        };
+        assert!(paragraph(&odd, today, Lang::ZhCn).starts_with("2026-03-05至2026-03-20，"));
+    }
+
+    #[test]
+    fn named_periods_have_their_days() {
+        let today = day(2026, 11, 28);
+        assert_eq!(
+            Period::Quarter(1).dates(2026, today),
+            Some((day(2026, 1, 1), day(2026, 3, 31)))
+        );
+        assert_eq!(
+            Period::Quarter(4).dates(2026, today),
+            Some((day(2026, 10, 1), day(2026, 12, 31)))
+        );
+        assert_eq!(
+            Period::FirstHalf.dates(2026, today),
+            Some((day(2026, 1, 1), day(2026, 6, 30)))
+        );
+        assert_eq!(
+            Period::SoFar.dates(2026, today),
+            Some((day(2026, 1, 1), today))
+        );
+        assert_eq!(Period::parse("q3"), Some(Period::Quarter(3)));
+        assert_eq!(Period::parse("q5"), None);
+    }
+}
