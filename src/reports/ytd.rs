@@ -78,6 +78,10 @@ pub struct Progress {
 pub struct Month {
     pub month: u32,
     pub grants: i64,
+    /// Of which, by type.
+    pub grants_invention: i64,
+    pub grants_utility_model: i64,
+    pub grants_design: i64,
     pub grants_cumulative: i64,
     pub applications: i64,
     /// The same month last year, within the same period (so its last month ends a year before
@@ -186,26 +190,31 @@ pub(crate) async fn counts(
     Ok(counts)
 }
 
-/// Counts per day (at most a year of days), summed into months in Rust: the month of a date is
-/// spelled differently by each database.
+/// Counts per day and type (at most a year of days), summed into months in Rust: the month of a
+/// date is spelled differently by each database.
 async fn per_month(
     db: &impl ConnectionTrait,
     which: Dated,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<HashMap<u32, i64>, AppError> {
-    let rows: Vec<(Option<NaiveDate>, i64)> = dated(which, from, to)
+) -> Result<HashMap<u32, Counts>, AppError> {
+    let rows: Vec<(Option<NaiveDate>, String, i64)> = dated(which, from, to)
         .select_only()
         .column(which.column())
+        .column(patent::Column::PatentType)
         .expr(Expr::col(patent::Column::Id).count())
         .group_by(which.column())
+        .group_by(patent::Column::PatentType)
         .into_tuple()
         .all(db)
         .await?;
-    let mut months = HashMap::new();
-    for (day, count) in rows {
+    let mut months: HashMap<u32, Counts> = HashMap::new();
+    for (day, kind, count) in rows {
         if let Some(day) = day {
-            *months.entry(day.month()).or_default() += count;
+            months
+                .entry(day.month())
+                .or_default()
+                .add(PatentType::parse(&kind), count);
         }
     }
     Ok(months)
@@ -319,15 +328,19 @@ pub async fn report(
     let (mut cumulative, mut last_cumulative) = (0, 0);
     let by_month = (1..=as_of.month())
         .map(|month| {
-            let grants = month_grants.get(&month).copied().unwrap_or(0);
-            let grants_last_year = month_last_year.get(&month).copied().unwrap_or(0);
+            let by_type = month_grants.get(&month).copied().unwrap_or_default();
+            let grants = by_type.total;
+            let grants_last_year = month_last_year.get(&month).map_or(0, |c| c.total);
             cumulative += grants;
             last_cumulative += grants_last_year;
             Month {
                 month,
                 grants,
                 grants_cumulative: cumulative,
-                applications: month_applications.get(&month).copied().unwrap_or(0),
+                grants_invention: by_type.invention,
+                grants_utility_model: by_type.utility_model,
+                grants_design: by_type.design,
+                applications: month_applications.get(&month).map_or(0, |c| c.total),
                 grants_last_year,
                 grants_last_year_cumulative: last_cumulative,
             }

@@ -60,6 +60,14 @@ async fn the_fixture_gives_its_expected_year_to_date_figures() {
     let months = report["by_month"].as_array().unwrap();
     assert_eq!(months.len(), 6);
     assert_eq!(months[5]["grants_cumulative"], 131);
+    // Of which, by type: the months add up to the year's figures.
+    for kind in ["invention", "utility_model", "design"] {
+        let sum: i64 = months
+            .iter()
+            .map(|m| m[format!("grants_{kind}")].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, expected["grants"][kind].as_i64().unwrap(), "{kind}");
+    }
     for township in expected["by_township"].as_array().unwrap() {
         let found = report["by_township"]
             .as_array()
