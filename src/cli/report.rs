@@ -18,6 +18,8 @@ pub enum ReportAction {
         as_of: Option<String>,
         #[arg(long)]
         json: bool,
+        #[arg(short, long)]
+        output: Option<std::path::PathBuf>,
     },
     Summary {
         #[arg(long)]
@@ -65,7 +67,27 @@ pub async fn report(
     lang: Lang,
 ) -> Result<(), AppError> {
     let (year, as_of, json) = match action {
-        ReportAction::Ytd { year, as_of, json } => (year, as_of, json),
+        ReportAction::Ytd {
+            year,
+            as_of,
+            output: Some(path),
+            ..
+        } => {
+            let (bytes, _) =
+                crate::reports::routes::workbook_of(db, year, date(as_of.as_deref())?, lang)
+                    .await?;
+            crate::export::service::write_file(&path, &bytes)?;
+            say!(
+                "{}",
+                Msg::new("cli.report.written")
+                    .arg("path", path.display())
+                    .render(lang)
+            );
+            return Ok(());
+        }
+        ReportAction::Ytd {
+            year, as_of, json, ..
+        } => (year, as_of, json),
         ReportAction::Summary {
             from,
             to,

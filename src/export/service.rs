@@ -12,7 +12,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::enterprises::EnterpriseExport;
 use super::patents::PatentExport;
-use super::writer::{Chunk, Column, RegisterWriter, Titles};
+use super::writer::{Chunk, Column, RegisterWriter, Titles, Total};
 use super::{Period, Register, Request};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
@@ -301,6 +301,24 @@ fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()
     })
 }
 
+/// Writes bytes to a file beside it and renames, so a failure leaves nothing half-written; the
+/// folder must be there.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    check_folder(&Target::File(path.to_path_buf()))?;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".part");
+    let partial = PathBuf::from(partial);
+    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    written.map_err(|error| {
+        let _ = std::fs::remove_file(&partial);
+        AppError::BadRequest(
+            Msg::new("export.write_failed")
+                .arg("path", path.display())
+                .arg("error", error),
+        )
+    })
+}
+
 /// Exports a register, its rows chosen by the request's filters, in `lang`.
 pub async fn export<D: ConnectionTrait + StreamTrait>(
     db: &D,
@@ -410,7 +428,7 @@ fn write_all(
         };
         writer.chunk(chunk)?;
     }
-    let mut workbook = writer.finish(1)?;
+    let mut workbook = writer.finish(&[Total::Count(1)])?;
     match target {
         Target::Bytes => workbook
             .save_to_buffer()

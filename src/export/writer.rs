@@ -25,6 +25,8 @@ pub enum Kind {
     Identifier,
     Date,
     Integer,
+    /// A fraction shown as a percentage with one decimal (0.213 → 21.3%).
+    Percent,
 }
 
 /// One column: its header and kind. Its width is measured from the values written.
@@ -49,7 +51,7 @@ impl Column {
         let cap = if self.kind == Kind::Wrap { 40 } else { 60 };
         let floor = match self.kind {
             Kind::Date => 11,
-            Kind::Integer => 6,
+            Kind::Integer | Kind::Percent => 6,
             _ => 8,
         };
         (widest.clamp(floor, cap) + 2) as f64
@@ -63,6 +65,7 @@ pub enum Value {
     Text(String),
     Date(NaiveDate),
     Integer(i64),
+    Number(f64),
 }
 
 impl From<Option<String>> for Value {
@@ -85,6 +88,7 @@ impl Value {
             Value::Text(text) => display_width(text),
             Value::Date(_) => 10,
             Value::Integer(n) => n.to_string().len(),
+            Value::Number(_) => 7,
         }
     }
 }
@@ -124,6 +128,7 @@ struct Formats {
     identifier: Format,
     date: Format,
     integer: Format,
+    percent: Format,
     totals: Format,
 }
 
@@ -149,6 +154,7 @@ impl Formats {
             identifier: border(Format::new().set_num_format("@")),
             date: border(Format::new().set_num_format("yyyy-mm-dd")),
             integer: border(Format::new().set_num_format("0")),
+            percent: border(Format::new().set_num_format("0.0%")),
             totals: border(
                 Format::new()
                     .set_bold()
@@ -164,6 +170,7 @@ impl Formats {
             Kind::Identifier => &self.identifier,
             Kind::Date => &self.date,
             Kind::Integer => &self.integer,
+            Kind::Percent => &self.percent,
         }
     }
 }
@@ -173,6 +180,15 @@ fn xlsx_error(error: XlsxError) -> AppError {
 }
 
 /// A register being written, row after row.
+/// A figure of the totals row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Total {
+    /// How many rows hold a value in the column.
+    Count(usize),
+    /// The sum of the column.
+    Sum(usize),
+}
+
 /// Rows on their way to the writer, measured where they are made: the writer's thread is the
 /// export's slowest, so it only writes.
 #[derive(Debug, Default)]
@@ -225,6 +241,8 @@ pub struct RegisterWriter {
     filled: Vec<u64>,
     /// The widest value of each column so far, in display columns.
     widest: Vec<usize>,
+    /// The sum of each column's whole numbers (the totals' computed results).
+    sums: Vec<i64>,
 }
 
 impl RegisterWriter {
@@ -250,6 +268,7 @@ impl RegisterWriter {
         start_sheet(sheet, &titles, &columns, &formats, frozen)?;
         let filled = vec![0; columns.len()];
         let widest = vec![0; columns.len()];
+        let sums = vec![0; columns.len()];
         Ok(RegisterWriter {
             workbook,
             formats,
@@ -258,6 +277,7 @@ impl RegisterWriter {
             row: HEADER_ROW + 1,
             filled,
             widest,
+            sums,
         })
     }
 
@@ -299,10 +319,16 @@ impl RegisterWriter {
                 Value::Integer(n) => sheet
                     .write_number_with_format(row, col, *n as f64, format)
                     .map(|_| true),
+                Value::Number(n) => sheet
+                    .write_number_with_format(row, col, *n, format)
+                    .map(|_| true),
             }
             .map_err(xlsx_error)?;
             if written && let Some(count) = self.filled.get_mut(index) {
                 *count += 1;
+            }
+            if let (Value::Integer(n), Some(sum)) = (value, self.sums.get_mut(index)) {
+                *sum += n;
             }
         }
         self.row += 1;
@@ -314,23 +340,41 @@ impl RegisterWriter {
         self.row - HEADER_ROW - 1
     }
 
-    /// Ends the register: the totals row (counting the values of `counted`, with its result
-    /// stored), the autofilter, and the identifier columns' warnings silenced. Returns the
-    /// workbook to save.
-    pub fn finish(mut self, counted: usize) -> Result<Workbook, AppError> {
+    /// Ends the register: the totals row (each of `totals` a formula with its result stored,
+    /// since phone previewers show the stored value), the autofilter, and the identifier
+    /// columns' warnings silenced. Returns the workbook, to save or to add sheets to.
+    pub fn finish(mut self, totals: &[Total]) -> Result<Workbook, AppError> {
         let first = HEADER_ROW + 1;
         let last_data = self.row.saturating_sub(1).max(first);
         let totals_row = self.row;
         let width = u16::try_from(self.columns.len().saturating_sub(1)).unwrap_or(0);
         let label = self.titles.totals.clone();
-        let count = self.filled.get(counted).copied().unwrap_or(0);
-        let column = u16::try_from(counted).unwrap_or(0);
         let identifiers: Vec<u16> = (0u16..)
             .zip(&self.columns)
             .filter(|(_, c)| c.kind == Kind::Identifier)
             .map(|(i, _)| i)
             .collect();
-        let totals = self.formats.totals.clone();
+        let formulas: Vec<(u16, Formula)> = totals
+            .iter()
+            .map(|total| {
+                let (function, column, result) = match *total {
+                    Total::Count(c) => {
+                        ("COUNTA", c, self.filled.get(c).copied().unwrap_or(0) as i64)
+                    }
+                    Total::Sum(c) => ("SUM", c, self.sums.get(c).copied().unwrap_or(0)),
+                };
+                let letter =
+                    crate::import::workbook::column_letter(u32::try_from(column).unwrap_or(0));
+                let formula = Formula::new(format!(
+                    "={function}({letter}{}:{letter}{})",
+                    first + 1,
+                    last_data + 1
+                ))
+                .set_result(result.to_string());
+                (u16::try_from(column).unwrap_or(0), formula)
+            })
+            .collect();
+        let format = self.formats.totals.clone();
         let widths: Vec<f64> = self
             .columns
             .iter()
@@ -346,22 +390,17 @@ impl RegisterWriter {
         }
         for col in 0..=width {
             sheet
-                .write_blank(totals_row, col, &totals)
+                .write_blank(totals_row, col, &format)
                 .map_err(xlsx_error)?;
         }
         sheet
-            .write_string_with_format(totals_row, 0, &label, &totals)
+            .write_string_with_format(totals_row, 0, &label, &format)
             .map_err(xlsx_error)?;
-        let letter = crate::import::workbook::column_letter(u32::from(column));
-        let formula = Formula::new(format!(
-            "=COUNTA({letter}{}:{letter}{})",
-            first + 1,
-            last_data + 1
-        ))
-        .set_result(count.to_string());
-        sheet
-            .write_formula_with_format(totals_row, column, formula, &totals)
-            .map_err(xlsx_error)?;
+        for (column, formula) in formulas {
+            sheet
+                .write_formula_with_format(totals_row, column, formula, &format)
+                .map_err(xlsx_error)?;
+        }
         sheet
             .autofilter(HEADER_ROW, 0, last_data, width)
             .map_err(xlsx_error)?;
@@ -488,7 +527,7 @@ mod tests {
         }
         assert_eq!(writer.rows() as usize, rows.len());
         let bytes = writer
-            .finish(1)
+            .finish(&[Total::Count(1)])
             .expect("finished")
             .save_to_buffer()
             .expect("saved");

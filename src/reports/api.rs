@@ -14,7 +14,13 @@ use crate::i18n::{Lang, Msg};
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
-    routes![get_ytd, get_summary, get_targets, put_target]
+    routes![
+        get_ytd,
+        get_summary,
+        get_targets,
+        put_target,
+        super::routes::report_workbook
+    ]
 }
 
 /// A date from a query parameter, refused with its sentence when it is not one.

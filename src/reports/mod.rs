@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod chart;
+pub mod excel;
 pub mod routes;
 pub mod summary;
 pub mod targets;

@@ -8,19 +8,20 @@ use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::chart;
 use super::summary::{self, Period, Summary};
 use super::targets::{self, Metric, TargetInput, TargetView};
 use super::ytd::{self, YtdReport};
+use super::{chart, excel};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
+use crate::import::api::Download;
 use crate::settings::lists::{self, ListKind};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
-    routes![report_page, targets_page, save_target]
+    routes![report_page, report_workbook, targets_page, save_target]
 }
 
 #[derive(Serialize)]
@@ -86,6 +87,45 @@ async fn report_page(
         period: chosen,
     };
     Ok(page.render("reports/index", view))
+}
+
+/// The report as a workbook: `/reports/ytd.xlsx` and `/api/v1/reports/ytd.xlsx`, with the
+/// summary of 1 January to the as-of day.
+#[get("/reports/ytd.xlsx?<year>&<as_of>")]
+pub async fn report_workbook(
+    _user: Viewer,
+    lang: Lang,
+    state: &State<AppState>,
+    year: Option<i32>,
+    as_of: Option<&str>,
+) -> Result<Download, AppError> {
+    let as_of = crate::dates::parse_optional(as_of.unwrap_or_default())
+        .map_err(|msg| crate::error::field_error("as_of", msg))?;
+    let (bytes, name) = workbook_of(&state.db, year, as_of, lang).await?;
+    Ok(Download { name, bytes })
+}
+
+/// The report's workbook and its file name (本年累计_秭归县_2026-06-30.xlsx).
+pub async fn workbook_of(
+    db: &sea_orm::DatabaseConnection,
+    year: Option<i32>,
+    as_of: Option<NaiveDate>,
+    lang: Lang,
+) -> Result<(Vec<u8>, String), AppError> {
+    let report = ytd::report(db, year, as_of).await?;
+    let from = NaiveDate::from_ymd_opt(report.year, 1, 1).unwrap_or(report.as_of);
+    let summary = summary::summary(db, Some(from), Some(report.as_of), lang).await?;
+    let bytes = excel::workbook(&report, &summary, lang)?;
+    let name = [
+        crate::i18n::t(lang, "reports.excel.title"),
+        report.county.clone().unwrap_or_default(),
+        report.as_of.to_string(),
+    ]
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
+    .join("_");
+    Ok((bytes, format!("{name}.xlsx")))
 }
 
 #[derive(Serialize)]

@@ -112,6 +112,8 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/reports/ytd", "/api/v1/reports/ytd", At(Role::Viewer)),
     (Method::Get, "/api/v1/reports/summary", "/api/v1/reports/summary", At(Role::Viewer)),
     (Method::Get, "/reports", "/reports?year=2026", At(Role::Viewer)),
+    (Method::Get, "/reports/ytd.xlsx", "/reports/ytd.xlsx", At(Role::Viewer)),
+    (Method::Get, "/api/v1/reports/ytd.xlsx", "/api/v1/reports/ytd.xlsx", At(Role::Viewer)),
     (Method::Get, "/reports/targets", "/reports/targets?year=2026", At(Role::Viewer)),
     (Method::Post, "/reports/targets", "/reports/targets", At(Role::Admin)),
     (Method::Get, "/api/v1/targets", "/api/v1/targets?year=2026", At(Role::Viewer)),

@@ -1004,6 +1004,28 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
     );
     assert!(stdout(&cleared).contains("已清除"), "{}", stdout(&cleared));
 
+    let excel = run(
+        &db,
+        &[
+            "report",
+            "ytd",
+            "--year",
+            "2026",
+            "--as-of",
+            "2026-11-28",
+            "-o",
+            "报表.xlsx",
+        ],
+    );
+    assert_exit(&excel, 0);
+    assert!(
+        stdout(&excel).contains("报表已写入 报表.xlsx"),
+        "{}",
+        stdout(&excel)
+    );
+    let rows = workbook_rows(&db.dir.path().join("报表.xlsx"));
+    assert_eq!(rows[2][0], "月份");
+    assert_eq!(rows.len(), 3 + 11 + 1);
     let summary = run(
         &db,
         &[

@@ -356,6 +356,80 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "data-copy=\"summary-text\"",
     ]);
 
+    // The Excel report: the months with their sums, the growth, the townships, the summary and
+    // a native chart of stacked columns with the cumulative line.
+    let response = app
+        .client
+        .get("/reports/ytd.xlsx?year=2026&as_of=2026-06-30")
+        .dispatch()
+        .await;
+    assert_eq!(response.status(), Status::Ok);
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        disposition.contains(&crate::support::urlencode(
+            "专利授权统计表_秭归县_2026-06-30.xlsx"
+        )),
+        "{disposition}"
+    );
+    let bytes = response.into_bytes().await.unwrap();
+    let sheet = |name: &str| -> Vec<Vec<calamine::Data>> {
+        use calamine::Reader;
+        let mut book =
+            calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        book.worksheet_range(name)
+            .unwrap()
+            .rows()
+            .map(|r| r.to_vec())
+            .collect()
+    };
+    let months = sheet("分月统计");
+    assert_eq!(months[2][1].to_string(), "专利授权");
+    assert_eq!(months[3][0].to_string(), "1月");
+    assert_eq!(months[3][1], calamine::Data::Float(19.0));
+    let totals = months.last().unwrap();
+    assert_eq!(totals[0].to_string(), "合计");
+    assert_eq!(totals[1], calamine::Data::Float(131.0));
+    assert_eq!(totals[2], calamine::Data::Float(29.0));
+    let june_growth = match months[8][8] {
+        calamine::Data::Float(g) => g,
+        ref other => panic!("{other:?}"),
+    };
+    assert!((june_growth - 0.213).abs() < 0.0005, "{june_growth}");
+    let townships = sheet("分乡镇情况");
+    assert!(
+        townships
+            .iter()
+            .any(|r| r[0] == calamine::Data::String("茅坪镇".into())
+                && r[1] == calamine::Data::Float(13.0))
+    );
+    let summary_sheet = sheet("工作总结");
+    assert!(
+        summary_sheet
+            .iter()
+            .flatten()
+            .any(|c| c.to_string().contains("共申报专利21项")),
+        "{summary_sheet:?}"
+    );
+    let chart = {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/charts/chart1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml
+    };
+    assert!(
+        chart.contains("<c:grouping val=\"stacked\"/>") && chart.contains("<c:lineChart>"),
+        "{chart}"
+    );
+    assert!(chart.contains("分月统计!$C$4:$C$9"), "{chart}");
+
     let home = app.get("/").await;
     home.assert_contains(&["专利授权", "<svg role=\"img\"", "最近的导入", name]);
     app.switch_to_english().await;
