@@ -167,6 +167,18 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
     parts.join(&t(lang, "common.list_separator"))
 }
 
+/// A workbook's title: "专利台账（秭归县）", or the name alone before the county is set.
+pub fn title(name: &str, county: &str, lang: Lang) -> String {
+    if county.is_empty() {
+        name.to_owned()
+    } else {
+        Msg::new("export.title")
+            .arg("register", name)
+            .arg("county", county)
+            .render(lang)
+    }
+}
+
 /// A file name without characters file systems refuse.
 fn file_safe(text: &str) -> String {
     text.chars()
@@ -218,14 +230,7 @@ async fn prepare(
     };
     let name = t(lang, &format!("export.register.{}", register.as_str()));
     let county = settings.jurisdiction.county.clone().unwrap_or_default();
-    let title = if county.is_empty() {
-        name.clone()
-    } else {
-        Msg::new("export.title")
-            .arg("register", &name)
-            .arg("county", &county)
-            .render(lang)
-    };
+    let title = title(&name, &county, lang);
     let filters = described(request, grants, lang);
     let at = clock::display(now, settings.timezone);
     let subtitle = if filters.is_empty() {
@@ -284,31 +289,29 @@ fn check_folder(target: &Target) -> Result<(), AppError> {
 /// Saves beside the target and renames, so a failed export leaves no half-written file (and an
 /// older export of the same name stays whole until the new one is complete).
 fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<(), AppError> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".part");
-    let partial = PathBuf::from(partial);
-    let written = workbook
-        .save(&partial)
-        .map_err(|e| e.to_string())
-        .and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string()));
-    written.map_err(|error| {
-        let _ = std::fs::remove_file(&partial);
-        AppError::BadRequest(
-            Msg::new("export.write_failed")
-                .arg("path", path.display())
-                .arg("error", error),
-        )
+    replace_whole(path, |partial| {
+        workbook.save(partial).map_err(|e| e.to_string())
     })
 }
 
-/// Writes bytes to a file beside it and renames, so a failure leaves nothing half-written; the
-/// folder must be there.
+/// Writes bytes to a file the same way; the folder must be there.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     check_folder(&Target::File(path.to_path_buf()))?;
+    replace_whole(path, |partial| {
+        std::fs::write(partial, bytes).map_err(|e| e.to_string())
+    })
+}
+
+/// Has `write` make `path` beside it, then renames it into place; on failure removes the part.
+fn replace_whole(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<(), String>,
+) -> Result<(), AppError> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".part");
     let partial = PathBuf::from(partial);
-    let written = std::fs::write(&partial, bytes).and_then(|()| std::fs::rename(&partial, path));
+    let written =
+        write(&partial).and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string()));
     written.map_err(|error| {
         let _ = std::fs::remove_file(&partial);
         AppError::BadRequest(

@@ -40,14 +40,7 @@ pub fn workbook(report: &YtdReport, summary: &Summary, lang: Lang) -> Result<Vec
     let name = t(lang, "reports.excel.title");
     let sheet = t(lang, "reports.excel.by_month");
     let titles = Titles {
-        title: if county.is_empty() {
-            name.clone()
-        } else {
-            Msg::new("export.title")
-                .arg("register", &name)
-                .arg("county", &county)
-                .render(lang)
-        },
+        title: crate::export::service::title(&name, &county, lang),
         subtitle: Msg::new("reports.period")
             .arg("county", &county)
             .arg("from", format!("{}-01-01", report.year))
