@@ -9,6 +9,7 @@ mod m20261128_000002_auth;
 mod m20261128_000003_patents;
 mod m20261128_000004_imports;
 mod m20261128_000005_targets;
+mod m20261128_000006_report_indexes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_patents::Migration),
             Box::new(m20261128_000004_imports::Migration),
             Box::new(m20261128_000005_targets::Migration),
+            Box::new(m20261128_000006_report_indexes::Migration),
         ]
     }
 }
