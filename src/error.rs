@@ -125,6 +125,14 @@ fn is_unavailable(error: &DbErr) -> bool {
 }
 
 impl AppError {
+    /// The error as one sentence, for a page with no form to mark up: a validation error's first
+    /// field message, else its own message.
+    pub fn sentence(&self) -> Msg {
+        self.fields()
+            .and_then(|fields| fields.iter().next().map(|(_, msg)| msg.clone()))
+            .unwrap_or_else(|| self.message())
+    }
+
     pub fn status(&self) -> Status {
         match self {
             AppError::Validation(_) => Status::UnprocessableEntity,

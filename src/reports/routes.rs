@@ -64,7 +64,13 @@ async fn report_page(
     let bad_as_of = parsed
         .is_err()
         .then(|| typed.unwrap_or_default().to_owned());
-    let (report, chart) = view_of(state, &page, year, parsed.ok().flatten()).await?;
+    // A year or day that does not fit is said in a sentence: there is no form field to mark.
+    let (report, chart) = view_of(state, &page, year, parsed.ok().flatten())
+        .await
+        .map_err(|error| match error {
+            AppError::Validation(_) => AppError::BadRequest(error.sentence()),
+            other => other,
+        })?;
     // The summary's period: the one chosen, else the year so far (a past year: the whole year).
     let today = crate::clock::today(page.settings.timezone);
     let chosen = period
@@ -200,12 +206,6 @@ async fn save_target(
     match targets::set(&state.db, &admin.actor(), &input).await {
         Ok(Some(_)) => layout::success(back, Msg::new("reports.target.saved")),
         Ok(None) => layout::success(back, Msg::new("reports.target.cleared")),
-        Err(error) => {
-            let msg = match error.fields() {
-                Some(fields) => fields.iter().next().map(|(_, msg)| msg.clone()),
-                None => None,
-            };
-            layout::failure(back, msg.unwrap_or_else(|| error.message()))
-        }
+        Err(error) => layout::failure(back, error.sentence()),
     }
 }

@@ -313,6 +313,11 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "/exports/grants.xlsx?from=2026-01-01&amp;to=2026-06-30",
         "茅坪镇",
     ]);
+    let bad_year = app.get("/reports?year=1900").await;
+    assert_eq!(bad_year.status, Status::BadRequest);
+    bad_year.assert_contains(&["年份 1900 不对"]);
+    let other_year = app.get("/reports?year=2026&as_of=2025-06-30").await;
+    other_year.assert_contains(&["截止日期 2025-06-30 不在 2026 年内"]);
     let bad_day = app.get("/reports?as_of=2026-02-30").await;
     assert_eq!(bad_day.status, Status::Ok);
     bad_day.assert_contains(&["“2026-02-30”不是有效的日期"]);
