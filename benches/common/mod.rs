@@ -1,6 +1,9 @@
 //! What the benchmarks share: running a process to its end while sampling the memory of its
 //! process tree, and printing a line of figures.
 
+// Each benchmark is its own crate and uses part of this.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
 };
@@ -169,22 +169,25 @@ fn dated(dated: Dated, from: NaiveDate, to: NaiveDate) -> Select<patent::Entity>
         .filter(dated.column().lte(to))
 }
 
+fn counts_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    dated(which, from, to)
+        .select_only()
+        .column(patent::Column::PatentType)
+        .expr(Expr::col(patent::Column::Id).count())
+        .group_by(patent::Column::PatentType)
+        .into_query()
+}
+
 pub(crate) async fn counts(
     db: &impl ConnectionTrait,
     which: Dated,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Counts, AppError> {
-    let rows: Vec<(String, i64)> = dated(which, from, to)
-        .select_only()
-        .column(patent::Column::PatentType)
-        .expr(Expr::col(patent::Column::Id).count())
-        .group_by(patent::Column::PatentType)
-        .into_tuple()
-        .all(db)
-        .await?;
     let mut counts = Counts::default();
-    for (kind, count) in rows {
+    for row in db.query_all(&counts_query(which, from, to)).await? {
+        let kind: String = row.try_get_by_index(0)?;
+        let count: i64 = row.try_get_by_index(1)?;
         counts.add(PatentType::parse(&kind), count);
     }
     Ok(counts)
@@ -192,24 +195,28 @@ pub(crate) async fn counts(
 
 /// Counts per day and type (at most a year of days), summed into months in Rust: the month of a
 /// date is spelled differently by each database.
-async fn per_month(
-    db: &impl ConnectionTrait,
-    which: Dated,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<HashMap<u32, Counts>, AppError> {
-    let rows: Vec<(Option<NaiveDate>, String, i64)> = dated(which, from, to)
+fn per_month_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    dated(which, from, to)
         .select_only()
         .column(which.column())
         .column(patent::Column::PatentType)
         .expr(Expr::col(patent::Column::Id).count())
         .group_by(which.column())
         .group_by(patent::Column::PatentType)
-        .into_tuple()
-        .all(db)
-        .await?;
+        .into_query()
+}
+
+async fn per_month(
+    db: &impl ConnectionTrait,
+    which: Dated,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<HashMap<u32, Counts>, AppError> {
     let mut months: HashMap<u32, Counts> = HashMap::new();
-    for (day, kind, count) in rows {
+    for row in db.query_all(&per_month_query(which, from, to)).await? {
+        let day: Option<NaiveDate> = row.try_get_by_index(0)?;
+        let kind: String = row.try_get_by_index(1)?;
+        let count: i64 = row.try_get_by_index(2)?;
         if let Some(day) = day {
             months
                 .entry(day.month())
@@ -220,30 +227,33 @@ async fn per_month(
     Ok(months)
 }
 
+fn per_township_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    dated(which, from, to)
+        .select_only()
+        .column(patent::Column::TownshipId)
+        .expr(Expr::col(patent::Column::Id).count())
+        .group_by(patent::Column::TownshipId)
+        .into_query()
+}
+
 async fn per_township(
     db: &impl ConnectionTrait,
     which: Dated,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<HashMap<Option<i64>, i64>, AppError> {
-    let rows: Vec<(Option<i64>, i64)> = dated(which, from, to)
-        .select_only()
-        .column(patent::Column::TownshipId)
-        .expr(Expr::col(patent::Column::Id).count())
-        .group_by(patent::Column::TownshipId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
+    let mut townships = HashMap::new();
+    for row in db.query_all(&per_township_query(which, from, to)).await? {
+        let township: Option<i64> = row.try_get_by_index(0)?;
+        let count: i64 = row.try_get_by_index(1)?;
+        townships.insert(township, count);
+    }
+    Ok(townships)
 }
 
 /// The enterprises with most grants: a patent counts for the first of its applicants linked to an
 /// enterprise, else for its first applicant (by the applicant's normalised name).
-async fn top_enterprises(
-    db: &impl ConnectionTrait,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<Vec<TopEnterprise>, AppError> {
+fn top_query(from: NaiveDate, to: NaiveDate) -> SelectStatement {
     let first = |column: &str, condition: &str| {
         format!(
             "(SELECT \"a\".\"{column}\" FROM \"patent_applicants\" \"a\" WHERE \"a\".\"patent_id\" = \"patents\".\"id\"{condition} ORDER BY \"a\".\"position\" LIMIT 1)"
@@ -262,7 +272,7 @@ async fn top_enterprises(
         .expr_as(Expr::cust(first("name", "")), "aname")
         .into_query();
     let count = Expr::cust("COUNT(*)");
-    let query = Query::select()
+    Query::select()
         .column(Alias::new("eid"))
         .column(Alias::new("akey"))
         .expr(Expr::cust("MIN(\"aname\")"))
@@ -273,8 +283,15 @@ async fn top_enterprises(
         .order_by_expr(count, Order::Desc)
         .order_by_expr(Expr::cust("MIN(\"aname\")"), Order::Asc)
         .limit(TOP)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
+        .to_owned()
+}
+
+async fn top_enterprises(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<TopEnterprise>, AppError> {
+    let rows = db.query_all(&top_query(from, to)).await?;
     let mut top = Vec::with_capacity(rows.len());
     for row in rows {
         let enterprise_id: Option<i64> = row.try_get_by_index(0)?;
@@ -300,6 +317,26 @@ async fn top_enterprises(
             grants,
         })
         .collect())
+}
+
+/// The patent queries the report of `as_of` runs, as SQL alone (for the benchmark, which times
+/// them against the whole report).
+pub fn statements(as_of: NaiveDate) -> Vec<SelectStatement> {
+    let from = new_year(as_of);
+    let last_to = a_year_earlier(as_of);
+    let last_from = new_year(last_to);
+    vec![
+        counts_query(Dated::Granted, from, as_of),
+        counts_query(Dated::Filed, from, as_of),
+        counts_query(Dated::Granted, last_from, last_to),
+        counts_query(Dated::Filed, last_from, last_to),
+        per_month_query(Dated::Granted, from, as_of),
+        per_month_query(Dated::Filed, from, as_of),
+        per_month_query(Dated::Granted, last_from, last_to),
+        per_township_query(Dated::Granted, from, as_of),
+        per_township_query(Dated::Filed, from, as_of),
+        top_query(from, as_of),
+    ]
 }
 
 /// The report for `year` as of `as_of` (default: today in the configured timezone, or the

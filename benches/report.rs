@@ -1,0 +1,95 @@
+//! The year-to-date report at a million patents: a SQLite database is seeded through `ipdesk dev
+//! seed` (BENCH_PATENTS to change the size), then the report for this year so far is timed in
+//! process against the raw SQL it needs (the same statements, rows fetched and not read) — median
+//! and worst of nine runs after a warm-up. Run with `cargo bench --bench report`.
+//!
+//! Target: the report under 50 ms, and within 2× of its raw SQL.
+
+// A benchmark fails loudly: a panic is a failed run.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::run;
+use sea_orm::ConnectionTrait;
+
+const RUNS: usize = 9;
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let patents: u64 = std::env::var("BENCH_PATENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("data/ipdesk.sqlite").display()
+    );
+    let enterprises = (patents / 50).max(100).to_string();
+    let seeded = run(common::ipdesk(&url, "en").args([
+        "dev",
+        "seed",
+        "--patents",
+        &patents.to_string(),
+        "--enterprises",
+        &enterprises,
+    ]));
+    assert!(seeded.success, "seed failed:\n{}", seeded.stderr);
+    println!("seeded {patents} patents in {:.1} s", seeded.seconds);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (report, raw, as_of, grants) = runtime.block_on(async {
+        let db = ipdesk::db::connect(&url).await.unwrap();
+        let first = ipdesk::reports::ytd::report(&db, None, None).await.unwrap();
+        let statements = ipdesk::reports::ytd::statements(first.as_of);
+        let mut report = Vec::with_capacity(RUNS);
+        let mut raw = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            ipdesk::reports::ytd::report(&db, None, None).await.unwrap();
+            report.push(started.elapsed());
+            let started = Instant::now();
+            for statement in &statements {
+                db.query_all(statement).await.unwrap();
+            }
+            raw.push(started.elapsed());
+        }
+        (report, raw, first.as_of, first.grants.total)
+    });
+    let (report_median, report_worst) = median_and_worst(report);
+    let (raw_median, raw_worst) = median_and_worst(raw);
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!("the year so far as of {as_of}: {grants} grants");
+    println!();
+    println!(
+        "{:<28} {:>10} {:>10} {:>10}",
+        "", "median ms", "worst ms", "target"
+    );
+    println!(
+        "{:<28} {:>10.1} {:>10.1}",
+        "raw SQL it needs",
+        ms(raw_median),
+        ms(raw_worst)
+    );
+    println!(
+        "{:<28} {:>10.1} {:>10.1} {:>10}",
+        "the report",
+        ms(report_median),
+        ms(report_worst),
+        "50"
+    );
+    let ratio = ms(report_median) / ms(raw_median);
+    println!();
+    println!("report / raw SQL = {ratio:.2} (target ≤ 2.00)");
+    common::verdict(ms(report_median) < 50.0 && ratio <= 2.0);
+}
+
+fn median_and_worst(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    (times[times.len() / 2], times[times.len() - 1])
+}
