@@ -7,7 +7,8 @@ use crate::audit::Actor;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::reports::targets::{self, Metric, TargetInput};
-use crate::reports::ytd::{self, Counts};
+use crate::reports::ytd::{self, Counts, YtdReport};
+use crate::reports::{excel, summary};
 
 #[derive(Subcommand, Debug)]
 pub enum ReportAction {
@@ -66,16 +67,15 @@ pub async fn report(
     action: ReportAction,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let (year, as_of, json) = match action {
+    match action {
         ReportAction::Ytd {
             year,
             as_of,
             output: Some(path),
             ..
         } => {
-            let (bytes, _) =
-                crate::reports::routes::workbook_of(db, year, date(as_of.as_deref())?, lang)
-                    .await?;
+            let as_of = date(as_of.as_deref())?;
+            let (bytes, _) = excel::report_workbook(db, year, as_of, lang).await?;
             crate::export::service::write_file(&path, &bytes)?;
             say!(
                 "{}",
@@ -83,32 +83,38 @@ pub async fn report(
                     .arg("path", path.display())
                     .render(lang)
             );
-            return Ok(());
+            Ok(())
         }
         ReportAction::Ytd {
             year, as_of, json, ..
-        } => (year, as_of, json),
+        } => {
+            let report = ytd::report(db, year, date(as_of.as_deref())?).await?;
+            if json {
+                return super::import::json(&report);
+            }
+            print_report(&report, lang);
+            Ok(())
+        }
         ReportAction::Summary {
             from,
             to,
             lang: asked,
             json,
         } => {
-            let lang = crate::reports::api::summary_lang(asked.as_deref(), lang)?;
+            let lang = summary::language(asked.as_deref(), lang)?;
             let (from, to) = (date(from.as_deref())?, date(to.as_deref())?);
-            let summary = crate::reports::summary::summary(db, from, to, lang).await?;
+            let summary = summary::summary(db, from, to, lang).await?;
             if json {
                 return super::import::json(&summary);
             }
             say!("{}", summary.text);
-            return Ok(());
+            Ok(())
         }
-    };
-    let as_of = date(as_of.as_deref())?;
-    let report = ytd::report(db, year, as_of).await?;
-    if json {
-        return super::import::json(&report);
     }
+}
+
+/// The report as a few lines: the figures, last year, each target.
+fn print_report(report: &YtdReport, lang: Lang) {
     let counts = |c: &Counts| {
         Msg::new("cli.report.counts")
             .arg("total", c.total)
@@ -117,16 +123,17 @@ pub async fn report(
             .arg("design", c.design)
             .render(lang)
     };
-    let growth = |g: Option<f64>| g.map_or_else(|| "—".to_owned(), |g| format!("{g:+.1}%"));
+    let percent = |p: Option<f64>, sign: bool| match (p, sign) {
+        (Some(p), true) => format!("{p:+.1}%"),
+        (Some(p), false) => format!("{p:.1}%"),
+        (None, _) => t(lang, "cli.report.none"),
+    };
     let last = &report.same_period_last_year;
-    say!(
-        "{}",
-        Msg::new("cli.report.heading")
-            .arg("county", report.county.as_deref().unwrap_or_default())
-            .arg("from", format!("{}-01-01", report.year))
-            .arg("to", report.as_of)
-            .render(lang)
-    );
+    let heading = Msg::new("cli.report.heading")
+        .arg("county", report.county.as_deref().unwrap_or_default())
+        .arg("from", format!("{}-01-01", report.year))
+        .arg("to", report.as_of);
+    say!("{}", heading.render(lang));
     say!(
         "{}: {}",
         t(lang, "reports.metric.grants"),
@@ -137,39 +144,25 @@ pub async fn report(
         t(lang, "reports.metric.applications"),
         counts(&report.applications)
     );
-    say!(
-        "{}",
-        Msg::new("cli.report.last_year")
-            .arg("from", last.from)
-            .arg("to", last.to)
-            .arg("grants", last.grants.total)
-            .arg("applications", last.applications.total)
-            .arg("grants_growth", growth(report.growth_percent.grants))
-            .arg(
-                "applications_growth",
-                growth(report.growth_percent.applications)
-            )
-            .render(lang)
-    );
-    for (metric, progress) in &report.targets {
-        let label =
-            Metric::parse(metric).map_or_else(|| metric.clone(), |m| t(lang, &m.label_key()));
-        say!(
-            "{}",
-            Msg::new("cli.report.target")
-                .arg("metric", label)
-                .arg("done", progress.done)
-                .arg("target", progress.target)
-                .arg(
-                    "percent",
-                    progress
-                        .percent
-                        .map_or_else(|| "—".to_owned(), |p| format!("{p:.1}%"))
-                )
-                .render(lang)
+    let last_year = Msg::new("cli.report.last_year")
+        .arg("from", last.from)
+        .arg("to", last.to)
+        .arg("grants", last.grants.total)
+        .arg("applications", last.applications.total)
+        .arg("grants_growth", percent(report.growth_percent.grants, true))
+        .arg(
+            "applications_growth",
+            percent(report.growth_percent.applications, true),
         );
+    say!("{}", last_year.render(lang));
+    for (metric, progress) in &report.targets {
+        let line = Msg::new("cli.report.target")
+            .arg("metric", Metric::label_of(metric, lang))
+            .arg("done", progress.done)
+            .arg("target", progress.target)
+            .arg("percent", percent(progress.percent, false));
+        say!("{}", line.render(lang));
     }
-    Ok(())
 }
 
 fn date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
@@ -181,71 +174,64 @@ pub async fn target(
     action: TargetAction,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let (input, list_year, as_json) = match action {
+    let input = match action {
+        TargetAction::List { year, json } => return list_targets(db, year, json, lang).await,
         TargetAction::Set {
             year,
             metric,
             value,
             township,
-        } => (
-            TargetInput {
-                year: Some(year),
-                metric,
-                township,
-                value: Some(value),
-            },
-            None,
-            false,
-        ),
+        } => TargetInput {
+            year: Some(year),
+            metric,
+            township,
+            value: Some(value),
+        },
         TargetAction::Clear {
             year,
             metric,
             township,
-        } => (
-            TargetInput {
-                year: Some(year),
-                metric,
-                township,
-                value: None,
-            },
-            None,
-            false,
-        ),
-        TargetAction::List { year, json } => (TargetInput::default(), Some(year), json),
+        } => TargetInput {
+            year: Some(year),
+            metric,
+            township,
+            value: None,
+        },
     };
-    if let Some(year) = list_year {
-        let listed = targets::list(db, year).await?;
-        if as_json {
-            return super::import::json(&listed);
-        }
-        for target in listed {
-            let metric = Metric::parse(&target.metric)
-                .map_or_else(|| target.metric.clone(), |m| t(lang, &m.label_key()));
-            let scope = target
-                .township
-                .unwrap_or_else(|| t(lang, "reports.target.county"));
-            say!("{} {scope} {metric} {}", target.year, target.value);
-        }
-        return Ok(());
-    }
     let result = targets::set(db, &Actor::cli(), &input).await?;
     let scope = input
         .township
         .clone()
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| t(lang, "reports.target.county"));
-    let metric =
-        Metric::parse(&input.metric).map_or(input.metric.clone(), |m| t(lang, &m.label_key()));
     let msg = match result {
         Some(target) => Msg::new("cli.target.set").arg("value", target.value),
         None => Msg::new("cli.target.cleared"),
     };
-    say!(
-        "{}",
-        msg.arg("year", input.year.unwrap_or_default())
-            .arg("scope", scope)
-            .arg("metric", metric)
-            .render(lang)
-    );
+    let msg = msg
+        .arg("year", input.year.unwrap_or_default())
+        .arg("scope", scope)
+        .arg("metric", Metric::label_of(&input.metric, lang));
+    say!("{}", msg.render(lang));
+    Ok(())
+}
+
+async fn list_targets(
+    db: &DatabaseConnection,
+    year: i32,
+    json: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let listed = targets::list(db, year).await?;
+    if json {
+        return super::import::json(&listed);
+    }
+    for target in listed {
+        let scope = target
+            .township
+            .unwrap_or_else(|| t(lang, "reports.target.county"));
+        let metric = Metric::label_of(&target.metric, lang);
+        say!("{} {scope} {metric} {}", target.year, target.value);
+    }
     Ok(())
 }

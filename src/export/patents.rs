@@ -167,7 +167,7 @@ impl PatentExport {
             backend,
             "CAST(\"m\".\"id\" AS TEXT)",
             "','",
-            Some(order_sql(self.sort())),
+            Some(&order_sql(self.sort())),
         );
         let query = Query::select()
             .expr(Expr::cust(joined))
@@ -326,15 +326,19 @@ fn aggregate(backend: DbBackend, value: &str, separator: &str, order: Option<&st
     format!("{function}({value}, {separator}{order})")
 }
 
-/// The list's order (as `query::sorted` gives it), over the columns of the ids' subquery.
-fn order_sql(sort: Sort) -> &'static str {
-    match sort {
-        Sort::FiledDesc => "\"m\".\"filed_on\" DESC, \"m\".\"id\" DESC",
-        Sort::FiledAsc => "\"m\".\"filed_on\" ASC, \"m\".\"id\" ASC",
-        Sort::GrantedDesc => "\"m\".\"granted_on\" DESC, \"m\".\"id\" DESC",
-        Sort::GrantedAsc => "\"m\".\"granted_on\" ASC, \"m\".\"id\" ASC",
-        Sort::Number => "\"m\".\"application_number\" ASC",
-    }
+/// The list's order (the register's own sort keys), over the columns of the ids' subquery.
+fn order_sql(sort: Sort) -> String {
+    sort.keys()
+        .iter()
+        .map(|(column, ascending)| {
+            let direction = if *ascending { "ASC" } else { "DESC" };
+            format!(
+                "\"m\".\"{}\" {direction}",
+                sea_orm::IdenStatic::as_str(column)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The columns of `patents` the row's text holds, in order; the applicants come after them.

@@ -200,16 +200,32 @@ pub async fn filtered(
     Ok(query)
 }
 
-/// The register in the order asked for (ties broken by id, so pages never overlap).
-pub fn sorted(query: Select<patent::Entity>, sort: Sort) -> Select<patent::Entity> {
-    use patent::Column::{ApplicationNumber, FiledOn, GrantedOn, Id};
-    match sort {
-        Sort::FiledDesc => query.order_by_desc(FiledOn).order_by_desc(Id),
-        Sort::FiledAsc => query.order_by_asc(FiledOn).order_by_asc(Id),
-        Sort::GrantedDesc => query.order_by_desc(GrantedOn).order_by_desc(Id),
-        Sort::GrantedAsc => query.order_by_asc(GrantedOn).order_by_asc(Id),
-        Sort::Number => query.order_by_asc(ApplicationNumber),
+impl Sort {
+    /// The columns it orders by, each ascending (`true`) or descending; ties are broken by id, so
+    /// pages never overlap.
+    pub fn keys(self) -> &'static [(patent::Column, bool)] {
+        use patent::Column::{ApplicationNumber, FiledOn, GrantedOn, Id};
+        match self {
+            Sort::FiledDesc => &[(FiledOn, false), (Id, false)],
+            Sort::FiledAsc => &[(FiledOn, true), (Id, true)],
+            Sort::GrantedDesc => &[(GrantedOn, false), (Id, false)],
+            Sort::GrantedAsc => &[(GrantedOn, true), (Id, true)],
+            Sort::Number => &[(ApplicationNumber, true)],
+        }
     }
+}
+
+/// The register in the order asked for.
+pub fn sorted(query: Select<patent::Entity>, sort: Sort) -> Select<patent::Entity> {
+    sort.keys()
+        .iter()
+        .fold(query, |query, (column, ascending)| {
+            if *ascending {
+                query.order_by_asc(*column)
+            } else {
+                query.order_by_desc(*column)
+            }
+        })
 }
 
 /// How many rows match, counted no further than `cap` (then `true`).

@@ -10,7 +10,7 @@ use super::ytd::{self, YtdReport};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -50,22 +50,9 @@ async fn get_summary(
     to: Option<&str>,
     lang: Option<&str>,
 ) -> Result<Json<Summary>, AppError> {
-    let lang = summary_lang(lang, request_lang)?;
+    let lang = summary::language(lang, request_lang)?;
     let (from, to) = (day("from", from)?, day("to", to)?);
     Ok(Json(summary::summary(&state.db, from, to, lang).await?))
-}
-
-/// The language asked for, else the reader's.
-pub fn summary_lang(asked: Option<&str>, default: Lang) -> Result<Lang, AppError> {
-    match asked.map(str::trim).filter(|l| !l.is_empty()) {
-        None => Ok(default),
-        Some(code) => Lang::parse(code).ok_or_else(|| {
-            field_error(
-                "lang",
-                Msg::new("reports.summary.bad_lang").arg("lang", code),
-            )
-        }),
-    }
 }
 
 #[get("/targets?<year>")]

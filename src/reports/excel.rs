@@ -34,6 +34,31 @@ const MONTH_COLUMNS: [(&str, Kind); 10] = [
 /// Where the monthly table's data starts (under the title, subtitle and header rows).
 const FIRST_ROW: u32 = 3;
 
+/// The report of `year` as of `as_of`, with the summary of its period, as a workbook and its
+/// file name (专利授权统计表_秭归县_2026-06-30.xlsx).
+pub async fn report_workbook(
+    db: &impl sea_orm::ConnectionTrait,
+    year: Option<i32>,
+    as_of: Option<chrono::NaiveDate>,
+    lang: Lang,
+) -> Result<(Vec<u8>, String), AppError> {
+    let report = super::ytd::report(db, year, as_of).await?;
+    let settings = crate::settings::service::load(db).await?;
+    let today = crate::clock::today(settings.timezone);
+    let summary = super::summary::of_report(&report, today, lang);
+    let bytes = workbook(&report, &summary, lang)?;
+    let name = [
+        t(lang, "reports.excel.title"),
+        report.county.clone().unwrap_or_default(),
+        report.as_of.to_string(),
+    ]
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
+    .join("_");
+    Ok((bytes, format!("{name}.xlsx")))
+}
+
 /// The report, its summary paragraph beside it, as xlsx bytes.
 pub fn workbook(report: &YtdReport, summary: &Summary, lang: Lang) -> Result<Vec<u8>, AppError> {
     let county = report.county.clone().unwrap_or_default();

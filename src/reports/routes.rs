@@ -1,7 +1,7 @@
 //! The report pages: `/reports` (a year as of a day: every table, the chart, the exports) and
 //! `/reports/targets` (the year's targets; admins set and clear them).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
 use rocket::{Route, State, get, post, routes};
@@ -36,8 +36,6 @@ struct ReportView {
     period: &'static str,
 }
 
-const PERIODS: [&str; 7] = ["so_far", "h1", "q1", "q2", "q3", "q4", "year"];
-
 /// The report of a year as of a day, with its chart; what the dashboard and /reports show.
 pub async fn view_of(
     state: &AppState,
@@ -71,26 +69,27 @@ async fn report_page(
             AppError::Validation(_) => AppError::BadRequest(error.sentence()),
             other => other,
         })?;
-    // The summary's period: the one chosen, else the year so far (a past year: the whole year).
+    // The summary's period: the one chosen, else the report's default.
     let today = crate::clock::today(page.settings.timezone);
     let chosen = period
-        .and_then(|p| PERIODS.into_iter().find(|known| *known == p))
-        .unwrap_or(if report.as_of == today {
-            "so_far"
-        } else {
-            "year"
-        });
-    let (from, to) = Period::parse(chosen)
-        .and_then(|p| p.dates(report.year, report.as_of))
+        .and_then(Period::parse)
+        .unwrap_or_else(|| Period::default_for(report.as_of, today));
+    let (from, to) = chosen
+        .dates(report.year, report.as_of)
         .unwrap_or((report.as_of, report.as_of));
-    let summary = summary::summary(&state.db, Some(from), Some(to), page.lang).await?;
+    // The report's own period needs no query again.
+    let summary = if (from.ordinal(), to) == (1, report.as_of) {
+        summary::of_report(&report, today, page.lang)
+    } else {
+        summary::summary(&state.db, Some(from), Some(to), page.lang).await?
+    };
     let view = ReportView {
         report,
         chart,
         bad_as_of,
         summary,
-        periods: PERIODS,
-        period: chosen,
+        periods: Period::ALL.map(Period::as_str),
+        period: chosen.as_str(),
     };
     Ok(page.render("reports/index", view))
 }
@@ -107,31 +106,8 @@ pub async fn report_workbook(
 ) -> Result<Download, AppError> {
     let as_of = crate::dates::parse_optional(as_of.unwrap_or_default())
         .map_err(|msg| crate::error::field_error("as_of", msg))?;
-    let (bytes, name) = workbook_of(&state.db, year, as_of, lang).await?;
+    let (bytes, name) = excel::report_workbook(&state.db, year, as_of, lang).await?;
     Ok(Download { name, bytes })
-}
-
-/// The report's workbook and its file name (本年累计_秭归县_2026-06-30.xlsx).
-pub async fn workbook_of(
-    db: &sea_orm::DatabaseConnection,
-    year: Option<i32>,
-    as_of: Option<NaiveDate>,
-    lang: Lang,
-) -> Result<(Vec<u8>, String), AppError> {
-    let report = ytd::report(db, year, as_of).await?;
-    let from = NaiveDate::from_ymd_opt(report.year, 1, 1).unwrap_or(report.as_of);
-    let summary = summary::summary(db, Some(from), Some(report.as_of), lang).await?;
-    let bytes = excel::workbook(&report, &summary, lang)?;
-    let name = [
-        crate::i18n::t(lang, "reports.excel.title"),
-        report.county.clone().unwrap_or_default(),
-        report.as_of.to_string(),
-    ]
-    .into_iter()
-    .filter(|part| !part.is_empty())
-    .collect::<Vec<_>>()
-    .join("_");
-    Ok((bytes, format!("{name}.xlsx")))
 }
 
 #[derive(Serialize)]
@@ -149,7 +125,6 @@ async fn targets_page(
     state: &State<AppState>,
     year: Option<i32>,
 ) -> Result<Template, AppError> {
-    use chrono::Datelike;
     let year = year
         .filter(|y| targets::YEARS.contains(y))
         .unwrap_or_else(|| crate::clock::today(page.settings.timezone).year());

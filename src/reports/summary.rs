@@ -46,16 +46,39 @@ pub enum Period {
 }
 
 impl Period {
+    pub const ALL: [Period; 7] = [
+        Period::SoFar,
+        Period::FirstHalf,
+        Period::Quarter(1),
+        Period::Quarter(2),
+        Period::Quarter(3),
+        Period::Quarter(4),
+        Period::Year,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::SoFar => "so_far",
+            Period::FirstHalf => "h1",
+            Period::Quarter(1) => "q1",
+            Period::Quarter(2) => "q2",
+            Period::Quarter(3) => "q3",
+            Period::Quarter(_) => "q4",
+            Period::Year => "year",
+        }
+    }
+
     pub fn parse(raw: &str) -> Option<Period> {
-        match raw.trim() {
-            "so_far" => Some(Period::SoFar),
-            "h1" => Some(Period::FirstHalf),
-            "q1" => Some(Period::Quarter(1)),
-            "q2" => Some(Period::Quarter(2)),
-            "q3" => Some(Period::Quarter(3)),
-            "q4" => Some(Period::Quarter(4)),
-            "year" => Some(Period::Year),
-            _ => None,
+        Period::ALL.into_iter().find(|p| p.as_str() == raw.trim())
+    }
+
+    /// The period a report as of `as_of` is summed up for unless another is chosen: the year so
+    /// far, or the whole year when the report looks back.
+    pub fn default_for(as_of: NaiveDate, today: NaiveDate) -> Period {
+        if as_of == today {
+            Period::SoFar
+        } else {
+            Period::Year
         }
     }
 
@@ -204,6 +227,42 @@ pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> Stri
         .arg("applications", applications)
         .arg("grants", grants)
         .render(lang)
+}
+
+/// The language a summary is asked in (`zh`, `en`), else `default`.
+pub fn language(asked: Option<&str>, default: Lang) -> Result<Lang, AppError> {
+    match asked.map(str::trim).filter(|l| !l.is_empty()) {
+        None => Ok(default),
+        Some(code) => Lang::parse(code).ok_or_else(|| {
+            crate::error::field_error(
+                "lang",
+                Msg::new("reports.summary.bad_lang").arg("lang", code),
+            )
+        }),
+    }
+}
+
+/// The summary of a report's own period (1 January to its as-of day), from its figures: no
+/// query is run again.
+pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summary {
+    let figures = SummaryFigures {
+        from: NaiveDate::from_ymd_opt(report.year, 1, 1).unwrap_or(report.as_of),
+        to: report.as_of,
+        applications: report.applications,
+        grants: report.grants,
+        grants_last_year: report.same_period_last_year.grants.total,
+        grants_target: report
+            .targets
+            .get(Metric::Grants.as_str())
+            .map(|p| p.target),
+    };
+    Summary {
+        from: figures.from,
+        to: figures.to,
+        lang: lang.code(),
+        text: paragraph(&figures, today, lang),
+        figures,
+    }
 }
 
 /// The summary of [from, to] (this year so far by default) in `lang`.

@@ -62,6 +62,11 @@ impl Metric {
         format!("reports.metric.{}", self.as_str())
     }
 
+    /// A stored metric's name in `lang` (the stored text itself if it is not one).
+    pub fn label_of(raw: &str, lang: crate::i18n::Lang) -> String {
+        Metric::parse(raw).map_or_else(|| raw.to_owned(), |m| crate::i18n::t(lang, &m.label_key()))
+    }
+
     /// Whether it counts grants (else applications).
     pub fn is_grants(self) -> bool {
         matches!(
