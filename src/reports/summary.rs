@@ -134,16 +134,11 @@ pub async fn figures(
 /// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, or the dates.
 fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) -> String {
     let same_year = from.year() == to.year();
-    let named = [
-        Period::FirstHalf,
-        Period::Quarter(1),
-        Period::Quarter(2),
-        Period::Quarter(3),
-        Period::Quarter(4),
-        Period::Year,
-    ]
-    .into_iter()
-    .find(|p| p.dates(from.year(), today) == Some((from, to)));
+    // The year so far is told by its end (today), not by its dates.
+    let named = Period::ALL
+        .into_iter()
+        .filter(|p| *p != Period::SoFar)
+        .find(|p| p.dates(from.year(), today) == Some((from, to)));
     let key = match named {
         _ if same_year && from.ordinal() == 1 && to == today => {
             "reports.summary.period.so_far".to_owned()
