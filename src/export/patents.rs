@@ -113,15 +113,39 @@ impl Field {
 
 /// A patents export: the list page's filters, and for the grants register its period.
 pub struct PatentExport {
-    pub filter: PatentFilter,
+    filter: PatentFilter,
     /// The grants of this period (inclusive), in grant order; `None` for the register.
-    pub grants: Option<(NaiveDate, NaiveDate)>,
-    pub lang: Lang,
+    grants: Option<(NaiveDate, NaiveDate)>,
+    lang: Lang,
     /// Township names by id (archived ones too: old patents keep theirs).
-    pub townships: HashMap<i64, String>,
+    townships: HashMap<i64, String>,
+    /// The types' and statuses' names by stored value, looked up once, not once a row.
+    labels: HashMap<&'static str, String>,
 }
 
 impl PatentExport {
+    pub fn new(
+        filter: PatentFilter,
+        grants: Option<(NaiveDate, NaiveDate)>,
+        lang: Lang,
+        townships: HashMap<i64, String>,
+    ) -> PatentExport {
+        let types = PatentType::ALL.map(|p| (p.as_str(), p.label_key()));
+        let statuses = PatentStatus::ALL.map(|s| (s.as_str(), s.label_key()));
+        let labels = types
+            .into_iter()
+            .chain(statuses)
+            .map(|(stored, key)| (stored, t(lang, &key)))
+            .collect();
+        PatentExport {
+            filter,
+            grants,
+            lang,
+            townships,
+            labels,
+        }
+    }
+
     fn fields(&self) -> &'static [Field] {
         if self.grants.is_some() {
             &GRANTS
@@ -184,21 +208,16 @@ impl PatentExport {
             .collect())
     }
 
-    /// The rows of some patents, in the order of `ids`, numbered from `first`: the patents' own
-    /// columns and their applicants, each with its linked enterprise, in applicant order — the
-    /// whole chunk joined by the database into one value.
-    pub async fn rows(
+    /// The text of some patents' rows: the patents' own columns and their applicants, each
+    /// with its linked enterprise, in applicant order — the whole chunk joined by the database
+    /// into one value; [`PatentExport::rows`] reads it.
+    pub async fn chunk_text(
         &self,
         db: &impl ConnectionTrait,
         ids: &[i64],
-        first: usize,
-    ) -> Result<Vec<Vec<Value>>, AppError> {
+    ) -> Result<String, AppError> {
         let backend = db.get_database_backend();
-        let row = format!(
-            "CAST(\"patents\".\"id\" AS TEXT) || {} || {}",
-            code(backend, UNIT),
-            row_sql(backend)
-        );
+        let row = row_sql(backend);
         let query = patent::Entity::find()
             .select_only()
             .expr(Expr::cust(aggregate(
@@ -213,14 +232,17 @@ impl PatentExport {
             Some(row) => row.try_get_by_index(0)?,
             None => None,
         };
-        let joined = joined.unwrap_or_default();
+        Ok(joined.unwrap_or_default())
+    }
+
+    /// The rows of a chunk's text, in the order of `ids`, numbered from `first`.
+    pub fn rows(&self, joined: &str, ids: &[i64], first: usize) -> Vec<Vec<Value>> {
         let by_id: HashMap<i64, &str> = joined
             .split(ROW)
             .filter_map(|row| row.split_once(UNIT))
             .filter_map(|(id, rest)| Some((id.parse().ok()?, rest)))
             .collect();
-        Ok(ids
-            .iter()
+        ids.iter()
             .filter_map(|id| by_id.get(id))
             .enumerate()
             .map(|(index, text)| {
@@ -230,7 +252,7 @@ impl PatentExport {
                     .map(|field| self.value(*field, &source, first + index))
                     .collect()
             })
-            .collect())
+            .collect()
     }
 
     /// The columns: the register's own field labels, so the export imports back.
@@ -239,6 +261,13 @@ impl PatentExport {
             .iter()
             .map(|field| Column::new(field.header(self.lang), field.kind()))
             .collect()
+    }
+
+    /// A type's or status's name; empty for a value the register does not know.
+    fn label(&self, stored: &str) -> Value {
+        self.labels
+            .get(stored)
+            .map_or(Value::Empty, |label| Value::Text(label.clone()))
     }
 
     fn value(&self, field: Field, source: &Source, number: usize) -> Value {
@@ -259,14 +288,8 @@ impl PatentExport {
                 )
             }
             Field::Title => text(source.title),
-            Field::Type => label(
-                self.lang,
-                PatentType::parse(source.patent_type).map(|p| p.label_key()),
-            ),
-            Field::Status => label(
-                self.lang,
-                PatentStatus::parse(source.status).map(|s| s.label_key()),
-            ),
+            Field::Type => self.label(source.patent_type),
+            Field::Status => self.label(source.status),
             Field::Applicants => joined(source.applicants().map(|(name, _)| name)),
             Field::Enterprise => {
                 let mut seen = HashSet::new();
@@ -358,7 +381,9 @@ const COLUMNS: [&str; 13] = [
     "notes",
 ];
 
-/// The SQL of a row's text.
+/// The SQL of a row's text: the id, the columns, the applicants, with UNIT between them. One
+/// `format()` (both databases have it, and both write NULL as nothing for `%s`) builds the text
+/// at once, where `||` would copy it once a part.
 fn row_sql(backend: DbBackend) -> String {
     let applicants = format!(
         "(SELECT {} FROM \"patent_applicants\" \"a\" \
@@ -374,13 +399,14 @@ fn row_sql(backend: DbBackend) -> String {
             Some("\"a\".\"position\""),
         )
     );
-    COLUMNS
-        .iter()
-        .map(|name| format!("\"patents\".\"{name}\""))
+    let parts: Vec<String> = std::iter::once("\"patents\".\"id\"".to_owned())
+        .chain(COLUMNS.iter().map(|name| format!("\"patents\".\"{name}\"")))
         .chain(std::iter::once(applicants))
-        .map(|sql| format!("COALESCE(CAST({sql} AS TEXT), '')"))
-        .collect::<Vec<_>>()
-        .join(&format!(" || {} || ", code(backend, UNIT)))
+        .collect();
+    let template = vec!["%s"; parts.len()].join("%s");
+    let unit = code(backend, UNIT);
+    let arguments = parts.join(&format!(", {unit}, "));
+    format!("format('{template}', {arguments})")
 }
 
 /// One row's text, in its parts (empty where the database had nothing).
@@ -440,10 +466,6 @@ fn day(text: &str) -> Option<NaiveDate> {
     let part = |range: std::ops::Range<usize>| text.get(range).and_then(|p| p.parse::<u32>().ok());
     let year = i32::try_from(part(0..4)?).ok()?;
     NaiveDate::from_ymd_opt(year, part(5..7)?, part(8..10)?)
-}
-
-fn label(lang: Lang, key: Option<String>) -> Value {
-    key.map_or(Value::Empty, |key| Value::Text(t(lang, &key)))
 }
 
 fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Value {

@@ -45,7 +45,7 @@ pub struct Export {
 
 /// The rows of one register.
 enum Plan {
-    Patents(PatentExport),
+    Patents(Box<PatentExport>),
     Enterprises(EnterpriseExport),
 }
 
@@ -217,16 +217,19 @@ async fn prepare(
             filter: filter.clone(),
             lang,
         }),
-        Request::Patents(filter) | Request::Grants(filter, _) => Plan::Patents(PatentExport {
-            filter: filter.clone(),
-            grants,
-            lang,
-            townships: lists::list(db, ListKind::Townships, true)
+        Request::Patents(filter) | Request::Grants(filter, _) => {
+            let townships = lists::list(db, ListKind::Townships, true)
                 .await?
                 .into_iter()
                 .map(|t| (t.id, t.name))
-                .collect(),
-        }),
+                .collect();
+            Plan::Patents(Box::new(PatentExport::new(
+                filter.clone(),
+                grants,
+                lang,
+                townships,
+            )))
+        }
     };
     let name = t(lang, &format!("export.register.{}", register.as_str()));
     let county = settings.jurisdiction.county.clone().unwrap_or_default();
@@ -377,14 +380,36 @@ async fn send_patents(
     sender: &Sender<Feed>,
 ) -> Result<usize, AppError> {
     let ids = plan.ids(db).await?;
-    for (index, ids) in ids.chunks(CHUNK).enumerate() {
-        let mut chunk = Chunk::with_capacity(ids.len());
-        for row in plan.rows(db, ids, index * CHUNK + 1).await? {
-            chunk.push(row);
-        }
+    let chunks: Vec<&[i64]> = ids.chunks(CHUNK).collect();
+    let Some(first) = chunks.first() else {
+        return Ok(0);
+    };
+    let mut text = plan.chunk_text(db, first).await?;
+    for (index, ids) in chunks.iter().enumerate() {
+        // The database reads the next chunk while this one becomes cells.
+        let next = chunks.get(index + 1).map(|next| plan.chunk_text(db, next));
+        let read = async {
+            let mut chunk = Chunk::with_capacity(ids.len());
+            for row in plan.rows(&text, ids, index * CHUNK + 1) {
+                chunk.push(row);
+            }
+            chunk
+        };
+        let (chunk, next) = match next {
+            Some(next) => {
+                // The query first: its first poll hands it to the database's thread.
+                let (next, chunk) = tokio::join!(next, read);
+                (chunk, Some(next?))
+            }
+            None => (read.await, None),
+        };
         // A writer that stopped has its error waiting for the caller.
         if sender.send(Feed::Rows(chunk)).await.is_err() {
             break;
+        }
+        match next {
+            Some(next) => text = next,
+            None => break,
         }
     }
     Ok(ids.len())

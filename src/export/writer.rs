@@ -48,7 +48,7 @@ impl Column {
     /// columns), with a little room, capped (long text wraps instead).
     fn excel_width(&self, widest: usize) -> f64 {
         let widest = widest.max(display_width(&self.header));
-        let cap = if self.kind == Kind::Wrap { 40 } else { 60 };
+        let cap = if self.kind == Kind::Wrap { 40 } else { WIDEST };
         let floor = match self.kind {
             Kind::Date => 11,
             Kind::Integer | Kind::Percent => 6,
@@ -57,6 +57,9 @@ impl Column {
         (widest.clamp(floor, cap) + 2) as f64
     }
 }
+
+/// The widest a column is made, in display columns (long text beyond wraps or is cut off).
+const WIDEST: usize = 60;
 
 /// A value to write.
 #[derive(Clone, Debug, PartialEq)]
@@ -226,6 +229,13 @@ fn widen(widest: &mut Vec<usize>, values: &[Value]) {
         widest.resize(values.len(), 0);
     }
     for (widest, value) in widest.iter_mut().zip(values) {
+        // A text shows no wider than its UTF-8 bytes, and no column is wider than the widest
+        // cap: most texts need no measuring.
+        if let Value::Text(text) = value
+            && (text.len() <= *widest || *widest >= WIDEST)
+        {
+            continue;
+        }
         *widest = (*widest).max(value.width());
     }
 }
@@ -286,8 +296,8 @@ impl RegisterWriter {
     }
 
     /// Writes the next row; `values` follow the columns.
-    pub fn row(&mut self, values: &[Value]) -> Result<(), AppError> {
-        widen(&mut self.widest, values);
+    pub fn row(&mut self, values: Vec<Value>) -> Result<(), AppError> {
+        widen(&mut self.widest, &values);
         self.write(values)
     }
 
@@ -296,18 +306,22 @@ impl RegisterWriter {
         for (widest, measured) in self.widest.iter_mut().zip(&chunk.widest) {
             *widest = (*widest).max(*measured);
         }
-        for values in &chunk.rows {
+        for values in chunk.rows {
             self.write(values)?;
         }
         Ok(())
     }
 
-    fn write(&mut self, values: &[Value]) -> Result<(), AppError> {
+    /// Writes a row, its texts handed over (the writer keeps them without copying).
+    fn write(&mut self, values: Vec<Value>) -> Result<(), AppError> {
         let row = self.row;
         let sheet = self.workbook.worksheet_from_index(0).map_err(xlsx_error)?;
-        for (index, (value, column)) in values.iter().zip(&self.columns).enumerate() {
+        for (index, (value, column)) in values.into_iter().zip(&self.columns).enumerate() {
             let col = u16::try_from(index).unwrap_or(u16::MAX);
             let format = self.formats.of(column.kind);
+            if let (Value::Integer(n), Some(sum)) = (&value, self.sums.get_mut(index)) {
+                *sum += n;
+            }
             let written = match value {
                 Value::Empty => sheet.write_blank(row, col, format).map(|_| false),
                 Value::Text(text) => sheet
@@ -317,18 +331,15 @@ impl RegisterWriter {
                     .write_date_with_format(row, col, day, format)
                     .map(|_| true),
                 Value::Integer(n) => sheet
-                    .write_number_with_format(row, col, *n as f64, format)
+                    .write_number_with_format(row, col, n as f64, format)
                     .map(|_| true),
                 Value::Number(n) => sheet
-                    .write_number_with_format(row, col, *n, format)
+                    .write_number_with_format(row, col, n, format)
                     .map(|_| true),
             }
             .map_err(xlsx_error)?;
             if written && let Some(count) = self.filled.get_mut(index) {
                 *count += 1;
-            }
-            if let (Value::Integer(n), Some(sum)) = (value, self.sums.get_mut(index)) {
-                *sum += n;
             }
         }
         self.row += 1;
@@ -523,7 +534,7 @@ mod tests {
         let mut writer =
             RegisterWriter::new(titles, columns, 2, chrono::Utc::now()).expect("a writer");
         for row in rows {
-            writer.row(row).expect("a row");
+            writer.row(row.clone()).expect("a row");
         }
         assert_eq!(writer.rows() as usize, rows.len());
         let bytes = writer

@@ -85,7 +85,7 @@ pub fn workbook(report: &YtdReport, summary: &Summary, lang: Lang) -> Result<Vec
     for month in &report.by_month {
         let growth = super::ytd::growth(month.grants_cumulative, month.grants_last_year_cumulative)
             .map_or(Value::Empty, |percent| Value::Number(percent / 100.0));
-        writer.row(&[
+        writer.row(vec![
             Value::Text(
                 Msg::new("reports.chart.month")
                     .arg("month", month.month)
