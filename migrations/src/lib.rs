@@ -10,6 +10,7 @@ mod m20261128_000003_patents;
 mod m20261128_000004_imports;
 mod m20261128_000005_targets;
 mod m20261128_000006_report_indexes;
+mod m20261128_000007_report_tallies;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_imports::Migration),
             Box::new(m20261128_000005_targets::Migration),
             Box::new(m20261128_000006_report_indexes::Migration),
+            Box::new(m20261128_000007_report_tallies::Migration),
         ]
     }
 }

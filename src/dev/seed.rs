@@ -372,7 +372,7 @@ async fn seed_patents(
     Ok(totals)
 }
 
-const PATENT_COLUMNS: [&str; 17] = [
+const PATENT_COLUMNS: [&str; 18] = [
     "id",
     "application_number",
     "patent_type",
@@ -386,6 +386,7 @@ const PATENT_COLUMNS: [&str; 17] = [
     "status",
     "source",
     "first_applicant_key",
+    "first_applicant_enterprise_id",
     "search_text",
     "version",
     "created_at",
@@ -502,6 +503,7 @@ impl Batch {
             status.into(),
             "seed".into(),
             Some(names[0].1.clone()).into(),
+            names[0].2.into(),
             search_text.clone().into(),
             1.into(),
             now.into(),

@@ -214,10 +214,11 @@ pub async fn add_name(
             patent_applicant::Column::EnterpriseId,
             Expr::value(enterprise_id),
         )
-        .filter(patent_applicant::Column::NameKey.eq(key))
+        .filter(patent_applicant::Column::NameKey.eq(&key))
         .filter(patent_applicant::Column::EnterpriseId.is_null())
         .exec(db)
         .await?;
+    crate::patents::service::relink_first_applicants(db, &key).await?;
     Ok(linked.rows_affected)
 }
 

@@ -33,6 +33,9 @@ pub struct Model {
     pub import_batch_id: Option<i64>,
     /// The first applicant's name key, for grouping when it links to no enterprise.
     pub first_applicant_key: Option<String>,
+    /// The enterprise the first applicant is linked to (the report's enterprises with most
+    /// grants group by it): always its applicant row's `enterprise_id`, kept by every write.
+    pub first_applicant_enterprise_id: Option<i64>,
     /// Title, applicants, inventors and number, lower-cased, for the register's search.
     pub search_text: String,
     pub version: i32,

@@ -464,6 +464,7 @@ pub async fn commit(
 
 /// Unlinks the applicants an enterprise's names linked, before the enterprise is removed by undo.
 pub async fn unlink(db: &impl ConnectionTrait, enterprise_id: i64) -> Result<(), AppError> {
+    crate::patents::service::unlink_first_applicants(db, enterprise_id).await?;
     let update = Query::update()
         .table(crate::entities::patent_applicant::Entity)
         .value(

@@ -716,7 +716,7 @@ const EVENT_COLUMNS: &[&str] = &[
     "publication_number",
 ];
 
-const PATENT_COLUMNS: [&str; 16] = [
+const PATENT_COLUMNS: [&str; 17] = [
     "id",
     "application_number",
     "patent_type",
@@ -732,6 +732,7 @@ const PATENT_COLUMNS: [&str; 16] = [
     "status",
     "notes",
     "first_applicant_key",
+    "first_applicant_enterprise_id",
     "search_text",
 ];
 /// The tables new patents are written to.
@@ -805,6 +806,7 @@ pub async fn insert_new(
             after.status.as_str().into(),
             after.notes.clone().into(),
             after.applicants.first().map(|(n, _)| name_key(n)).into(),
+            after.applicants.first().and_then(|(_, e)| *e).into(),
             text.clone().into(),
         ]);
         applicant_rows(*id, after, &mut applicants);
@@ -932,6 +934,10 @@ pub async fn write_snapshot(
             (
                 patent::Column::FirstApplicantKey,
                 snapshot.applicants.first().map(|(n, _)| name_key(n)).into(),
+            ),
+            (
+                patent::Column::FirstApplicantEnterpriseId,
+                snapshot.applicants.first().and_then(|(_, e)| *e).into(),
             ),
             (
                 patent::Column::SearchText,

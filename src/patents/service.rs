@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -262,6 +263,69 @@ async fn write_applicants(
     Ok(())
 }
 
+/// The patents whose first applicant is named `name_key` take that applicant's link again, after
+/// an enterprise was given the name (each patent keeps its first applicant's enterprise).
+pub async fn relink_first_applicants(
+    db: &impl ConnectionTrait,
+    name_key: &str,
+) -> Result<(), AppError> {
+    let firsts = first_applicants()
+        .and_where(
+            Expr::col((patent_applicant::Entity, patent_applicant::Column::NameKey)).eq(name_key),
+        )
+        .to_owned();
+    set_first_applicant_enterprise(db, firsts, first_applicant_link()).await
+}
+
+/// The patents whose first applicant is linked to `enterprise_id` lose the link, before the
+/// enterprise goes (an undone enterprise import).
+pub async fn unlink_first_applicants(
+    db: &impl ConnectionTrait,
+    enterprise_id: i64,
+) -> Result<(), AppError> {
+    let firsts = first_applicants()
+        .and_where(
+            Expr::col((
+                patent_applicant::Entity,
+                patent_applicant::Column::EnterpriseId,
+            ))
+            .eq(enterprise_id),
+        )
+        .to_owned();
+    set_first_applicant_enterprise(db, firsts, Expr::value(Option::<i64>::None)).await
+}
+
+/// The ids of patents by their first applicants, to be narrowed by the caller.
+fn first_applicants() -> SelectStatement {
+    Query::select()
+        .column((patent_applicant::Entity, patent_applicant::Column::PatentId))
+        .from(patent_applicant::Entity)
+        .and_where(Expr::col((patent_applicant::Entity, patent_applicant::Column::Position)).eq(0))
+        .to_owned()
+}
+
+/// A patent's first applicant's link, as SQL within an update of `patents`.
+fn first_applicant_link() -> Expr {
+    Expr::cust(
+        "(SELECT \"a\".\"enterprise_id\" FROM \"patent_applicants\" \"a\" \
+         WHERE \"a\".\"patent_id\" = \"patents\".\"id\" AND \"a\".\"position\" = 0)",
+    )
+}
+
+async fn set_first_applicant_enterprise(
+    db: &impl ConnectionTrait,
+    patents: SelectStatement,
+    value: Expr,
+) -> Result<(), AppError> {
+    let update = Query::update()
+        .table(patent::Entity)
+        .value(patent::Column::FirstApplicantEnterpriseId, value)
+        .and_where(Expr::col(patent::Column::Id).in_subquery(patents))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}
+
 fn inventors_json(valid: &ValidPatent) -> String {
     serde_json::to_string(&valid.inventors).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -333,6 +397,7 @@ pub async fn insert(
         source: Set(source_name.to_owned()),
         import_batch_id: Set(batch),
         first_applicant_key: Set(valid.applicants.first().map(|a| a.name_key.clone())),
+        first_applicant_enterprise_id: Set(valid.applicants.first().and_then(|a| a.enterprise_id)),
         search_text: Set(search_text(&valid)),
         version: Set(1),
         created_at: Set(now),
@@ -485,6 +550,8 @@ pub async fn apply_update(
     active.status = Set(status);
     active.notes = Set(valid.notes.clone());
     active.first_applicant_key = Set(valid.applicants.first().map(|a| a.name_key.clone()));
+    active.first_applicant_enterprise_id =
+        Set(valid.applicants.first().and_then(|a| a.enterprise_id));
     active.search_text = Set(search_text(&valid));
     active.version = Set(version + 1);
     active.updated_at = Set(Utc::now());

@@ -5,14 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
 };
 use serde::Serialize;
 
 use super::targets::{self, Metric};
-use crate::entities::{enterprise, patent, township};
+use crate::entities::{enterprise, patent, patent_applicant, township};
 use crate::error::AppError;
 use crate::patents::PatentType;
 use crate::{clock, settings};
@@ -153,31 +154,49 @@ pub(crate) enum Dated {
 }
 
 impl Dated {
-    fn column(self) -> patent::Column {
+    /// Its name in the tallies' `date_of`.
+    fn as_str(self) -> &'static str {
         match self {
-            Dated::Granted => patent::Column::GrantedOn,
-            Dated::Filed => patent::Column::FiledOn,
+            Dated::Granted => "granted",
+            Dated::Filed => "filed",
         }
     }
 }
 
-/// The patents (not archived) whose date is in [from, to].
-fn dated(dated: Dated, from: NaiveDate, to: NaiveDate) -> Select<patent::Entity> {
-    patent::Entity::find()
-        .filter(patent::Column::ArchivedAt.is_null())
-        .filter(dated.column().gte(from))
-        .filter(dated.column().lte(to))
+// The patents (not archived) counted by grant or filing day and type, and by day and township
+// (0 for none): tables SQLite keeps by triggers, views on PostgreSQL (see the migration
+// `report_tallies`).
+const TYPE_DAYS: &str = "patent_type_days";
+const TOWNSHIP_DAYS: &str = "patent_township_days";
+
+fn col(tally: &str, name: &str) -> Expr {
+    Expr::col((Alias::new(tally), Alias::new(name)))
+}
+
+/// A tally's days of `which` from `from` to `to` (inclusive).
+fn days(tally: &str, which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    Query::select()
+        .from(Alias::new(tally))
+        .and_where(col(tally, "date_of").eq(which.as_str()))
+        .and_where(col(tally, "day").gte(from))
+        .and_where(col(tally, "day").lte(to))
+        .to_owned()
+}
+
+/// The sum of a tally's counts, as a 64-bit integer on both databases.
+fn total(tally: &str) -> Expr {
+    Expr::cust(format!("CAST(SUM(\"{tally}\".\"patents\") AS BIGINT)"))
 }
 
 fn counts_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
-    dated(which, from, to)
-        .select_only()
-        .column(patent::Column::PatentType)
-        .expr(Expr::col(patent::Column::Id).count())
-        .group_by(patent::Column::PatentType)
-        .into_query()
+    days(TYPE_DAYS, which, from, to)
+        .column(Alias::new("patent_type"))
+        .expr(total(TYPE_DAYS))
+        .group_by_col(Alias::new("patent_type"))
+        .to_owned()
 }
 
+/// The patents of each type whose date is in [from, to].
 pub(crate) async fn counts(
     db: &impl ConnectionTrait,
     which: Dated,
@@ -193,95 +212,138 @@ pub(crate) async fn counts(
     Ok(counts)
 }
 
-/// Counts per day and type (at most a year of days), summed into months in Rust: the month of a
-/// date is spelled differently by each database.
-fn per_month_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
-    dated(which, from, to)
-        .select_only()
-        .column(which.column())
-        .column(patent::Column::PatentType)
-        .expr(Expr::col(patent::Column::Id).count())
-        .group_by(which.column())
-        .group_by(patent::Column::PatentType)
-        .into_query()
+/// The month of a tally's day as `2026-03`, as each database spells it (SQLite keeps dates as
+/// text).
+fn month_of_day(backend: DbBackend) -> String {
+    let day = format!("\"{TYPE_DAYS}\".\"day\"");
+    match backend {
+        DbBackend::Postgres => format!("to_char({day}, 'YYYY-MM')"),
+        _ => format!("substr({day}, 1, 7)"),
+    }
 }
 
-async fn per_month(
+/// The counts of `which` in the report's two periods (this year so far, the same period last
+/// year) by month and type. One range from the first period's start to the second's end, the
+/// days between them left out: a range is one walk along the tally's key, where two would be a
+/// scan.
+fn months_query(backend: DbBackend, which: Dated, periods: &Periods) -> SelectStatement {
+    let month = Expr::cust(month_of_day(backend));
+    let (last, this) = (periods.last_year, periods.this_year);
+    days(TYPE_DAYS, which, last.0, this.1)
+        .cond_where(
+            Condition::any()
+                .add(col(TYPE_DAYS, "day").lte(last.1))
+                .add(col(TYPE_DAYS, "day").gte(this.0)),
+        )
+        .expr(month.clone())
+        .column(Alias::new("patent_type"))
+        .expr(total(TYPE_DAYS))
+        .add_group_by([month, col(TYPE_DAYS, "patent_type")])
+        .to_owned()
+}
+
+/// Patents of a type dated in a month.
+#[derive(Clone, Copy, Debug)]
+struct Counted {
+    year: i32,
+    month: u32,
+    kind: Option<PatentType>,
+    patents: i64,
+}
+
+async fn months(
     db: &impl ConnectionTrait,
     which: Dated,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> Result<HashMap<u32, Counts>, AppError> {
-    let mut months: HashMap<u32, Counts> = HashMap::new();
-    for row in db.query_all(&per_month_query(which, from, to)).await? {
-        let day: Option<NaiveDate> = row.try_get_by_index(0)?;
+    periods: &Periods,
+) -> Result<Vec<Counted>, AppError> {
+    let query = months_query(db.get_database_backend(), which, periods);
+    let mut counted = Vec::new();
+    for row in db.query_all(&query).await? {
+        let month: String = row.try_get_by_index(0)?;
         let kind: String = row.try_get_by_index(1)?;
-        let count: i64 = row.try_get_by_index(2)?;
-        if let Some(day) = day {
-            months
-                .entry(day.month())
-                .or_default()
-                .add(PatentType::parse(&kind), count);
-        }
+        let Some((year, month)) = month
+            .split_once('-')
+            .and_then(|(y, m)| Some((y.parse().ok()?, m.parse().ok()?)))
+        else {
+            continue;
+        };
+        counted.push(Counted {
+            year,
+            month,
+            kind: PatentType::parse(&kind),
+            patents: row.try_get_by_index(2)?,
+        });
     }
-    Ok(months)
+    Ok(counted)
 }
 
-fn per_township_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
-    dated(which, from, to)
-        .select_only()
-        .column(patent::Column::TownshipId)
-        .expr(Expr::col(patent::Column::Id).count())
-        .group_by(patent::Column::TownshipId)
-        .into_query()
+fn townships_query(which: Dated, from: NaiveDate, to: NaiveDate) -> SelectStatement {
+    days(TOWNSHIP_DAYS, which, from, to)
+        .column(Alias::new("township_id"))
+        .expr(total(TOWNSHIP_DAYS))
+        .group_by_col(Alias::new("township_id"))
+        .to_owned()
 }
 
+/// The patents of each township (`None`: no township) whose date is in [from, to].
 async fn per_township(
     db: &impl ConnectionTrait,
     which: Dated,
-    from: NaiveDate,
-    to: NaiveDate,
+    (from, to): (NaiveDate, NaiveDate),
 ) -> Result<HashMap<Option<i64>, i64>, AppError> {
     let mut townships = HashMap::new();
-    for row in db.query_all(&per_township_query(which, from, to)).await? {
-        let township: Option<i64> = row.try_get_by_index(0)?;
+    for row in db.query_all(&townships_query(which, from, to)).await? {
+        let township: i64 = row.try_get_by_index(0)?;
         let count: i64 = row.try_get_by_index(1)?;
-        townships.insert(township, count);
+        townships.insert((township != 0).then_some(township), count);
     }
     Ok(townships)
 }
 
-/// The enterprises with most grants: a patent counts for the first of its applicants linked to an
-/// enterprise, else for its first applicant (by the applicant's normalised name).
+/// The counts of one year, by type.
+fn of_year(counted: &[Counted], year: i32) -> Counts {
+    let mut counts = Counts::default();
+    for c in counted.iter().filter(|c| c.year == year) {
+        counts.add(c.kind, c.patents);
+    }
+    counts
+}
+
+/// The counts of one year, by month and type.
+fn by_month(counted: &[Counted], year: i32) -> HashMap<u32, Counts> {
+    let mut months: HashMap<u32, Counts> = HashMap::new();
+    for c in counted.iter().filter(|c| c.year == year) {
+        months.entry(c.month).or_default().add(c.kind, c.patents);
+    }
+    months
+}
+
+/// The enterprises with most grants. A grant counts for its first applicant (第一申请人, as patent
+/// statistics attribute it): for the enterprise that applicant is linked to — so an enterprise's
+/// several spellings count together — else for the applicant's name as it is. The grants are
+/// grouped from an index alone (each patent keeps its first applicant's link).
 fn top_query(from: NaiveDate, to: NaiveDate) -> SelectStatement {
-    let first = |column: &str, condition: &str| {
-        format!(
-            "(SELECT \"a\".\"{column}\" FROM \"patent_applicants\" \"a\" WHERE \"a\".\"patent_id\" = \"patents\".\"id\"{condition} ORDER BY \"a\".\"position\" LIMIT 1)"
-        )
-    };
-    let linked = first("enterprise_id", " AND \"a\".\"enterprise_id\" IS NOT NULL");
-    let grouped = dated(Dated::Granted, from, to)
+    use patent::Column as P;
+    let unlinked_key = Expr::cust(
+        "CASE WHEN \"patents\".\"first_applicant_enterprise_id\" IS NULL \
+         THEN \"patents\".\"first_applicant_key\" END",
+    );
+    let grants = Expr::col(P::Id).count();
+    let first_key = Expr::col(P::FirstApplicantKey).min();
+    patent::Entity::find()
+        .filter(P::ArchivedAt.is_null())
+        .filter(P::GrantedOn.gte(from))
+        .filter(P::GrantedOn.lte(to))
+        .filter(P::FirstApplicantKey.is_not_null())
         .select_only()
-        .expr_as(Expr::cust(linked.clone()), "eid")
-        .expr_as(
-            Expr::cust(format!(
-                "CASE WHEN {linked} IS NULL THEN \"patents\".\"first_applicant_key\" END"
-            )),
-            "akey",
-        )
-        .expr_as(Expr::cust(first("name", "")), "aname")
-        .into_query();
-    let count = Expr::cust("COUNT(*)");
-    Query::select()
-        .column(Alias::new("eid"))
-        .column(Alias::new("akey"))
-        .expr(Expr::cust("MIN(\"aname\")"))
-        .expr(count.clone())
-        .from_subquery(grouped, Alias::new("g"))
-        .group_by_col(Alias::new("eid"))
-        .group_by_col(Alias::new("akey"))
-        .order_by_expr(count, Order::Desc)
-        .order_by_expr(Expr::cust("MIN(\"aname\")"), Order::Asc)
+        .column(P::FirstApplicantEnterpriseId)
+        .expr(first_key.clone())
+        .expr(grants.clone())
+        .group_by(P::FirstApplicantEnterpriseId)
+        .group_by(unlinked_key)
+        .into_query()
+        .order_by_expr(grants, Order::Desc)
+        .order_by_expr(first_key, Order::Asc)
         .limit(TOP)
         .to_owned()
 }
@@ -291,52 +353,88 @@ async fn top_enterprises(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<TopEnterprise>, AppError> {
-    let rows = db.query_all(&top_query(from, to)).await?;
-    let mut top = Vec::with_capacity(rows.len());
-    for row in rows {
+    let mut top = Vec::new();
+    for row in db.query_all(&top_query(from, to)).await? {
         let enterprise_id: Option<i64> = row.try_get_by_index(0)?;
-        let applicant: Option<String> = row.try_get_by_index(2)?;
-        let grants: i64 = row.try_get_by_index(3)?;
-        top.push((enterprise_id, applicant.unwrap_or_default(), grants));
+        let key: String = row.try_get_by_index(1)?;
+        let grants: i64 = row.try_get_by_index(2)?;
+        top.push((enterprise_id, key, grants));
     }
     let ids: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
-    let names: HashMap<i64, String> = enterprise::Entity::find()
+    let enterprises: HashMap<i64, String> = enterprise::Entity::find()
         .filter(enterprise::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
         .map(|e| (e.id, e.name))
         .collect();
+    let keys = top.iter().filter(|(id, _, _)| id.is_none());
+    let applicants = applicant_names(db, keys.map(|(_, key, _)| key.clone())).await?;
     Ok(top
         .into_iter()
-        .map(|(enterprise_id, applicant, grants)| TopEnterprise {
+        .map(|(enterprise_id, key, grants)| TopEnterprise {
             name: enterprise_id
-                .and_then(|id| names.get(&id).cloned())
-                .unwrap_or(applicant),
+                .and_then(|id| enterprises.get(&id))
+                .or_else(|| applicants.get(&key))
+                .cloned()
+                .unwrap_or(key),
             enterprise_id,
             grants,
         })
         .collect())
 }
 
+/// How each of these applicant keys was first written: one row a key (a person may have applied
+/// hundreds of times).
+async fn applicant_names(
+    db: &impl ConnectionTrait,
+    keys: impl Iterator<Item = String>,
+) -> Result<HashMap<String, String>, AppError> {
+    let mut names = HashMap::new();
+    for key in keys {
+        let first = patent_applicant::Entity::find()
+            .filter(patent_applicant::Column::NameKey.eq(&key))
+            .order_by_asc(patent_applicant::Column::Id)
+            .one(db)
+            .await?;
+        if let Some(applicant) = first {
+            names.insert(key, applicant.name);
+        }
+    }
+    Ok(names)
+}
+
 /// The patent queries the report of `as_of` runs, as SQL alone (for the benchmark, which times
 /// them against the whole report).
-pub fn statements(as_of: NaiveDate) -> Vec<SelectStatement> {
-    let from = new_year(as_of);
-    let last_to = a_year_earlier(as_of);
-    let last_from = new_year(last_to);
+pub fn statements(backend: DbBackend, as_of: NaiveDate) -> Vec<SelectStatement> {
+    let periods = Periods::of(as_of);
+    let (from, to) = periods.this_year;
     vec![
-        counts_query(Dated::Granted, from, as_of),
-        counts_query(Dated::Filed, from, as_of),
-        counts_query(Dated::Granted, last_from, last_to),
-        counts_query(Dated::Filed, last_from, last_to),
-        per_month_query(Dated::Granted, from, as_of),
-        per_month_query(Dated::Filed, from, as_of),
-        per_month_query(Dated::Granted, last_from, last_to),
-        per_township_query(Dated::Granted, from, as_of),
-        per_township_query(Dated::Filed, from, as_of),
-        top_query(from, as_of),
+        months_query(backend, Dated::Granted, &periods),
+        months_query(backend, Dated::Filed, &periods),
+        townships_query(Dated::Granted, from, to),
+        townships_query(Dated::Filed, from, to),
+        top_query(from, to),
     ]
+}
+
+/// The report's two periods, each inclusive.
+#[derive(Clone, Copy, Debug)]
+struct Periods {
+    /// 1 January to the as-of day.
+    this_year: (NaiveDate, NaiveDate),
+    /// The same a year earlier (29 February becomes 28 February).
+    last_year: (NaiveDate, NaiveDate),
+}
+
+impl Periods {
+    fn of(as_of: NaiveDate) -> Periods {
+        let last_to = a_year_earlier(as_of);
+        Periods {
+            this_year: (new_year(as_of), as_of),
+            last_year: (new_year(last_to), last_to),
+        }
+    }
 }
 
 /// The report for `year` as of `as_of` (default: today in the configured timezone, or the
@@ -350,18 +448,20 @@ pub async fn report(
     let today = clock::today(settings.timezone);
     let as_of = period_end(year, as_of, today)?;
     let year = as_of.year();
-    let from = new_year(as_of);
-    let last_to = a_year_earlier(as_of);
-    let last_from = new_year(last_to);
+    let periods = Periods::of(as_of);
+    let (from, _) = periods.this_year;
+    let (last_from, last_to) = periods.last_year;
+    let last_year = last_to.year();
+    let granted = months(db, Dated::Granted, &periods).await?;
+    let filed = months(db, Dated::Filed, &periods).await?;
+    let grants = of_year(&granted, year);
+    let applications = of_year(&filed, year);
+    let last_grants = of_year(&granted, last_year);
+    let last_applications = of_year(&filed, last_year);
 
-    let grants = counts(db, Dated::Granted, from, as_of).await?;
-    let applications = counts(db, Dated::Filed, from, as_of).await?;
-    let last_grants = counts(db, Dated::Granted, last_from, last_to).await?;
-    let last_applications = counts(db, Dated::Filed, last_from, last_to).await?;
-
-    let month_grants = per_month(db, Dated::Granted, from, as_of).await?;
-    let month_applications = per_month(db, Dated::Filed, from, as_of).await?;
-    let month_last_year = per_month(db, Dated::Granted, last_from, last_to).await?;
+    let month_grants = by_month(&granted, year);
+    let month_applications = by_month(&filed, year);
+    let month_last_year = by_month(&granted, last_year);
     let (mut cumulative, mut last_cumulative) = (0, 0);
     let by_month = (1..=as_of.month())
         .map(|month| {
@@ -409,7 +509,11 @@ pub async fn report(
         .filter(|t| t.metric == Metric::Grants.as_str())
         .filter_map(|t| t.township.clone().map(|name| (name, t.value)))
         .collect();
-    let by_township = townships(db, from, as_of, &township_targets).await?;
+    let counted = (
+        per_township(db, Dated::Granted, periods.this_year).await?,
+        per_township(db, Dated::Filed, periods.this_year).await?,
+    );
+    let by_township = townships(db, counted, &township_targets).await?;
 
     Ok(YtdReport {
         year,
@@ -438,12 +542,9 @@ pub async fn report(
 /// patents with no township when there are any.
 async fn townships(
     db: &impl ConnectionTrait,
-    from: NaiveDate,
-    to: NaiveDate,
+    (grants, applications): (HashMap<Option<i64>, i64>, HashMap<Option<i64>, i64>),
     targets: &HashMap<String, i64>,
 ) -> Result<Vec<TownshipRow>, AppError> {
-    let grants = per_township(db, Dated::Granted, from, to).await?;
-    let applications = per_township(db, Dated::Filed, from, to).await?;
     let all = township::Entity::find().all(db).await?;
     let mut listed: Vec<&township::Model> = all
         .iter()

@@ -257,6 +257,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
         assert!(!error["message"].as_str().unwrap().is_empty());
     }
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 400);
+    crate::reports::assert_report_sources_true(&app.db, "after an import").await;
     let after_first = snapshot(&app.db).await;
 
     let again = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[])
@@ -292,6 +293,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     let undo = undo.json();
     assert_eq!(undo["restored"], 28);
     assert_eq!(undo["conflicts"], json!([]));
+    crate::reports::assert_report_sources_true(&app.db, "after an undone revision").await;
     assert_same(&snapshot(&app.db).await, &after_first, "after_first");
     for (id, title) in changed.iter().take(3) {
         let q = crate::support::urlencode(title);
@@ -331,6 +333,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     .json();
     assert_eq!(undo_first["deleted"], 400);
     assert_same(&snapshot(&app.db).await, &empty, "empty");
+    crate::reports::assert_report_sources_true(&app.db, "after undoing every import").await;
 
     // The history tells it all, newest first, and the audit log has one entry per batch.
     let history = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports")
@@ -767,7 +770,7 @@ fn credit_code(body: &str) -> String {
 
 /// The provincial high-tech list as it comes: a title, the header, dates as real dates in a
 /// Chinese format, a bare serial, a typed string; a row of another county; a bad code; a repeat.
-fn high_tech_list() -> Vec<u8> {
+pub(crate) fn high_tech_list() -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name("高企名单").unwrap();

@@ -4,9 +4,10 @@
 
 use ipdesk::patents::number::check_character;
 use rocket::http::{Method, Status};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
-use crate::imports::{api_import, fixture, set_zigui};
+use crate::imports::{api_import, fixture, high_tech_list, set_zigui};
 use crate::support::TestApp;
 
 async fn ytd(app: &TestApp, query: &str) -> Value {
@@ -112,17 +113,25 @@ async fn set_target(app: &TestApp, body: Value) -> crate::support::Page {
         .await
 }
 
-#[rocket::async_test]
-async fn periods_end_on_the_as_of_day_and_start_on_1_january() {
+/// An admin's app with two townships, 茅坪镇 and 屈原镇.
+async fn admin_with_townships() -> TestApp {
     let app = TestApp::admin().await;
     for name in ["茅坪镇", "屈原镇"] {
-        app.send_json(
-            Method::Post,
-            "/api/v1/townships",
-            &json!({"name": name}).to_string(),
-        )
-        .await;
+        let page = app
+            .send_json(
+                Method::Post,
+                "/api/v1/townships",
+                &json!({"name": name}).to_string(),
+            )
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
     }
+    app
+}
+
+#[rocket::async_test]
+async fn periods_end_on_the_as_of_day_and_start_on_1_january() {
+    let app = admin_with_townships().await;
     // Granted on the year's first day, on the as-of day, the day after, and the year before.
     patent(&app, &number(2023, 2, 1), "2023-01-01", Some("2024-01-01")).await;
     patent(&app, &number(2023, 2, 2), "2023-03-01", Some("2024-02-29")).await;
@@ -451,4 +460,272 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         .get("/reports/targets")
         .await
         .assert_lacks(&["设置目标"]);
+}
+
+/// What the tallies the report reads should hold, from the patents themselves: one row per patent
+/// and date, by `value` (the type, or the township with 0 for none).
+fn counted_from_patents(value: &str) -> String {
+    format!(
+        "SELECT 'granted' AS date_of, granted_on AS day, {value} AS value, 1 AS patents \
+         FROM patents WHERE archived_at IS NULL AND granted_on IS NOT NULL \
+         UNION ALL \
+         SELECT 'filed', filed_on, {value}, 1 \
+         FROM patents WHERE archived_at IS NULL AND filed_on IS NOT NULL"
+    )
+}
+
+type DayCount = (String, String, String, i64);
+
+async fn day_counts(db: &DatabaseConnection, source: &str) -> Vec<DayCount> {
+    let sql = format!(
+        "SELECT date_of, CAST(day AS TEXT), CAST(value AS TEXT), CAST(SUM(patents) AS BIGINT) \
+         FROM ({source}) c GROUP BY date_of, CAST(day AS TEXT), CAST(value AS TEXT) \
+         HAVING SUM(patents) <> 0 ORDER BY 1, 2, 3"
+    );
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    db.query_all_raw(statement)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row.try_get_by_index(0).unwrap(),
+                row.try_get_by_index(1).unwrap(),
+                row.try_get_by_index(2).unwrap(),
+                row.try_get_by_index(3).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Fails unless what the report reads besides the patents — the tallies, and each patent's first
+/// applicant's enterprise — agrees with the patents and their applicants: every way of writing
+/// patents or enterprises (forms, API, archiving, linking names, imports and their undo) must
+/// keep them.
+pub(crate) async fn assert_report_sources_true(db: &DatabaseConnection, when: &str) {
+    let differs = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "IS DISTINCT FROM",
+        _ => "IS NOT",
+    };
+    let stale = format!(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM patents p WHERE p.first_applicant_enterprise_id \
+         {differs} (SELECT a.enterprise_id FROM patent_applicants a \
+         WHERE a.patent_id = p.id AND a.position = 0)"
+    );
+    let statement = Statement::from_string(db.get_database_backend(), stale);
+    let row = db.query_one_raw(statement).await.unwrap().unwrap();
+    let stale: i64 = row.try_get_by_index(0).unwrap();
+    assert_eq!(
+        stale, 0,
+        "patents whose first applicant's enterprise is stale {when}"
+    );
+
+    for (tally, column, value) in [
+        ("patent_type_days", "patent_type", "patent_type"),
+        (
+            "patent_township_days",
+            "township_id",
+            "COALESCE(township_id, 0)",
+        ),
+    ] {
+        let counted = format!("SELECT date_of, day, {column} AS value, patents FROM {tally}");
+        let counted = day_counts(db, &counted).await;
+        let truth = day_counts(db, &counted_from_patents(value)).await;
+        assert_eq!(counted, truth, "{tally} {when}");
+    }
+}
+
+#[rocket::async_test]
+async fn the_day_counts_follow_every_edit_of_a_patent() {
+    let app = admin_with_townships().await;
+    let granted = patent(&app, &number(2023, 2, 1), "2023-01-05", Some("2024-01-10")).await;
+    let filed = patent(&app, &number(2024, 1, 2), "2024-02-01", None).await;
+    assert_report_sources_true(&app.db, "after two patents").await;
+    let by_type = counted_from_patents("patent_type");
+    assert_eq!(day_counts(&app.db, &by_type).await.len(), 3);
+
+    // Granted, and moved to another township and filing day, in one edit.
+    let edited = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/patents/{}", filed["id"]),
+            &json!({
+                "application_number": number(2024, 1, 2),
+                "title": "一种脐橙包装盒",
+                "applicants": ["秭归县屈乡脐橙有限公司"],
+                "filed_on": "2024-02-02",
+                "granted_on": "2024-06-01",
+                "township": "屈原镇",
+                "version": filed["version"],
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(edited.status, Status::Ok, "{}", edited.body);
+    assert_report_sources_true(&app.db, "after an edit").await;
+    let report = ytd(&app, "year=2024&as_of=2024-12-31").await;
+    assert_eq!(report["grants"]["total"], 2, "{}", report["grants"]);
+    assert_eq!(report["grants"]["invention"], 1);
+    assert_eq!(report["applications"]["invention"], 1);
+
+    let archive = |action: &'static str, version: i64| {
+        let app = &app;
+        let id = granted["id"].clone();
+        async move {
+            let page = app
+                .send_json(
+                    Method::Post,
+                    &format!("/api/v1/patents/{id}/{action}"),
+                    &json!({ "version": version }).to_string(),
+                )
+                .await;
+            assert_eq!(page.status, Status::Ok, "{}", page.body);
+            page.json()["version"].as_i64().unwrap()
+        }
+    };
+    let version = archive("archive", granted["version"].as_i64().unwrap()).await;
+    assert_report_sources_true(&app.db, "after archiving").await;
+    assert_eq!(
+        ytd(&app, "year=2024&as_of=2024-12-31").await["grants"]["total"],
+        1
+    );
+    archive("restore", version).await;
+    assert_report_sources_true(&app.db, "after restoring").await;
+    assert_eq!(
+        ytd(&app, "year=2024&as_of=2024-12-31").await["grants"]["total"],
+        2
+    );
+}
+
+#[rocket::async_test]
+async fn a_grant_counts_for_its_first_applicant_and_the_enterprise_it_is_linked_to() {
+    let app = TestApp::admin().await;
+    let enterprise = app
+        .send_json(
+            Method::Post,
+            "/api/v1/enterprises",
+            &json!({"name": "秭归县屈乡脐橙有限公司"}).to_string(),
+        )
+        .await;
+    assert_eq!(enterprise.status, Status::Created, "{}", enterprise.body);
+    let enterprise_id = enterprise.json()["id"].as_i64().unwrap();
+    let grant = |serial: u32, applicants: Value| {
+        let app = &app;
+        async move {
+            let body = json!({
+                "application_number": number(2025, 2, serial),
+                "title": "一种脐橙分拣装置",
+                "applicants": applicants,
+                "filed_on": "2025-03-01",
+                "granted_on": "2026-02-01",
+            });
+            let page = app
+                .send_json(Method::Post, "/api/v1/patents", &body.to_string())
+                .await;
+            assert_eq!(page.status, Status::Created, "{}", page.body);
+        }
+    };
+    // Two spellings of the enterprise count together; a person first counts for the person, even
+    // with the enterprise second; the enterprise second to a person does not count.
+    grant(1, json!(["秭归县屈乡脐橙有限公司"])).await;
+    grant(2, json!(["屈乡脐橙公司", {"name": "王五"}])).await;
+    grant(3, json!(["秭归县 屈乡脐橙有限公司"])).await;
+    grant(4, json!([{"name": "王五"}, "秭归县屈乡脐橙有限公司"])).await;
+    grant(5, json!([{"name": "王五"}])).await;
+    grant(6, json!([{"name": "赵六"}])).await;
+    // The second spelling becomes the enterprise's name after its grant was recorded.
+    let linked = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/enterprises/{enterprise_id}/names"),
+            &json!({"name": "屈乡脐橙公司"}).to_string(),
+        )
+        .await;
+    assert_eq!(linked.status, Status::Created, "{}", linked.body);
+    assert_report_sources_true(&app.db, "after linking a name").await;
+
+    let report = ytd(&app, "year=2026&as_of=2026-06-30").await;
+    let top: Vec<(String, Option<i64>, i64)> = report["top_enterprises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["enterprise_id"].as_i64(),
+                t["grants"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        top,
+        [
+            ("秭归县屈乡脐橙有限公司".to_owned(), Some(enterprise_id), 3),
+            ("王五".to_owned(), None, 2),
+            ("赵六".to_owned(), None, 1),
+        ]
+    );
+}
+
+#[rocket::async_test]
+async fn an_enterprise_import_links_first_applicants_and_its_undo_unlinks_them() {
+    let app = TestApp::admin().await;
+    set_zigui(&app).await;
+    let token = app.token_for("admin").await;
+    // Recorded before the enterprise is: its grant belongs to the name alone.
+    let patent = app
+        .send_json(
+            Method::Post,
+            "/api/v1/patents",
+            &json!({
+                "application_number": number(2025, 2, 7),
+                "title": "一种脐橙采摘器",
+                "applicants": ["秭归县屈乡脐橙有限公司", {"name": "王五"}],
+                "filed_on": "2025-03-01",
+                "granted_on": "2026-02-01",
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(patent.status, Status::Created, "{}", patent.body);
+    let top = |report: &Value| report["top_enterprises"][0]["enterprise_id"].clone();
+    assert_eq!(
+        top(&ytd(&app, "year=2026&as_of=2026-06-30").await),
+        Value::Null
+    );
+
+    let imported = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises")],
+    )
+    .await
+    .json();
+    assert_eq!(imported["new"], 3, "{imported}");
+    assert_report_sources_true(&app.db, "after an enterprise import").await;
+    let report = ytd(&app, "year=2026&as_of=2026-06-30").await;
+    assert!(top(&report).is_i64(), "{}", report["top_enterprises"]);
+    assert_eq!(
+        report["top_enterprises"][0]["name"],
+        "秭归县屈乡脐橙有限公司"
+    );
+
+    let undo = crate::support::with_bearer(
+        &app,
+        Method::Post,
+        &format!("/api/v1/imports/{}/undo", imported["batch_id"]),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(undo.status, Status::Ok, "{}", undo.body);
+    assert_report_sources_true(&app.db, "after its undo").await;
+    let report = ytd(&app, "year=2026&as_of=2026-06-30").await;
+    assert_eq!(top(&report), Value::Null, "{}", report["top_enterprises"]);
+    assert_eq!(
+        report["top_enterprises"][0]["name"],
+        "秭归县屈乡脐橙有限公司"
+    );
 }
