@@ -13,6 +13,7 @@ pub mod dev;
 pub mod enterprises;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod i18n;
 pub mod import;
@@ -60,6 +61,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", settings::api::routes())
         .mount("/api/v1", patents::api::routes())
         .mount("/api/v1", enterprises::api::routes())
+        .mount("/api/v1", events::api::routes())
         .mount("/api/v1", import::api::routes())
         .mount("/api/v1", demo::routes::api_routes())
         .mount("/api/v1", export::routes::routes())

@@ -11,6 +11,7 @@ mod m20261128_000004_imports;
 mod m20261128_000005_targets;
 mod m20261128_000006_report_indexes;
 mod m20261128_000007_report_tallies;
+mod m20261128_000008_events;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_targets::Migration),
             Box::new(m20261128_000006_report_indexes::Migration),
             Box::new(m20261128_000007_report_tallies::Migration),
+            Box::new(m20261128_000008_events::Migration),
         ]
     }
 }

@@ -6,6 +6,8 @@ pub mod audit_entry;
 pub mod column_mapping;
 pub mod enterprise;
 pub mod enterprise_name;
+pub mod event;
+pub mod event_enterprise;
 pub mod holiday;
 pub mod import_batch;
 pub mod import_batch_row;

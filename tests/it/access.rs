@@ -117,6 +117,11 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/reports/targets", "/reports/targets?year=2026", At(Role::Viewer)),
     (Method::Post, "/reports/targets", "/reports/targets", At(Role::Admin)),
     (Method::Get, "/api/v1/targets", "/api/v1/targets?year=2026", At(Role::Viewer)),
+    (Method::Get, "/api/v1/events", "/api/v1/events", At(Role::Viewer)),
+    (Method::Post, "/api/v1/events", "/api/v1/events", At(Role::Officer)),
+    (Method::Get, "/api/v1/events/<id>", "/api/v1/events/999999", At(Role::Viewer)),
+    (Method::Put, "/api/v1/events/<id>", "/api/v1/events/999999", At(Role::Officer)),
+    (Method::Post, "/api/v1/events/<id>/<action>", "/api/v1/events/999999/archive", At(Role::Admin)),
     (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];
 

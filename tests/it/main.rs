@@ -12,6 +12,7 @@ mod auth;
 mod cli;
 mod enterprises;
 mod errors;
+mod events;
 mod exports;
 mod health;
 mod imports;

@@ -1,0 +1,96 @@
+//! Events as JSON under `/api/v1`: the same services and rules as the pages.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, post, put, routes};
+use serde::Deserialize;
+
+use super::domain::EventInput;
+use super::query::{self, EventFilter, EventPage};
+use super::service::{self, EventView};
+use crate::AppState;
+use crate::auth::{Admin, Officer, Viewer};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::web::forms::archive_action;
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, archive]
+}
+
+fn parse_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(Msg::new("events.not_found")))
+}
+
+#[get("/events?<filter..>")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+    filter: EventFilter,
+) -> Result<Json<EventPage>, AppError> {
+    Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+#[post("/events", data = "<input>")]
+async fn create(
+    officer: Officer,
+    state: &State<AppState>,
+    input: Result<Json<EventInput>, json::Error<'_>>,
+) -> Result<(Status, Json<EventView>), AppError> {
+    let event = service::create(&state.db, &officer.actor(), &body(input)?).await?;
+    Ok((Status::Created, Json(event)))
+}
+
+#[get("/events/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<EventView>, AppError> {
+    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    version: i32,
+    #[serde(flatten)]
+    fields: EventInput,
+}
+
+#[put("/events/<id>", data = "<input>")]
+async fn update(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<Versioned>, json::Error<'_>>,
+) -> Result<Json<EventView>, AppError> {
+    let input = body(input)?;
+    let id = parse_id(id)?;
+    let actor = officer.actor();
+    let event = service::update(&state.db, &actor, id, input.version, &input.fields);
+    Ok(Json(event.await?))
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    version: i32,
+}
+
+/// Archive or restore (the last segment says which), with the version last read.
+#[post("/events/<id>/<action>", data = "<input>", rank = 3)]
+async fn archive(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    action: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<EventView>, AppError> {
+    let archived = archive_action(action)?;
+    let version = body(input)?.version;
+    let id = parse_id(id)?;
+    let actor = admin.actor();
+    let event = service::set_archived(&state.db, &actor, id, version, archived);
+    Ok(Json(event.await?))
+}

@@ -1,0 +1,357 @@
+//! The rules of a publicity event: its kind, its dates (the end not before the start, and not
+//! more than a year ahead), whole-number counts, and the names of the units that ran it.
+
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::domain::optional_text;
+use crate::error::{AppError, FieldErrors};
+use crate::i18n::Msg;
+
+/// What kind of event, as officers' ledgers name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// 3.15 国际消费者权益日
+    ConsumerRightsDay,
+    /// 4.26 世界知识产权日
+    WorldIpDay,
+    /// 知识产权宣传周
+    IpWeek,
+    /// 科技活动周
+    StWeek,
+    /// 科技下乡
+    StToCountryside,
+    /// 讲座/培训
+    Lecture,
+    Other,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 7] = [
+        EventKind::ConsumerRightsDay,
+        EventKind::WorldIpDay,
+        EventKind::IpWeek,
+        EventKind::StWeek,
+        EventKind::StToCountryside,
+        EventKind::Lecture,
+        EventKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ConsumerRightsDay => "consumer_rights_day",
+            EventKind::WorldIpDay => "world_ip_day",
+            EventKind::IpWeek => "ip_week",
+            EventKind::StWeek => "st_week",
+            EventKind::StToCountryside => "st_to_countryside",
+            EventKind::Lecture => "lecture",
+            EventKind::Other => "other",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<EventKind> {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+    }
+
+    /// Locale key of the kind's name.
+    pub fn label_key(self) -> String {
+        format!("events.kind.{}", self.as_str())
+    }
+}
+
+/// A count as it arrives: a JSON number, or the text of a form field.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum CountInput {
+    #[default]
+    None,
+    Number(serde_json::Number),
+    Text(String),
+}
+
+impl CountInput {
+    /// A whole number ≥ 0, nothing when empty; else an error on `field`.
+    fn validate(&self, field: &str, errors: &mut FieldErrors) -> Option<i64> {
+        let parsed = match self {
+            CountInput::None => return None,
+            CountInput::Number(n) => n.as_i64(),
+            CountInput::Text(text) => {
+                let text = crate::text::clean(text);
+                if text.is_empty() {
+                    return None;
+                }
+                text.parse::<i64>().ok()
+            }
+        };
+        match parsed {
+            Some(n) if n >= 0 => Some(n),
+            _ => {
+                errors.add(field, Msg::new("events.error.count"));
+                None
+            }
+        }
+    }
+}
+
+/// An event as typed in a form or sent to the API.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EventInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub starts_on: String,
+    /// The start day when empty (a one-day event).
+    #[serde(default)]
+    pub ends_on: Option<String>,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub lead_unit: Option<String>,
+    #[serde(default)]
+    pub co_organisers: Vec<String>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub attendees: CountInput,
+    #[serde(default)]
+    pub materials_count: CountInput,
+    #[serde(default)]
+    pub consultations: CountInput,
+    #[serde(default)]
+    pub enterprise_ids: Vec<i64>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// An event that satisfies every rule (its enterprises' existence is the service's to check).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidEvent {
+    pub kind: EventKind,
+    pub title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub location: Option<String>,
+    pub lead_unit: Option<String>,
+    pub co_organisers: Vec<String>,
+    pub audience: Option<String>,
+    pub attendees: Option<i64>,
+    pub materials_count: Option<i64>,
+    pub consultations: Option<i64>,
+    pub enterprise_ids: Vec<i64>,
+    pub summary: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// How far ahead an event may be planned.
+const AHEAD: Days = Days::new(366);
+
+impl EventInput {
+    /// Checks every field against the rules, `today` being the county's day.
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidEvent, AppError> {
+        let mut errors = FieldErrors::new();
+        let kind = match self.kind.trim() {
+            "" => {
+                errors.add("kind", Msg::new("events.error.kind_required"));
+                None
+            }
+            raw => EventKind::parse(raw).or_else(|| {
+                errors.add(
+                    "kind",
+                    Msg::new("events.error.kind_unknown").arg("kind", raw),
+                );
+                None
+            }),
+        };
+        let title = optional_text(&self.title, 200, "title", &mut errors);
+        if title.is_none() {
+            errors.add("title", Msg::new("events.error.title_required"));
+        }
+        let (starts_on, ends_on) = self.dates(today, &mut errors);
+        let text = |raw: &Option<String>, max, field, errors: &mut FieldErrors| {
+            optional_text(raw.as_deref().unwrap_or_default(), max, field, errors)
+        };
+        let valid = ValidEvent {
+            kind: kind.unwrap_or(EventKind::Other),
+            title: title.unwrap_or_default(),
+            starts_on: starts_on.unwrap_or(today),
+            ends_on: ends_on.or(starts_on).unwrap_or(today),
+            location: text(&self.location, 200, "location", &mut errors),
+            lead_unit: text(&self.lead_unit, 200, "lead_unit", &mut errors),
+            co_organisers: names(&self.co_organisers, "co_organisers", &mut errors),
+            audience: text(&self.audience, 200, "audience", &mut errors),
+            attendees: self.attendees.validate("attendees", &mut errors),
+            materials_count: self
+                .materials_count
+                .validate("materials_count", &mut errors),
+            consultations: self.consultations.validate("consultations", &mut errors),
+            enterprise_ids: unique(&self.enterprise_ids),
+            summary: text(&self.summary, 5000, "summary", &mut errors),
+            notes: text(&self.notes, 2000, "notes", &mut errors),
+        };
+        errors.into_result()?;
+        Ok(valid)
+    }
+
+    /// The start and end days: the start required, the end not before it, neither more than a
+    /// year after `today`.
+    fn dates(
+        &self,
+        today: NaiveDate,
+        errors: &mut FieldErrors,
+    ) -> (Option<NaiveDate>, Option<NaiveDate>) {
+        let day = |raw: &str, field: &str, errors: &mut FieldErrors| {
+            crate::dates::parse_optional(raw)
+                .map_err(|msg| errors.add(field, msg))
+                .ok()
+                .flatten()
+        };
+        let starts_on = day(&self.starts_on, "starts_on", errors);
+        if starts_on.is_none() && self.starts_on.trim().is_empty() {
+            errors.add("starts_on", Msg::new("events.error.starts_on_required"));
+        }
+        let ends_on = day(
+            self.ends_on.as_deref().unwrap_or_default(),
+            "ends_on",
+            errors,
+        );
+        if let (Some(start), Some(end)) = (starts_on, ends_on)
+            && end < start
+        {
+            errors.add(
+                "ends_on",
+                Msg::new("events.error.ends_before_start").arg("starts_on", start),
+            );
+        }
+        let latest = today.checked_add_days(AHEAD).unwrap_or(today);
+        for (field, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
+            if let Some(date) = date.filter(|d| *d > latest) {
+                errors.add(field, Msg::new("events.error.too_far").arg("date", date));
+            }
+        }
+        (starts_on, ends_on)
+    }
+}
+
+/// Names of units, cleaned, each once, in the order given.
+fn names(raw: &[String], field: &str, errors: &mut FieldErrors) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in raw {
+        if let Some(name) = optional_text(name, 200, field, errors)
+            && !names.contains(&name)
+        {
+            names.push(name);
+        }
+    }
+    names
+}
+
+fn unique(ids: &[i64]) -> Vec<i64> {
+    let mut unique: Vec<i64> = Vec::new();
+    for id in ids {
+        if !unique.contains(id) {
+            unique.push(*id);
+        }
+    }
+    unique
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn input(starts: &str, ends: Option<&str>) -> EventInput {
+        EventInput {
+            kind: "world_ip_day".into(),
+            title: "4.26知识产权进校园".into(),
+            starts_on: starts.into(),
+            ends_on: ends.map(Into::into),
+            ..EventInput::default()
+        }
+    }
+
+    fn fields(result: Result<ValidEvent, AppError>) -> Vec<String> {
+        match result {
+            Err(AppError::Validation(errors)) => errors.iter().map(|(f, _)| f.clone()).collect(),
+            other => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn every_kind_reads_back_from_its_name() {
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(EventKind::parse("party"), None);
+    }
+
+    #[test]
+    fn dates_follow_the_rules() {
+        let today = day(2026, 11, 28);
+        let one_day = input("2026-04-26", None).validate(today);
+        assert_eq!(
+            one_day.as_ref().map(|e| e.ends_on).ok(),
+            Some(day(2026, 4, 26))
+        );
+        let cases: [(&str, Option<&str>, &[&str]); 5] = [
+            ("2026-04-26", Some("2026-04-28"), &[]),
+            ("2026-04-26", Some("2026-04-25"), &["ends_on"]),
+            ("", None, &["starts_on"]),
+            ("2027-11-29", None, &[]),
+            ("2027-11-30", None, &["starts_on"]),
+        ];
+        for (starts, ends, expected) in cases {
+            let result = input(starts, ends).validate(today);
+            let got = if result.is_ok() {
+                vec![]
+            } else {
+                fields(result)
+            };
+            assert_eq!(got, expected, "{starts} {ends:?}");
+        }
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_not_below_zero() {
+        let today = day(2026, 11, 28);
+        let number = |v: serde_json::Value| match v {
+            serde_json::Value::Number(n) => CountInput::Number(n),
+            serde_json::Value::String(s) => CountInput::Text(s),
+            _ => CountInput::None,
+        };
+        let cases = [
+            (number(serde_json::json!(120)), Some(Some(120))),
+            (number(serde_json::json!("300")), Some(Some(300))),
+            (number(serde_json::json!("")), Some(None)),
+            (CountInput::None, Some(None)),
+            (number(serde_json::json!(-1)), None),
+            (number(serde_json::json!(2.5)), None),
+            (number(serde_json::json!("许多")), None),
+        ];
+        for (count, expected) in cases {
+            let mut event = input("2026-04-26", None);
+            event.attendees = count.clone();
+            let got = event.validate(today).ok().map(|e| e.attendees);
+            assert_eq!(got, expected, "{count:?}");
+        }
+    }
+
+    #[test]
+    fn kind_and_title_are_required_and_known() {
+        let today = day(2026, 11, 28);
+        let mut event = input("2026-04-26", None);
+        event.kind = "party".into();
+        event.title = "  ".into();
+        assert_eq!(fields(event.validate(today)), ["kind", "title"]);
+    }
+}
