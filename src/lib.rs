@@ -52,6 +52,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", settings::routes::routes())
         .mount("/", patents::routes::routes())
         .mount("/", enterprises::routes::routes())
+        .mount("/", events::routes::routes())
         .mount("/", import::routes::routes())
         .mount("/", demo::routes::routes())
         .mount("/", export::routes::routes())

@@ -160,16 +160,6 @@ impl EnterpriseForm {
             version: e.version.to_string(),
         }
     }
-
-    fn values(&self) -> BTreeMap<String, String> {
-        match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(map)) => map
-                .into_iter()
-                .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
-                .collect(),
-            _ => BTreeMap::new(),
-        }
-    }
 }
 
 #[derive(Serialize)]
@@ -222,8 +212,8 @@ async fn form_again(
     error: AppError,
 ) -> FormResponse {
     let status = error.status();
-    let Some(failed) =
-        FailedForm::new("enterprise", id, form.values()).with_error(&error, page.lang)
+    let Some(failed) = FailedForm::new("enterprise", id, crate::web::forms::values_of(&form))
+        .with_error(&error, page.lang)
     else {
         return FormResponse::Failed(error);
     };
@@ -273,6 +263,8 @@ struct ShowView {
     figures: PatentFigures,
     patents: Vec<PatentView>,
     patents_total: u64,
+    events: Vec<crate::events::service::EventView>,
+    events_total: u64,
     history: Vec<Entry>,
 }
 
@@ -291,7 +283,15 @@ async fn show(
         ..<PatentFilter as Default>::default()
     };
     let patents = crate::patents::query::list(&state.db, &filter).await?;
+    let events_filter = crate::events::query::EventFilter {
+        enterprise: Some(id),
+        per_page: Some(20),
+        ..<crate::events::query::EventFilter as Default>::default()
+    };
+    let events = crate::events::query::list(&state.db, &events_filter).await?;
     let view = ShowView {
+        events: events.items,
+        events_total: events.total,
         figures: query::figures(&state.db, id).await?,
         patents: patents.items,
         patents_total: patents.total,

@@ -4,4 +4,5 @@
 pub mod api;
 pub mod domain;
 pub mod query;
+pub mod routes;
 pub mod service;

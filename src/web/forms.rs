@@ -75,6 +75,17 @@ pub struct VersionForm {
 }
 
 /// The version from a form field; a missing or mangled one asks the person to reload.
+/// A form's fields as typed, by name, to show again when it is refused.
+pub fn values_of(form: &impl Serialize) -> BTreeMap<String, String> {
+    match serde_json::to_value(form) {
+        Ok(serde_json::Value::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| (k, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
 pub fn parse_version(raw: &str) -> Result<i32, AppError> {
     raw.trim()
         .parse()

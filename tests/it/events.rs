@@ -234,3 +234,60 @@ async fn the_register_filters_and_adds_up_what_it_selects() {
     assert_eq!(year["totals"]["attendees"], 350);
     assert_eq!(list("archived=true").await["total"], 1);
 }
+
+#[rocket::async_test]
+async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
+    let app = TestApp::admin().await;
+    let orange = enterprise(&app, "秭归县屈乡脐橙有限公司").await;
+    let form = app.get("/events/new").await;
+    assert_eq!(form.status, Status::Ok);
+    form.assert_contains(&["登记活动", "4.26世界知识产权日", "协办单位", "参加企业"]);
+
+    let mut fields = vec![
+        ("kind", "world_ip_day"),
+        ("title", "4.26知识产权进校园"),
+        ("starts_on", "2026-04-26"),
+        ("ends_on", "2026-04-25"),
+        ("location", "县一中"),
+        ("co_organisers", "县市场监管局、县教育局"),
+        ("attendees", "-1"),
+        ("enterprises", "秭归县屈乡脐橙有限公司\n不存在的公司"),
+    ];
+    let again = app.post_form("/events", &fields).await;
+    assert_eq!(again.status, Status::UnprocessableEntity, "{}", again.body);
+    again.assert_contains(&[
+        "没有名为“不存在的公司”的企业",
+        "4.26知识产权进校园",
+        "县一中",
+    ]);
+    fields[7] = ("enterprises", "秭归县屈乡脐橙有限公司");
+    let again = app.post_form("/events", &fields).await;
+    assert_eq!(again.status, Status::UnprocessableEntity, "{}", again.body);
+    again.assert_contains(&["结束日期不能早于开始日期", "请填写不小于0的整数。"]);
+
+    fields[3] = ("ends_on", "");
+    fields[6] = ("attendees", "300");
+    let done = app.post_form("/events", &fields).await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    let page = app.follow(&done).await;
+    page.assert_contains(&[
+        "已登记活动“4.26知识产权进校园”。",
+        "4.26世界知识产权日",
+        "县市场监管局、县教育局",
+        "秭归县屈乡脐橙有限公司",
+    ]);
+    let list = app.get("/events").await;
+    list.assert_contains(&["4.26知识产权进校园", "共1次活动，参加300人次"]);
+
+    app.switch_to_english().await;
+    let list = app.get("/events").await;
+    list.assert_contains(&[
+        "Publicity events",
+        "4.26 World IP Day",
+        "Events: 1; attendees: 300",
+    ]);
+    list.assert_lacks(&["宣传活动"]);
+    // The enterprise's page lists the events it took part in.
+    let page = app.get(&format!("/enterprises/{orange}")).await;
+    page.assert_contains(&["Publicity events taken part in", "4.26知识产权进校园"]);
+}
