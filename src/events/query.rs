@@ -142,6 +142,20 @@ async fn totals(
     })
 }
 
+/// What the events that started in [from, to] add up to (the work summary's figures: an event
+/// counts in the period it began in).
+pub async fn started_between(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<EventTotals, AppError> {
+    let selected = event::Entity::find()
+        .filter(event::Column::ArchivedAt.is_null())
+        .filter(event::Column::StartsOn.gte(from))
+        .filter(event::Column::StartsOn.lte(to));
+    totals(db, selected).await
+}
+
 /// A page of the register, newest first, and the totals of every event the filters select.
 pub async fn list(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<EventPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::targets::{self, Metric};
 use super::ytd::{self, Counts, Dated};
 use crate::error::AppError;
+use crate::events::query::EventTotals;
 use crate::i18n::{Lang, Msg, t};
 use crate::{clock, settings};
 
@@ -23,6 +24,8 @@ pub struct SummaryFigures {
     pub grants_last_year: i64,
     /// The county's grants target for the year of `to`, when one is set.
     pub grants_target: Option<i64>,
+    /// The publicity events that began in the period.
+    pub events: EventTotals,
 }
 
 /// A summary as the API answers it.
@@ -128,6 +131,7 @@ pub async fn figures(
         grants: ytd::counts(db, Dated::Granted, from, to).await?,
         grants_last_year: ytd::counts(db, Dated::Granted, last.0, last.1).await?.total,
         grants_target: target,
+        events: crate::events::query::started_between(db, from, to).await?,
     })
 }
 
@@ -221,6 +225,19 @@ pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> Stri
         )
         .arg("applications", applications)
         .arg("grants", grants)
+        .arg("activities", activities(&figures.events, lang))
+        .render(lang)
+}
+
+/// "；开展知识产权宣传活动3次，发放宣传资料1100份，接受群众咨询30人次", or nothing when no event was held.
+fn activities(events: &EventTotals, lang: Lang) -> String {
+    if events.events == 0 {
+        return String::new();
+    }
+    Msg::new("reports.summary.events")
+        .arg("events", events.events)
+        .arg("materials", events.materials_count)
+        .arg("consultations", events.consultations)
         .render(lang)
 }
 
@@ -250,6 +267,7 @@ pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summa
             .targets
             .get(Metric::Grants.as_str())
             .map(|p| p.target),
+        events: report.events.clone(),
     };
     Summary {
         from: figures.from,
@@ -308,6 +326,7 @@ mod tests {
             grants: counts(2, 6, 0),
             grants_last_year: 6,
             grants_target: Some(10),
+            events: EventTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -334,6 +353,7 @@ mod tests {
             grants: counts(0, 2, 0),
             grants_last_year: 0,
             grants_target: None,
+            events: EventTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -355,6 +375,34 @@ mod tests {
             ..figures
         };
         assert!(paragraph(&odd, today, Lang::ZhCn).starts_with("2026-03-05至2026-03-20，"));
+    }
+
+    #[test]
+    fn publicity_events_join_the_sentence_when_there_were_any() {
+        let today = day(2026, 11, 28);
+        let figures = SummaryFigures {
+            from: day(2026, 1, 1),
+            to: day(2026, 6, 30),
+            applications: counts(0, 0, 0),
+            grants: counts(0, 2, 0),
+            grants_last_year: 0,
+            grants_target: None,
+            events: EventTotals {
+                events: 3,
+                attendees: 550,
+                materials_count: 1100,
+                consultations: 30,
+            },
+        };
+        assert_eq!(
+            paragraph(&figures, today, Lang::ZhCn),
+            "上半年，共申报专利0项；获得国家专利授权2项；开展知识产权宣传活动3次，发放宣传资料1100份，接受群众咨询30人次。"
+        );
+        let english = paragraph(&figures, today, Lang::En);
+        assert!(
+            english.ends_with("; 3 IP publicity events were held, handing out 1100 materials and answering 30 consultations."),
+            "{english}"
+        );
     }
 
     #[test]

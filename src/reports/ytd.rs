@@ -122,6 +122,8 @@ pub struct YtdReport {
     pub by_month: Vec<Month>,
     pub by_township: Vec<TownshipRow>,
     pub top_enterprises: Vec<TopEnterprise>,
+    /// The publicity events that began from 1 January to the as-of day.
+    pub events: crate::events::query::EventTotals,
 }
 
 /// `part` of `whole` in percent, one decimal; `None` when there is no whole.
@@ -535,6 +537,7 @@ pub async fn report(
         by_month,
         by_township,
         top_enterprises: top_enterprises(db, from, as_of).await?,
+        events: crate::events::query::started_between(db, from, as_of).await?,
     })
 }
 

@@ -291,3 +291,39 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
     let page = app.get(&format!("/enterprises/{orange}")).await;
     page.assert_contains(&["Publicity events taken part in", "4.26知识产权进校园"]);
 }
+
+#[rocket::async_test]
+async fn the_year_s_events_reach_the_summary_and_the_dashboard() {
+    let app = TestApp::admin().await;
+    for (title, day, materials) in [
+        ("3.15咨询台", "2026-03-15", 600),
+        ("4.26进校园", "2026-04-26", 500),
+        ("下半年的培训", "2026-07-08", 100),
+        ("去年的活动", "2025-04-26", 900),
+    ] {
+        let body = json!({
+            "kind": "world_ip_day", "title": title, "starts_on": day,
+            "attendees": 100, "materials_count": materials, "consultations": 15,
+        });
+        let page = post_event(&app, &body).await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let summary = app
+        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30")
+        .await
+        .json();
+    let text = summary["text"].as_str().unwrap();
+    assert!(
+        text.ends_with("开展知识产权宣传活动2次，发放宣传资料1100份，接受群众咨询30人次。"),
+        "{text}"
+    );
+    assert_eq!(summary["figures"]["events"]["events"], 2);
+    let report = app
+        .get("/api/v1/reports/ytd?year=2026&as_of=2026-12-31")
+        .await
+        .json();
+    assert_eq!(report["events"]["events"], 3, "{}", report["events"]);
+    assert_eq!(report["events"]["materials_count"], 1200);
+    let home = app.get("/reports?year=2026&as_of=2026-12-31").await;
+    home.assert_contains(&["宣传活动（次）", "发放资料1200份"]);
+}
