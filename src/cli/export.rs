@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
+use crate::events::query::EventFilter;
 use crate::export::service::{self, Target};
 use crate::export::{Period, Register, Request};
 use crate::i18n::{Lang, Msg};
@@ -27,6 +28,9 @@ pub struct ExportArgs {
     patent_type: Option<String>,
     #[arg(long)]
     status: Option<String>,
+    /// The kind of event (events).
+    #[arg(long)]
+    kind: Option<String>,
     #[arg(long)]
     filed_year: Option<i32>,
     #[arg(long)]
@@ -67,6 +71,14 @@ impl ExportArgs {
                     to: self.to.clone(),
                 },
             ),
+            Register::Events => Request::Events(EventFilter {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                kind: self.kind.clone(),
+                q: self.q.clone(),
+                archived: self.archived.then_some(true),
+                ..EventFilter::default()
+            }),
             Register::Enterprises => Request::Enterprises(EnterpriseFilter {
                 q: self.q.clone(),
                 township: self.township.clone(),

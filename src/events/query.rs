@@ -161,18 +161,12 @@ pub async fn list(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<Eve
     let request = PageRequest::new(filter.page, filter.per_page);
     let selected = filtered(filter)?;
     let totals = totals(db, selected.clone()).await?;
-    let rows = selected
+    let page = selected
         .order_by_desc(event::Column::StartsOn)
         .order_by_desc(event::Column::Id)
         .offset(request.offset())
-        .limit(request.per_page)
-        .all(db)
-        .await?;
-    let mut participants = participants_of(db, rows.iter().map(|r| r.id)).await?;
-    let items = rows
-        .iter()
-        .map(|row| EventView::new(row, participants.remove(&row.id).unwrap_or_default()))
-        .collect();
+        .limit(request.per_page);
+    let items = views(db, page).await?;
     Ok(EventPage {
         items,
         total: totals.events,
@@ -180,6 +174,19 @@ pub async fn list(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<Eve
         per_page: request.per_page,
         totals,
     })
+}
+
+/// The selected events as the pages show them, with the enterprises that took part.
+pub async fn views(
+    db: &impl ConnectionTrait,
+    selected: Select<event::Entity>,
+) -> Result<Vec<EventView>, AppError> {
+    let rows = selected.all(db).await?;
+    let mut participants = participants_of(db, rows.iter().map(|r| r.id)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| EventView::new(row, participants.remove(&row.id).unwrap_or_default()))
+        .collect())
 }
 
 /// The enterprises that took part in each of these events, by name.

@@ -44,6 +44,8 @@ struct ListView {
     totals: EventTotals,
     pagination: Pagination,
     base: String,
+    /// The filters, for the export of what they show.
+    export_query: String,
     filter: EventFilter,
     kinds: Vec<(String, String)>,
 }
@@ -61,6 +63,7 @@ async fn list(
         items: result.items,
         totals: result.totals,
         base: format!("/events?{}", query_string::without_page(&filter)),
+        export_query: query_string::without_page(&filter),
         kinds: kinds(page.lang),
         filter,
     };

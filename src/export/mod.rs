@@ -3,6 +3,7 @@
 //! that runs them, and the download route shared by the pages and the API.
 
 pub mod enterprises;
+pub mod events;
 pub mod patents;
 pub mod routes;
 pub mod service;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
+use crate::events::query::EventFilter;
 use crate::i18n::Msg;
 use crate::patents::query::PatentFilter;
 
@@ -25,16 +27,24 @@ pub enum Register {
     /// The patents granted in a period.
     Grants,
     Enterprises,
+    /// The publicity events, as the list page filters them.
+    Events,
 }
 
 impl Register {
-    pub const ALL: [Register; 3] = [Register::Patents, Register::Grants, Register::Enterprises];
+    pub const ALL: [Register; 4] = [
+        Register::Patents,
+        Register::Grants,
+        Register::Enterprises,
+        Register::Events,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Register::Patents => "patents",
             Register::Grants => "grants",
             Register::Enterprises => "enterprises",
+            Register::Events => "events",
         }
     }
 
@@ -50,6 +60,7 @@ pub enum Request {
     /// The patents granted in a period, among those the filters choose.
     Grants(PatentFilter, Period),
     Enterprises(EnterpriseFilter),
+    Events(EventFilter),
 }
 
 /// The period of the grants register: a year, or from and to (inclusive); this year so far when
@@ -70,6 +81,7 @@ impl Request {
             Request::Patents(_) => Register::Patents,
             Request::Grants(..) => Register::Grants,
             Request::Enterprises(_) => Register::Enterprises,
+            Request::Events(_) => Register::Events,
         }
     }
 
@@ -83,6 +95,7 @@ impl Request {
             Register::Patents => Request::Patents(parse(query)?),
             Register::Grants => Request::Grants(parse(query)?, parse(query)?),
             Register::Enterprises => Request::Enterprises(parse(query)?),
+            Register::Events => Request::Events(parse(query)?),
         })
     }
 }

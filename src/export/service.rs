@@ -11,10 +11,12 @@ use sea_orm::{ConnectionTrait, StreamTrait};
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::enterprises::EnterpriseExport;
+use super::events::EventExport;
 use super::patents::PatentExport;
 use super::writer::{Chunk, Column, RegisterWriter, Titles, Total};
 use super::{Period, Register, Request};
 use crate::error::AppError;
+use crate::events::domain::EventKind;
 use crate::i18n::{Lang, Msg, t};
 use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind};
@@ -47,6 +49,7 @@ pub struct Export {
 enum Plan {
     Patents(Box<PatentExport>),
     Enterprises(EnterpriseExport),
+    Events(EventExport),
 }
 
 impl Plan {
@@ -54,6 +57,15 @@ impl Plan {
         match self {
             Plan::Patents(p) => p.columns(),
             Plan::Enterprises(e) => e.columns(),
+            Plan::Events(e) => e.columns(),
+        }
+    }
+
+    /// The totals row's figures: how many rows (the key column), and the events' sums.
+    fn totals(&self) -> Vec<Total> {
+        match self {
+            Plan::Events(e) => e.totals(),
+            _ => vec![Total::Count(1)],
         }
     }
 
@@ -66,6 +78,7 @@ impl Plan {
         match self {
             Plan::Patents(p) => send_patents(db, p, sender).await,
             Plan::Enterprises(e) => send_enterprises(db, e, sender).await,
+            Plan::Events(e) => send_events(db, e, sender).await,
         }
     }
 }
@@ -103,6 +116,9 @@ pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
     Ok((from, to))
 }
 
+/// Events have no township to describe.
+static NO_TOWNSHIP: Option<String> = None;
+
 /// What the export holds, in words: the period and the filters that chose its rows.
 fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -139,6 +155,28 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
                 part("patents.filter.linked", yes_no(linked));
             }
             (&filter.township, &filter.q, filter.archived)
+        }
+        Request::Events(filter) => {
+            if let Some(kind) = filter.kind.as_deref().and_then(EventKind::parse) {
+                part("events.field.kind", t(lang, &kind.label_key()));
+            }
+            let from = filter
+                .from
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty());
+            let to = filter
+                .to
+                .as_deref()
+                .map(str::trim)
+                .filter(|d| !d.is_empty());
+            if from.is_some() || to.is_some() {
+                let range = Msg::new("export.subtitle.range")
+                    .arg("from", from.unwrap_or("…"))
+                    .arg("to", to.unwrap_or("…"));
+                part("events.field.starts_on", range.render(lang));
+            }
+            (&NO_TOWNSHIP, &filter.q, filter.archived)
         }
         Request::Enterprises(filter) => {
             if let Some(high_tech) = filter.high_tech {
@@ -213,6 +251,10 @@ async fn prepare(
         _ => None,
     };
     let plan = match request {
+        Request::Events(filter) => Plan::Events(EventExport {
+            filter: filter.clone(),
+            lang,
+        }),
         Request::Enterprises(filter) => Plan::Enterprises(EnterpriseExport {
             filter: filter.clone(),
             lang,
@@ -339,7 +381,8 @@ pub async fn export<D: ConnectionTrait + StreamTrait>(
     let writer = RegisterWriter::new(prepared.titles, prepared.plan.columns(), 2, now)?;
     let (sender, receiver) = tokio::sync::mpsc::channel::<Feed>(4);
     // The writer turns rows into XML on a thread of its own while the database streams more.
-    let writing = tokio::task::spawn_blocking(move || write_all(writer, receiver, target));
+    let totals = prepared.plan.totals();
+    let writing = tokio::task::spawn_blocking(move || write_all(writer, receiver, target, &totals));
     let read = prepared.plan.send(db, &sender).await;
     if read.is_err() {
         // The rows are incomplete: the writer is told to stop without saving.
@@ -442,11 +485,31 @@ async fn send_enterprises<D: ConnectionTrait + StreamTrait>(
     Ok(rows)
 }
 
+/// Events are read at once (a county holds hundreds) and sent a chunk at a time.
+async fn send_events(
+    db: &impl ConnectionTrait,
+    plan: &EventExport,
+    sender: &Sender<Feed>,
+) -> Result<usize, AppError> {
+    let events = plan.events(db).await?;
+    for (index, events) in events.chunks(CHUNK).enumerate() {
+        let mut chunk = Chunk::with_capacity(events.len());
+        for (offset, event) in events.iter().enumerate() {
+            chunk.push(plan.row(event, index * CHUNK + offset + 1));
+        }
+        if sender.send(Feed::Rows(chunk)).await.is_err() {
+            break;
+        }
+    }
+    Ok(events.len())
+}
+
 /// The writer's side: every row it is sent, then the totals, then the workbook saved.
 fn write_all(
     mut writer: RegisterWriter,
     mut receiver: Receiver<Feed>,
     target: Target,
+    totals: &[Total],
 ) -> Result<Option<Vec<u8>>, AppError> {
     while let Some(feed) = receiver.blocking_recv() {
         let Feed::Rows(chunk) = feed else {
@@ -456,7 +519,7 @@ fn write_all(
         };
         writer.chunk(chunk)?;
     }
-    let mut workbook = writer.finish(&[Total::Count(1)])?;
+    let mut workbook = writer.finish(totals)?;
     match target {
         Target::Bytes => workbook
             .save_to_buffer()
@@ -521,7 +584,8 @@ mod tests {
         let _ = sender.try_send(Feed::Rows(chunk));
         let _ = sender.try_send(Feed::Abort);
         drop(sender);
-        assert!(write_all(writer, receiver, Target::File(path.clone())).is_err());
+        let totals = [Total::Count(1)];
+        assert!(write_all(writer, receiver, Target::File(path.clone()), &totals).is_err());
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .map(|entries| entries.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();

@@ -277,7 +277,11 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
         "秭归县屈乡脐橙有限公司",
     ]);
     let list = app.get("/events").await;
-    list.assert_contains(&["4.26知识产权进校园", "共1次活动，参加300人次"]);
+    list.assert_contains(&[
+        "4.26知识产权进校园",
+        "共1次活动，参加300人次",
+        "/exports/events.xlsx?",
+    ]);
 
     app.switch_to_english().await;
     let list = app.get("/events").await;

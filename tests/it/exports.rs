@@ -9,7 +9,7 @@ use calamine::{Data, DataType, Reader};
 use chrono::NaiveDate;
 use ipdesk::auth::Role;
 use ipdesk::entities::{enterprise, patent};
-use rocket::http::{Header, Status};
+use rocket::http::{Header, Method, Status};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -665,4 +665,71 @@ async fn the_enterprise_register_exports_and_imports_back_unchanged() {
         high_tech.data().len() as u64,
         listed["total"].as_u64().unwrap()
     );
+}
+
+#[rocket::async_test]
+async fn the_events_register_exports_its_period_with_the_counts_summed() {
+    let app = TestApp::admin().await;
+    let orange = app
+        .send_json(
+            Method::Post,
+            "/api/v1/enterprises",
+            &json!({"name": "秭归县屈乡脐橙有限公司"}).to_string(),
+        )
+        .await
+        .json()["id"]
+        .clone();
+    for (kind, title, day, attendees, ids) in [
+        (
+            "consumer_rights_day",
+            "3.15咨询台",
+            "2026-03-15",
+            200,
+            json!([orange]),
+        ),
+        ("world_ip_day", "4.26进校园", "2026-04-26", 300, json!([])),
+        ("lecture", "去年的培训", "2025-07-08", 40, json!([])),
+    ] {
+        let body = json!({
+            "kind": kind, "title": title, "starts_on": day, "attendees": attendees,
+            "materials_count": attendees * 2, "co_organisers": ["县市场监管局", "县教育局"],
+            "enterprise_ids": ids,
+        });
+        let page = app
+            .send_json(Method::Post, "/api/v1/events", &body.to_string())
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let (got, sheet) = workbook(
+        &app,
+        "/exports/events.xlsx?from=2026-01-01&to=2026-12-31",
+        None,
+    )
+    .await;
+    assert!(
+        got.disposition.contains("filename*=UTF-8''"),
+        "{}",
+        got.disposition
+    );
+    assert_eq!(sheet.name, "宣传活动台账");
+    assert_eq!(
+        sheet.header()[..5],
+        ["序号", "活动名称", "活动类型", "活动时间", "结束日期"]
+    );
+    assert_eq!(
+        sheet.cells("活动名称"),
+        [json!("s:3.15咨询台"), json!("s:4.26进校园")],
+        "the period's events, oldest first"
+    );
+    assert_eq!(sheet.cells("活动时间")[0], json!("d:2026-03-15"));
+    assert_eq!(text(&sheet.cells("活动类型")[0]), "3.15国际消费者权益日");
+    assert_eq!(text(&sheet.cells("协办单位")[0]), "县市场监管局、县教育局");
+    assert_eq!(text(&sheet.cells("参加企业")[0]), "秭归县屈乡脐橙有限公司");
+    assert_eq!(sheet.cells("参加人数"), [json!(200.0), json!(300.0)]);
+    let totals = sheet.totals();
+    assert_eq!(text(&totals[0]), "合计");
+    assert_eq!(totals[sheet.column("活动名称")], json!(2.0));
+    assert_eq!(totals[sheet.column("参加人数")], json!(500.0));
+    assert_eq!(totals[sheet.column("发放宣传资料（份）")], json!(1000.0));
+    assert_openpyxl_agrees(&got.bytes, &sheet);
 }
