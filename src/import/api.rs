@@ -138,8 +138,9 @@ async fn list(
 async fn show(
     _user: Viewer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
 ) -> Result<Json<serde_json::Value>, AppError> {
+    let id = service::batch_id(id)?;
     let (batch, progress) = service::progress(&state.db, id).await?;
     let mut json = undo::batch_json(&batch);
     json["progress"] = serde_json::to_value(progress).unwrap_or_default();
@@ -162,8 +163,9 @@ pub fn may_undo(
 async fn undo_batch(
     officer: Officer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
 ) -> Result<Json<UndoResult>, AppError> {
+    let id = service::batch_id(id)?;
     may_undo(&officer, &service::batch(&state.db, id).await?)?;
     Ok(Json(undo::undo(&state.db, &officer.actor(), id).await?))
 }
@@ -232,8 +234,9 @@ pub async fn errors(
     _user: Viewer,
     lang: Lang,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
 ) -> Result<Download, AppError> {
+    let id = service::batch_id(id)?;
     let (name, bytes) = error_report(state, id, lang).await?;
     Ok(Download { name, bytes })
 }

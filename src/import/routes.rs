@@ -288,10 +288,11 @@ async fn show(
     user: Viewer,
     context: PageContext,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
     status: Option<String>,
     page: Option<u64>,
 ) -> Result<Template, AppError> {
+    let id = service::batch_id(id)?;
     let (batch, progress) = service::progress(&state.db, id).await?;
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
@@ -354,9 +355,10 @@ struct PreviewForm {
 async fn repreview(
     officer: Officer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
     form: Form<PreviewForm>,
 ) -> Result<Flash<Redirect>, AppError> {
+    let id = service::batch_id(id)?;
     let batch = service::batch(&state.db, id).await?;
     let mut request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;
     let same_table = form.sheet.as_ref() == batch.sheet.as_ref()
@@ -401,9 +403,10 @@ struct CommitForm {
 async fn commit(
     officer: Officer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
     form: Form<CommitForm>,
 ) -> Result<Redirect, AppError> {
+    let id = service::batch_id(id)?;
     let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).unwrap_or_default();
     let batch = service::batch(&state.db, id).await?;
     let request = service::stored_request(&state.db, &batch, policy).await?;
@@ -459,8 +462,9 @@ struct ProgressJson {
 async fn progress(
     _user: Viewer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
 ) -> Result<Json<ProgressJson>, AppError> {
+    let id = service::batch_id(id)?;
     let (batch, progress) = service::progress(&state.db, id).await?;
     Ok(Json(ProgressJson {
         state: batch.state,
@@ -474,8 +478,9 @@ async fn progress(
 async fn undo(
     officer: Officer,
     state: &State<AppState>,
-    id: i64,
+    id: &str,
 ) -> Result<Flash<Redirect>, AppError> {
+    let id = service::batch_id(id)?;
     may_undo(&officer, &service::batch(&state.db, id).await?)?;
     let result = super::undo::undo(&state.db, &officer.actor(), id).await?;
     let msg = Msg::new("import.undo.done")

@@ -888,6 +888,12 @@ pub async fn list(
         .await?)
 }
 
+/// An import's number as a path gives it; anything else is no import at all.
+pub fn batch_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(Msg::new("import.batch.not_found")))
+}
+
 pub async fn batch(db: &impl ConnectionTrait, id: i64) -> Result<import_batch::Model, AppError> {
     import_batch::Entity::find_by_id(id)
         .one(db)

@@ -95,6 +95,23 @@ async fn api_errors_are_json_with_a_code_and_a_message() {
 }
 
 #[rocket::async_test]
+async fn an_import_that_is_not_a_number_is_no_import() {
+    let app = TestApp::admin().await;
+    for path in ["/api/v1/imports/abc", "/api/v1/imports/999999"] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, Status::NotFound, "{path}");
+        assert_eq!(
+            page.json()["error"]["message"],
+            "找不到这次导入。",
+            "{path}"
+        );
+    }
+    let page = app.get("/imports/abc").await;
+    assert_eq!(page.status, Status::NotFound);
+    page.assert_contains(&["找不到这次导入。"]);
+}
+
+#[rocket::async_test]
 async fn unknown_pages_are_404_in_the_layout() {
     let app = TestApp::spawn().await;
     let page = app.get("/no/such/page").await;
