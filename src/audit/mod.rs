@@ -28,10 +28,13 @@ pub struct Actor {
 impl Actor {
     /// The command line, named after the operating-system account that ran it.
     pub fn cli() -> Actor {
+        // Services and cron jobs often run without USER; the system still knows the account.
         let account = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_owned());
+            .ok()
+            .or_else(|| whoami::username().ok())
+            .unwrap_or_else(|| "unknown".to_owned());
         Actor {
             user_id: None,
             name: format!("cli:{account}"),

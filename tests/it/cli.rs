@@ -1093,3 +1093,35 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
     let bad_day = run(&db, &["report", "ytd", "--as-of", "2026-02-30"]);
     assert_exit(&bad_day, 2);
 }
+
+#[rocket::async_test]
+async fn a_command_run_without_user_in_its_environment_is_audited_as_its_account() {
+    let db = TestDatabase::new().await;
+    let output = ipdesk(
+        db.dir.path(),
+        Some(&db.url),
+        &["jurisdiction", "set", "--county", "秭归县"],
+    )
+    .env_remove("USER")
+    .env_remove("LOGNAME")
+    .env_remove("USERNAME")
+    .output()
+    .unwrap();
+    assert_exit(&output, 0);
+    let conn = db.connect().await;
+    let actors: Vec<String> =
+        <ipdesk::entities::audit_entry::Entity as sea_orm::EntityTrait>::find()
+            .all(&conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|entry| entry.actor)
+            .collect();
+    assert!(!actors.is_empty());
+    for actor in actors {
+        assert!(
+            actor.starts_with("cli:") && actor != "cli:unknown",
+            "{actor}"
+        );
+    }
+}
