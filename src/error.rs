@@ -64,6 +64,13 @@ impl FieldErrors {
     }
 }
 
+/// A record's id as a path gives it; anything but a number is no record at all (`missing` says
+/// which kind).
+pub fn record_id(raw: &str, missing: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::NotFound(Msg::new(missing)))
+}
+
 /// Shorthand for a validation error on one field.
 pub fn field_error(field: &str, msg: Msg) -> AppError {
     let mut errors = FieldErrors::new();

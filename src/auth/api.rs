@@ -11,7 +11,6 @@ use super::tokens::{self, CreatedToken, TokenView};
 use super::users::{self, UserChange, UserView};
 use crate::AppState;
 use crate::error::AppError;
-use crate::i18n::Msg;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -64,11 +63,6 @@ async fn create_user(
     Ok((Status::Created, Json(user)))
 }
 
-fn parse_id(raw: &str, missing: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new(missing)))
-}
-
 #[patch("/users/<id>", data = "<input>")]
 async fn change_user(
     admin: Admin,
@@ -76,7 +70,7 @@ async fn change_user(
     id: &str,
     input: Result<Json<UserChange>, json::Error<'_>>,
 ) -> Result<Json<UserView>, AppError> {
-    let id = parse_id(id, "users.not_found")?;
+    let id = crate::error::record_id(id, "users.not_found")?;
     Ok(Json(
         users::change(&state.db, &admin.actor(), id, body(input)?).await?,
     ))
@@ -115,6 +109,6 @@ async fn revoke_token(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Json<TokenView>, AppError> {
-    let id = parse_id(id, "tokens.not_found")?;
+    let id = crate::error::record_id(id, "tokens.not_found")?;
     Ok(Json(tokens::revoke(&state.db, &admin.actor(), id).await?))
 }

@@ -11,18 +11,12 @@ use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
-use crate::i18n::Msg;
 use crate::web::forms::archive_action;
 use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, archive, unlinked, link]
-}
-
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("enterprises.not_found")))
 }
 
 #[get("/enterprises?<filter..>")]
@@ -50,7 +44,9 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Json<EnterpriseView>, AppError> {
-    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+    Ok(Json(
+        service::view(&state.db, service::parse_id(id)?).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -72,7 +68,7 @@ async fn update(
         service::update(
             &state.db,
             &officer.actor(),
-            parse_id(id)?,
+            service::parse_id(id)?,
             input.version,
             &input.fields,
         )
@@ -97,7 +93,14 @@ async fn archive(
     let archived = archive_action(action)?;
     let version = body(input)?.version;
     Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, archived).await?,
+        service::set_archived(
+            &state.db,
+            &admin.actor(),
+            service::parse_id(id)?,
+            version,
+            archived,
+        )
+        .await?,
     ))
 }
 
@@ -149,7 +152,7 @@ async fn link(
         &state.db,
         &officer.actor(),
         &body(input)?.name,
-        parse_id(id)?,
+        service::parse_id(id)?,
     )
     .await?;
     Ok((

@@ -40,11 +40,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("enterprises.not_found")))
-}
-
 async fn township_names(state: &AppState) -> Result<Vec<String>, AppError> {
     Ok(lists::list(&state.db, ListKind::Townships, false)
         .await?
@@ -275,7 +270,7 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let enterprise = service::view(&state.db, id).await?;
     let filter = PatentFilter {
         enterprise: Some(id),
@@ -308,7 +303,7 @@ async fn edit_form(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let enterprise = service::view(&state.db, id).await?;
     let view = FormView {
         id: Some(id),
@@ -329,7 +324,7 @@ async fn update(
     form: Form<EnterpriseForm>,
 ) -> FormResponse {
     let form = form.into_inner();
-    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
+    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let (id, version) = match request {
         Ok(request) => request,
         Err(error) => return FormResponse::Failed(error),
@@ -350,7 +345,7 @@ async fn set_archived(
     form: &VersionForm,
     archived: bool,
 ) -> FormResponse {
-    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
+    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let result = match request {
         Ok((id, version)) => {
             service::set_archived(&state.db, &admin.actor(), id, version, archived).await

@@ -20,6 +20,11 @@ use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 
+/// The id in a path; anything but a number is no such record.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    crate::error::record_id(raw, "enterprises.not_found")
+}
+
 /// An enterprise in the shape of the JSON API (and the pages).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EnterpriseView {

@@ -11,17 +11,11 @@ use super::service::{self, EventView};
 use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
-use crate::i18n::Msg;
 use crate::web::forms::archive_action;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, archive]
-}
-
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("events.not_found")))
 }
 
 #[get("/events?<filter..>")]
@@ -49,7 +43,9 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Json<EventView>, AppError> {
-    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+    Ok(Json(
+        service::view(&state.db, service::parse_id(id)?).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -67,7 +63,7 @@ async fn update(
     input: Result<Json<Versioned>, json::Error<'_>>,
 ) -> Result<Json<EventView>, AppError> {
     let input = body(input)?;
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let actor = officer.actor();
     let event = service::update(&state.db, &actor, id, input.version, &input.fields);
     Ok(Json(event.await?))
@@ -89,7 +85,7 @@ async fn archive(
 ) -> Result<Json<EventView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let actor = admin.actor();
     let event = service::set_archived(&state.db, &actor, id, version, archived);
     Ok(Json(event.await?))

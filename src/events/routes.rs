@@ -13,8 +13,7 @@ use super::service::{self, EventView};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::{Admin, Officer, Viewer};
-use crate::enterprises::domain::name_key;
-use crate::error::{AppError, field_error};
+use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
 use crate::web::layout::{self, PageContext};
@@ -23,11 +22,6 @@ use crate::web::query_string;
 
 pub fn routes() -> Vec<Route> {
     routes![list, new_form, create, show, edit_form, update, archive]
-}
-
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("events.not_found")))
 }
 
 /// The kinds as a select's options: stored value and name.
@@ -118,20 +112,7 @@ impl EventForm {
     /// The input, its enterprises found by name (an unknown one is the form's error).
     async fn input(&self, state: &AppState) -> Result<EventInput, AppError> {
         let names = split_names(&self.enterprises);
-        let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
-        let found = crate::enterprises::service::ids_by_name_key(&state.db, &keys).await?;
-        let mut enterprise_ids = Vec::new();
-        for (name, key) in names.iter().zip(&keys) {
-            match found.get(key) {
-                Some(id) => enterprise_ids.push(*id),
-                None => {
-                    return Err(field_error(
-                        "enterprises",
-                        Msg::new("events.error.enterprise_name_unknown").arg("name", name),
-                    ));
-                }
-            }
-        }
+        let enterprise_ids = service::enterprises_named(&state.db, &names).await?;
         let text = |v: &str| Some(v.to_owned());
         let count = |v: &str| CountInput::Text(v.to_owned());
         Ok(EventInput {
@@ -269,7 +250,7 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let event = service::view(&state.db, id).await?;
     let view = ShowView {
         kind: event
@@ -288,7 +269,7 @@ async fn edit_form(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let event = service::view(&state.db, id).await?;
     let view = FormView {
         id: Some(id),
@@ -309,7 +290,7 @@ async fn update(
     form: Form<EventForm>,
 ) -> FormResponse {
     let form = form.into_inner();
-    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
+    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let (id, version) = match request {
         Ok(request) => request,
         Err(error) => return FormResponse::Failed(error),
@@ -337,7 +318,7 @@ async fn archive(
     form: Form<VersionForm>,
 ) -> FormResponse {
     let request = archive_action(action).and_then(|archived| {
-        let id = parse_id(id)?;
+        let id = service::parse_id(id)?;
         Ok((id, parse_version(&form.version)?, archived))
     });
     let result = match request {

@@ -10,10 +10,16 @@ use serde::Serialize;
 
 use super::domain::{EventInput, EventKind, ValidEvent};
 use crate::audit::{self, Actor, Changes, Event};
+use crate::enterprises::domain::name_key;
 use crate::entities::{enterprise, event, event_enterprise};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::{clock, db, settings};
+
+/// The id in a path; anything but a number is no such record.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    crate::error::record_id(raw, "events.not_found")
+}
 
 /// An enterprise that took part, by id and name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -114,6 +120,28 @@ async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
     Ok(clock::today(settings::service::load(db).await?.timezone))
 }
 
+/// The enterprises these names (as people write them) belong to, in order; a name that is no
+/// enterprise's is the `enterprises` field's error (the form names them, the API gives ids).
+pub async fn enterprises_named(
+    db: &impl ConnectionTrait,
+    names: &[String],
+) -> Result<Vec<i64>, AppError> {
+    let keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+    let found = crate::enterprises::service::ids_by_name_key(db, &keys).await?;
+    names
+        .iter()
+        .zip(&keys)
+        .map(|(name, key)| {
+            found.get(key).copied().ok_or_else(|| {
+                field_error(
+                    "enterprises",
+                    Msg::new("events.error.enterprise_name_unknown").arg("name", name),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Refuses enterprise ids that name no enterprise.
 async fn ensure_enterprises(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), AppError> {
     let found: Vec<i64> = enterprise::Entity::find()
@@ -193,7 +221,7 @@ pub async fn create(
     fill(&mut active, &valid);
     let row = active.insert(&txn).await?;
     write_participants(&txn, row.id, &valid.enterprise_ids).await?;
-    let view = view(&txn, row.id).await?;
+    let view = EventView::new(&row, participants(&txn, row.id).await?);
     audit::record(
         &txn,
         actor,
@@ -214,6 +242,7 @@ async fn locked_at_version(
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound(Msg::new("events.not_found")))?;
+    // The version last read must still be the stored one: else someone changed it meanwhile.
     if row.version != version {
         return Err(AppError::Conflict(
             Msg::new("events.changed_by_someone_else").arg("title", &row.title),
@@ -232,22 +261,17 @@ pub async fn update(
 ) -> Result<EventView, AppError> {
     let valid = input.validate(today(db).await?)?;
     let txn = db::begin_write(db).await?;
-    let old = locked_at_version(&txn, id, version).await?;
     ensure_enterprises(&txn, &valid.enterprise_ids).await?;
-    let before = view(&txn, id).await?;
-    let mut active = old.into_active_model();
-    fill(&mut active, &valid);
-    active.version = Set(version + 1);
-    active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    write_participants(&txn, id, &valid.enterprise_ids).await?;
-    let after = view(&txn, id).await?;
-    audit::record(
+    let fields = |active: &mut event::ActiveModel| fill(active, &valid);
+    let after = change(
         &txn,
         actor,
-        Event::new("update", "event", id).with(Changes::diff(&before, &after)),
-    )
-    .await?;
+        (id, version),
+        "update",
+        fields,
+        Some(&valid.enterprise_ids),
+    );
+    let after = after.await?;
     txn.commit().await?;
     Ok(after)
 }
@@ -261,21 +285,37 @@ pub async fn set_archived(
     archived: bool,
 ) -> Result<EventView, AppError> {
     let txn = db::begin_write(db).await?;
-    let old = locked_at_version(&txn, id, version).await?;
-    let before = view(&txn, id).await?;
+    let action = if archived { "archive" } else { "restore" };
+    let archive = |active: &mut event::ActiveModel| {
+        active.archived_at = Set(archived.then(Utc::now));
+    };
+    let after = change(&txn, actor, (id, version), action, archive, None).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Changes the event `id` last read at `version` within `txn`: `apply` sets the new values,
+/// `enterprise_ids` (when given) replaces who took part; the change is audited as `action`.
+async fn change(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    (id, version): (i64, i32),
+    action: &str,
+    apply: impl FnOnce(&mut event::ActiveModel),
+    enterprise_ids: Option<&[i64]>,
+) -> Result<EventView, AppError> {
+    let old = locked_at_version(txn, id, version).await?;
+    let before = EventView::new(&old, participants(txn, id).await?);
     let mut active = old.into_active_model();
-    active.archived_at = Set(archived.then(Utc::now));
+    apply(&mut active);
     active.version = Set(version + 1);
     active.updated_at = Set(Utc::now());
-    active.update(&txn).await?;
-    let after = view(&txn, id).await?;
-    let action = if archived { "archive" } else { "restore" };
-    audit::record(
-        &txn,
-        actor,
-        Event::new(action, "event", id).with(Changes::diff(&before, &after)),
-    )
-    .await?;
-    txn.commit().await?;
+    let row = active.update(txn).await?;
+    if let Some(enterprise_ids) = enterprise_ids {
+        write_participants(txn, id, enterprise_ids).await?;
+    }
+    let after = EventView::new(&row, participants(txn, id).await?);
+    let changes = Changes::diff(&before, &after);
+    audit::record(txn, actor, Event::new(action, "event", id).with(changes)).await?;
     Ok(after)
 }

@@ -79,8 +79,11 @@ impl Field {
                 Kind::Integer
             }
             Field::StartsOn | Field::EndsOn => Kind::Date,
-            Field::Title | Field::CoOrganisers | Field::Enterprises | Field::Summary => Kind::Wrap,
-            Field::Notes => Kind::Wrap,
+            Field::Title
+            | Field::CoOrganisers
+            | Field::Enterprises
+            | Field::Summary
+            | Field::Notes => Kind::Wrap,
             _ => Kind::Text,
         }
     }

@@ -116,9 +116,6 @@ pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
     Ok((from, to))
 }
 
-/// Events have no township to describe.
-static NO_TOWNSHIP: Option<String> = None;
-
 /// What the export holds, in words: the period and the filters that chose its rows.
 fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: Lang) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -154,7 +151,11 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
             if let Some(linked) = filter.linked {
                 part("patents.filter.linked", yes_no(linked));
             }
-            (&filter.township, &filter.q, filter.archived)
+            (
+                filter.township.as_deref(),
+                filter.q.as_deref(),
+                filter.archived,
+            )
         }
         Request::Events(filter) => {
             if let Some(kind) = filter.kind.as_deref().and_then(EventKind::parse) {
@@ -170,13 +171,20 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
                 .as_deref()
                 .map(str::trim)
                 .filter(|d| !d.is_empty());
-            if from.is_some() || to.is_some() {
-                let range = Msg::new("export.subtitle.range")
-                    .arg("from", from.unwrap_or("…"))
-                    .arg("to", to.unwrap_or("…"));
+            let range = match (from, to) {
+                (Some(from), Some(to)) => Some(
+                    Msg::new("export.subtitle.range")
+                        .arg("from", from)
+                        .arg("to", to),
+                ),
+                (Some(from), None) => Some(Msg::new("export.subtitle.since").arg("from", from)),
+                (None, Some(to)) => Some(Msg::new("export.subtitle.until").arg("to", to)),
+                (None, None) => None,
+            };
+            if let Some(range) = range {
                 part("events.field.starts_on", range.render(lang));
             }
-            (&NO_TOWNSHIP, &filter.q, filter.archived)
+            (None, filter.q.as_deref(), filter.archived)
         }
         Request::Enterprises(filter) => {
             if let Some(high_tech) = filter.high_tech {
@@ -185,10 +193,14 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
             if let Some(tech_sme) = filter.tech_sme {
                 part("enterprises.field.tech_sme", yes_no(tech_sme));
             }
-            (&filter.township, &filter.q, filter.archived)
+            (
+                filter.township.as_deref(),
+                filter.q.as_deref(),
+                filter.archived,
+            )
         }
     };
-    match township.as_deref().map(str::trim) {
+    match township.map(str::trim) {
         Some("-") => part(
             "patents.field.township",
             t(lang, "patents.filter.no_township"),
@@ -196,7 +208,7 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
         Some(name) if !name.is_empty() => part("patents.field.township", name.to_owned()),
         _ => {}
     }
-    if let Some(q) = q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
         part("export.subtitle.search", q.to_owned());
     }
     if archived == Some(true) {

@@ -890,8 +890,7 @@ pub async fn list(
 
 /// An import's number as a path gives it; anything else is no import at all.
 pub fn batch_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("import.batch.not_found")))
+    crate::error::record_id(raw, "import.batch.not_found")
 }
 
 pub async fn batch(db: &impl ConnectionTrait, id: i64) -> Result<import_batch::Model, AppError> {

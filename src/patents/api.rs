@@ -11,17 +11,12 @@ use super::service::{self, EventInput, PatentView};
 use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
 use crate::web::forms::archive_action;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, add_event, archive]
-}
-
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("patents.not_found")))
 }
 
 /// A saved patent and what the person should know (a computed check character).
@@ -67,7 +62,9 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Json<PatentView>, AppError> {
-    Ok(Json(service::view(&state.db, parse_id(id)?).await?))
+    Ok(Json(
+        service::view(&state.db, service::parse_id(id)?).await?,
+    ))
 }
 
 /// A PUT body: the patent's fields and the version they were read at.
@@ -86,7 +83,7 @@ async fn update(
     id: &str,
     input: Result<Json<Versioned<PatentInput>>, json::Error<'_>>,
 ) -> Result<Json<SavedJson>, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let input = body(input)?;
     let saved = service::update(
         &state.db,
@@ -106,8 +103,13 @@ async fn add_event(
     id: &str,
     input: Result<Json<EventInput>, json::Error<'_>>,
 ) -> Result<(Status, Json<PatentView>), AppError> {
-    let patent =
-        service::add_event(&state.db, &officer.actor(), parse_id(id)?, &body(input)?).await?;
+    let patent = service::add_event(
+        &state.db,
+        &officer.actor(),
+        service::parse_id(id)?,
+        &body(input)?,
+    )
+    .await?;
     Ok((Status::Created, Json(patent)))
 }
 
@@ -128,6 +130,13 @@ async fn archive(
     let archived = archive_action(action)?;
     let version = body(input)?.version;
     Ok(Json(
-        service::set_archived(&state.db, &admin.actor(), parse_id(id)?, version, archived).await?,
+        service::set_archived(
+            &state.db,
+            &admin.actor(),
+            service::parse_id(id)?,
+            version,
+            archived,
+        )
+        .await?,
     ))
 }

@@ -32,11 +32,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-fn parse_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::NotFound(Msg::new("patents.not_found")))
-}
-
 /// What the filter form offers.
 #[derive(Serialize)]
 struct Choices {
@@ -360,7 +355,7 @@ async fn show(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     Ok(page.render("patents/show", show_view(&page, state, id, None).await?))
 }
 
@@ -371,7 +366,7 @@ async fn edit_form(
     state: &State<AppState>,
     id: &str,
 ) -> Result<Template, AppError> {
-    let id = parse_id(id)?;
+    let id = service::parse_id(id)?;
     let patent = service::view(&state.db, id).await?;
     Ok(page.render(
         "patents/form",
@@ -395,7 +390,7 @@ async fn update(
     form: Form<PatentForm>,
 ) -> FormResponse {
     let form = form.into_inner();
-    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
+    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let (id, version) = match request {
         Ok(request) => request,
         Err(error) => return FormResponse::Failed(error),
@@ -429,7 +424,7 @@ async fn add_event(
     id: &str,
     form: Form<EventForm>,
 ) -> FormResponse {
-    let id = match parse_id(id) {
+    let id = match service::parse_id(id) {
         Ok(id) => id,
         Err(error) => return FormResponse::Failed(error),
     };
@@ -475,7 +470,7 @@ async fn set_archived(
     form: &VersionForm,
     archived: bool,
 ) -> FormResponse {
-    let request = parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
+    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
     let result = match request {
         Ok((id, version)) => {
             service::set_archived(&state.db, &admin.actor(), id, version, archived).await

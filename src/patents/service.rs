@@ -22,6 +22,11 @@ use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::{clock, dates, db, enterprises, settings, text};
 
+/// The id in a path; anything but a number is no such record.
+pub fn parse_id(raw: &str) -> Result<i64, AppError> {
+    crate::error::record_id(raw, "patents.not_found")
+}
+
 /// One applicant as shown and sent: the name and the enterprise it links to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ApplicantView {
