@@ -71,6 +71,23 @@ pub fn record_id(raw: &str, missing: &str) -> Result<i64, AppError> {
         .map_err(|_| AppError::NotFound(Msg::new(missing)))
 }
 
+impl AppError {
+    /// The same error with the problems of field `from` reported on field `to` (a rule of one
+    /// record applied to a field of another: an enterprise's name typed on a visit).
+    pub fn renamed_field(self, from: &str, to: &str) -> AppError {
+        match self {
+            AppError::Validation(errors) => AppError::Validation(FieldErrors(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|(field, msg)| (if field == from { to.to_owned() } else { field }, msg))
+                    .collect(),
+            )),
+            other => other,
+        }
+    }
+}
+
 /// Shorthand for a validation error on one field.
 pub fn field_error(field: &str, msg: Msg) -> AppError {
     let mut errors = FieldErrors::new();

@@ -15,12 +15,14 @@ pub mod entities;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod fields;
 pub mod i18n;
 pub mod import;
 pub mod patents;
 pub mod reports;
 pub mod settings;
 pub mod text;
+pub mod visits;
 pub mod web;
 
 use rocket::fs::FileServer;
@@ -53,6 +55,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", patents::routes::routes())
         .mount("/", enterprises::routes::routes())
         .mount("/", events::routes::routes())
+        .mount("/", visits::routes::routes())
         .mount("/", import::routes::routes())
         .mount("/", demo::routes::routes())
         .mount("/", export::routes::routes())
@@ -63,6 +66,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", patents::api::routes())
         .mount("/api/v1", enterprises::api::routes())
         .mount("/api/v1", events::api::routes())
+        .mount("/api/v1", visits::api::routes())
         .mount("/api/v1", import::api::routes())
         .mount("/api/v1", demo::routes::api_routes())
         .mount("/api/v1", export::routes::routes())

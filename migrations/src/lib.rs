@@ -12,6 +12,7 @@ mod m20261128_000005_targets;
 mod m20261128_000006_report_indexes;
 mod m20261128_000007_report_tallies;
 mod m20261128_000008_events;
+mod m20261128_000009_visits;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_report_indexes::Migration),
             Box::new(m20261128_000007_report_tallies::Migration),
             Box::new(m20261128_000008_events::Migration),
+            Box::new(m20261128_000009_visits::Migration),
         ]
     }
 }

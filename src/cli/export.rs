@@ -12,6 +12,7 @@ use crate::export::service::{self, Target};
 use crate::export::{Period, Register, Request};
 use crate::i18n::{Lang, Msg};
 use crate::patents::query::PatentFilter;
+use crate::visits::query::VisitFilter;
 
 #[derive(Args, Debug)]
 pub struct ExportArgs {
@@ -31,6 +32,12 @@ pub struct ExportArgs {
     /// The kind of event (events).
     #[arg(long)]
     kind: Option<String>,
+    /// A visit topic (visits).
+    #[arg(long)]
+    topic: Option<String>,
+    /// Only visits with open follow-ups (visits).
+    #[arg(long)]
+    open: bool,
     #[arg(long)]
     filed_year: Option<i32>,
     #[arg(long)]
@@ -78,6 +85,16 @@ impl ExportArgs {
                 q: self.q.clone(),
                 archived: self.archived.then_some(true),
                 ..EventFilter::default()
+            }),
+            Register::Visits => Request::Visits(VisitFilter {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                township: self.township.clone(),
+                topic: self.topic.clone(),
+                open: self.open.then_some(true),
+                q: self.q.clone(),
+                archived: self.archived.then_some(true),
+                ..VisitFilter::default()
             }),
             Register::Enterprises => Request::Enterprises(EnterpriseFilter {
                 q: self.q.clone(),

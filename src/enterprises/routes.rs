@@ -260,6 +260,8 @@ struct ShowView {
     patents_total: u64,
     events: Vec<crate::events::service::EventView>,
     events_total: u64,
+    visits: Vec<crate::visits::query::VisitItem>,
+    visits_total: u64,
     history: Vec<Entry>,
 }
 
@@ -284,7 +286,15 @@ async fn show(
         ..<crate::events::query::EventFilter as Default>::default()
     };
     let events = crate::events::query::list(&state.db, &events_filter).await?;
+    let visits_filter = crate::visits::query::VisitFilter {
+        enterprise: Some(id),
+        per_page: Some(20),
+        ..<crate::visits::query::VisitFilter as Default>::default()
+    };
+    let visits = crate::visits::query::list(&state.db, &visits_filter).await?;
     let view = ShowView {
+        visits: visits.items,
+        visits_total: visits.total,
         events: events.items,
         events_total: events.total,
         figures: query::figures(&state.db, id).await?,

@@ -22,6 +22,8 @@ pub struct Model {
     pub consultations: Option<i64>,
     pub summary: Option<String>,
     pub notes: Option<String>,
+    /// The import that made it, for undo.
+    pub import_batch_id: Option<i64>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

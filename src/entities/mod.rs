@@ -22,3 +22,5 @@ pub mod setting;
 pub mod target;
 pub mod township;
 pub mod user;
+pub mod visit;
+pub mod visit_follow_up;

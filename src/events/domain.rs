@@ -1,11 +1,13 @@
 //! The rules of a publicity event: its kind, its dates (the end not before the start, and not
 //! more than a year ahead), whole-number counts, and the names of the units that ran it.
 
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::domain::optional_text;
 use crate::error::{AppError, FieldErrors};
+pub use crate::fields::CountInput;
+use crate::fields::{day_not_far, names, unique};
 use crate::i18n::Msg;
 
 /// What kind of event, as officers' ledgers name them.
@@ -62,40 +64,6 @@ impl EventKind {
     }
 }
 
-/// A count as it arrives: a JSON number, or the text of a form field.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum CountInput {
-    #[default]
-    None,
-    Number(serde_json::Number),
-    Text(String),
-}
-
-impl CountInput {
-    /// A whole number ≥ 0, nothing when empty; else an error on `field`.
-    fn validate(&self, field: &str, errors: &mut FieldErrors) -> Option<i64> {
-        let parsed = match self {
-            CountInput::None => return None,
-            CountInput::Number(n) => n.as_i64(),
-            CountInput::Text(text) => {
-                let text = crate::text::clean(text);
-                if text.is_empty() {
-                    return None;
-                }
-                text.parse::<i64>().ok()
-            }
-        };
-        match parsed {
-            Some(n) if n >= 0 => Some(n),
-            _ => {
-                errors.add(field, Msg::new("events.error.count"));
-                None
-            }
-        }
-    }
-}
-
 /// An event as typed in a form or sent to the API.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct EventInput {
@@ -148,9 +116,6 @@ pub struct ValidEvent {
     pub summary: Option<String>,
     pub notes: Option<String>,
 }
-
-/// How far ahead an event may be planned.
-const AHEAD: Days = Days::new(366);
 
 impl EventInput {
     /// Checks every field against the rules, `today` being the county's day.
@@ -206,19 +171,14 @@ impl EventInput {
         today: NaiveDate,
         errors: &mut FieldErrors,
     ) -> (Option<NaiveDate>, Option<NaiveDate>) {
-        let day = |raw: &str, field: &str, errors: &mut FieldErrors| {
-            crate::dates::parse_optional(raw)
-                .map_err(|msg| errors.add(field, msg))
-                .ok()
-                .flatten()
-        };
-        let starts_on = day(&self.starts_on, "starts_on", errors);
+        let starts_on = day_not_far(&self.starts_on, "starts_on", today, errors);
         if starts_on.is_none() && self.starts_on.trim().is_empty() {
             errors.add("starts_on", Msg::new("events.error.starts_on_required"));
         }
-        let ends_on = day(
+        let ends_on = day_not_far(
             self.ends_on.as_deref().unwrap_or_default(),
             "ends_on",
+            today,
             errors,
         );
         if let (Some(start), Some(end)) = (starts_on, ends_on)
@@ -229,37 +189,8 @@ impl EventInput {
                 Msg::new("events.error.ends_before_start").arg("starts_on", start),
             );
         }
-        let latest = today.checked_add_days(AHEAD).unwrap_or(today);
-        for (field, date) in [("starts_on", starts_on), ("ends_on", ends_on)] {
-            if let Some(date) = date.filter(|d| *d > latest) {
-                errors.add(field, Msg::new("events.error.too_far").arg("date", date));
-            }
-        }
         (starts_on, ends_on)
     }
-}
-
-/// Names of units, cleaned, each once, in the order given.
-fn names(raw: &[String], field: &str, errors: &mut FieldErrors) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for name in raw {
-        if let Some(name) = optional_text(name, 200, field, errors)
-            && !names.contains(&name)
-        {
-            names.push(name);
-        }
-    }
-    names
-}
-
-fn unique(ids: &[i64]) -> Vec<i64> {
-    let mut unique: Vec<i64> = Vec::new();
-    for id in ids {
-        if !unique.contains(id) {
-            unique.push(*id);
-        }
-    }
-    unique
 }
 
 #[cfg(test)]
@@ -318,31 +249,6 @@ mod tests {
                 fields(result)
             };
             assert_eq!(got, expected, "{starts} {ends:?}");
-        }
-    }
-
-    #[test]
-    fn counts_are_whole_numbers_not_below_zero() {
-        let today = day(2026, 11, 28);
-        let number = |v: serde_json::Value| match v {
-            serde_json::Value::Number(n) => CountInput::Number(n),
-            serde_json::Value::String(s) => CountInput::Text(s),
-            _ => CountInput::None,
-        };
-        let cases = [
-            (number(serde_json::json!(120)), Some(Some(120))),
-            (number(serde_json::json!("300")), Some(Some(300))),
-            (number(serde_json::json!("")), Some(None)),
-            (CountInput::None, Some(None)),
-            (number(serde_json::json!(-1)), None),
-            (number(serde_json::json!(2.5)), None),
-            (number(serde_json::json!("许多")), None),
-        ];
-        for (count, expected) in cases {
-            let mut event = input("2026-04-26", None);
-            event.attendees = count.clone();
-            let got = event.validate(today).ok().map(|e| e.attendees);
-            assert_eq!(got, expected, "{count:?}");
         }
     }
 

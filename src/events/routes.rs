@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
+use crate::fields::split_names;
 use crate::i18n::{Lang, Msg, t};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
 use crate::web::layout::{self, PageContext};
@@ -97,15 +98,6 @@ pub struct EventForm {
     notes: String,
     #[field(default = String::new())]
     version: String,
-}
-
-/// The names in a list typed into one field.
-fn split_names(text: &str) -> Vec<String> {
-    text.split(['\n', '、', '，', ',', '；', ';'])
-        .map(str::trim)
-        .filter(|name| !name.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 impl EventForm {
@@ -342,22 +334,5 @@ async fn archive(
             ))
         }
         Err(error) => FormResponse::Failed(error),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_typed_list_splits_on_lines_and_chinese_separators() {
-        let cases = [
-            ("县市场监管局、县教育局", vec!["县市场监管局", "县教育局"]),
-            ("甲\n 乙 ；丙,丁，戊", vec!["甲", "乙", "丙", "丁", "戊"]),
-            ("  \n ", vec![]),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(split_names(text), expected, "{text}");
-        }
     }
 }

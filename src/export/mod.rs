@@ -7,6 +7,7 @@ pub mod events;
 pub mod patents;
 pub mod routes;
 pub mod service;
+pub mod visits;
 pub mod writer;
 
 use rocket::form::{Form, FromForm};
@@ -18,6 +19,7 @@ use crate::error::AppError;
 use crate::events::query::EventFilter;
 use crate::i18n::Msg;
 use crate::patents::query::PatentFilter;
+use crate::visits::query::VisitFilter;
 
 /// The registers that export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +31,17 @@ pub enum Register {
     Enterprises,
     /// The publicity events, as the list page filters them.
     Events,
+    /// The visits to enterprises, as the list page filters them.
+    Visits,
 }
 
 impl Register {
-    pub const ALL: [Register; 4] = [
+    pub const ALL: [Register; 5] = [
         Register::Patents,
         Register::Grants,
         Register::Enterprises,
         Register::Events,
+        Register::Visits,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -45,6 +50,7 @@ impl Register {
             Register::Grants => "grants",
             Register::Enterprises => "enterprises",
             Register::Events => "events",
+            Register::Visits => "visits",
         }
     }
 
@@ -61,6 +67,7 @@ pub enum Request {
     Grants(PatentFilter, Period),
     Enterprises(EnterpriseFilter),
     Events(EventFilter),
+    Visits(VisitFilter),
 }
 
 /// The period of the grants register: a year, or from and to (inclusive); this year so far when
@@ -82,6 +89,7 @@ impl Request {
             Request::Grants(..) => Register::Grants,
             Request::Enterprises(_) => Register::Enterprises,
             Request::Events(_) => Register::Events,
+            Request::Visits(_) => Register::Visits,
         }
     }
 
@@ -96,6 +104,7 @@ impl Request {
             Register::Grants => Request::Grants(parse(query)?, parse(query)?),
             Register::Enterprises => Request::Enterprises(parse(query)?),
             Register::Events => Request::Events(parse(query)?),
+            Register::Visits => Request::Visits(parse(query)?),
         })
     }
 }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 use super::enterprises::EnterpriseExport;
 use super::events::EventExport;
 use super::patents::PatentExport;
+use super::visits::VisitExport;
 use super::writer::{Chunk, Column, RegisterWriter, Titles, Total};
 use super::{Period, Register, Request};
 use crate::error::AppError;
@@ -20,6 +21,7 @@ use crate::events::domain::EventKind;
 use crate::i18n::{Lang, Msg, t};
 use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind};
+use crate::visits::domain::Topic;
 use crate::{clock, settings};
 
 /// Rows are read from the database this many at a time.
@@ -50,6 +52,7 @@ enum Plan {
     Patents(Box<PatentExport>),
     Enterprises(EnterpriseExport),
     Events(EventExport),
+    Visits(VisitExport),
 }
 
 impl Plan {
@@ -58,6 +61,7 @@ impl Plan {
             Plan::Patents(p) => p.columns(),
             Plan::Enterprises(e) => e.columns(),
             Plan::Events(e) => e.columns(),
+            Plan::Visits(v) => v.columns(),
         }
     }
 
@@ -65,6 +69,7 @@ impl Plan {
     fn totals(&self) -> Vec<Total> {
         match self {
             Plan::Events(e) => e.totals(),
+            Plan::Visits(v) => v.totals(),
             _ => vec![Total::Count(1)],
         }
     }
@@ -79,8 +84,25 @@ impl Plan {
             Plan::Patents(p) => send_patents(db, p, sender).await,
             Plan::Enterprises(e) => send_enterprises(db, e, sender).await,
             Plan::Events(e) => send_events(db, e, sender).await,
+            Plan::Visits(v) => send_visits(db, v, sender).await,
         }
     }
+}
+
+/// A list page's from/to filters as the subtitle says them; nothing when neither is set.
+fn range(from: Option<&str>, to: Option<&str>, lang: Lang) -> Option<String> {
+    fn given(d: Option<&str>) -> Option<&str> {
+        d.map(str::trim).filter(|d| !d.is_empty())
+    }
+    let msg = match (given(from), given(to)) {
+        (Some(from), Some(to)) => Msg::new("export.subtitle.range")
+            .arg("from", from)
+            .arg("to", to),
+        (Some(from), None) => Msg::new("export.subtitle.since").arg("from", from),
+        (None, Some(to)) => Msg::new("export.subtitle.until").arg("to", to),
+        (None, None) => return None,
+    };
+    Some(msg.render(lang))
 }
 
 /// The period of the grants register: a year, from and to, or this year so far. Its errors are
@@ -161,30 +183,26 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
             if let Some(kind) = filter.kind.as_deref().and_then(EventKind::parse) {
                 part("events.field.kind", t(lang, &kind.label_key()));
             }
-            let from = filter
-                .from
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty());
-            let to = filter
-                .to
-                .as_deref()
-                .map(str::trim)
-                .filter(|d| !d.is_empty());
-            let range = match (from, to) {
-                (Some(from), Some(to)) => Some(
-                    Msg::new("export.subtitle.range")
-                        .arg("from", from)
-                        .arg("to", to),
-                ),
-                (Some(from), None) => Some(Msg::new("export.subtitle.since").arg("from", from)),
-                (None, Some(to)) => Some(Msg::new("export.subtitle.until").arg("to", to)),
-                (None, None) => None,
-            };
-            if let Some(range) = range {
-                part("events.field.starts_on", range.render(lang));
+            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
+                part("events.field.starts_on", range);
             }
             (None, filter.q.as_deref(), filter.archived)
+        }
+        Request::Visits(filter) => {
+            if let Some(topic) = filter.topic.as_deref().and_then(Topic::parse) {
+                part("visits.field.topics", t(lang, &topic.label_key()));
+            }
+            if filter.open == Some(true) {
+                part("visits.filter.open", yes_no(true));
+            }
+            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
+                part("visits.field.visited_on", range);
+            }
+            (
+                filter.township.as_deref(),
+                filter.q.as_deref(),
+                filter.archived,
+            )
         }
         Request::Enterprises(filter) => {
             if let Some(high_tech) = filter.high_tech {
@@ -264,6 +282,10 @@ async fn prepare(
     };
     let plan = match request {
         Request::Events(filter) => Plan::Events(EventExport {
+            filter: filter.clone(),
+            lang,
+        }),
+        Request::Visits(filter) => Plan::Visits(VisitExport {
             filter: filter.clone(),
             lang,
         }),
@@ -514,6 +536,25 @@ async fn send_events(
         }
     }
     Ok(events.len())
+}
+
+/// Visits are read at once (a county makes hundreds a year) and sent a chunk at a time.
+async fn send_visits(
+    db: &impl ConnectionTrait,
+    plan: &VisitExport,
+    sender: &Sender<Feed>,
+) -> Result<usize, AppError> {
+    let visits = plan.visits(db).await?;
+    for (index, visits) in visits.chunks(CHUNK).enumerate() {
+        let mut chunk = Chunk::with_capacity(visits.len());
+        for (offset, visit) in visits.iter().enumerate() {
+            chunk.push(plan.row(visit, index * CHUNK + offset + 1));
+        }
+        if sender.send(Feed::Rows(chunk)).await.is_err() {
+            break;
+        }
+    }
+    Ok(visits.len())
 }
 
 /// The writer's side: every row it is sent, then the totals, then the workbook saved.

@@ -12,6 +12,7 @@ use super::ytd::{self, Counts, Dated};
 use crate::error::AppError;
 use crate::events::query::EventTotals;
 use crate::i18n::{Lang, Msg, t};
+use crate::visits::query::VisitTotals;
 use crate::{clock, settings};
 
 /// The figures a summary is written from.
@@ -26,6 +27,8 @@ pub struct SummaryFigures {
     pub grants_target: Option<i64>,
     /// The publicity events that began in the period.
     pub events: EventTotals,
+    /// The visits made in the period, and their effect so far.
+    pub visits: VisitTotals,
 }
 
 /// A summary as the API answers it.
@@ -132,6 +135,7 @@ pub async fn figures(
         grants_last_year: ytd::counts(db, Dated::Granted, last.0, last.1).await?.total,
         grants_target: target,
         events: crate::events::query::started_between(db, from, to).await?,
+        visits: crate::visits::query::made_between(db, from, to).await?,
     })
 }
 
@@ -225,7 +229,10 @@ pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> Stri
         )
         .arg("applications", applications)
         .arg("grants", grants)
-        .arg("activities", activities(&figures.events, lang))
+        .arg(
+            "activities",
+            activities(&figures.events, lang) + &visits(&figures.visits, lang),
+        )
         .render(lang)
 }
 
@@ -239,6 +246,34 @@ fn activities(events: &EventTotals, lang: Lang) -> String {
         .arg("materials", events.materials_count)
         .arg("consultations", events.consultations)
         .render(lang)
+}
+
+/// "；深入企业走访12家次，发放政策资料60份，走访后已有3家企业提交专利申请", or nothing when no
+/// visit was made.
+fn visits(visits: &VisitTotals, lang: Lang) -> String {
+    if visits.visits == 0 {
+        return String::new();
+    }
+    let mut text = Msg::new("reports.summary.visits")
+        .arg("visits", visits.visits)
+        .render(lang);
+    if visits.materials_count > 0 {
+        let materials = Msg::new("reports.summary.visit_materials");
+        text.push_str(
+            &materials
+                .arg("materials", visits.materials_count)
+                .render(lang),
+        );
+    }
+    if visits.effect.filed_enterprises > 0 {
+        let filed = Msg::new("reports.summary.visit_effect");
+        text.push_str(
+            &filed
+                .arg("filed", visits.effect.filed_enterprises)
+                .render(lang),
+        );
+    }
+    text
 }
 
 /// The language a summary is asked in (`zh`, `en`), else `default`.
@@ -268,6 +303,7 @@ pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summa
             .get(Metric::Grants.as_str())
             .map(|p| p.target),
         events: report.events.clone(),
+        visits: report.visits.clone(),
     };
     Summary {
         from: figures.from,
@@ -327,6 +363,7 @@ mod tests {
             grants_last_year: 6,
             grants_target: Some(10),
             events: EventTotals::default(),
+            visits: VisitTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -354,6 +391,7 @@ mod tests {
             grants_last_year: 0,
             grants_target: None,
             events: EventTotals::default(),
+            visits: VisitTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -393,6 +431,7 @@ mod tests {
                 materials_count: 1100,
                 consultations: 30,
             },
+            visits: VisitTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -401,6 +440,52 @@ mod tests {
         let english = paragraph(&figures, today, Lang::En);
         assert!(
             english.ends_with("; 3 IP publicity events were held, handing out 1100 materials and answering 30 consultations."),
+            "{english}"
+        );
+    }
+
+    #[test]
+    fn visits_follow_the_events_with_what_came_of_them() {
+        let today = day(2026, 11, 28);
+        let visits = |visits, materials_count, filed_enterprises| VisitTotals {
+            visits,
+            materials_count,
+            effect: crate::visits::query::Effect {
+                visited_enterprises: 9,
+                filed_enterprises,
+                share_percent: None,
+            },
+        };
+        let mut figures = SummaryFigures {
+            from: day(2026, 1, 1),
+            to: day(2026, 6, 30),
+            applications: counts(0, 0, 0),
+            grants: counts(0, 2, 0),
+            grants_last_year: 0,
+            grants_target: None,
+            events: EventTotals {
+                events: 1,
+                attendees: 50,
+                materials_count: 100,
+                consultations: 5,
+            },
+            visits: visits(12, 60, 3),
+        };
+        assert!(
+            paragraph(&figures, today, Lang::ZhCn).ends_with(
+                "接受群众咨询5人次；深入企业走访12家次，发放政策资料60份，走访后已有3家企业提交专利申请。"
+            ),
+            "{}",
+            paragraph(&figures, today, Lang::ZhCn)
+        );
+        figures.visits = visits(4, 0, 0);
+        assert!(
+            paragraph(&figures, today, Lang::ZhCn)
+                .ends_with("接受群众咨询5人次；深入企业走访4家次。")
+        );
+        let english = paragraph(&figures, today, Lang::En);
+        assert!(
+            english.ends_with("; officers made 4 visits to enterprises."),
             "{english}"
         );
     }

@@ -124,6 +124,8 @@ pub struct YtdReport {
     pub top_enterprises: Vec<TopEnterprise>,
     /// The publicity events that began from 1 January to the as-of day.
     pub events: crate::events::query::EventTotals,
+    /// The visits made from 1 January to the as-of day, and their effect so far.
+    pub visits: crate::visits::query::VisitTotals,
 }
 
 /// `part` of `whole` in percent, one decimal; `None` when there is no whole.
@@ -538,6 +540,7 @@ pub async fn report(
         by_township,
         top_enterprises: top_enterprises(db, from, as_of).await?,
         events: crate::events::query::started_between(db, from, as_of).await?,
+        visits: crate::visits::query::made_between(db, from, as_of).await?,
     })
 }
 

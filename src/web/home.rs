@@ -1,5 +1,5 @@
 //! The home page: the dashboard — the year so far against the plan and last year, its chart,
-//! the recent imports — and the jurisdiction.
+//! the visits' follow-ups coming due, the recent imports — and the jurisdiction.
 
 use rocket::{State, get};
 use serde::Serialize;
@@ -23,6 +23,8 @@ struct HomeView {
     report: crate::reports::ytd::YtdReport,
     chart: String,
     imports: Vec<RecentImport>,
+    /// Visits' follow-ups overdue or due within a week.
+    follow_ups: Vec<crate::visits::query::DueFollowUp>,
 }
 
 #[derive(Serialize)]
@@ -43,12 +45,14 @@ pub async fn index(
     let agencies = lists::list(&state.db, ListKind::Agencies, false).await?;
     let timezone = page.settings.timezone;
     let (report, chart) = crate::reports::routes::view_of(state, &page, None, None).await?;
+    let today = clock::today(timezone);
     let view = HomeView {
         aliases: page.settings.jurisdiction.aliases.clone(),
         townships,
         agencies,
         timezone: timezone.name(),
-        today: clock::today(timezone).to_string(),
+        today: today.to_string(),
+        follow_ups: crate::visits::query::follow_ups_due(&state.db, today).await?,
         empty_desk: crate::demo::desk_is_empty(&state.db).await?,
         report,
         chart,

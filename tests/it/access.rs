@@ -129,6 +129,18 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/events/<id>", "/api/v1/events/999999", At(Role::Viewer)),
     (Method::Put, "/api/v1/events/<id>", "/api/v1/events/999999", At(Role::Officer)),
     (Method::Post, "/api/v1/events/<id>/<action>", "/api/v1/events/999999/archive", At(Role::Admin)),
+    (Method::Get, "/visits", "/visits?open=true", At(Role::Viewer)),
+    (Method::Get, "/visits/new", "/visits/new?enterprise=%E7%94%B2", At(Role::Officer)),
+    (Method::Post, "/visits", "/visits", At(Role::Officer)),
+    (Method::Get, "/visits/<id>", "/visits/999999", At(Role::Viewer)),
+    (Method::Get, "/visits/<id>/edit", "/visits/999999/edit", At(Role::Officer)),
+    (Method::Post, "/visits/<id>", "/visits/999999", At(Role::Officer)),
+    (Method::Post, "/visits/<id>/<action>", "/visits/999999/archive", At(Role::Admin)),
+    (Method::Get, "/api/v1/visits", "/api/v1/visits", At(Role::Viewer)),
+    (Method::Post, "/api/v1/visits", "/api/v1/visits", At(Role::Officer)),
+    (Method::Get, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Viewer)),
+    (Method::Put, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Officer)),
+    (Method::Post, "/api/v1/visits/<id>/<action>", "/api/v1/visits/999999/archive", At(Role::Admin)),
     (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];
 

@@ -733,3 +733,65 @@ async fn the_events_register_exports_its_period_with_the_counts_summed() {
     assert_eq!(totals[sheet.column("发放宣传资料（份）")], json!(1000.0));
     assert_openpyxl_agrees(&got.bytes, &sheet);
 }
+
+#[rocket::async_test]
+async fn the_visits_register_exports_with_its_follow_ups_and_what_came_of_it() {
+    let app = TestApp::admin().await;
+    let body = |name: &str, day: &str, materials: i64| {
+        json!({
+            "enterprise_name": name, "visited_on": day, "officers": ["admin", "县局老王"],
+            "agencies": ["县市场监管局"], "topics": ["patent_filing", "reward_policy"],
+            "materials_count": materials, "needs": "需要撰写指导",
+            "follow_ups": [
+                {"action": "联系代理机构", "owner": "张三", "due_on": "2026-06-01", "done_on": "2026-05-20"},
+                {"action": "寄送政策汇编"},
+            ],
+        })
+    };
+    for (name, day, materials) in [
+        ("秭归县屈乡脐橙有限公司", "2026-03-10", 20),
+        ("秭归县屈原茶业有限公司", "2026-05-12", 15),
+        ("秭归县机械厂", "2025-05-12", 90),
+    ] {
+        let page = app
+            .send_json(
+                Method::Post,
+                "/api/v1/visits",
+                &body(name, day, materials).to_string(),
+            )
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let (_, sheet) = workbook(&app, "/exports/visits.xlsx?from=2026-01-01", None).await;
+    assert_eq!(sheet.name, "走访企业台账");
+    assert_eq!(
+        sheet.header()[..4],
+        ["序号", "走访日期", "企业名称", "所属乡镇"]
+    );
+    assert_eq!(
+        sheet.cells("企业名称"),
+        [
+            json!("s:秭归县屈乡脐橙有限公司"),
+            json!("s:秭归县屈原茶业有限公司")
+        ],
+        "the period's visits, oldest first"
+    );
+    assert_eq!(sheet.cells("走访日期")[0], json!("d:2026-03-10"));
+    assert_eq!(text(&sheet.cells("走访人员")[0]), "admin 姓名、县局老王");
+    assert_eq!(text(&sheet.cells("走访内容")[0]), "专利申报、奖励/资助政策");
+    assert_eq!(
+        text(&sheet.cells("跟进事项")[0]),
+        "联系代理机构（责任人：张三；期限：2026-06-01；完成日期：2026-05-20）\n寄送政策汇编"
+    );
+    assert_eq!(sheet.cells("发放资料（份）"), [json!(20.0), json!(15.0)]);
+    let totals = sheet.totals();
+    assert_eq!(totals[sheet.column("企业名称")], json!(2.0));
+    assert_eq!(totals[sheet.column("发放资料（份）")], json!(35.0));
+    assert_openpyxl_agrees(
+        &workbook(&app, "/exports/visits.xlsx?from=2026-01-01", None)
+            .await
+            .0
+            .bytes,
+        &sheet,
+    );
+}

@@ -19,4 +19,5 @@ mod imports;
 mod patents;
 mod reports;
 mod settings;
+mod visits;
 mod web;

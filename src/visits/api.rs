@@ -1,0 +1,92 @@
+//! Visits as JSON under `/api/v1`: the same services and rules as the pages.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, post, put, routes};
+use serde::Deserialize;
+
+use super::domain::VisitInput;
+use super::query::{self, VisitFilter, VisitPage};
+use super::service::{self, VisitView};
+use crate::AppState;
+use crate::auth::{Admin, Officer, Viewer};
+use crate::error::AppError;
+use crate::web::forms::archive_action;
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, archive]
+}
+
+#[get("/visits?<filter..>")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+    filter: VisitFilter,
+) -> Result<Json<VisitPage>, AppError> {
+    Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+#[post("/visits", data = "<input>")]
+async fn create(
+    officer: Officer,
+    state: &State<AppState>,
+    input: Result<Json<VisitInput>, json::Error<'_>>,
+) -> Result<(Status, Json<VisitView>), AppError> {
+    let recorded = service::create(&state.db, &officer.actor(), &body(input)?).await?;
+    Ok((Status::Created, Json(recorded.visit)))
+}
+
+#[get("/visits/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<VisitView>, AppError> {
+    Ok(Json(
+        service::view(&state.db, service::parse_id(id)?).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    version: i32,
+    #[serde(flatten)]
+    fields: VisitInput,
+}
+
+#[put("/visits/<id>", data = "<input>")]
+async fn update(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<Versioned>, json::Error<'_>>,
+) -> Result<Json<VisitView>, AppError> {
+    let input = body(input)?;
+    let id = service::parse_id(id)?;
+    let actor = officer.actor();
+    let recorded = service::update(&state.db, &actor, id, input.version, &input.fields);
+    Ok(Json(recorded.await?.visit))
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    version: i32,
+}
+
+/// Archive or restore (the last segment says which), with the version last read.
+#[post("/visits/<id>/<action>", data = "<input>", rank = 3)]
+async fn archive(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    action: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<VisitView>, AppError> {
+    let archived = archive_action(action)?;
+    let version = body(input)?.version;
+    let id = service::parse_id(id)?;
+    let actor = admin.actor();
+    let visit = service::set_archived(&state.db, &actor, id, version, archived);
+    Ok(Json(visit.await?))
+}

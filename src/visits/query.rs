@@ -1,0 +1,486 @@
+//! Reading the visits register: filters (a period, a township, an enterprise, a topic, open
+//! follow-ups, words), newest first, a page at a time; the effect of visits (patents the
+//! enterprise filed within twelve months after); follow-ups coming due.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+use serde::{Deserialize, Serialize};
+
+use super::domain::Topic;
+use super::service::{self, VisitView};
+use crate::entities::{enterprise, patent, patent_applicant, visit, visit_follow_up};
+use crate::error::{AppError, field_error};
+use crate::i18n::Msg;
+use crate::settings::lists::{self, ListKind};
+use crate::web::pagination::PageRequest;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
+pub struct VisitFilter {
+    /// Visits on or after this day.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Visits on or before this day.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The visited enterprise's township, by name.
+    #[serde(default)]
+    pub township: Option<String>,
+    #[serde(default)]
+    pub enterprise: Option<i64>,
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// Only visits with a follow-up not yet done.
+    #[serde(default)]
+    pub open: Option<bool>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub archived: Option<bool>,
+    #[serde(default)]
+    pub page: Option<u64>,
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}
+
+/// How long after a visit a filing still counts as its effect.
+pub const EFFECT_MONTHS: Months = Months::new(12);
+
+/// A patent an enterprise filed after a visit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FiledPatent {
+    pub id: i64,
+    pub application_number: String,
+    pub title: String,
+    pub filed_on: NaiveDate,
+}
+
+/// The effect of a set of visits: of the enterprises visited, how many filed a patent within
+/// twelve months after a visit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Effect {
+    pub visited_enterprises: u64,
+    pub filed_enterprises: u64,
+    /// One decimal; none when no enterprise was visited.
+    pub share_percent: Option<f64>,
+}
+
+/// What the visits a filter selects add up to.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct VisitTotals {
+    /// Visits (家次).
+    pub visits: u64,
+    pub materials_count: i64,
+    pub effect: Effect,
+}
+
+/// A visit on the register, with the patents its enterprise filed in the year after.
+#[derive(Clone, Debug, Serialize)]
+pub struct VisitItem {
+    #[serde(flatten)]
+    pub visit: VisitView,
+    pub patents_filed_after: usize,
+    pub open_follow_ups: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct VisitPage {
+    pub items: Vec<VisitItem>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub totals: VisitTotals,
+}
+
+fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
+    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
+}
+
+/// The visits the filters select, before ordering and paging. An unknown township matches
+/// nothing; an unknown topic is the filter's error.
+pub async fn filtered(
+    db: &impl ConnectionTrait,
+    filter: &VisitFilter,
+) -> Result<Select<visit::Entity>, AppError> {
+    let mut query = visit::Entity::find();
+    query = if filter.archived == Some(true) {
+        query.filter(visit::Column::ArchivedAt.is_not_null())
+    } else {
+        query.filter(visit::Column::ArchivedAt.is_null())
+    };
+    if let Some(from) = day(filter.from.as_deref(), "from")? {
+        query = query.filter(visit::Column::VisitedOn.gte(from));
+    }
+    if let Some(to) = day(filter.to.as_deref(), "to")? {
+        query = query.filter(visit::Column::VisitedOn.lte(to));
+    }
+    if let Some(name) = filter
+        .township
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let id = match lists::find(db, ListKind::Townships, name).await {
+            Ok(item) => item.id,
+            Err(AppError::NotFound(_)) => -1,
+            Err(error) => return Err(error),
+        };
+        let in_township = Query::select()
+            .column(enterprise::Column::Id)
+            .from(enterprise::Entity)
+            .and_where(Expr::col(enterprise::Column::TownshipId).eq(id))
+            .to_owned();
+        query = query.filter(visit::Column::EnterpriseId.in_subquery(in_township));
+    }
+    if let Some(enterprise) = filter.enterprise {
+        query = query.filter(visit::Column::EnterpriseId.eq(enterprise));
+    }
+    match filter.topic.as_deref().map(str::trim) {
+        None | Some("") => {}
+        Some(raw) => {
+            let topic = Topic::parse(raw).ok_or_else(|| {
+                field_error(
+                    "topic",
+                    Msg::new("visits.error.topic_unknown").arg("topic", raw),
+                )
+            })?;
+            // Topics are a JSON list of codes: the code in quotes is the topic itself.
+            query = query.filter(visit::Column::Topics.contains(format!("\"{}\"", topic.as_str())));
+        }
+    }
+    if filter.open == Some(true) {
+        let open = Query::select()
+            .column(visit_follow_up::Column::VisitId)
+            .from(visit_follow_up::Entity)
+            .and_where(Expr::col(visit_follow_up::Column::DoneOn).is_null())
+            .to_owned();
+        query = query.filter(visit::Column::Id.in_subquery(open));
+    }
+    if let Some(q) = filter
+        .q
+        .as_deref()
+        .map(crate::text::clean)
+        .filter(|q| !q.is_empty())
+    {
+        let named = Query::select()
+            .column(enterprise::Column::Id)
+            .from(enterprise::Entity)
+            .and_where(Expr::col(enterprise::Column::Name).like(format!("%{q}%")))
+            .to_owned();
+        query = query.filter(
+            Condition::any()
+                .add(visit::Column::EnterpriseId.in_subquery(named))
+                .add(visit::Column::Needs.contains(&q))
+                .add(visit::Column::Officers.contains(&q))
+                .add(visit::Column::Agencies.contains(&q))
+                .add(visit::Column::Notes.contains(&q)),
+        );
+    }
+    Ok(query)
+}
+
+/// The selected visits' enterprise, day and materials.
+async fn facts(
+    db: &impl ConnectionTrait,
+    selected: Select<visit::Entity>,
+) -> Result<Vec<(i64, NaiveDate, Option<i64>)>, AppError> {
+    Ok(selected
+        .select_only()
+        .column(visit::Column::EnterpriseId)
+        .column(visit::Column::VisitedOn)
+        .column(visit::Column::MaterialsCount)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn totals(
+    db: &impl ConnectionTrait,
+    selected: Select<visit::Entity>,
+) -> Result<VisitTotals, AppError> {
+    let facts = facts(db, selected).await?;
+    let visits: Vec<(i64, NaiveDate)> = facts.iter().map(|(e, d, _)| (*e, *d)).collect();
+    let filed = patents_after(db, &visits).await?;
+    Ok(VisitTotals {
+        visits: u64::try_from(facts.len()).unwrap_or_default(),
+        materials_count: facts.iter().filter_map(|(_, _, m)| *m).sum(),
+        effect: effect(&visits, &filed),
+    })
+}
+
+/// Of the enterprises visited, those that filed within twelve months after one of the visits.
+fn effect(
+    visits: &[(i64, NaiveDate)],
+    filed: &HashMap<(i64, NaiveDate), Vec<FiledPatent>>,
+) -> Effect {
+    let visited: HashSet<i64> = visits.iter().map(|(e, _)| *e).collect();
+    let filing: HashSet<i64> = visits
+        .iter()
+        .filter(|key| filed.get(key).is_some_and(|p| !p.is_empty()))
+        .map(|(e, _)| *e)
+        .collect();
+    let whole = i64::try_from(visited.len()).unwrap_or(i64::MAX);
+    let part = i64::try_from(filing.len()).unwrap_or(i64::MAX);
+    Effect {
+        visited_enterprises: u64::try_from(whole).unwrap_or_default(),
+        filed_enterprises: u64::try_from(part).unwrap_or_default(),
+        share_percent: crate::reports::ytd::percent(part, whole),
+    }
+}
+
+#[derive(FromQueryResult)]
+struct Filing {
+    enterprise_id: i64,
+    id: i64,
+    application_number: String,
+    title: String,
+    filed_on: NaiveDate,
+}
+
+/// For each (enterprise, visit day), the patents (not archived) that enterprise applied for in
+/// the twelve months after the day — the day itself excluded: a filing made before the officer
+/// came was not the visit's doing.
+pub async fn patents_after(
+    db: &impl ConnectionTrait,
+    visits: &[(i64, NaiveDate)],
+) -> Result<HashMap<(i64, NaiveDate), Vec<FiledPatent>>, AppError> {
+    let mut result: HashMap<(i64, NaiveDate), Vec<FiledPatent>> = HashMap::new();
+    let (Some(first), Some(last)) = (
+        visits.iter().map(|(_, d)| *d).min(),
+        visits.iter().map(|(_, d)| *d).max(),
+    ) else {
+        return Ok(result);
+    };
+    let until = last.checked_add_months(EFFECT_MONTHS).unwrap_or(last);
+    let enterprises: Vec<i64> = visits
+        .iter()
+        .map(|(e, _)| *e)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut filings: HashMap<i64, Vec<Filing>> = HashMap::new();
+    for chunk in enterprises.chunks(500) {
+        let rows = patent_applicant::Entity::find()
+            .select_only()
+            .column(patent_applicant::Column::EnterpriseId)
+            .column_as(patent::Column::Id, "id")
+            .column(patent::Column::ApplicationNumber)
+            .column(patent::Column::Title)
+            .column(patent::Column::FiledOn)
+            .inner_join(patent::Entity)
+            .filter(patent_applicant::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .filter(patent::Column::ArchivedAt.is_null())
+            .filter(patent::Column::FiledOn.gt(first))
+            .filter(patent::Column::FiledOn.lte(until))
+            .into_model::<Filing>()
+            .all(db)
+            .await?;
+        for row in rows {
+            filings.entry(row.enterprise_id).or_default().push(row);
+        }
+    }
+    for (enterprise, on) in visits {
+        let end = on.checked_add_months(EFFECT_MONTHS).unwrap_or(*on);
+        let mut found: Vec<FiledPatent> = filings
+            .get(enterprise)
+            .into_iter()
+            .flatten()
+            .filter(|f| f.filed_on > *on && f.filed_on <= end)
+            .map(|f| FiledPatent {
+                id: f.id,
+                // As people read it: 2025100000033 → 202510000003.3.
+                application_number: crate::patents::number::ApplicationNumber::from_stored(
+                    &f.application_number,
+                )
+                .map_or_else(|| f.application_number.clone(), |n| n.to_string()),
+                title: f.title.clone(),
+                filed_on: f.filed_on,
+            })
+            .collect();
+        found.sort_by_key(|a| (a.filed_on, a.id));
+        found.dedup_by_key(|p| p.id);
+        result.insert((*enterprise, *on), found);
+    }
+    Ok(result)
+}
+
+/// What the visits made from `from` to `to` add up to (the work summary's figures).
+pub async fn made_between(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<VisitTotals, AppError> {
+    let selected = visit::Entity::find()
+        .filter(visit::Column::ArchivedAt.is_null())
+        .filter(visit::Column::VisitedOn.gte(from))
+        .filter(visit::Column::VisitedOn.lte(to));
+    totals(db, selected).await
+}
+
+/// A page of the register, newest first, and the totals of every visit the filters select.
+pub async fn list(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
+    let request = PageRequest::new(filter.page, filter.per_page);
+    let selected = filtered(db, filter).await?;
+    let totals = totals(db, selected.clone()).await?;
+    let page = selected
+        .order_by_desc(visit::Column::VisitedOn)
+        .order_by_desc(visit::Column::Id)
+        .offset(request.offset())
+        .limit(request.per_page);
+    let items = items(db, page).await?;
+    Ok(VisitPage {
+        items,
+        total: totals.visits,
+        page: request.page,
+        per_page: request.per_page,
+        totals,
+    })
+}
+
+/// The selected visits as the register shows them, with the patents filed after each.
+pub async fn items(
+    db: &impl ConnectionTrait,
+    selected: Select<visit::Entity>,
+) -> Result<Vec<VisitItem>, AppError> {
+    let rows = selected.all(db).await?;
+    let visits = service::views(db, &rows).await?;
+    let keys: Vec<(i64, NaiveDate)> = visits
+        .iter()
+        .map(|v| (v.enterprise_id, v.visited_on))
+        .collect();
+    let filed = patents_after(db, &keys).await?;
+    Ok(visits
+        .into_iter()
+        .map(|visit| VisitItem {
+            patents_filed_after: filed
+                .get(&(visit.enterprise_id, visit.visited_on))
+                .map_or(0, Vec::len),
+            open_follow_ups: visit.open_follow_ups(),
+            visit,
+        })
+        .collect())
+}
+
+/// A follow-up not yet done whose due date is near or past.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DueFollowUp {
+    pub visit_id: i64,
+    pub enterprise_name: String,
+    pub visited_on: NaiveDate,
+    pub action: String,
+    pub owner: Option<String>,
+    pub due_on: NaiveDate,
+    pub overdue: bool,
+}
+
+/// How many days ahead the dashboard warns of a follow-up.
+pub const DUE_SOON_DAYS: u64 = 7;
+
+#[derive(FromQueryResult)]
+struct DueRow {
+    visit_id: i64,
+    enterprise_id: i64,
+    visited_on: NaiveDate,
+    action: String,
+    owner: Option<String>,
+    due_on: NaiveDate,
+}
+
+/// Follow-ups not done, of visits not archived, due within a week of `today` or overdue, the
+/// most urgent first.
+pub async fn follow_ups_due(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<Vec<DueFollowUp>, AppError> {
+    let horizon = today
+        .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
+        .unwrap_or(today);
+    let rows = visit_follow_up::Entity::find()
+        .select_only()
+        .column(visit_follow_up::Column::VisitId)
+        .column(visit::Column::EnterpriseId)
+        .column(visit::Column::VisitedOn)
+        .column(visit_follow_up::Column::Action)
+        .column(visit_follow_up::Column::Owner)
+        .column(visit_follow_up::Column::DueOn)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            visit_follow_up::Entity::belongs_to(visit::Entity)
+                .from(visit_follow_up::Column::VisitId)
+                .to(visit::Column::Id)
+                .into(),
+        )
+        .filter(visit_follow_up::Column::DoneOn.is_null())
+        .filter(visit_follow_up::Column::DueOn.lte(horizon))
+        .filter(visit::Column::ArchivedAt.is_null())
+        .order_by_asc(visit_follow_up::Column::DueOn)
+        .order_by_asc(visit_follow_up::Column::Id)
+        .limit(50)
+        .into_model::<DueRow>()
+        .all(db)
+        .await?;
+    let names: HashMap<i64, String> = enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::Id)
+        .column(enterprise::Column::Name)
+        .filter(enterprise::Column::Id.is_in(rows.iter().map(|r| r.enterprise_id)))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| DueFollowUp {
+            visit_id: r.visit_id,
+            enterprise_name: names.get(&r.enterprise_id).cloned().unwrap_or_default(),
+            visited_on: r.visited_on,
+            overdue: r.due_on < today,
+            action: r.action,
+            owner: r.owner,
+            due_on: r.due_on,
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn filed(on: NaiveDate) -> FiledPatent {
+        FiledPatent {
+            id: 1,
+            application_number: "2026100000001".into(),
+            title: "t".into(),
+            filed_on: on,
+        }
+    }
+
+    #[test]
+    fn the_share_counts_enterprises_not_visits() {
+        let visits = [
+            (1, day(2026, 3, 1)),
+            (1, day(2026, 6, 1)),
+            (2, day(2026, 3, 5)),
+            (3, day(2026, 4, 1)),
+        ];
+        let mut found = HashMap::new();
+        found.insert((1, day(2026, 3, 1)), vec![filed(day(2026, 5, 1))]);
+        found.insert((1, day(2026, 6, 1)), vec![]);
+        found.insert((2, day(2026, 3, 5)), vec![]);
+        let got = effect(&visits, &found);
+        assert_eq!(got.visited_enterprises, 3);
+        assert_eq!(got.filed_enterprises, 1);
+        assert_eq!(got.share_percent, Some(33.3));
+        assert_eq!(effect(&[], &HashMap::new()).share_percent, None);
+    }
+}
