@@ -138,12 +138,7 @@ fn as_input(view: &EnterpriseView) -> EnterpriseInput {
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
-    say!("{text}");
-    Ok(())
-}
+use super::import::json;
 
 fn line(e: &EnterpriseView) -> String {
     format!(

@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod accounts;
 mod enterprises;
+mod events;
 mod export;
 mod help;
 mod import;
@@ -18,6 +19,7 @@ mod lists;
 mod patents;
 mod report;
 mod serve;
+mod visits;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +41,11 @@ pub struct Cli {
     pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// A list flag of `edit`: the values given replace the record's; none given keeps them.
+fn or_list<T>(given: Vec<T>, base: Vec<T>) -> Vec<T> {
+    if given.is_empty() { base } else { given }
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,6 +86,14 @@ pub enum Command {
     Enterprises {
         #[command(subcommand)]
         action: enterprises::EnterpriseAction,
+    },
+    Events {
+        #[command(subcommand)]
+        action: events::EventAction,
+    },
+    Visits {
+        #[command(subcommand)]
+        action: visits::VisitAction,
     },
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -282,6 +297,8 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Token { action } => accounts::token(&db, action, lang).await,
         Command::Patents { action } => patents::run(&db, action, lang).await,
         Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
+        Command::Events { action } => events::run(&db, action, lang).await,
+        Command::Visits { action } => visits::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,
         Command::Report { action } => report::report(&db, action, lang).await,
         Command::Target { action } => report::target(&db, action, lang).await,

@@ -182,12 +182,7 @@ async fn resolve(db: &DatabaseConnection, reference: &str) -> Result<i64, AppErr
     }
 }
 
-fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
-    say!("{text}");
-    Ok(())
-}
+use super::import::json;
 
 fn line(patent: &PatentView, lang: Lang) -> String {
     let applicants: Vec<&str> = patent.applicants.iter().map(|a| a.name.as_str()).collect();

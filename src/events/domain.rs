@@ -58,6 +58,42 @@ impl EventKind {
             .find(|k| k.as_str() == raw.trim())
     }
 
+    /// The kind a ledger's words name: its code, its name in either language, or the words old
+    /// ledgers use (3.15, 世界知识产权日, 宣传周, 下乡, 培训 …); else none.
+    pub fn from_words(raw: &str) -> Option<EventKind> {
+        let words = crate::enterprises::domain::name_key(raw);
+        if words.is_empty() {
+            return None;
+        }
+        let named = EventKind::ALL.into_iter().find(|kind| {
+            kind.as_str() == words
+                || crate::i18n::Lang::ALL.iter().any(|lang| {
+                    let label = crate::i18n::t(*lang, &kind.label_key());
+                    crate::enterprises::domain::name_key(&label) == words
+                })
+        });
+        // Most specific first: 科技活动周 before 宣传周, 4.26 before 知识产权.
+        const WORDS: [(&str, EventKind); 11] = [
+            ("3.15", EventKind::ConsumerRightsDay),
+            ("消费者", EventKind::ConsumerRightsDay),
+            ("4.26", EventKind::WorldIpDay),
+            ("世界知识产权日", EventKind::WorldIpDay),
+            ("科技活动周", EventKind::StWeek),
+            ("科技周", EventKind::StWeek),
+            ("宣传周", EventKind::IpWeek),
+            ("下乡", EventKind::StToCountryside),
+            ("讲座", EventKind::Lecture),
+            ("培训", EventKind::Lecture),
+            ("其他", EventKind::Other),
+        ];
+        named.or_else(|| {
+            WORDS
+                .iter()
+                .find(|(word, _)| words.contains(word))
+                .map(|(_, kind)| *kind)
+        })
+    }
+
     /// Locale key of the kind's name.
     pub fn label_key(self) -> String {
         format!("events.kind.{}", self.as_str())
@@ -224,6 +260,33 @@ mod tests {
             assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(EventKind::parse("party"), None);
+    }
+
+    #[test]
+    fn ledger_words_name_kinds() {
+        let cases = [
+            ("world_ip_day", Some(EventKind::WorldIpDay)),
+            ("4.26世界知识产权日", Some(EventKind::WorldIpDay)),
+            (
+                "3.15 Consumer Rights Day",
+                Some(EventKind::ConsumerRightsDay),
+            ),
+            ("“3.15”宣传咨询活动", Some(EventKind::ConsumerRightsDay)),
+            ("2026年科技活动周", Some(EventKind::StWeek)),
+            ("知识产权宣传周", Some(EventKind::IpWeek)),
+            ("科技下乡", Some(EventKind::StToCountryside)),
+            ("专利知识培训", Some(EventKind::Lecture)),
+            ("座谈会", None),
+        ];
+        for (words, expected) in cases {
+            assert_eq!(EventKind::from_words(words), expected, "{words}");
+        }
+        for kind in EventKind::ALL {
+            for lang in crate::i18n::Lang::ALL {
+                let label = crate::i18n::t(lang, &kind.label_key());
+                assert_eq!(EventKind::from_words(&label), Some(kind), "{label}");
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::domain::{EventInput, EventKind, ValidEvent};
 use crate::audit::{self, Actor, Changes, Event};
@@ -22,14 +22,14 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// An enterprise that took part, by id and name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Participant {
     pub id: i64,
     pub name: String,
 }
 
 /// An event as the pages and the API show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
     pub id: i64,
     pub kind: String,
@@ -72,6 +72,26 @@ impl EventView {
             notes: row.notes.clone(),
             archived: row.archived_at.is_some(),
             version: row.version,
+        }
+    }
+
+    /// The event as input again (an undo, a comparison with an imported row).
+    pub fn valid(&self) -> ValidEvent {
+        ValidEvent {
+            kind: self.kind().unwrap_or(EventKind::Other),
+            title: self.title.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            location: self.location.clone(),
+            lead_unit: self.lead_unit.clone(),
+            co_organisers: self.co_organisers.clone(),
+            audience: self.audience.clone(),
+            attendees: self.attendees,
+            materials_count: self.materials_count,
+            consultations: self.consultations,
+            enterprise_ids: self.enterprise_ids.clone(),
+            summary: self.summary.clone(),
+            notes: self.notes.clone(),
         }
     }
 
@@ -209,26 +229,38 @@ pub async fn create(
 ) -> Result<EventView, AppError> {
     let valid = input.validate(today(db).await?)?;
     let txn = db::begin_write(db).await?;
-    ensure_enterprises(&txn, &valid.enterprise_ids).await?;
+    let view = insert(&txn, actor, &valid, None).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Inserts a validated event within the caller's transaction; `batch` is the import that made it.
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    valid: &ValidEvent,
+    batch: Option<i64>,
+) -> Result<EventView, AppError> {
+    ensure_enterprises(db, &valid.enterprise_ids).await?;
     let now = Utc::now();
     let mut active = event::ActiveModel {
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
         archived_at: Set(None),
+        import_batch_id: Set(batch),
         ..Default::default()
     };
-    fill(&mut active, &valid);
-    let row = active.insert(&txn).await?;
-    write_participants(&txn, row.id, &valid.enterprise_ids).await?;
-    let view = EventView::new(&row, participants(&txn, row.id).await?);
+    fill(&mut active, valid);
+    let row = active.insert(db).await?;
+    write_participants(db, row.id, &valid.enterprise_ids).await?;
+    let view = EventView::new(&row, participants(db, row.id).await?);
     audit::record(
-        &txn,
+        db,
         actor,
         Event::new("create", "event", row.id).with(Changes::created(&view)),
     )
     .await?;
-    txn.commit().await?;
     Ok(view)
 }
 
@@ -261,19 +293,23 @@ pub async fn update(
 ) -> Result<EventView, AppError> {
     let valid = input.validate(today(db).await?)?;
     let txn = db::begin_write(db).await?;
-    ensure_enterprises(&txn, &valid.enterprise_ids).await?;
-    let fields = |active: &mut event::ActiveModel| fill(active, &valid);
-    let after = change(
-        &txn,
-        actor,
-        (id, version),
-        "update",
-        fields,
-        Some(&valid.enterprise_ids),
-    );
-    let after = after.await?;
+    let after = replace(&txn, actor, (id, version), &valid).await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// Gives the event `id`, last read at `version`, the values of `valid`, within the caller's
+/// transaction (the importer's updates and undo come here too).
+pub async fn replace(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    (id, version): (i64, i32),
+    valid: &ValidEvent,
+) -> Result<EventView, AppError> {
+    ensure_enterprises(txn, &valid.enterprise_ids).await?;
+    let fields = |active: &mut event::ActiveModel| fill(active, valid);
+    let ids = Some(valid.enterprise_ids.as_slice());
+    change(txn, actor, (id, version), "update", fields, ids).await
 }
 
 /// Archives or restores an event last read at `version`; archived events count nowhere.

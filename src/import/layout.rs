@@ -173,7 +173,8 @@ pub enum RowKind {
     Note,
 }
 
-const TOTALS: [&str; 3] = ["合计", "总计", "小计"];
+/// How a totals row begins, in the officers' words and in the English exports'.
+const TOTALS: [&str; 4] = ["合计", "总计", "小计", "total"];
 const NOTES: [&str; 7] = ["注：", "注:", "说明：", "说明:", "备注：", "填表人", "制表"];
 
 pub fn kind(row: &Row) -> RowKind {
@@ -182,7 +183,7 @@ pub fn kind(row: &Row) -> RowKind {
     };
     let first = text::clean(&first);
     let compact: String = first.chars().filter(|c| !c.is_whitespace()).collect();
-    if TOTALS.iter().any(|t| compact.starts_with(t)) {
+    if TOTALS.iter().any(|t| compact.to_lowercase().starts_with(t)) {
         RowKind::Totals
     } else if NOTES.iter().any(|n| compact.starts_with(n)) {
         RowKind::Note
@@ -330,6 +331,7 @@ mod tests {
     fn totals_and_notes_are_not_data() {
         let cases = [
             (text_row(9, &[(0, "合计"), (3, "600")]), RowKind::Totals),
+            (text_row(9, &[(0, "Total"), (2, "3")]), RowKind::Totals),
             (text_row(9, &[(2, " 总 计")]), RowKind::Totals),
             (text_row(9, &[(0, "注：本表数据来源于省局")]), RowKind::Note),
             (text_row(9, &[(0, "填表人：张三")]), RowKind::Note),

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod enterprise_rows;
 pub mod layout;
+pub mod ledger_rows;
 pub mod mapping;
 pub mod patent_rows;
 pub mod plan;

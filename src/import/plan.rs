@@ -201,6 +201,23 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// A text field's lines (a cell of several entries, one a line), each cleaned; empty lines
+    /// dropped.
+    pub fn lines(&mut self, field: &str) -> Vec<String> {
+        let Some((_, cell)) = self.cell(field) else {
+            return Vec::new();
+        };
+        if let Err(msg) = super::values::cell_text(cell) {
+            self.error(field, cell.display(), msg);
+            return Vec::new();
+        }
+        cell.display()
+            .lines()
+            .map(crate::text::clean)
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+
     /// A text field's value without reporting (for the jurisdiction check, which runs first).
     pub fn peek(&self, field: &str) -> Option<String> {
         let (_, cell) = self.cell(field)?;

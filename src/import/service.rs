@@ -19,7 +19,7 @@ use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowSta
 use super::reader::ChildReader;
 use super::spec::{Register, spec};
 use super::workbook::{Row, Workbook};
-use super::{enterprise_rows, patent_rows};
+use super::{enterprise_rows, ledger_rows, patent_rows};
 use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{import_batch, import_batch_row, import_upload};
 use crate::error::AppError;
@@ -363,31 +363,29 @@ async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
 /// needs little memory and the database sees large statements.
 const PATENT_CHUNK: usize = 5_000;
 
+/// What a commit writes, as judged by the plan (a patents roster is judged again as it is
+/// written, a chunk at a time, so it has none).
+pub enum Writes {
+    Enterprises(Vec<enterprise_rows::EnterpriseWrite>),
+    Ledger(Vec<ledger_rows::LedgerWrite>),
+}
+
 /// Judges every row of the table against the database as it is now, writing nothing. The
-/// enterprises register also returns its writes, for the commit that may follow; a patents
-/// roster is planned again, chunk by chunk, as it is written.
+/// registers other than patents also return their writes, for the commit that may follow; a
+/// patents roster is planned again, chunk by chunk, as it is written.
 pub async fn plan(
     db: &impl ConnectionTrait,
     table: &Table<'_>,
     register: Register,
-) -> Result<
-    (
-        Vec<PlannedRow>,
-        Option<Vec<enterprise_rows::EnterpriseWrite>>,
-    ),
-    AppError,
-> {
+) -> Result<(Vec<PlannedRow>, Option<Writes>), AppError> {
     let rows = table.data_rows();
     let jurisdiction = jurisdiction(db).await?;
     let today = today(db).await?;
+    let is_1904 = table.workbook.is_1904;
     match register {
         Register::Patents => {
-            let mut planner = patent_rows::Planner::new(
-                &table.mapping,
-                &jurisdiction,
-                table.workbook.is_1904,
-                today,
-            );
+            let mut planner =
+                patent_rows::Planner::new(&table.mapping, &jurisdiction, is_1904, today);
             let mut planned = Vec::with_capacity(rows.len());
             for chunk in rows.chunks(PATENT_CHUNK) {
                 let stored = patent_rows::fetch_stored(db, chunk, &table.mapping).await?;
@@ -397,14 +395,15 @@ pub async fn plan(
         }
         Register::Enterprises => {
             let stored = enterprise_rows::fetch(db, &rows, &table.mapping).await?;
-            let (planned, writes) = enterprise_rows::plan(
-                &rows,
-                &table.mapping,
-                &jurisdiction,
-                &stored,
-                table.workbook.is_1904,
-            );
-            Ok((planned, Some(writes)))
+            let (planned, writes) =
+                enterprise_rows::plan(&rows, &table.mapping, &jurisdiction, &stored, is_1904);
+            Ok((planned, Some(Writes::Enterprises(writes))))
+        }
+        Register::Events | Register::Visits => {
+            let stored = ledger_rows::fetch(db, register, &rows, &table.mapping, is_1904).await?;
+            let (planned, writes) =
+                ledger_rows::plan(register, &rows, &table.mapping, &stored, is_1904, today);
+            Ok((planned, Some(Writes::Ledger(writes))))
         }
     }
 }
@@ -455,10 +454,10 @@ pub async fn run_into(
     let mut report = empty_report(request, workbook, &table);
     // A dry run, and the all-or-nothing policy, judge every row before anything is written. A
     // patents roster otherwise goes straight to the commit, which judges it as it writes.
-    let mut enterprise_writes = None;
+    let mut planned_writes = None;
     if request.dry_run
         || request.policy == Policy::AllOrNothing
-        || request.register == Register::Enterprises
+        || request.register != Register::Patents
     {
         let (rows, writes) = plan(db, &table, request.register).await?;
         tracing::debug!(
@@ -468,7 +467,7 @@ pub async fn run_into(
         );
         report.counts = Counts::of(&rows);
         report.rows = rows;
-        enterprise_writes = writes;
+        planned_writes = writes;
         let refused = request.policy == Policy::AllOrNothing && report.counts.invalid > 0;
         if request.dry_run || refused {
             report.refused = refused && !request.dry_run;
@@ -492,7 +491,7 @@ pub async fn run_into(
         job,
         on_progress,
     };
-    report.batch_id = commit.run(db, &mut report, enterprise_writes).await?;
+    report.batch_id = commit.run(db, &mut report, planned_writes).await?;
     tracing::debug!(
         ms = started.elapsed().as_millis(),
         rss_mb = crate::import::rss_mb(),
@@ -672,22 +671,28 @@ impl Commit<'_> {
         &self,
         db: &DatabaseConnection,
         report: &mut Report,
-        enterprise_writes: Option<Vec<enterprise_rows::EnterpriseWrite>>,
+        writes: Option<Writes>,
     ) -> Result<i64, AppError> {
         let limit = fault_limit(&self.request.file_name);
         (self.on_progress)("committing", 0, 0);
         let txn = db::begin_write(db).await?;
         let batch = self.open_batch(&txn, report).await?;
-        match enterprise_writes {
-            Some(writes) => {
-                let total = writes.len() as u64;
-                let on_progress = self.on_progress;
-                enterprise_rows::commit(&txn, self.actor, batch.id, writes, &|done| {
-                    check_fault(limit, done)?;
-                    on_progress("committing", done as u64, total);
-                    Ok(())
-                })
-                .await?
+        let on_progress = self.on_progress;
+        let tick = |total: usize| {
+            move |done: usize| {
+                check_fault(limit, done)?;
+                on_progress("committing", done as u64, total as u64);
+                Ok(())
+            }
+        };
+        match writes {
+            Some(Writes::Enterprises(writes)) => {
+                let tick = tick(writes.len());
+                enterprise_rows::commit(&txn, self.actor, batch.id, writes, &tick).await?
+            }
+            Some(Writes::Ledger(writes)) => {
+                let tick = tick(writes.len());
+                ledger_rows::commit(&txn, self.actor, batch.id, writes, &tick).await?
             }
             None => {
                 report.rows = self.write_patents(&txn, batch.id, limit).await?;

@@ -15,15 +15,24 @@ use crate::i18n::{CATALOG, Lang};
 pub enum Register {
     Patents,
     Enterprises,
+    Events,
+    Visits,
 }
 
 impl Register {
-    pub const ALL: [Register; 2] = [Register::Patents, Register::Enterprises];
+    pub const ALL: [Register; 4] = [
+        Register::Patents,
+        Register::Enterprises,
+        Register::Events,
+        Register::Visits,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Register::Patents => "patents",
             Register::Enterprises => "enterprises",
+            Register::Events => "events",
+            Register::Visits => "visits",
         }
     }
 
@@ -36,6 +45,8 @@ impl Register {
         match self {
             Register::Patents => "patents.field",
             Register::Enterprises => "enterprises.field",
+            Register::Events => "events.field",
+            Register::Visits => "visits.field",
         }
     }
 
@@ -165,10 +176,19 @@ static ENTERPRISES: LazyLock<RegisterSpec> = LazyLock::new(|| {
     )
 });
 
+static EVENTS: LazyLock<RegisterSpec> = LazyLock::new(|| {
+    RegisterSpec::load(Register::Events, include_str!("../../import/events.toml"))
+});
+static VISITS: LazyLock<RegisterSpec> = LazyLock::new(|| {
+    RegisterSpec::load(Register::Visits, include_str!("../../import/visits.toml"))
+});
+
 pub fn spec(register: Register) -> &'static RegisterSpec {
     match register {
         Register::Patents => &PATENTS,
         Register::Enterprises => &ENTERPRISES,
+        Register::Events => &EVENTS,
+        Register::Visits => &VISITS,
     }
 }
 
@@ -213,5 +233,24 @@ mod tests {
                 .map(|f| f.name.as_str()),
             Some("high_tech_issued_on")
         );
+        let cases = [
+            (Register::Events, "活动名称", "title"),
+            (Register::Events, "接受咨询（人次）", "consultations"),
+            (Register::Events, "发放宣传资料", "materials_count"),
+            (Register::Events, "Title", "title"),
+            (Register::Visits, "走访日期", "visited_on"),
+            (Register::Visits, "发放资料（份）", "materials_count"),
+            (Register::Visits, "走访后申请专利（件）", "ignored"),
+            (Register::Visits, "Date of visit", "visited_on"),
+        ];
+        for (register, header, field) in cases {
+            assert_eq!(
+                spec(register)
+                    .field_for_header(header)
+                    .map(|f| f.name.as_str()),
+                Some(field),
+                "{header}"
+            );
+        }
     }
 }

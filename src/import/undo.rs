@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    QueryFilter, QuerySelect, Set, Statement,
+    PaginatorTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use serde::Serialize;
 
@@ -14,9 +14,14 @@ use super::patent_rows::{self, PatentSnapshot};
 use super::service;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
-use crate::entities::{enterprise, import_batch, import_batch_row, patent};
+use crate::entities::{
+    enterprise, event, event_enterprise, import_batch, import_batch_row, patent, visit,
+    visit_follow_up,
+};
 use crate::error::AppError;
+use crate::events::service::EventView;
 use crate::i18n::Msg;
+use crate::visits::service::VisitView;
 
 /// A record undo left alone because someone changed it after the import.
 #[derive(Clone, Debug, Serialize)]
@@ -54,8 +59,10 @@ pub async fn undo(
         ..UndoResult::default()
     };
     undo_created_patents(&txn, batch_id, &mut result).await?;
+    // Visits before enterprises: a visit's import may have registered its enterprise.
+    undo_created_ledgers(&txn, batch_id, &mut result).await?;
     undo_created_enterprises(&txn, batch_id, &mut result).await?;
-    restore_updated(&txn, batch_id, &mut result).await?;
+    restore_updated(&txn, actor, batch_id, &mut result).await?;
     let mut active: import_batch::ActiveModel = batch.into();
     active.state = Set("undone".to_owned());
     active.undone_at = Set(Some(Utc::now()));
@@ -126,6 +133,56 @@ async fn undo_created_patents(
     Ok(())
 }
 
+/// Events and visits the batch recorded, unless changed since (their version moved on).
+async fn undo_created_ledgers(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    let events = event::Entity::find()
+        .filter(event::Column::ImportBatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in events {
+        if row.version == 1 {
+            event_enterprise::Entity::delete_many()
+                .filter(event_enterprise::Column::EventId.eq(row.id))
+                .exec(db)
+                .await?;
+            event::Entity::delete_by_id(row.id).exec(db).await?;
+            result.deleted += 1;
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "event".into(),
+                id: row.id,
+                msg: Msg::new("import.undo.changed_since").arg("record", &row.title),
+            });
+        }
+    }
+    let visits = visit::Entity::find()
+        .filter(visit::Column::ImportBatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in visits {
+        if row.version == 1 {
+            visit_follow_up::Entity::delete_many()
+                .filter(visit_follow_up::Column::VisitId.eq(row.id))
+                .exec(db)
+                .await?;
+            visit::Entity::delete_by_id(row.id).exec(db).await?;
+            result.deleted += 1;
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "visit".into(),
+                id: row.id,
+                msg: Msg::new("import.undo.changed_since")
+                    .arg("record", format!("{} {}", row.visited_on, row.id)),
+            });
+        }
+    }
+    Ok(())
+}
+
 async fn undo_created_enterprises(
     db: &impl ConnectionTrait,
     batch: i64,
@@ -136,7 +193,13 @@ async fn undo_created_enterprises(
         .all(db)
         .await?;
     for row in created {
-        if row.version == 1 {
+        // A visit recorded since (by hand) keeps its enterprise.
+        let visited = visit::Entity::find()
+            .filter(visit::Column::EnterpriseId.eq(row.id))
+            .count(db)
+            .await?
+            > 0;
+        if row.version == 1 && !visited {
             enterprise_rows::unlink(db, row.id).await?;
             enterprise::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
@@ -153,6 +216,7 @@ async fn undo_created_enterprises(
 
 async fn restore_updated(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     batch: i64,
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
@@ -184,6 +248,11 @@ async fn restore_updated(
                 };
                 patent_rows::write_snapshot(db, &number, &before, now, before.version).await?;
             }
+            "event" | "visit" => {
+                if !restore_ledger(db, actor, &row, result).await? {
+                    continue;
+                }
+            }
             _ => {
                 let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
                     .one(db)
@@ -207,6 +276,48 @@ async fn restore_updated(
         result.restored += 1;
     }
     Ok(())
+}
+
+/// Gives an event or a visit the batch updated its values from before, unless changed since;
+/// says whether it did. The restore is a change of its own (audited, a new version).
+async fn restore_ledger(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    row: &import_batch_row::Model,
+    result: &mut UndoResult,
+) -> Result<bool, AppError> {
+    let bad = |e: serde_json::Error| AppError::Internal(e.to_string());
+    let conflict = |result: &mut UndoResult, record: String| {
+        result.conflicts.push(Conflict {
+            entity: row.entity.clone(),
+            id: row.entity_id,
+            msg: Msg::new("import.undo.changed_since").arg("record", record),
+        });
+    };
+    if row.entity == "event" {
+        let Some(current) = event::Entity::find_by_id(row.entity_id).one(db).await? else {
+            return Ok(false);
+        };
+        if current.version != row.after_version {
+            conflict(result, current.title);
+            return Ok(false);
+        }
+        let before: EventView = serde_json::from_str(&row.before).map_err(bad)?;
+        let at = (current.id, current.version);
+        crate::events::service::replace(db, actor, at, &before.valid()).await?;
+    } else {
+        let Some(current) = visit::Entity::find_by_id(row.entity_id).one(db).await? else {
+            return Ok(false);
+        };
+        if current.version != row.after_version {
+            conflict(result, format!("{} {}", current.visited_on, current.id));
+            return Ok(false);
+        }
+        let before: VisitView = serde_json::from_str(&row.before).map_err(bad)?;
+        let at = (current.id, current.version);
+        crate::visits::service::replace(db, actor, at, &before.valid()).await?;
+    }
+    Ok(true)
 }
 
 /// A batch as the history lists it (CLI and API).

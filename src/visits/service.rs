@@ -9,7 +9,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::domain::{FollowUp, Topic, ValidVisit, VisitInput, VisitedEnterprise};
 use crate::audit::{self, Actor, Changes, Event};
@@ -26,7 +26,7 @@ pub fn parse_id(raw: &str) -> Result<i64, AppError> {
 }
 
 /// A visit as the pages and the API show it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitView {
     pub id: i64,
     pub enterprise_id: i64,

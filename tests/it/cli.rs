@@ -896,7 +896,55 @@ async fn export_writes_a_register_to_a_file() {
             .starts_with("授权专利清单_秭归县_2026-01-01至2026-12-31")
     );
 
-    let unknown = run(&db, &["export", "visits", "-o", "v.xlsx"]);
+    // The visits register, imported from a ledger through the CLI, then exported by topic.
+    let ledger = db.dir.path().join("走访台账.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, text) in ["走访日期", "企业名称", "走访内容"].iter().enumerate() {
+        sheet.write(0, col as u16, *text).unwrap();
+    }
+    for (row, (day, name, topic)) in [
+        ("2026-03-10", "秭归县屈乡脐橙有限公司", "专利申报"),
+        ("2026-04-10", "秭归县新认识的公司", "知识产权保护"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (col, text) in [day, name, topic].iter().enumerate() {
+            sheet.write(row as u32 + 1, col as u16, **text).unwrap();
+        }
+    }
+    book.save(&ledger).unwrap();
+    let imported = run(
+        &db,
+        &[
+            "import",
+            ledger.to_str().unwrap(),
+            "--register",
+            "visits",
+            "--json",
+        ],
+    );
+    assert_exit(&imported, 0);
+    let told: serde_json::Value = serde_json::from_str(&stdout(&imported)).unwrap();
+    assert_eq!(told["new"], 2, "{told}");
+    let visits = run(
+        &db,
+        &[
+            "export",
+            "visits",
+            "--topic",
+            "ip_protection",
+            "-o",
+            "v.xlsx",
+        ],
+    );
+    assert_exit(&visits, 0);
+    let rows = workbook_rows(&db.dir.path().join("v.xlsx"));
+    assert_eq!(rows.len(), 3 + 1 + 1, "{rows:?}");
+    assert_eq!(rows[3][2], "秭归县新认识的公司");
+
+    let unknown = run(&db, &["export", "lunches", "-o", "v.xlsx"]);
     assert_exit(&unknown, 2);
     assert!(
         stderr(&unknown).contains("没有这个登记簿"),
@@ -1124,4 +1172,115 @@ async fn a_command_run_without_user_in_its_environment_is_audited_as_its_account
             "{actor}"
         );
     }
+}
+
+#[rocket::async_test]
+async fn events_and_visits_from_the_terminal() {
+    let db = TestDatabase::new().await;
+    let added = run(
+        &db,
+        &[
+            "events",
+            "add",
+            "--kind",
+            "world_ip_day",
+            "--title",
+            "4.26知识产权进校园",
+            "--starts-on",
+            "2026-04-26",
+            "--co-organiser",
+            "县教育局",
+            "--co-organiser",
+            "县市场监管局",
+            "--attendees",
+            "300",
+            "--json",
+        ],
+    );
+    assert_exit(&added, 0);
+    let event: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    assert_eq!(
+        event["co_organisers"],
+        serde_json::json!(["县教育局", "县市场监管局"])
+    );
+    let id = event["id"].to_string();
+    let edited = run(
+        &db,
+        &["events", "edit", &id, "--attendees", "320", "--json"],
+    );
+    assert_exit(&edited, 0);
+    let edited: serde_json::Value = serde_json::from_str(&stdout(&edited)).unwrap();
+    assert_eq!(
+        (edited["attendees"].as_i64(), edited["title"].as_str()),
+        (Some(320), Some("4.26知识产权进校园"))
+    );
+    let listed = run(&db, &["events", "list"]);
+    assert!(
+        stdout(&listed).contains("共1次活动，参加320人次"),
+        "{}",
+        stdout(&listed)
+    );
+    let bad = run(
+        &db,
+        &[
+            "events",
+            "add",
+            "--kind",
+            "party",
+            "--title",
+            "x",
+            "--starts-on",
+            "2026-04-26",
+        ],
+    );
+    assert_exit(&bad, 2);
+    assert!(
+        stderr(&bad).contains("没有“party”这种活动类型"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let visited = run(
+        &db,
+        &[
+            "visits",
+            "add",
+            "--enterprise-name",
+            "秭归县屈乡脐橙有限公司",
+            "--visited-on",
+            "2026-05-12",
+            "--officer",
+            "县局老王",
+            "--topic",
+            "patent_filing",
+            "--follow-up",
+            "联系代理机构（责任人：张三；期限：2026-06-01）",
+            "--json",
+        ],
+    );
+    assert_exit(&visited, 0);
+    let visit: serde_json::Value = serde_json::from_str(&stdout(&visited)).unwrap();
+    assert_eq!(visit["follow_ups"][0]["owner"], "张三");
+    assert_eq!(visit["follow_ups"][0]["due_on"], "2026-06-01");
+    let open = run(&db, &["visits", "list", "--open", "--json"]);
+    let open: serde_json::Value = serde_json::from_str(&stdout(&open)).unwrap();
+    assert_eq!(open["total"], 1);
+    let id = visit["id"].to_string();
+    let done = run(
+        &db,
+        &[
+            "visits",
+            "edit",
+            &id,
+            "--follow-up",
+            "联系代理机构（责任人：张三；期限：2026-06-01；完成日期：2026-05-30）",
+        ],
+    );
+    assert_exit(&done, 0);
+    let open = run(&db, &["visits", "list", "--open", "--json"]);
+    let open: serde_json::Value = serde_json::from_str(&stdout(&open)).unwrap();
+    assert_eq!(open["total"], 0, "{open}");
+    let archived = run(&db, &["visits", "archive", &id]);
+    assert_exit(&archived, 0);
+    assert!(stdout(&archived).contains("已归档对“秭归县屈乡脐橙有限公司”的走访。"));
 }

@@ -449,7 +449,7 @@ async fn the_patent_register_exports_what_the_list_shows_and_both_readers_agree(
 #[rocket::async_test]
 async fn exports_are_refused_with_their_reason() {
     let app = TestApp::signed_in(Role::Viewer).await;
-    let unknown = app.get("/exports/visits.xlsx").await;
+    let unknown = app.get("/exports/lunches.xlsx").await;
     assert_eq!(unknown.status, Status::NotFound);
     unknown.assert_contains(&["没有这个登记簿"]);
     let backwards = app
@@ -469,7 +469,7 @@ async fn exports_are_refused_with_their_reason() {
         "结束日期 2026-06-30 早于开始日期 2026-07-01。"
     );
     app.switch_to_english().await;
-    let english = app.get("/exports/visits.xlsx").await;
+    let english = app.get("/exports/lunches.xlsx").await;
     english.assert_contains(&["There is no such register"]);
 }
 
@@ -732,6 +732,16 @@ async fn the_events_register_exports_its_period_with_the_counts_summed() {
     assert_eq!(totals[sheet.column("参加人数")], json!(500.0));
     assert_eq!(totals[sheet.column("发放宣传资料（份）")], json!(1000.0));
     assert_openpyxl_agrees(&got.bytes, &sheet);
+
+    // Imported back: the events are those of the register, unchanged.
+    let token = app.token_for("admin").await;
+    let fields = [("register", "events"), ("dry_run", "true")];
+    let report = import(&app, &token, "宣传活动台账.xlsx", &got.bytes, &fields).await;
+    assert_only_unchanged(&report, 2);
+    app.switch_to_english().await;
+    let english = download(&app, "/exports/events.xlsx", None).await;
+    let report = import(&app, &token, "events.xlsx", &english.bytes, &fields).await;
+    assert_only_unchanged(&report, 3);
 }
 
 #[rocket::async_test]
@@ -787,11 +797,16 @@ async fn the_visits_register_exports_with_its_follow_ups_and_what_came_of_it() {
     let totals = sheet.totals();
     assert_eq!(totals[sheet.column("企业名称")], json!(2.0));
     assert_eq!(totals[sheet.column("发放资料（份）")], json!(35.0));
-    assert_openpyxl_agrees(
-        &workbook(&app, "/exports/visits.xlsx?from=2026-01-01", None)
-            .await
-            .0
-            .bytes,
-        &sheet,
-    );
+    let (got, _) = workbook(&app, "/exports/visits.xlsx?from=2026-01-01", None).await;
+    assert_openpyxl_agrees(&got.bytes, &sheet);
+
+    // Imported back: the visits are those of the register, unchanged, follow-ups and all.
+    let token = app.token_for("admin").await;
+    let fields = [("register", "visits"), ("dry_run", "true")];
+    let report = import(&app, &token, "走访企业台账.xlsx", &got.bytes, &fields).await;
+    assert_only_unchanged(&report, 2);
+    app.switch_to_english().await;
+    let english = download(&app, "/exports/visits.xlsx", None).await;
+    let report = import(&app, &token, "visits.xlsx", &english.bytes, &fields).await;
+    assert_only_unchanged(&report, 3);
 }

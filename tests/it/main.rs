@@ -16,6 +16,7 @@ mod events;
 mod exports;
 mod health;
 mod imports;
+mod ledgers;
 mod patents;
 mod reports;
 mod settings;

@@ -1,0 +1,244 @@
+//! `ipdesk visits …`: the visits register from the terminal, with the API's field names as flags;
+//! a follow-up is written as the export writes it: "联系代理机构（责任人：张三；期限：2026-06-01）".
+
+use clap::{Args, Subcommand};
+use sea_orm::DatabaseConnection;
+
+use super::or_list;
+use crate::audit::Actor;
+use crate::error::AppError;
+use crate::fields::CountInput;
+use crate::i18n::{Lang, Msg};
+use crate::import::ledger_rows::follow_up;
+use crate::visits::domain::{FollowUpInput, VisitInput};
+use crate::visits::query::{self, VisitFilter};
+use crate::visits::service::{self, VisitView};
+
+#[derive(Subcommand, Debug)]
+pub enum VisitAction {
+    List {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        township: Option<String>,
+        #[arg(long)]
+        enterprise: Option<i64>,
+        #[arg(long)]
+        topic: Option<String>,
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        archived: bool,
+        #[arg(long)]
+        page: Option<u64>,
+        #[arg(long)]
+        per_page: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Add {
+        #[command(flatten)]
+        fields: Fields,
+        #[arg(long)]
+        json: bool,
+    },
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        fields: Fields,
+        #[arg(long)]
+        json: bool,
+    },
+    Archive {
+        id: i64,
+    },
+    Restore {
+        id: i64,
+    },
+}
+
+/// The visit's fields; on `edit`, only those given change (a list given replaces the list).
+#[derive(Args, Debug, Default)]
+pub struct Fields {
+    #[arg(long)]
+    enterprise_id: Option<i64>,
+    #[arg(long)]
+    enterprise_name: Option<String>,
+    #[arg(long)]
+    visited_on: Option<String>,
+    #[arg(long = "officer")]
+    officers: Vec<String>,
+    #[arg(long = "agency")]
+    agencies: Vec<String>,
+    #[arg(long = "topic")]
+    topics: Vec<String>,
+    #[arg(long)]
+    materials_count: Option<i64>,
+    #[arg(long)]
+    needs: Option<String>,
+    #[arg(long)]
+    notes: Option<String>,
+    #[arg(long = "follow-up")]
+    follow_ups: Vec<String>,
+}
+
+impl Fields {
+    fn over(self, base: VisitInput) -> VisitInput {
+        let named = self.enterprise_name.is_some();
+        let follow_ups: Vec<FollowUpInput> = self.follow_ups.iter().map(|l| follow_up(l)).collect();
+        VisitInput {
+            // A name given says which enterprise, over the id the visit had.
+            enterprise_id: self
+                .enterprise_id
+                .or(if named { None } else { base.enterprise_id }),
+            enterprise_name: self.enterprise_name.or(base.enterprise_name),
+            visited_on: self.visited_on.unwrap_or(base.visited_on),
+            officers: or_list(self.officers, base.officers),
+            agencies: or_list(self.agencies, base.agencies),
+            topics: or_list(self.topics, base.topics),
+            materials_count: self
+                .materials_count
+                .map_or(base.materials_count, |n| CountInput::from(Some(n))),
+            needs: self.needs.or(base.needs),
+            notes: self.notes.or(base.notes),
+            follow_ups: or_list(follow_ups, base.follow_ups),
+        }
+    }
+}
+
+fn as_input(view: &VisitView) -> VisitInput {
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string());
+    VisitInput {
+        enterprise_id: Some(view.enterprise_id),
+        enterprise_name: None,
+        visited_on: view.visited_on.to_string(),
+        officers: view.officers.clone(),
+        agencies: view.agencies.clone(),
+        topics: view.topics.clone(),
+        materials_count: view.materials_count.into(),
+        needs: view.needs.clone(),
+        notes: view.notes.clone(),
+        follow_ups: view
+            .follow_ups
+            .iter()
+            .map(|f| FollowUpInput {
+                action: f.action.clone(),
+                owner: f.owner.clone(),
+                due_on: day(f.due_on),
+                done_on: day(f.done_on),
+            })
+            .collect(),
+    }
+}
+
+fn line(v: &VisitView) -> String {
+    format!(
+        "{:>6}  {}  {}  {}",
+        v.id,
+        v.visited_on,
+        v.enterprise_name,
+        v.officer_names.join("、")
+    )
+}
+
+fn show(v: &VisitView, as_json: bool) -> Result<(), AppError> {
+    if as_json {
+        return super::import::json(v);
+    }
+    say!("{}", line(v));
+    Ok(())
+}
+
+pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Result<(), AppError> {
+    let actor = Actor::cli();
+    match action {
+        VisitAction::List {
+            from,
+            to,
+            township,
+            enterprise,
+            topic,
+            open,
+            q,
+            archived,
+            page,
+            per_page,
+            json: as_json,
+        } => {
+            let filter = VisitFilter {
+                from,
+                to,
+                township,
+                enterprise,
+                topic,
+                open: open.then_some(true),
+                q,
+                archived: archived.then_some(true),
+                page,
+                per_page,
+            };
+            let page = query::list(db, &filter).await?;
+            if as_json {
+                return super::import::json(&page);
+            }
+            for item in &page.items {
+                say!("{}", line(&item.visit));
+            }
+            let totals = &page.totals;
+            let msg = Msg::new("visits.totals")
+                .arg("visits", totals.visits)
+                .arg("enterprises", totals.effect.visited_enterprises)
+                .arg("materials", totals.materials_count);
+            say!("{}", msg.render(lang));
+            Ok(())
+        }
+        VisitAction::Show { id, json: as_json } => show(&service::view(db, id).await?, as_json),
+        VisitAction::Add {
+            fields,
+            json: as_json,
+        } => {
+            let input = fields.over(VisitInput::default());
+            show(&service::create(db, &actor, &input).await?.visit, as_json)
+        }
+        VisitAction::Edit {
+            id,
+            fields,
+            json: as_json,
+        } => {
+            let current = service::view(db, id).await?;
+            let input = fields.over(as_input(&current));
+            let recorded = service::update(db, &actor, id, current.version, &input).await?;
+            show(&recorded.visit, as_json)
+        }
+        VisitAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
+        VisitAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,
+    }
+}
+
+async fn set_archived(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: i64,
+    archived: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let current = service::view(db, id).await?;
+    let view = service::set_archived(db, actor, id, current.version, archived).await?;
+    let key = if archived {
+        "visits.archived"
+    } else {
+        "visits.restored"
+    };
+    let msg = Msg::new(key).arg("enterprise", &view.enterprise_name);
+    say!("{}", msg.render(lang));
+    Ok(())
+}

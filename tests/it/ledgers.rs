@@ -1,0 +1,298 @@
+//! An officer's old ledgers of events and visits, as people made them in Excel, through the
+//! importer: header aliases, a title row above, counts with units, kinds and topics in the
+//! officer's words, follow-ups one a line; new enterprises registered with their visits; a
+//! second import changes nothing, an edited ledger updates, and undo takes it all back.
+
+use ipdesk::auth::Role;
+use ipdesk::entities::{enterprise, event, visit};
+use rocket::http::{Method, Status};
+use rust_xlsxwriter::Workbook;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::imports::api_import;
+use crate::support::{TestApp, with_bearer};
+
+/// A workbook with a title row, then the header, then the rows (every cell text, as a ledger
+/// typed by hand often is; numbers where the row gives them as numbers).
+fn ledger(title: &str, header: &[&str], rows: &[Vec<Value>]) -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write(0, 0, title).unwrap();
+    for (col, name) in header.iter().enumerate() {
+        sheet.write(1, col as u16, *name).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let at = r as u32 + 2;
+        for (col, cell) in row.iter().enumerate() {
+            match cell {
+                Value::Number(n) => sheet.write(at, col as u16, n.as_f64().unwrap()),
+                Value::String(s) => sheet.write(at, col as u16, s.as_str()),
+                _ => continue,
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn import(app: &TestApp, token: &str, bytes: &[u8], fields: &[(&str, &str)]) -> Value {
+    let page = api_import(app, token, "台账.xlsx", bytes, fields).await;
+    assert!(page.status.code < 300, "{}: {}", page.status, page.body);
+    page.json()
+}
+
+fn counts(report: &Value) -> (u64, u64, u64, u64) {
+    let n = |key: &str| report[key].as_u64().unwrap_or(99);
+    (n("new"), n("updated"), n("unchanged"), n("invalid"))
+}
+
+fn messages(report: &Value, kind: &str) -> Vec<String> {
+    report[kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let (field, message) = (p["field"].as_str(), p["message"].as_str());
+            format!("{} {}: {}", p["row"], field.unwrap(), message.unwrap())
+        })
+        .collect()
+}
+
+async fn undo(app: &TestApp, token: &str, batch: &Value) -> Value {
+    let path = format!("/api/v1/imports/{batch}/undo");
+    let page = with_bearer(app, Method::Post, &path, token, None).await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    page.json()
+}
+
+const EVENT_HEADER: [&str; 9] = [
+    "序号",
+    "活动名称",
+    "活动时间",
+    "活动地点",
+    "主办单位",
+    "协办单位",
+    "参加人数",
+    "发放宣传资料",
+    "接受咨询(人次)",
+];
+
+fn event_rows(attendees: &str) -> Vec<Vec<Value>> {
+    vec![
+        vec![
+            json!(1),
+            json!("“3.15”消费者权益日宣传咨询"),
+            json!("2026-03-15"),
+            json!("县城广场"),
+            json!("县市场监管局"),
+            json!("县科技局、县消委会"),
+            json!(attendees),
+            json!(1200),
+            json!("85人次"),
+        ],
+        vec![
+            json!(2),
+            json!("4.26知识产权进校园"),
+            json!("2026年4月26日"),
+            json!("县一中"),
+            json!("县科技局"),
+            json!("县教育局"),
+            json!(300),
+            json!("500份"),
+            json!(20),
+        ],
+        vec![
+            json!(3),
+            json!("日期写错的活动"),
+            json!("2026年13月5日"),
+            json!("某地"),
+        ],
+    ]
+}
+
+#[rocket::async_test]
+async fn an_old_events_ledger_imports_updates_and_undoes() {
+    let app = TestApp::spawn().await;
+    app.create_user("officer", Role::Officer).await;
+    let token = app.token_for("officer").await;
+    let book = ledger(
+        "2026年知识产权宣传活动台账",
+        &EVENT_HEADER,
+        &event_rows("约200人"),
+    );
+    let fields = [("register", "events")];
+    let preview = import(
+        &app,
+        &token,
+        &book,
+        &[("register", "events"), ("dry_run", "true")],
+    )
+    .await;
+    assert_eq!(counts(&preview), (2, 0, 0, 1), "{preview}");
+    let errors = messages(&preview, "errors");
+    assert_eq!(
+        errors,
+        ["5 starts_on: “2026年13月5日”不是有效的日期。"],
+        "the bad date is named on its row, once"
+    );
+    assert_eq!(event::Entity::find().count(&app.db).await.unwrap(), 0);
+
+    let report = import(&app, &token, &book, &fields).await;
+    assert_eq!(counts(&report), (2, 0, 0, 1), "{report}");
+    let list = app_events(&app, &token).await;
+    let consumer = list
+        .iter()
+        .find(|e| e["kind"] == "consumer_rights_day")
+        .expect("the 3.15 event, its kind read from the title");
+    assert_eq!(consumer["attendees"], 200);
+    assert_eq!(consumer["materials_count"], 1200);
+    assert_eq!(consumer["consultations"], 85);
+    assert_eq!(consumer["co_organisers"], json!(["县科技局", "县消委会"]));
+    let school = list.iter().find(|e| e["kind"] == "world_ip_day").unwrap();
+    assert_eq!(school["starts_on"], "2026-04-26");
+    assert_eq!(school["materials_count"], 500);
+
+    let again = import(&app, &token, &book, &fields).await;
+    assert_eq!(counts(&again), (0, 0, 2, 1), "{again}");
+    let edited = ledger("台账", &EVENT_HEADER, &event_rows("250"));
+    let update = import(&app, &token, &edited, &fields).await;
+    assert_eq!(counts(&update), (0, 1, 1, 1), "{update}");
+    let list = app_events(&app, &token).await;
+    assert!(list.iter().any(|e| e["attendees"] == 250));
+
+    let undone = undo(&app, &token, &update["batch_id"]).await;
+    assert_eq!(undone["restored"], 1, "{undone}");
+    let list = app_events(&app, &token).await;
+    assert!(list.iter().any(|e| e["attendees"] == 200), "{list:?}");
+    // The first import's events: the one changed since (by the update and its undo) stays, and
+    // undo says so.
+    let undone = undo(&app, &token, &report["batch_id"]).await;
+    assert_eq!(undone["deleted"], 1, "{undone}");
+    assert_eq!(undone["conflicts"][0]["entity"], "event", "{undone}");
+    assert_eq!(event::Entity::find().count(&app.db).await.unwrap(), 1);
+}
+
+async fn app_events(app: &TestApp, token: &str) -> Vec<Value> {
+    let page = with_bearer(app, Method::Get, "/api/v1/events", token, None).await;
+    page.json()["items"].as_array().unwrap().clone()
+}
+
+const VISIT_HEADER: [&str; 8] = [
+    "序号",
+    "走访日期",
+    "企业名称",
+    "走访人员",
+    "走访内容",
+    "发放资料(份)",
+    "企业需求",
+    "跟进事项",
+];
+
+#[rocket::async_test]
+async fn an_old_visits_ledger_registers_new_enterprises_and_undo_removes_them() {
+    let app = TestApp::spawn().await;
+    app.create_user("officer", Role::Officer).await;
+    let token = app.token_for("officer").await;
+    let orange = with_bearer(
+        &app,
+        Method::Post,
+        "/api/v1/enterprises",
+        &token,
+        Some(&json!({"name": "秭归县屈乡脐橙有限公司"}).to_string()),
+    )
+    .await;
+    assert_eq!(orange.status, Status::Created, "{}", orange.body);
+    let rows = vec![
+        vec![
+            json!(1),
+            json!("2026-03-10"),
+            json!("秭归县屈乡脐橙有限公司"),
+            json!("officer 姓名、县局老王"),
+            json!("专利申报、奖补政策、喝茶聊天"),
+            json!("20份"),
+            json!("希望指导撰写发明专利"),
+            json!(
+                "联系代理机构（责任人：张三；期限：2026-04-10；完成日期：2026-04-01）\n寄送政策汇编"
+            ),
+        ],
+        vec![
+            json!(2),
+            json!("2026/5/12"),
+            json!("秭归县新认识的公司"),
+            json!("县局老王"),
+            json!("高企认定"),
+        ],
+        vec![
+            json!(3),
+            json!("2026-05-20"),
+            json!("秭归县屈乡脐橙有限公司"),
+            json!("县局老王"),
+            json!("知识产权保护"),
+            json!(""),
+            json!(""),
+            json!("回访（完成日期：2026-05-01）"),
+        ],
+    ];
+    let book = ledger("走访企业台账", &VISIT_HEADER, &rows);
+    let fields = [("register", "visits")];
+    let preview = import(
+        &app,
+        &token,
+        &book,
+        &[("register", "visits"), ("dry_run", "true")],
+    )
+    .await;
+    assert_eq!(counts(&preview), (2, 0, 0, 1), "{preview}");
+    let errors = messages(&preview, "errors");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("5 follow_ups") && e.contains("完成日期不能早于走访日期")),
+        "{errors:?}"
+    );
+    let warnings = messages(&preview, "warnings").join("\n");
+    assert!(warnings.contains("导入时将一并登记"), "{warnings}");
+    assert!(warnings.contains("喝茶聊天"), "{warnings}");
+    assert_eq!(enterprise::Entity::find().count(&app.db).await.unwrap(), 1);
+
+    let report = import(&app, &token, &book, &fields).await;
+    assert_eq!(counts(&report), (2, 0, 0, 1), "{report}");
+    let page = with_bearer(&app, Method::Get, "/api/v1/visits", &token, None).await;
+    let items = page.json()["items"].as_array().unwrap().clone();
+    let first = items
+        .iter()
+        .find(|v| v["visited_on"] == "2026-03-10")
+        .unwrap();
+    assert_eq!(first["officers"], json!(["officer", "县局老王"]));
+    assert_eq!(
+        first["topics"],
+        json!(["patent_filing", "reward_policy", "other"])
+    );
+    assert!(first["notes"].as_str().unwrap().contains("喝茶聊天"));
+    assert_eq!(first["materials_count"], 20);
+    assert_eq!(
+        first["follow_ups"],
+        json!([
+            {"action": "联系代理机构", "owner": "张三", "due_on": "2026-04-10", "done_on": "2026-04-01"},
+            {"action": "寄送政策汇编", "owner": null, "due_on": null, "done_on": null},
+        ])
+    );
+    let new_one = enterprise::Entity::find()
+        .filter(enterprise::Column::Name.eq("秭归县新认识的公司"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("registered with its visit");
+    assert_eq!(new_one.import_batch_id, report["batch_id"].as_i64());
+
+    let again = import(&app, &token, &book, &fields).await;
+    assert_eq!(counts(&again), (0, 0, 2, 1), "{again}");
+    let undone = undo(&app, &token, &report["batch_id"]).await;
+    assert_eq!(
+        undone["deleted"], 3,
+        "two visits and the enterprise: {undone}"
+    );
+    assert_eq!(visit::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(enterprise::Entity::find().count(&app.db).await.unwrap(), 1);
+}
