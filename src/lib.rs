@@ -3,6 +3,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod calendar;
+pub mod cases;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -56,6 +58,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", enterprises::routes::routes())
         .mount("/", events::routes::routes())
         .mount("/", visits::routes::routes())
+        .mount("/", calendar::routes::routes())
         .mount("/", import::routes::routes())
         .mount("/", demo::routes::routes())
         .mount("/", export::routes::routes())
@@ -67,6 +70,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", enterprises::api::routes())
         .mount("/api/v1", events::api::routes())
         .mount("/api/v1", visits::api::routes())
+        .mount("/api/v1", calendar::api::routes())
         .mount("/api/v1", import::api::routes())
         .mount("/api/v1", demo::routes::api_routes())
         .mount("/api/v1", export::routes::routes())

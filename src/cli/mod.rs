@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod calendar;
 mod enterprises;
 mod events;
 mod export;
@@ -94,6 +95,10 @@ pub enum Command {
     Visits {
         #[command(subcommand)]
         action: visits::VisitAction,
+    },
+    Calendar {
+        #[command(subcommand)]
+        action: calendar::CalendarAction,
     },
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -299,6 +304,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
         Command::Events { action } => events::run(&db, action, lang).await,
         Command::Visits { action } => visits::run(&db, action, lang).await,
+        Command::Calendar { action } => calendar::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,
         Command::Report { action } => report::report(&db, action, lang).await,
         Command::Target { action } => report::target(&db, action, lang).await,

@@ -31,33 +31,9 @@ pub struct UploadForm<'r> {
     pub header_row: Option<u32>,
 }
 
-/// The bytes and the request an upload form describes; bad fields are 422 with their reason.
-pub async fn request_of(
-    form: &mut UploadForm<'_>,
-    dry_run_default: bool,
-) -> Result<Request, AppError> {
-    let register = match form
-        .register
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        None => Register::Patents,
-        Some(raw) => Register::parse(raw).ok_or_else(|| {
-            field_error(
-                "register",
-                Msg::new("import.cli.bad_register").arg("register", raw),
-            )
-        })?,
-    };
-    let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).ok_or_else(|| {
-        field_error(
-            "policy",
-            Msg::new("import.cli.bad_policy")
-                .arg("policy", form.policy.clone().unwrap_or_default()),
-        )
-    })?;
-    let Some(file) = form.file.as_mut() else {
+/// The name and bytes of an uploaded file; none chosen is the `file` field's error.
+pub async fn uploaded(file: &mut Option<TempFile<'_>>) -> Result<(String, Vec<u8>), AppError> {
+    let Some(file) = file.as_mut() else {
         return Err(field_error("file", Msg::new("import.upload.file_required")));
     };
     let file_name = file
@@ -87,6 +63,36 @@ pub async fn request_of(
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((file_name, bytes))
+}
+
+/// The bytes and the request an upload form describes; bad fields are 422 with their reason.
+pub async fn request_of(
+    form: &mut UploadForm<'_>,
+    dry_run_default: bool,
+) -> Result<Request, AppError> {
+    let register = match form
+        .register
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        None => Register::Patents,
+        Some(raw) => Register::parse(raw).ok_or_else(|| {
+            field_error(
+                "register",
+                Msg::new("import.cli.bad_register").arg("register", raw),
+            )
+        })?,
+    };
+    let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).ok_or_else(|| {
+        field_error(
+            "policy",
+            Msg::new("import.cli.bad_policy")
+                .arg("policy", form.policy.clone().unwrap_or_default()),
+        )
+    })?;
+    let (file_name, bytes) = uploaded(&mut form.file).await?;
     Ok(Request {
         file_name,
         bytes,

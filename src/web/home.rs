@@ -1,6 +1,7 @@
 //! The home page: the dashboard — the year so far against the plan and last year, its chart,
 //! the visits' follow-ups coming due, the recent imports — and the jurisdiction.
 
+use chrono::{Datelike, NaiveDate};
 use rocket::{State, get};
 use serde::Serialize;
 
@@ -25,6 +26,8 @@ struct HomeView {
     imports: Vec<RecentImport>,
     /// Visits' follow-ups overdue or due within a week.
     follow_ups: Vec<crate::visits::query::DueFollowUp>,
+    /// From December: next year, when its holidays are not loaded yet.
+    calendar_missing: Option<i32>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +36,36 @@ struct RecentImport {
     file: String,
     at: String,
     state: String,
+}
+
+/// Next year, when it is December and next year's holidays are not loaded: deadlines of cases
+/// opened now reach into it.
+async fn calendar_missing(state: &AppState, today: NaiveDate) -> Result<Option<i32>, AppError> {
+    if today.month() != 12 {
+        return Ok(None);
+    }
+    let loaded = crate::calendar::service::loaded_years(&state.db).await?;
+    Ok(year_to_load(today, &loaded))
+}
+
+fn year_to_load(today: NaiveDate, loaded: &std::collections::BTreeSet<i32>) -> Option<i32> {
+    let next = today.year() + 1;
+    (today.month() == 12 && !loaded.contains(&next)).then_some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_december_next_year_s_holidays_are_asked_for() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
+        let none = std::collections::BTreeSet::new();
+        let next = std::collections::BTreeSet::from([2027]);
+        assert_eq!(year_to_load(day(11, 30), &none), None);
+        assert_eq!(year_to_load(day(12, 1), &none), Some(2027));
+        assert_eq!(year_to_load(day(12, 31), &next), None);
+    }
 }
 
 #[get("/")]
@@ -53,6 +86,7 @@ pub async fn index(
         timezone: timezone.name(),
         today: today.to_string(),
         follow_ups: crate::visits::query::follow_ups_due(&state.db, today).await?,
+        calendar_missing: calendar_missing(state, today).await?,
         empty_desk: crate::demo::desk_is_empty(&state.db).await?,
         report,
         chart,

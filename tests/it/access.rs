@@ -141,6 +141,14 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Viewer)),
     (Method::Put, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Officer)),
     (Method::Post, "/api/v1/visits/<id>/<action>", "/api/v1/visits/999999/archive", At(Role::Admin)),
+    (Method::Get, "/settings/calendar", "/settings/calendar?year=2026", At(Role::Viewer)),
+    (Method::Post, "/settings/calendar", "/settings/calendar", At(Role::Admin)),
+    (Method::Post, "/settings/calendar/<day>/remove", "/settings/calendar/2026-10-01/remove", At(Role::Admin)),
+    (Method::Post, "/settings/calendar/import", "/settings/calendar/import", At(Role::Admin)),
+    (Method::Get, "/api/v1/calendar", "/api/v1/calendar?year=2026", At(Role::Viewer)),
+    (Method::Put, "/api/v1/calendar/<day>", "/api/v1/calendar/2026-10-01", At(Role::Admin)),
+    (Method::Delete, "/api/v1/calendar/<day>", "/api/v1/calendar/2026-10-01", At(Role::Admin)),
+    (Method::Post, "/api/v1/calendar/import", "/api/v1/calendar/import", At(Role::Admin)),
     (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];
 

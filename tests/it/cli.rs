@@ -1284,3 +1284,40 @@ async fn events_and_visits_from_the_terminal() {
     assert_exit(&archived, 0);
     assert!(stdout(&archived).contains("已归档对“秭归县屈乡脐橙有限公司”的走访。"));
 }
+
+#[rocket::async_test]
+async fn a_year_s_holidays_load_from_the_terminal() {
+    let db = TestDatabase::new().await;
+    let path = db.dir.path().join("2026节假日.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (row, cells) in [
+        ["2026-10-01至2026-10-07", "休", "国庆节"],
+        ["2026-10-10", "班", "国庆节调休"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for (col, text) in cells.iter().enumerate() {
+            sheet.write(row as u32, col as u16, *text).unwrap();
+        }
+    }
+    book.save(&path).unwrap();
+    let loaded = run(&db, &["calendar", "import", path.to_str().unwrap()]);
+    assert_exit(&loaded, 0);
+    assert!(
+        stdout(&loaded).contains("已导入2026年的安排：节假日7天，调休上班1天。"),
+        "{}",
+        stdout(&loaded)
+    );
+    let listed = run(&db, &["calendar", "list", "--year", "2026", "--json"]);
+    let days: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(days.as_array().map(Vec::len), Some(8));
+    assert_exit(
+        &run(&db, &["calendar", "set", "2026-09-20", "--kind", "班"]),
+        0,
+    );
+    assert_exit(&run(&db, &["calendar", "remove", "2026-09-20"]), 0);
+    let bad = run(&db, &["calendar", "set", "2026-09-21", "--kind", "半天"]);
+    assert_exit(&bad, 2);
+}

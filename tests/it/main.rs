@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod api;
 mod auth;
+mod calendar;
 mod cli;
 mod enterprises;
 mod errors;

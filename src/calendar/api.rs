@@ -1,0 +1,108 @@
+//! The holiday calendar as JSON under `/api/v1`: a year's days; an admin sets or removes a day,
+//! or replaces years from a spreadsheet.
+
+use rocket::form::{Form, FromForm};
+use rocket::fs::TempFile;
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, delete, get, post, put, routes};
+use serde::{Deserialize, Serialize};
+
+use super::service::{self, DayInput, Replaced};
+use super::sheet::{self, CalendarDay};
+use crate::AppState;
+use crate::auth::{Admin, Viewer};
+use crate::error::AppError;
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![year, set, remove, import]
+}
+
+#[derive(Serialize)]
+pub struct YearJson {
+    pub year: i32,
+    /// Whether any day of the year is in the calendar (deadlines into it carry a warning if not).
+    pub loaded: bool,
+    pub days: Vec<CalendarDay>,
+}
+
+/// A year's days; this year when none is asked.
+pub async fn year_of(state: &AppState, year: Option<i32>) -> Result<YearJson, AppError> {
+    let settings = crate::settings::service::load(&state.db).await?;
+    let year =
+        year.unwrap_or_else(|| chrono::Datelike::year(&crate::clock::today(settings.timezone)));
+    let days = service::year(&state.db, year).await?;
+    Ok(YearJson {
+        year,
+        loaded: !days.is_empty(),
+        days,
+    })
+}
+
+#[get("/calendar?<year>")]
+async fn year(
+    _user: Viewer,
+    state: &State<AppState>,
+    year: Option<i32>,
+) -> Result<Json<YearJson>, AppError> {
+    Ok(Json(year_of(state, year).await?))
+}
+
+#[derive(Deserialize)]
+struct DayJson {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[put("/calendar/<day>", data = "<input>")]
+async fn set(
+    admin: Admin,
+    state: &State<AppState>,
+    day: &str,
+    input: Result<Json<DayJson>, json::Error<'_>>,
+) -> Result<Json<CalendarDay>, AppError> {
+    let input = body(input)?;
+    let input = DayInput {
+        day: day.to_owned(),
+        kind: input.kind,
+        name: input.name,
+    };
+    Ok(Json(
+        service::set_day(&state.db, &admin.actor(), &input).await?,
+    ))
+}
+
+#[delete("/calendar/<day>")]
+async fn remove(admin: Admin, state: &State<AppState>, day: &str) -> Result<Status, AppError> {
+    service::remove_day(&state.db, &admin.actor(), day).await?;
+    Ok(Status::NoContent)
+}
+
+#[derive(FromForm)]
+pub struct CalendarUpload<'r> {
+    pub file: Option<TempFile<'r>>,
+}
+
+/// Reads an uploaded sheet (in the child process, as every upload) and replaces its years.
+pub async fn import_upload(
+    state: &AppState,
+    admin: &Admin,
+    form: &mut CalendarUpload<'_>,
+) -> Result<Replaced, AppError> {
+    let (_, bytes) = crate::import::api::uploaded(&mut form.file).await?;
+    let workbook = state.reader.read(&bytes).await?;
+    let days = sheet::read(&workbook).map_err(AppError::BadRequest)?;
+    service::replace_years(&state.db, &admin.actor(), &days).await
+}
+
+#[post("/calendar/import", data = "<form>")]
+async fn import(
+    admin: Admin,
+    state: &State<AppState>,
+    mut form: Form<CalendarUpload<'_>>,
+) -> Result<Json<Replaced>, AppError> {
+    Ok(Json(import_upload(state, &admin, &mut form).await?))
+}

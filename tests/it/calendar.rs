@@ -1,0 +1,162 @@
+//! The working-day calendar: a year's holidays and make-up working days set by hand or loaded
+//! from the State Council's notice copied into a sheet, through the API, the page and the CLI.
+
+use rocket::http::{Method, Status};
+use rust_xlsxwriter::Workbook;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+/// The 2026 National Day notice as an officer copies it into a sheet.
+fn national_day_2026() -> Vec<u8> {
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    let rows: [[&str; 3]; 4] = [
+        ["2026年部分节假日安排", "", ""],
+        ["日期", "类型", "名称"],
+        ["2026-10-01至2026-10-07", "休", "国庆节"],
+        ["2026年10月10日", "班", "国庆节调休"],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            if !text.is_empty() {
+                sheet.write(r as u32, c as u16, *text).unwrap();
+            }
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn upload(app: &TestApp, path: &str, bytes: &[u8]) -> crate::support::Page {
+    app.post_multipart(path, &[], Some(("2026节假日.xlsx", bytes)))
+        .await
+}
+
+#[rocket::async_test]
+async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
+    let app = TestApp::admin().await;
+    let empty = app.get("/api/v1/calendar?year=2026").await.json();
+    assert_eq!(empty["loaded"], false);
+
+    let loaded = upload(&app, "/api/v1/calendar/import", &national_day_2026()).await;
+    assert_eq!(loaded.status, Status::Ok, "{}", loaded.body);
+    assert_eq!(
+        loaded.json(),
+        json!({"years": [2026], "holidays": 7, "workdays": 1})
+    );
+    let year = app.get("/api/v1/calendar?year=2026").await.json();
+    assert_eq!(year["loaded"], true);
+    let days: Vec<(&str, &str)> = year["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["day"].as_str().unwrap(), d["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(days.len(), 8);
+    assert_eq!(days[0], ("2026-10-01", "holiday"));
+    assert_eq!(days[7], ("2026-10-10", "workday"));
+
+    let set = app
+        .send_json(
+            Method::Put,
+            "/api/v1/calendar/2026-09-20",
+            &json!({"kind": "班", "name": "国庆节调休"}).to_string(),
+        )
+        .await;
+    assert_eq!(set.status, Status::Ok, "{}", set.body);
+    assert_eq!(set.json()["kind"], "workday");
+    let bad = app
+        .send_json(
+            Method::Put,
+            "/api/v1/calendar/2026-09-21",
+            &json!({"kind": "半天"}).to_string(),
+        )
+        .await;
+    assert_eq!(bad.status, Status::UnprocessableEntity, "{}", bad.body);
+    assert_eq!(
+        bad.json()["error"]["fields"]["kind"],
+        "请选择“节假日”或“调休上班”。"
+    );
+    let removed = app
+        .send_json(Method::Delete, "/api/v1/calendar/2026-10-07", "")
+        .await;
+    assert_eq!(removed.status, Status::NoContent, "{}", removed.body);
+    let again = app
+        .send_json(Method::Delete, "/api/v1/calendar/2026-10-07", "")
+        .await;
+    assert_eq!(again.status, Status::NotFound);
+    assert_eq!(
+        app.get("/api/v1/calendar?year=2026").await.json()["days"]
+            .as_array()
+            .map(Vec::len),
+        Some(8)
+    );
+
+    // Loading the notice again replaces the year: the hand-set make-up day is gone.
+    upload(&app, "/api/v1/calendar/import", &national_day_2026()).await;
+    let year: Value = app.get("/api/v1/calendar?year=2026").await.json();
+    assert!(
+        !year["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["day"] == "2026-09-20"),
+        "{year}"
+    );
+    let not_a_sheet = upload(&app, "/api/v1/calendar/import", "2026-10-01,休".as_bytes()).await;
+    assert_eq!(
+        not_a_sheet.status,
+        Status::UnsupportedMediaType,
+        "{}",
+        not_a_sheet.body
+    );
+
+    let page = app.get("/settings/calendar?year=2026").await;
+    page.assert_contains(&[
+        "2026年工作日历",
+        "国庆节调休",
+        "调休上班（班）",
+        "导入一年的节假日安排",
+    ]);
+    let page = app.get("/settings/calendar?year=2027").await;
+    page.assert_contains(&["2027年的节假日安排还没有导入"]);
+    app.switch_to_english().await;
+    let page = app.get("/settings/calendar?year=2026").await;
+    page.assert_contains(&["Working-day calendar 2026", "Make-up working day (班)"]);
+}
+
+#[rocket::async_test]
+async fn the_page_records_a_day_and_says_what_is_wrong() {
+    let app = TestApp::admin().await;
+    let wrong = app
+        .post_form(
+            "/settings/calendar",
+            &[("day", "2026-13-01"), ("kind", "holiday")],
+        )
+        .await;
+    assert_eq!(wrong.status, Status::UnprocessableEntity, "{}", wrong.body);
+    wrong.assert_contains(&["2026-13-01"]);
+    let done = app
+        .post_form(
+            "/settings/calendar",
+            &[
+                ("day", "2026-05-01"),
+                ("kind", "holiday"),
+                ("name", "劳动节"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    app.follow(&done)
+        .await
+        .assert_contains(&["已登记2026-05-01。", "劳动节"]);
+    let gone = app
+        .post_form("/settings/calendar/2026-05-01/remove", &[])
+        .await;
+    assert_eq!(gone.status, Status::SeeOther, "{}", gone.body);
+    let upload_page = upload(&app, "/settings/calendar/import", &national_day_2026()).await;
+    assert_eq!(upload_page.status, Status::SeeOther, "{}", upload_page.body);
+    app.follow(&upload_page)
+        .await
+        .assert_contains(&["已导入2026年的安排：节假日7天，调休上班1天。"]);
+}
