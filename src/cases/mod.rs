@@ -1,6 +1,8 @@
-//! Enforcement cases (执法案件): the workflow's rules, the penalty cap and case numbers. The
-//! register itself (records, pages, API) builds on these.
+//! Enforcement cases (执法案件): what a case is, the workflow's rules, the statutory deadlines, the
+//! penalty cap and case numbers. The register itself (records, pages, API) builds on these.
 
+pub mod deadlines;
+pub mod domain;
 pub mod numbering;
 pub mod penalty;
 pub mod workflow;
