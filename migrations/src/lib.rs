@@ -13,6 +13,7 @@ mod m20261128_000006_report_indexes;
 mod m20261128_000007_report_tallies;
 mod m20261128_000008_events;
 mod m20261128_000009_visits;
+mod m20261128_000010_deadline_rules;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_report_tallies::Migration),
             Box::new(m20261128_000008_events::Migration),
             Box::new(m20261128_000009_visits::Migration),
+            Box::new(m20261128_000010_deadline_rules::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod accounts;
 mod calendar;
+mod deadlines;
 mod enterprises;
 mod events;
 mod export;
@@ -99,6 +100,10 @@ pub enum Command {
     Calendar {
         #[command(subcommand)]
         action: calendar::CalendarAction,
+    },
+    Deadlines {
+        #[command(subcommand)]
+        action: deadlines::DeadlineAction,
     },
     Import(import::ImportArgs),
     Export(export::ExportArgs),
@@ -305,6 +310,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Events { action } => events::run(&db, action, lang).await,
         Command::Visits { action } => visits::run(&db, action, lang).await,
         Command::Calendar { action } => calendar::run(&db, action, lang).await,
+        Command::Deadlines { action } => deadlines::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,
         Command::Report { action } => report::report(&db, action, lang).await,
         Command::Target { action } => report::target(&db, action, lang).await,

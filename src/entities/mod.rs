@@ -4,6 +4,7 @@ pub mod agency;
 pub mod api_token;
 pub mod audit_entry;
 pub mod column_mapping;
+pub mod deadline_rule;
 pub mod enterprise;
 pub mod enterprise_name;
 pub mod event;

@@ -149,6 +149,12 @@ const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Put, "/api/v1/calendar/<day>", "/api/v1/calendar/2026-10-01", At(Role::Admin)),
     (Method::Delete, "/api/v1/calendar/<day>", "/api/v1/calendar/2026-10-01", At(Role::Admin)),
     (Method::Post, "/api/v1/calendar/import", "/api/v1/calendar/import", At(Role::Admin)),
+    (Method::Get, "/settings/deadlines", "/settings/deadlines", At(Role::Viewer)),
+    (Method::Post, "/settings/deadlines/<code>", "/settings/deadlines/service", At(Role::Admin)),
+    (Method::Post, "/settings/deadlines/<code>/reset", "/settings/deadlines/service/reset", At(Role::Admin)),
+    (Method::Get, "/api/v1/deadline-rules", "/api/v1/deadline-rules", At(Role::Viewer)),
+    (Method::Put, "/api/v1/deadline-rules/<code>", "/api/v1/deadline-rules/service", At(Role::Admin)),
+    (Method::Delete, "/api/v1/deadline-rules/<code>", "/api/v1/deadline-rules/service", At(Role::Admin)),
     (Method::Put, "/api/v1/targets", "/api/v1/targets", At(Role::Admin)),
 ];
 

@@ -160,3 +160,92 @@ async fn the_page_records_a_day_and_says_what_is_wrong() {
         .await
         .assert_contains(&["已导入2026年的安排：节假日7天，调休上班1天。"]);
 }
+
+#[rocket::async_test]
+async fn the_time_limits_show_their_defaults_and_admins_change_them() {
+    let app = TestApp::admin().await;
+    let rules = app.get("/api/v1/deadline-rules").await.json();
+    let codes: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "acceptance",
+            "dispute_acceptance",
+            "counterfeiting_decision",
+            "dispute_closing",
+            "service",
+            "publication"
+        ]
+    );
+    assert_eq!(
+        rules[0]["period"],
+        json!({"amount": 15, "unit": "working_days"})
+    );
+    assert_eq!(rules[2]["extension"], json!({"amount": 30, "unit": "days"}));
+
+    let path = "/api/v1/deadline-rules/counterfeiting_decision";
+    let body = json!({"amount": "60", "unit": "days", "extension_amount": ""});
+    let set = app.send_json(Method::Put, path, &body.to_string()).await;
+    assert_eq!(set.status, Status::Ok, "{}", set.body);
+    let set = set.json();
+    assert_eq!(set["period"], json!({"amount": 60, "unit": "days"}));
+    assert_eq!(set["extension"], Value::Null);
+    assert_eq!(set["changed"], true);
+    assert_eq!(set["default_period"], json!({"amount": 90, "unit": "days"}));
+
+    let bad = json!({"amount": "0", "unit": "weeks"});
+    let bad = app.send_json(Method::Put, path, &bad.to_string()).await;
+    assert_eq!(bad.status, Status::UnprocessableEntity, "{}", bad.body);
+    let fields = &bad.json()["error"]["fields"];
+    assert_eq!(fields["amount"], "请填写1到3650之间的整数。");
+    assert_eq!(fields["amount_unit"], "请选择天、月或工作日。");
+    let unknown = app
+        .send_json(
+            Method::Put,
+            "/api/v1/deadline-rules/lunch",
+            &body.to_string(),
+        )
+        .await;
+    assert_eq!(unknown.status, Status::NotFound);
+
+    let page = app.get("/settings/deadlines").await;
+    page.assert_contains(&[
+        "执法办案期限",
+        "假冒专利案件立案后作出处理决定",
+        "60日",
+        "（默认：90日）",
+        "恢复默认",
+    ]);
+    let reset = app
+        .post_form("/settings/deadlines/counterfeiting_decision/reset", &[])
+        .await;
+    assert_eq!(reset.status, Status::SeeOther, "{}", reset.body);
+    let rules = app.get("/api/v1/deadline-rules").await.json();
+    assert_eq!(rules[2]["period"], json!({"amount": 90, "unit": "days"}));
+    assert_eq!(rules[2]["changed"], false);
+    let saved = app
+        .post_form(
+            "/settings/deadlines/service",
+            &[
+                ("amount", "10"),
+                ("unit", "working_days"),
+                ("extension_amount", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, Status::SeeOther, "{}", saved.body);
+    app.follow(&saved)
+        .await
+        .assert_contains(&["已保存“处罚决定作出后送达”的期限。", "10个工作日"]);
+    app.switch_to_english().await;
+    app.get("/settings/deadlines").await.assert_contains(&[
+        "Enforcement time limits",
+        "10 working days",
+        "(default: 7 days)",
+    ]);
+}

@@ -1321,3 +1321,46 @@ async fn a_year_s_holidays_load_from_the_terminal() {
     let bad = run(&db, &["calendar", "set", "2026-09-21", "--kind", "半天"]);
     assert_exit(&bad, 2);
 }
+
+#[rocket::async_test]
+async fn time_limits_from_the_terminal() {
+    let db = TestDatabase::new().await;
+    let listed = run(&db, &["deadlines", "list"]);
+    assert_exit(&listed, 0);
+    assert!(
+        stdout(&listed).contains("15个工作日"),
+        "{}",
+        stdout(&listed)
+    );
+    let set = run(
+        &db,
+        &[
+            "deadlines",
+            "set",
+            "acceptance",
+            "--amount",
+            "10",
+            "--unit",
+            "working_days",
+        ],
+    );
+    assert_exit(&set, 0);
+    assert!(stdout(&set).contains("10个工作日"), "{}", stdout(&set));
+    let bad = run(
+        &db,
+        &[
+            "deadlines",
+            "set",
+            "acceptance",
+            "--amount",
+            "10",
+            "--unit",
+            "weeks",
+        ],
+    );
+    assert_exit(&bad, 2);
+    assert_exit(&run(&db, &["deadlines", "reset", "acceptance"]), 0);
+    let json = run(&db, &["deadlines", "list", "--json"]);
+    let rules: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(rules[0]["period"]["amount"], 15);
+}

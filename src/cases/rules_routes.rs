@@ -1,0 +1,145 @@
+//! The time limits' page under the settings and their JSON under `/api/v1`: everyone reads the
+//! limits in force beside the statutory defaults; admins change a length or bring the default back.
+
+use rocket::form::{Form, FromForm};
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, delete, get, post, put, routes};
+use rocket_dyn_templates::Template;
+use serde::Serialize;
+
+use super::rules::{self, RuleInput, RuleView};
+use crate::AppState;
+use crate::auth::{Admin, Viewer};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::json::body;
+use crate::web::layout::{self, PageContext};
+
+pub fn routes() -> Vec<Route> {
+    routes![page, save, reset]
+}
+
+pub fn api_routes() -> Vec<Route> {
+    routes![list_json, set_json, reset_json]
+}
+
+#[derive(Serialize)]
+struct RulesView {
+    rules: Vec<RuleView>,
+    units: [&'static str; 3],
+    failed: Option<FailedForm>,
+}
+
+const UNITS: [&str; 3] = ["days", "months", "working_days"];
+
+async fn render(
+    state: &AppState,
+    page: &PageContext,
+    failed: Option<FailedForm>,
+) -> Result<Template, AppError> {
+    let view = RulesView {
+        rules: rules::views(&state.db).await?,
+        units: UNITS,
+        failed,
+    };
+    Ok(page.render("settings/deadlines", view))
+}
+
+#[get("/settings/deadlines")]
+async fn page(
+    _user: Viewer,
+    page: PageContext,
+    state: &State<AppState>,
+) -> Result<Template, AppError> {
+    render(state, &page, None).await
+}
+
+#[derive(Debug, Default, FromForm, Serialize)]
+struct RuleForm {
+    #[field(default = String::new())]
+    amount: String,
+    #[field(default = String::new())]
+    unit: String,
+    #[field(default = String::new())]
+    extension_amount: String,
+    #[field(default = String::new())]
+    extension_unit: String,
+}
+
+#[post("/settings/deadlines/<code>", data = "<form>")]
+async fn save(
+    admin: Admin,
+    page: PageContext,
+    state: &State<AppState>,
+    code: &str,
+    form: Form<RuleForm>,
+) -> FormResponse {
+    let form = form.into_inner();
+    let input = RuleInput {
+        amount: form.amount.clone(),
+        unit: form.unit.clone(),
+        extension_amount: form.extension_amount.clone(),
+        extension_unit: form.extension_unit.clone(),
+    };
+    match rules::set(&state.db, &admin.actor(), code, &input).await {
+        Ok(_) => FormResponse::Done(layout::success(
+            "/settings/deadlines".to_owned(),
+            Msg::new("cases.rules.saved").arg("rule", format!("@cases.rule.{code}")),
+        )),
+        Err(error) => {
+            let values = crate::web::forms::values_of(&form);
+            let failed = FailedForm::new(code, None, values).with_error(&error, page.lang);
+            let Some(failed) = failed else {
+                return FormResponse::Failed(error);
+            };
+            match render(state, &page, Some(failed)).await {
+                Ok(template) => FormResponse::Again(error.status(), template),
+                Err(error) => FormResponse::Failed(error),
+            }
+        }
+    }
+}
+
+#[post("/settings/deadlines/<code>/reset")]
+async fn reset(admin: Admin, state: &State<AppState>, code: &str) -> FormResponse {
+    match rules::reset(&state.db, &admin.actor(), code).await {
+        Ok(_) => FormResponse::Done(layout::success(
+            "/settings/deadlines".to_owned(),
+            Msg::new("cases.rules.reset").arg("rule", format!("@cases.rule.{code}")),
+        )),
+        Err(error) => FormResponse::Failed(error),
+    }
+}
+
+#[get("/deadline-rules")]
+async fn list_json(
+    _user: Viewer,
+    state: &State<AppState>,
+) -> Result<Json<Vec<RuleView>>, AppError> {
+    Ok(Json(rules::views(&state.db).await?))
+}
+
+#[put("/deadline-rules/<code>", data = "<input>")]
+async fn set_json(
+    admin: Admin,
+    state: &State<AppState>,
+    code: &str,
+    input: Result<Json<RuleInput>, json::Error<'_>>,
+) -> Result<Json<RuleView>, AppError> {
+    let input = body(input)?;
+    Ok(Json(
+        rules::set(&state.db, &admin.actor(), code, &input).await?,
+    ))
+}
+
+#[delete("/deadline-rules/<code>")]
+async fn reset_json(
+    admin: Admin,
+    state: &State<AppState>,
+    code: &str,
+) -> Result<(Status, Json<RuleView>), AppError> {
+    let view = rules::reset(&state.db, &admin.actor(), code).await?;
+    Ok((Status::Ok, Json(view)))
+}
