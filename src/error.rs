@@ -287,8 +287,9 @@ impl<'r> Responder<'r, 'static> for AppError {
                 .status(status)
                 .ok();
         }
-        // The catcher renders the page in the reader's language and layout.
-        request.local_cache(|| PendingErrorMessage(Some(self.message())));
+        // The catcher renders the page in the reader's language and layout. A page that is not a
+        // form (a list with a bad filter in its link) says what is wrong, not "see the fields".
+        request.local_cache(|| PendingErrorMessage(Some(self.sentence())));
         Err(status)
     }
 }

@@ -20,6 +20,7 @@ pub mod export;
 pub mod fields;
 pub mod i18n;
 pub mod import;
+pub mod inspections;
 pub mod patents;
 pub mod reports;
 pub mod settings;
@@ -58,6 +59,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", enterprises::routes::routes())
         .mount("/", events::routes::routes())
         .mount("/", visits::routes::routes())
+        .mount("/", inspections::routes::routes())
         .mount("/", calendar::routes::routes())
         .mount("/", cases::rules_routes::routes())
         .mount("/", import::routes::routes())
@@ -71,6 +73,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/api/v1", enterprises::api::routes())
         .mount("/api/v1", events::api::routes())
         .mount("/api/v1", visits::api::routes())
+        .mount("/api/v1", inspections::api::routes())
         .mount("/api/v1", calendar::api::routes())
         .mount("/api/v1", cases::rules_routes::api_routes())
         .mount("/api/v1", import::api::routes())

@@ -14,6 +14,7 @@ mod m20261128_000007_report_tallies;
 mod m20261128_000008_events;
 mod m20261128_000009_visits;
 mod m20261128_000010_deadline_rules;
+mod m20261128_000011_inspections;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000008_events::Migration),
             Box::new(m20261128_000009_visits::Migration),
             Box::new(m20261128_000010_deadline_rules::Migration),
+            Box::new(m20261128_000011_inspections::Migration),
         ]
     }
 }

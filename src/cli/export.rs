@@ -11,6 +11,7 @@ use crate::events::query::EventFilter;
 use crate::export::service::{self, Target};
 use crate::export::{Period, Register, Request};
 use crate::i18n::{Lang, Msg};
+use crate::inspections::query::InspectionFilter;
 use crate::patents::query::PatentFilter;
 use crate::visits::query::VisitFilter;
 
@@ -95,6 +96,13 @@ impl ExportArgs {
                 q: self.q.clone(),
                 archived: self.archived.then_some(true),
                 ..VisitFilter::default()
+            }),
+            Register::Inspections => Request::Inspections(InspectionFilter {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                q: self.q.clone(),
+                archived: self.archived.then_some(true),
+                ..InspectionFilter::default()
             }),
             Register::Enterprises => Request::Enterprises(EnterpriseFilter {
                 q: self.q.clone(),

@@ -17,6 +17,7 @@ mod events;
 mod export;
 mod help;
 mod import;
+mod inspections;
 mod lists;
 mod patents;
 mod report;
@@ -96,6 +97,10 @@ pub enum Command {
     Visits {
         #[command(subcommand)]
         action: visits::VisitAction,
+    },
+    Inspections {
+        #[command(subcommand)]
+        action: inspections::InspectionAction,
     },
     Calendar {
         #[command(subcommand)]
@@ -309,6 +314,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Enterprises { action } => enterprises::run(&db, action, lang).await,
         Command::Events { action } => events::run(&db, action, lang).await,
         Command::Visits { action } => visits::run(&db, action, lang).await,
+        Command::Inspections { action } => inspections::run(&db, action, lang).await,
         Command::Calendar { action } => calendar::run(&db, action, lang).await,
         Command::Deadlines { action } => deadlines::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,

@@ -13,6 +13,8 @@ pub mod holiday;
 pub mod import_batch;
 pub mod import_batch_row;
 pub mod import_upload;
+pub mod inspection;
+pub mod inspection_problem;
 pub mod login_attempt;
 pub mod login_lockout;
 pub mod patent;

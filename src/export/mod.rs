@@ -4,6 +4,7 @@
 
 pub mod enterprises;
 pub mod events;
+pub mod inspections;
 pub mod patents;
 pub mod routes;
 pub mod service;
@@ -18,6 +19,7 @@ use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
 use crate::events::query::EventFilter;
 use crate::i18n::Msg;
+use crate::inspections::query::InspectionFilter;
 use crate::patents::query::PatentFilter;
 use crate::visits::query::VisitFilter;
 
@@ -33,15 +35,18 @@ pub enum Register {
     Events,
     /// The visits to enterprises, as the list page filters them.
     Visits,
+    /// The joint inspections, as the list page filters them.
+    Inspections,
 }
 
 impl Register {
-    pub const ALL: [Register; 5] = [
+    pub const ALL: [Register; 6] = [
         Register::Patents,
         Register::Grants,
         Register::Enterprises,
         Register::Events,
         Register::Visits,
+        Register::Inspections,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +56,7 @@ impl Register {
             Register::Enterprises => "enterprises",
             Register::Events => "events",
             Register::Visits => "visits",
+            Register::Inspections => "inspections",
         }
     }
 
@@ -68,6 +74,7 @@ pub enum Request {
     Enterprises(EnterpriseFilter),
     Events(EventFilter),
     Visits(VisitFilter),
+    Inspections(InspectionFilter),
 }
 
 /// The period of the grants register: a year, or from and to (inclusive); this year so far when
@@ -90,6 +97,7 @@ impl Request {
             Request::Enterprises(_) => Register::Enterprises,
             Request::Events(_) => Register::Events,
             Request::Visits(_) => Register::Visits,
+            Request::Inspections(_) => Register::Inspections,
         }
     }
 
@@ -105,6 +113,7 @@ impl Request {
             Register::Enterprises => Request::Enterprises(parse(query)?),
             Register::Events => Request::Events(parse(query)?),
             Register::Visits => Request::Visits(parse(query)?),
+            Register::Inspections => Request::Inspections(parse(query)?),
         })
     }
 }

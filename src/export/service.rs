@@ -12,6 +12,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::enterprises::EnterpriseExport;
 use super::events::EventExport;
+use super::inspections::InspectionExport;
 use super::patents::PatentExport;
 use super::visits::VisitExport;
 use super::writer::{Chunk, Column, RegisterWriter, Titles, Total};
@@ -53,6 +54,7 @@ enum Plan {
     Enterprises(EnterpriseExport),
     Events(EventExport),
     Visits(VisitExport),
+    Inspections(InspectionExport),
 }
 
 impl Plan {
@@ -62,6 +64,7 @@ impl Plan {
             Plan::Enterprises(e) => e.columns(),
             Plan::Events(e) => e.columns(),
             Plan::Visits(v) => v.columns(),
+            Plan::Inspections(i) => i.columns(),
         }
     }
 
@@ -70,6 +73,7 @@ impl Plan {
         match self {
             Plan::Events(e) => e.totals(),
             Plan::Visits(v) => v.totals(),
+            Plan::Inspections(i) => i.totals(),
             _ => vec![Total::Count(1)],
         }
     }
@@ -85,6 +89,7 @@ impl Plan {
             Plan::Enterprises(e) => send_enterprises(db, e, sender).await,
             Plan::Events(e) => send_events(db, e, sender).await,
             Plan::Visits(v) => send_visits(db, v, sender).await,
+            Plan::Inspections(i) => send_inspections(db, i, sender).await,
         }
     }
 }
@@ -204,6 +209,12 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
                 filter.archived,
             )
         }
+        Request::Inspections(filter) => {
+            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
+                part("inspections.field.starts_on", range);
+            }
+            (None, filter.q.as_deref(), filter.archived)
+        }
         Request::Enterprises(filter) => {
             if let Some(high_tech) = filter.high_tech {
                 part("enterprises.field.high_tech", yes_no(high_tech));
@@ -286,6 +297,10 @@ async fn prepare(
             lang,
         }),
         Request::Visits(filter) => Plan::Visits(VisitExport {
+            filter: filter.clone(),
+            lang,
+        }),
+        Request::Inspections(filter) => Plan::Inspections(InspectionExport {
             filter: filter.clone(),
             lang,
         }),
@@ -555,6 +570,25 @@ async fn send_visits(
         }
     }
     Ok(visits.len())
+}
+
+/// Inspections are read at once (a county makes tens a year) and sent a chunk at a time.
+async fn send_inspections(
+    db: &impl ConnectionTrait,
+    plan: &InspectionExport,
+    sender: &Sender<Feed>,
+) -> Result<usize, AppError> {
+    let inspections = plan.inspections(db).await?;
+    for (index, inspections) in inspections.chunks(CHUNK).enumerate() {
+        let mut chunk = Chunk::with_capacity(inspections.len());
+        for (offset, inspection) in inspections.iter().enumerate() {
+            chunk.push(plan.row(inspection, index * CHUNK + offset + 1));
+        }
+        if sender.send(Feed::Rows(chunk)).await.is_err() {
+            break;
+        }
+    }
+    Ok(inspections.len())
 }
 
 /// The writer's side: every row it is sent, then the totals, then the workbook saved.

@@ -17,12 +17,14 @@ use super::spec::Register;
 use super::workbook::Row;
 use crate::audit::Actor;
 use crate::enterprises::domain::name_key;
-use crate::entities::{enterprise, event, import_batch_row, user, visit};
+use crate::entities::{enterprise, event, import_batch_row, inspection, user, visit};
 use crate::error::AppError;
 use crate::events::domain::{EventInput, EventKind, ValidEvent};
 use crate::events::service::EventView;
 use crate::fields::{CountInput, split_names};
 use crate::i18n::{Lang, Msg, t};
+use crate::inspections::domain::{InspectionInput, ProblemInput, ValidInspection};
+use crate::inspections::service::InspectionView;
 use crate::visits::domain::{FollowUpInput, Topic, ValidVisit, VisitInput, VisitedEnterprise};
 use crate::visits::service::VisitView;
 
@@ -40,6 +42,12 @@ pub enum LedgerWrite {
         before: VisitView,
         after: ValidVisit,
     },
+    NewInspection(ValidInspection),
+    UpdateInspection {
+        row: u32,
+        before: InspectionView,
+        after: ValidInspection,
+    },
 }
 
 /// What the rows may name that is stored already.
@@ -49,6 +57,8 @@ pub struct Stored {
     events: HashMap<(String, NaiveDate), EventView>,
     /// Visits by enterprise and day.
     visits: HashMap<(i64, NaiveDate), VisitView>,
+    /// Inspections by title key and start day.
+    inspections: HashMap<(String, NaiveDate), InspectionView>,
     /// Enterprises by name key.
     enterprises: HashMap<String, i64>,
     /// Users: username and real name, to keep officers who are users by username.
@@ -82,6 +92,7 @@ pub async fn fetch(
 ) -> Result<Stored, AppError> {
     let (date_field, names_field) = match register {
         Register::Events => ("starts_on", "enterprises"),
+        Register::Inspections => ("starts_on", ""),
         _ => ("visited_on", "enterprise"),
     };
     let keys = enterprise_keys(rows, mapping, names_field);
@@ -100,7 +111,18 @@ pub async fn fetch(
     let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
         return Ok(stored);
     };
-    if register == Register::Events {
+    if register == Register::Inspections {
+        let found = inspection::Entity::find()
+            .filter(inspection::Column::StartsOn.gte(*first))
+            .filter(inspection::Column::StartsOn.lte(*last))
+            .all(db)
+            .await?;
+        for view in crate::inspections::service::views(db, &found).await? {
+            stored
+                .inspections
+                .insert((name_key(&view.title), view.starts_on), view);
+        }
+    } else if register == Register::Events {
         let selected = event::Entity::find()
             .filter(event::Column::StartsOn.gte(*first))
             .filter(event::Column::StartsOn.lte(*last));
@@ -255,23 +277,39 @@ fn topics(reader: &mut RowReader<'_>, notes: &mut Option<String>) -> Vec<String>
     topics
 }
 
-/// The labels a follow-up line may give its parts, in either language.
-fn follow_up_part(label: &str) -> Option<&'static str> {
+/// A line "head（label：value；label：value）": the head and each labelled value, when every label
+/// is one `part_of` knows; else none (a bracket that is part of the text).
+fn bracketed(
+    line: &str,
+    part_of: impl Fn(&str) -> Option<&'static str>,
+) -> Option<(String, Vec<(&'static str, String)>)> {
+    let inner_end = line.strip_suffix('）').or_else(|| line.strip_suffix(')'))?;
+    let open = inner_end.rfind(['（', '('])?;
+    let bracket_len = inner_end[open..].chars().next().map_or(1, char::len_utf8);
+    let mut parts = Vec::new();
+    for part in inner_end[open + bracket_len..].split(['；', ';']) {
+        let (label, value) = part.split_once(['：', ':'])?;
+        parts.push((part_of(label)?, value.trim().to_owned()));
+    }
+    Some((inner_end[..open].trim().to_owned(), parts))
+}
+
+/// The part a label names, in either language (the register's own labels) or in the words of
+/// old ledgers (`extra`).
+fn part_named(
+    label: &str,
+    section: &str,
+    parts: &[&'static str],
+    extra: &[(&str, &'static str)],
+) -> Option<&'static str> {
     let key = name_key(label);
-    let extra: [(&str, &str); 6] = [
-        ("负责人", "owner"),
-        ("责任单位", "owner"),
-        ("截止日期", "due_on"),
-        ("完成时限", "due_on"),
-        ("完成", "done_on"),
-        ("办结日期", "done_on"),
-    ];
-    ["owner", "due_on", "done_on"]
-        .into_iter()
+    parts
+        .iter()
+        .copied()
         .find(|part| {
             Lang::ALL
                 .iter()
-                .any(|lang| name_key(&t(*lang, &format!("visits.follow_up.{part}"))) == key)
+                .any(|lang| name_key(&t(*lang, &format!("{section}.{part}"))) == key)
         })
         .or_else(|| {
             extra
@@ -284,31 +322,69 @@ fn follow_up_part(label: &str) -> Option<&'static str> {
 /// A follow-up as a line of a cell: "联系代理机构（责任人：张三；期限：2026-06-01）", or the action
 /// alone. A bracket whose parts are not all known labels is part of the action.
 pub fn follow_up(line: &str) -> FollowUpInput {
-    let plain = FollowUpInput {
-        action: line.to_owned(),
-        ..FollowUpInput::default()
+    let part_of = |label: &str| {
+        let extra = [
+            ("负责人", "owner"),
+            ("责任单位", "owner"),
+            ("截止日期", "due_on"),
+            ("完成时限", "due_on"),
+            ("完成", "done_on"),
+            ("办结日期", "done_on"),
+        ];
+        part_named(
+            label,
+            "visits.follow_up",
+            &["owner", "due_on", "done_on"],
+            &extra,
+        )
     };
-    let Some(inner_end) = line.strip_suffix('）').or_else(|| line.strip_suffix(')')) else {
-        return plain;
-    };
-    let Some(open) = inner_end.rfind(['（', '(']) else {
-        return plain;
-    };
-    let bracket_len = inner_end[open..].chars().next().map_or(1, char::len_utf8);
-    let mut parsed = FollowUpInput {
-        action: inner_end[..open].trim().to_owned(),
-        ..FollowUpInput::default()
-    };
-    for part in inner_end[open + bracket_len..].split(['；', ';']) {
-        let Some((label, value)) = part.split_once(['：', ':']) else {
-            return plain;
+    let Some((action, parts)) = bracketed(line, part_of) else {
+        return FollowUpInput {
+            action: line.to_owned(),
+            ..FollowUpInput::default()
         };
-        let value = Some(value.trim().to_owned());
-        match follow_up_part(label) {
-            Some("owner") => parsed.owner = value,
-            Some("due_on") => parsed.due_on = value,
-            Some("done_on") => parsed.done_on = value,
-            _ => return plain,
+    };
+    let mut parsed = FollowUpInput {
+        action,
+        ..FollowUpInput::default()
+    };
+    for (part, value) in parts {
+        match part {
+            "owner" => parsed.owner = Some(value),
+            "due_on" => parsed.due_on = Some(value),
+            _ => parsed.done_on = Some(value),
+        }
+    }
+    parsed
+}
+
+/// A problem an inspection found, as a line of a cell: "标注已失效的专利号（当事人：某超市；产品：
+/// 电热水壶）", or the description alone.
+pub fn problem(line: &str) -> ProblemInput {
+    let part_of = |label: &str| {
+        let extra = [
+            ("经营者", "party"),
+            ("商户", "party"),
+            ("涉案单位", "party"),
+            ("商品", "product"),
+            ("涉案产品", "product"),
+        ];
+        part_named(label, "inspections.problem", &["party", "product"], &extra)
+    };
+    let Some((description, parts)) = bracketed(line, part_of) else {
+        return ProblemInput {
+            description: line.to_owned(),
+            ..ProblemInput::default()
+        };
+    };
+    let mut parsed = ProblemInput {
+        description,
+        ..ProblemInput::default()
+    };
+    for (part, value) in parts {
+        match part {
+            "party" => parsed.party = Some(value),
+            _ => parsed.product = Some(value),
         }
     }
     parsed
@@ -374,6 +450,15 @@ pub fn plan(
                     .filter(|_| reader.errors.is_empty())
                     .map(|valid| judge_event(&mut reader, valid, stored))
             }
+            Register::Inspections => {
+                let input = inspection_input(&mut reader, is_1904);
+                input
+                    .validate(today)
+                    .map_err(|e| report_invalid(&mut reader, e, &[]))
+                    .ok()
+                    .filter(|_| reader.errors.is_empty())
+                    .map(|valid| judge_inspection(&mut reader, valid, stored))
+            }
             _ => {
                 let input = visit_input(&mut reader, stored, is_1904);
                 let rename = [
@@ -394,7 +479,9 @@ pub fn plan(
             Some((_, None)) => RowStatus::Unchanged,
             Some((_, Some(write))) => {
                 let status = match write {
-                    LedgerWrite::NewEvent(_) | LedgerWrite::NewVisit(_) => RowStatus::New,
+                    LedgerWrite::NewEvent(_)
+                    | LedgerWrite::NewVisit(_)
+                    | LedgerWrite::NewInspection(_) => RowStatus::New,
                     _ => RowStatus::Updated,
                 };
                 writes.push(write);
@@ -430,6 +517,50 @@ fn judge_event(
                     after: valid,
                 })
             }
+        }
+    };
+    (key, judged)
+}
+
+fn inspection_input(reader: &mut RowReader<'_>, is_1904: bool) -> InspectionInput {
+    InspectionInput {
+        title: reader.text("title").unwrap_or_default(),
+        starts_on: day(reader, "starts_on", is_1904),
+        ends_on: Some(day(reader, "ends_on", is_1904)),
+        lead_agency: reader.text("lead_agency"),
+        partner_agencies: split_names(&reader.text("partner_agencies").unwrap_or_default()),
+        area: reader.text("area"),
+        places: reader.text("places"),
+        staff_count: count(reader, "staff_count"),
+        premises_inspected: count(reader, "premises_inspected"),
+        goods_checked: count(reader, "goods_checked"),
+        marked_goods_checked: count(reader, "marked_goods_checked"),
+        problems: reader
+            .lines("problems")
+            .iter()
+            .map(|line| problem(line))
+            .collect(),
+        notes: reader.text("notes"),
+    }
+}
+
+fn judge_inspection(
+    reader: &mut RowReader<'_>,
+    valid: ValidInspection,
+    stored: &Stored,
+) -> ((String, NaiveDate), Judged) {
+    let key = (name_key(&valid.title), valid.starts_on);
+    let judged = match stored.inspections.get(&key) {
+        None => Some(LedgerWrite::NewInspection(valid)),
+        Some(before) => {
+            if before.archived {
+                reader.warn("title", &valid.title, Msg::new("import.row.archived"));
+            }
+            (before.valid() != valid).then(|| LedgerWrite::UpdateInspection {
+                row: reader.number(),
+                before: before.clone(),
+                after: valid,
+            })
         }
     };
     (key, judged)
@@ -524,6 +655,16 @@ pub async fn commit(
                     .await?;
                 }
             }
+            LedgerWrite::NewInspection(valid) => {
+                crate::inspections::service::insert(db, actor, &valid, Some(batch)).await?;
+            }
+            LedgerWrite::UpdateInspection { row, before, after } => {
+                let at = (before.id, before.version);
+                let view = crate::inspections::service::replace(db, actor, at, &after).await?;
+                before_row(batch, "inspection", before.id, row, &before, view.version)
+                    .insert(db)
+                    .await?;
+            }
             LedgerWrite::UpdateVisit { row, before, after } => {
                 let at = (before.id, before.version);
                 let recorded = crate::visits::service::replace(db, actor, at, &after).await?;
@@ -580,6 +721,18 @@ mod tests {
             assert_eq!(got.due_on.as_deref(), due, "{line}");
             assert_eq!(got.done_on.as_deref(), done, "{line}");
         }
+    }
+
+    #[test]
+    fn problem_lines_read_back() {
+        let got = problem("标注已失效的专利号（当事人：某超市；产品：电热水壶）");
+        assert_eq!(got.description, "标注已失效的专利号");
+        assert_eq!(got.party.as_deref(), Some("某超市"));
+        assert_eq!(got.product.as_deref(), Some("电热水壶"));
+        let plain = problem("专利号无法核实（待查）");
+        assert_eq!(plain.description, "专利号无法核实（待查）");
+        let english = problem("Expired patent number (Party: A shop)");
+        assert_eq!(english.party.as_deref(), Some("A shop"));
     }
 
     #[test]

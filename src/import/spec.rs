@@ -17,14 +17,16 @@ pub enum Register {
     Enterprises,
     Events,
     Visits,
+    Inspections,
 }
 
 impl Register {
-    pub const ALL: [Register; 4] = [
+    pub const ALL: [Register; 5] = [
         Register::Patents,
         Register::Enterprises,
         Register::Events,
         Register::Visits,
+        Register::Inspections,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -33,6 +35,7 @@ impl Register {
             Register::Enterprises => "enterprises",
             Register::Events => "events",
             Register::Visits => "visits",
+            Register::Inspections => "inspections",
         }
     }
 
@@ -47,6 +50,7 @@ impl Register {
             Register::Enterprises => "enterprises.field",
             Register::Events => "events.field",
             Register::Visits => "visits.field",
+            Register::Inspections => "inspections.field",
         }
     }
 
@@ -183,12 +187,20 @@ static VISITS: LazyLock<RegisterSpec> = LazyLock::new(|| {
     RegisterSpec::load(Register::Visits, include_str!("../../import/visits.toml"))
 });
 
+static INSPECTIONS: LazyLock<RegisterSpec> = LazyLock::new(|| {
+    RegisterSpec::load(
+        Register::Inspections,
+        include_str!("../../import/inspections.toml"),
+    )
+});
+
 pub fn spec(register: Register) -> &'static RegisterSpec {
     match register {
         Register::Patents => &PATENTS,
         Register::Enterprises => &ENTERPRISES,
         Register::Events => &EVENTS,
         Register::Visits => &VISITS,
+        Register::Inspections => &INSPECTIONS,
     }
 }
 
@@ -242,6 +254,16 @@ mod tests {
             (Register::Visits, "发放资料（份）", "materials_count"),
             (Register::Visits, "走访后申请专利（件）", "ignored"),
             (Register::Visits, "Date of visit", "visited_on"),
+            (
+                Register::Inspections,
+                "检查经营场所（家次）",
+                "premises_inspected",
+            ),
+            (
+                Register::Inspections,
+                "Patent-marked goods checked",
+                "marked_goods_checked",
+            ),
         ];
         for (register, header, field) in cases {
             assert_eq!(

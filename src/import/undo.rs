@@ -15,12 +15,13 @@ use super::service;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{
-    enterprise, event, event_enterprise, import_batch, import_batch_row, patent, visit,
-    visit_follow_up,
+    enterprise, event, event_enterprise, import_batch, import_batch_row, inspection,
+    inspection_problem, patent, visit, visit_follow_up,
 };
 use crate::error::AppError;
 use crate::events::service::EventView;
 use crate::i18n::Msg;
+use crate::inspections::service::InspectionView;
 use crate::visits::service::VisitView;
 
 /// A record undo left alone because someone changed it after the import.
@@ -159,6 +160,26 @@ async fn undo_created_ledgers(
             });
         }
     }
+    let inspections = inspection::Entity::find()
+        .filter(inspection::Column::ImportBatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in inspections {
+        if row.version == 1 {
+            inspection_problem::Entity::delete_many()
+                .filter(inspection_problem::Column::InspectionId.eq(row.id))
+                .exec(db)
+                .await?;
+            inspection::Entity::delete_by_id(row.id).exec(db).await?;
+            result.deleted += 1;
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "inspection".into(),
+                id: row.id,
+                msg: Msg::new("import.undo.changed_since").arg("record", &row.title),
+            });
+        }
+    }
     let visits = visit::Entity::find()
         .filter(visit::Column::ImportBatchId.eq(batch))
         .all(db)
@@ -248,7 +269,7 @@ async fn restore_updated(
                 };
                 patent_rows::write_snapshot(db, &number, &before, now, before.version).await?;
             }
-            "event" | "visit" => {
+            "event" | "visit" | "inspection" => {
                 if !restore_ledger(db, actor, &row, result).await? {
                     continue;
                 }
@@ -294,7 +315,21 @@ async fn restore_ledger(
             msg: Msg::new("import.undo.changed_since").arg("record", record),
         });
     };
-    if row.entity == "event" {
+    if row.entity == "inspection" {
+        let Some(current) = inspection::Entity::find_by_id(row.entity_id)
+            .one(db)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if current.version != row.after_version {
+            conflict(result, current.title);
+            return Ok(false);
+        }
+        let before: InspectionView = serde_json::from_str(&row.before).map_err(bad)?;
+        let at = (current.id, current.version);
+        crate::inspections::service::replace(db, actor, at, &before.valid()).await?;
+    } else if row.entity == "event" {
         let Some(current) = event::Entity::find_by_id(row.entity_id).one(db).await? else {
             return Ok(false);
         };

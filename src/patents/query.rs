@@ -16,7 +16,8 @@ use super::lifecycle::PatentStatus;
 use super::number::{ApplicationNumber, PatentType};
 use super::service::PatentView;
 use crate::entities::{patent, patent_applicant};
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
+use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::pagination::PageRequest;
 
@@ -135,6 +136,11 @@ fn search_condition(raw: &str, backend: sea_orm::DbBackend) -> Condition {
     }
 }
 
+/// A filter's text when it says anything.
+fn given(raw: &Option<String>) -> Option<&str> {
+    raw.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 /// The filtered query, before sorting and paging. An unknown township name matches nothing.
 pub async fn filtered(
     db: &impl ConnectionTrait,
@@ -146,10 +152,23 @@ pub async fn filtered(
     } else {
         query.filter(patent::Column::ArchivedAt.is_null())
     };
-    if let Some(patent_type) = filter.patent_type.as_deref().and_then(PatentType::parse) {
+    // A value no choice has (a typo in a link or an API call) is said, not taken for "all".
+    if let Some(raw) = given(&filter.patent_type) {
+        let patent_type = PatentType::parse(raw).ok_or_else(|| {
+            field_error(
+                "type",
+                Msg::new("patents.filter.bad_type").arg("value", raw),
+            )
+        })?;
         query = query.filter(patent::Column::PatentType.eq(patent_type.as_str()));
     }
-    if let Some(status) = filter.status.as_deref().and_then(PatentStatus::parse) {
+    if let Some(raw) = given(&filter.status) {
+        let status = PatentStatus::parse(raw).ok_or_else(|| {
+            field_error(
+                "status",
+                Msg::new("patents.filter.bad_status").arg("value", raw),
+            )
+        })?;
         query = query.filter(patent::Column::Status.eq(status.as_str()));
     }
     if let Some((start, end)) = filter.filed_year.and_then(year_range) {

@@ -12,6 +12,7 @@ use super::ytd::{self, Counts, Dated};
 use crate::error::AppError;
 use crate::events::query::EventTotals;
 use crate::i18n::{Lang, Msg, t};
+use crate::inspections::query::InspectionTotals;
 use crate::visits::query::VisitTotals;
 use crate::{clock, settings};
 
@@ -29,6 +30,8 @@ pub struct SummaryFigures {
     pub events: EventTotals,
     /// The visits made in the period, and their effect so far.
     pub visits: VisitTotals,
+    /// The joint inspections that began in the period.
+    pub inspections: InspectionTotals,
 }
 
 /// A summary as the API answers it.
@@ -136,6 +139,7 @@ pub async fn figures(
         grants_target: target,
         events: crate::events::query::started_between(db, from, to).await?,
         visits: crate::visits::query::made_between(db, from, to).await?,
+        inspections: crate::inspections::query::started_between(db, from, to).await?,
     })
 }
 
@@ -231,7 +235,9 @@ pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> Stri
         .arg("grants", grants)
         .arg(
             "activities",
-            activities(&figures.events, lang) + &visits(&figures.visits, lang),
+            activities(&figures.events, lang)
+                + &visits(&figures.visits, lang)
+                + &inspections(&figures.inspections, lang),
         )
         .render(lang)
 }
@@ -276,6 +282,18 @@ fn visits(visits: &VisitTotals, lang: Lang) -> String {
     text
 }
 
+/// "；联合开展专利执法检查4次，检查经营场所120家次、商品3000件", or nothing without inspections.
+fn inspections(inspections: &InspectionTotals, lang: Lang) -> String {
+    if inspections.inspections == 0 {
+        return String::new();
+    }
+    Msg::new("reports.summary.inspections")
+        .arg("inspections", inspections.inspections)
+        .arg("premises", inspections.premises_inspected)
+        .arg("goods", inspections.goods_checked)
+        .render(lang)
+}
+
 /// The language a summary is asked in (`zh`, `en`), else `default`.
 pub fn language(asked: Option<&str>, default: Lang) -> Result<Lang, AppError> {
     match asked.map(str::trim).filter(|l| !l.is_empty()) {
@@ -304,6 +322,7 @@ pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summa
             .map(|p| p.target),
         events: report.events.clone(),
         visits: report.visits.clone(),
+        inspections: report.inspections.clone(),
     };
     Summary {
         from: figures.from,
@@ -364,6 +383,7 @@ mod tests {
             grants_target: Some(10),
             events: EventTotals::default(),
             visits: VisitTotals::default(),
+            inspections: InspectionTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -392,6 +412,7 @@ mod tests {
             grants_target: None,
             events: EventTotals::default(),
             visits: VisitTotals::default(),
+            inspections: InspectionTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -432,6 +453,7 @@ mod tests {
                 consultations: 30,
             },
             visits: VisitTotals::default(),
+            inspections: InspectionTotals::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -470,6 +492,7 @@ mod tests {
                 consultations: 5,
             },
             visits: visits(12, 60, 3),
+            inspections: InspectionTotals::default(),
         };
         assert!(
             paragraph(&figures, today, Lang::ZhCn).ends_with(

@@ -126,6 +126,8 @@ pub struct YtdReport {
     pub events: crate::events::query::EventTotals,
     /// The visits made from 1 January to the as-of day, and their effect so far.
     pub visits: crate::visits::query::VisitTotals,
+    /// The joint inspections that began from 1 January to the as-of day.
+    pub inspections: crate::inspections::query::InspectionTotals,
 }
 
 /// `part` of `whole` in percent, one decimal; `None` when there is no whole.
@@ -541,6 +543,7 @@ pub async fn report(
         top_enterprises: top_enterprises(db, from, as_of).await?,
         events: crate::events::query::started_between(db, from, as_of).await?,
         visits: crate::visits::query::made_between(db, from, as_of).await?,
+        inspections: crate::inspections::query::started_between(db, from, as_of).await?,
     })
 }
 

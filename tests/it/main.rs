@@ -17,6 +17,7 @@ mod events;
 mod exports;
 mod health;
 mod imports;
+mod inspections;
 mod ledgers;
 mod patents;
 mod reports;

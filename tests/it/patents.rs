@@ -292,6 +292,23 @@ async fn numbers_in_any_spelling_and_chinese_text_find_patents() {
     let filtered = app.get("/api/v1/patents?type=design").await.json();
     assert_eq!(filtered["total"], 1);
     assert_eq!(filtered["items"][0]["title"], "茶杯（青花）");
+    // A typo is said, not taken for "every type".
+    let typo = app.get("/api/v1/patents?type=desing").await;
+    assert_eq!(typo.status, Status::UnprocessableEntity, "{}", typo.body);
+    assert!(
+        typo.json()["error"]["fields"]["type"]
+            .as_str()
+            .unwrap()
+            .contains("“desing”")
+    );
+    let typo = app.get("/api/v1/patents?status=lost").await;
+    assert_eq!(
+        typo.json()["error"]["fields"]["status"],
+        "没有“lost”这种法律状态。"
+    );
+    let page = app.get("/patents?type=desing").await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["没有“desing”这种专利类型"]);
     let by_year = app.get("/api/v1/patents?filed_year=2007").await.json();
     assert_eq!(by_year["total"], 1);
     let page = app

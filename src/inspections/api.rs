@@ -1,0 +1,92 @@
+//! Inspections as JSON under `/api/v1`: the same services and rules as the pages.
+
+use rocket::http::Status;
+use rocket::serde::json::{self, Json};
+use rocket::{Route, State, get, post, put, routes};
+use serde::Deserialize;
+
+use super::domain::InspectionInput;
+use super::query::{self, InspectionFilter, InspectionPage};
+use super::service::{self, InspectionView};
+use crate::AppState;
+use crate::auth::{Admin, Officer, Viewer};
+use crate::error::AppError;
+use crate::web::forms::archive_action;
+use crate::web::json::body;
+
+pub fn routes() -> Vec<Route> {
+    routes![list, create, show, update, archive]
+}
+
+#[get("/inspections?<filter..>")]
+async fn list(
+    _user: Viewer,
+    state: &State<AppState>,
+    filter: InspectionFilter,
+) -> Result<Json<InspectionPage>, AppError> {
+    Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+#[post("/inspections", data = "<input>")]
+async fn create(
+    officer: Officer,
+    state: &State<AppState>,
+    input: Result<Json<InspectionInput>, json::Error<'_>>,
+) -> Result<(Status, Json<InspectionView>), AppError> {
+    let inspection = service::create(&state.db, &officer.actor(), &body(input)?).await?;
+    Ok((Status::Created, Json(inspection)))
+}
+
+#[get("/inspections/<id>")]
+async fn show(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<InspectionView>, AppError> {
+    Ok(Json(
+        service::view(&state.db, service::parse_id(id)?).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Versioned {
+    version: i32,
+    #[serde(flatten)]
+    fields: InspectionInput,
+}
+
+#[put("/inspections/<id>", data = "<input>")]
+async fn update(
+    officer: Officer,
+    state: &State<AppState>,
+    id: &str,
+    input: Result<Json<Versioned>, json::Error<'_>>,
+) -> Result<Json<InspectionView>, AppError> {
+    let input = body(input)?;
+    let id = service::parse_id(id)?;
+    let actor = officer.actor();
+    let inspection = service::update(&state.db, &actor, id, input.version, &input.fields);
+    Ok(Json(inspection.await?))
+}
+
+#[derive(Deserialize)]
+struct VersionJson {
+    version: i32,
+}
+
+/// Archive or restore (the last segment says which), with the version last read.
+#[post("/inspections/<id>/<action>", data = "<input>", rank = 3)]
+async fn archive(
+    admin: Admin,
+    state: &State<AppState>,
+    id: &str,
+    action: &str,
+    input: Result<Json<VersionJson>, json::Error<'_>>,
+) -> Result<Json<InspectionView>, AppError> {
+    let archived = archive_action(action)?;
+    let version = body(input)?.version;
+    let id = service::parse_id(id)?;
+    let actor = admin.actor();
+    let inspection = service::set_archived(&state.db, &actor, id, version, archived);
+    Ok(Json(inspection.await?))
+}
