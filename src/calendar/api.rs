@@ -9,7 +9,7 @@ use rocket::{Route, State, delete, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
 use super::service::{self, DayInput, Replaced};
-use super::sheet::{self, CalendarDay};
+use super::sheet::CalendarDay;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
@@ -86,16 +86,14 @@ pub struct CalendarUpload<'r> {
     pub file: Option<TempFile<'r>>,
 }
 
-/// Reads an uploaded sheet (in the child process, as every upload) and replaces its years.
+/// Replaces the years of an uploaded sheet.
 pub async fn import_upload(
     state: &AppState,
     admin: &Admin,
     form: &mut CalendarUpload<'_>,
 ) -> Result<Replaced, AppError> {
     let (_, bytes) = crate::import::api::uploaded(&mut form.file).await?;
-    let workbook = state.reader.read(&bytes).await?;
-    let days = sheet::read(&workbook).map_err(AppError::BadRequest)?;
-    service::replace_years(&state.db, &admin.actor(), &days).await
+    service::import_sheet(&state.db, &state.reader, &admin.actor(), &bytes).await
 }
 
 #[post("/calendar/import", data = "<form>")]

@@ -11,7 +11,7 @@ use super::service::{self, DayInput};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::i18n::Msg;
+use crate::i18n::{Msg, t};
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::layout::{self, PageContext};
 
@@ -134,7 +134,7 @@ async fn import(
             FormResponse::Done(layout::success(
                 link,
                 Msg::new("calendar.imported")
-                    .arg("years", years.join("、"))
+                    .arg("years", years.join(&t(page.lang, "common.list_separator")))
                     .arg("holidays", replaced.holidays)
                     .arg("workdays", replaced.workdays),
             ))

@@ -212,3 +212,15 @@ pub async fn replace_years(
     txn.commit().await?;
     Ok(replaced)
 }
+
+/// Reads a sheet of days (in the child process, as every upload) and replaces the years it covers.
+pub async fn import_sheet(
+    db: &DatabaseConnection,
+    reader: &crate::import::reader::ChildReader,
+    actor: &Actor,
+    bytes: &[u8],
+) -> Result<Replaced, AppError> {
+    let workbook = reader.read(bytes).await?;
+    let days = super::sheet::read(&workbook).map_err(AppError::BadRequest)?;
+    replace_years(db, actor, &days).await
+}

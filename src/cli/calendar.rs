@@ -8,7 +8,6 @@ use sea_orm::DatabaseConnection;
 
 use crate::audit::Actor;
 use crate::calendar::service::{self, DayInput};
-use crate::calendar::sheet;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::import::reader::ChildReader;
@@ -85,15 +84,14 @@ pub async fn run(
             let bytes = std::fs::read(&file).map_err(|_| {
                 AppError::BadRequest(Msg::new("import.cli.unreadable").arg("path", file.display()))
             })?;
-            let workbook = ChildReader::current().read(&bytes).await?;
-            let days = sheet::read(&workbook).map_err(AppError::BadRequest)?;
-            let replaced = service::replace_years(db, &actor, &days).await?;
+            let replaced =
+                service::import_sheet(db, &ChildReader::current(), &actor, &bytes).await?;
             if json {
                 return super::import::json(&replaced);
             }
             let years: Vec<String> = replaced.years.iter().map(i32::to_string).collect();
             let msg = Msg::new("calendar.imported")
-                .arg("years", years.join("、"))
+                .arg("years", years.join(&t(lang, "common.list_separator")))
                 .arg("holidays", replaced.holidays)
                 .arg("workdays", replaced.workdays);
             say!("{}", msg.render(lang));

@@ -140,21 +140,22 @@ fn as_input(view: &VisitView) -> VisitInput {
     }
 }
 
-fn line(v: &VisitView) -> String {
+fn line(v: &VisitView, lang: Lang) -> String {
+    let separator = crate::i18n::t(lang, "common.list_separator");
     format!(
         "{:>6}  {}  {}  {}",
         v.id,
         v.visited_on,
         v.enterprise_name,
-        v.officer_names.join("、")
+        v.officer_names.join(&separator)
     )
 }
 
-fn show(v: &VisitView, as_json: bool) -> Result<(), AppError> {
+fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(v);
     }
-    say!("{}", line(v));
+    say!("{}", line(v, lang));
     Ok(())
 }
 
@@ -191,7 +192,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
                 return super::import::json(&page);
             }
             for item in &page.items {
-                say!("{}", line(&item.visit));
+                say!("{}", line(&item.visit, lang));
             }
             let totals = &page.totals;
             let msg = Msg::new("visits.totals")
@@ -201,13 +202,19 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             say!("{}", msg.render(lang));
             Ok(())
         }
-        VisitAction::Show { id, json: as_json } => show(&service::view(db, id).await?, as_json),
+        VisitAction::Show { id, json: as_json } => {
+            show(&service::view(db, id).await?, as_json, lang)
+        }
         VisitAction::Add {
             fields,
             json: as_json,
         } => {
             let input = fields.over(VisitInput::default());
-            show(&service::create(db, &actor, &input).await?.visit, as_json)
+            show(
+                &service::create(db, &actor, &input).await?.visit,
+                as_json,
+                lang,
+            )
         }
         VisitAction::Edit {
             id,
@@ -217,7 +224,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             let current = service::view(db, id).await?;
             let input = fields.over(as_input(&current));
             let recorded = service::update(db, &actor, id, current.version, &input).await?;
-            show(&recorded.visit, as_json)
+            show(&recorded.visit, as_json, lang)
         }
         VisitAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
         VisitAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,

@@ -199,18 +199,24 @@ async fn facts(
         .await?)
 }
 
-async fn totals(
+/// Patents filed after each (enterprise, visit day).
+type Filings = HashMap<(i64, NaiveDate), Vec<FiledPatent>>;
+
+/// The totals of the selected visits, and the filings after each — which the page's items reuse
+/// rather than ask the database again.
+async fn summed(
     db: &impl ConnectionTrait,
     selected: Select<visit::Entity>,
-) -> Result<VisitTotals, AppError> {
+) -> Result<(VisitTotals, Filings), AppError> {
     let facts = facts(db, selected).await?;
     let visits: Vec<(i64, NaiveDate)> = facts.iter().map(|(e, d, _)| (*e, *d)).collect();
     let filed = patents_after(db, &visits).await?;
-    Ok(VisitTotals {
+    let totals = VisitTotals {
         visits: u64::try_from(facts.len()).unwrap_or_default(),
         materials_count: facts.iter().filter_map(|(_, _, m)| *m).sum(),
         effect: effect(&visits, &filed),
-    })
+    };
+    Ok((totals, filed))
 }
 
 /// Of the enterprises visited, those that filed within twelve months after one of the visits.
@@ -248,8 +254,8 @@ struct Filing {
 pub async fn patents_after(
     db: &impl ConnectionTrait,
     visits: &[(i64, NaiveDate)],
-) -> Result<HashMap<(i64, NaiveDate), Vec<FiledPatent>>, AppError> {
-    let mut result: HashMap<(i64, NaiveDate), Vec<FiledPatent>> = HashMap::new();
+) -> Result<Filings, AppError> {
+    let mut result: Filings = HashMap::new();
     let (Some(first), Some(last)) = (
         visits.iter().map(|(_, d)| *d).min(),
         visits.iter().map(|(_, d)| *d).max(),
@@ -319,20 +325,22 @@ pub async fn made_between(
         .filter(visit::Column::ArchivedAt.is_null())
         .filter(visit::Column::VisitedOn.gte(from))
         .filter(visit::Column::VisitedOn.lte(to));
-    totals(db, selected).await
+    Ok(summed(db, selected).await?.0)
 }
 
 /// A page of the register, newest first, and the totals of every visit the filters select.
 pub async fn list(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let selected = filtered(db, filter).await?;
-    let totals = totals(db, selected.clone()).await?;
-    let page = selected
+    let (totals, filed) = summed(db, selected.clone()).await?;
+    let rows = selected
         .order_by_desc(visit::Column::VisitedOn)
         .order_by_desc(visit::Column::Id)
         .offset(request.offset())
-        .limit(request.per_page);
-    let items = items(db, page).await?;
+        .limit(request.per_page)
+        .all(db)
+        .await?;
+    let items = with_filings(service::views(db, &rows).await?, &filed);
     Ok(VisitPage {
         items,
         total: totals.visits,
@@ -354,7 +362,11 @@ pub async fn items(
         .map(|v| (v.enterprise_id, v.visited_on))
         .collect();
     let filed = patents_after(db, &keys).await?;
-    Ok(visits
+    Ok(with_filings(visits, &filed))
+}
+
+fn with_filings(visits: Vec<VisitView>, filed: &Filings) -> Vec<VisitItem> {
+    visits
         .into_iter()
         .map(|visit| VisitItem {
             patents_filed_after: filed
@@ -363,7 +375,7 @@ pub async fn items(
             open_follow_ups: visit.open_follow_ups(),
             visit,
         })
-        .collect())
+        .collect()
 }
 
 /// A follow-up not yet done whose due date is near or past.
