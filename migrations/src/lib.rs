@@ -15,6 +15,7 @@ mod m20261128_000008_events;
 mod m20261128_000009_visits;
 mod m20261128_000010_deadline_rules;
 mod m20261128_000011_inspections;
+mod m20261128_000012_cases;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_visits::Migration),
             Box::new(m20261128_000010_deadline_rules::Migration),
             Box::new(m20261128_000011_inspections::Migration),
+            Box::new(m20261128_000012_cases::Migration),
         ]
     }
 }

@@ -1,10 +1,12 @@
 //! Users: creating them, changing roles and passwords, disabling and enabling. Disabling ends the
 //! person's sessions at once; their API tokens stop working because every lookup checks `active`.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +88,74 @@ pub async fn find(db: &impl ConnectionTrait, raw: &str) -> Result<user::Model, A
         .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound(Msg::new("users.not_found_by_name").arg("name", &name)))
+}
+
+/// Users among these officers, username → real name.
+pub async fn real_names(
+    db: &impl ConnectionTrait,
+    officers: &[String],
+) -> Result<HashMap<String, String>, AppError> {
+    if officers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let users: Vec<(String, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Username)
+        .column(user::Column::RealName)
+        .filter(user::Column::Username.is_in(officers.iter().map(String::as_str)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(users.into_iter().collect())
+}
+
+/// The officers as stored: a user named by username or real name is kept as the username (so
+/// that renaming a user renames them everywhere); anyone else by the name given.
+pub async fn officer_keys(
+    db: &impl ConnectionTrait,
+    names: &[String],
+) -> Result<Vec<String>, AppError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let users: Vec<(String, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Username)
+        .column(user::Column::RealName)
+        .filter(
+            sea_orm::Condition::any()
+                .add(user::Column::Username.is_in(names.iter().map(String::as_str)))
+                .add(user::Column::RealName.is_in(names.iter().map(String::as_str))),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut keys: Vec<String> = Vec::new();
+    for name in names {
+        let key = users
+            .iter()
+            .find(|(username, _)| username == name)
+            .or_else(|| users.iter().find(|(_, real)| real == name))
+            .map_or_else(|| name.clone(), |(username, _)| username.clone());
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    Ok(keys)
+}
+
+/// How many of these usernames are users holding an enforcement certificate.
+pub async fn certified(db: &impl ConnectionTrait, usernames: &[String]) -> Result<usize, AppError> {
+    if usernames.is_empty() {
+        return Ok(0);
+    }
+    let found = user::Entity::find()
+        .filter(user::Column::Username.is_in(usernames.iter().map(String::as_str)))
+        .filter(user::Column::CertificateNumber.is_not_null())
+        .filter(user::Column::CertificateNumber.ne(""))
+        .count(db)
+        .await?;
+    Ok(usize::try_from(found).unwrap_or(usize::MAX))
 }
 
 /// Creates a user after checking every rule; the username must be free.

@@ -5,6 +5,10 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::domain::MoneyInput;
+use super::penalty;
+use crate::auth::domain::optional_text;
+use crate::error::{AppError, FieldErrors};
 use crate::i18n::Msg;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -206,6 +210,174 @@ pub fn check(steps: &[Taken], step: Step, on: NaiveDate, officers: Officers) -> 
             .arg("certified", officers.certified));
     }
     Ok(())
+}
+
+/// What a decision decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 行政处罚: confiscated gains and a fine
+    Penalty,
+    /// 责令停止侵权 / 改正
+    OrderToStop,
+    /// 调解协议
+    Mediation,
+    /// 违法事实不成立
+    NotEstablished,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Penalty,
+        Outcome::OrderToStop,
+        Outcome::Mediation,
+        Outcome::NotEstablished,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Penalty => "penalty",
+            Outcome::OrderToStop => "order_to_stop",
+            Outcome::Mediation => "mediation",
+            Outcome::NotEstablished => "not_established",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.as_str() == raw.trim())
+    }
+}
+
+/// A step as typed in a form or sent to `POST /api/v1/cases/{id}/steps`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct StepInput {
+    #[serde(default)]
+    pub step: String,
+    #[serde(default)]
+    pub on: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Usernames (or real names) of the officers who acted.
+    #[serde(default)]
+    pub officers: Vec<String>,
+    /// Who approved an extension.
+    #[serde(default)]
+    pub approver: Option<String>,
+    /// On a notice: whether the party asked for a hearing.
+    #[serde(default)]
+    pub hearing_requested: Option<bool>,
+    /// On a decision.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub illegal_gains: MoneyInput,
+    #[serde(default)]
+    pub fine: MoneyInput,
+}
+
+/// A step whose fields satisfy the rules; whether it fits the case is [`check`]'s to say.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidStep {
+    pub step: Step,
+    pub on: NaiveDate,
+    pub note: Option<String>,
+    pub officers: Vec<String>,
+    pub approver: Option<String>,
+    pub hearing_requested: Option<bool>,
+    pub outcome: Option<Outcome>,
+    /// In fen.
+    pub illegal_gains: Option<i64>,
+    /// In fen.
+    pub fine: Option<i64>,
+}
+
+impl ValidStep {
+    /// A penalty was imposed: the publication and service limits run.
+    pub fn imposes_penalty(&self) -> bool {
+        self.outcome == Some(Outcome::Penalty)
+            || self.fine.is_some_and(|f| f > 0)
+            || self.illegal_gains.is_some_and(|g| g > 0)
+    }
+}
+
+impl StepInput {
+    /// Checks the fields of the step, `today` being the county's day (a step is recorded once
+    /// taken, never ahead).
+    pub fn validate(&self, today: NaiveDate) -> Result<ValidStep, AppError> {
+        let mut errors = FieldErrors::new();
+        let step = Step::parse(&self.step);
+        if step.is_none() {
+            errors.add("step", Msg::new("cases.error.step"));
+        }
+        let on = crate::dates::parse_optional(&self.on)
+            .map_err(|msg| errors.add("on", msg))
+            .ok()
+            .flatten();
+        match on {
+            None if self.on.trim().is_empty() => {
+                errors.add("on", Msg::new("cases.error.on_required"))
+            }
+            Some(day) if day > today => errors.add("on", Msg::new("cases.error.in_future")),
+            _ => {}
+        }
+        let text = |raw: &Option<String>, max, field: &str, errors: &mut FieldErrors| {
+            optional_text(raw.as_deref().unwrap_or_default(), max, field, errors)
+        };
+        let note = text(&self.note, 5000, "note", &mut errors);
+        let approver = text(&self.approver, 200, "approver", &mut errors);
+        let outcome = text(&self.outcome, 40, "outcome", &mut errors).and_then(|raw| {
+            Outcome::parse(&raw).or_else(|| {
+                errors.add("outcome", Msg::new("cases.error.outcome"));
+                None
+            })
+        });
+        let illegal_gains = self.illegal_gains.validate("illegal_gains", &mut errors);
+        let fine = self.fine.validate("fine", &mut errors);
+        if let Some(step) = step {
+            step_fields(step, (&note, &approver, outcome), &mut errors);
+            if step != Step::Decided && (illegal_gains.is_some() || fine.is_some()) {
+                errors.add("fine", Msg::new("cases.error.money_only_on_decision"));
+            }
+        }
+        if let Err(msg) = penalty::check_fine(fine, illegal_gains) {
+            errors.add("fine", msg);
+        }
+        let officers = crate::fields::names(&self.officers, "officers", &mut errors);
+        errors.into_result()?;
+        Ok(ValidStep {
+            step: step.unwrap_or(Step::Investigation),
+            on: on.unwrap_or(today),
+            note,
+            officers,
+            approver,
+            hearing_requested: self.hearing_requested,
+            outcome,
+            illegal_gains,
+            fine,
+        })
+    }
+}
+
+/// What a step must say: why a case is declined, suspended, resumed or referred; who approved an
+/// extension; what a decision decided.
+fn step_fields(
+    step: Step,
+    (note, approver, outcome): (&Option<String>, &Option<String>, Option<Outcome>),
+    errors: &mut FieldErrors,
+) {
+    let needs_reason = matches!(
+        step,
+        Step::Declined | Step::Suspended | Step::Resumed | Step::Referred | Step::Extended
+    );
+    if needs_reason && note.is_none() {
+        errors.add("note", Msg::new("cases.error.reason_required"));
+    }
+    if step == Step::Extended && approver.is_none() {
+        errors.add("approver", Msg::new("cases.error.approver_required"));
+    }
+    if step == Step::Decided && outcome.is_none() {
+        errors.add("outcome", Msg::new("cases.error.outcome_required"));
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use sea_orm::DatabaseConnection;
 
+use crate::cases::query::CaseFilter;
 use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
 use crate::events::query::EventFilter;
@@ -39,6 +40,9 @@ pub struct ExportArgs {
     /// Only visits with open follow-ups (visits).
     #[arg(long)]
     open: bool,
+    /// A deadline status (cases): overdue, due_soon, open, none.
+    #[arg(long)]
+    deadline: Option<String>,
     #[arg(long)]
     filed_year: Option<i32>,
     #[arg(long)]
@@ -103,6 +107,16 @@ impl ExportArgs {
                 q: self.q.clone(),
                 archived: self.archived.then_some(true),
                 ..InspectionFilter::default()
+            }),
+            Register::Cases => Request::Cases(CaseFilter {
+                from: self.from.clone(),
+                to: self.to.clone(),
+                kind: self.kind.clone(),
+                status: self.status.clone(),
+                deadline: self.deadline.clone(),
+                q: self.q.clone(),
+                archived: self.archived.then_some(true),
+                ..CaseFilter::default()
             }),
             Register::Enterprises => Request::Enterprises(EnterpriseFilter {
                 q: self.q.clone(),

@@ -11,6 +11,7 @@ macro_rules! say {
 
 mod accounts;
 mod calendar;
+mod cases;
 mod deadlines;
 mod enterprises;
 mod events;
@@ -101,6 +102,10 @@ pub enum Command {
     Inspections {
         #[command(subcommand)]
         action: inspections::InspectionAction,
+    },
+    Cases {
+        #[command(subcommand)]
+        action: cases::CaseAction,
     },
     Calendar {
         #[command(subcommand)]
@@ -315,6 +320,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         Command::Events { action } => events::run(&db, action, lang).await,
         Command::Visits { action } => visits::run(&db, action, lang).await,
         Command::Inspections { action } => inspections::run(&db, action, lang).await,
+        Command::Cases { action } => cases::run(&db, action, lang).await,
         Command::Calendar { action } => calendar::run(&db, action, lang).await,
         Command::Deadlines { action } => deadlines::run(&db, action, lang).await,
         Command::Export(args) => export::run(&db, args, lang).await,

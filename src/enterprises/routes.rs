@@ -262,6 +262,8 @@ struct ShowView {
     events_total: u64,
     visits: Vec<crate::visits::query::VisitItem>,
     visits_total: u64,
+    /// Cases where the enterprise is a party.
+    cases: Vec<crate::cases::service::CaseView>,
     history: Vec<Entry>,
 }
 
@@ -292,7 +294,12 @@ async fn show(
         ..<crate::visits::query::VisitFilter as Default>::default()
     };
     let visits = crate::visits::query::list(&state.db, &visits_filter).await?;
+    let cases_filter = crate::cases::query::CaseFilter {
+        enterprise_id: Some(id),
+        ..<crate::cases::query::CaseFilter as Default>::default()
+    };
     let view = ShowView {
+        cases: crate::cases::query::all(&state.db, &cases_filter).await?,
         visits: visits.items,
         visits_total: visits.total,
         events: events.items,

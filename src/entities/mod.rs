@@ -3,8 +3,11 @@
 pub mod agency;
 pub mod api_token;
 pub mod audit_entry;
+pub mod case_attachment;
+pub mod case_event;
 pub mod column_mapping;
 pub mod deadline_rule;
+pub mod enforcement_case;
 pub mod enterprise;
 pub mod enterprise_name;
 pub mod event;

@@ -2,6 +2,7 @@
 //! ([`writer`]), one module per register saying its columns and streaming its rows, a service
 //! that runs them, and the download route shared by the pages and the API.
 
+pub mod cases;
 pub mod enterprises;
 pub mod events;
 pub mod inspections;
@@ -15,6 +16,7 @@ use rocket::form::{Form, FromForm};
 use rocket::http::RawStr;
 use serde::Deserialize;
 
+use crate::cases::query::CaseFilter;
 use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
 use crate::events::query::EventFilter;
@@ -37,16 +39,19 @@ pub enum Register {
     Visits,
     /// The joint inspections, as the list page filters them.
     Inspections,
+    /// The enforcement cases, as the list page filters them.
+    Cases,
 }
 
 impl Register {
-    pub const ALL: [Register; 6] = [
+    pub const ALL: [Register; 7] = [
         Register::Patents,
         Register::Grants,
         Register::Enterprises,
         Register::Events,
         Register::Visits,
         Register::Inspections,
+        Register::Cases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -57,6 +62,7 @@ impl Register {
             Register::Events => "events",
             Register::Visits => "visits",
             Register::Inspections => "inspections",
+            Register::Cases => "cases",
         }
     }
 
@@ -75,6 +81,7 @@ pub enum Request {
     Events(EventFilter),
     Visits(VisitFilter),
     Inspections(InspectionFilter),
+    Cases(CaseFilter),
 }
 
 /// The period of the grants register: a year, or from and to (inclusive); this year so far when
@@ -98,6 +105,7 @@ impl Request {
             Request::Events(_) => Register::Events,
             Request::Visits(_) => Register::Visits,
             Request::Inspections(_) => Register::Inspections,
+            Request::Cases(_) => Register::Cases,
         }
     }
 
@@ -114,6 +122,7 @@ impl Request {
             Register::Events => Request::Events(parse(query)?),
             Register::Visits => Request::Visits(parse(query)?),
             Register::Inspections => Request::Inspections(parse(query)?),
+            Register::Cases => Request::Cases(parse(query)?),
         })
     }
 }

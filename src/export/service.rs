@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use sea_orm::{ConnectionTrait, StreamTrait};
 use tokio::sync::mpsc::{Receiver, Sender};
 
+use super::cases::CaseExport;
 use super::enterprises::EnterpriseExport;
 use super::events::EventExport;
 use super::inspections::InspectionExport;
@@ -55,6 +56,7 @@ enum Plan {
     Events(EventExport),
     Visits(VisitExport),
     Inspections(InspectionExport),
+    Cases(CaseExport),
 }
 
 impl Plan {
@@ -65,6 +67,7 @@ impl Plan {
             Plan::Events(e) => e.columns(),
             Plan::Visits(v) => v.columns(),
             Plan::Inspections(i) => i.columns(),
+            Plan::Cases(c) => c.columns(),
         }
     }
 
@@ -74,6 +77,7 @@ impl Plan {
             Plan::Events(e) => e.totals(),
             Plan::Visits(v) => v.totals(),
             Plan::Inspections(i) => i.totals(),
+            Plan::Cases(c) => c.totals(),
             _ => vec![Total::Count(1)],
         }
     }
@@ -90,6 +94,7 @@ impl Plan {
             Plan::Events(e) => send_events(db, e, sender).await,
             Plan::Visits(v) => send_visits(db, v, sender).await,
             Plan::Inspections(i) => send_inspections(db, i, sender).await,
+            Plan::Cases(c) => send_cases(db, c, sender).await,
         }
     }
 }
@@ -215,6 +220,30 @@ fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: La
             }
             (None, filter.q.as_deref(), filter.archived)
         }
+        Request::Cases(filter) => {
+            let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
+            if let Some(kind) = given(&filter.kind) {
+                part(
+                    "cases.field.kind",
+                    t(lang, &format!("cases.kind.{}", kind.trim())),
+                );
+            }
+            if let Some(status) = given(&filter.status) {
+                let key = match status.trim() {
+                    "active" => "cases.filter.active".to_owned(),
+                    other => format!("cases.status.{other}"),
+                };
+                part("cases.field.status", t(lang, &key));
+            }
+            if let Some(deadline) = given(&filter.deadline) {
+                let key = format!("cases.deadline_state.{}", deadline.trim());
+                part("cases.field.deadline_status", t(lang, &key));
+            }
+            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
+                part("cases.field.received_on", range);
+            }
+            (None, filter.q.as_deref(), filter.archived)
+        }
         Request::Enterprises(filter) => {
             if let Some(high_tech) = filter.high_tech {
                 part("enterprises.field.high_tech", yes_no(high_tech));
@@ -301,6 +330,10 @@ async fn prepare(
             lang,
         }),
         Request::Inspections(filter) => Plan::Inspections(InspectionExport {
+            filter: filter.clone(),
+            lang,
+        }),
+        Request::Cases(filter) => Plan::Cases(CaseExport {
             filter: filter.clone(),
             lang,
         }),
@@ -589,6 +622,25 @@ async fn send_inspections(
         }
     }
     Ok(inspections.len())
+}
+
+/// Cases are worked out at once (a county opens tens a year) and sent a chunk at a time.
+async fn send_cases(
+    db: &impl ConnectionTrait,
+    plan: &CaseExport,
+    sender: &Sender<Feed>,
+) -> Result<usize, AppError> {
+    let cases = plan.cases(db).await?;
+    for (index, cases) in cases.chunks(CHUNK).enumerate() {
+        let mut chunk = Chunk::with_capacity(cases.len());
+        for (offset, case) in cases.iter().enumerate() {
+            chunk.push(plan.row(case, index * CHUNK + offset + 1));
+        }
+        if sender.send(Feed::Rows(chunk)).await.is_err() {
+            break;
+        }
+    }
+    Ok(cases.len())
 }
 
 /// The writer's side: every row it is sent, then the totals, then the workbook saved.

@@ -27,6 +27,8 @@ pub enum Kind {
     Integer,
     /// A fraction shown as a percentage with one decimal (0.213 → 21.3%).
     Percent,
+    /// Yuan with their fen (罚款 2,400.00).
+    Money,
 }
 
 /// One column: its header and kind. Its width is measured from the values written.
@@ -52,6 +54,7 @@ impl Column {
         let floor = match self.kind {
             Kind::Date => 11,
             Kind::Integer | Kind::Percent => 6,
+            Kind::Money => 12,
             _ => 8,
         };
         (widest.clamp(floor, cap) + 2) as f64
@@ -132,6 +135,7 @@ struct Formats {
     date: Format,
     integer: Format,
     percent: Format,
+    money: Format,
     totals: Format,
 }
 
@@ -158,6 +162,7 @@ impl Formats {
             date: border(Format::new().set_num_format("yyyy-mm-dd")),
             integer: border(Format::new().set_num_format("0")),
             percent: border(Format::new().set_num_format("0.0%")),
+            money: border(Format::new().set_num_format("#,##0.00")),
             totals: border(
                 Format::new()
                     .set_bold()
@@ -174,6 +179,7 @@ impl Formats {
             Kind::Date => &self.date,
             Kind::Integer => &self.integer,
             Kind::Percent => &self.percent,
+            Kind::Money => &self.money,
         }
     }
 }

@@ -16,8 +16,13 @@ use super::plan::{PlannedRow, RowReader, RowStatus};
 use super::spec::Register;
 use super::workbook::Row;
 use crate::audit::Actor;
+use crate::cases::domain::ValidCase;
+use crate::cases::service::CaseView;
+use crate::cases::workflow::ValidStep;
 use crate::enterprises::domain::name_key;
-use crate::entities::{enterprise, event, import_batch_row, inspection, user, visit};
+use crate::entities::{
+    enforcement_case, enterprise, event, import_batch_row, inspection, user, visit,
+};
 use crate::error::AppError;
 use crate::events::domain::{EventInput, EventKind, ValidEvent};
 use crate::events::service::EventView;
@@ -48,6 +53,16 @@ pub enum LedgerWrite {
         before: InspectionView,
         after: ValidInspection,
     },
+    NewCase {
+        valid: ValidCase,
+        steps: Vec<ValidStep>,
+    },
+    UpdateCase {
+        row: u32,
+        at: (i64, i32),
+        before: ValidCase,
+        after: ValidCase,
+    },
 }
 
 /// What the rows may name that is stored already.
@@ -59,6 +74,10 @@ pub struct Stored {
     visits: HashMap<(i64, NaiveDate), VisitView>,
     /// Inspections by title key and start day.
     inspections: HashMap<(String, NaiveDate), InspectionView>,
+    /// Cases by number.
+    cases: HashMap<String, CaseView>,
+    /// Usernames of the users holding an enforcement certificate.
+    certified: HashSet<String>,
     /// Enterprises by name key.
     enterprises: HashMap<String, i64>,
     /// Users: username and real name, to keep officers who are users by username.
@@ -107,6 +126,10 @@ pub async fn fetch(
             .await?,
         ..Stored::default()
     };
+    if register == Register::Cases {
+        fetch_cases(db, rows, mapping, &mut stored).await?;
+        return Ok(stored);
+    }
     let days = days(rows, mapping, date_field, is_1904);
     let (Some(first), Some(last)) = (days.iter().min(), days.iter().max()) else {
         return Ok(stored);
@@ -144,6 +167,39 @@ pub async fn fetch(
         }
     }
     Ok(stored)
+}
+
+/// The cases the rows' numbers name, and who may act on them.
+async fn fetch_cases(
+    db: &impl ConnectionTrait,
+    rows: &[&Row],
+    mapping: &Mapping,
+    stored: &mut Stored,
+) -> Result<(), AppError> {
+    let numbers: Vec<String> = rows
+        .iter()
+        .filter_map(|row| RowReader::new(row, mapping).peek("case_number"))
+        .map(|n| crate::text::clean(&n))
+        .collect();
+    let clock = crate::cases::service::Clock::load(db).await?;
+    for chunk in numbers.chunks(500) {
+        let found = enforcement_case::Entity::find()
+            .filter(enforcement_case::Column::CaseNumber.is_in(chunk.iter().map(String::as_str)))
+            .all(db)
+            .await?;
+        for view in crate::cases::service::views(db, &found, &clock).await? {
+            stored.cases.insert(view.case_number.clone(), view);
+        }
+    }
+    stored.certified = user::Entity::find()
+        .filter(user::Column::CertificateNumber.is_not_null())
+        .filter(user::Column::CertificateNumber.ne(""))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    Ok(())
 }
 
 /// A count as ledgers write it: "300", "约300人", "1,200份".
@@ -234,7 +290,7 @@ fn event_input(reader: &mut RowReader<'_>, stored: &Stored, is_1904: bool) -> Ev
 }
 
 /// The officers as stored: users by username (named by username or real name), others by name.
-fn officers(names: Vec<String>, users: &[(String, String)]) -> Vec<String> {
+pub(super) fn officers(names: Vec<String>, users: &[(String, String)]) -> Vec<String> {
     names
         .into_iter()
         .map(|name| {
@@ -279,7 +335,7 @@ fn topics(reader: &mut RowReader<'_>, notes: &mut Option<String>) -> Vec<String>
 
 /// A line "head（label：value；label：value）": the head and each labelled value, when every label
 /// is one `part_of` knows; else none (a bracket that is part of the text).
-fn bracketed(
+pub(super) fn bracketed(
     line: &str,
     part_of: impl Fn(&str) -> Option<&'static str>,
 ) -> Option<(String, Vec<(&'static str, String)>)> {
@@ -296,7 +352,7 @@ fn bracketed(
 
 /// The part a label names, in either language (the register's own labels) or in the words of
 /// old ledgers (`extra`).
-fn part_named(
+pub(super) fn part_named(
     label: &str,
     section: &str,
     parts: &[&'static str],
@@ -450,6 +506,7 @@ pub fn plan(
                     .filter(|_| reader.errors.is_empty())
                     .map(|valid| judge_event(&mut reader, valid, stored))
             }
+            Register::Cases => plan_case(&mut reader, stored, is_1904, today),
             Register::Inspections => {
                 let input = inspection_input(&mut reader, is_1904);
                 input
@@ -481,7 +538,8 @@ pub fn plan(
                 let status = match write {
                     LedgerWrite::NewEvent(_)
                     | LedgerWrite::NewVisit(_)
-                    | LedgerWrite::NewInspection(_) => RowStatus::New,
+                    | LedgerWrite::NewInspection(_)
+                    | LedgerWrite::NewCase { .. } => RowStatus::New,
                     _ => RowStatus::Updated,
                 };
                 writes.push(write);
@@ -564,6 +622,61 @@ fn judge_inspection(
         }
     };
     (key, judged)
+}
+
+/// A case row: its particulars checked as the form checks them; a new case's steps as the case
+/// page does.
+fn plan_case(
+    reader: &mut RowReader<'_>,
+    stored: &Stored,
+    is_1904: bool,
+    today: NaiveDate,
+) -> Option<((String, NaiveDate), Judged)> {
+    let (input, lines) = super::case_rows::case_input(reader, is_1904);
+    let number = input
+        .case_number
+        .as_deref()
+        .map(crate::text::clean)
+        .unwrap_or_default();
+    let before = stored.cases.get(&number);
+    // An old ledger's case may be of the legacy kind, and may list its clue among its steps.
+    let valid = match input.validate(false, today) {
+        Ok(valid) => valid,
+        Err(error) => {
+            let error = crate::cases::domain::flat_party_fields(error);
+            report_invalid(reader, error, &[]);
+            return None;
+        }
+    };
+    let key = (number, NaiveDate::MIN);
+    let Some(before) = before else {
+        let (users, certified) = (&stored.users, &stored.certified);
+        let steps = super::case_rows::case_steps(reader, &lines, users, certified, today);
+        return reader
+            .errors
+            .is_empty()
+            .then_some((key, Some(LedgerWrite::NewCase { valid, steps })));
+    };
+    if before.archived {
+        reader.warn(
+            "case_number",
+            &before.case_number,
+            Msg::new("import.row.archived"),
+        );
+    }
+    let current = before.valid();
+    // A ledger cannot name the inspection a case came from: the register's link stays.
+    let after = ValidCase {
+        inspection_id: before.inspection_id,
+        ..valid
+    };
+    let judged = (!current.same_particulars(&after)).then(|| LedgerWrite::UpdateCase {
+        row: reader.number(),
+        at: (before.id, before.version),
+        before: current,
+        after,
+    });
+    Some((key, judged))
 }
 
 fn judge_visit(
@@ -662,6 +775,20 @@ pub async fn commit(
                 let at = (before.id, before.version);
                 let view = crate::inspections::service::replace(db, actor, at, &after).await?;
                 before_row(batch, "inspection", before.id, row, &before, view.version)
+                    .insert(db)
+                    .await?;
+            }
+            LedgerWrite::NewCase { valid, steps } => {
+                crate::cases::service::insert_imported(db, actor, &valid, &steps, batch).await?;
+            }
+            LedgerWrite::UpdateCase {
+                row,
+                at,
+                before,
+                after,
+            } => {
+                let view = crate::cases::service::replace(db, actor, at, &after).await?;
+                before_row(batch, "case", at.0, row, &before, view.version)
                     .insert(db)
                     .await?;
             }

@@ -3,6 +3,7 @@
 //! committed in one transaction, and undone as a whole. IMPORT.md is its specification.
 
 pub mod api;
+pub mod case_rows;
 pub mod enterprise_rows;
 pub mod layout;
 pub mod ledger_rows;

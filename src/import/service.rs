@@ -399,7 +399,7 @@ pub async fn plan(
                 enterprise_rows::plan(&rows, &table.mapping, &jurisdiction, &stored, is_1904);
             Ok((planned, Some(Writes::Enterprises(writes))))
         }
-        Register::Events | Register::Visits | Register::Inspections => {
+        Register::Events | Register::Visits | Register::Inspections | Register::Cases => {
             let stored = ledger_rows::fetch(db, register, &rows, &table.mapping, is_1904).await?;
             let (planned, writes) =
                 ledger_rows::plan(register, &rows, &table.mapping, &stored, is_1904, today);

@@ -18,15 +18,17 @@ pub enum Register {
     Events,
     Visits,
     Inspections,
+    Cases,
 }
 
 impl Register {
-    pub const ALL: [Register; 5] = [
+    pub const ALL: [Register; 6] = [
         Register::Patents,
         Register::Enterprises,
         Register::Events,
         Register::Visits,
         Register::Inspections,
+        Register::Cases,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +38,7 @@ impl Register {
             Register::Events => "events",
             Register::Visits => "visits",
             Register::Inspections => "inspections",
+            Register::Cases => "cases",
         }
     }
 
@@ -51,6 +54,7 @@ impl Register {
             Register::Events => "events.field",
             Register::Visits => "visits.field",
             Register::Inspections => "inspections.field",
+            Register::Cases => "cases.export",
         }
     }
 
@@ -194,6 +198,9 @@ static INSPECTIONS: LazyLock<RegisterSpec> = LazyLock::new(|| {
     )
 });
 
+static CASES: LazyLock<RegisterSpec> =
+    LazyLock::new(|| RegisterSpec::load(Register::Cases, include_str!("../../import/cases.toml")));
+
 pub fn spec(register: Register) -> &'static RegisterSpec {
     match register {
         Register::Patents => &PATENTS,
@@ -201,6 +208,7 @@ pub fn spec(register: Register) -> &'static RegisterSpec {
         Register::Events => &EVENTS,
         Register::Visits => &VISITS,
         Register::Inspections => &INSPECTIONS,
+        Register::Cases => &CASES,
     }
 }
 

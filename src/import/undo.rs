@@ -13,10 +13,11 @@ use super::enterprise_rows::{self, EnterpriseSnapshot};
 use super::patent_rows::{self, PatentSnapshot};
 use super::service;
 use crate::audit::{self, Actor, Changes, Event};
+use crate::cases::domain::ValidCase;
 use crate::db;
 use crate::entities::{
-    enterprise, event, event_enterprise, import_batch, import_batch_row, inspection,
-    inspection_problem, patent, visit, visit_follow_up,
+    case_attachment, case_event, enforcement_case, enterprise, event, event_enterprise,
+    import_batch, import_batch_row, inspection, inspection_problem, patent, visit, visit_follow_up,
 };
 use crate::error::AppError;
 use crate::events::service::EventView;
@@ -160,6 +161,33 @@ async fn undo_created_ledgers(
             });
         }
     }
+    let cases = enforcement_case::Entity::find()
+        .filter(enforcement_case::Column::ImportBatchId.eq(batch))
+        .all(db)
+        .await?;
+    for row in cases {
+        // Steps recorded since, or a change, make the case the officer's now.
+        if row.version == 1 {
+            case_attachment::Entity::delete_many()
+                .filter(case_attachment::Column::CaseId.eq(row.id))
+                .exec(db)
+                .await?;
+            case_event::Entity::delete_many()
+                .filter(case_event::Column::CaseId.eq(row.id))
+                .exec(db)
+                .await?;
+            enforcement_case::Entity::delete_by_id(row.id)
+                .exec(db)
+                .await?;
+            result.deleted += 1;
+        } else {
+            result.conflicts.push(Conflict {
+                entity: "case".into(),
+                id: row.id,
+                msg: Msg::new("import.undo.changed_since").arg("record", &row.case_number),
+            });
+        }
+    }
     let inspections = inspection::Entity::find()
         .filter(inspection::Column::ImportBatchId.eq(batch))
         .all(db)
@@ -269,7 +297,7 @@ async fn restore_updated(
                 };
                 patent_rows::write_snapshot(db, &number, &before, now, before.version).await?;
             }
-            "event" | "visit" | "inspection" => {
+            "event" | "visit" | "inspection" | "case" => {
                 if !restore_ledger(db, actor, &row, result).await? {
                     continue;
                 }
@@ -315,7 +343,21 @@ async fn restore_ledger(
             msg: Msg::new("import.undo.changed_since").arg("record", record),
         });
     };
-    if row.entity == "inspection" {
+    if row.entity == "case" {
+        let Some(current) = enforcement_case::Entity::find_by_id(row.entity_id)
+            .one(db)
+            .await?
+        else {
+            return Ok(false);
+        };
+        if current.version != row.after_version {
+            conflict(result, current.case_number);
+            return Ok(false);
+        }
+        let before: ValidCase = serde_json::from_str(&row.before).map_err(bad)?;
+        let at = (current.id, current.version);
+        crate::cases::service::replace(db, actor, at, &before).await?;
+    } else if row.entity == "inspection" {
         let Some(current) = inspection::Entity::find_by_id(row.entity_id)
             .one(db)
             .await?

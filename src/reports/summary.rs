@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::targets::{self, Metric};
 use super::ytd::{self, Counts, Dated};
+use crate::cases::query::CaseFigures;
 use crate::error::AppError;
 use crate::events::query::EventTotals;
 use crate::i18n::{Lang, Msg, t};
@@ -32,6 +33,8 @@ pub struct SummaryFigures {
     pub visits: VisitTotals,
     /// The joint inspections that began in the period.
     pub inspections: InspectionTotals,
+    /// The cases opened, closed and fined in the period.
+    pub cases: CaseFigures,
 }
 
 /// A summary as the API answers it.
@@ -140,6 +143,7 @@ pub async fn figures(
         events: crate::events::query::started_between(db, from, to).await?,
         visits: crate::visits::query::made_between(db, from, to).await?,
         inspections: crate::inspections::query::started_between(db, from, to).await?,
+        cases: crate::cases::query::figures(db, from, to).await?,
     })
 }
 
@@ -237,7 +241,8 @@ pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> Stri
             "activities",
             activities(&figures.events, lang)
                 + &visits(&figures.visits, lang)
-                + &inspections(&figures.inspections, lang),
+                + &inspections(&figures.inspections, lang)
+                + &cases(&figures.cases, lang),
         )
         .render(lang)
 }
@@ -294,6 +299,45 @@ fn inspections(inspections: &InspectionTotals, lang: Lang) -> String {
         .render(lang)
 }
 
+/// "；立案查处专利违法案件3件（其中假冒专利2件、专利侵权纠纷1件），结案2件，罚款2.4万元", or
+/// nothing when no case was opened or closed.
+fn cases(cases: &CaseFigures, lang: Lang) -> String {
+    if cases.opened == 0 && cases.closed == 0 {
+        return String::new();
+    }
+    let mut text = Msg::new("reports.summary.cases")
+        .arg("opened", cases.opened)
+        .render(lang);
+    if !cases.by_kind.is_empty() {
+        let separator = crate::i18n::t(lang, "reports.summary.list_separator");
+        let parts: Vec<String> = cases
+            .by_kind
+            .iter()
+            .map(|(kind, count)| {
+                Msg::new("reports.summary.case_kind")
+                    .arg("kind", format!("@cases.kind.{kind}"))
+                    .arg("count", count)
+                    .render(lang)
+            })
+            .collect();
+        text.push_str(
+            &Msg::new("reports.summary.case_kinds")
+                .arg("parts", parts.join(&separator))
+                .render(lang),
+        );
+    }
+    if cases.closed > 0 {
+        let closed = Msg::new("reports.summary.cases_closed").arg("closed", cases.closed);
+        text.push_str(&closed.render(lang));
+    }
+    if cases.fines > 0.0 {
+        let fines = crate::cases::penalty::yuan((cases.fines * 100.0).round() as i64);
+        let fined = Msg::new("reports.summary.case_fines").arg("fines", fines);
+        text.push_str(&fined.render(lang));
+    }
+    text
+}
+
 /// The language a summary is asked in (`zh`, `en`), else `default`.
 pub fn language(asked: Option<&str>, default: Lang) -> Result<Lang, AppError> {
     match asked.map(str::trim).filter(|l| !l.is_empty()) {
@@ -323,6 +367,7 @@ pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summa
         events: report.events.clone(),
         visits: report.visits.clone(),
         inspections: report.inspections.clone(),
+        cases: report.cases.clone(),
     };
     Summary {
         from: figures.from,
@@ -384,6 +429,7 @@ mod tests {
             events: EventTotals::default(),
             visits: VisitTotals::default(),
             inspections: InspectionTotals::default(),
+            cases: CaseFigures::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -413,6 +459,7 @@ mod tests {
             events: EventTotals::default(),
             visits: VisitTotals::default(),
             inspections: InspectionTotals::default(),
+            cases: CaseFigures::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -454,6 +501,7 @@ mod tests {
             },
             visits: VisitTotals::default(),
             inspections: InspectionTotals::default(),
+            cases: CaseFigures::default(),
         };
         assert_eq!(
             paragraph(&figures, today, Lang::ZhCn),
@@ -493,6 +541,7 @@ mod tests {
             },
             visits: visits(12, 60, 3),
             inspections: InspectionTotals::default(),
+            cases: CaseFigures::default(),
         };
         assert!(
             paragraph(&figures, today, Lang::ZhCn).ends_with(

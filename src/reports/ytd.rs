@@ -128,6 +128,8 @@ pub struct YtdReport {
     pub visits: crate::visits::query::VisitTotals,
     /// The joint inspections that began from 1 January to the as-of day.
     pub inspections: crate::inspections::query::InspectionTotals,
+    /// The cases opened, closed and fined from 1 January to the as-of day.
+    pub cases: crate::cases::query::CaseFigures,
 }
 
 /// `part` of `whole` in percent, one decimal; `None` when there is no whole.
@@ -544,6 +546,7 @@ pub async fn report(
         events: crate::events::query::started_between(db, from, as_of).await?,
         visits: crate::visits::query::made_between(db, from, as_of).await?,
         inspections: crate::inspections::query::started_between(db, from, as_of).await?,
+        cases: crate::cases::query::figures(db, from, as_of).await?,
     })
 }
 

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{FollowUp, Topic, ValidVisit, VisitInput, VisitedEnterprise};
 use crate::audit::{self, Actor, Changes, Event};
+use crate::auth::users;
 use crate::enterprises::domain::{EnterpriseInput, name_key};
-use crate::entities::{enterprise, user, visit, visit_follow_up};
+use crate::entities::{enterprise, visit, visit_follow_up};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
@@ -85,7 +86,7 @@ pub async fn views(
         .collect();
     let mut follow_ups = follow_ups_of(db, rows.iter().map(|r| r.id)).await?;
     let officers: Vec<String> = rows.iter().flat_map(|r| list_of(&r.officers)).collect();
-    let people = real_names(db, &officers).await?;
+    let people = users::real_names(db, &officers).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -137,60 +138,6 @@ async fn follow_ups_of(
         });
     }
     Ok(by_visit)
-}
-
-/// Users among these officers, username → real name.
-async fn real_names(
-    db: &impl ConnectionTrait,
-    officers: &[String],
-) -> Result<HashMap<String, String>, AppError> {
-    if officers.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let users: Vec<(String, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Username)
-        .column(user::Column::RealName)
-        .filter(user::Column::Username.is_in(officers.iter().map(String::as_str)))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(users.into_iter().collect())
-}
-
-/// The officers as stored: a user named by username or real name is kept as the username (so
-/// that renaming a user renames them everywhere); anyone else by the name given.
-async fn officer_keys(
-    db: &impl ConnectionTrait,
-    names: &[String],
-) -> Result<Vec<String>, AppError> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let users: Vec<(String, String)> = user::Entity::find()
-        .select_only()
-        .column(user::Column::Username)
-        .column(user::Column::RealName)
-        .filter(
-            sea_orm::Condition::any()
-                .add(user::Column::Username.is_in(names.iter().map(String::as_str)))
-                .add(user::Column::RealName.is_in(names.iter().map(String::as_str))),
-        )
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut keys: Vec<String> = Vec::new();
-    for name in names {
-        let key = users
-            .iter()
-            .find(|(username, _)| username == name)
-            .or_else(|| users.iter().find(|(_, real)| real == name))
-            .map_or_else(|| name.clone(), |(username, _)| username.clone());
-        if !keys.contains(&key) {
-            keys.push(key);
-        }
-    }
-    Ok(keys)
 }
 
 async fn row(db: &impl ConnectionTrait, id: i64) -> Result<visit::Model, AppError> {
@@ -328,7 +275,7 @@ pub async fn insert(
     batch: Option<i64>,
 ) -> Result<Recorded, AppError> {
     let (enterprise_id, new_enterprise) = visited_enterprise(db, actor, &valid.enterprise).await?;
-    let officers = officer_keys(db, &valid.officers).await?;
+    let officers = users::officer_keys(db, &valid.officers).await?;
     let now = Utc::now();
     let mut active = visit::ActiveModel {
         version: Set(1),
@@ -397,7 +344,7 @@ pub async fn replace(
     valid: &ValidVisit,
 ) -> Result<Recorded, AppError> {
     let (enterprise_id, new_enterprise) = visited_enterprise(txn, actor, &valid.enterprise).await?;
-    let officers = officer_keys(txn, &valid.officers).await?;
+    let officers = users::officer_keys(txn, &valid.officers).await?;
     let apply = |active: &mut visit::ActiveModel| fill(active, valid, enterprise_id, &officers);
     let visit = change(
         txn,

@@ -1,5 +1,5 @@
 //! The home page: the dashboard — the year so far against the plan and last year, its chart,
-//! the visits' follow-ups coming due, the recent imports — and the jurisdiction.
+//! the cases whose deadlines are overdue or near, the visits' follow-ups coming due, the recent imports — and the jurisdiction.
 
 use chrono::{Datelike, NaiveDate};
 use rocket::{State, get};
@@ -26,6 +26,8 @@ struct HomeView {
     imports: Vec<RecentImport>,
     /// Visits' follow-ups overdue or due within a week.
     follow_ups: Vec<crate::visits::query::DueFollowUp>,
+    /// Open cases overdue or due within 5 working days, the most pressing first.
+    cases: Vec<crate::cases::service::CaseView>,
     /// From December: next year, when its holidays are not loaded yet.
     calendar_missing: Option<i32>,
 }
@@ -86,6 +88,7 @@ pub async fn index(
         timezone: timezone.name(),
         today: today.to_string(),
         follow_ups: crate::visits::query::follow_ups_due(&state.db, today).await?,
+        cases: crate::cases::query::pressing(&state.db).await?,
         calendar_missing: calendar_missing(state, today).await?,
         empty_desk: crate::demo::desk_is_empty(&state.db).await?,
         report,

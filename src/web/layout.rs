@@ -28,13 +28,14 @@ const fn nav(href: &'static str, label: &'static str, role: Role) -> NavItem {
     NavItem { href, label, role }
 }
 
-pub const NAVIGATION: [NavItem; 12] = [
+pub const NAVIGATION: [NavItem; 13] = [
     nav("/", "nav.home", Role::Viewer),
     nav("/patents", "nav.patents", Role::Viewer),
     nav("/enterprises", "nav.enterprises", Role::Viewer),
     nav("/visits", "nav.visits", Role::Viewer),
     nav("/events", "nav.events", Role::Viewer),
     nav("/inspections", "nav.inspections", Role::Viewer),
+    nav("/cases", "nav.cases", Role::Viewer),
     nav("/imports", "nav.imports", Role::Viewer),
     nav("/reports", "nav.reports", Role::Viewer),
     nav("/admin/users", "nav.users", Role::Admin),

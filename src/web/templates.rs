@@ -19,6 +19,20 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_function("t", translate);
     env.add_function("csrf_field", csrf_field);
     env.add_filter("datetime", datetime);
+    env.add_filter("msg", message);
+}
+
+/// `{{ check.problems[0] | msg }}`: a message a service left in a view (its key and arguments),
+/// in the language of the page.
+fn message(state: &State, value: Value) -> Result<String, Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|value| value.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    let msg: crate::i18n::Msg = serde_json::to_value(&value)
+        .and_then(serde_json::from_value)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    Ok(msg.render(lang))
 }
 
 /// `{{ entry.at | datetime }}`: a stored UTC instant in the configured time zone, `2026-11-28 10:50`.

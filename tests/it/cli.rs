@@ -1364,3 +1364,91 @@ async fn time_limits_from_the_terminal() {
     let rules: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(rules[0]["period"]["amount"], 15);
 }
+
+#[rocket::async_test]
+async fn cases_from_the_terminal() {
+    let db = TestDatabase::new().await;
+    let added = run(
+        &db,
+        &[
+            "cases",
+            "add",
+            "--kind",
+            "counterfeiting",
+            "--source",
+            "complaint",
+            "--received-on",
+            "2026-03-02",
+            "--respondent-name",
+            "某五金店",
+            "--claimed-patent-number",
+            "实用新型专利 ZL201710601862.3",
+            "--json",
+        ],
+    );
+    assert_exit(&added, 0);
+    let case: serde_json::Value = serde_json::from_str(&stdout(&added)).unwrap();
+    assert_eq!(case["case_number"], "知执字〔2026〕1号");
+    assert_eq!(case["claimed_patent_check"]["valid"], false);
+    let id = case["id"].to_string();
+    let accepted = run(
+        &db,
+        &[
+            "cases",
+            "step",
+            &id,
+            "--step",
+            "accepted",
+            "--on",
+            "2026-03-05",
+        ],
+    );
+    assert_exit(&accepted, 0);
+    assert!(stdout(&accepted).contains("立案"), "{}", stdout(&accepted));
+    let lone = run(
+        &db,
+        &[
+            "cases",
+            "step",
+            &id,
+            "--step",
+            "investigation",
+            "--on",
+            "2026-03-06",
+            "--officer",
+            "路人甲",
+        ],
+    );
+    assert_exit(&lone, 2);
+    assert!(stderr(&lone).contains("第四十二条"), "{}", stderr(&lone));
+    let evidence = db.dir.path().join("现场照片.jpg");
+    std::fs::write(&evidence, b"\xff\xd8\xff photo").unwrap();
+    let attached = run(&db, &["cases", "attach", &id, evidence.to_str().unwrap()]);
+    assert_exit(&attached, 0);
+    assert!(stdout(&attached).contains("现场照片.jpg"));
+    let shown = run(&db, &["cases", "show", &id, "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(shown["attachments"][0]["content_type"], "image/jpeg");
+    assert_eq!(shown["status"], "open");
+    let listed = run(&db, &["cases", "list", "--deadline", "overdue"]);
+    assert_exit(&listed, 0);
+    let listed = stdout(&listed);
+    assert!(
+        listed.contains("知执字〔2026〕1号") && listed.contains("已超期"),
+        "{listed}"
+    );
+    let unknown = run(&db, &["cases", "list", "--deadline", "late"]);
+    assert_exit(&unknown, 2);
+    let edited = run(
+        &db,
+        &["cases", "edit", &id, "--product", "电热水壶", "--json"],
+    );
+    assert_exit(&edited, 0);
+    let edited: serde_json::Value = serde_json::from_str(&stdout(&edited)).unwrap();
+    assert_eq!(
+        (edited["product"].as_str(), edited["case_number"].as_str()),
+        (Some("电热水壶"), Some("知执字〔2026〕1号"))
+    );
+    assert_exit(&run(&db, &["cases", "archive", &id]), 0);
+    assert_exit(&run(&db, &["cases", "restore", &id]), 0);
+}

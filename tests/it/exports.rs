@@ -810,3 +810,186 @@ async fn the_visits_register_exports_with_its_follow_ups_and_what_came_of_it() {
     let report = import(&app, &token, "visits.xlsx", &english.bytes, &fields).await;
     assert_only_unchanged(&report, 3);
 }
+
+/// A counterfeiting case decided and closed, and a clue still waiting.
+async fn two_cases(app: &TestApp) {
+    crate::cases::officers(app).await;
+    let case = crate::cases::open(app, &crate::cases::counterfeit("2026-03-02"))
+        .await
+        .json();
+    let id = case["id"].as_i64().unwrap();
+    for body in [
+        json!({"step": "accepted", "on": "2026-03-05"}),
+        json!({"step": "investigation", "on": "2026-03-10", "officers": ["zhang", "li"], "note": "现场检查，提取样品2件"}),
+        json!({"step": "suspended", "on": "2026-03-20", "note": "委托鉴定；结果待出"}),
+        json!({"step": "resumed", "on": "2026-04-01", "note": "鉴定意见已出"}),
+        json!({"step": "notice_served", "on": "2026-04-10", "hearing_requested": false}),
+        json!({"step": "decided", "on": "2026-04-30", "officers": ["zhang", "li"], "outcome": "penalty", "illegal_gains": 8000, "fine": 24000.5}),
+        json!({"step": "served", "on": "2026-05-06"}),
+    ] {
+        let page = crate::cases::step(app, id, &body).await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let mut clue = crate::cases::counterfeit("2026-11-20");
+    clue["kind"] = json!("infringement_dispute");
+    clue["respondent"]["credit_code"] = json!("91420527MA4901234R");
+    let page = crate::cases::open(app, &clue).await;
+    assert_eq!(page.status, Status::Created, "{}", page.body);
+}
+
+#[rocket::async_test]
+async fn the_cases_register_exports_its_steps_and_imports_back() {
+    let app = TestApp::admin().await;
+    two_cases(&app).await;
+    let (got, sheet) = workbook(&app, "/exports/cases.xlsx?kind=counterfeiting", None).await;
+    assert_eq!(sheet.name, "执法案件台账");
+    assert_eq!(sheet.cells("案号"), [json!("s:知执字〔2026〕1号")]);
+    assert_eq!(text(&sheet.cells("案件类型")[0]), "假冒专利");
+    assert_eq!(sheet.cells("罚款（元）"), [json!(24000.5)]);
+    let steps = text(&sheet.cells("办案步骤")[0]).to_owned();
+    assert!(
+        steps.contains("2026-03-10 调查：现场检查，提取样品2件（执法人员：zhang 姓名、li 姓名）"),
+        "{steps}"
+    );
+    assert!(
+        steps.contains("2026-04-30 决定（执法人员：zhang 姓名、li 姓名；处理结果：行政处罚；违法所得：8000；罚款：24000.50）"),
+        "{steps}"
+    );
+    assert!(steps.contains("2026-04-10 告知（要求听证：否）"), "{steps}");
+    assert_openpyxl_agrees(&got.bytes, &sheet);
+    let all = download(&app, "/exports/cases.xlsx", None).await;
+    let token = app.token_for("admin").await;
+    let fields = [("register", "cases"), ("dry_run", "true")];
+    let report = import(&app, &token, "执法案件台账.xlsx", &all.bytes, &fields).await;
+    assert_only_unchanged(&report, 2);
+    app.switch_to_english().await;
+    let english = download(&app, "/exports/cases.xlsx", None).await;
+    let report = import(&app, &token, "cases.xlsx", &english.bytes, &fields).await;
+    assert_only_unchanged(&report, 2);
+
+    // Into an empty register: the cases with every step, as they were.
+    let fresh = TestApp::admin().await;
+    crate::cases::officers(&fresh).await;
+    let token = fresh.token_for("admin").await;
+    let report = import(
+        &fresh,
+        &token,
+        "执法案件台账.xlsx",
+        &all.bytes,
+        &[("register", "cases")],
+    )
+    .await;
+    assert_eq!(report["new"], 2, "{report}");
+    let before = app.get("/api/v1/cases").await.json();
+    let after = fresh.get("/api/v1/cases").await.json();
+    let shape = |page: &Value| -> Vec<Value> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let steps: Vec<Value> = c["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| {
+                        json!([
+                            s["step"],
+                            s["on"],
+                            s["officers"],
+                            s["note"],
+                            s["outcome"],
+                            s["fine"],
+                            s["illegal_gains"],
+                            s["hearing_requested"]
+                        ])
+                    })
+                    .collect();
+                json!([
+                    c["case_number"],
+                    c["kind"],
+                    c["source"],
+                    c["respondent"]["name"],
+                    c["respondent"]["credit_code"],
+                    c["complainant"],
+                    c["product"],
+                    c["claimed_patent_number"],
+                    c["facts"],
+                    c["status"],
+                    c["fine"],
+                    steps
+                ])
+            })
+            .collect()
+    };
+    assert_eq!(shape(&after), shape(&before));
+    // Undone, the import leaves the register empty again.
+    let batch = report["batch_id"].as_i64().unwrap();
+    let path = format!("/api/v1/imports/{batch}/undo");
+    let undone = crate::support::with_bearer(&fresh, Method::Post, &path, &token, None).await;
+    assert_eq!(undone.status, Status::Ok, "{}", undone.body);
+    assert_eq!(fresh.get("/api/v1/cases").await.json()["total"], 0);
+}
+
+#[rocket::async_test]
+async fn an_old_cases_ledger_imports_with_its_steps_checked() {
+    let app = TestApp::admin().await;
+    crate::cases::officers(&app).await;
+    let ledger = text_workbook(&[
+        &[
+            "案号",
+            "案件类型",
+            "案件来源",
+            "当事人",
+            "涉案产品",
+            "标注专利号",
+            "办案步骤",
+        ],
+        &[
+            "秭知执字〔2025〕7号",
+            "冒充专利",
+            "群众举报",
+            "某超市",
+            "电饭煲",
+            "ZL201710601862.3",
+            "2025-06-02 线索登记\n2025-06-05 立案\n2025-06-09 调查（办案人员：zhang 姓名、li）",
+        ],
+        &[
+            "秭知执字〔2025〕8号",
+            "假冒专利",
+            "执法检查",
+            "某五金店",
+            "",
+            "",
+            "2025-07-01 线索登记\n2025-07-03 调查（执法人员：zhang、wang）",
+        ],
+    ]);
+    let token = app.token_for("admin").await;
+    let report = import(
+        &app,
+        &token,
+        "2025年执法案件台账.xlsx",
+        &ledger,
+        &[("register", "cases"), ("dry_run", "true")],
+    )
+    .await;
+    assert_eq!(
+        (report["new"].as_u64(), report["invalid"].as_u64()),
+        (Some(1), Some(1)),
+        "{report}"
+    );
+    let problems = report["errors"].to_string();
+    assert!(problems.contains("不能登记“调查”"), "{problems}");
+}
+
+/// An .xlsx of text cells, as an officer's ledger.
+fn text_workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *text).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}

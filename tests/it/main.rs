@@ -10,6 +10,7 @@ mod access;
 mod api;
 mod auth;
 mod calendar;
+mod cases;
 mod cli;
 mod enterprises;
 mod errors;
