@@ -49,6 +49,11 @@ pub fn yuan(fen: i64) -> String {
     }
 }
 
+/// Yuan as a view holds them (24000.5) for people: "24000.50".
+pub fn yuan_text(yuan: f64) -> String {
+    self::yuan((yuan * 100.0).round() as i64)
+}
+
 /// A fine within the cap, or why not.
 pub fn check_fine(fine: Option<i64>, illegal_gains: Option<i64>) -> Result<(), Msg> {
     let Some(fine) = fine else { return Ok(()) };

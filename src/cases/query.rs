@@ -59,6 +59,8 @@ pub struct CaseTotals {
     pub closed: u64,
     /// In yuan.
     pub fines: f64,
+    /// The same, as people write it ("24000.50").
+    pub fines_text: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -206,6 +208,7 @@ pub async fn all(
 }
 
 fn totals(cases: &[CaseView]) -> CaseTotals {
+    let fines: f64 = cases.iter().filter_map(|c| c.fine).sum();
     let count = |keep: &dyn Fn(&CaseView) -> bool| cases.iter().filter(|c| keep(c)).count() as u64;
     CaseTotals {
         cases: cases.len() as u64,
@@ -213,7 +216,8 @@ fn totals(cases: &[CaseView]) -> CaseTotals {
         overdue: count(&|c| c.deadline_status == DeadlineState::Overdue),
         due_soon: count(&|c| c.deadline_status == DeadlineState::DueSoon),
         closed: count(&|c| c.status == Some(Status::Closed)),
-        fines: cases.iter().filter_map(|c| c.fine).sum(),
+        fines,
+        fines_text: super::penalty::yuan_text(fines),
     }
 }
 
@@ -269,6 +273,8 @@ pub struct CaseFigures {
     pub by_kind: BTreeMap<String, u64>,
     /// Fines decided in the period, in yuan.
     pub fines: f64,
+    /// The same, as people write it ("24000.50").
+    pub fines_text: String,
 }
 
 /// What happened to cases in [from, to].
@@ -300,5 +306,6 @@ pub async fn figures(
             .filter_map(|s| s.fine)
             .sum::<f64>();
     }
+    figures.fines_text = super::penalty::yuan_text(figures.fines);
     Ok(figures)
 }

@@ -20,7 +20,9 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::fields::split_names;
 use crate::i18n::Msg;
-use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::forms::{
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -545,30 +547,17 @@ async fn archive(
     action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    let request = archive_action(action).and_then(|archived| {
-        let id = service::parse_id(id)?;
-        Ok((id, parse_version(&form.version)?, archived))
-    });
-    let result = match request {
-        Ok((id, version, archived)) => {
-            service::set_archived(&state.db, &admin.actor(), id, version, archived)
-                .await
-                .map(|v| (v, archived))
-        }
-        Err(error) => Err(error),
+    let actor = admin.actor();
+    let apply =
+        |id, version, archived| service::set_archived(&state.db, &actor, id, version, archived);
+    let done = |record: &service::CaseView, archived: bool| {
+        archived_notice(
+            "cases",
+            record.id,
+            archived,
+            ("number", &record.case_number),
+        )
     };
-    match result {
-        Ok((v, archived)) => {
-            let key = if archived {
-                "cases.archived"
-            } else {
-                "cases.restored"
-            };
-            FormResponse::Done(layout::success(
-                format!("/cases/{}", v.id),
-                Msg::new(key).arg("number", &v.case_number),
-            ))
-        }
-        Err(error) => FormResponse::Failed(error),
-    }
+    let request = (id, action, form.version.as_str());
+    archive_form(request, service::parse_id, apply, done).await
 }

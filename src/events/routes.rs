@@ -16,7 +16,9 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::fields::split_names;
 use crate::i18n::{Lang, Msg, t};
-use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::forms::{
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -309,30 +311,12 @@ async fn archive(
     action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    let request = archive_action(action).and_then(|archived| {
-        let id = service::parse_id(id)?;
-        Ok((id, parse_version(&form.version)?, archived))
-    });
-    let result = match request {
-        Ok((id, version, archived)) => {
-            service::set_archived(&state.db, &admin.actor(), id, version, archived)
-                .await
-                .map(|e| (e, archived))
-        }
-        Err(error) => Err(error),
+    let actor = admin.actor();
+    let apply =
+        |id, version, archived| service::set_archived(&state.db, &actor, id, version, archived);
+    let done = |record: &service::EventView, archived: bool| {
+        archived_notice("events", record.id, archived, ("title", &record.title))
     };
-    match result {
-        Ok((e, archived)) => {
-            let key = if archived {
-                "events.archived"
-            } else {
-                "events.restored"
-            };
-            FormResponse::Done(layout::success(
-                format!("/events/{}", e.id),
-                Msg::new(key).arg("title", &e.title),
-            ))
-        }
-        Err(error) => FormResponse::Failed(error),
-    }
+    let request = (id, action, form.version.as_str());
+    archive_form(request, service::parse_id, apply, done).await
 }

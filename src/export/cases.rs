@@ -123,7 +123,7 @@ pub fn step_line(step: &StepView, lang: Lang) -> String {
         let words = t(lang, &format!("cases.outcome.{}", outcome.as_str()));
         parts.push(part("outcome", &words, lang));
     }
-    let money = |yuan: f64| penalty::yuan((yuan * 100.0).round() as i64);
+    let money = penalty::yuan_text;
     if let Some(gains) = step.illegal_gains {
         parts.push(part("illegal_gains", &money(gains), lang));
     }
@@ -188,7 +188,8 @@ impl CaseExport {
             .deadline
             .due_on
             .map_or_else(|| t(lang, "cases.deadline.suspended"), |d| d.to_string());
-        Value::Text(format!("{state}：{rule} {due}"))
+        let separator = t(lang, "export.label_separator");
+        Value::Text(format!("{state}{separator}{rule} {due}"))
     }
 
     pub fn row(&self, case: &CaseView, number: usize) -> Vec<Value> {

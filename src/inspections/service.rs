@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{InspectionInput, Problem, ValidInspection};
 use crate::audit::{self, Actor, Changes, Event};
-use crate::entities::{inspection, inspection_problem};
+use crate::entities::{enforcement_case, inspection, inspection_problem};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::{clock, db, settings};
@@ -29,6 +29,9 @@ pub struct ProblemView {
     pub party: Option<String>,
     pub product: Option<String>,
     pub case_id: Option<i64>,
+    /// The number of the case it led to.
+    #[serde(default)]
+    pub case_number: Option<String>,
 }
 
 /// An inspection as the pages and the API show it.
@@ -113,6 +116,21 @@ pub async fn views(
         .order_by_asc(inspection_problem::Column::Position)
         .all(db)
         .await?;
+    let case_ids: Vec<i64> = found.iter().filter_map(|p| p.case_id).collect();
+    let numbers: HashMap<i64, String> = if case_ids.is_empty() {
+        HashMap::new()
+    } else {
+        enforcement_case::Entity::find()
+            .select_only()
+            .column(enforcement_case::Column::Id)
+            .column(enforcement_case::Column::CaseNumber)
+            .filter(enforcement_case::Column::Id.is_in(case_ids))
+            .into_tuple::<(i64, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let mut problems: HashMap<i64, Vec<ProblemView>> = HashMap::new();
     for p in found {
         problems
@@ -122,6 +140,7 @@ pub async fn views(
                 description: p.description,
                 party: p.party,
                 product: p.product,
+                case_number: p.case_id.and_then(|id| numbers.get(&id).cloned()),
                 case_id: p.case_id,
             });
     }

@@ -331,8 +331,7 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
         text.push_str(&closed.render(lang));
     }
     if cases.fines > 0.0 {
-        let fines = crate::cases::penalty::yuan((cases.fines * 100.0).round() as i64);
-        let fined = Msg::new("reports.summary.case_fines").arg("fines", fines);
+        let fined = Msg::new("reports.summary.case_fines").arg("fines", &cases.fines_text);
         text.push_str(&fined.render(lang));
     }
     text

@@ -102,3 +102,42 @@ pub fn archive_action(segment: &str) -> Result<bool, AppError> {
         ))),
     }
 }
+
+/// The answer to a record's archive or restore button: the segment says which, the form carries
+/// the version last read; `apply` archives (true) or restores (false) the record at that
+/// version, and `done` says where to go and what happened.
+pub async fn archive_form<V, Fut>(
+    (id, action, version): (&str, &str, &str),
+    parse_id: fn(&str) -> Result<i64, AppError>,
+    apply: impl FnOnce(i64, i32, bool) -> Fut,
+    done: impl FnOnce(&V, bool) -> Flash<Redirect>,
+) -> FormResponse
+where
+    Fut: std::future::Future<Output = Result<V, AppError>>,
+{
+    let request = archive_action(action)
+        .and_then(|archived| Ok((parse_id(id)?, parse_version(version)?, archived)));
+    let (id, version, archived) = match request {
+        Ok(request) => request,
+        Err(error) => return FormResponse::Failed(error),
+    };
+    match apply(id, version, archived).await {
+        Ok(record) => FormResponse::Done(done(&record, archived)),
+        Err(error) => FormResponse::Failed(error),
+    }
+}
+
+/// The page of a record of `register` just archived or restored, with the message that says
+/// which (`{register}.archived` or `{register}.restored`), the record named by `arg`.
+pub fn archived_notice(
+    register: &str,
+    id: i64,
+    archived: bool,
+    (arg, name): (&str, &str),
+) -> Flash<Redirect> {
+    let done = if archived { "archived" } else { "restored" };
+    crate::web::layout::success(
+        format!("/{register}/{id}"),
+        crate::i18n::Msg::new(format!("{register}.{done}")).arg(arg, name),
+    )
+}

@@ -665,7 +665,7 @@ async fn a_problem_found_on_inspection_opens_a_case_in_one_step_and_the_pages_fo
     assert_eq!(problem["problems"][0]["case_id"], id);
     app.get(&format!("/inspections/{inspection_id}"))
         .await
-        .assert_contains(&[&format!("/cases/{id}")]);
+        .assert_contains(&[&format!("/cases/{id}"), "知执字〔2026〕1号"]);
     let case = app.get(&format!("/api/v1/cases/{id}")).await.json();
     assert_eq!(case["respondent"]["enterprise_id"], enterprise_id);
     app.get(&format!("/enterprises/{enterprise_id}"))
@@ -799,6 +799,8 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         "执法案件期限提醒",
         late["case_number"].as_str().unwrap(),
         "已超期",
+        "立案查处案件（件）",
+        "结案1件 · 罚款24000元",
     ]);
     let summary = app
         .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30")
