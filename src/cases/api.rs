@@ -97,17 +97,13 @@ pub struct AttachmentForm<'r> {
 
 /// The upload as the service takes it; a step id that is no number is the field's error.
 pub async fn upload_of(form: &mut AttachmentForm<'_>) -> Result<(Option<i64>, Upload), AppError> {
-    let sent = form.file.as_ref().and_then(|f| f.content_type()).cloned();
+    let sent = form
+        .file
+        .as_ref()
+        .and_then(|f| f.content_type())
+        .map(ToString::to_string);
     let (file_name, bytes) = crate::import::api::uploaded(&mut form.file).await?;
-    // Browsers and scripts often send "application/octet-stream"; the name says more.
-    let guessed = file_name
-        .rsplit_once('.')
-        .and_then(|(_, extension)| ContentType::from_extension(extension));
-    let content_type = sent
-        .filter(|t| *t != ContentType::Binary)
-        .or(guessed)
-        .unwrap_or(ContentType::Binary)
-        .to_string();
+    let content_type = attachments::content_type(&file_name, sent.as_deref());
     let step_id = match form
         .step_id
         .as_deref()

@@ -29,6 +29,23 @@ pub struct Upload {
 /// id, case, step, name, type, size, uploaded by: an attachment without its bytes.
 type Listed = (i64, i64, Option<i64>, String, String, i64, String);
 
+/// The type to keep a file under: the one sent, unless it is the catch-all that browsers and
+/// scripts send for anything; then the one its name says.
+pub fn content_type(file_name: &str, sent: Option<&str>) -> String {
+    use rocket::http::ContentType;
+    let sent = sent
+        .and_then(ContentType::parse_flexible)
+        .filter(|t| *t != ContentType::Binary);
+    let named = || {
+        file_name
+            .rsplit_once('.')
+            .and_then(|(_, extension)| ContentType::from_extension(extension))
+    };
+    sent.or_else(named)
+        .unwrap_or(ContentType::Binary)
+        .to_string()
+}
+
 /// The attachments of these cases, without their bytes.
 pub async fn listed(
     db: &impl ConnectionTrait,

@@ -89,24 +89,11 @@ struct Worked {
     deadline: Option<DeadlineState>,
 }
 
-const STATUSES: [&str; 11] = [
-    "active",
-    "received",
-    "open",
-    "notice_served",
-    "decided",
-    "served",
-    "published",
-    "suspended",
-    "declined",
-    "referred",
-    "closed",
-];
-
 fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
     let status = given(&filter.status).map(str::to_owned);
     if let Some(status) = &status
-        && !STATUSES.contains(&status.as_str())
+        && status != "active"
+        && !Status::ALL.iter().any(|s| s.as_str() == status)
     {
         return Err(field_error(
             "status",

@@ -13,7 +13,7 @@ use super::attachments;
 use super::domain::{CaseInput, CaseKind, PartyInput, Source};
 use super::query::{self, CaseFilter, CaseTotals};
 use super::service::{self, CaseView, DeadlineState};
-use super::workflow::{Outcome, Step, StepInput};
+use super::workflow::{self, Outcome, Step, StepInput};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::{Admin, Officer, Viewer};
@@ -58,18 +58,7 @@ fn choices() -> Choices {
         steps: Step::ALL.iter().map(|s| s.as_str()).collect(),
         outcomes: Outcome::ALL.iter().map(|o| o.as_str()).collect(),
         deadline_states: DeadlineState::ALL.iter().map(|d| d.as_str()).collect(),
-        statuses: vec![
-            "received",
-            "open",
-            "notice_served",
-            "decided",
-            "served",
-            "published",
-            "suspended",
-            "declined",
-            "referred",
-            "closed",
-        ],
+        statuses: workflow::Status::ALL.iter().map(|s| s.as_str()).collect(),
     }
 }
 
@@ -336,15 +325,13 @@ impl StepForm {
             Some(text) => MoneyInput::Text(text),
             None => MoneyInput::None,
         };
-        let step = self.step.trim();
         StepInput {
             step: self.step.clone(),
             on: self.on.clone(),
             note: some(&self.note),
             officers: split_names(&self.officers),
             approver: some(&self.approver),
-            hearing_requested: (step == Step::NoticeServed.as_str())
-                .then_some(self.hearing_requested),
+            hearing_requested: Some(self.hearing_requested),
             outcome: some(&self.outcome),
             illegal_gains: money(&self.illegal_gains),
             fine: money(&self.fine),

@@ -395,9 +395,8 @@ fn case_view(row: &enforcement_case::Model, related: &mut Related, clock: &Clock
     let status = workflow::status(&taken);
     let kind = CaseKind::parse(&row.kind).unwrap_or(CaseKind::Counterfeiting);
     let penalty = rows.iter().any(|s| {
-        s.outcome.as_deref() == Some(Outcome::Penalty.as_str())
-            || s.fine.is_some_and(|f| f > 0)
-            || s.illegal_gains.is_some_and(|g| g > 0)
+        let outcome = s.outcome.as_deref().and_then(Outcome::parse);
+        workflow::imposes_penalty(outcome, s.fine, s.illegal_gains)
     });
     let all: Vec<DeadlineView> = deadlines(
         &clock.rules,

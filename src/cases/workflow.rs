@@ -107,6 +107,19 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: [Status; 10] = [
+        Status::Received,
+        Status::Open,
+        Status::NoticeServed,
+        Status::Decided,
+        Status::Served,
+        Status::Published,
+        Status::Suspended,
+        Status::Declined,
+        Status::Referred,
+        Status::Closed,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Received => "received",
@@ -291,13 +304,10 @@ pub struct ValidStep {
     pub fine: Option<i64>,
 }
 
-impl ValidStep {
-    /// A penalty was imposed: the publication and service limits run.
-    pub fn imposes_penalty(&self) -> bool {
-        self.outcome == Some(Outcome::Penalty)
-            || self.fine.is_some_and(|f| f > 0)
-            || self.illegal_gains.is_some_and(|g| g > 0)
-    }
+/// Whether a decision imposed a penalty (so the service and publication limits run): said so, or
+/// a fine or confiscated gains.
+pub fn imposes_penalty(outcome: Option<Outcome>, fine: Option<i64>, gains: Option<i64>) -> bool {
+    outcome == Some(Outcome::Penalty) || fine.is_some_and(|f| f > 0) || gains.is_some_and(|g| g > 0)
 }
 
 impl StepInput {
@@ -350,7 +360,10 @@ impl StepInput {
             note,
             officers,
             approver,
-            hearing_requested: self.hearing_requested,
+            // Only a notice asks whether the party wants a hearing.
+            hearing_requested: self
+                .hearing_requested
+                .filter(|_| step == Some(Step::NoticeServed)),
             outcome,
             illegal_gains,
             fine,

@@ -243,7 +243,8 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
         say!(
             "        {}  {name}  {}  {}",
             step.on,
-            step.officer_names.join(", "),
+            step.officer_names
+                .join(&crate::i18n::t(lang, "common.list_separator")),
             step.note.as_deref().unwrap_or("")
         );
     }
@@ -346,11 +347,7 @@ async fn attach(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let content_type = file
-        .extension()
-        .and_then(|e| rocket::http::ContentType::from_extension(&e.to_string_lossy()))
-        .unwrap_or(rocket::http::ContentType::Binary)
-        .to_string();
+    let content_type = attachments::content_type(&file_name, None);
     let upload = Upload {
         file_name,
         content_type,

@@ -9,7 +9,7 @@ use crate::cases::penalty;
 use crate::cases::query::{self, CaseFilter};
 use crate::cases::service::{CaseView, StepView};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg, t};
+use crate::i18n::{Lang, t};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Field {
@@ -213,13 +213,10 @@ impl CaseExport {
                 Field::Product => text(&case.product),
                 Field::ClaimedPatentNumber => text(&case.claimed_patent_number),
                 Field::Facts => text(&case.facts),
-                Field::Status => Value::Text(
-                    Msg::new(format!(
-                        "cases.status.{}",
-                        case.status.map_or("none", |s| s.as_str())
-                    ))
-                    .render(lang),
-                ),
+                Field::Status => word(format!(
+                    "cases.status.{}",
+                    case.status.map_or("none", |s| s.as_str())
+                )),
                 Field::IllegalGains => case.illegal_gains.map_or(Value::Empty, Value::Number),
                 Field::Fine => case.fine.map_or(Value::Empty, Value::Number),
                 Field::NextDeadline => self.next_deadline(case),
