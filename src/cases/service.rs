@@ -225,8 +225,7 @@ fn step_view(row: &case_event::Model, names: &HashMap<String, String>) -> Option
 
 fn deadline_view(deadline: Deadline) -> DeadlineView {
     let warning = (!deadline.unknown_years.is_empty()).then(|| {
-        let years: Vec<String> = deadline.unknown_years.iter().map(i32::to_string).collect();
-        Msg::new("cases.deadline.unknown_year").arg("years", years.join("、"))
+        Msg::new("cases.deadline.unknown_year").list_arg("years", &deadline.unknown_years)
     });
     DeadlineView { deadline, warning }
 }

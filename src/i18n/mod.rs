@@ -159,17 +159,44 @@ impl Msg {
         self
     }
 
-    /// The message in `lang`, with arguments that are themselves keys (prefixed `@`) translated.
+    /// Adds a placeholder for a list, joined when rendered with the separator of the language
+    /// (“2026、2027” in Chinese, “2026, 2027” in English).
+    pub fn list_arg(self, name: &str, items: impl IntoIterator<Item = impl ToString>) -> Msg {
+        let joined: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+        self.arg(
+            name,
+            format!("{LIST_MARK}{}", joined.join(&LIST_ITEM.to_string())),
+        )
+    }
+
+    /// The message in `lang`, with arguments that are themselves keys (prefixed `@`) translated
+    /// and lists joined.
     pub fn render(&self, lang: Lang) -> String {
         let args: Vec<(String, String)> = self
             .args
             .iter()
-            .map(|(name, value)| match value.strip_prefix('@') {
-                Some(key) if CATALOG.get(lang, key).is_some() => (name.clone(), t(lang, key)),
-                _ => (name.clone(), value.clone()),
-            })
+            .map(|(name, value)| (name.clone(), render_arg(value, lang)))
             .collect();
         interpolate(&t(lang, &self.key), &args)
+    }
+}
+
+/// Marks a list argument and separates its items: control characters no text of a message holds.
+const LIST_MARK: char = '\u{1e}';
+const LIST_ITEM: char = '\u{1f}';
+
+fn render_arg(value: &str, lang: Lang) -> String {
+    if let Some(key) = value.strip_prefix('@')
+        && CATALOG.get(lang, key).is_some()
+    {
+        return t(lang, key);
+    }
+    match value.strip_prefix(LIST_MARK) {
+        Some(items) => items
+            .split(LIST_ITEM)
+            .collect::<Vec<_>>()
+            .join(&t(lang, "common.list_separator")),
+        None => value.to_owned(),
     }
 }
 
@@ -195,6 +222,15 @@ mod tests {
             missing_in_zh.is_empty(),
             "missing in zh-CN: {missing_in_zh:?}"
         );
+    }
+
+    #[test]
+    fn a_list_is_joined_the_way_each_language_writes_lists() {
+        let message = Msg::new("cases.deadline.unknown_year").list_arg("years", [2026, 2027]);
+        assert!(message.render(Lang::ZhCn).contains("2026、2027"));
+        assert!(message.render(Lang::En).contains("2026, 2027"));
+        let one = Msg::new("cases.deadline.unknown_year").list_arg("years", [2027]);
+        assert!(one.render(Lang::En).contains(" 2027,"));
     }
 
     #[test]

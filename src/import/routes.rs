@@ -17,7 +17,7 @@ use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
 use super::service::{self, Policy, Progress, StoredProblems};
 use super::spec::{Register, spec};
-use super::workbook::column_letter;
+use super::workbook::{Cell, column_letter};
 use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::entities::import_batch;
@@ -153,6 +153,8 @@ struct GridCell {
     /// "error", "warning" or "".
     mark: &'static str,
     note: String,
+    /// A number in the file: right-aligned, as the spreadsheet shows it.
+    number: bool,
 }
 
 #[derive(Serialize)]
@@ -248,11 +250,10 @@ async fn grid(
                 let letter = column_letter(h.column);
                 let here: Vec<&(bool, &Problem)> =
                     list.iter().filter(|(_, p)| p.column == letter).collect();
+                let cell = found.and_then(|r| r.get(h.column));
                 GridCell {
-                    text: found
-                        .and_then(|r| r.get(h.column))
-                        .map(|c| c.display())
-                        .unwrap_or_default(),
+                    text: cell.map(|c| c.shown(workbook.is_1904)).unwrap_or_default(),
+                    number: matches!(cell, Some(Cell::Number(_))),
                     mark: if here.iter().any(|(e, _)| *e) {
                         "error"
                     } else if here.is_empty() {

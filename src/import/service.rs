@@ -234,7 +234,7 @@ async fn find_table<'a>(
                     "sheet",
                     Msg::new("import.table.no_such_sheet")
                         .arg("name", name)
-                        .arg("sheets", names.join("、")),
+                        .list_arg("sheets", names),
                 )
             })?)
         }

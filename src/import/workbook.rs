@@ -44,6 +44,17 @@ impl Cell {
             Cell::Bool(b) => b.to_string(),
         }
     }
+
+    /// The cell as the spreadsheet shows it to a person: a date cell as its date, not its serial.
+    pub fn shown(&self, is_1904: bool) -> String {
+        match self {
+            Cell::Date(serial) => super::values::date_from_serial(*serial, is_1904).map_or_else(
+                || number_text(*serial),
+                |d| d.format("%Y-%m-%d").to_string(),
+            ),
+            other => other.display(),
+        }
+    }
 }
 
 /// A number as text without a spurious `.0`: 2025200554330, not 2025200554330.0.
@@ -124,6 +135,21 @@ pub fn column_letter(column: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cells_are_shown_as_the_spreadsheet_shows_them() {
+        let cases = [
+            (Cell::Date(45963.0), false, "2025-11-02"),
+            (Cell::Date(44501.0), true, "2025-11-02"),
+            (Cell::Number(45963.0), false, "45963"),
+            (Cell::Number(2.5), false, "2.5"),
+            (Cell::Text("2025年11月2日".into()), false, "2025年11月2日"),
+            (Cell::Bool(true), false, "true"),
+        ];
+        for (cell, is_1904, shown) in cases {
+            assert_eq!(cell.shown(is_1904), shown, "{cell:?}");
+        }
+    }
 
     #[test]
     fn column_letters() {

@@ -47,9 +47,7 @@ pub fn cumulative_grants(report: &YtdReport, lang: Lang) -> Result<String, AppEr
         if *m == 0 {
             String::new()
         } else {
-            crate::i18n::Msg::new("reports.chart.month")
-                .arg("month", m)
-                .render(lang)
+            crate::i18n::Msg::new(format!("months.{m}")).render(lang)
         }
     };
     let mut svg = String::new();

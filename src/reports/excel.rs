@@ -86,11 +86,7 @@ pub fn workbook(report: &YtdReport, summary: &Summary, lang: Lang) -> Result<Vec
         let growth = super::ytd::growth(month.grants_cumulative, month.grants_last_year_cumulative)
             .map_or(Value::Empty, |percent| Value::Number(percent / 100.0));
         writer.row(vec![
-            Value::Text(
-                Msg::new("reports.chart.month")
-                    .arg("month", month.month)
-                    .render(lang),
-            ),
+            Value::Text(Msg::new(format!("months.{}", month.month)).render(lang)),
             Value::Integer(month.grants),
             Value::Integer(month.grants_invention),
             Value::Integer(month.grants_utility_model),

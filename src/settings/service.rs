@@ -144,7 +144,7 @@ pub async fn set_by_key(
         _ => Err(AppError::BadRequest(
             Msg::new("settings.unknown_key")
                 .arg("key", key)
-                .arg("keys", SETTABLE_KEYS.join(", ")),
+                .list_arg("keys", SETTABLE_KEYS),
         )),
     }
 }

@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod api;
 mod auth;
+mod browser;
 mod calendar;
 mod cases;
 mod cli;
