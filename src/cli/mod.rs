@@ -75,6 +75,11 @@ pub enum Command {
     Backup {
         file: PathBuf,
     },
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
     User {
         #[command(subcommand)]
         action: accounts::UserAction,
@@ -298,6 +303,10 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         }
         return Ok(());
     }
+    // A restore replaces the file before anything opens it.
+    if let Command::Restore { file, force } = &command {
+        return restore(&url, file, *force, lang).await;
+    }
     let migrations = db::migrate(&url).await?;
     if let Command::Migrate = command {
         print_migrations(&migrations, lang);
@@ -355,8 +364,10 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         }
         Command::Import(args) => import::run(&db, args, lang).await,
         Command::Demo { json } => demo(&db, json, lang).await,
+        // Handled above, before the database is opened.
         Command::Serve(_)
         | Command::Migrate
+        | Command::Restore { .. }
         | Command::Dev {
             action: DevAction::ReadWorkbook { .. } | DevAction::Samples { .. },
         } => Ok(()),
@@ -503,6 +514,23 @@ async fn settings(
             }
         }
     }
+    Ok(())
+}
+
+async fn restore(
+    url: &str,
+    file: &std::path::Path,
+    force: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let restored = db::restore::restore(url, file, force).await?;
+    say!(
+        "{}",
+        Msg::new("cli.restore.done")
+            .arg("path", restored.database.display())
+            .arg("records", restored.records)
+            .render(lang)
+    );
     Ok(())
 }
 

@@ -18,6 +18,8 @@ pub async fn serve(url: &str, args: ServeArgs, lang: Lang) -> Result<(), AppErro
         port: args.port,
     };
     let config = AppConfig::resolve(url, base_figment(), &overrides)?;
+    // Held until the server stops, so that `ipdesk restore` waits for it.
+    let _lock = db::restore::server_lock(url)?;
     let database = db::connect(url).await?;
     let setup_token = setup::prepare(&database).await?;
     let announce = AdHoc::on_liftoff("announce", move |rocket| {

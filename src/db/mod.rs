@@ -15,6 +15,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 
 mod bulk;
+pub mod restore;
 pub use bulk::{drop_secondary_indexes, insert_rows, insert_rows_sharing, recreate_indexes};
 
 /// The default database: an SQLite file in `data/` under the working directory.

@@ -65,6 +65,7 @@ fn help_lists_every_command_with_a_description() {
         ("township", "管理乡镇"),
         ("agency", "管理协作单位"),
         ("backup", "备份 SQLite 数据库"),
+        ("restore", "用备份文件恢复 SQLite 数据库"),
     ] {
         assert!(
             help.contains(command) && help.contains(about),
@@ -1451,4 +1452,130 @@ async fn cases_from_the_terminal() {
     );
     assert_exit(&run(&db, &["cases", "archive", &id]), 0);
     assert_exit(&run(&db, &["cases", "restore", &id]), 0);
+}
+
+/// The townships the database at `url` holds.
+async fn townships_in(url: &str) -> usize {
+    let db = ipdesk::db::connect(url).await.unwrap();
+    ipdesk::settings::lists::list(&db, ipdesk::settings::ListKind::Townships, true)
+        .await
+        .unwrap()
+        .len()
+}
+
+fn integrity_of(path: &Path) -> String {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+        ])
+        .arg(path)
+        .output()
+        .expect("python3");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// `ipdesk backup` while the server runs and another writer keeps writing: the copy is sound and
+/// holds every row committed before it began. `ipdesk restore` refuses while the server runs and
+/// over a database with records unless forced, then brings the backup back.
+#[rocket::async_test]
+async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
+    let db = TestDatabase::new().await;
+    if db.is_postgres() {
+        let output = run(&db, &["restore", "ipdesk.dump"]);
+        assert_exit(&output, 2);
+        assert!(
+            stderr(&output).contains("pg_restore"),
+            "{}",
+            stderr(&output)
+        );
+        return;
+    }
+    let port = free_port();
+    let server = start_server(&db, port);
+    let writing = db.connect().await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let writer = tokio::spawn(async move {
+        let mut stopped = stopped;
+        let mut written = 0;
+        while stopped.try_recv().is_err() {
+            let name = format!("第{written}镇");
+            ipdesk::settings::lists::add(
+                &writing,
+                &ipdesk::audit::Actor::cli(),
+                ipdesk::settings::ListKind::Townships,
+                &name,
+            )
+            .await
+            .unwrap();
+            written += 1;
+            tokio::task::yield_now().await;
+        }
+        written
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = townships_in(&db.url).await;
+    let backup = db.dir.path().join("backup.sqlite");
+    let backup_arg = backup.display().to_string();
+    let output = tokio::task::spawn_blocking({
+        let dir = db.dir.path().to_owned();
+        let url = db.url.clone();
+        let arg = backup_arg.clone();
+        move || {
+            ipdesk(&dir, Some(&url), &["backup", &arg])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    assert_exit(&output, 0);
+    stop.send(()).unwrap();
+    let written = writer.await.unwrap();
+    assert_eq!(integrity_of(&backup), "ok");
+    let backup_url = format!("sqlite://{}?mode=rw", backup.display());
+    let in_backup = townships_in(&backup_url).await;
+    assert!(
+        before > 0 && before <= in_backup && in_backup <= written,
+        "{before} committed before the backup, {in_backup} in it, {written} written"
+    );
+
+    // Not while the server runs.
+    let refused = run(&db, &["restore", &backup_arg, "--force"]);
+    assert_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("请先停止服务"),
+        "{}",
+        stderr(&refused)
+    );
+    drop(server);
+    // Not over records without --force; nothing is changed.
+    let refused = run(&db, &["restore", &backup_arg]);
+    assert_exit(&refused, 2);
+    assert!(stderr(&refused).contains("--force"), "{}", stderr(&refused));
+    assert_eq!(townships_in(&db.url).await, written);
+    // Not from a file that is no backup.
+    let stray = db.dir.path().join("stray.sqlite");
+    std::fs::write(&stray, b"not a database").unwrap();
+    let refused = run(&db, &["restore", &stray.display().to_string(), "--force"]);
+    assert_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("不是 ipdesk 的备份"),
+        "{}",
+        stderr(&refused)
+    );
+    // Forced: the database is the backup, sound, and the server starts on it.
+    let restored = run(&db, &["restore", &backup_arg, "--force"]);
+    assert_exit(&restored, 0);
+    assert!(
+        stdout(&restored).contains("已恢复"),
+        "{}",
+        stdout(&restored)
+    );
+    assert_eq!(townships_in(&db.url).await, in_backup);
+    let database = ipdesk::db::sqlite_path(&db.url).unwrap();
+    assert_eq!(integrity_of(&database), "ok");
+    let _server = start_server(&db, port);
+    let (status, _) = http_get(port, "/healthz");
+    assert_eq!(status, 200);
 }

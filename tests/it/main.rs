@@ -19,6 +19,7 @@ mod events;
 mod exports;
 mod health;
 mod imports;
+mod injection;
 mod inspections;
 mod ledgers;
 mod patents;
