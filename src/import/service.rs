@@ -646,6 +646,26 @@ fn fault_limit(_file_name: &str) -> usize {
     usize::MAX
 }
 
+/// A test's chosen stop: a file named `pause-after-N-….xlsx` holds its commit, transaction open,
+/// once the chunk holding row N is written, until the process is killed — the crash-safety test
+/// kills the server there. Compiled only with the `fault-injection` feature.
+#[cfg(feature = "fault-injection")]
+async fn pause_if_asked(file_name: &str, done: usize) {
+    let at = file_name
+        .strip_prefix("pause-after-")
+        .and_then(|rest| rest.split('-').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    if at.is_some_and(|at| done >= at) {
+        tracing::warn!(file_name, done, "import paused for a crash test");
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    }
+}
+
+#[cfg(not(feature = "fault-injection"))]
+async fn pause_if_asked(_file_name: &str, _done: usize) {}
+
 fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
     if done >= limit {
         return Err(AppError::Internal(format!(
@@ -788,6 +808,7 @@ impl Commit<'_> {
             planned.extend(judged);
             writer.write(txn, writes, rows.len()).await?;
             (self.on_progress)("committing", planned.len() as u64, total);
+            pause_if_asked(&self.request.file_name, planned.len()).await;
         }
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
         patent_rows::insert_search(txn, std::mem::take(&mut writer.search)).await?;

@@ -9,7 +9,7 @@ use rocket::http::{ContentType, Cookie, Header, Method, Status};
 use crate::support::TestApp;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Access {
+pub(crate) enum Access {
     /// Anyone; the route answers for itself (a setup link may still be refused).
     Public,
     At(Role),
@@ -19,7 +19,7 @@ use Access::{At, Public};
 
 /// (method, route path as mounted, a URI to request, who may use it).
 #[rustfmt::skip]
-const TABLE: &[(Method, &str, &str, Access)] = &[
+pub(crate) const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/", "/", At(Role::Viewer)),
     (Method::Get, "/healthz", "/healthz", Public),
     (Method::Get, "/lang/<code>", "/lang/en?next=/", Public),

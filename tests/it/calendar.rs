@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// The 2026 National Day notice as an officer copies it into a sheet.
-fn national_day_2026() -> Vec<u8> {
+pub(crate) fn national_day_2026() -> Vec<u8> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     let rows: [[&str; 3]; 4] = [

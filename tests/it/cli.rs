@@ -1579,3 +1579,212 @@ async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
     let (status, _) = http_get(port, "/healthz");
     assert_eq!(status, 200);
 }
+
+/// What a raw HTTP request brought back.
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+/// One HTTP/1.1 request to the server on `port`, connection closed after it.
+fn http(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Reply {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    stream.write_all(body).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Reply {
+        status: head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0),
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+/// The `name=value` of every cookie a reply sets, as a `Cookie` header.
+fn cookies_of(reply: &Reply) -> String {
+    reply
+        .head
+        .lines()
+        .filter_map(|line| {
+            line.strip_prefix("set-cookie: ")
+                .or_else(|| line.strip_prefix("Set-Cookie: "))
+        })
+        .filter_map(|cookie| cookie.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// kill -9 of the server while a large import is being written (held open at a chosen row by the
+/// test-only fault hook): nothing of it is left in the register, the job shows as running until
+/// its heartbeat is stale and then as failed, and SQLite's integrity check is ok.
+#[rocket::async_test]
+async fn a_server_killed_mid_import_leaves_no_partial_rows() {
+    use ipdesk::entities::{import_batch, patent};
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+    let db = TestDatabase::new().await;
+    let conn = db.connect().await;
+    let actor = ipdesk::audit::Actor::cli();
+    ipdesk::auth::users::create(
+        &conn,
+        &actor,
+        ipdesk::auth::domain::NewUser {
+            username: "officer".into(),
+            real_name: "王五".into(),
+            role: "officer".into(),
+            password: crate::support::PASSWORD.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let county = ipdesk::settings::domain::JurisdictionInput {
+        county: "秭归县".into(),
+        ..Default::default()
+    };
+    ipdesk::settings::service::set_jurisdiction(&conn, &actor, county)
+        .await
+        .unwrap();
+    let token = ipdesk::auth::tokens::create(&conn, &actor, "officer", "crash test")
+        .await
+        .unwrap()
+        .token;
+    let port = free_port();
+    let server = start_server(&db, port);
+
+    // Sign in as a browser does, and take the form token.
+    let login = http(
+        port,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded".into())],
+        format!(
+            "username=officer&password={}",
+            crate::support::urlencode(crate::support::PASSWORD)
+        )
+        .as_bytes(),
+    );
+    assert_eq!(login.status, 303, "{}", login.head);
+    let cookie = cookies_of(&login);
+    let page = http(
+        port,
+        "GET",
+        "/account/password",
+        &[("Cookie", cookie.clone())],
+        b"",
+    );
+    let csrf = crate::support::csrf_in(&page.body).expect("a form token");
+
+    // Upload and preview a roster whose name asks the hook to hold its commit at row 1,500.
+    let roster = crate::imports::roster_of(7, 3_000);
+    let (content_type, body) = crate::support::multipart(
+        &[("csrf_token", &csrf), ("register", "patents")],
+        Some(("pause-after-1500-roster.xlsx", &roster)),
+    );
+    let uploaded = http(
+        port,
+        "POST",
+        "/imports",
+        &[
+            ("Cookie", cookie.clone()),
+            ("Content-Type", content_type.to_string()),
+        ],
+        &body,
+    );
+    assert_eq!(uploaded.status, 303, "{}\n{}", uploaded.head, uploaded.body);
+    let location = uploaded
+        .head
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap()
+        .to_owned();
+    let id: i64 = location.trim_start_matches("/imports/").parse().unwrap();
+    let commit = http(
+        port,
+        "POST",
+        &format!("/imports/{id}/commit"),
+        &[
+            ("Cookie", cookie.clone()),
+            ("Content-Type", "application/x-www-form-urlencoded".into()),
+        ],
+        format!("csrf_token={csrf}&policy=valid-rows").as_bytes(),
+    );
+    assert_eq!(commit.status, 303, "{}", commit.body);
+    // Wait until the rows are written, transaction still open.
+    let started = Instant::now();
+    loop {
+        let progress = http(
+            port,
+            "GET",
+            &format!("/imports/{id}/progress"),
+            &[("Cookie", cookie.clone())],
+            b"",
+        );
+        let json: serde_json::Value = serde_json::from_str(&progress.body).unwrap_or_default();
+        if json["done"].as_u64().unwrap_or(0) >= 1_500 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the import never got going: {}",
+            progress.body
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server); // SIGKILL: no shutdown, no rollback by the server itself.
+
+    assert_eq!(
+        patent::Entity::find().count(&conn).await.unwrap(),
+        0,
+        "rows of the killed import remain"
+    );
+    let server = start_server(&db, port);
+    let show = |port: u16| {
+        let reply = http(
+            port,
+            "GET",
+            &format!("/api/v1/imports/{id}"),
+            &[("Authorization", format!("Bearer {token}"))],
+            b"",
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        serde_json::from_str::<serde_json::Value>(&reply.body).unwrap()
+    };
+    // Its heartbeat is fresh: it may be running on another instance.
+    assert_eq!(show(port)["state"], "running");
+    // Two minutes without a heartbeat (the row aged as time would age it): failed.
+    let aged = import_batch::ActiveModel {
+        id: Set(id),
+        heartbeat_at: Set(Some(chrono::Utc::now() - chrono::Duration::minutes(3))),
+        ..Default::default()
+    };
+    aged.update(&conn).await.unwrap();
+    let failed = show(port);
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert_eq!(patent::Entity::find().count(&conn).await.unwrap(), 0);
+    drop(server);
+    if let Some(file) = ipdesk::db::sqlite_path(&db.url) {
+        assert_eq!(integrity_of(&file), "ok");
+    }
+}

@@ -1534,7 +1534,7 @@ async fn a_mapping_chosen_once_is_remembered_for_the_same_headers() {
 }
 
 /// A roster of `rows` local patents whose application numbers no other `file` shares.
-fn roster_of(file: u32, rows: u32) -> Vec<u8> {
+pub(crate) fn roster_of(file: u32, rows: u32) -> Vec<u8> {
     let lines: Vec<[String; 4]> = (0..rows)
         .map(|row| {
             let digits = format!("20262{:07}", file * 1000 + row);

@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod api;
+mod audit_trail;
 mod auth;
 mod browser;
 mod calendar;
@@ -18,6 +19,7 @@ mod errors;
 mod events;
 mod exports;
 mod health;
+mod hostile_input;
 mod imports;
 mod injection;
 mod inspections;

@@ -1,0 +1,600 @@
+//! Every write leaves its trace: each kind of write the JSON API offers is made once, and the
+//! audit log then holds exactly one new entry for it (an import is one entry, its rows are in the
+//! batch record), naming the record and its old and new values. No route changes the log itself.
+
+use std::collections::BTreeSet;
+
+use rocket::http::{Method, Status};
+use serde_json::{Value, json};
+
+use crate::access::TABLE;
+use crate::imports::roster_of;
+use crate::support::{PASSWORD, TestApp};
+
+/// Loads the samples: checked by its own test, on an empty desk.
+const DEMO: &str = "/api/v1/demo";
+
+/// The writes made so far, by route, and the newest audit entry seen.
+struct Trail<'a> {
+    app: &'a TestApp,
+    covered: BTreeSet<(String, &'static str)>,
+    last_id: i64,
+}
+
+impl Trail<'_> {
+    async fn newest(&self) -> Value {
+        let page = self.app.get("/api/v1/audit?per_page=1").await;
+        assert_eq!(page.status, Status::Ok, "{}", page.body);
+        page.json()["entries"][0].clone()
+    }
+
+    /// Makes one write through `route` (the access table's pattern), checks it succeeded and left
+    /// exactly one new audit entry with `action`, and returns the answer and that entry.
+    async fn write(
+        &mut self,
+        route: (Method, &'static str),
+        path: &str,
+        body: Value,
+        action: &str,
+    ) -> (Value, Value) {
+        let page = self.app.send_json(route.0, path, &body.to_string()).await;
+        self.check(route, path, page, action).await
+    }
+
+    /// Archives the record at `path` (admin), at the version it has now.
+    async fn archive(&mut self, route: &'static str, path: &str) -> (Value, Value) {
+        let version = self.app.get(path).await.json()["version"].clone();
+        self.write(
+            (Method::Post, route),
+            &format!("{path}/archive"),
+            json!({"version": version}),
+            "archive",
+        )
+        .await
+    }
+
+    async fn upload(
+        &mut self,
+        route: (Method, &'static str),
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+        action: &str,
+    ) -> (Value, Value) {
+        let page = self.app.post_multipart(path, fields, Some(file)).await;
+        self.check(route, path, page, action).await
+    }
+
+    async fn check(
+        &mut self,
+        route: (Method, &'static str),
+        path: &str,
+        page: crate::support::Page,
+        action: &str,
+    ) -> (Value, Value) {
+        assert!(
+            page.status.code < 300,
+            "{} {path}: {} {}",
+            route.0,
+            page.status,
+            page.body
+        );
+        let answer = serde_json::from_str(&page.body).unwrap_or(Value::Null);
+        let since = self.app.get("/api/v1/audit?per_page=50").await.json()["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["id"].as_i64().unwrap_or(0) > self.last_id)
+            .cloned()
+            .collect::<Vec<_>>();
+        assert_eq!(
+            since.len(),
+            1,
+            "{} {path} left {} audit entries: {since:#?}",
+            route.0,
+            since.len()
+        );
+        let entry = since[0].clone();
+        assert_eq!(entry["action"], action, "{} {path}: {entry}", route.0);
+        assert!(
+            !entry["entity"].as_str().unwrap_or("").is_empty(),
+            "{entry}"
+        );
+        self.last_id = entry["id"].as_i64().unwrap();
+        self.covered.insert((route.0.to_string(), route.1));
+        (answer, entry)
+    }
+}
+
+/// `entry` records `field` going from `old` to `new`.
+#[track_caller]
+fn assert_change(entry: &Value, field: &str, old: Value, new: Value) {
+    assert_eq!(
+        entry["changes"][field],
+        json!({"old": old, "new": new}),
+        "{field} in {entry:#}"
+    );
+}
+
+#[rocket::async_test]
+async fn every_kind_of_write_is_audited_with_its_old_and_new_values() {
+    let app = TestApp::admin().await;
+    let mut trail = Trail {
+        app: &app,
+        covered: BTreeSet::new(),
+        last_id: 0,
+    };
+    trail.last_id = trail.newest().await["id"].as_i64().unwrap_or(0);
+    settings_and_lists(&mut trail).await;
+    people(&mut trail).await;
+    registers(&mut trail).await;
+    cases_and_calendar(&mut trail).await;
+    imports(&mut trail).await;
+
+    // Every write route of the API was exercised.
+    let writes: BTreeSet<(String, &str)> = TABLE
+        .iter()
+        .filter(|(method, path, _, _)| *method != Method::Get && path.starts_with("/api/v1/"))
+        .map(|(method, path, _, _)| (method.to_string(), *path))
+        .collect();
+    let missing: Vec<_> = writes
+        .difference(&trail.covered)
+        .filter(|(_, path)| *path != DEMO)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "writes not checked for their audit entry: {missing:?}"
+    );
+}
+
+async fn settings_and_lists(trail: &mut Trail<'_>) {
+    let jurisdiction = (Method::Put, "/api/v1/settings/jurisdiction");
+    let (_, entry) = trail
+        .write(
+            jurisdiction,
+            jurisdiction.1,
+            json!({"county": "秭归县", "case_prefix": "秭"}),
+            "update",
+        )
+        .await;
+    assert_eq!(entry["changes"]["county"]["new"], "秭归县", "{entry}");
+    let timezone = (Method::Put, "/api/v1/settings/timezone");
+    let (_, entry) = trail
+        .write(
+            timezone,
+            timezone.1,
+            json!({"timezone": "Asia/Urumqi"}),
+            "update",
+        )
+        .await;
+    assert_change(
+        &entry,
+        "timezone",
+        json!("Asia/Shanghai"),
+        json!("Asia/Urumqi"),
+    );
+    let cookies = (Method::Put, "/api/v1/settings/secure_cookies");
+    trail
+        .write(
+            cookies,
+            cookies.1,
+            json!({"secure_cookies": true}),
+            "update",
+        )
+        .await;
+    let add = (Method::Post, "/api/v1/<kind>");
+    let (township, entry) = trail
+        .write(
+            add,
+            "/api/v1/townships",
+            json!({"name": "茅坪镇"}),
+            "create",
+        )
+        .await;
+    assert_eq!(entry["changes"]["name"]["new"], "茅坪镇", "{entry}");
+    let change = (Method::Patch, "/api/v1/<kind>/<id>");
+    let (_, entry) = trail
+        .write(
+            change,
+            &format!("/api/v1/townships/{}", township["id"]),
+            json!({"version": township["version"], "name": "茅坪"}),
+            "update",
+        )
+        .await;
+    assert_change(&entry, "name", json!("茅坪镇"), json!("茅坪"));
+}
+
+async fn people(trail: &mut Trail<'_>) {
+    let users = (Method::Post, "/api/v1/users");
+    let (user, entry) = trail
+        .write(
+            users,
+            users.1,
+            json!({"username": "zhang", "real_name": "张三", "role": "officer", "password": PASSWORD}),
+            "create",
+        )
+        .await;
+    assert_eq!(entry["changes"]["username"]["new"], "zhang", "{entry}");
+    assert!(
+        !entry.to_string().contains(PASSWORD),
+        "the password reached the log: {entry}"
+    );
+    let user_change = (Method::Patch, "/api/v1/users/<id>");
+    let (_, entry) = trail
+        .write(
+            user_change,
+            &format!("/api/v1/users/{}", user["id"]),
+            json!({"version": user["version"], "role": "viewer"}),
+            "update",
+        )
+        .await;
+    assert_change(&entry, "role", json!("officer"), json!("viewer"));
+    let tokens = (Method::Post, "/api/v1/tokens");
+    let (token, entry) = trail
+        .write(
+            tokens,
+            tokens.1,
+            json!({"user": "zhang", "label": "名册同步"}),
+            "create",
+        )
+        .await;
+    let secret = token["token"].as_str().unwrap_or("no token");
+    assert!(
+        !entry.to_string().contains(secret),
+        "the token reached the log"
+    );
+    let revoke = (Method::Delete, "/api/v1/tokens/<id>");
+    trail
+        .write(
+            revoke,
+            &format!("/api/v1/tokens/{}", token["id"]),
+            Value::Null,
+            "revoke",
+        )
+        .await;
+}
+
+async fn registers(trail: &mut Trail<'_>) {
+    let create = (Method::Post, "/api/v1/enterprises");
+    let (enterprise, entry) = trail
+        .write(
+            create,
+            create.1,
+            json!({"name": "秭归县屈原茶业有限公司"}),
+            "create",
+        )
+        .await;
+    assert_eq!(entry["entity_id"], enterprise["id"].to_string(), "{entry}");
+    let update = (Method::Put, "/api/v1/enterprises/<id>");
+    let path = format!("/api/v1/enterprises/{}", enterprise["id"]);
+    let (_, entry) = trail
+        .write(
+            update,
+            &path,
+            json!({"version": enterprise["version"], "name": "秭归县屈原茶业有限公司", "address": "茅坪镇"}),
+            "update",
+        )
+        .await;
+    assert_change(&entry, "address", Value::Null, json!("茅坪镇"));
+    let names = (Method::Post, "/api/v1/enterprises/<id>/names");
+    let (_, entry) = trail
+        .write(
+            names,
+            &format!("{path}/names"),
+            json!({"name": "屈原茶业"}),
+            "link",
+        )
+        .await;
+    assert_change(&entry, "alias", Value::Null, json!("屈原茶业"));
+    trail
+        .archive("/api/v1/enterprises/<id>/<action>", &path)
+        .await;
+
+    let create = (Method::Post, "/api/v1/patents");
+    let (patent, _) = trail
+        .write(
+            create,
+            create.1,
+            json!({"application_number": "201710601862.3", "title": "一种茶叶揉捻装置", "applicants": ["张三"], "filed_on": "2017-07-21"}),
+            "create",
+        )
+        .await;
+    let path = format!("/api/v1/patents/{}", patent["id"]);
+    let update = (Method::Put, "/api/v1/patents/<id>");
+    let (_, entry) = trail
+        .write(
+            update,
+            &path,
+            json!({"version": patent["version"], "application_number": "201710601862.3", "title": "一种茶叶揉捻机", "applicants": ["张三"], "filed_on": "2017-07-21"}),
+            "update",
+        )
+        .await;
+    assert_change(
+        &entry,
+        "title",
+        json!("一种茶叶揉捻装置"),
+        json!("一种茶叶揉捻机"),
+    );
+    let event = (Method::Post, "/api/v1/patents/<id>/events");
+    let (_, entry) = trail
+        .write(
+            event,
+            &format!("{path}/events"),
+            json!({"status": "granted", "on": "2018-03-15"}),
+            "event",
+        )
+        .await;
+    assert_eq!(entry["changes"]["status"]["new"], "granted", "{entry}");
+    trail.archive("/api/v1/patents/<id>/<action>", &path).await;
+
+    let (visited, _) = trail
+        .write(
+            (Method::Post, "/api/v1/enterprises"),
+            "/api/v1/enterprises",
+            json!({"name": "秭归县新开的科技有限公司"}),
+            "create",
+        )
+        .await;
+    for (register, body, field, new) in [
+        (
+            "events",
+            json!({"kind": "lecture", "title": "专利讲座", "starts_on": "2026-04-26"}),
+            "title",
+            json!("专利知识讲座"),
+        ),
+        (
+            "visits",
+            json!({"enterprise_id": visited["id"], "visited_on": "2026-05-12", "topics": ["patent_filing"]}),
+            "needs",
+            json!("希望有人指导"),
+        ),
+        (
+            "inspections",
+            json!({"title": "春节检查", "starts_on": "2026-01-12", "lead_agency": "县市场监督管理局"}),
+            "title",
+            json!("元旦春节检查"),
+        ),
+    ] {
+        register_round(trail, register, body, field, new).await;
+    }
+}
+
+/// Create, update one field, archive — each one audited entry, the update with old and new.
+async fn register_round(
+    trail: &mut Trail<'_>,
+    register: &str,
+    body: Value,
+    field: &str,
+    new: Value,
+) {
+    let routes: [&'static str; 3] = match register {
+        "events" => [
+            "/api/v1/events",
+            "/api/v1/events/<id>",
+            "/api/v1/events/<id>/<action>",
+        ],
+        "visits" => [
+            "/api/v1/visits",
+            "/api/v1/visits/<id>",
+            "/api/v1/visits/<id>/<action>",
+        ],
+        _ => [
+            "/api/v1/inspections",
+            "/api/v1/inspections/<id>",
+            "/api/v1/inspections/<id>/<action>",
+        ],
+    };
+    let (created, _) = trail
+        .write((Method::Post, routes[0]), routes[0], body, "create")
+        .await;
+    let path = format!("{}/{}", routes[0], created["id"]);
+    let mut changed = created.clone();
+    changed[field] = new.clone();
+    let (updated, entry) = trail
+        .write((Method::Put, routes[1]), &path, changed, "update")
+        .await;
+    assert_change(&entry, field, created[field].clone(), new);
+    trail
+        .write(
+            (Method::Post, routes[2]),
+            &format!("{path}/archive"),
+            json!({"version": updated["version"]}),
+            "archive",
+        )
+        .await;
+}
+
+async fn cases_and_calendar(trail: &mut Trail<'_>) {
+    let create = (Method::Post, "/api/v1/cases");
+    let (case, _) = trail
+        .write(
+            create,
+            create.1,
+            crate::cases::counterfeit("2026-03-02"),
+            "create",
+        )
+        .await;
+    let path = format!("/api/v1/cases/{}", case["id"]);
+    let mut changed = case.clone();
+    changed["product"] = json!("电水壶");
+    let update = (Method::Put, "/api/v1/cases/<id>");
+    let (_, entry) = trail.write(update, &path, changed, "update").await;
+    assert_change(&entry, "product", json!("电热水壶"), json!("电水壶"));
+    let step = (Method::Post, "/api/v1/cases/<id>/steps");
+    trail
+        .write(
+            step,
+            &format!("{path}/steps"),
+            json!({"step": "accepted", "on": "2026-03-05"}),
+            "step",
+        )
+        .await;
+    let attach = (Method::Post, "/api/v1/cases/<id>/attachments");
+    let photo: Vec<u8> = (0..=255u8).cycle().take(2000).collect();
+    let (_, entry) = trail
+        .upload(
+            attach,
+            &format!("{path}/attachments"),
+            &[],
+            ("现场照片.jpg", &photo),
+            "attach",
+        )
+        .await;
+    assert_eq!(
+        entry["changes"]["file_name"]["new"], "现场照片.jpg",
+        "{entry}"
+    );
+    trail.archive("/api/v1/cases/<id>/<action>", &path).await;
+
+    let import = (Method::Post, "/api/v1/calendar/import");
+    let notice = crate::calendar::national_day_2026();
+    trail
+        .upload(
+            import,
+            import.1,
+            &[],
+            ("2026节假日.xlsx", &notice),
+            "import",
+        )
+        .await;
+    let day = (Method::Put, "/api/v1/calendar/<day>");
+    let (_, entry) = trail
+        .write(
+            day,
+            "/api/v1/calendar/2026-09-20",
+            json!({"kind": "workday", "name": "国庆调休"}),
+            "set",
+        )
+        .await;
+    assert_change(&entry, "day", Value::Null, json!("workday 国庆调休"));
+    let remove = (Method::Delete, "/api/v1/calendar/<day>");
+    trail
+        .write(remove, "/api/v1/calendar/2026-09-20", Value::Null, "remove")
+        .await;
+    let rule = (Method::Put, "/api/v1/deadline-rules/<code>");
+    let (_, entry) = trail
+        .write(
+            rule,
+            "/api/v1/deadline-rules/counterfeiting_decision",
+            json!({"amount": "60", "unit": "days", "extension_amount": ""}),
+            "set",
+        )
+        .await;
+    assert_change(
+        &entry,
+        "period",
+        json!({"amount": 90, "unit": "days"}),
+        json!({"amount": 60, "unit": "days"}),
+    );
+    let reset = (Method::Delete, "/api/v1/deadline-rules/<code>");
+    trail
+        .write(
+            reset,
+            "/api/v1/deadline-rules/counterfeiting_decision",
+            Value::Null,
+            "reset",
+        )
+        .await;
+    let target = (Method::Put, "/api/v1/targets");
+    let (_, entry) = trail
+        .write(
+            target,
+            target.1,
+            json!({"year": 2026, "metric": "grants", "value": 40}),
+            "create",
+        )
+        .await;
+    assert_change(&entry, "value", Value::Null, json!(40));
+    // Set again: the same target changes, from 40 to 45.
+    let (_, entry) = trail
+        .write(
+            target,
+            target.1,
+            json!({"year": 2026, "metric": "grants", "value": 45}),
+            "update",
+        )
+        .await;
+    assert_change(&entry, "value", json!(40), json!(45));
+}
+
+async fn imports(trail: &mut Trail<'_>) {
+    let import = (Method::Post, "/api/v1/imports");
+    let roster = roster_of(3, 25);
+    let (report, entry) = trail
+        .upload(import, import.1, &[], ("名册.xlsx", &roster), "import")
+        .await;
+    assert_eq!(report["new"], 25, "{report}");
+    assert_eq!(
+        entry["entity_id"],
+        report["batch_id"].to_string(),
+        "{entry}"
+    );
+    let undo = (Method::Post, "/api/v1/imports/<id>/undo");
+    trail
+        .write(
+            undo,
+            &format!("/api/v1/imports/{}/undo", report["batch_id"]),
+            Value::Null,
+            "undo",
+        )
+        .await;
+}
+
+/// The samples load into an empty desk only, so on a desk of their own: each roster is an import
+/// like any other, one audit entry each, beside the entries of the settings they bring.
+#[rocket::async_test]
+async fn the_samples_are_imports_of_one_entry_each() {
+    let app = TestApp::admin().await;
+    let before = app.get("/api/v1/audit?per_page=1").await.json()["entries"][0]["id"]
+        .as_i64()
+        .unwrap_or(0);
+    let page = app.send_json(Method::Post, DEMO, "{}").await;
+    assert!(page.status.code < 300, "{}", page.body);
+    let entries: Vec<Value> = app.get("/api/v1/audit?per_page=50").await.json()["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"].as_i64().unwrap_or(0) > before)
+        .cloned()
+        .collect();
+    let batches = app.get("/api/v1/imports").await.json();
+    let batches = batches
+        .as_array()
+        .or(batches["items"].as_array())
+        .map_or(0, Vec::len);
+    assert!(batches > 0, "no imports");
+    // The county and its townships, set for the samples, are audited like any setting; each
+    // roster is one entry, however many rows it brought.
+    let imports = entries.iter().filter(|e| e["action"] == "import").count();
+    assert_eq!(imports, batches, "{entries:#?}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| ["import", "create", "update"].contains(&e["action"].as_str().unwrap_or(""))),
+        "{entries:#?}"
+    );
+}
+
+#[rocket::async_test]
+async fn no_route_changes_the_audit_log() {
+    let app = TestApp::admin().await;
+    let writes: Vec<String> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|route| route.uri.path().contains("audit") && route.method != Method::Get)
+        .map(|route| format!("{} {}", route.method, route.uri))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "routes that write to the audit log: {writes:?}"
+    );
+    for method in [Method::Post, Method::Put, Method::Patch, Method::Delete] {
+        let page = app.send_json(method, "/api/v1/audit", "{}").await;
+        assert!(
+            [Status::NotFound, Status::MethodNotAllowed].contains(&page.status),
+            "{method} /api/v1/audit: {}",
+            page.status
+        );
+    }
+}
