@@ -30,12 +30,35 @@ async fn created(app: &TestApp, path: &str, body: Value) -> Value {
     page.json()
 }
 
+/// The county (in every page's header), a township and a user's name, hostile.
+async fn hostile_settings(app: &TestApp) {
+    let county = app
+        .send_json(
+            Method::Put,
+            "/api/v1/settings/jurisdiction",
+            &json!({"county": format!("{IMG}县"), "case_prefix": "秭"}).to_string(),
+        )
+        .await;
+    assert_eq!(county.status, Status::Ok, "{}", county.body);
+    created(app, "/api/v1/townships", json!({"name": SCRIPT})).await;
+    created(
+        app,
+        "/api/v1/users",
+        json!({"username": "evil", "real_name": IMG, "role": "officer", "password": crate::support::PASSWORD}),
+    )
+    .await;
+}
+
 /// One record in every register, each text field hostile.
 async fn hostile_records(app: &TestApp) -> Vec<String> {
+    hostile_settings(app).await;
     let enterprise = created(
         app,
         "/api/v1/enterprises",
-        json!({"name": format!("{IMG}秭归县恶意科技有限公司"), "address": SCRIPT, "notes": FORMULAS[0]}),
+        json!({
+            "name": format!("{IMG}秭归县恶意科技有限公司"), "address": SCRIPT, "notes": FORMULAS[0],
+            "industry": IMG, "contact_name": SCRIPT,
+        }),
     )
     .await;
     let patent = created(
@@ -47,7 +70,7 @@ async fn hostile_records(app: &TestApp) -> Vec<String> {
             "applicants": [format!("{IMG}秭归县恶意科技有限公司"), FORMULAS[1]],
             "inventors": [SCRIPT, FORMULAS[2]],
             "filed_on": "2017-07-21",
-            "notes": FORMULAS[3],
+            "notes": FORMULAS[3], "agency": IMG, "address": SCRIPT,
         }),
     )
     .await;
@@ -57,6 +80,7 @@ async fn hostile_records(app: &TestApp) -> Vec<String> {
         json!({
             "kind": "world_ip_day", "title": format!("{IMG}活动"), "starts_on": "2026-04-26",
             "location": SCRIPT, "lead_unit": FORMULAS[0], "audience": FORMULAS[1],
+            "co_organisers": [IMG],
         }),
     )
     .await;
@@ -65,7 +89,8 @@ async fn hostile_records(app: &TestApp) -> Vec<String> {
         "/api/v1/visits",
         json!({
             "enterprise_id": enterprise["id"], "visited_on": "2026-05-12",
-            "topics": ["patent_filing"], "needs": SCRIPT, "officers": [IMG],
+            "topics": ["patent_filing"], "needs": SCRIPT, "officers": [IMG, "evil"],
+            "agencies": [SCRIPT],
             "follow_ups": [{"action": FORMULAS[2], "owner": SCRIPT, "due_on": "2026-06-01"}],
         }),
     )
@@ -76,6 +101,7 @@ async fn hostile_records(app: &TestApp) -> Vec<String> {
         json!({
             "title": format!("{SCRIPT}检查"), "starts_on": "2026-03-10",
             "lead_agency": IMG, "places": FORMULAS[3], "notes": SCRIPT,
+            "area": IMG, "partner_agencies": [SCRIPT],
             "problems": [{"description": IMG, "party": SCRIPT, "product": FORMULAS[0]}],
         }),
     )
@@ -91,7 +117,27 @@ async fn hostile_records(app: &TestApp) -> Vec<String> {
         }),
     )
     .await;
+    let step = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/cases/{}/steps", case["id"]),
+            &json!({"step": "accepted", "on": "2026-03-12", "note": SCRIPT}).to_string(),
+        )
+        .await;
+    assert_eq!(step.status, Status::Created, "{}", step.body);
+    let upload = app
+        .post_multipart(
+            "/api/v1/imports",
+            &[("register", "patents")],
+            Some((
+                "<script>alert('ipdesk')</script>.xlsx",
+                &crate::imports::roster_of(2, 3),
+            )),
+        )
+        .await;
+    assert_eq!(upload.status, Status::Ok, "{}", upload.body);
     vec![
+        format!("/imports/{}", upload.json()["batch_id"]),
         format!("/enterprises/{}", enterprise["id"]),
         format!("/patents/{}", patent["id"]),
         format!("/events/{}", event["id"]),
@@ -126,6 +172,9 @@ async fn stored_markup_renders_inert_on_every_page() {
         "/cases",
         "/reports",
         "/admin/audit",
+        "/admin/users",
+        "/settings",
+        "/imports",
     ];
     for path in records.iter().map(String::as_str).chain(lists) {
         let page = app.get(path).await;
@@ -133,7 +182,7 @@ async fn stored_markup_renders_inert_on_every_page() {
         assert_inert(path, &page.body);
     }
     // The records' pages show the text itself, escaped: the check above had something to find.
-    for path in &records[..6] {
+    for path in &records[..7] {
         let page = app.get(path).await;
         assert!(
             page.body.contains("&lt;script&gt;") || page.body.contains("&quot;&gt;&lt;img"),
