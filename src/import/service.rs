@@ -628,17 +628,22 @@ async fn forget_stale_uploads(db: &impl ConnectionTrait) -> Result<(), AppError>
     Ok(())
 }
 
-/// How many records a commit may write before a test's injected failure: a file named
-/// `fail-after-N-….xlsx` fails once N are written (new records are written in chunks, so the
-/// failure comes after the chunk that holds the Nth). Compiled only with the `fault-injection` feature, which the
-/// tests turn on; a release build has no such hook.
+/// The N of a test's hook in a file's name, `PREFIX-N-….xlsx`. Compiled only with the
+/// `fault-injection` feature, which the tests turn on; a release build has no such hooks.
 #[cfg(feature = "fault-injection")]
-fn fault_limit(file_name: &str) -> usize {
+fn hook_row(file_name: &str, prefix: &str) -> Option<usize> {
     file_name
-        .strip_prefix("fail-after-")
+        .strip_prefix(prefix)
         .and_then(|rest| rest.split('-').next())
         .and_then(|n| n.parse().ok())
-        .unwrap_or(usize::MAX)
+}
+
+/// How many records a commit may write before a test's injected failure: a file named
+/// `fail-after-N-….xlsx` fails once N are written (new records are written in chunks, so the
+/// failure comes after the chunk that holds the Nth).
+#[cfg(feature = "fault-injection")]
+fn fault_limit(file_name: &str) -> usize {
+    hook_row(file_name, "fail-after-").unwrap_or(usize::MAX)
 }
 
 #[cfg(not(feature = "fault-injection"))]
@@ -648,14 +653,10 @@ fn fault_limit(_file_name: &str) -> usize {
 
 /// A test's chosen stop: a file named `pause-after-N-….xlsx` holds its commit, transaction open,
 /// once the chunk holding row N is written, until the process is killed — the crash-safety test
-/// kills the server there. Compiled only with the `fault-injection` feature.
+/// kills the server there.
 #[cfg(feature = "fault-injection")]
 async fn pause_if_asked(file_name: &str, done: usize) {
-    let at = file_name
-        .strip_prefix("pause-after-")
-        .and_then(|rest| rest.split('-').next())
-        .and_then(|n| n.parse::<usize>().ok());
-    if at.is_some_and(|at| done >= at) {
+    if hook_row(file_name, "pause-after-").is_some_and(|at| done >= at) {
         tracing::warn!(file_name, done, "import paused for a crash test");
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;

@@ -22,12 +22,6 @@ struct Trail<'a> {
 }
 
 impl Trail<'_> {
-    async fn newest(&self) -> Value {
-        let page = self.app.get("/api/v1/audit?per_page=1").await;
-        assert_eq!(page.status, Status::Ok, "{}", page.body);
-        page.json()["entries"][0].clone()
-    }
-
     /// Makes one write through `route` (the access table's pattern), checks it succeeded and left
     /// exactly one new audit entry with `action`, and returns the answer and that entry.
     async fn write(
@@ -80,13 +74,7 @@ impl Trail<'_> {
             page.body
         );
         let answer = serde_json::from_str(&page.body).unwrap_or(Value::Null);
-        let since = self.app.get("/api/v1/audit?per_page=50").await.json()["entries"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["id"].as_i64().unwrap_or(0) > self.last_id)
-            .cloned()
-            .collect::<Vec<_>>();
+        let since = entries_since(self.app, self.last_id).await;
         assert_eq!(
             since.len(),
             1,
@@ -104,6 +92,25 @@ impl Trail<'_> {
         self.covered.insert((route.0.to_string(), route.1));
         (answer, entry)
     }
+}
+
+/// The id of the newest audit entry (0 for none).
+async fn newest_id(app: &TestApp) -> i64 {
+    let page = app.get("/api/v1/audit?per_page=1").await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    page.json()["entries"][0]["id"].as_i64().unwrap_or(0)
+}
+
+/// The audit entries after the one with id `last` (the log lists the newest first).
+async fn entries_since(app: &TestApp, last: i64) -> Vec<Value> {
+    let page = app.get("/api/v1/audit?per_page=50").await.json();
+    page["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["id"].as_i64().unwrap_or(0) > last)
+        .cloned()
+        .collect()
 }
 
 /// `entry` records `field` going from `old` to `new`.
@@ -124,7 +131,7 @@ async fn every_kind_of_write_is_audited_with_its_old_and_new_values() {
         covered: BTreeSet::new(),
         last_id: 0,
     };
-    trail.last_id = trail.newest().await["id"].as_i64().unwrap_or(0);
+    trail.last_id = newest_id(&app).await;
     settings_and_lists(&mut trail).await;
     people(&mut trail).await;
     registers(&mut trail).await;
@@ -545,18 +552,10 @@ async fn imports(trail: &mut Trail<'_>) {
 #[rocket::async_test]
 async fn the_samples_are_imports_of_one_entry_each() {
     let app = TestApp::admin().await;
-    let before = app.get("/api/v1/audit?per_page=1").await.json()["entries"][0]["id"]
-        .as_i64()
-        .unwrap_or(0);
+    let before = newest_id(&app).await;
     let page = app.send_json(Method::Post, DEMO, "{}").await;
     assert!(page.status.code < 300, "{}", page.body);
-    let entries: Vec<Value> = app.get("/api/v1/audit?per_page=50").await.json()["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["id"].as_i64().unwrap_or(0) > before)
-        .cloned()
-        .collect();
+    let entries = entries_since(&app, before).await;
     let batches = app.get("/api/v1/imports").await.json();
     let batches = batches
         .as_array()

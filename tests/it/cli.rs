@@ -347,24 +347,13 @@ fn start_server(db: &TestDatabase, port: u16) -> Server {
     }
 }
 
+/// A GET: the status, and the whole response (head and body) as text.
 fn http_get(port: u16, path: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    let reply = http(port, "GET", path, &[], b"");
+    (
+        reply.status,
+        format!("{}\r\n\r\n{}", reply.head, reply.body),
     )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    (status, response)
 }
 
 #[rocket::async_test]

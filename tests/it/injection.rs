@@ -8,7 +8,7 @@ use ipdesk::auth::Role;
 use rocket::http::{Method, Status};
 use serde_json::{Value, json};
 
-use crate::imports::{api_import, set_zigui, xlsx};
+use crate::imports::{set_zigui, xlsx};
 use crate::support::TestApp;
 
 const SCRIPT: &str = "<script>alert('ipdesk')</script>";
@@ -292,10 +292,8 @@ async fn formula_like_values_are_exported_as_text() {
 
 #[rocket::async_test]
 async fn the_error_workbook_repeats_hostile_cells_as_text() {
-    let app = TestApp::spawn().await;
-    app.create_user("officer", Role::Officer).await;
+    let app = TestApp::signed_in(Role::Officer).await;
     set_zigui(&app).await;
-    let token = app.token_for("officer").await;
     // Rows the importer refuses (no valid application number), their cells hostile.
     let rows: Vec<&[&str]> = vec![
         &["申请号", "专利名称", "申请人", "申请日"],
@@ -303,13 +301,14 @@ async fn the_error_workbook_repeats_hostile_cells_as_text() {
         &[FORMULAS[1], IMG, FORMULAS[3], "2026-01-06"],
     ];
     let file = xlsx(&rows);
-    let page = api_import(&app, &token, "hostile.xlsx", &file, &[]).await;
+    let page = app
+        .post_multipart("/api/v1/imports", &[], Some(("hostile.xlsx", &file)))
+        .await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
     let report = page.json();
     assert_eq!(report["invalid"], 2, "{report}");
-    let bytes = download_as(
+    let bytes = download(
         &app,
-        &token,
         &format!("/api/v1/imports/{}/errors.xlsx", report["batch_id"]),
     )
     .await;
@@ -318,18 +317,4 @@ async fn the_error_workbook_repeats_hostile_cells_as_text() {
         &bytes,
         &[FORMULAS[0], FORMULAS[1], FORMULAS[3], SCRIPT, IMG],
     );
-}
-
-async fn download_as(app: &TestApp, token: &str, path: &str) -> Vec<u8> {
-    let response = app
-        .client
-        .get(path.to_owned())
-        .header(rocket::http::Header::new(
-            "Authorization",
-            format!("Bearer {token}"),
-        ))
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::Ok, "{path}");
-    response.into_bytes().await.unwrap_or_default()
 }
