@@ -416,26 +416,11 @@ async fn commit(
     let reader = state.reader.clone();
     let actor = officer.actor();
     tokio::spawn(async move {
-        let postgres = db.get_database_backend() == sea_orm::DbBackend::Postgres;
-        let last_store = std::sync::Mutex::new(std::time::Instant::now());
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            tokio::spawn(service::publish_progress(db.clone(), id));
+        }
         let on_progress = |phase: &str, done: u64, total: u64| {
             service::report_progress(id, phase, done, total);
-            // On PostgreSQL other instances read progress from the row; at most once a second.
-            if postgres
-                && last_store.lock().is_ok_and(|mut last| {
-                    let due = last.elapsed() > std::time::Duration::from_secs(1);
-                    if due {
-                        *last = std::time::Instant::now();
-                    }
-                    due
-                })
-            {
-                let db = db.clone();
-                let phase = phase.to_owned();
-                tokio::spawn(
-                    async move { service::store_progress(&db, id, &phase, done, total).await },
-                );
-            }
         };
         let result = async {
             let workbook = reader.read(&request.bytes).await?;

@@ -709,14 +709,14 @@ impl Commit<'_> {
         match writes {
             Some(Writes::Enterprises(writes)) => {
                 let tick = tick(writes.len());
-                enterprise_rows::commit(&txn, self.actor, batch.id, writes, &tick).await?
+                enterprise_rows::commit(&txn, self.actor, batch, writes, &tick).await?
             }
             Some(Writes::Ledger(writes)) => {
                 let tick = tick(writes.len());
-                ledger_rows::commit(&txn, self.actor, batch.id, writes, &tick).await?
+                ledger_rows::commit(&txn, self.actor, batch, writes, &tick).await?
             }
             None => {
-                report.rows = self.write_patents(&txn, batch.id, limit).await?;
+                report.rows = self.write_patents(&txn, batch, limit).await?;
                 report.counts = Counts::of(&report.rows);
             }
         }
@@ -724,14 +724,7 @@ impl Commit<'_> {
         if report.mapping.has_choices() {
             mapping::remember(&txn, self.request.register, &report.mapping).await?;
         }
-        let mut active: import_batch::ActiveModel = batch.into();
-        active.counts = Set(serde_json::to_string(&report.counts).unwrap_or_default());
-        active.statuses = Set(statuses(&report.rows));
-        active.problems = Set(stored_problems(&report.rows));
-        active.progress_done = Set(report.counts.rows_read as i64);
-        active.progress_total = Set(report.counts.rows_read as i64);
-        active.committed_at = Set(Some(Utc::now()));
-        let batch = active.update(&txn).await?;
+        let batch = self.close_batch(&txn, batch, report).await?;
         let changes = Changes::new()
             .field("file", None::<String>, &self.request.file_name)
             .field("counts", None::<Counts>, report.counts);
@@ -748,34 +741,46 @@ impl Commit<'_> {
         Ok(batch.id)
     }
 
-    /// The batch row, new (the CLI and the API) or the web's job row, marked committed.
+    /// The batch's id: a new row (the CLI and the API), or the web's job row. The job row is left
+    /// untouched until [`Commit::close_batch`], so that while the records are written no lock is
+    /// held on it and its progress can be stored from outside the transaction (PostgreSQL).
     async fn open_batch(
         &self,
         txn: &DatabaseTransaction,
         report: &Report,
-    ) -> Result<import_batch::Model, AppError> {
+    ) -> Result<i64, AppError> {
         Ok(match self.job {
-            Some(id) => {
-                let existing = batch(txn, id).await?;
-                let mut active = batch_model(
-                    self.actor,
-                    self.request,
-                    report,
-                    existing.upload_id.unwrap_or_default(),
-                    "committed",
-                );
-                active.id = Set(id);
-                active.upload_id = Set(existing.upload_id);
-                active.created_at = Set(existing.created_at);
-                active.update(txn).await?
-            }
+            Some(id) => id,
             None => {
                 let upload = save_upload(txn, self.request).await?;
                 batch_model(self.actor, self.request, report, upload, "committed")
                     .insert(txn)
                     .await?
+                    .id
             }
         })
+    }
+
+    /// Marks the batch committed with its final counts, the last write of the transaction.
+    async fn close_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        id: i64,
+        report: &Report,
+    ) -> Result<import_batch::Model, AppError> {
+        let existing = batch(txn, id).await?;
+        let mut active = batch_model(
+            self.actor,
+            self.request,
+            report,
+            existing.upload_id.unwrap_or_default(),
+            "committed",
+        );
+        active.id = Set(id);
+        active.upload_id = Set(existing.upload_id);
+        active.created_at = Set(existing.created_at);
+        active.committed_at = Set(Some(Utc::now()));
+        Ok(active.update(txn).await?)
     }
 
     /// Judges and writes a patents roster a chunk at a time; returns every row's judgement.
@@ -1041,7 +1046,20 @@ pub async fn progress(
     Ok((row, progress))
 }
 
-/// Writes a job's progress to its row (PostgreSQL, where other instances read it).
+/// How often a running job's progress (and so its heartbeat) is copied to its row.
+const PUBLISH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Copies this process's progress of a job to its row once a second until the job ends here, so
+/// that every instance over the same PostgreSQL database shows it and sees the job alive. (On
+/// SQLite there is one instance, which reads its own memory.)
+pub async fn publish_progress(db: DatabaseConnection, id: i64) {
+    while let Some(progress) = progress_in_process(id) {
+        store_progress(&db, id, &progress.phase, progress.done, progress.total).await;
+        tokio::time::sleep(PUBLISH_EVERY).await;
+    }
+}
+
+/// Writes a running job's progress to its row; a row already committed or failed is left as it is.
 pub async fn store_progress(db: &DatabaseConnection, id: i64, phase: &str, done: u64, total: u64) {
     use sea_orm::sea_query::Expr;
     let result = import_batch::Entity::update_many()
@@ -1053,6 +1071,7 @@ pub async fn store_progress(db: &DatabaseConnection, id: i64, phase: &str, done:
         )
         .col_expr(import_batch::Column::HeartbeatAt, Expr::value(Utc::now()))
         .filter(import_batch::Column::Id.eq(id))
+        .filter(import_batch::Column::State.eq("running"))
         .exec(db)
         .await;
     if let Err(error) = result {

@@ -288,7 +288,7 @@ async fn backup_makes_a_consistent_copy() {
     assert!(stderr(&again).contains("已经存在"));
 }
 
-struct Server(Child);
+pub(crate) struct Server(Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -297,7 +297,7 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -306,7 +306,7 @@ fn free_port() -> u16 {
 }
 
 /// `ipdesk serve` on `port` with the repository's templates, stdout captured.
-fn server_command(db: &TestDatabase, port: u16) -> Command {
+pub(crate) fn server_command(db: &TestDatabase, port: u16) -> Command {
     let mut command = ipdesk(
         db.dir.path(),
         Some(&db.url),
@@ -328,7 +328,11 @@ fn server_command(db: &TestDatabase, port: u16) -> Command {
 
 /// Starts `ipdesk serve` and waits for its "running" line.
 fn start_server(db: &TestDatabase, port: u16) -> Server {
-    let mut command = server_command(db, port);
+    start(server_command(db, port), port)
+}
+
+/// Starts a server command and waits until it says it serves on `port`.
+pub(crate) fn start(mut command: Command, port: u16) -> Server {
     let mut child = command.spawn().expect("start the server");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
@@ -1570,14 +1574,20 @@ async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
 }
 
 /// What a raw HTTP request brought back.
-struct Reply {
-    status: u16,
-    head: String,
-    body: String,
+pub(crate) struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
 }
 
 /// One HTTP/1.1 request to the server on `port`, connection closed after it.
-fn http(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &[u8]) -> Reply {
+pub(crate) fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> Reply {
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -1608,7 +1618,7 @@ fn http(port: u16, method: &str, path: &str, headers: &[(&str, String)], body: &
 }
 
 /// The `name=value` of every cookie a reply sets, as a `Cookie` header.
-fn cookies_of(reply: &Reply) -> String {
+pub(crate) fn cookies_of(reply: &Reply) -> String {
     reply
         .head
         .lines()
@@ -1631,116 +1641,16 @@ async fn a_server_killed_mid_import_leaves_no_partial_rows() {
 
     let db = TestDatabase::new().await;
     let conn = db.connect().await;
-    let actor = ipdesk::audit::Actor::cli();
-    ipdesk::auth::users::create(
-        &conn,
-        &actor,
-        ipdesk::auth::domain::NewUser {
-            username: "officer".into(),
-            real_name: "王五".into(),
-            role: "officer".into(),
-            password: crate::support::PASSWORD.into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    let county = ipdesk::settings::domain::JurisdictionInput {
-        county: "秭归县".into(),
-        ..Default::default()
-    };
-    ipdesk::settings::service::set_jurisdiction(&conn, &actor, county)
-        .await
-        .unwrap();
-    let token = ipdesk::auth::tokens::create(&conn, &actor, "officer", "crash test")
-        .await
-        .unwrap()
-        .token;
+    let token = officer_in_a_county(&conn).await;
     let port = free_port();
     let server = start_server(&db, port);
-
-    // Sign in as a browser does, and take the form token.
-    let login = http(
-        port,
-        "POST",
-        "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded".into())],
-        format!(
-            "username=officer&password={}",
-            crate::support::urlencode(crate::support::PASSWORD)
-        )
-        .as_bytes(),
-    );
-    assert_eq!(login.status, 303, "{}", login.head);
-    let cookie = cookies_of(&login);
-    let page = http(
-        port,
-        "GET",
-        "/account/password",
-        &[("Cookie", cookie.clone())],
-        b"",
-    );
-    let csrf = crate::support::csrf_in(&page.body).expect("a form token");
-
-    // Upload and preview a roster whose name asks the hook to hold its commit at row 1,500.
+    let browser = Browser::sign_in(port);
+    // A roster whose name asks the hook to hold its commit at row 1,500.
     let roster = crate::imports::roster_of(7, 3_000);
-    let (content_type, body) = crate::support::multipart(
-        &[("csrf_token", &csrf), ("register", "patents")],
-        Some(("pause-after-1500-roster.xlsx", &roster)),
-    );
-    let uploaded = http(
-        port,
-        "POST",
-        "/imports",
-        &[
-            ("Cookie", cookie.clone()),
-            ("Content-Type", content_type.to_string()),
-        ],
-        &body,
-    );
-    assert_eq!(uploaded.status, 303, "{}\n{}", uploaded.head, uploaded.body);
-    let location = uploaded
-        .head
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("location: ")
-                .or_else(|| l.strip_prefix("Location: "))
-        })
-        .unwrap()
-        .to_owned();
-    let id: i64 = location.trim_start_matches("/imports/").parse().unwrap();
-    let commit = http(
-        port,
-        "POST",
-        &format!("/imports/{id}/commit"),
-        &[
-            ("Cookie", cookie.clone()),
-            ("Content-Type", "application/x-www-form-urlencoded".into()),
-        ],
-        format!("csrf_token={csrf}&policy=valid-rows").as_bytes(),
-    );
-    assert_eq!(commit.status, 303, "{}", commit.body);
+    let id = browser.upload(port, "pause-after-1500-roster.xlsx", &roster);
+    browser.commit(port, id);
     // Wait until the rows are written, transaction still open.
-    let started = Instant::now();
-    loop {
-        let progress = http(
-            port,
-            "GET",
-            &format!("/imports/{id}/progress"),
-            &[("Cookie", cookie.clone())],
-            b"",
-        );
-        let json: serde_json::Value = serde_json::from_str(&progress.body).unwrap_or_default();
-        if json["done"].as_u64().unwrap_or(0) >= 1_500 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the import never got going: {}",
-            progress.body
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    browser.await_progress(port, id, |json| json["done"].as_u64().unwrap_or(0) >= 1_500);
     drop(server); // SIGKILL: no shutdown, no rollback by the server itself.
 
     assert_eq!(
@@ -1775,5 +1685,147 @@ async fn a_server_killed_mid_import_leaves_no_partial_rows() {
     drop(server);
     if let Some(file) = ipdesk::db::sqlite_path(&db.url) {
         assert_eq!(integrity_of(&file), "ok");
+    }
+}
+
+/// An officer (password [`crate::support::PASSWORD`]) in a desk whose county is 秭归县; returns
+/// an API token of theirs.
+pub(crate) async fn officer_in_a_county(conn: &sea_orm::DatabaseConnection) -> String {
+    let actor = ipdesk::audit::Actor::cli();
+    ipdesk::auth::users::create(
+        conn,
+        &actor,
+        ipdesk::auth::domain::NewUser {
+            username: "officer".into(),
+            real_name: "王五".into(),
+            role: "officer".into(),
+            password: crate::support::PASSWORD.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let county = ipdesk::settings::domain::JurisdictionInput {
+        county: "秭归县".into(),
+        ..Default::default()
+    };
+    ipdesk::settings::service::set_jurisdiction(conn, &actor, county)
+        .await
+        .unwrap();
+    ipdesk::auth::tokens::create(conn, &actor, "officer", "a test")
+        .await
+        .unwrap()
+        .token
+}
+
+/// A browser's session with a running server: its cookies and its form token.
+pub(crate) struct Browser {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl Browser {
+    /// Signs in as the officer of [`officer_in_a_county`] on the server at `port`.
+    pub fn sign_in(port: u16) -> Browser {
+        let login = http(
+            port,
+            "POST",
+            "/login",
+            &[("Content-Type", "application/x-www-form-urlencoded".into())],
+            format!(
+                "username=officer&password={}",
+                crate::support::urlencode(crate::support::PASSWORD)
+            )
+            .as_bytes(),
+        );
+        assert_eq!(login.status, 303, "{}", login.head);
+        let cookie = cookies_of(&login);
+        let csrf = Browser::form_token(port, &cookie).expect("a form token");
+        Browser { cookie, csrf }
+    }
+
+    /// The form token of a page the session shows on `port`; `None` when it is not signed in there.
+    pub fn form_token(port: u16, cookie: &str) -> Option<String> {
+        let page = http(
+            port,
+            "GET",
+            "/account/password",
+            &[("Cookie", cookie.to_owned())],
+            b"",
+        );
+        (page.status == 200).then(|| crate::support::csrf_in(&page.body))?
+    }
+
+    /// Uploads a patents roster for its preview; returns the batch id.
+    pub fn upload(&self, port: u16, file_name: &str, roster: &[u8]) -> i64 {
+        let (content_type, body) = crate::support::multipart(
+            &[("csrf_token", &self.csrf), ("register", "patents")],
+            Some((file_name, roster)),
+        );
+        let uploaded = http(
+            port,
+            "POST",
+            "/imports",
+            &[
+                ("Cookie", self.cookie.clone()),
+                ("Content-Type", content_type.to_string()),
+            ],
+            &body,
+        );
+        assert_eq!(uploaded.status, 303, "{}\n{}", uploaded.head, uploaded.body);
+        let location = uploaded
+            .head
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("location: ")
+                    .or_else(|| l.strip_prefix("Location: "))
+            })
+            .unwrap()
+            .to_owned();
+        location.trim_start_matches("/imports/").parse().unwrap()
+    }
+
+    /// Starts the commit of a previewed batch (a job of the server at `port`).
+    pub fn commit(&self, port: u16, id: i64) {
+        let commit = http(
+            port,
+            "POST",
+            &format!("/imports/{id}/commit"),
+            &[
+                ("Cookie", self.cookie.clone()),
+                ("Content-Type", "application/x-www-form-urlencoded".into()),
+            ],
+            format!("csrf_token={}&policy=valid-rows", self.csrf).as_bytes(),
+        );
+        assert_eq!(commit.status, 303, "{}", commit.body);
+    }
+
+    /// Polls a batch's progress on `port` until `done` holds of it (a minute at most); returns it.
+    pub fn await_progress(
+        &self,
+        port: u16,
+        id: i64,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let started = Instant::now();
+        loop {
+            let progress = http(
+                port,
+                "GET",
+                &format!("/imports/{id}/progress"),
+                &[("Cookie", self.cookie.clone())],
+                b"",
+            );
+            let json: serde_json::Value = serde_json::from_str(&progress.body).unwrap_or_default();
+            if done(&json) {
+                return json;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the import's progress never got there: {}",
+                progress.body
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }

@@ -23,6 +23,7 @@ mod hostile_input;
 mod imports;
 mod injection;
 mod inspections;
+mod instances;
 mod ledgers;
 mod patents;
 mod reports;

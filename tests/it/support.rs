@@ -28,18 +28,31 @@ struct PostgresDatabase {
 impl TestDatabase {
     /// A fresh, migrated database.
     pub async fn new() -> TestDatabase {
+        TestDatabase::make(true).await
+    }
+
+    /// A fresh database with no tables yet, for tests of migrating it.
+    pub async fn empty() -> TestDatabase {
+        TestDatabase::make(false).await
+    }
+
+    async fn make(migrated: bool) -> TestDatabase {
         let dir = tempfile::tempdir().expect("temporary folder");
         match std::env::var(PG_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("ipdesk_test_{}", uuid::Uuid::new_v4().simple());
-                let template = ensure_template(&admin_url).await;
+                let template = if migrated {
+                    ensure_template(&admin_url).await
+                } else {
+                    "template0 ENCODING 'UTF8'".to_owned()
+                };
                 let admin = Database::connect(&admin_url)
                     .await
                     .expect("connect to PostgreSQL");
                 admin
                     .execute_unprepared(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
                     .await
-                    .expect("clone the template database");
+                    .expect("create the test database");
                 let _ = admin.close().await;
                 TestDatabase {
                     url: with_database(&admin_url, &name),
@@ -52,7 +65,9 @@ impl TestDatabase {
                     "sqlite://{}?mode=rwc",
                     dir.path().join("data/ipdesk.sqlite").display()
                 );
-                ipdesk::db::migrate(&url).await.expect("migrate");
+                if migrated {
+                    ipdesk::db::migrate(&url).await.expect("migrate");
+                }
                 TestDatabase {
                     url,
                     dir,
