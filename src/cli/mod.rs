@@ -357,6 +357,11 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
                     .arg("enterprises", report.enterprises)
                     .arg("applicants", report.applicants)
                     .arg("events", report.events)
+                    .arg("visits", report.registers.visits)
+                    .arg("publicity", report.registers.events)
+                    .arg("inspections", report.registers.inspections)
+                    .arg("cases", report.registers.cases)
+                    .arg("steps", report.registers.case_steps)
                     .arg("seconds", format!("{:.1}", report.seconds))
                     .render(lang)
             );

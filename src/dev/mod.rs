@@ -1,5 +1,6 @@
 //! Tools for developers and trials, left out of the normal help: filling a database with
 //! realistic data fast, and the sample workbooks.
 
+pub mod registers;
 pub mod samples;
 pub mod seed;

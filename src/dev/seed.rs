@@ -1,4 +1,5 @@
-//! `ipdesk dev seed`: realistic enterprises and patents, fast (a million patents in well under
+//! `ipdesk dev seed`: realistic enterprises and patents (and, in `registers`, the other
+//! registers), fast (a million patents in well under
 //! two minutes on SQLite), for benchmarks and trials. Rows go in as multi-row INSERTs in large
 //! transactions, bypassing the per-record services (and their audit entries) on purpose: this is
 //! test data, not records anyone made.
@@ -30,30 +31,32 @@ pub struct Report {
     pub patents: u64,
     pub applicants: u64,
     pub events: u64,
+    /// Visits, events, inspections and cases.
+    pub registers: super::registers::Counts,
     pub seconds: f64,
 }
 
 /// A small, fast, deterministic random source (xorshift64*): the same plan gives the same data.
-struct Random(u64);
+pub(super) struct Random(pub(super) u64);
 
 impl Random {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
 
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    pub(super) fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         let index = usize::try_from(self.below(items.len() as u64)).unwrap_or(0);
         items.get(index).copied().unwrap_or_default()
     }
 
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(super) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }
@@ -128,7 +131,7 @@ fn enterprise_name(random: &mut Random, index: i64) -> String {
     )
 }
 
-fn person(random: &mut Random) -> String {
+pub(super) fn person(random: &mut Random) -> String {
     format!(
         "{}{}{}",
         random.pick(&SURNAMES),
@@ -137,7 +140,7 @@ fn person(random: &mut Random) -> String {
     )
 }
 
-async fn next_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, AppError> {
+pub(super) async fn next_id(db: &impl ConnectionTrait, table: &str) -> Result<i64, AppError> {
     let backend = db.get_database_backend();
     let row = db
         .query_one_raw(Statement::from_string(
@@ -162,7 +165,10 @@ async fn reset_sequences(db: &impl ConnectionTrait) -> Result<(), AppError> {
         "patents",
         "patent_applicants",
         "patent_events",
-    ] {
+    ]
+    .into_iter()
+    .chain(super::registers::TABLES)
+    {
         let sql = format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
         );
@@ -198,6 +204,11 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let enterprises = seed_enterprises(db, &mut random, plan.enterprises, &townships).await?;
     let (patents, applicants, events) =
         seed_patents(db, &mut random, plan.patents, &enterprises, &townships).await?;
+    let prefix = crate::settings::service::load(db)
+        .await?
+        .jurisdiction
+        .case_prefix;
+    let registers = super::registers::seed(db, &mut random, &enterprises, &prefix).await?;
     let txn = db::begin_write(db).await?;
     reset_sequences(&txn).await?;
     txn.commit().await?;
@@ -206,12 +217,13 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
         patents,
         applicants,
         events,
+        registers,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
 
 /// The id, name and name key of each enterprise made.
-type Made = Vec<(i64, String, String)>;
+pub(super) type Made = Vec<(i64, String, String)>;
 
 async fn seed_enterprises(
     db: &DatabaseConnection,

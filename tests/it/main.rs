@@ -27,6 +27,7 @@ mod instances;
 mod ledgers;
 mod patents;
 mod reports;
+mod seed;
 mod settings;
 mod visits;
 mod web;

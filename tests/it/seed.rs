@@ -1,0 +1,73 @@
+//! `ipdesk dev seed`: every register filled in realistic proportions, every page showing it, and
+//! records made afterwards taking the next ids and case numbers (PostgreSQL's counters moved on).
+
+use ipdesk::auth::Role;
+use ipdesk::dev::seed::{Plan, seed};
+use ipdesk::entities::{enforcement_case, inspection_problem};
+use rocket::http::Status;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+use crate::support::TestApp;
+
+#[rocket::async_test]
+async fn a_seeded_desk_fills_every_register_and_every_page_shows_it() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    let plan = Plan {
+        patents: 3_000,
+        enterprises: 400,
+    };
+    let report = seed(&app.db, plan).await.unwrap();
+    assert_eq!((report.patents, report.enterprises), (3_000, 400));
+    let made = report.registers;
+    assert_eq!((made.visits, made.events, made.inspections), (400, 20, 40));
+    assert!(made.cases > 0 && made.cases <= 20, "{made:?}");
+    assert!(made.case_steps >= made.cases, "{made:?}");
+    // Each case came from a problem found on an inspection, and the problem knows it.
+    let linked = inspection_problem::Entity::find()
+        .filter(inspection_problem::Column::CaseId.is_not_null())
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(linked, made.cases);
+
+    let case = enforcement_case::Entity::find()
+        .order_by_desc(enforcement_case::Column::Id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for path in [
+        "/",
+        "/patents",
+        "/enterprises",
+        "/visits",
+        "/events",
+        "/inspections",
+        "/cases",
+        "/reports",
+        "/visits/1",
+        "/events/1",
+        "/inspections/1",
+        &format!("/cases/{}", case.id),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, Status::Ok, "{path}: {}", page.body);
+    }
+    app.get("/cases?status=closed")
+        .await
+        .assert_contains(&["知执字〔"]);
+
+    // A case opened now gets the next id and the next number of its year.
+    let opened = crate::cases::open(&app, &crate::cases::counterfeit("2026-11-20")).await;
+    assert_eq!(opened.status, Status::Created, "{}", opened.body);
+    assert!(opened.json()["id"].as_i64().unwrap() > case.id);
+    let visit = app
+        .send_json(
+            rocket::http::Method::Post,
+            "/api/v1/visits",
+            r#"{"enterprise_name": "秭归县新开的科技有限公司", "visited_on": "2026-11-20"}"#,
+        )
+        .await;
+    assert_eq!(visit.status, Status::Created, "{}", visit.body);
+    assert_eq!(visit.json()["id"], 401);
+}
