@@ -26,6 +26,7 @@ mod inspections;
 mod instances;
 mod ledgers;
 mod patents;
+mod query_plans;
 mod reports;
 mod seed;
 mod settings;

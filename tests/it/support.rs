@@ -268,10 +268,25 @@ impl TestApp {
             .token
     }
 
+    /// Like `spawn`, with every statement the application runs shown to `watch` first.
+    pub async fn spawn_watching(
+        watch: impl Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    ) -> TestApp {
+        TestApp::spawn_over(|db| db.set_metric_callback(watch), |rocket| rocket).await
+    }
+
     /// Like `spawn`, letting the test mount extra routes first.
     pub async fn spawn_with(extend: impl FnOnce(Rocket<Build>) -> Rocket<Build>) -> TestApp {
+        TestApp::spawn_over(|_| (), extend).await
+    }
+
+    async fn spawn_over(
+        prepare: impl FnOnce(&mut DatabaseConnection),
+        extend: impl FnOnce(Rocket<Build>) -> Rocket<Build>,
+    ) -> TestApp {
         let database = TestDatabase::new().await;
-        let db = database.connect().await;
+        let mut db = database.connect().await;
+        prepare(&mut db);
         let rocket = extend(ipdesk::build(&test_config(&database.url), db.clone()));
         let client = Client::tracked(rocket).await.expect("valid rocket");
         TestApp {
