@@ -1,48 +1,28 @@
-//! The export at scale, as processes: a SQLite database seeded with 100,000 patents (BENCH_ROWS to
+//! The export at scale, as processes: a database seeded with 100,000 patents (BENCH_ROWS to
 //! change) is exported through `ipdesk export patents -o FILE`; beside it, a process that writes
 //! the very same cells (read back from that export) with rust_xlsxwriter alone, in the same
 //! constant-memory mode, bordered and with the same date format. Prints times and peak memory (the kernel's
-//! high-water resident size of each process); run with `cargo bench --bench export`.
+//! high-water resident size of each process).
 //!
 //! Target: the export at most 1.5× the plain writer's time, at most 300 MB. The export is timed
 //! from outside as a whole (start, database, queries, writing, saving); the plain writer from
 //! inside, from its first cell to the saved file, so loading its cells is not counted.
-
-// A benchmark fails loudly: a panic is a failed run.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod common;
 
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
+use crate::common::{self, Db, Row, Run, line};
 use calamine::{Data, DataType, Reader};
-use common::{Run, line, run};
 use serde_json::{Value, json};
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    // The plain writer: this same binary, run as a child.
-    if let Some(at) = args.iter().position(|a| a == "--xlsxwriter-only") {
-        xlsxwriter_only(Path::new(&args[at + 1]), Path::new(&args[at + 2]));
-        return;
-    }
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let rows: u64 = std::env::var("BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+/// The export of `rows` patents seeded into `db` (empty), against the plain writer.
+pub fn run(db: &Db, rows: u64) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("data/ipdesk.sqlite").display()
-    );
+    let url = db.url.clone();
     let started = Instant::now();
-    let seeded = run(common::ipdesk(&url, "zh-CN").args([
+    let seeded = common::run(common::ipdesk(&url, "zh-CN").args([
         "dev",
         "seed",
         "--patents",
@@ -60,9 +40,11 @@ fn main() {
     // the size of the margins measured here), and the highest peak.
     let exported_path = dir.path().join("patents.xlsx");
     let export = median_of_three(|| {
-        let export = run(common::ipdesk(&url, "zh-CN")
-            .args(["export", "patents", "--json", "-o"])
-            .arg(&exported_path));
+        let export = common::run(
+            common::ipdesk(&url, "zh-CN")
+                .args(["export", "patents", "--json", "-o"])
+                .arg(&exported_path),
+        );
         assert!(export.success, "export failed:\n{}", export.stderr);
         let told: Value = serde_json::from_str(&export.stdout).unwrap();
         assert_eq!(told["rows"], rows, "{}", export.stdout);
@@ -73,10 +55,12 @@ fn main() {
     let count = cells_of(&exported_path, &cells);
     let plain_path = dir.path().join("plain.xlsx");
     let plain = median_of_three(|| {
-        let plain = run(Command::new(std::env::current_exe().unwrap())
-            .arg("--xlsxwriter-only")
-            .arg(&cells)
-            .arg(&plain_path));
+        let plain = common::run(
+            Command::new(std::env::current_exe().unwrap())
+                .arg("--xlsxwriter-only")
+                .arg(&cells)
+                .arg(&plain_path),
+        );
         assert!(plain.success, "plain writer failed:\n{}", plain.stderr);
         let writing: f64 = plain.stdout.trim().parse().unwrap();
         Run {
@@ -107,8 +91,17 @@ fn main() {
         "export / rust_xlsxwriter = {ratio:.2} (target ≤ 1.50); peak {:.0} MB (target ≤ 300)",
         export.peak_mb()
     );
-    let ok = ratio <= 1.5 && export.peak_mb() <= 300.0;
-    common::verdict(ok);
+    vec![Row {
+        engine: db.engine,
+        what: "ipdesk export patents".to_owned(),
+        rows,
+        seconds: export.seconds,
+        throughput: true,
+        peak_mb: Some(export.peak_mb()),
+        floor: Some(("rust_xlsxwriter writes it".to_owned(), plain.seconds)),
+        target: "≤ 1.5×, ≤ 300 MB".to_owned(),
+        met: ratio <= 1.5 && export.peak_mb() <= 300.0,
+    }]
 }
 
 /// Runs a process three times: the median time, the highest peak.
@@ -161,7 +154,7 @@ fn cells_of(workbook: &Path, out: &Path) -> usize {
 /// Loads the cells, then writes them with rust_xlsxwriter alone — in constant-memory mode, each
 /// data cell bordered and dates formatted as the export does — and
 /// prints the seconds that took.
-fn xlsxwriter_only(cells: &Path, out: &Path) {
+pub fn xlsxwriter_only(cells: &Path, out: &Path) {
     use rust_xlsxwriter::{Format, FormatBorder, Workbook};
     let rows: Vec<Vec<Value>> = BufReader::new(std::fs::File::open(cells).unwrap())
         .lines()

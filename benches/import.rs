@@ -1,49 +1,30 @@
 //! The importer at scale, as processes, the way an officer runs it: a clean roster of 100,000
-//! rows and 11 columns (BENCH_ROWS to change) is imported into an empty SQLite database through
+//! rows and 11 columns (BENCH_ROWS to change) is imported into an empty database through
 //! `ipdesk import`, then imported again (all unchanged); beside it, a process that only reads the
 //! same sheet into memory with calamine. Then every file of ../shared/corpus (when present) goes
-//! through `ipdesk import --dry-run`. Prints times and peak memory (the kernel's high-water
-//! resident size of each process of the tree, summed); run with `cargo bench --bench import`.
+//! through `ipdesk import --dry-run`. Times and peak memory (the kernel's high-water resident size
+//! of each process of the tree, summed).
 //!
 //! Targets: the import at most 3× calamine's read, at most 300 MB; the re-import no slower; each
 //! corpus file under 5 s and 500 MB.
-
-// A benchmark fails loudly: a panic is a failed run.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use common::{line, run};
+use crate::common::{self, Db, Row, line};
 
 use ipdesk::dev::samples::TOWNSHIPS;
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    // The calamine-only reader: this same binary, run as a child.
-    if let Some(at) = args.iter().position(|a| a == "--calamine-only") {
-        calamine_only(Path::new(&args[at + 1]));
-        return;
-    }
-    // For profiling by hand: write the roster and stop.
-    if let Some(at) = args.iter().position(|a| a == "--write-roster") {
-        let rows = args
-            .get(at + 2)
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(100_000);
-        std::fs::write(&args[at + 1], roster_bytes(rows)).unwrap();
-        return;
-    }
-    if args.iter().any(|a| a == "--list") {
-        return;
-    }
-    let rows: u32 = std::env::var("BENCH_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+/// For profiling by hand: `--write-roster FILE [ROWS]` writes the roster and stops.
+pub fn write_roster(args: &[String]) {
+    let rows = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(100_000);
+    std::fs::write(&args[0], roster_bytes(rows)).unwrap();
+}
+
+/// The import of a `rows`-row roster into `db` (empty), again, and beside them calamine alone;
+/// then, when asked, the corpus.
+pub fn run(db: &Db, rows: u32, with_corpus: bool) -> Vec<Row> {
     let dir = tempfile::tempdir().unwrap();
     let roster = dir.path().join("roster.xlsx");
     let started = Instant::now();
@@ -53,30 +34,35 @@ fn main() {
         std::fs::metadata(&roster).unwrap().len() as f64 / 1e6,
         started.elapsed().as_secs_f64()
     );
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("data/ipdesk.sqlite").display()
+    let url = db.url.clone();
+    let set = common::run(
+        common::ipdesk(&url, "en")
+            .args(["jurisdiction", "set", "--county", "秭归县", "--townships"])
+            .arg(TOWNSHIPS.join(",")),
     );
-    let set = run(common::ipdesk(&url, "en")
-        .args(["jurisdiction", "set", "--county", "秭归县", "--townships"])
-        .arg(TOWNSHIPS.join(",")));
     assert!(set.success, "jurisdiction set failed");
 
-    let read = run(Command::new(std::env::current_exe().unwrap())
-        .arg("--calamine-only")
-        .arg(&roster));
+    let read = common::run(
+        Command::new(std::env::current_exe().unwrap())
+            .arg("--calamine-only")
+            .arg(&roster),
+    );
     assert!(read.success, "calamine read failed");
-    let first = run(common::ipdesk(&url, "en")
-        .arg("import")
-        .arg(&roster)
-        .arg("--json"));
+    let first = common::run(
+        common::ipdesk(&url, "en")
+            .arg("import")
+            .arg(&roster)
+            .arg("--json"),
+    );
     assert!(first.success, "import failed:\n{}", first.stderr);
     let report: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
     assert_eq!(report["new"], u64::from(rows), "{}", short(&first.stdout));
-    let again = run(common::ipdesk(&url, "en")
-        .arg("import")
-        .arg(&roster)
-        .arg("--json"));
+    let again = common::run(
+        common::ipdesk(&url, "en")
+            .arg("import")
+            .arg(&roster)
+            .arg("--json"),
+    );
     assert!(again.success, "re-import failed:\n{}", again.stderr);
     let report: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(
@@ -109,11 +95,38 @@ fn main() {
         first.peak_mb(),
         again.seconds / first.seconds
     );
-    let mut ok = ratio <= 3.0 && first.peak_mb() <= 300.0 && again.peak_mb() <= 300.0;
-    // A re-import within a tenth of the first counts as "no slower": runs vary by that much.
-    ok &= again.seconds <= first.seconds * 1.1;
-    ok &= corpus(&url);
-    common::verdict(ok);
+    let row = |what: &str, run: &common::Run, floor: (&str, f64), target: &str, met: bool| Row {
+        engine: db.engine,
+        what: what.to_owned(),
+        rows: u64::from(rows),
+        seconds: run.seconds,
+        throughput: true,
+        peak_mb: Some(run.peak_mb()),
+        floor: Some((floor.0.to_owned(), floor.1)),
+        target: target.to_owned(),
+        met,
+    };
+    let mut table = vec![
+        row(
+            "ipdesk import (empty database)",
+            &first,
+            ("calamine reads it", read.seconds),
+            "≤ 3×, ≤ 300 MB",
+            ratio <= 3.0 && first.peak_mb() <= 300.0,
+        ),
+        // A re-import within a tenth of the first counts as "no slower": runs vary by that much.
+        row(
+            "ipdesk import again (unchanged)",
+            &again,
+            ("the first import", first.seconds),
+            "≤ 1.1×, ≤ 300 MB",
+            again.seconds <= first.seconds * 1.1 && again.peak_mb() <= 300.0,
+        ),
+    ];
+    if with_corpus {
+        table.extend(corpus(db));
+    }
+    table
 }
 
 fn short(text: &str) -> String {
@@ -121,7 +134,7 @@ fn short(text: &str) -> String {
 }
 
 /// Reads the first sheet into memory with calamine and nothing else, as the yardstick.
-fn calamine_only(path: &Path) {
+pub fn calamine_only(path: &Path) {
     use calamine::Reader;
     let mut book = calamine::open_workbook_auto(path).unwrap();
     let name = book.sheet_names()[0].clone();
@@ -190,11 +203,13 @@ fn roster_bytes(rows: u32) -> Vec<u8> {
 }
 
 /// Every corpus file through a dry run: refused with one sentence or read, under 5 s and 500 MB.
-fn corpus(url: &str) -> bool {
+/// The row's time and memory are the slowest file's and the largest.
+fn corpus(db: &Db) -> Option<Row> {
+    let url = db.url.as_str();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !root.is_dir() {
         println!("(no ../shared/corpus here: corpus not measured)");
-        return true;
+        return None;
     }
     let mut files = Vec::new();
     collect(&root, &mut files);
@@ -202,9 +217,11 @@ fn corpus(url: &str) -> bool {
     let mut worst_memory = (0.0, String::new());
     let (mut refused, mut read, mut failed) = (0, 0, Vec::new());
     for path in &files {
-        let result = run(common::ipdesk(url, "en")
-            .args(["import", "--dry-run"])
-            .arg(path));
+        let result = common::run(
+            common::ipdesk(url, "en")
+                .args(["import", "--dry-run"])
+                .arg(path),
+        );
         let name = path.strip_prefix(&root).unwrap().display().to_string();
         if result.seconds > worst_time.0 {
             worst_time = (result.seconds, name.clone());
@@ -238,7 +255,17 @@ fn corpus(url: &str) -> bool {
     for failure in &failed {
         println!("  MISSED {failure}");
     }
-    failed.is_empty()
+    Some(Row {
+        engine: db.engine,
+        what: format!("corpus dry runs (slowest of {})", files.len()),
+        rows: files.len() as u64,
+        seconds: worst_time.0,
+        throughput: false,
+        peak_mb: Some(worst_memory.0),
+        floor: None,
+        target: "< 5 s, < 500 MB".to_owned(),
+        met: failed.is_empty(),
+    })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,44 +1,20 @@
-//! The year-to-date report at a million patents: a SQLite database is seeded through `ipdesk dev
-//! seed` (BENCH_PATENTS to change the size), then the report for this year so far is timed in
-//! process against the raw SQL it needs (the same statements, rows fetched and not read) — median
-//! and worst of nine runs after a warm-up. Run with `cargo bench --bench report`.
+//! The year-to-date report at a million patents: over a seeded database, the report for this
+//! year so far is timed in process against the raw SQL it needs (the same statements, rows
+//! fetched and not read) — median and worst of nine runs after a warm-up.
 //!
 //! Target: the report under 50 ms, and within 2× of its raw SQL.
 
-// A benchmark fails loudly: a panic is a failed run.
-#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
-
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::run;
 use sea_orm::ConnectionTrait;
+
+use crate::common::{Db, Row};
 
 const RUNS: usize = 9;
 
-fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let patents: u64 = std::env::var("BENCH_PATENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir().unwrap();
-    // BENCH_DATABASE: an already seeded database to time again (migrated, not reseeded).
-    let url = match std::env::var("BENCH_DATABASE") {
-        Ok(url) => url,
-        Err(_) => {
-            let url = format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("data/ipdesk.sqlite").display()
-            );
-            seed(&url, patents);
-            url
-        }
-    };
-
+/// The report over `db`, seeded before.
+pub fn run(db: &Db, patents: u64) -> Vec<Row> {
+    let url = db.url.clone();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (report, raw, each, as_of, grants) = runtime.block_on(async {
         ipdesk::db::migrate(&url).await.unwrap();
@@ -55,7 +31,7 @@ fn main() {
             let started = Instant::now();
             for (statement, times) in statements.iter().zip(&mut each) {
                 let alone = Instant::now();
-                db.query_all(statement).await.unwrap();
+                db.query_all_raw(statement.clone()).await.unwrap();
                 times.push(alone.elapsed());
             }
             raw.push(started.elapsed());
@@ -96,21 +72,17 @@ fn main() {
     let ratio = ms(report_median) / ms(raw_median);
     println!();
     println!("report / raw SQL = {ratio:.2} (target ≤ 2.00)");
-    common::verdict(ms(report_median) < 50.0 && ratio <= 2.0);
-}
-
-fn seed(url: &str, patents: u64) {
-    let enterprises = (patents / 50).max(100).to_string();
-    let seeded = run(common::ipdesk(url, "en").args([
-        "dev",
-        "seed",
-        "--patents",
-        &patents.to_string(),
-        "--enterprises",
-        &enterprises,
-    ]));
-    assert!(seeded.success, "seed failed:\n{}", seeded.stderr);
-    println!("seeded {patents} patents in {:.1} s", seeded.seconds);
+    vec![Row {
+        engine: db.engine,
+        what: "year-to-date report".to_owned(),
+        rows: patents,
+        seconds: report_median.as_secs_f64(),
+        throughput: false,
+        peak_mb: None,
+        floor: Some(("its raw SQL".to_owned(), raw_median.as_secs_f64())),
+        target: "≤ 50 ms, ≤ 2×".to_owned(),
+        met: ms(report_median) < 50.0 && ratio <= 2.0,
+    }]
 }
 
 fn median_and_worst(mut times: Vec<Duration>) -> (Duration, Duration) {

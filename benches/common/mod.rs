@@ -112,3 +112,163 @@ pub fn ipdesk(url: &str, lang: &str) -> Command {
         .env("RUST_LOG", "error");
     command
 }
+
+/// A database engine the benchmarks run on.
+#[derive(Clone, Debug)]
+pub enum Engine {
+    Sqlite,
+    /// The server's administrative URL; each benchmark makes its own database there.
+    Postgres(String),
+}
+
+impl Engine {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres(_) => "PostgreSQL",
+        }
+    }
+}
+
+/// SQLite, and PostgreSQL when IPDESK_BENCH_DATABASE_URL names a server.
+pub fn engines() -> Vec<Engine> {
+    let mut engines = vec![Engine::Sqlite];
+    if let Ok(url) = std::env::var("IPDESK_BENCH_DATABASE_URL")
+        && !url.is_empty()
+    {
+        engines.push(Engine::Postgres(url));
+    }
+    engines
+}
+
+/// A fresh, empty database for one benchmark, removed afterwards.
+pub struct Db {
+    pub url: String,
+    pub engine: &'static str,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Db {
+    pub fn fresh(engine: &Engine) -> Db {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static MADE: AtomicU32 = AtomicU32::new(0);
+        let dir = tempfile::tempdir().unwrap();
+        let (url, postgres) = match engine {
+            Engine::Sqlite => (
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("data/ipdesk.sqlite").display()
+                ),
+                None,
+            ),
+            Engine::Postgres(admin) => {
+                let name = format!(
+                    "ipdesk_bench_{}_{}",
+                    std::process::id(),
+                    MADE.fetch_add(1, Ordering::Relaxed)
+                );
+                postgres_admin(admin, &format!("CREATE DATABASE {name}"));
+                let base = admin
+                    .split('?')
+                    .next()
+                    .and_then(|u| u.rsplit_once('/'))
+                    .map_or(admin.as_str(), |(base, _)| base)
+                    .to_owned();
+                (format!("{base}/{name}"), Some((admin.clone(), name)))
+            }
+        };
+        Db {
+            url,
+            engine: engine.name(),
+            postgres,
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = &self.postgres {
+            postgres_admin(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
+        }
+    }
+}
+
+fn postgres_admin(admin: &str, sql: &str) {
+    use sea_orm::ConnectionTrait;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = sea_orm::Database::connect(admin).await.unwrap();
+        server.execute_unprepared(sql).await.unwrap();
+        let _ = server.close().await;
+    });
+}
+
+/// One line of the final table.
+pub struct Row {
+    pub engine: &'static str,
+    pub what: String,
+    pub rows: u64,
+    pub seconds: f64,
+    /// Rows per second makes sense for work over rows (seed, import, export), not for a query.
+    pub throughput: bool,
+    pub peak_mb: Option<f64>,
+    /// What the time is compared with, and its time.
+    pub floor: Option<(String, f64)>,
+    pub target: String,
+    pub met: bool,
+}
+
+impl Row {
+    pub fn ratio(&self) -> Option<f64> {
+        self.floor.as_ref().map(|(_, floor)| self.seconds / floor)
+    }
+}
+
+/// "12.8 ms" or "4.39 s".
+fn time(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{:.1} ms", seconds * 1000.0)
+    } else {
+        format!("{seconds:.2} s")
+    }
+}
+
+/// Prints the table every benchmark added a row to.
+pub fn print_table(rows: &[Row]) {
+    println!();
+    println!(
+        "{:<10} {:<36} {:>8} {:>10} {:>9} {:>7}  {:<36} {:>6}  {:<14} verdict",
+        "engine", "what", "rows", "time", "rows/s", "peak MB", "floor", "ratio", "target"
+    );
+    for row in rows {
+        let floor = row
+            .floor
+            .as_ref()
+            .map_or("—".to_owned(), |(what, s)| format!("{what} {}", time(*s)));
+        println!(
+            "{:<10} {:<36} {:>8} {:>10} {:>9} {:>7}  {:<36} {:>6}  {:<14} {}",
+            row.engine,
+            row.what,
+            row.rows,
+            time(row.seconds),
+            if row.throughput {
+                format!("{:.0}", row.rows as f64 / row.seconds)
+            } else {
+                "—".to_owned()
+            },
+            row.peak_mb.map_or("—".to_owned(), |mb| format!("{mb:.0}")),
+            floor,
+            row.ratio().map_or("—".to_owned(), |r| format!("{r:.2}")),
+            row.target,
+            if row.met { "met" } else { "MISSED" }
+        );
+    }
+}

@@ -1,25 +1,32 @@
 //! Writing many rows at once: multi-row inserts with shared values, and dropping a table's
-//! secondary indexes for a bulk load (SQLite), to make them again at the end.
+//! secondary indexes for a bulk load, to make them again at the end.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::error::AppError;
 
-/// The secondary indexes of a SQLite table, dropped for a bulk load within the caller's
-/// transaction; returns the statements that make them again. Building an index once over sorted
-/// keys is several times cheaper than updating it row by row, and the transaction keeps readers
-/// on the old snapshot, indexes and all. Indexes behind constraints (UNIQUE) stay.
+/// The secondary indexes of a table, dropped for a bulk load within the caller's transaction;
+/// returns the statements that make them again. Building an index once over sorted keys is
+/// several times cheaper than updating it row by row, and the transaction keeps readers on the old
+/// snapshot, indexes and all. Indexes behind constraints (primary keys, UNIQUE) stay.
 pub async fn drop_secondary_indexes(
     db: &impl ConnectionTrait,
     table: &str,
 ) -> Result<Vec<String>, AppError> {
     let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+             WHERE t.relname = $1 AND t.relnamespace = 'public'::regnamespace \
+             AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+        }
+        _ => {
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL"
+        }
+    };
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            [table.into()],
-        ))
+        .query_all_raw(Statement::from_sql_and_values(backend, sql, [table.into()]))
         .await?;
     let mut creates = Vec::new();
     for row in rows {

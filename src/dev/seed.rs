@@ -202,8 +202,17 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let townships = township_ids(db).await?;
     let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ plan.patents ^ (plan.enterprises << 20));
     let enterprises = seed_enterprises(db, &mut random, plan.enterprises, &townships).await?;
-    let (patents, applicants, events) =
-        seed_patents(db, &mut random, plan.patents, &enterprises, &townships).await?;
+    let indexes = drop_patent_indexes(db, plan.patents).await?;
+    let seeded = seed_patents(db, &mut random, plan.patents, &enterprises, &townships).await;
+    // Made again whether or not the seeding failed part-way.
+    let txn = db::begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
+            .await?;
+    }
+    db::recreate_indexes(&txn, &indexes).await?;
+    txn.commit().await?;
+    let (patents, applicants, events) = seeded?;
     let prefix = crate::settings::service::load(db)
         .await?
         .jurisdiction
@@ -220,6 +229,36 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
         registers,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The tables a patent's rows go into.
+const PATENT_TABLES: [&str; 4] = [
+    "patents",
+    "patent_applicants",
+    "patent_events",
+    "patent_search",
+];
+
+/// Drops the patent tables' secondary indexes when the seed is at least as large as the register
+/// (and large): they are made once at the end, several times faster than kept up row by row —
+/// on PostgreSQL above all, whose text-search index is slow to update. Returns the statements
+/// that make them again. Test data for an empty or test database: while the seed runs, the
+/// register's searches are slow.
+async fn drop_patent_indexes(
+    db: &DatabaseConnection,
+    patents: u64,
+) -> Result<Vec<String>, AppError> {
+    let stored = next_id(db, "patents").await? as u64 - 1;
+    if patents < 10_000 || patents < stored {
+        return Ok(Vec::new());
+    }
+    let txn = db::begin_write(db).await?;
+    let mut creates = Vec::new();
+    for table in PATENT_TABLES {
+        creates.extend(db::drop_secondary_indexes(&txn, table).await?);
+    }
+    txn.commit().await?;
+    Ok(creates)
 }
 
 /// The id, name and name key of each enterprise made.

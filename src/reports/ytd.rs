@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::sea_query::{Alias, Condition, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait,
+    QueryTrait, Statement,
 };
 use serde::Serialize;
 
@@ -356,13 +356,30 @@ fn top_query(from: NaiveDate, to: NaiveDate) -> SelectStatement {
         .to_owned()
 }
 
+/// The top-enterprises statement as it is run. On SQLite it names its index: once ANALYZE has
+/// run, SQLite's planner prefers the plain index on the grant day, which sends it to the table for
+/// every grant of the year (ten times slower at a million patents), to the covering one made for
+/// this statement.
+fn top_statement(backend: DbBackend, from: NaiveDate, to: NaiveDate) -> Statement {
+    let mut statement = backend.build(&top_query(from, to));
+    if backend == DbBackend::Sqlite {
+        statement.sql = statement.sql.replacen(
+            "FROM \"patents\"",
+            "FROM \"patents\" INDEXED BY patents_granted_holders",
+            1,
+        );
+    }
+    statement
+}
+
 async fn top_enterprises(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<TopEnterprise>, AppError> {
     let mut top = Vec::new();
-    for row in db.query_all(&top_query(from, to)).await? {
+    let statement = top_statement(db.get_database_backend(), from, to);
+    for row in db.query_all_raw(statement).await? {
         let enterprise_id: Option<i64> = row.try_get_by_index(0)?;
         let key: String = row.try_get_by_index(1)?;
         let grants: i64 = row.try_get_by_index(2)?;
@@ -414,15 +431,15 @@ async fn applicant_names(
 
 /// The patent queries the report of `as_of` runs, as SQL alone (for the benchmark, which times
 /// them against the whole report).
-pub fn statements(backend: DbBackend, as_of: NaiveDate) -> Vec<SelectStatement> {
+pub fn statements(backend: DbBackend, as_of: NaiveDate) -> Vec<Statement> {
     let periods = Periods::of(as_of);
     let (from, to) = periods.this_year;
     vec![
-        months_query(backend, Dated::Granted, &periods),
-        months_query(backend, Dated::Filed, &periods),
-        townships_query(Dated::Granted, from, to),
-        townships_query(Dated::Filed, from, to),
-        top_query(from, to),
+        backend.build(&months_query(backend, Dated::Granted, &periods)),
+        backend.build(&months_query(backend, Dated::Filed, &periods)),
+        backend.build(&townships_query(Dated::Granted, from, to)),
+        backend.build(&townships_query(Dated::Filed, from, to)),
+        top_statement(backend, from, to),
     ]
 }
 

@@ -9,15 +9,40 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::support::TestApp;
 
+/// The names of the indexes on the patent tables.
+async fn indexes_of_patent_tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE tablename IN \
+             ('patents', 'patent_applicants', 'patent_events', 'patent_search') ORDER BY 1"
+        }
+        _ => {
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN \
+             ('patents', 'patent_applicants', 'patent_events') ORDER BY 1"
+        }
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index(0).unwrap())
+        .collect()
+}
+
 #[rocket::async_test]
 async fn a_seeded_desk_fills_every_register_and_every_page_shows_it() {
     let app = TestApp::signed_in(Role::Officer).await;
+    let indexes = indexes_of_patent_tables(&app.db).await;
+    assert!(indexes.len() > 10, "{indexes:?}");
+    // Large enough to be loaded without the indexes, made again at the end.
     let plan = Plan {
-        patents: 3_000,
+        patents: 10_000,
         enterprises: 400,
     };
     let report = seed(&app.db, plan).await.unwrap();
-    assert_eq!((report.patents, report.enterprises), (3_000, 400));
+    assert_eq!((report.patents, report.enterprises), (10_000, 400));
+    assert_eq!(indexes_of_patent_tables(&app.db).await, indexes);
     let made = report.registers;
     assert_eq!((made.visits, made.events, made.inspections), (400, 20, 40));
     assert!(made.cases > 0 && made.cases <= 20, "{made:?}");
