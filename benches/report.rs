@@ -38,6 +38,7 @@ pub fn run(db: &Db, patents: u64) -> Vec<Row> {
         }
         (report, raw, each, first.as_of, first.grants.total)
     });
+    slowest_statements(&url);
     let (report_median, report_worst) = median_and_worst(report);
     let (raw_median, raw_worst) = median_and_worst(raw);
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -83,6 +84,28 @@ pub fn run(db: &Db, patents: u64) -> Vec<Row> {
         target: "≤ 50 ms, ≤ 2×".to_owned(),
         met: ms(report_median) < 50.0 && ratio <= 2.0,
     }]
+}
+
+/// Prints the report's three slowest statements of one run, to show where its time goes.
+fn slowest_statements(url: &str) {
+    use std::sync::{Arc, Mutex};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<(Duration, String)>::new()));
+    runtime.block_on(async {
+        let mut db = ipdesk::db::connect(url).await.unwrap();
+        let record = seen.clone();
+        db.set_metric_callback(move |info| {
+            let sql: String = info.statement.sql.chars().take(160).collect();
+            record.lock().unwrap().push((info.elapsed, sql));
+        });
+        ipdesk::reports::ytd::report(&db, None, None).await.unwrap();
+    });
+    let mut seen = seen.lock().unwrap().clone();
+    seen.sort_by(|a, b| b.0.cmp(&a.0));
+    println!("the report's slowest statements:");
+    for (elapsed, sql) in seen.iter().take(3) {
+        println!("  {:>7.1} ms  {sql}", elapsed.as_secs_f64() * 1000.0);
+    }
 }
 
 fn median_and_worst(mut times: Vec<Duration>) -> (Duration, Duration) {
