@@ -101,7 +101,7 @@ fn slowest_statements(url: &str) {
         ipdesk::reports::ytd::report(&db, None, None).await.unwrap();
     });
     let mut seen = seen.lock().unwrap().clone();
-    seen.sort_by(|a, b| b.0.cmp(&a.0));
+    seen.sort_by_key(|(elapsed, _)| std::cmp::Reverse(*elapsed));
     println!("the report's slowest statements:");
     for (elapsed, sql) in seen.iter().take(3) {
         println!("  {:>7.1} ms  {sql}", elapsed.as_secs_f64() * 1000.0);

@@ -169,13 +169,15 @@ impl Db {
                     MADE.fetch_add(1, Ordering::Relaxed)
                 );
                 postgres_admin(admin, &format!("CREATE DATABASE {name}"));
-                let base = admin
-                    .split('?')
-                    .next()
-                    .and_then(|u| u.rsplit_once('/'))
-                    .map_or(admin.as_str(), |(base, _)| base)
-                    .to_owned();
-                (format!("{base}/{name}"), Some((admin.clone(), name)))
+                // The server's URL with this database's name, its options (sslmode…) kept.
+                let (path, options) = admin.split_once('?').unwrap_or((admin, ""));
+                let base = path.rsplit_once('/').map_or(path, |(base, _)| base);
+                let url = if options.is_empty() {
+                    format!("{base}/{name}")
+                } else {
+                    format!("{base}/{name}?{options}")
+                };
+                (url, Some((admin.clone(), name)))
             }
         };
         Db {
@@ -241,6 +243,12 @@ fn time(seconds: f64) -> String {
     }
 }
 
+/// `text` and spaces to fill `width` columns of a terminal (a Chinese character takes two).
+fn padded(text: &str, width: usize) -> String {
+    let used = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(used)))
+}
+
 /// Prints the table every benchmark added a row to.
 pub fn print_table(rows: &[Row]) {
     println!();
@@ -254,9 +262,9 @@ pub fn print_table(rows: &[Row]) {
             .as_ref()
             .map_or("—".to_owned(), |(what, s)| format!("{what} {}", time(*s)));
         println!(
-            "{:<10} {:<36} {:>8} {:>10} {:>9} {:>7}  {:<36} {:>6}  {:<14} {}",
+            "{:<10} {} {:>8} {:>10} {:>9} {:>7}  {:<36} {:>6}  {:<14} {}",
             row.engine,
-            row.what,
+            padded(&row.what, 36),
             row.rows,
             time(row.seconds),
             if row.throughput {

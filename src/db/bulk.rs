@@ -44,6 +44,13 @@ pub async fn recreate_indexes(
     db: &impl ConnectionTrait,
     creates: &[String],
 ) -> Result<(), AppError> {
+    if db.get_database_backend() == DbBackend::Sqlite && !creates.is_empty() {
+        // A pooled connection other than the one that dropped them may still hold the schema
+        // from before the drop, and would refuse the CREATE as a duplicate: reading the schema
+        // table makes it notice the change and load the schema again.
+        db.execute_unprepared("SELECT count(*) FROM sqlite_master")
+            .await?;
+    }
     for sql in creates {
         db.execute_unprepared(sql).await?;
     }

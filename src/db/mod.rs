@@ -74,10 +74,30 @@ pub fn data_dir(url: &str) -> Option<PathBuf> {
 
 /// Opens a pool on `url`, creating the SQLite folder and file when missing.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, AppError> {
-    match Engine::of_url(url)? {
+    let mut db = match Engine::of_url(url)? {
         Engine::Sqlite => connect_sqlite(url, SQLITE_POOL_SIZE).await,
         Engine::Postgres => connect_postgres(url, POSTGRES_POOL_SIZE).await,
-    }
+    }?;
+    log_slow_statements(&mut db);
+    Ok(db)
+}
+
+/// With `IPDESK_SLOW_SQL_MS=N` set, every statement that takes N ms or more is logged (warn),
+/// with its time and its SQL: the slow-query log of a deployment that has grown.
+fn log_slow_statements(db: &mut DatabaseConnection) {
+    let Some(limit) = std::env::var("IPDESK_SLOW_SQL_MS")
+        .ok()
+        .and_then(|ms| ms.parse::<u64>().ok())
+    else {
+        return;
+    };
+    let limit = Duration::from_millis(limit);
+    db.set_metric_callback(move |info| {
+        if info.elapsed >= limit {
+            let ms = info.elapsed.as_secs_f64() * 1000.0;
+            tracing::warn!(ms, sql = %info.statement.sql, "slow statement");
+        }
+    });
 }
 
 async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection, AppError> {
