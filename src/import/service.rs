@@ -545,12 +545,27 @@ fn batch_model(
     upload_id: i64,
     state: &str,
 ) -> import_batch::ActiveModel {
-    let now = Utc::now();
     import_batch::ActiveModel {
         register: Set(request.register.as_str().to_owned()),
         file_name: Set(request.file_name.clone()),
         sha256: Set(sha256(&request.bytes)),
         upload_id: Set(Some(upload_id)),
+        message: Set(None),
+        created_at: Set(Utc::now()),
+        committed_at: Set(None),
+        undone_at: Set(None),
+        ..outcome(actor, request, report, state)
+    }
+}
+
+/// What a run of a batch concludes: its table, counts and judgements, who ran it and its state.
+fn outcome(
+    actor: &Actor,
+    request: &Request,
+    report: &Report,
+    state: &str,
+) -> import_batch::ActiveModel {
+    import_batch::ActiveModel {
         sheet: Set(Some(report.sheet.clone())),
         header_row: Set(i32::try_from(report.header_row).ok()),
         mapping: Set(serde_json::to_string(&report.mapping).unwrap_or_default()),
@@ -559,16 +574,12 @@ fn batch_model(
         phase: Set("done".to_owned()),
         progress_done: Set(report.counts.rows_read as i64),
         progress_total: Set(report.counts.rows_read as i64),
-        heartbeat_at: Set(Some(now)),
+        heartbeat_at: Set(Some(Utc::now())),
         counts: Set(serde_json::to_string(&report.counts).unwrap_or_default()),
         statuses: Set(statuses(&report.rows)),
         problems: Set(stored_problems(&report.rows)),
-        message: Set(None),
         user_id: Set(actor.user_id),
         actor: Set(actor.name.chars().take(100).collect()),
-        created_at: Set(now),
-        committed_at: Set(None),
-        undone_at: Set(None),
         ..Default::default()
     }
 }
@@ -768,18 +779,12 @@ impl Commit<'_> {
         id: i64,
         report: &Report,
     ) -> Result<import_batch::Model, AppError> {
-        let existing = batch(txn, id).await?;
-        let mut active = batch_model(
-            self.actor,
-            self.request,
-            report,
-            existing.upload_id.unwrap_or_default(),
-            "committed",
-        );
-        active.id = Set(id);
-        active.upload_id = Set(existing.upload_id);
-        active.created_at = Set(existing.created_at);
-        active.committed_at = Set(Some(Utc::now()));
+        // The file, its digest and its upload were stored when the row was made.
+        let active = import_batch::ActiveModel {
+            id: Set(id),
+            committed_at: Set(Some(Utc::now())),
+            ..outcome(self.actor, self.request, report, "committed")
+        };
         Ok(active.update(txn).await?)
     }
 
