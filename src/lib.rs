@@ -50,6 +50,16 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)
+        .attach(rocket::fairing::AdHoc::on_liftoff("tallies", |rocket| {
+            Box::pin(async move {
+                if let Some(state) = rocket.state::<AppState>()
+                    && sea_orm::ConnectionTrait::get_database_backend(&state.db)
+                        == sea_orm::DbBackend::Postgres
+                {
+                    tokio::spawn(reports::tallies::keep_folded(state.db.clone()));
+                }
+            })
+        }))
         .mount("/", web::routes())
         .mount("/", auth::routes::routes())
         .mount("/", auth::admin::routes())

@@ -16,6 +16,8 @@ mod m20261128_000009_visits;
 mod m20261128_000010_deadline_rules;
 mod m20261128_000011_inspections;
 mod m20261128_000012_cases;
+mod m20261129_000013_applicant_filings;
+mod m20261129_000014_postgres_tallies;
 
 pub struct Migrator;
 
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000010_deadline_rules::Migration),
             Box::new(m20261128_000011_inspections::Migration),
             Box::new(m20261128_000012_cases::Migration),
+            Box::new(m20261129_000013_applicant_filings::Migration),
+            Box::new(m20261129_000014_postgres_tallies::Migration),
         ]
     }
 }

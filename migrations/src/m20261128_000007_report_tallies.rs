@@ -19,16 +19,16 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// A tally: its table and what it counts by (a column of `patents`, or an expression of one).
-struct Tally {
-    table: &'static str,
-    column: &'static str,
+pub(crate) struct Tally {
+    pub(crate) table: &'static str,
+    pub(crate) column: &'static str,
     /// The column's SQL type in the table.
     sql_type: &'static str,
     /// The value counted, over a row of `patents` called `row`.
-    value: fn(&str) -> String,
+    pub(crate) value: fn(&str) -> String,
 }
 
-const TALLIES: [Tally; 2] = [
+pub(crate) const TALLIES: [Tally; 2] = [
     Tally {
         table: "patent_type_days",
         column: "patent_type",
@@ -44,11 +44,11 @@ const TALLIES: [Tally; 2] = [
 ];
 
 /// The dates a patent is counted by, and their names in the tallies.
-const DATES: [(&str, &str); 2] = [("granted_on", "granted"), ("filed_on", "filed")];
+pub(crate) const DATES: [(&str, &str); 2] = [("granted_on", "granted"), ("filed_on", "filed")];
 
 impl Tally {
     /// The tally as `patents` holds it: the table's backfill and the view's body.
-    fn counted(&self) -> String {
+    pub(crate) fn counted(&self) -> String {
         let value = (self.value)("patents");
         DATES
             .iter()

@@ -221,6 +221,7 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let txn = db::begin_write(db).await?;
     reset_sequences(&txn).await?;
     txn.commit().await?;
+    crate::reports::tallies::fold(db).await?;
     Ok(Report {
         enterprises: enterprises.len() as u64,
         patents,
@@ -391,14 +392,7 @@ async fn seed_patents(
         db::insert_rows(
             &txn,
             "patent_applicants",
-            &[
-                "id",
-                "patent_id",
-                "position",
-                "name",
-                "name_key",
-                "enterprise_id",
-            ],
+            &[&["id"][..], &crate::import::patent_rows::APPLICANT_COLUMNS].concat(),
             applicant_rows,
         )
         .await?;
@@ -568,6 +562,7 @@ impl Batch {
                 name.into(),
                 key.into(),
                 enterprise_id.into(),
+                Some(filed_on).into(),
             ]);
         }
         if let Some(day) = granted_on {

@@ -12,6 +12,10 @@ pub struct Model {
     pub name: String,
     pub name_key: String,
     pub enterprise_id: Option<i64>,
+    /// The patent's filing day while the patent counts (NULL once it is archived), kept beside
+    /// the applicant by the writers and by triggers, so an enterprise's filings in a period are
+    /// one index range.
+    pub filed_on: Option<Date>,
     #[sea_orm(belongs_to, from = "patent_id", to = "id")]
     pub patent: BelongsTo<super::patent::Entity>,
     #[sea_orm(belongs_to, from = "enterprise_id", to = "id")]

@@ -827,13 +827,7 @@ pub async fn insert_new(
         rss_mb = crate::import::rss_mb(),
         "import: patents inserted"
     );
-    db::insert_rows(
-        db,
-        "patent_applicants",
-        &["patent_id", "position", "name", "name_key", "enterprise_id"],
-        applicants,
-    )
-    .await?;
+    db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, applicants).await?;
     db::insert_rows_sharing(
         db,
         "patent_events",
@@ -858,9 +852,21 @@ fn applicant_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
             name.clone().into(),
             name_key(name).into(),
             (*enterprise).into(),
+            // The day of a patent that counts: none while it is archived.
+            after.filed_on.filter(|_| !after.archived).into(),
         ]);
     }
 }
+
+/// The columns an applicant's row is written with (the seed adds its id before them).
+pub(crate) const APPLICANT_COLUMNS: [&str; 6] = [
+    "patent_id",
+    "position",
+    "name",
+    "name_key",
+    "enterprise_id",
+    "filed_on",
+];
 
 fn event_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
     for event in &after.events {
@@ -956,13 +962,7 @@ pub async fn write_snapshot(
             .await?;
         let mut applicants = Vec::new();
         applicant_rows(id, snapshot, &mut applicants);
-        db::insert_rows(
-            db,
-            "patent_applicants",
-            &["patent_id", "position", "name", "name_key", "enterprise_id"],
-            applicants,
-        )
-        .await?;
+        db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, applicants).await?;
     }
     if snapshot.events != current.events {
         rewrite_events(db, id, snapshot).await?;

@@ -6,5 +6,6 @@ pub mod chart;
 pub mod excel;
 pub mod routes;
 pub mod summary;
+pub mod tallies;
 pub mod targets;
 pub mod ytd;

@@ -184,52 +184,65 @@ pub async fn filtered(
     Ok(query)
 }
 
-/// The selected visits' enterprise, day and materials.
+/// The first filing (of a patent not archived) the visit's enterprise made after the visit day:
+/// one probe of the applicants' (enterprise, filing day) index per visit — an archived patent's
+/// applicants have no filing day there. The same SQL on SQLite and PostgreSQL.
+const NEXT_FILING: &str = "(SELECT MIN(a.filed_on) FROM patent_applicants a \
+     WHERE a.enterprise_id = visits.enterprise_id AND a.filed_on > visits.visited_on)";
+
+/// A selected visit: its enterprise, day, materials and the first filing after it.
+type Fact = (i64, NaiveDate, Option<i64>, Option<NaiveDate>);
+
 async fn facts(
     db: &impl ConnectionTrait,
     selected: Select<visit::Entity>,
-) -> Result<Vec<(i64, NaiveDate, Option<i64>)>, AppError> {
+) -> Result<Vec<Fact>, AppError> {
     Ok(selected
         .select_only()
         .column(visit::Column::EnterpriseId)
         .column(visit::Column::VisitedOn)
         .column(visit::Column::MaterialsCount)
+        .expr_as(Expr::cust(NEXT_FILING), "next_filing")
         .into_tuple()
         .all(db)
         .await?)
 }
 
-/// Patents filed after each (enterprise, visit day).
-type Filings = HashMap<(i64, NaiveDate), Vec<FiledPatent>>;
+/// The last day a filing counts as a visit's effect.
+fn effect_until(visited_on: NaiveDate) -> NaiveDate {
+    visited_on
+        .checked_add_months(EFFECT_MONTHS)
+        .unwrap_or(visited_on)
+}
 
-/// The totals of the selected visits, and the filings after each — which the page's items reuse
-/// rather than ask the database again.
+/// The totals of the selected visits.
 async fn summed(
     db: &impl ConnectionTrait,
     selected: Select<visit::Entity>,
-) -> Result<(VisitTotals, Filings), AppError> {
+) -> Result<VisitTotals, AppError> {
     let facts = facts(db, selected).await?;
-    let visits: Vec<(i64, NaiveDate)> = facts.iter().map(|(e, d, _)| (*e, *d)).collect();
-    let filed = patents_after(db, &visits).await?;
-    let totals = VisitTotals {
+    let visits = facts.iter().map(|(enterprise, on, _, next)| {
+        let filed = next.is_some_and(|day| day <= effect_until(*on));
+        (*enterprise, filed)
+    });
+    Ok(VisitTotals {
         visits: u64::try_from(facts.len()).unwrap_or_default(),
-        materials_count: facts.iter().filter_map(|(_, _, m)| *m).sum(),
-        effect: effect(&visits, &filed),
-    };
-    Ok((totals, filed))
+        materials_count: facts.iter().filter_map(|(_, _, m, _)| *m).sum(),
+        effect: effect(visits),
+    })
 }
 
-/// Of the enterprises visited, those that filed within twelve months after one of the visits.
-fn effect(
-    visits: &[(i64, NaiveDate)],
-    filed: &HashMap<(i64, NaiveDate), Vec<FiledPatent>>,
-) -> Effect {
-    let visited: HashSet<i64> = visits.iter().map(|(e, _)| *e).collect();
-    let filing: HashSet<i64> = visits
-        .iter()
-        .filter(|key| filed.get(key).is_some_and(|p| !p.is_empty()))
-        .map(|(e, _)| *e)
-        .collect();
+/// Of the enterprises visited, those that filed within twelve months after one of the visits:
+/// each visit as (enterprise, whether it filed within the year after).
+fn effect(visits: impl Iterator<Item = (i64, bool)>) -> Effect {
+    let mut visited = HashSet::new();
+    let mut filing = HashSet::new();
+    for (enterprise, filed) in visits {
+        visited.insert(enterprise);
+        if filed {
+            filing.insert(enterprise);
+        }
+    }
     let whole = i64::try_from(visited.len()).unwrap_or(i64::MAX);
     let part = i64::try_from(filing.len()).unwrap_or(i64::MAX);
     Effect {
@@ -238,6 +251,9 @@ fn effect(
         share_percent: crate::reports::ytd::percent(part, whole),
     }
 }
+
+/// Patents filed after each (enterprise, visit day).
+type Filings = HashMap<(i64, NaiveDate), Vec<FiledPatent>>;
 
 #[derive(FromQueryResult)]
 struct Filing {
@@ -248,29 +264,35 @@ struct Filing {
     filed_on: NaiveDate,
 }
 
+/// How many visits' windows one statement asks for.
+const WINDOWS_PER_STATEMENT: usize = 100;
+
 /// For each (enterprise, visit day), the patents (not archived) that enterprise applied for in
 /// the twelve months after the day — the day itself excluded: a filing made before the officer
-/// came was not the visit's doing.
+/// came was not the visit's doing. Each visit's window is a range of the applicants' (enterprise,
+/// filing day) index.
 pub async fn patents_after(
     db: &impl ConnectionTrait,
     visits: &[(i64, NaiveDate)],
 ) -> Result<Filings, AppError> {
-    let mut result: Filings = HashMap::new();
-    let (Some(first), Some(last)) = (
-        visits.iter().map(|(_, d)| *d).min(),
-        visits.iter().map(|(_, d)| *d).max(),
-    ) else {
-        return Ok(result);
-    };
-    let until = last.checked_add_months(EFFECT_MONTHS).unwrap_or(last);
-    let enterprises: Vec<i64> = visits
+    let windows: Vec<(i64, NaiveDate)> = visits
         .iter()
-        .map(|(e, _)| *e)
+        .copied()
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
     let mut filings: HashMap<i64, Vec<Filing>> = HashMap::new();
-    for chunk in enterprises.chunks(500) {
+    for chunk in windows.chunks(WINDOWS_PER_STATEMENT) {
+        let within = chunk
+            .iter()
+            .fold(Condition::any(), |any, (enterprise, on)| {
+                any.add(
+                    Condition::all()
+                        .add(patent_applicant::Column::EnterpriseId.eq(*enterprise))
+                        .add(patent_applicant::Column::FiledOn.gt(*on))
+                        .add(patent_applicant::Column::FiledOn.lte(effect_until(*on))),
+                )
+            });
         let rows = patent_applicant::Entity::find()
             .select_only()
             .column(patent_applicant::Column::EnterpriseId)
@@ -279,10 +301,8 @@ pub async fn patents_after(
             .column(patent::Column::Title)
             .column(patent::Column::FiledOn)
             .inner_join(patent::Entity)
-            .filter(patent_applicant::Column::EnterpriseId.is_in(chunk.iter().copied()))
+            .filter(within)
             .filter(patent::Column::ArchivedAt.is_null())
-            .filter(patent::Column::FiledOn.gt(first))
-            .filter(patent::Column::FiledOn.lte(until))
             .into_model::<Filing>()
             .all(db)
             .await?;
@@ -290,8 +310,9 @@ pub async fn patents_after(
             filings.entry(row.enterprise_id).or_default().push(row);
         }
     }
+    let mut result: Filings = HashMap::new();
     for (enterprise, on) in visits {
-        let end = on.checked_add_months(EFFECT_MONTHS).unwrap_or(*on);
+        let end = effect_until(*on);
         let mut found: Vec<FiledPatent> = filings
             .get(enterprise)
             .into_iter()
@@ -325,24 +346,21 @@ pub async fn made_between(
         .filter(visit::Column::ArchivedAt.is_null())
         .filter(visit::Column::VisitedOn.gte(from))
         .filter(visit::Column::VisitedOn.lte(to));
-    Ok(summed(db, selected).await?.0)
+    summed(db, selected).await
 }
 
 /// A page of the register, newest first, and the totals of every visit the filters select.
 pub async fn list(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let selected = filtered(db, filter).await?;
-    let (totals, filed) = summed(db, selected.clone()).await?;
-    let rows = selected
+    let totals = summed(db, selected.clone()).await?;
+    let selected = selected
         .order_by_desc(visit::Column::VisitedOn)
         .order_by_desc(visit::Column::Id)
         .offset(request.offset())
-        .limit(request.per_page)
-        .all(db)
-        .await?;
-    let items = with_filings(service::views(db, &rows).await?, &filed);
+        .limit(request.per_page);
     Ok(VisitPage {
-        items,
+        items: items(db, selected).await?,
         total: totals.visits,
         page: request.page,
         per_page: request.per_page,
@@ -468,31 +486,20 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
     }
 
-    fn filed(on: NaiveDate) -> FiledPatent {
-        FiledPatent {
-            id: 1,
-            application_number: "2026100000001".into(),
-            title: "t".into(),
-            filed_on: on,
-        }
-    }
-
     #[test]
     fn the_share_counts_enterprises_not_visits() {
-        let visits = [
-            (1, day(2026, 3, 1)),
-            (1, day(2026, 6, 1)),
-            (2, day(2026, 3, 5)),
-            (3, day(2026, 4, 1)),
-        ];
-        let mut found = HashMap::new();
-        found.insert((1, day(2026, 3, 1)), vec![filed(day(2026, 5, 1))]);
-        found.insert((1, day(2026, 6, 1)), vec![]);
-        found.insert((2, day(2026, 3, 5)), vec![]);
-        let got = effect(&visits, &found);
+        let visits = [(1, true), (1, false), (2, false), (3, false)];
+        let got = effect(visits.into_iter());
         assert_eq!(got.visited_enterprises, 3);
         assert_eq!(got.filed_enterprises, 1);
         assert_eq!(got.share_percent, Some(33.3));
-        assert_eq!(effect(&[], &HashMap::new()).share_percent, None);
+        assert_eq!(effect(std::iter::empty()).share_percent, None);
+    }
+
+    #[test]
+    fn a_filing_counts_for_twelve_months_after_the_visit() {
+        assert_eq!(effect_until(day(2026, 3, 15)), day(2027, 3, 15));
+        // A leap day's year ends on the last day of February.
+        assert_eq!(effect_until(day(2024, 2, 29)), day(2025, 2, 28));
     }
 }

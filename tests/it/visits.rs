@@ -205,7 +205,7 @@ fn number(year: &str, serial: u32) -> String {
     format!("{digits}.{}", check_character(&digits).unwrap())
 }
 
-async fn patent(app: &TestApp, serial: u32, applicant: &str, filed: &str) {
+async fn patent(app: &TestApp, serial: u32, applicant: &str, filed: &str) -> Value {
     let body = json!({
         "application_number": number(&filed[..4], serial),
         "title": format!("一种脐橙保鲜装置{serial}"),
@@ -214,6 +214,7 @@ async fn patent(app: &TestApp, serial: u32, applicant: &str, filed: &str) {
     });
     let page = post(app, "/api/v1/patents", &body).await;
     assert_eq!(page.status, Status::Created, "{}", page.body);
+    page.json()
 }
 
 #[rocket::async_test]
@@ -248,8 +249,8 @@ async fn the_register_filters_and_shows_what_visits_led_to() {
     let applicant = "秭归县屈乡脐橙有限公司";
     patent(&app, 1, applicant, "2025-02-20").await;
     patent(&app, 2, applicant, "2025-03-01").await;
-    patent(&app, 3, applicant, "2025-09-01").await;
-    patent(&app, 4, applicant, "2026-03-01").await;
+    let third = patent(&app, 3, applicant, "2025-09-01").await;
+    let fourth = patent(&app, 4, applicant, "2026-03-01").await;
     patent(&app, 5, applicant, "2026-03-02").await;
 
     let list = |query: String| {
@@ -283,6 +284,32 @@ async fn the_register_filters_and_shows_what_visits_led_to() {
         "走访后12个月内该企业提交的专利申请",
     ]);
     page.assert_lacks(&[&number("2025", 1), &number("2025", 2), &number("2026", 5)]);
+
+    // An archived filing no longer counts, nor one whose filing day moves past the year.
+    let archive = format!("/api/v1/patents/{}/archive", third["id"]);
+    let archived = post(&app, &archive, &json!({"version": third["version"]})).await;
+    assert_eq!(archived.status, Status::Ok, "{}", archived.body);
+    let after = list(String::new()).await;
+    assert_eq!(after["items"][2]["patents_filed_after"], 1);
+    assert_eq!(after["totals"]["effect"]["filed_enterprises"], 1);
+    let moved = app
+        .send_json(
+            rocket::http::Method::Put,
+            &format!("/api/v1/patents/{}", fourth["id"]),
+            &json!({
+                "application_number": number("2026", 4),
+                "title": "一种脐橙保鲜装置4",
+                "applicants": [applicant],
+                "filed_on": "2026-03-02",
+                "version": fourth["version"],
+            })
+            .to_string(),
+        )
+        .await;
+    assert_eq!(moved.status, Status::Ok, "{}", moved.body);
+    let after = list(String::new()).await;
+    assert_eq!(after["items"][2]["patents_filed_after"], 0);
+    assert_eq!(after["totals"]["effect"]["filed_enterprises"], 0);
 
     assert_eq!(
         list("township=归州镇".replace("归州镇", &urlencode("归州镇"))).await["total"],

@@ -1,0 +1,35 @@
+//! Keeping the report's tallies compact on PostgreSQL. There the writers of `patents` only append
+//! signed changes to `<tally>_deltas` (see the migration `postgres_tallies`), so that instances
+//! writing at once never wait on one another; folding moves those changes into the counted rows,
+//! so the report reads a day's count from one row instead of from every change made to it.
+//! Folding never changes what the report shows, only how fast it reads it. SQLite's tallies are
+//! kept in place by row triggers and need nothing.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+
+use crate::error::AppError;
+
+/// How often a serving instance folds the changes written since the last time.
+pub const FOLD_EVERY: Duration = Duration::from_secs(5);
+
+/// Moves the tallies' pending changes into their counts (PostgreSQL; nothing on SQLite). One
+/// transaction: a report sees the changes either pending or folded, never both or neither.
+pub async fn fold(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("SELECT fold_patent_tallies()")
+            .await?;
+    }
+    Ok(())
+}
+
+/// Folds every [`FOLD_EVERY`] for as long as the server runs.
+pub async fn keep_folded(db: DatabaseConnection) {
+    loop {
+        tokio::time::sleep(FOLD_EVERY).await;
+        if let Err(error) = fold(&db).await {
+            tracing::warn!(%error, "could not fold the report's tallies");
+        }
+    }
+}
