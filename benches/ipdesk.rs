@@ -5,7 +5,8 @@
 //! it was met. The run fails when a target is missed.
 //!
 //! `cargo bench -- import` runs only the benchmarks whose names hold a word given: `seed`,
-//! `queries`, `report`, `import`, `export`, `corpus`. BENCH_PATENTS (1,000,000) sizes the seeded
+//! `queries`, `report`, `import`, `export`, `corpus`; `cargo bench -- postgresql` (or `sqlite`)
+//! runs them on that engine only. BENCH_PATENTS (1,000,000) sizes the seeded
 //! register; BENCH_ROWS (100,000) the imported roster and the exported register.
 
 // A benchmark fails loudly: a panic is a failed run.
@@ -36,17 +37,29 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
-    let chosen: Vec<&str> = args
+    // Words that name an engine (`sqlite`, `postgresql`) choose the engines; the others choose
+    // the benchmarks.
+    let (engines_chosen, chosen): (Vec<&str>, Vec<&str>) = args
         .iter()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
         .map(String::as_str)
-        .collect();
+        .partition(|word| {
+            common::engines()
+                .iter()
+                .any(|e| e.name().eq_ignore_ascii_case(word))
+        });
     let wants = |name: &str| chosen.is_empty() || chosen.iter().any(|c| name.contains(c));
     let patents = number("BENCH_PATENTS", 1_000_000);
     let rows = number("BENCH_ROWS", 100_000);
     let mut table = Vec::new();
-    for engine in common::engines() {
+    let engines = common::engines().into_iter().filter(|engine| {
+        engines_chosen.is_empty()
+            || engines_chosen
+                .iter()
+                .any(|w| engine.name().eq_ignore_ascii_case(w))
+    });
+    for engine in engines {
         println!("\n=== {}", engine.name());
         if wants("seed") || wants("queries") || wants("report") {
             let db = Db::fresh(&engine);

@@ -136,6 +136,29 @@ async fn connect_postgres(url: &str, pool_size: u32) -> Result<DatabaseConnectio
     Database::connect(options).await.map_err(open_error)
 }
 
+/// After a bulk load on PostgreSQL, the planner's statistics are made again at once, as
+/// autovacuum would only later: planned with the statistics of an empty or much smaller table, the
+/// next export of 100,000 patents took 22 s instead of 2.7 s. SQLite plans well without them.
+pub async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<(), AppError> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
+/// Within a bulk load's transaction on PostgreSQL, every execution of a prepared statement is
+/// planned for its values. Otherwise PostgreSQL switches after five executions to one generic
+/// plan: the import's lookup of existing numbers, planned while the table looked empty, stayed a
+/// scan of the whole table as the import's own inserts grew it (100,000 rows: 165 s, 23 s with
+/// this).
+pub async fn plan_each_statement(txn: &impl ConnectionTrait) -> Result<(), AppError> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+            .await?;
+    }
+    Ok(())
+}
+
 fn open_error(error: DbErr) -> AppError {
     tracing::error!(%error, "cannot open the database");
     AppError::Unavailable

@@ -222,6 +222,7 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     reset_sequences(&txn).await?;
     txn.commit().await?;
     crate::reports::tallies::fold(db).await?;
+    db::refresh_statistics(db).await?;
     Ok(Report {
         enterprises: enterprises.len() as u64,
         patents,

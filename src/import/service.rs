@@ -688,6 +688,9 @@ fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
 }
 
 /// What a commit needs: who, what was asked, the table, and the job row of a web commit.
+/// An import of at least this many rows refreshes the database's statistics after it commits.
+const ANALYZE_AFTER_ROWS: u64 = 10_000;
+
 struct Commit<'a> {
     actor: &'a Actor,
     request: &'a Request,
@@ -708,6 +711,7 @@ impl Commit<'_> {
         let limit = fault_limit(&self.request.file_name);
         (self.on_progress)("committing", 0, 0);
         let txn = db::begin_write(db).await?;
+        db::plan_each_statement(&txn).await?;
         let batch = self.open_batch(&txn, report).await?;
         let on_progress = self.on_progress;
         let tick = |total: usize| {
@@ -747,7 +751,13 @@ impl Commit<'_> {
         .await?;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: committing");
         txn.commit().await?;
+        crate::reports::tallies::fold_now(db).await;
         let total = report.counts.rows_read;
+        if total >= ANALYZE_AFTER_ROWS
+            && let Err(error) = db::refresh_statistics(db).await
+        {
+            tracing::warn!(%error, "could not refresh the planner's statistics");
+        }
         (self.on_progress)("done", total, total);
         Ok(batch.id)
     }

@@ -85,6 +85,7 @@ pub async fn undo(
     )
     .await?;
     txn.commit().await?;
+    crate::reports::tallies::fold_now(db).await;
     Ok(result)
 }
 

@@ -24,12 +24,18 @@ pub async fn fold(db: &impl ConnectionTrait) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Folds after a large write (an import, its undo) that has committed: a failure is logged, not
+/// returned, since what was written stands and the next fold takes it up.
+pub async fn fold_now(db: &impl ConnectionTrait) {
+    if let Err(error) = fold(db).await {
+        tracing::warn!(%error, "could not fold the report's tallies");
+    }
+}
+
 /// Folds every [`FOLD_EVERY`] for as long as the server runs.
 pub async fn keep_folded(db: DatabaseConnection) {
     loop {
         tokio::time::sleep(FOLD_EVERY).await;
-        if let Err(error) = fold(&db).await {
-            tracing::warn!(%error, "could not fold the report's tallies");
-        }
+        fold_now(&db).await;
     }
 }

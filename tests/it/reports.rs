@@ -751,3 +751,40 @@ async fn an_enterprise_import_links_first_applicants_and_its_undo_unlinks_them()
         "秭归县屈乡脐橙有限公司"
     );
 }
+
+/// On PostgreSQL two writers of patents granted on the same day do not wait for each other: each
+/// appends its own changes to the tallies, and neither updates a row the other needs (see the
+/// migration `postgres_tallies`). What both wrote counts once both commit.
+#[rocket::async_test]
+async fn writers_of_the_same_day_do_not_queue_on_postgresql() {
+    use sea_orm::TransactionTrait;
+
+    let app = TestApp::admin().await;
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        eprintln!("SKIPPED: PostgreSQL only");
+        return;
+    }
+    let insert = |serial: u32| {
+        format!(
+            "INSERT INTO patents (application_number, patent_type, title, inventors, status, \
+             source, search_text, filed_on, granted_on, created_at, updated_at) \
+             VALUES ('{}', 'invention', '一种装置', '[]', 'granted', 'form', '', \
+             '2023-01-05', '2024-03-01', now(), now())",
+            number(2023, 1, serial).replace('.', "")
+        )
+    };
+    let first = app.db.begin().await.unwrap();
+    first.execute_unprepared(&insert(1)).await.unwrap();
+    let second = async {
+        let txn = app.db.begin().await.unwrap();
+        txn.execute_unprepared(&insert(2)).await.unwrap();
+        txn.commit().await.unwrap();
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), second)
+        .await
+        .expect("the second writer waited for the first");
+    first.commit().await.unwrap();
+    let report = ytd(&app, "year=2024&as_of=2024-12-31").await;
+    assert_eq!(report["grants"]["invention"], 2, "{}", report["grants"]);
+    assert_report_sources_true(&app.db, "after two writers at once").await;
+}
