@@ -18,6 +18,7 @@ mod m20261128_000011_inspections;
 mod m20261128_000012_cases;
 mod m20261129_000013_applicant_filings;
 mod m20261129_000014_postgres_tallies;
+mod m20261129_000015_holder_tally;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000012_cases::Migration),
             Box::new(m20261129_000013_applicant_filings::Migration),
             Box::new(m20261129_000014_postgres_tallies::Migration),
+            Box::new(m20261129_000015_holder_tally::Migration),
         ]
     }
 }
@@ -114,6 +116,20 @@ pub(crate) fn at_null(column: impl IntoIden) -> ColumnDef {
 }
 
 /// An index over named columns.
+/// Runs statements in order (within the migration's transaction).
+pub(crate) async fn execute_all(
+    manager: &SchemaManager<'_>,
+    statements: Vec<String>,
+) -> Result<(), DbErr> {
+    for statement in statements {
+        manager
+            .get_connection()
+            .execute_unprepared(&statement)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn index(
     manager: &SchemaManager<'_>,
     name: &str,

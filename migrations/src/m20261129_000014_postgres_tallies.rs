@@ -28,9 +28,9 @@ const COUNTED: &str = "granted_on, filed_on, patent_type, township_id, archived_
 
 /// A change to `patents` as the triggers see it: the statement's transition tables, each row
 /// with its sign. Its name, its event, and its rows given the columns counted.
-type Change = (&'static str, &'static str, fn(&str) -> String);
+pub(crate) type Change = (&'static str, &'static str, fn(&str) -> String);
 
-const CHANGES: [Change; 3] = [
+pub(crate) const CHANGES: [Change; 3] = [
     ("inserted", "INSERT", |c| {
         format!("SELECT {c}, 1 AS sign FROM new_rows")
     }),
@@ -41,6 +41,15 @@ const CHANGES: [Change; 3] = [
         format!("SELECT {c}, -1 AS sign FROM old_rows UNION ALL SELECT {c}, 1 FROM new_rows")
     }),
 ];
+
+/// A statement trigger's transition tables for its event.
+pub(crate) fn referencing(event: &str) -> &'static str {
+    match event {
+        "INSERT" => "NEW TABLE AS new_rows",
+        "DELETE" => "OLD TABLE AS old_rows",
+        _ => "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    }
+}
 
 fn sql_type(tally: &Tally) -> &'static str {
     if tally.column == "township_id" {
@@ -117,23 +126,25 @@ fn up_statements() -> Vec<String> {
             "CREATE FUNCTION patents_tallied_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
              BEGIN {body} RETURN NULL; END $$"
         ));
-        let referencing = match event {
-            "INSERT" => "NEW TABLE AS new_rows",
-            "DELETE" => "OLD TABLE AS old_rows",
-            _ => "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        };
+        let referencing = referencing(event);
         statements.push(format!(
             "CREATE TRIGGER patents_tallied_{name} AFTER {event} ON patents \
              REFERENCING {referencing} FOR EACH STATEMENT \
              EXECUTE FUNCTION patents_tallied_{name}()"
         ));
     }
-    let folds: String = TALLIES.iter().map(fold).collect();
-    statements.push(format!(
-        "CREATE FUNCTION fold_patent_tallies() RETURNS void LANGUAGE plpgsql AS $$ \
-         BEGIN PERFORM pg_advisory_xact_lock({FOLD_LOCK_KEY}); {folds} END $$"
-    ));
+    statements.push(fold_function("CREATE", ""));
     statements
+}
+
+/// The statement that makes (`CREATE`) or remakes (`CREATE OR REPLACE`) the folding function:
+/// the day tallies' folds, then `more` (a later tally's).
+pub(crate) fn fold_function(create: &str, more: &str) -> String {
+    let folds: String = TALLIES.iter().map(fold).collect();
+    format!(
+        "{create} FUNCTION fold_patent_tallies() RETURNS void LANGUAGE plpgsql AS $$ \
+         BEGIN PERFORM pg_advisory_xact_lock({FOLD_LOCK_KEY}); {folds} {more} END $$"
+    )
 }
 
 fn down_statements() -> Vec<String> {
@@ -162,25 +173,13 @@ impl MigrationTrait for Migration {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for statement in up_statements() {
-            manager
-                .get_connection()
-                .execute_unprepared(&statement)
-                .await?;
-        }
-        Ok(())
+        crate::execute_all(manager, up_statements()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() != DbBackend::Postgres {
             return Ok(());
         }
-        for statement in down_statements() {
-            manager
-                .get_connection()
-                .execute_unprepared(&statement)
-                .await?;
-        }
-        Ok(())
+        crate::execute_all(manager, down_statements()).await
     }
 }

@@ -397,7 +397,7 @@ async fn top_holders(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<(Option<i64>, String, i64)>, AppError> {
+) -> Result<Vec<Holder>, AppError> {
     let mut top = Vec::new();
     for holders in [Holders::Linked, Holders::Unlinked] {
         let statement = top_statement(db.get_database_backend(), holders, from, to);
@@ -413,12 +413,105 @@ async fn top_holders(
     Ok(top)
 }
 
+/// A holder with its grants: the enterprise (none for a name linked to none), the key its ties
+/// are broken by, and the grants.
+type Holder = (Option<i64>, String, i64);
+
+/// The tally of grants by year and holder (see the migration `holder_tally`): on PostgreSQL its
+/// folded counts, read alone only when no change of the year waits to be folded.
+fn holder_tally(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "patent_holder_years_counts",
+        _ => "patent_holder_years",
+    }
+}
+
+/// The tally's holders of `year` with at least as many grants as the tenth: every one that could
+/// be among the ten, ties included, read along the index on the count.
+fn tally_top_statement(backend: DbBackend, year: i32) -> Statement {
+    let table = holder_tally(backend);
+    let tenth = TOP.saturating_sub(1);
+    Statement::from_string(
+        backend,
+        format!(
+            "SELECT enterprise_id, holder_key, grants FROM {table} \
+             WHERE year = {year} AND grants > 0 AND grants >= COALESCE((SELECT grants \
+             FROM {table} WHERE year = {year} AND grants > 0 \
+             ORDER BY grants DESC LIMIT 1 OFFSET {tenth}), 1)"
+        ),
+    )
+}
+
+/// The holders with most grants in [from, to] from the tally of the year's grants, when it
+/// answers exactly that: no grant of the year is dated after `to` (so a report as of today, or
+/// of a year's end), and on PostgreSQL nothing of the year waits to be folded. Ties are broken by
+/// the first applicant's name for a name, by the enterprise's name for an enterprise.
+async fn tallied_top(
+    db: &impl ConnectionTrait,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Option<Vec<Holder>>, AppError> {
+    let year = from.year();
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(to);
+    let later: Option<i64> = patent::Entity::find()
+        .select_only()
+        .column(patent::Column::Id)
+        .filter(patent::Column::ArchivedAt.is_null())
+        .filter(patent::Column::GrantedOn.gt(to))
+        .filter(patent::Column::GrantedOn.lte(year_end))
+        .into_tuple()
+        .one(db)
+        .await?;
+    let backend = db.get_database_backend();
+    if later.is_some() || (backend == DbBackend::Postgres && unfolded(db, year).await?) {
+        return Ok(None);
+    }
+    let mut top = Vec::new();
+    for row in db.query_all_raw(tally_top_statement(backend, year)).await? {
+        let enterprise_id: i64 = row.try_get_by_index(0)?;
+        let key: String = row.try_get_by_index(1)?;
+        let grants: i64 = row.try_get_by_index(2)?;
+        top.push(((enterprise_id != 0).then_some(enterprise_id), key, grants));
+    }
+    let linked: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
+    let keys: HashMap<i64, String> = enterprise::Entity::find()
+        .select_only()
+        .column(enterprise::Column::Id)
+        .column(enterprise::Column::NameKey)
+        .filter(enterprise::Column::Id.is_in(linked))
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for (id, key, _) in &mut top {
+        if let Some(name_key) = id.and_then(|id| keys.get(&id)) {
+            key.clone_from(name_key);
+        }
+    }
+    top.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
+    top.truncate(usize::try_from(TOP).unwrap_or(usize::MAX));
+    Ok(Some(top))
+}
+
+/// Whether changes to the year's holder tally wait to be folded (PostgreSQL).
+async fn unfolded(db: &impl ConnectionTrait, year: i32) -> Result<bool, AppError> {
+    let statement = Statement::from_string(
+        DbBackend::Postgres,
+        format!("SELECT 1 FROM patent_holder_years_deltas WHERE year = {year} LIMIT 1"),
+    );
+    Ok(db.query_one_raw(statement).await?.is_some())
+}
+
 async fn top_enterprises(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<TopEnterprise>, AppError> {
-    let top = top_holders(db, from, to).await?;
+    let top = match tallied_top(db, from, to).await? {
+        Some(top) => top,
+        None => top_holders(db, from, to).await?,
+    };
     let ids: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
     let enterprises: HashMap<i64, String> = enterprise::Entity::find()
         .filter(enterprise::Column::Id.is_in(ids))
@@ -473,8 +566,7 @@ pub fn statements(backend: DbBackend, as_of: NaiveDate) -> Vec<Statement> {
         backend.build(&months_query(backend, Dated::Filed, &periods)),
         backend.build(&townships_query(Dated::Granted, from, to)),
         backend.build(&townships_query(Dated::Filed, from, to)),
-        top_statement(backend, Holders::Linked, from, to),
-        top_statement(backend, Holders::Unlinked, from, to),
+        tally_top_statement(backend, from.year()),
     ]
 }
 
