@@ -474,16 +474,20 @@ async fn tallied_top(
         top.push(((enterprise_id != 0).then_some(enterprise_id), key, grants));
     }
     let linked: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
-    let keys: HashMap<i64, String> = enterprise::Entity::find()
-        .select_only()
-        .column(enterprise::Column::Id)
-        .column(enterprise::Column::NameKey)
-        .filter(enterprise::Column::Id.is_in(linked))
-        .into_tuple()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
+    let keys: HashMap<i64, String> = if linked.is_empty() {
+        HashMap::new()
+    } else {
+        enterprise::Entity::find()
+            .select_only()
+            .column(enterprise::Column::Id)
+            .column(enterprise::Column::NameKey)
+            .filter(enterprise::Column::Id.is_in(linked))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     for (id, key, _) in &mut top {
         if let Some(name_key) = id.and_then(|id| keys.get(&id)) {
             key.clone_from(name_key);
@@ -513,13 +517,17 @@ async fn top_enterprises(
         None => top_holders(db, from, to).await?,
     };
     let ids: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
-    let enterprises: HashMap<i64, String> = enterprise::Entity::find()
-        .filter(enterprise::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.name))
-        .collect();
+    let enterprises: HashMap<i64, String> = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        enterprise::Entity::find()
+            .filter(enterprise::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, e.name))
+            .collect()
+    };
     let keys = top.iter().filter(|(id, _, _)| id.is_none());
     let applicants = applicant_names(db, keys.map(|(_, key, _)| key.clone())).await?;
     Ok(top
@@ -554,20 +562,6 @@ async fn applicant_names(
         }
     }
     Ok(names)
-}
-
-/// The patent queries the report of `as_of` runs, as SQL alone (for the benchmark, which times
-/// them against the whole report).
-pub fn statements(backend: DbBackend, as_of: NaiveDate) -> Vec<Statement> {
-    let periods = Periods::of(as_of);
-    let (from, to) = periods.this_year;
-    vec![
-        backend.build(&months_query(backend, Dated::Granted, &periods)),
-        backend.build(&months_query(backend, Dated::Filed, &periods)),
-        backend.build(&townships_query(Dated::Granted, from, to)),
-        backend.build(&townships_query(Dated::Filed, from, to)),
-        tally_top_statement(backend, from.year()),
-    ]
 }
 
 /// The report's two periods, each inclusive.
