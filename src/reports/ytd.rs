@@ -408,9 +408,7 @@ async fn top_holders(
             top.push((enterprise_id, key, grants));
         }
     }
-    top.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
-    top.truncate(usize::try_from(TOP).unwrap_or(usize::MAX));
-    Ok(top)
+    Ok(ranked(top))
 }
 
 /// A holder with its grants: the enterprise (none for a name linked to none), the key its ties
@@ -473,29 +471,38 @@ async fn tallied_top(
         let grants: i64 = row.try_get_by_index(2)?;
         top.push(((enterprise_id != 0).then_some(enterprise_id), key, grants));
     }
-    let linked: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
-    let keys: HashMap<i64, String> = if linked.is_empty() {
-        HashMap::new()
-    } else {
-        enterprise::Entity::find()
-            .select_only()
-            .column(enterprise::Column::Id)
-            .column(enterprise::Column::NameKey)
-            .filter(enterprise::Column::Id.is_in(linked))
-            .into_tuple()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let enterprises = enterprises_of(db, &top).await?;
     for (id, key, _) in &mut top {
-        if let Some(name_key) = id.and_then(|id| keys.get(&id)) {
-            key.clone_from(name_key);
+        if let Some(enterprise) = id.and_then(|id| enterprises.get(&id)) {
+            key.clone_from(&enterprise.name_key);
         }
     }
+    Ok(Some(ranked(top)))
+}
+
+/// Most grants first, ties by key; the first [`TOP`].
+fn ranked(mut top: Vec<Holder>) -> Vec<Holder> {
     top.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)));
     top.truncate(usize::try_from(TOP).unwrap_or(usize::MAX));
-    Ok(Some(top))
+    top
+}
+
+/// The enterprises these holders are linked to (no query when none is).
+async fn enterprises_of(
+    db: &impl ConnectionTrait,
+    holders: &[Holder],
+) -> Result<HashMap<i64, enterprise::Model>, AppError> {
+    let ids: Vec<i64> = holders.iter().filter_map(|(id, _, _)| *id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(enterprise::Entity::find()
+        .filter(enterprise::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect())
 }
 
 /// Whether changes to the year's holder tally wait to be folded (PostgreSQL).
@@ -516,18 +523,11 @@ async fn top_enterprises(
         Some(top) => top,
         None => top_holders(db, from, to).await?,
     };
-    let ids: Vec<i64> = top.iter().filter_map(|(id, _, _)| *id).collect();
-    let enterprises: HashMap<i64, String> = if ids.is_empty() {
-        HashMap::new()
-    } else {
-        enterprise::Entity::find()
-            .filter(enterprise::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|e| (e.id, e.name))
-            .collect()
-    };
+    let enterprises: HashMap<i64, String> = enterprises_of(db, &top)
+        .await?
+        .into_iter()
+        .map(|(id, e)| (id, e.name))
+        .collect();
     let keys = top.iter().filter(|(id, _, _)| id.is_none());
     let applicants = applicant_names(db, keys.map(|(_, key, _)| key.clone())).await?;
     Ok(top
