@@ -39,6 +39,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Starts the child process that reads uploaded workbooks.
     pub reader: import::reader::ChildReader,
+    /// The year-so-far report, kept while nothing is committed.
+    pub reports: reports::cache::ReportCache,
 }
 
 /// Builds the web application over an open (and migrated) database.
@@ -47,6 +49,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .manage(AppState {
             db,
             reader: config.reader.clone(),
+            reports: reports::cache::ReportCache::for_url(&config.database_url),
         })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)

@@ -19,6 +19,7 @@ mod m20261128_000012_cases;
 mod m20261129_000013_applicant_filings;
 mod m20261129_000014_postgres_tallies;
 mod m20261129_000015_holder_tally;
+mod m20261129_000016_follow_ups_due;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000013_applicant_filings::Migration),
             Box::new(m20261129_000014_postgres_tallies::Migration),
             Box::new(m20261129_000015_holder_tally::Migration),
+            Box::new(m20261129_000016_follow_ups_due::Migration),
         ]
     }
 }

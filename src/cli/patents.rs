@@ -74,6 +74,8 @@ pub struct ListArgs {
     q: Option<String>,
     #[arg(long)]
     archived: bool,
+    /// filed_desc, filed_asc, granted_desc, granted_asc or number; newest filing first by
+    /// default, newest grant first when a grant year is chosen.
     #[arg(long)]
     sort: Option<String>,
     #[arg(long)]

@@ -171,7 +171,7 @@ impl PatentExport {
         if self.grants.is_some() {
             Sort::GrantedAsc
         } else {
-            Sort::parse(self.filter.sort.as_deref())
+            Sort::of(&self.filter)
         }
     }
 

@@ -75,10 +75,34 @@ impl Sort {
     ];
 
     pub fn parse(raw: Option<&str>) -> Sort {
+        Sort::named(raw).unwrap_or(Sort::FiledDesc)
+    }
+
+    fn named(raw: Option<&str>) -> Option<Sort> {
         Sort::ALL
             .iter()
             .find(|(_, name)| Some(*name) == raw)
-            .map_or(Sort::FiledDesc, |(sort, _)| *sort)
+            .map(|(sort, _)| *sort)
+    }
+
+    /// The order a filter asks for. Without one, the newest filing comes first — or the newest
+    /// grant, when a grant year is chosen: that list is read by its grants, and ordered by filing
+    /// day PostgreSQL walked the filing-day index past every later filing to find a year's grants
+    /// (1.9 s at a million patents, 0.3 ms by grant day).
+    pub fn of(filter: &PatentFilter) -> Sort {
+        let by_grant = filter.granted_year.is_some();
+        Sort::named(filter.sort.as_deref()).unwrap_or(if by_grant {
+            Sort::GrantedDesc
+        } else {
+            Sort::FiledDesc
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        Sort::ALL
+            .iter()
+            .find(|(sort, _)| *sort == self)
+            .map_or("filed_desc", |(_, name)| *name)
     }
 }
 
@@ -279,7 +303,7 @@ pub async fn list(
     let request = PageRequest::new(filter.page, filter.per_page);
     let query = filtered(db, filter).await?;
     let (total, total_capped) = capped_count(db, query.clone(), COUNT_CAP).await?;
-    let rows = sorted(query, Sort::parse(filter.sort.as_deref()))
+    let rows = sorted(query, Sort::of(filter))
         .offset(request.offset())
         .limit(request.per_page)
         .all(db)
@@ -341,6 +365,21 @@ mod tests {
         assert_eq!(Sort::parse(Some("granted_asc")), Sort::GrantedAsc);
         assert_eq!(Sort::parse(Some("nonsense")), Sort::FiledDesc);
         assert_eq!(Sort::parse(None), Sort::FiledDesc);
+        let filter = |sort: Option<&str>, granted_year: Option<i32>| PatentFilter {
+            sort: sort.map(str::to_owned),
+            granted_year,
+            ..PatentFilter::default()
+        };
+        assert_eq!(Sort::of(&filter(None, None)), Sort::FiledDesc);
+        assert_eq!(Sort::of(&filter(None, Some(2020))), Sort::GrantedDesc);
+        assert_eq!(Sort::of(&filter(Some(""), Some(2020))), Sort::GrantedDesc);
+        assert_eq!(
+            Sort::of(&filter(Some("filed_asc"), Some(2020))),
+            Sort::FiledAsc
+        );
+        for (sort, name) in Sort::ALL {
+            assert_eq!(Sort::parse(Some(sort.name())), sort, "{name}");
+        }
     }
 
     #[test]

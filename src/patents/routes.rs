@@ -75,6 +75,8 @@ struct ListView {
     grants_from: String,
     grants_to: String,
     filter: PatentFilter,
+    /// The order shown: the one chosen, else the filter's default.
+    sort: &'static str,
     choices: Choices,
 }
 
@@ -100,6 +102,7 @@ async fn list(
         base: format!("/patents?{}", query_string::without_page(&filter)),
         export_query: query_string::without_page(&filter),
         choices: choices(state, &filter).await?,
+        sort: Sort::of(&filter).name(),
         filter,
     };
     Ok(page.render("patents/list", view))

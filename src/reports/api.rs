@@ -6,7 +6,7 @@ use rocket::{Route, State, get, put, routes};
 
 use super::summary::{self, Summary};
 use super::targets::{self, TargetInput, TargetView};
-use super::ytd::{self, YtdReport};
+use super::ytd::YtdReport;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
@@ -36,7 +36,7 @@ async fn get_ytd(
     as_of: Option<&str>,
 ) -> Result<Json<YtdReport>, AppError> {
     let as_of = day("as_of", as_of)?;
-    Ok(Json(ytd::report(&state.db, year, as_of).await?))
+    Ok(Json(state.reports.report(&state.db, year, as_of).await?))
 }
 
 /// The summary paragraph of [from, to] in `lang` (the request's language by default):

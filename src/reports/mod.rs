@@ -2,6 +2,7 @@
 //! the same period last year.
 
 pub mod api;
+pub mod cache;
 pub mod chart;
 pub mod excel;
 pub mod routes;

@@ -8,10 +8,10 @@ use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
+use super::excel;
 use super::summary::{self, Period, Summary};
 use super::targets::{self, Metric, TargetInput, TargetView};
-use super::ytd::{self, YtdReport};
-use super::{chart, excel};
+use super::ytd::YtdReport;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
@@ -43,9 +43,10 @@ pub async fn view_of(
     year: Option<i32>,
     as_of: Option<NaiveDate>,
 ) -> Result<(YtdReport, String), AppError> {
-    let report = ytd::report(&state.db, year, as_of).await?;
-    let svg = chart::cumulative_grants(&report, page.lang)?;
-    Ok((report, svg))
+    state
+        .reports
+        .report_with_chart(&state.db, year, as_of, page.lang)
+        .await
 }
 
 #[get("/reports?<year>&<as_of>&<period>")]

@@ -1756,6 +1756,29 @@ impl Browser {
         (page.status == 200).then(|| crate::support::csrf_in(&page.body))?
     }
 
+    /// A JSON answer of the API on `port`, asked with the session.
+    pub fn get_json(&self, port: u16, path: &str) -> serde_json::Value {
+        let reply = http(port, "GET", path, &[("Cookie", self.cookie.clone())], b"");
+        assert_eq!(reply.status, 200, "{path}: {}", reply.body);
+        serde_json::from_str(&reply.body).unwrap()
+    }
+
+    /// Sends `body` as JSON to the API on `port` with the session and its token; the status.
+    pub fn post_json(&self, port: u16, path: &str, body: &serde_json::Value) -> u16 {
+        let reply = http(
+            port,
+            "POST",
+            path,
+            &[
+                ("Cookie", self.cookie.clone()),
+                ("Content-Type", "application/json".into()),
+                ("X-CSRF-Token", self.csrf.clone()),
+            ],
+            body.to_string().as_bytes(),
+        );
+        reply.status
+    }
+
     /// Uploads a patents roster for its preview; returns the batch id.
     pub fn upload(&self, port: u16, file_name: &str, roster: &[u8]) -> i64 {
         let (content_type, body) = crate::support::multipart(

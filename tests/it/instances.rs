@@ -68,12 +68,30 @@ async fn two_instances_share_one_postgres_database() {
     );
     assert_eq!(Browser::form_token(b, ""), None, "B lets anyone in");
 
+    // B keeps its year-so-far report while nothing is committed; a grant recorded on A shows on
+    // B at once.
+    let grants = |json: serde_json::Value| json["grants"]["total"].as_i64().unwrap();
+    assert_eq!(grants(browser.get_json(b, "/api/v1/reports/ytd")), 0);
+    let settings = ipdesk::settings::service::load(&conn).await.unwrap();
+    let today = ipdesk::clock::today(settings.timezone);
+    let digits = "202010000001";
+    let check = ipdesk::patents::number::check_character(digits).unwrap();
+    let patent = serde_json::json!({
+        "application_number": format!("{digits}{check}"),
+        "title": "一种茶叶揉捻装置",
+        "applicants": ["秭归县屈原茶业有限公司"],
+        "filed_on": "2020-03-02",
+        "granted_on": today.to_string(),
+    });
+    assert_eq!(browser.post_json(a, "/api/v1/patents", &patent), 201);
+    assert_eq!(grants(browser.get_json(b, "/api/v1/reports/ytd")), 1);
+
     // Uploaded on B, committed on A: A's job, watched from B until it is done.
     let id = browser.upload(b, "roster.xlsx", &crate::imports::roster_of(3, 200));
     browser.commit(a, id);
     let done = browser.await_progress(b, id, |json| json["state"] == "committed");
     assert_eq!(done["done"], 200, "{done}");
-    assert_eq!(patent::Entity::find().count(&conn).await.unwrap(), 200);
+    assert_eq!(patent::Entity::find().count(&conn).await.unwrap(), 201);
 
     // A long import on A, held open by the test hook once its 2,000th row is written: B shows
     // the rows written while A's transaction is still open.
@@ -83,5 +101,5 @@ async fn two_instances_share_one_postgres_database() {
     let running = browser.await_progress(b, id, |json| json["done"].as_u64() >= Some(2_000));
     assert_eq!(running["state"], "running", "{running}");
     assert_eq!(running["total"], 3_000, "{running}");
-    assert_eq!(patent::Entity::find().count(&conn).await.unwrap(), 200);
+    assert_eq!(patent::Entity::find().count(&conn).await.unwrap(), 201);
 }

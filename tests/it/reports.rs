@@ -858,3 +858,90 @@ async fn the_report_migrations_go_down_and_up_again() {
     let report = ytd(&app, "year=2024&as_of=2024-12-31").await;
     assert_eq!(report["grants"]["total"], 1, "{}", report["grants"]);
 }
+
+/// The year so far is kept between requests while nothing is committed; every commit shows at
+/// once: a grant through the API, a grant archived by another connection (as by a CLI command or
+/// another instance), a target set on the web — on the dashboard, the report page and the API.
+#[rocket::async_test]
+async fn the_kept_report_shows_every_commit_at_once() {
+    let app = TestApp::signed_in(ipdesk::auth::Role::Admin).await;
+    let settings = ipdesk::settings::service::load(&app.db).await.unwrap();
+    let today = ipdesk::clock::today(settings.timezone);
+    let grants = |json: Value| json["grants"]["total"].as_i64().unwrap();
+    assert_eq!(grants(ytd(&app, "").await), 0);
+    let dashboard = app.get("/").await;
+    assert_eq!(dashboard.status, Status::Ok);
+
+    let mut patent = json!({
+        "application_number": format!("2020{}", "10000001"),
+        "title": "一种茶叶揉捻装置",
+        "applicants": ["秭归县屈原茶业有限公司"],
+        "filed_on": "2020-03-02",
+        "granted_on": today.to_string(),
+    });
+    let number = patent["application_number"].as_str().unwrap().to_owned();
+    patent["application_number"] = json!(format!("{number}{}", check_character(&number).unwrap()));
+    let created = app
+        .send_json(Method::Post, "/api/v1/patents", &patent.to_string())
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    assert_eq!(grants(ytd(&app, "").await), 1);
+    assert_ne!(
+        app.get("/").await.body,
+        dashboard.body,
+        "the dashboard kept its old figures"
+    );
+
+    let other = app._database.connect().await;
+    other
+        .execute_unprepared("UPDATE patents SET archived_at = CURRENT_TIMESTAMP")
+        .await
+        .unwrap();
+    assert_eq!(grants(ytd(&app, "").await), 0);
+    other.close().await.unwrap();
+
+    let year = today.format("%Y").to_string();
+    let saved = app
+        .post_form(
+            "/reports/targets",
+            &[
+                ("year", year.as_str()),
+                ("metric", "grants"),
+                ("township", ""),
+                ("value", "7"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, Status::SeeOther);
+    assert_eq!(ytd(&app, "").await["targets"]["grants"]["target"], 7);
+    app.get("/reports").await.assert_contains(&["年度目标 7，"]);
+}
+
+/// Asked again with nothing committed, the dashboard draws the kept report: its tallies are not
+/// read a second time (the first page of every officer, on a register of a million patents).
+#[rocket::async_test]
+async fn the_dashboard_reads_the_tallies_once_while_nothing_changes() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let tallies_read = Arc::new(AtomicUsize::new(0));
+    let app = {
+        let seen = tallies_read.clone();
+        TestApp::spawn_watching(move |info| {
+            if info.statement.sql.contains("patent_type_days") {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .await
+    };
+    app.create_user("officer", ipdesk::auth::Role::Officer)
+        .await;
+    app.login("officer", crate::support::PASSWORD).await;
+    assert_eq!(app.get("/").await.status, Status::Ok);
+    let first = tallies_read.swap(0, Ordering::SeqCst);
+    assert!(first > 0, "the first dashboard read no tallies");
+    for path in ["/", "/reports", "/api/v1/reports/ytd"] {
+        assert_eq!(app.get(path).await.status, Status::Ok);
+    }
+    assert_eq!(tallies_read.load(Ordering::SeqCst), 0);
+}

@@ -1,0 +1,135 @@
+//! The year so far, kept between requests while nothing is committed. The dashboard is every
+//! officer's first page, and its report asks some thirty statements of a register that may hold a
+//! million patents; asked again with nothing changed, it is answered from memory. Each answer is
+//! kept for its question (year, as-of day, today) against the database's stamp, read before the
+//! report is computed: a commit anywhere — this instance, another one, a CLI import — changes the
+//! stamp, and the next request computes the report again.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+use super::chart;
+use super::ytd::{self, YtdReport};
+use crate::db::stamp::{Stamp, Stamps};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::{clock, settings};
+
+/// What a report was asked: the year and the as-of day as given, and today, which the defaults
+/// follow.
+type Question = (Option<i32>, Option<NaiveDate>, NaiveDate);
+
+/// Questions kept for one stamp; more are rare (other years looked at), and then all are dropped.
+const KEPT: usize = 16;
+
+pub struct ReportCache {
+    stamps: Stamps,
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    stamp: Option<Stamp>,
+    answers: HashMap<Question, Answer>,
+}
+
+#[derive(Clone)]
+struct Answer {
+    report: YtdReport,
+    /// The chart, per language it was drawn in.
+    charts: HashMap<Lang, String>,
+}
+
+impl ReportCache {
+    /// A cache for the database `url` names.
+    pub fn for_url(url: &str) -> ReportCache {
+        ReportCache {
+            stamps: Stamps::for_url(url),
+            held: Mutex::new(Held::default()),
+        }
+    }
+
+    /// The report of `year` as of `as_of`, as `ytd::report` answers it.
+    pub async fn report(
+        &self,
+        db: &DatabaseConnection,
+        year: Option<i32>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<YtdReport, AppError> {
+        let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
+        match kept {
+            Some(answer) => Ok(answer.report),
+            None => {
+                let report = ytd::report(db, year, as_of).await?;
+                self.keep(stamp, question, Answer::of(report.clone()));
+                Ok(report)
+            }
+        }
+    }
+
+    /// The report and its chart drawn in `lang`.
+    pub async fn report_with_chart(
+        &self,
+        db: &DatabaseConnection,
+        year: Option<i32>,
+        as_of: Option<NaiveDate>,
+        lang: Lang,
+    ) -> Result<(YtdReport, String), AppError> {
+        let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
+        let mut answer = match kept {
+            Some(answer) => answer,
+            None => Answer::of(ytd::report(db, year, as_of).await?),
+        };
+        if let Some(chart) = answer.charts.get(&lang) {
+            return Ok((answer.report, chart.clone()));
+        }
+        let chart = chart::cumulative_grants(&answer.report, lang)?;
+        answer.charts.insert(lang, chart.clone());
+        let report = answer.report.clone();
+        self.keep(stamp, question, answer);
+        Ok((report, chart))
+    }
+
+    /// The stamp (read first), the question, and the answer kept for both.
+    async fn look_up(
+        &self,
+        db: &DatabaseConnection,
+        year: Option<i32>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<(Option<Stamp>, Question, Option<Answer>), AppError> {
+        let stamp = self.stamps.current(db).await;
+        let today = clock::today(settings::service::load(db).await?.timezone);
+        let question = (year, as_of, today);
+        let kept = match (&stamp, self.held.lock()) {
+            (Some(stamp), Ok(held)) if held.stamp.as_ref() == Some(stamp) => {
+                held.answers.get(&question).cloned()
+            }
+            _ => None,
+        };
+        Ok((stamp, question, kept))
+    }
+
+    /// Keeps `answer` for `question`, unless the database has no stamp.
+    fn keep(&self, stamp: Option<Stamp>, question: Question, answer: Answer) {
+        let (Some(stamp), Ok(mut held)) = (stamp, self.held.lock()) else {
+            return;
+        };
+        if held.stamp.as_ref() != Some(&stamp) || held.answers.len() >= KEPT {
+            held.answers.clear();
+            held.stamp = Some(stamp);
+        }
+        held.answers.insert(question, answer);
+    }
+}
+
+impl Answer {
+    fn of(report: YtdReport) -> Answer {
+        Answer {
+            report,
+            charts: HashMap::new(),
+        }
+    }
+}
