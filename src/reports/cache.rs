@@ -6,7 +6,7 @@
 //! stamp, and the next request computes the report again.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -28,6 +28,10 @@ const KEPT: usize = 16;
 pub struct ReportCache {
     stamps: Stamps,
     held: Mutex<Held>,
+    /// Held while a report is computed: after a commit, the requests that find nothing kept wait
+    /// for the first one's answer instead of all computing it at once (with 32 connections, a
+    /// second of CPU each time a token's last use was recorded).
+    computing: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -39,8 +43,8 @@ struct Held {
 #[derive(Clone)]
 struct Answer {
     report: YtdReport,
-    /// The chart, per language it was drawn in.
-    charts: HashMap<Lang, String>,
+    /// The chart, per language it was drawn in (shared, not copied, by each request).
+    charts: HashMap<Lang, Arc<str>>,
 }
 
 impl ReportCache {
@@ -49,6 +53,7 @@ impl ReportCache {
         ReportCache {
             stamps: Stamps::for_url(url),
             held: Mutex::new(Held::default()),
+            computing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -60,14 +65,16 @@ impl ReportCache {
         as_of: Option<NaiveDate>,
     ) -> Result<YtdReport, AppError> {
         let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
-        match kept {
-            Some(answer) => Ok(answer.report),
-            None => {
-                let report = ytd::report(db, year, as_of).await?;
-                self.keep(stamp, question, Answer::of(report.clone()));
-                Ok(report)
-            }
+        if let Some(answer) = kept {
+            return Ok(answer.report);
         }
+        let _computing = self.computing.lock().await;
+        if let Some(answer) = self.kept(&stamp, &question) {
+            return Ok(answer.report);
+        }
+        let report = ytd::report(db, year, as_of).await?;
+        self.keep(stamp, question, Answer::of(report.clone()));
+        Ok(report)
     }
 
     /// The report and its chart drawn in `lang`.
@@ -79,15 +86,21 @@ impl ReportCache {
         lang: Lang,
     ) -> Result<(YtdReport, String), AppError> {
         let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
-        let mut answer = match kept {
+        if let Some(answer) = &kept
+            && let Some(chart) = answer.charts.get(&lang)
+        {
+            return Ok((answer.report.clone(), chart.to_string()));
+        }
+        let _computing = self.computing.lock().await;
+        let mut answer = match self.kept(&stamp, &question) {
             Some(answer) => answer,
             None => Answer::of(ytd::report(db, year, as_of).await?),
         };
         if let Some(chart) = answer.charts.get(&lang) {
-            return Ok((answer.report, chart.clone()));
+            return Ok((answer.report, chart.to_string()));
         }
         let chart = chart::cumulative_grants(&answer.report, lang)?;
-        answer.charts.insert(lang, chart.clone());
+        answer.charts.insert(lang, Arc::from(chart.as_str()));
         let report = answer.report.clone();
         self.keep(stamp, question, answer);
         Ok((report, chart))
@@ -103,13 +116,18 @@ impl ReportCache {
         let stamp = self.stamps.current(db).await;
         let today = clock::today(settings::service::load(db).await?.timezone);
         let question = (year, as_of, today);
-        let kept = match (&stamp, self.held.lock()) {
+        let kept = self.kept(&stamp, &question);
+        Ok((stamp, question, kept))
+    }
+
+    /// The answer kept for `question` under `stamp`, if any.
+    fn kept(&self, stamp: &Option<Stamp>, question: &Question) -> Option<Answer> {
+        match (stamp, self.held.lock()) {
             (Some(stamp), Ok(held)) if held.stamp.as_ref() == Some(stamp) => {
-                held.answers.get(&question).cloned()
+                held.answers.get(question).cloned()
             }
             _ => None,
-        };
-        Ok((stamp, question, kept))
+        }
     }
 
     /// Keeps `answer` for `question`, unless the database has no stamp.

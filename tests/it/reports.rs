@@ -919,6 +919,8 @@ async fn the_kept_report_shows_every_commit_at_once() {
 
 /// Asked again with nothing committed, the dashboard draws the kept report: its tallies are not
 /// read a second time (the first page of every officer, on a register of a million patents).
+/// PostgreSQL's stamp is the cluster's snapshot, which other tests' databases move too: there a
+/// pair of requests with no commit between them anywhere is waited for, a few tries at most.
 #[rocket::async_test]
 async fn the_dashboard_reads_the_tallies_once_while_nothing_changes() {
     use std::sync::Arc;
@@ -938,10 +940,22 @@ async fn the_dashboard_reads_the_tallies_once_while_nothing_changes() {
         .await;
     app.login("officer", crate::support::PASSWORD).await;
     assert_eq!(app.get("/").await.status, Status::Ok);
-    let first = tallies_read.swap(0, Ordering::SeqCst);
-    assert!(first > 0, "the first dashboard read no tallies");
+    assert!(
+        tallies_read.load(Ordering::SeqCst) > 0,
+        "the first dashboard read no tallies"
+    );
+    let tries = if app._database.is_postgres() { 200 } else { 1 };
     for path in ["/", "/reports", "/api/v1/reports/ytd"] {
-        assert_eq!(app.get(path).await.status, Status::Ok);
+        let mut kept = false;
+        for _ in 0..tries {
+            assert_eq!(app.get(path).await.status, Status::Ok);
+            tallies_read.store(0, Ordering::SeqCst);
+            assert_eq!(app.get(path).await.status, Status::Ok);
+            if tallies_read.load(Ordering::SeqCst) == 0 {
+                kept = true;
+                break;
+            }
+        }
+        assert!(kept, "{path} read the tallies every time");
     }
-    assert_eq!(tallies_read.load(Ordering::SeqCst), 0);
 }
