@@ -227,6 +227,39 @@ pub async fn add_name(
     Ok(linked.rows_affected)
 }
 
+/// Whether `name` is known already, as any enterprise's name or alias.
+pub async fn name_known(db: &impl ConnectionTrait, name: &str) -> Result<bool, AppError> {
+    Ok(enterprise_name::Entity::find_by_id(name_key(name))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Forgets `name` as an alias of `enterprise_id` — the undo of [`add_name`] for a name it added:
+/// the applicants it linked, and the patents whose first applicant they are, lose the link.
+pub async fn forget_name(
+    db: &impl ConnectionTrait,
+    enterprise_id: i64,
+    name: &str,
+) -> Result<(), AppError> {
+    let key = name_key(name);
+    enterprise_name::Entity::delete_many()
+        .filter(enterprise_name::Column::NameKey.eq(&key))
+        .filter(enterprise_name::Column::EnterpriseId.eq(enterprise_id))
+        .exec(db)
+        .await?;
+    patent_applicant::Entity::update_many()
+        .col_expr(
+            patent_applicant::Column::EnterpriseId,
+            Expr::value(Option::<i64>::None),
+        )
+        .filter(patent_applicant::Column::NameKey.eq(&key))
+        .filter(patent_applicant::Column::EnterpriseId.eq(enterprise_id))
+        .exec(db)
+        .await?;
+    crate::patents::service::relink_first_applicants(db, &key).await
+}
+
 /// Creates an enterprise and links every applicant that names it.
 pub async fn create(
     db: &DatabaseConnection,

@@ -444,11 +444,15 @@ pub async fn commit(
                     id: before.id,
                     ..after
                 };
+                let known = crate::enterprises::service::name_known(db, &after.name).await?;
+                let added_name = (!known).then(|| after.name.clone());
                 let version = write_snapshot(db, &after, before.version + 1).await?;
+                let entity_id = before.id;
+                let before = UpdatedEnterprise { before, added_name };
                 import_batch_row::ActiveModel {
                     batch_id: Set(batch),
                     entity: Set("enterprise".to_owned()),
-                    entity_id: Set(before.id),
+                    entity_id: Set(entity_id),
                     excel_row: Set(i32::try_from(row).unwrap_or(i32::MAX)),
                     before: Set(serde_json::to_string(&before).unwrap_or_default()),
                     after_version: Set(version),
@@ -460,6 +464,16 @@ pub async fn commit(
         }
     }
     Ok(())
+}
+
+/// What undo needs of an enterprise an import updated: its values before, and the name the
+/// import taught the desk when it was new (a renamed enterprise), to forget again.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UpdatedEnterprise {
+    #[serde(flatten)]
+    pub before: EnterpriseSnapshot,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_name: Option<String>,
 }
 
 /// Unlinks the applicants an enterprise's names linked, before the enterprise is removed by undo.

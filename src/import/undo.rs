@@ -9,12 +9,13 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::enterprise_rows::{self, EnterpriseSnapshot};
+use super::enterprise_rows::{self, UpdatedEnterprise};
 use super::patent_rows::{self, PatentSnapshot};
 use super::service;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::cases::domain::ValidCase;
 use crate::db;
+use crate::enterprises::domain::name_key;
 use crate::entities::{
     case_attachment, case_event, enforcement_case, enterprise, event, event_enterprise,
     import_batch, import_batch_row, inspection, inspection_problem, patent, visit, visit_follow_up,
@@ -318,9 +319,15 @@ async fn restore_updated(
                     });
                     continue;
                 }
-                let before: EnterpriseSnapshot = serde_json::from_str(&row.before)
+                let updated: UpdatedEnterprise = serde_json::from_str(&row.before)
                     .map_err(|e| AppError::Internal(e.to_string()))?;
-                enterprise_rows::write_snapshot(db, &before, before.version).await?;
+                let before = &updated.before;
+                enterprise_rows::write_snapshot(db, before, before.version).await?;
+                if let Some(added) = updated.added_name.as_deref()
+                    && name_key(added) != name_key(&before.name)
+                {
+                    crate::enterprises::service::forget_name(db, before.id, added).await?;
+                }
             }
         }
         result.restored += 1;

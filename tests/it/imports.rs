@@ -972,6 +972,102 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
     );
 }
 
+/// A list that renames an enterprise (same credit code) teaches the desk its new name, which
+/// links the applicants of that name; undoing it forgets the name and unlinks them again.
+#[rocket::async_test]
+async fn undoing_a_rename_forgets_the_name_it_taught() {
+    use ipdesk::entities::{enterprise, enterprise_name, patent, patent_applicant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let (app, token) = officer_app().await;
+    let enterprises = &[("register", "enterprises")];
+    let first = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        enterprises,
+    )
+    .await;
+    assert_eq!(first.json()["new"], 3, "{}", first.body);
+    let renamed = "秭归县屈乡脐橙科技有限公司";
+    let number = format!(
+        "202520000007{}",
+        ipdesk::patents::number::check_character("202520000007").unwrap()
+    );
+    let body = serde_json::json!({
+        "application_number": number,
+        "title": "一种脐橙采摘器",
+        "applicants": [renamed],
+        "filed_on": "2025-03-01",
+    });
+    let created = crate::support::with_bearer(
+        &app,
+        rocket::http::Method::Post,
+        "/api/v1/patents",
+        &token,
+        Some(&body.to_string()),
+    )
+    .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let applicant_link = || async {
+        patent_applicant::Entity::find()
+            .filter(patent_applicant::Column::Name.eq(renamed))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .enterprise_id
+    };
+    assert_eq!(applicant_link().await, None);
+
+    let code = credit_code("91420527MA4F0A1B2");
+    let list = xlsx(&[
+        &["企业名称", "统一社会信用代码", "所属地区"],
+        &[renamed, code.as_str(), "秭归县"],
+    ]);
+    let rename = api_import(&app, &token, "更名.xlsx", &list, enterprises)
+        .await
+        .json();
+    assert_eq!(rename["updated"], 1, "{}", summary(&rename));
+    let linked = applicant_link().await;
+    assert!(linked.is_some(), "the new name links its applicant");
+    let first_linked = patent::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(first_linked.first_applicant_enterprise_id, linked);
+
+    let undo = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{}/undo", rename["batch_id"]),
+    )
+    .await;
+    assert_eq!(undo.status, Status::Ok, "{}", undo.body);
+    assert_eq!(
+        applicant_link().await,
+        None,
+        "the applicant is unlinked again"
+    );
+    let unlinked = patent::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(unlinked.first_applicant_enterprise_id, None);
+    let names: Vec<String> = enterprise_name::Entity::find()
+        .filter(enterprise_name::Column::EnterpriseId.eq(linked.unwrap()))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert_eq!(names, ["秭归县屈乡脐橙有限公司"]);
+    let restored = enterprise::Entity::find_by_id(linked.unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(restored.name, "秭归县屈乡脐橙有限公司");
+    crate::reports::assert_report_sources_true(&app.db, "after a rename's undo").await;
+}
+
 #[rocket::async_test]
 async fn dates_in_the_1904_system_are_read_as_their_own_days() {
     let (app, token) = officer_app().await;
