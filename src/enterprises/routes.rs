@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -212,15 +211,15 @@ async fn form_again(
     else {
         return FormResponse::Failed(error);
     };
-    let changed_by_others = match (status, id) {
-        (Status::Conflict, Some(id)) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            audit::changes_since(&state.db, "enterprise", id, version, page.settings.timezone)
-                .await
-                .unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let changed_by_others = crate::web::forms::changed_by_others(
+        &state.db,
+        status,
+        "enterprise",
+        id,
+        &form.version,
+        page.settings.timezone,
+    )
+    .await;
     let townships = match township_names(state).await {
         Ok(names) => names,
         Err(error) => return FormResponse::Failed(error),

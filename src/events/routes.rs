@@ -2,7 +2,6 @@
 //! history, the forms, archive and restore.
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -190,15 +189,15 @@ async fn form_again(
     if let Some(msg) = failed.errors.remove("enterprise_ids") {
         failed.errors.insert("enterprises".to_owned(), msg);
     }
-    let changed_by_others = match (status, id) {
-        (Status::Conflict, Some(id)) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            audit::changes_since(&state.db, "event", id, version, page.settings.timezone)
-                .await
-                .unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let changed_by_others = crate::web::forms::changed_by_others(
+        &state.db,
+        status,
+        "event",
+        id,
+        &form.version,
+        page.settings.timezone,
+    )
+    .await;
     let view = FormView {
         id,
         form,

@@ -2,7 +2,6 @@
 //! with its problems and history, the forms, archive and restore.
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -208,15 +207,15 @@ async fn form_again(
     else {
         return FormResponse::Failed(error);
     };
-    let changed_by_others = match (status, id) {
-        (Status::Conflict, Some(id)) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            audit::changes_since(&state.db, "inspection", id, version, page.settings.timezone)
-                .await
-                .unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let changed_by_others = crate::web::forms::changed_by_others(
+        &state.db,
+        status,
+        "inspection",
+        id,
+        &form.version,
+        page.settings.timezone,
+    )
+    .await;
     let mut view = form_view(id, form);
     view.failed = Some(failed);
     view.changed_by_others = changed_by_others;

@@ -5,7 +5,6 @@ use chrono::Datelike;
 use std::collections::BTreeMap;
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -264,15 +263,15 @@ async fn form_again(
     else {
         return FormResponse::Failed(error);
     };
-    let changed = match (status, id) {
-        (Status::Conflict, Some(id)) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            audit::changes_since(&state.db, "patent", id, version, page.settings.timezone)
-                .await
-                .unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let changed = crate::web::forms::changed_by_others(
+        &state.db,
+        status,
+        "patent",
+        id,
+        &form.version,
+        page.settings.timezone,
+    )
+    .await;
     match form_view(state, id, form, Some(failed), changed).await {
         Ok(view) => FormResponse::Again(status, page.render("patents/form", view)),
         Err(error) => FormResponse::Failed(error),

@@ -2,7 +2,6 @@
 //! with the patents filed after it and its history, the forms, archive and restore.
 
 use rocket::form::{Form, FromForm};
-use rocket::http::Status;
 use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -251,15 +250,15 @@ async fn form_again(
             failed.errors.insert("enterprise".to_owned(), msg);
         }
     }
-    let changed_by_others = match (status, id) {
-        (Status::Conflict, Some(id)) => {
-            let version = form.version.trim().parse().unwrap_or(0);
-            audit::changes_since(&state.db, "visit", id, version, page.settings.timezone)
-                .await
-                .unwrap_or_default()
-        }
-        _ => Vec::new(),
-    };
+    let changed_by_others = crate::web::forms::changed_by_others(
+        &state.db,
+        status,
+        "visit",
+        id,
+        &form.version,
+        page.settings.timezone,
+    )
+    .await;
     match form_view(state, page.lang, id, form).await {
         Ok(mut view) => {
             view.failed = Some(failed);

@@ -67,6 +67,27 @@ impl<'r> Responder<'r, 'static> for FormResponse {
     }
 }
 
+/// What others saved of a record since the version its form was opened at, shown beside a
+/// conflict; nothing for any other refusal, or when the history cannot be read.
+pub async fn changed_by_others(
+    db: &impl sea_orm::ConnectionTrait,
+    status: Status,
+    entity: &str,
+    id: Option<i64>,
+    version: &str,
+    timezone: crate::settings::Timezone,
+) -> Vec<crate::audit::Entry> {
+    match (status, id) {
+        (Status::Conflict, Some(id)) => {
+            let version = version.trim().parse().unwrap_or(0);
+            crate::audit::changes_since(db, entity, id, version, timezone)
+                .await
+                .unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The version a record was read at, as a form's hidden field carries it.
 #[derive(Clone, Debug, Default, rocket::FromForm)]
 pub struct VersionForm {
