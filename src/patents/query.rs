@@ -74,10 +74,6 @@ impl Sort {
         (Sort::Number, "number"),
     ];
 
-    pub fn parse(raw: Option<&str>) -> Sort {
-        Sort::named(raw).unwrap_or(Sort::FiledDesc)
-    }
-
     fn named(raw: Option<&str>) -> Option<Sort> {
         Sort::ALL
             .iter()
@@ -362,14 +358,16 @@ mod tests {
 
     #[test]
     fn sorts_parse_with_a_default() {
-        assert_eq!(Sort::parse(Some("granted_asc")), Sort::GrantedAsc);
-        assert_eq!(Sort::parse(Some("nonsense")), Sort::FiledDesc);
-        assert_eq!(Sort::parse(None), Sort::FiledDesc);
         let filter = |sort: Option<&str>, granted_year: Option<i32>| PatentFilter {
             sort: sort.map(str::to_owned),
             granted_year,
             ..PatentFilter::default()
         };
+        assert_eq!(
+            Sort::of(&filter(Some("granted_asc"), None)),
+            Sort::GrantedAsc
+        );
+        assert_eq!(Sort::of(&filter(Some("nonsense"), None)), Sort::FiledDesc);
         assert_eq!(Sort::of(&filter(None, None)), Sort::FiledDesc);
         assert_eq!(Sort::of(&filter(None, Some(2020))), Sort::GrantedDesc);
         assert_eq!(Sort::of(&filter(Some(""), Some(2020))), Sort::GrantedDesc);
@@ -378,7 +376,7 @@ mod tests {
             Sort::FiledAsc
         );
         for (sort, name) in Sort::ALL {
-            assert_eq!(Sort::parse(Some(sort.name())), sort, "{name}");
+            assert_eq!(Sort::named(Some(sort.name())), Some(sort), "{name}");
         }
     }
 

@@ -64,17 +64,7 @@ impl ReportCache {
         year: Option<i32>,
         as_of: Option<NaiveDate>,
     ) -> Result<YtdReport, AppError> {
-        let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
-        if let Some(answer) = kept {
-            return Ok(answer.report);
-        }
-        let _computing = self.computing.lock().await;
-        if let Some(answer) = self.kept(&stamp, &question) {
-            return Ok(answer.report);
-        }
-        let report = ytd::report(db, year, as_of).await?;
-        self.keep(stamp, question, Answer::of(report.clone()));
-        Ok(report)
+        Ok(self.answer(db, year, as_of, None).await?.report)
     }
 
     /// The report and its chart drawn in `lang`.
@@ -85,25 +75,41 @@ impl ReportCache {
         as_of: Option<NaiveDate>,
         lang: Lang,
     ) -> Result<(YtdReport, String), AppError> {
+        let answer = self.answer(db, year, as_of, Some(lang)).await?;
+        let chart = answer
+            .charts
+            .get(&lang)
+            .map(|chart| chart.to_string())
+            .ok_or_else(|| AppError::Internal("the report's chart was not drawn".into()))?;
+        Ok((answer.report, chart))
+    }
+
+    /// The answer to the question, with its chart in `lang` when one is asked for: the one kept,
+    /// or computed — by one request at a time — and kept.
+    async fn answer(
+        &self,
+        db: &DatabaseConnection,
+        year: Option<i32>,
+        as_of: Option<NaiveDate>,
+        lang: Option<Lang>,
+    ) -> Result<Answer, AppError> {
         let (stamp, question, kept) = self.look_up(db, year, as_of).await?;
-        if let Some(answer) = &kept
-            && let Some(chart) = answer.charts.get(&lang)
-        {
-            return Ok((answer.report.clone(), chart.to_string()));
+        if let Some(answer) = kept.filter(|answer| answer.drawn_in(lang)) {
+            return Ok(answer);
         }
         let _computing = self.computing.lock().await;
         let mut answer = match self.kept(&stamp, &question) {
             Some(answer) => answer,
             None => Answer::of(ytd::report(db, year, as_of).await?),
         };
-        if let Some(chart) = answer.charts.get(&lang) {
-            return Ok((answer.report, chart.to_string()));
+        if let Some(lang) = lang
+            && !answer.drawn_in(Some(lang))
+        {
+            let chart = chart::cumulative_grants(&answer.report, lang)?;
+            answer.charts.insert(lang, Arc::from(chart));
         }
-        let chart = chart::cumulative_grants(&answer.report, lang)?;
-        answer.charts.insert(lang, Arc::from(chart.as_str()));
-        let report = answer.report.clone();
-        self.keep(stamp, question, answer);
-        Ok((report, chart))
+        self.keep(stamp, question, answer.clone());
+        Ok(answer)
     }
 
     /// The stamp (read first), the question, and the answer kept for both.
@@ -149,5 +155,10 @@ impl Answer {
             report,
             charts: HashMap::new(),
         }
+    }
+
+    /// Whether it holds the chart in `lang` (any answer will do when none is asked for).
+    fn drawn_in(&self, lang: Option<Lang>) -> bool {
+        lang.is_none_or(|lang| self.charts.contains_key(&lang))
     }
 }
