@@ -94,7 +94,8 @@ pub async fn ids_by_name_key_chunked(
     keys: &[String],
 ) -> Result<HashMap<String, i64>, AppError> {
     let mut found = HashMap::new();
-    for chunk in keys.chunks(500) {
+    // Names are long: 200 of them keep a query within one TLS record (see db::bulk).
+    for chunk in keys.chunks(200) {
         found.extend(ids_by_name_key(db, chunk).await?);
     }
     Ok(found)

@@ -772,24 +772,32 @@ pub async fn finish_bulk_load(
     }
 }
 
-/// Writes the new patents of a batch in multi-row statements: patents, applicants, events. Returns
-/// their search terms, for [`insert_search`] once all chunks are in: the full-text index flushes
-/// its buffer at every statement that follows a write to it, so it is written last, at once.
-pub async fn insert_new(
-    db: &impl ConnectionTrait,
-    batch: i64,
-    new: &[(&ApplicationNumber, &PatentSnapshot)],
-) -> Result<Vec<(i64, String)>, AppError> {
-    let ids = reserve_ids(db, "patents", new.len()).await?;
-    let now = Utc::now();
-    let mut patents = Vec::with_capacity(new.len());
-    let mut applicants = Vec::new();
-    let mut events = Vec::new();
-    let mut search = Vec::with_capacity(new.len());
-    for ((number, after), id) in new.iter().zip(&ids) {
+/// The rows new patents are written as: built apart from the writing, so that the next part is
+/// built while this one is written.
+#[derive(Default)]
+pub struct NewRows {
+    patents: Vec<Vec<Value>>,
+    applicants: Vec<Vec<Value>>,
+    events: Vec<Vec<Value>>,
+    /// Their search terms, for [`insert_search`] once a chunk's parts are in.
+    search: Vec<(i64, String)>,
+}
+
+impl NewRows {
+    pub fn len(&self) -> usize {
+        self.patents.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.patents.is_empty()
+    }
+
+    /// Adds the rows of a new patent with its id (from [`reserve_ids`]).
+    pub fn add(&mut self, number: &ApplicationNumber, after: &PatentSnapshot, id: i64) {
         let text = after.search_text(number.stored());
-        patents.push(vec![
-            (*id).into(),
+        self.search.push((id, crate::patents::search::terms(&text)));
+        self.patents.push(vec![
+            id.into(),
             number.stored().into(),
             after.patent_type.as_str().into(),
             after.title.clone().into(),
@@ -807,12 +815,22 @@ pub async fn insert_new(
             after.notes.clone().into(),
             after.applicants.first().map(|(n, _)| name_key(n)).into(),
             after.applicants.first().and_then(|(_, e)| *e).into(),
-            text.clone().into(),
+            text.into(),
         ]);
-        applicant_rows(*id, after, &mut applicants);
-        event_rows(*id, after, &mut events);
-        search.push((*id, crate::patents::search::terms(&text)));
+        applicant_rows(id, after, &mut self.applicants);
+        event_rows(id, after, &mut self.events);
     }
+}
+
+/// Writes new patents' rows in multi-row statements: patents, applicants, events. Returns their
+/// search terms, for [`insert_search`] once a chunk's parts are in: the full-text index flushes
+/// its buffer at every statement that follows a write to it, so it is written a chunk at once.
+pub async fn insert_new(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    rows: NewRows,
+) -> Result<Vec<(i64, String)>, AppError> {
+    let now = Utc::now();
     let started = std::time::Instant::now();
     let shared = [
         ("source", Value::from("import")),
@@ -821,19 +839,19 @@ pub async fn insert_new(
         ("created_at", Value::from(now)),
         ("updated_at", Value::from(now)),
     ];
-    db::insert_rows_sharing(db, "patents", &shared, &PATENT_COLUMNS, patents).await?;
+    db::insert_rows_sharing(db, "patents", &shared, &PATENT_COLUMNS, rows.patents).await?;
     tracing::trace!(
         ms = started.elapsed().as_millis(),
         rss_mb = crate::import::rss_mb(),
         "import: patents inserted"
     );
-    db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, applicants).await?;
+    db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, rows.applicants).await?;
     db::insert_rows_sharing(
         db,
         "patent_events",
-        &[("created_at", Value::from(Utc::now()))],
+        &[("created_at", Value::from(now))],
         EVENT_COLUMNS,
-        events,
+        rows.events,
     )
     .await?;
     tracing::trace!(
@@ -841,7 +859,7 @@ pub async fn insert_new(
         rss_mb = crate::import::rss_mb(),
         "import: applicants and events inserted"
     );
-    Ok(search)
+    Ok(rows.search)
 }
 
 fn applicant_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {

@@ -821,23 +821,61 @@ impl Commit<'_> {
             limit,
             written: 0,
             bulk: None,
-            search: Vec::new(),
         };
+        // Each chunk is judged while the chunk before it is written: SQLite writes on a thread of
+        // its own and PostgreSQL on its server, so the two overlap. A chunk's fetch therefore sees
+        // the writes of all chunks but the one before it; that changes nothing, since a number
+        // met in an earlier chunk is a duplicate in the file whatever the database holds for it.
+        let row_count = rows.len();
+        let mut pending = Vec::new();
         for chunk in rows.chunks(PATENT_CHUNK) {
             let stored = patent_rows::fetch_stored(txn, chunk, &self.table.mapping).await?;
-            let (judged, writes) = planner.plan(chunk, &stored);
+            let writing = writer.write(txn, std::mem::take(&mut pending), row_count);
+            let judging = plan_yielding(&mut planner, chunk, &stored);
+            let (written, (judged, writes)) = tokio::join!(writing, judging);
+            written?;
             planned.extend(judged);
-            writer.write(txn, writes, rows.len()).await?;
+            pending = writes;
             (self.on_progress)("committing", planned.len() as u64, total);
             pause_if_asked(&self.request.file_name, planned.len()).await;
         }
+        writer.write(txn, pending, row_count).await?;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
-        patent_rows::insert_search(txn, std::mem::take(&mut writer.search)).await?;
-        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: search indexed");
         patent_rows::finish_bulk_load(txn, writer.bulk.take()).await?;
         Ok(planned)
     }
 }
+
+/// Judges a chunk a few dozen rows at a time, letting the write running beside it send its
+/// next statement in between.
+async fn plan_yielding(
+    planner: &mut patent_rows::Planner<'_>,
+    chunk: &[&Row],
+    stored: &patent_rows::Stored,
+) -> (Vec<PlannedRow>, Vec<patent_rows::PatentWrite>) {
+    let mut planned = Vec::with_capacity(chunk.len());
+    let mut writes = Vec::new();
+    in_turns(chunk, 50, |part| {
+        let (judged, written) = planner.plan(part, stored);
+        planned.extend(judged);
+        writes.extend(written);
+    })
+    .await;
+    (planned, writes)
+}
+
+/// Works through `items` `per_turn` at a time, yielding to the other futures of the task
+/// between turns: work done beside a database write lets it send its next statement promptly.
+async fn in_turns<T>(items: &[T], per_turn: usize, mut work: impl FnMut(&[T])) {
+    for part in items.chunks(per_turn.max(1)) {
+        work(part);
+        tokio::task::yield_now().await;
+    }
+}
+
+/// New patents are built and written this many at a time, the next part built while this one is
+/// written.
+const NEW_PART: usize = 500;
 
 /// Writes a patents roster's records as its chunks are judged.
 struct PatentWriter {
@@ -847,11 +885,42 @@ struct PatentWriter {
     written: usize,
     /// The indexes dropped for a bulk load, to make again at the end.
     bulk: Option<Vec<String>>,
-    /// The search terms of new patents, indexed at the end (see [`patent_rows::insert_new`]).
-    search: Vec<(i64, String)>,
 }
 
 impl PatentWriter {
+    /// Writes new patents part by part, building the next part's rows while this part's are
+    /// written; then their search terms, in one statement, while the next chunk is judged.
+    async fn write_new(
+        &mut self,
+        txn: &DatabaseTransaction,
+        new: Vec<(ApplicationNumber, patent_rows::PatentSnapshot)>,
+    ) -> Result<(), AppError> {
+        let ids = patent_rows::reserve_ids(txn, "patents", new.len()).await?;
+        let patents: Vec<_> = new.iter().zip(ids).collect();
+        let mut parts = patents.chunks(NEW_PART);
+        let mut search = Vec::with_capacity(new.len());
+        let mut ready = patent_rows::NewRows::default();
+        for ((number, after), id) in parts.next().unwrap_or_default() {
+            ready.add(number, after, *id);
+        }
+        while !ready.is_empty() {
+            let count = ready.len();
+            let mut next = patent_rows::NewRows::default();
+            let building = in_turns(parts.next().unwrap_or_default(), 25, |few| {
+                for ((number, after), id) in few {
+                    next.add(number, after, *id);
+                }
+            });
+            let writing = patent_rows::insert_new(txn, self.batch, std::mem::take(&mut ready));
+            let (written, ()) = tokio::join!(writing, building);
+            search.extend(written?);
+            ready = next;
+            self.written += count;
+            check_fault(self.limit, self.written)?;
+        }
+        patent_rows::insert_search(txn, search).await
+    }
+
     async fn write(
         &mut self,
         txn: &DatabaseTransaction,
@@ -877,14 +946,7 @@ impl PatentWriter {
         {
             self.bulk = patent_rows::start_bulk_load(txn, rows).await?;
         }
-        for chunk in new.chunks(2_000) {
-            let refs: Vec<(&ApplicationNumber, &patent_rows::PatentSnapshot)> =
-                chunk.iter().map(|(n, a)| (n, a)).collect();
-            self.search
-                .extend(patent_rows::insert_new(txn, self.batch, &refs).await?);
-            self.written += chunk.len();
-            check_fault(self.limit, self.written)?;
-        }
+        self.write_new(txn, new).await?;
         let mut before_rows = Vec::new();
         for (row, number, before, after) in updates {
             let after = patent_rows::PatentSnapshot {

@@ -1691,3 +1691,89 @@ async fn an_officer_cannot_undo_another_officer_s_import() {
     assert_eq!(undone.status, Status::Ok, "{}", undone.body);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
 }
+
+/// A roster larger than one chunk (5,000 rows) is judged chunk by chunk while the chunk before is
+/// written: the commit says exactly what its dry run said — a number met again across a chunk's
+/// edge is a duplicate, a bad number invalid — every new patent is stored and findable, the
+/// report's tallies agree, and undo takes it all away again.
+#[rocket::async_test]
+async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
+    let (app, token) = officer_app().await;
+    let number = |row: u32| {
+        let digits = format!("20263{row:07}");
+        let check = ipdesk::patents::number::check_character(&digits).unwrap();
+        format!("{digits}.{check}")
+    };
+    let lines: Vec<[String; 4]> = (0..10_200u32)
+        .map(|row| {
+            let number = match row {
+                5_002 => number(3),
+                7_000 => "123".to_owned(),
+                _ => number(row),
+            };
+            let title = match row {
+                10_190 => "一种脐橙保鲜盒".to_owned(),
+                _ => format!("一种第{row}号装置"),
+            };
+            [
+                number,
+                title,
+                "秭归县茅坪科技有限公司".to_owned(),
+                "湖北省秭归县茅坪镇".to_owned(),
+            ]
+        })
+        .collect();
+    let mut table: Vec<Vec<&str>> = vec![vec!["申请号", "专利名称", "申请人", "地址"]];
+    table.extend(lines.iter().map(|l| l.iter().map(String::as_str).collect()));
+    let refs: Vec<&[&str]> = table.iter().map(Vec::as_slice).collect();
+    let bytes = xlsx(&refs);
+
+    let dry = api_import(&app, &token, "large.xlsx", &bytes, &[("dry_run", "true")]).await;
+    assert_eq!(dry.status, Status::Ok, "{}", dry.body);
+    let dry = dry.json();
+    let committed = api_import(&app, &token, "large.xlsx", &bytes, &[]).await;
+    assert_eq!(committed.status, Status::Ok, "{}", committed.body);
+    let committed = committed.json();
+    for key in [
+        "rows_read",
+        "new",
+        "duplicates_in_file",
+        "invalid",
+        "unchanged",
+    ] {
+        assert_eq!(dry[key], committed[key], "{key}: {}", summary(&committed));
+    }
+    assert_eq!(
+        (
+            &committed["new"],
+            &committed["duplicates_in_file"],
+            &committed["invalid"]
+        ),
+        (&json!(10_198), &json!(1), &json!(1)),
+        "{}",
+        summary(&committed)
+    );
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 10_198);
+    let found = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        "/api/v1/patents?q=%E8%84%90%E6%A9%99%E4%BF%9D%E9%B2%9C",
+    )
+    .await
+    .json();
+    assert_eq!(found["total"], 1, "{found}");
+    crate::reports::assert_report_sources_true(&app.db, "after a large import").await;
+
+    let batch = committed["batch_id"].as_i64().unwrap();
+    let undone = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{batch}/undo"),
+    )
+    .await;
+    assert_eq!(undone.status, Status::Ok, "{}", undone.body);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+    crate::reports::assert_report_sources_true(&app.db, "after undoing it").await;
+}
