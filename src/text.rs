@@ -26,6 +26,13 @@ pub fn clean(raw: &str) -> String {
     out
 }
 
+/// Whether [`clean`] would leave nothing: only whitespace, invisible and control characters.
+/// Asked of every cell an import reads, so it allocates nothing.
+pub fn is_blank(raw: &str) -> bool {
+    raw.chars()
+        .all(|ch| is_invisible(ch) || ch.is_whitespace() || ch.is_control())
+}
+
 /// Splits a list typed in one field: commas (ASCII or full-width), the Chinese enumeration comma
 /// 、, semicolons and line breaks all separate items. Empty items are dropped.
 pub fn split_list(raw: &str) -> Vec<String> {
@@ -73,6 +80,13 @@ mod tests {
             vec!["茅坪镇", "归州镇", "屈原镇", "水田坝乡", "郭家坝镇"]
         );
         assert!(split_list(" , ，").is_empty());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn blank_is_what_cleans_to_nothing(raw in "[ \\t\\n\u{3000}\u{00A0}\u{200B}\u{FEFF}\u{7}a中]{0,8}") {
+            proptest::prop_assert_eq!(is_blank(&raw), clean(&raw).is_empty());
+        }
     }
 
     #[test]

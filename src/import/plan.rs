@@ -164,7 +164,14 @@ impl<'a> RowReader<'a> {
     pub fn cell(&self, field: &str) -> Option<(&'a MappedColumn, &'a Cell)> {
         let column = self.mapping.column_of(field)?;
         let cell = self.row.get(column.column)?;
-        (!crate::text::clean(&cell.display()).is_empty()).then_some((column, cell))
+        // Only a text can be blank; a number or a date never is.
+        let blank = match cell {
+            Cell::Text(text) | Cell::IsoDate(text) | Cell::Error(text) => {
+                crate::text::is_blank(text)
+            }
+            Cell::Number(_) | Cell::Date(_) | Cell::Bool(_) => false,
+        };
+        (!blank).then_some((column, cell))
     }
 
     fn problem(&self, field: &str, value: String, msg: Msg) -> Problem {
