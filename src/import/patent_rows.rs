@@ -447,8 +447,9 @@ pub struct Planner<'a> {
     jurisdiction: &'a Jurisdiction,
     is_1904: bool,
     today: NaiveDate,
-    /// The numbers accepted so far, with the fingerprint of what their row made of them.
-    accepted: HashMap<String, u64>,
+    /// The numbers accepted so far, with the fingerprint of what their row made of them and
+    /// whether the database held them before the import.
+    accepted: HashMap<String, (u64, bool)>,
 }
 
 impl<'a> Planner<'a> {
@@ -492,7 +493,13 @@ impl<'a> Planner<'a> {
             return (reader.done(RowStatus::Invalid), None);
         };
         let key = incoming.number.stored().to_owned();
-        let existing = stored.patents.get(&key);
+        // A number met before in this file is judged by what the database held before the import,
+        // not by what the import may have written for it since (the commit writes a chunk while
+        // the next is judged), so the commit judges every row as its dry run did.
+        let existing = match self.accepted.get(&key) {
+            Some((_, false)) => None,
+            _ => stored.patents.get(&key),
+        };
         if existing.is_none() {
             if incoming.title.is_none() {
                 reader.error("title", "", Msg::new("import.patents.title_missing"));
@@ -518,7 +525,7 @@ impl<'a> Planner<'a> {
             &stored.enterprises,
             self.today,
         );
-        if let Some(first) = self.accepted.get(&key) {
+        if let Some((first, _)) = self.accepted.get(&key) {
             if *first != after.fingerprint() {
                 reader.warn(
                     "application_number",
@@ -528,7 +535,8 @@ impl<'a> Planner<'a> {
             }
             return (reader.done(RowStatus::DuplicateInFile), None);
         }
-        self.accepted.insert(key, after.fingerprint());
+        self.accepted
+            .insert(key, (after.fingerprint(), existing.is_some()));
         let number = incoming.number;
         let row = reader.number();
         let Some(before) = existing else {

@@ -824,8 +824,8 @@ impl Commit<'_> {
         };
         // Each chunk is judged while the chunk before it is written: SQLite writes on a thread of
         // its own and PostgreSQL on its server, so the two overlap. A chunk's fetch therefore sees
-        // the writes of all chunks but the one before it; that changes nothing, since a number
-        // met in an earlier chunk is a duplicate in the file whatever the database holds for it.
+        // the writes of earlier chunks; the planner judges a number it met before by what the
+        // database held before the import, so that changes nothing.
         let row_count = rows.len();
         let mut pending = Vec::new();
         for chunk in rows.chunks(PATENT_CHUNK) {

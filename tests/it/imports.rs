@@ -1694,8 +1694,9 @@ async fn an_officer_cannot_undo_another_officer_s_import() {
 
 /// A roster larger than one chunk (5,000 rows) is judged chunk by chunk while the chunk before is
 /// written: the commit says exactly what its dry run said — a number met again across a chunk's
-/// edge is a duplicate, a bad number invalid — every new patent is stored and findable, the
-/// report's tallies agree, and undo takes it all away again.
+/// edge is a duplicate, a bad number invalid, a copy of a new patent two chunks back without its
+/// title invalid (as for any new patent) — every new patent is stored and findable, the report's
+/// tallies agree, and undo takes it all away again.
 #[rocket::async_test]
 async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     let (app, token) = officer_app().await;
@@ -1709,10 +1710,12 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
             let number = match row {
                 5_002 => number(3),
                 7_000 => "123".to_owned(),
+                10_100 => number(5),
                 _ => number(row),
             };
             let title = match row {
                 10_190 => "一种脐橙保鲜盒".to_owned(),
+                10_100 => String::new(),
                 _ => format!("一种第{row}号装置"),
             };
             [
@@ -1749,11 +1752,11 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
             &committed["duplicates_in_file"],
             &committed["invalid"]
         ),
-        (&json!(10_198), &json!(1), &json!(1)),
+        (&json!(10_197), &json!(1), &json!(2)),
         "{}",
         summary(&committed)
     );
-    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 10_198);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 10_197);
     let found = api(
         &app,
         &token,
