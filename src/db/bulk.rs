@@ -111,6 +111,10 @@ pub async fn insert_rows_sharing(
 /// statement that fits in one record (16 KiB) never waits.
 const POSTGRES_STATEMENT_BYTES: usize = 14_000;
 
+/// How many names (enterprise names, name keys) one lookup asks for: names are long, and 200 of
+/// them keep the query within one TLS record (see [`POSTGRES_STATEMENT_BYTES`]).
+pub const NAMES_PER_LOOKUP: usize = 200;
+
 /// How many of the `next` rows the next statement takes: at most `max_rows`, and within `budget`
 /// bytes when there is one (always at least one row). A statement short of `max_rows` takes a
 /// power of two, so that only a few distinct statements are ever prepared.

@@ -17,7 +17,9 @@ use crate::i18n::Msg;
 mod bulk;
 pub mod restore;
 pub mod stamp;
-pub use bulk::{drop_secondary_indexes, insert_rows, insert_rows_sharing, recreate_indexes};
+pub use bulk::{
+    NAMES_PER_LOOKUP, drop_secondary_indexes, insert_rows, insert_rows_sharing, recreate_indexes,
+};
 
 /// The default database: an SQLite file in `data/` under the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ipdesk.sqlite?mode=rwc";

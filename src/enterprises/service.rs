@@ -94,8 +94,7 @@ pub async fn ids_by_name_key_chunked(
     keys: &[String],
 ) -> Result<HashMap<String, i64>, AppError> {
     let mut found = HashMap::new();
-    // Names are long: 200 of them keep a query within one TLS record (see db::bulk).
-    for chunk in keys.chunks(200) {
+    for chunk in keys.chunks(crate::db::NAMES_PER_LOOKUP) {
         found.extend(ids_by_name_key(db, chunk).await?);
     }
     Ok(found)

@@ -134,8 +134,7 @@ pub async fn fetch(
         }
     }
     let mut by_name = HashMap::new();
-    // Names are long: 200 of them keep a query within one TLS record (see db::bulk).
-    for chunk in names.chunks(200) {
+    for chunk in names.chunks(crate::db::NAMES_PER_LOOKUP) {
         let named = enterprise_name::Entity::find()
             .filter(enterprise_name::Column::NameKey.is_in(chunk.iter().map(String::as_str)))
             .all(db)

@@ -800,8 +800,14 @@ impl NewRows {
         self.patents.is_empty()
     }
 
-    /// Adds the rows of a new patent with its id (from [`reserve_ids`]).
-    pub fn add(&mut self, number: &ApplicationNumber, after: &PatentSnapshot, id: i64) {
+    /// Adds the rows of new patents, each with its id (from [`reserve_ids`]).
+    pub fn add_all(&mut self, patents: &[(&(ApplicationNumber, PatentSnapshot), i64)]) {
+        for ((number, after), id) in patents {
+            self.add(number, after, *id);
+        }
+    }
+
+    fn add(&mut self, number: &ApplicationNumber, after: &PatentSnapshot, id: i64) {
         let text = after.search_text(number.stored());
         self.search.push((id, crate::patents::search::terms(&text)));
         self.patents.push(vec![

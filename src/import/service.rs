@@ -900,16 +900,12 @@ impl PatentWriter {
         let mut parts = patents.chunks(NEW_PART);
         let mut search = Vec::with_capacity(new.len());
         let mut ready = patent_rows::NewRows::default();
-        for ((number, after), id) in parts.next().unwrap_or_default() {
-            ready.add(number, after, *id);
-        }
+        ready.add_all(parts.next().unwrap_or_default());
         while !ready.is_empty() {
             let count = ready.len();
             let mut next = patent_rows::NewRows::default();
             let building = in_turns(parts.next().unwrap_or_default(), 25, |few| {
-                for ((number, after), id) in few {
-                    next.add(number, after, *id);
-                }
+                next.add_all(few)
             });
             let writing = patent_rows::insert_new(txn, self.batch, std::mem::take(&mut ready));
             let (written, ()) = tokio::join!(writing, building);
