@@ -15,10 +15,12 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 
 mod bulk;
+pub mod copy;
 pub mod restore;
 pub mod stamp;
 pub use bulk::{
-    NAMES_PER_LOOKUP, drop_secondary_indexes, insert_rows, insert_rows_sharing, recreate_indexes,
+    NAMES_PER_LOOKUP, drop_foreign_keys, drop_secondary_indexes, insert_rows, insert_rows_sharing,
+    recreate_indexes,
 };
 
 /// The default database: an SQLite file in `data/` under the working directory.

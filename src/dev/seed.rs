@@ -1,8 +1,8 @@
 //! `ipdesk dev seed`: realistic enterprises and patents (and, in `registers`, the other
 //! registers), fast (a million patents in well under
-//! two minutes on SQLite), for benchmarks and trials. Rows go in as multi-row INSERTs in large
-//! transactions, bypassing the per-record services (and their audit entries) on purpose: this is
-//! test data, not records anyone made.
+//! two minutes on SQLite), for benchmarks and trials. Rows go in by the batch — multi-row INSERTs
+//! on SQLite, COPY on PostgreSQL — bypassing the per-record services (and their audit entries) on
+//! purpose: this is test data, not records anyone made.
 
 use std::time::Instant;
 
@@ -202,16 +202,10 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let townships = township_ids(db).await?;
     let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ plan.patents ^ (plan.enterprises << 20));
     let enterprises = seed_enterprises(db, &mut random, plan.enterprises, &townships).await?;
-    let indexes = drop_patent_indexes(db, plan.patents).await?;
+    let dropped = drop_patent_indexes(db, plan.patents).await?;
     let seeded = seed_patents(db, &mut random, plan.patents, &enterprises, &townships).await;
     // Made again whether or not the seeding failed part-way.
-    let txn = db::begin_write(db).await?;
-    if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
-            .await?;
-    }
-    db::recreate_indexes(&txn, &indexes).await?;
-    txn.commit().await?;
+    finish_bulk_load(db, dropped).await?;
     let (patents, applicants, events) = seeded?;
     let prefix = crate::settings::service::load(db)
         .await?
@@ -243,24 +237,73 @@ const PATENT_TABLES: [&str; 4] = [
 
 /// Drops the patent tables' secondary indexes when the seed is at least as large as the register
 /// (and large): they are made once at the end, several times faster than kept up row by row —
-/// on PostgreSQL above all, whose text-search index is slow to update. Returns the statements
-/// that make them again. Test data for an empty or test database: while the seed runs, the
-/// register's searches are slow.
-async fn drop_patent_indexes(
-    db: &DatabaseConnection,
-    patents: u64,
-) -> Result<Vec<String>, AppError> {
+/// on PostgreSQL above all, whose text-search index is slow to update. Returns, per table, the
+/// statements that make them again. Test data for an empty or test database: while the seed
+/// runs, the register's searches are slow.
+async fn drop_patent_indexes(db: &DatabaseConnection, patents: u64) -> Result<Dropped, AppError> {
     let stored = next_id(db, "patents").await? as u64 - 1;
     if patents < 10_000 || patents < stored {
-        return Ok(Vec::new());
+        return Ok(Dropped::default());
     }
     let txn = db::begin_write(db).await?;
-    let mut creates = Vec::new();
+    let mut dropped = Dropped::default();
     for table in PATENT_TABLES {
-        creates.extend(db::drop_secondary_indexes(&txn, table).await?);
+        let indexes = db::drop_secondary_indexes(&txn, table).await?;
+        dropped.indexes.push((table, indexes));
+        dropped
+            .foreign_keys
+            .extend(db::drop_foreign_keys(&txn, table).await?);
     }
     txn.commit().await?;
-    Ok(creates)
+    Ok(dropped)
+}
+
+/// What [`drop_patent_indexes`] dropped, as the statements that make it again.
+#[derive(Default)]
+struct Dropped {
+    /// Per table.
+    indexes: Vec<(&'static str, Vec<String>)>,
+    /// PostgreSQL only.
+    foreign_keys: Vec<String>,
+}
+
+/// Makes the dropped indexes and keys again, and has the report's tallies take up the patents'
+/// changes (PostgreSQL; see `reports::tallies`). There the search index, the slowest to build, the
+/// other indexes and the folding of the tallies (tables of their own) each go over a connection of
+/// their own at once; the keys come last, once no index is being built on the tables they lock.
+async fn finish_bulk_load(db: &DatabaseConnection, dropped: Dropped) -> Result<(), AppError> {
+    let statements = |tables: Vec<(&str, Vec<String>)>| -> Vec<String> {
+        tables
+            .into_iter()
+            .flat_map(|(_, creates)| creates)
+            .collect()
+    };
+    if db.get_database_backend() != DbBackend::Postgres {
+        return remake(db, statements(dropped.indexes)).await;
+    }
+    let (search, others): (Vec<_>, Vec<_>) = dropped
+        .indexes
+        .into_iter()
+        .partition(|(table, _)| *table == "patent_search");
+    let (search, others, folded) = tokio::join!(
+        remake(db, statements(search)),
+        remake(db, statements(others)),
+        crate::reports::tallies::fold(db)
+    );
+    search.and(others).and(folded)?;
+    remake(db, dropped.foreign_keys).await
+}
+
+/// Runs the statements that make dropped indexes or keys again, in one transaction.
+async fn remake(db: &DatabaseConnection, creates: Vec<String>) -> Result<(), AppError> {
+    let txn = db::begin_write(db).await?;
+    if txn.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
+            .await?;
+    }
+    db::recreate_indexes(&txn, &creates).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// The id, name and name key of each enterprise made.
@@ -341,8 +384,27 @@ async fn seed_enterprises(
     Ok(made)
 }
 
-const BATCH: u64 = 20_000;
+/// Patents per batch: what one SQLite transaction writes. On PostgreSQL the report's tallies get
+/// one change row per day and value a statement touched, so a batch twice as large leaves fewer
+/// of them to fold (a million patents: 14 s of folding at 20,000 a batch).
+fn batch_size(backend: DbBackend) -> u64 {
+    match backend {
+        DbBackend::Postgres => 40_000,
+        _ => 20_000,
+    }
+}
 
+/// The ids the next patent, applicant and status event take.
+#[derive(Clone, Copy)]
+struct NextIds {
+    patent: i64,
+    applicant: i64,
+    event: i64,
+}
+
+/// Makes the patents in batches on a thread of its own while the batch before is written, so
+/// that making rows (the client's work) and storing them (the database's) overlap. The random
+/// source moves to the thread and comes back when it is done: the same plan gives the same data.
 async fn seed_patents(
     db: &DatabaseConnection,
     random: &mut Random,
@@ -350,72 +412,229 @@ async fn seed_patents(
     enterprises: &Made,
     townships: &[i64],
 ) -> Result<(u64, u64, u64), AppError> {
+    let first = NextIds {
+        patent: next_id(db, "patents").await?,
+        applicant: next_id(db, "patent_applicants").await?,
+        event: next_id(db, "patent_events").await?,
+    };
+    let size = batch_size(db.get_database_backend());
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Batch>(1);
+    let maker = {
+        let random = Random(random.0);
+        let enterprises = enterprises.clone();
+        let townships = townships.to_vec();
+        std::thread::spawn(move || {
+            make_batches(
+                random,
+                (count, size),
+                first,
+                &enterprises,
+                &townships,
+                &sender,
+            )
+        })
+    };
     let mut totals = (0, 0, 0);
+    let mut written = Ok(());
+    let mut writer = BatchWriter::default();
+    while let Some(batch) = receiver.recv().await {
+        let counts = (
+            batch.patents.len() as u64,
+            batch.dependents.applicants.len() as u64,
+            batch.events.len() as u64,
+        );
+        if let Err(error) = writer.write(db, batch).await {
+            written = Err(error);
+            break;
+        }
+        totals = (
+            totals.0 + counts.0,
+            totals.1 + counts.1,
+            totals.2 + counts.2,
+        );
+    }
+    if written.is_ok() {
+        written = writer.finish(db).await;
+    }
+    // A writer that stopped early closes the channel, which stops the maker.
+    drop(receiver);
+    let after = maker
+        .join()
+        .map_err(|_| AppError::Internal("the seed's row maker stopped".into()))?;
+    random.0 = after.0;
+    written.map(|()| totals)
+}
+
+/// The maker's side of [`seed_patents`]: batches of `size` patents with their applicants and
+/// events, numbered from `next`, until `count` are made or the writer stops listening.
+fn make_batches(
+    mut random: Random,
+    (count, size): (u64, u64),
+    mut next: NextIds,
+    enterprises: &Made,
+    townships: &[i64],
+    sender: &tokio::sync::mpsc::Sender<Batch>,
+) -> Random {
     let mut done = 0;
     while done < count {
-        let size = BATCH.min(count - done);
-        let txn = db::begin_write(db).await?;
-        if txn.get_database_backend() == DbBackend::Sqlite {
-            // Index pages of a million rows stay in memory while they are written.
-            txn.execute_unprepared("PRAGMA cache_size = -1048576")
-                .await?;
-        }
-        let first_patent = next_id(&txn, "patents").await?;
-        let first_applicant = next_id(&txn, "patent_applicants").await?;
-        let first_event = next_id(&txn, "patent_events").await?;
+        let patents = size.min(count - done);
         let mut batch = Batch::default();
-        for offset in 0..size {
-            batch.add(random, first_patent + offset as i64, enterprises, townships);
+        for offset in 0..patents {
+            batch.add(
+                &mut random,
+                next.patent + offset as i64,
+                enterprises,
+                townships,
+            );
         }
-        let applicant_rows: Vec<Vec<Value>> = batch
-            .applicants
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut row)| {
-                row.insert(0, (first_applicant + i as i64).into());
-                row
-            })
-            .collect();
-        let event_rows: Vec<Vec<Value>> = batch
-            .events
-            .into_iter()
-            .enumerate()
-            .map(|(i, mut row)| {
-                row.insert(0, (first_event + i as i64).into());
-                row
-            })
-            .collect();
-        totals.1 += applicant_rows.len() as u64;
-        totals.2 += event_rows.len() as u64;
-        let search: Vec<(i64, String)> = batch.search;
-        db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
-        insert_search(&txn, search).await?;
-        db::insert_rows(
-            &txn,
-            "patent_applicants",
-            &[&["id"][..], &crate::import::patent_rows::APPLICANT_COLUMNS].concat(),
-            applicant_rows,
-        )
-        .await?;
-        db::insert_rows(
-            &txn,
-            "patent_events",
-            &[
-                "id",
-                "patent_id",
-                "status",
-                "happened_on",
-                "publication_number",
-                "created_at",
-            ],
-            event_rows,
-        )
-        .await?;
-        txn.commit().await?;
-        done += size;
-        totals.0 += size;
+        next.patent += patents as i64;
+        number_rows(&mut batch.dependents.applicants, &mut next.applicant);
+        number_rows(&mut batch.events, &mut next.event);
+        if sender.blocking_send(batch).is_err() {
+            break;
+        }
+        done += patents;
     }
-    Ok(totals)
+    random
+}
+
+/// Gives each row its id, the first column, counting on from `next`.
+fn number_rows(rows: &mut [Vec<Value>], next: &mut i64) {
+    for row in rows {
+        row.insert(0, (*next).into());
+        *next += 1;
+    }
+}
+
+const EVENT_COLUMNS: [&str; 6] = [
+    "id",
+    "patent_id",
+    "status",
+    "happened_on",
+    "publication_number",
+    "created_at",
+];
+
+/// Writes the batches: on SQLite each in a transaction of its own, with multi-row INSERTs; on
+/// PostgreSQL with COPY, a batch's patents and events over one connection while the applicants
+/// and search terms of the batch before (whose patents are committed) go over another, so that
+/// two server processes work at once, about equally long.
+#[derive(Default)]
+struct BatchWriter {
+    /// PostgreSQL: the rows of the last batch whose patents are written, and they not yet.
+    lagging: Option<Dependents>,
+}
+
+impl BatchWriter {
+    async fn write(&mut self, db: &DatabaseConnection, batch: Batch) -> Result<(), AppError> {
+        if db.get_database_backend() != DbBackend::Postgres {
+            return insert_batch(db, batch).await;
+        }
+        let (patents, dependents) = tokio::join!(
+            copy_patents(db, &batch.patents, &batch.events),
+            self.finish(db)
+        );
+        self.lagging = Some(batch.dependents);
+        patents.and(dependents)
+    }
+
+    /// Writes what is still lagging.
+    async fn finish(&mut self, db: &DatabaseConnection) -> Result<(), AppError> {
+        match self.lagging.take() {
+            Some(dependents) => copy_dependents(db, dependents).await,
+            None => Ok(()),
+        }
+    }
+}
+
+fn applicant_columns() -> Vec<&'static str> {
+    [&["id"][..], &crate::import::patent_rows::APPLICANT_COLUMNS].concat()
+}
+
+/// One batch in a transaction of its own (SQLite).
+async fn insert_batch(db: &DatabaseConnection, batch: Batch) -> Result<(), AppError> {
+    let txn = db::begin_write(db).await?;
+    // Index pages of a million rows stay in memory while they are written.
+    txn.execute_unprepared("PRAGMA cache_size = -1048576")
+        .await?;
+    let Dependents { search, applicants } = batch.dependents;
+    db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
+    insert_search(&txn, search).await?;
+    db::insert_rows(&txn, "patent_applicants", &applicant_columns(), applicants).await?;
+    db::insert_rows(&txn, "patent_events", &EVENT_COLUMNS, batch.events).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn copy_failed(error: sea_orm::sqlx::Error) -> AppError {
+    AppError::Internal(format!("seed: {error}"))
+}
+
+/// A connection of its own from the pool (PostgreSQL), for COPY.
+async fn raw_connection(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>, AppError> {
+    db.get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(copy_failed)
+}
+
+/// A batch's patents and their events, in one transaction.
+async fn copy_patents(
+    db: &DatabaseConnection,
+    patents: &[Vec<Value>],
+    events: &[Vec<Value>],
+) -> Result<(), AppError> {
+    use sea_orm::sqlx::Connection;
+    let mut conn = raw_connection(db).await?;
+    let mut txn = conn.begin().await.map_err(copy_failed)?;
+    db::copy::copy_rows(&mut txn, "patents", &PATENT_COLUMNS, patents).await?;
+    db::copy::copy_rows(&mut txn, "patent_events", &EVENT_COLUMNS, events).await?;
+    txn.commit().await.map_err(copy_failed)
+}
+
+/// The applicants and search terms of patents already committed. The search terms go
+/// through a temporary table, so that the server turns them into its index's form exactly as
+/// everywhere else (`to_tsvector`).
+async fn copy_dependents(db: &DatabaseConnection, rows: Dependents) -> Result<(), AppError> {
+    use sea_orm::sqlx::{self, Connection};
+    let mut conn = raw_connection(db).await?;
+    let mut txn = conn.begin().await.map_err(copy_failed)?;
+    db::copy::copy_rows(
+        &mut txn,
+        "patent_applicants",
+        &applicant_columns(),
+        &rows.applicants,
+    )
+    .await?;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS patent_search_load (patent_id BIGINT, text TEXT) \
+         ON COMMIT DELETE ROWS",
+    )
+    .execute(&mut *txn)
+    .await
+    .map_err(copy_failed)?;
+    let search: Vec<Vec<Value>> = rows
+        .search
+        .iter()
+        .map(|(id, text)| vec![(*id).into(), crate::patents::search::terms(text).into()])
+        .collect();
+    db::copy::copy_rows(
+        &mut txn,
+        "patent_search_load",
+        &["patent_id", "text"],
+        &search,
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO patent_search (patent_id, terms) \
+         SELECT patent_id, to_tsvector('simple', text) FROM patent_search_load",
+    )
+    .execute(&mut *txn)
+    .await
+    .map_err(copy_failed)?;
+    txn.commit().await.map_err(copy_failed)
 }
 
 const PATENT_COLUMNS: [&str; 18] = [
@@ -464,10 +683,16 @@ async fn insert_search(
 
 #[derive(Default)]
 struct Batch {
-    search: Vec<(i64, String)>,
     patents: Vec<Vec<Value>>,
-    applicants: Vec<Vec<Value>>,
     events: Vec<Vec<Value>>,
+    dependents: Dependents,
+}
+
+/// The rows of a batch written (on PostgreSQL) once its patents are committed.
+#[derive(Default)]
+struct Dependents {
+    search: Vec<(i64, String)>,
+    applicants: Vec<Vec<Value>>,
 }
 
 impl Batch {
@@ -555,9 +780,9 @@ impl Batch {
             now.into(),
             now.into(),
         ]);
-        self.search.push((id, search_text));
+        self.dependents.search.push((id, search_text));
         for (position, (name, key, enterprise_id)) in (0i32..).zip(names) {
-            self.applicants.push(vec![
+            self.dependents.applicants.push(vec![
                 id.into(),
                 position.into(),
                 name.into(),
