@@ -1,5 +1,5 @@
-//! Writing many rows at once: multi-row inserts with shared values, and dropping a table's
-//! secondary indexes for a bulk load, to make them again at the end.
+//! Writing many rows at once: multi-row inserts with shared values, and dropping tables'
+//! secondary indexes (and keys) for a bulk load, to make them again at the end.
 
 use std::collections::HashMap;
 
@@ -7,11 +7,78 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 use crate::error::AppError;
 
-/// The secondary indexes of a table, dropped for a bulk load within the caller's transaction;
-/// returns the statements that make them again. Building an index once over sorted keys is
-/// several times cheaper than updating it row by row, and the transaction keeps readers on the old
-/// snapshot, indexes and all. Indexes behind constraints (primary keys, UNIQUE) stay.
-pub async fn drop_secondary_indexes(
+/// What a bulk load dropped, as the statements that make it again: the seed and the importer
+/// both load the patent tables this way. Building an index once over sorted keys is several times
+/// cheaper than updating it row by row, and checking a key once over the whole table cheaper than
+/// one lookup per row inserted.
+#[derive(Debug, Default)]
+pub struct Dropped {
+    /// Per table.
+    indexes: Vec<(String, Vec<String>)>,
+    /// PostgreSQL only.
+    foreign_keys: Vec<String>,
+}
+
+impl Dropped {
+    /// Drops the secondary indexes of `tables` (and, when `keys`, their foreign keys: PostgreSQL
+    /// only) within the caller's transaction, which keeps readers on the old snapshot.
+    pub async fn drop(
+        db: &impl ConnectionTrait,
+        tables: &[&str],
+        keys: bool,
+    ) -> Result<Dropped, AppError> {
+        let mut dropped = Dropped::default();
+        for table in tables {
+            let indexes = drop_secondary_indexes(db, table).await?;
+            dropped.indexes.push(((*table).to_owned(), indexes));
+            if keys {
+                dropped
+                    .foreign_keys
+                    .extend(drop_foreign_keys(db, table).await?);
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// The indexes of one table, taken apart to be made on a connection of their own.
+    pub fn take_table(&mut self, table: &str) -> Dropped {
+        let (taken, kept) = std::mem::take(&mut self.indexes)
+            .into_iter()
+            .partition(|(name, _)| name == table);
+        self.indexes = kept;
+        Dropped {
+            indexes: taken,
+            foreign_keys: Vec::new(),
+        }
+    }
+
+    /// The foreign keys, taken apart: they are best added once no index is being built on the
+    /// tables they lock.
+    pub fn take_foreign_keys(&mut self) -> Dropped {
+        Dropped {
+            indexes: Vec::new(),
+            foreign_keys: std::mem::take(&mut self.foreign_keys),
+        }
+    }
+
+    /// Makes again what was dropped, indexes first, within the caller's transaction.
+    pub async fn restore(self, db: &impl ConnectionTrait) -> Result<(), AppError> {
+        let creates: Vec<String> = self
+            .indexes
+            .into_iter()
+            .flat_map(|(_, creates)| creates)
+            .collect();
+        recreate_indexes(db, &creates).await?;
+        for sql in &self.foreign_keys {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The secondary indexes of a table, dropped; returns the statements that make them again.
+/// Indexes behind constraints (primary keys, UNIQUE) stay.
+async fn drop_secondary_indexes(
     db: &impl ConnectionTrait,
     table: &str,
 ) -> Result<Vec<String>, AppError> {
@@ -41,11 +108,9 @@ pub async fn drop_secondary_indexes(
     Ok(creates)
 }
 
-/// PostgreSQL: the foreign keys of a table, dropped for a bulk load within the caller's
-/// transaction; returns the statements that add them again, which check every row in one pass
-/// instead of one lookup per row inserted. SQLite cannot drop a constraint short of making the
-/// table again, so there this drops nothing.
-pub async fn drop_foreign_keys(
+/// PostgreSQL: the foreign keys of a table, dropped; returns the statements that add them again.
+/// SQLite cannot drop a constraint short of making the table again, so there this drops nothing.
+async fn drop_foreign_keys(
     db: &impl ConnectionTrait,
     table: &str,
 ) -> Result<Vec<String>, AppError> {
@@ -76,10 +141,7 @@ pub async fn drop_foreign_keys(
 }
 
 /// Makes again the indexes [`drop_secondary_indexes`] dropped.
-pub async fn recreate_indexes(
-    db: &impl ConnectionTrait,
-    creates: &[String],
-) -> Result<(), AppError> {
+async fn recreate_indexes(db: &impl ConnectionTrait, creates: &[String]) -> Result<(), AppError> {
     if db.get_database_backend() == DbBackend::Sqlite && !creates.is_empty() {
         // A pooled connection other than the one that dropped them may still hold the schema
         // from before the drop, and would refuse the CREATE as a duplicate: reading the schema

@@ -5,8 +5,9 @@
 
 use std::fmt::Write as _;
 
-use sea_orm::Value;
-use sea_orm::sqlx::postgres::PgConnection;
+use sea_orm::sqlx::pool::PoolConnection;
+use sea_orm::sqlx::postgres::{PgConnection, Postgres};
+use sea_orm::{DatabaseConnection, Value};
 
 use crate::error::AppError;
 
@@ -49,7 +50,17 @@ pub async fn copy_rows(
     Ok(())
 }
 
-fn internal(error: impl std::fmt::Display) -> AppError {
+/// A connection of its own from the pool (PostgreSQL): COPY needs the driver's connection, which
+/// sea-orm's transactions do not lend.
+pub async fn connection(db: &DatabaseConnection) -> Result<PoolConnection<Postgres>, AppError> {
+    db.get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(internal)
+}
+
+/// A driver error met around a COPY (beginning, committing, a statement beside it).
+pub fn internal(error: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("COPY: {error}"))
 }
 

@@ -18,10 +18,7 @@ mod bulk;
 pub mod copy;
 pub mod restore;
 pub mod stamp;
-pub use bulk::{
-    NAMES_PER_LOOKUP, drop_foreign_keys, drop_secondary_indexes, insert_rows, insert_rows_sharing,
-    recreate_indexes,
-};
+pub use bulk::{Dropped, NAMES_PER_LOOKUP, insert_rows, insert_rows_sharing};
 
 /// The default database: an SQLite file in `data/` under the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ipdesk.sqlite?mode=rwc";

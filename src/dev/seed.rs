@@ -6,7 +6,7 @@
 
 use std::time::Instant;
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
 use super::samples::TOWNSHIPS;
@@ -215,7 +215,8 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let txn = db::begin_write(db).await?;
     reset_sequences(&txn).await?;
     txn.commit().await?;
-    crate::reports::tallies::fold(db).await?;
+    // The tallies were folded with the indexes made again: the registers seeded since do not
+    // touch them.
     db::refresh_statistics(db).await?;
     Ok(Report {
         enterprises: enterprises.len() as u64,
@@ -235,73 +236,55 @@ const PATENT_TABLES: [&str; 4] = [
     "patent_search",
 ];
 
-/// Drops the patent tables' secondary indexes when the seed is at least as large as the register
-/// (and large): they are made once at the end, several times faster than kept up row by row —
-/// on PostgreSQL above all, whose text-search index is slow to update. Returns, per table, the
-/// statements that make them again. Test data for an empty or test database: while the seed
-/// runs, the register's searches are slow.
-async fn drop_patent_indexes(db: &DatabaseConnection, patents: u64) -> Result<Dropped, AppError> {
+/// Drops the patent tables' secondary indexes and (PostgreSQL) foreign keys when the seed is at
+/// least as large as the register (and large): they are made once at the end, several times faster
+/// than kept up row by row — on PostgreSQL above all, whose text-search index is slow to update.
+/// Test data for an empty or test database: while the seed runs, the register's searches are slow.
+async fn drop_patent_indexes(
+    db: &DatabaseConnection,
+    patents: u64,
+) -> Result<db::Dropped, AppError> {
     let stored = next_id(db, "patents").await? as u64 - 1;
     if patents < 10_000 || patents < stored {
-        return Ok(Dropped::default());
+        return Ok(db::Dropped::default());
     }
     let txn = db::begin_write(db).await?;
-    let mut dropped = Dropped::default();
-    for table in PATENT_TABLES {
-        let indexes = db::drop_secondary_indexes(&txn, table).await?;
-        dropped.indexes.push((table, indexes));
-        dropped
-            .foreign_keys
-            .extend(db::drop_foreign_keys(&txn, table).await?);
-    }
+    let dropped = db::Dropped::drop(&txn, &PATENT_TABLES, true).await?;
     txn.commit().await?;
     Ok(dropped)
 }
 
-/// What [`drop_patent_indexes`] dropped, as the statements that make it again.
-#[derive(Default)]
-struct Dropped {
-    /// Per table.
-    indexes: Vec<(&'static str, Vec<String>)>,
-    /// PostgreSQL only.
-    foreign_keys: Vec<String>,
-}
-
 /// Makes the dropped indexes and keys again, and has the report's tallies take up the patents'
-/// changes (PostgreSQL; see `reports::tallies`). There the search index, the slowest to build, the
+/// changes (see `reports::tallies`). On PostgreSQL the search index, the slowest to build, the
 /// other indexes and the folding of the tallies (tables of their own) each go over a connection of
 /// their own at once; the keys come last, once no index is being built on the tables they lock.
-async fn finish_bulk_load(db: &DatabaseConnection, dropped: Dropped) -> Result<(), AppError> {
-    let statements = |tables: Vec<(&str, Vec<String>)>| -> Vec<String> {
-        tables
-            .into_iter()
-            .flat_map(|(_, creates)| creates)
-            .collect()
-    };
+async fn finish_bulk_load(
+    db: &DatabaseConnection,
+    mut dropped: db::Dropped,
+) -> Result<(), AppError> {
     if db.get_database_backend() != DbBackend::Postgres {
-        return remake(db, statements(dropped.indexes)).await;
+        remake(db, dropped).await?;
+        return crate::reports::tallies::fold(db).await;
     }
-    let (search, others): (Vec<_>, Vec<_>) = dropped
-        .indexes
-        .into_iter()
-        .partition(|(table, _)| *table == "patent_search");
+    let search = dropped.take_table("patent_search");
+    let keys = dropped.take_foreign_keys();
     let (search, others, folded) = tokio::join!(
-        remake(db, statements(search)),
-        remake(db, statements(others)),
+        remake(db, search),
+        remake(db, dropped),
         crate::reports::tallies::fold(db)
     );
     search.and(others).and(folded)?;
-    remake(db, dropped.foreign_keys).await
+    remake(db, keys).await
 }
 
-/// Runs the statements that make dropped indexes or keys again, in one transaction.
-async fn remake(db: &DatabaseConnection, creates: Vec<String>) -> Result<(), AppError> {
+/// Makes again what a bulk load dropped, in one transaction.
+async fn remake(db: &DatabaseConnection, dropped: db::Dropped) -> Result<(), AppError> {
     let txn = db::begin_write(db).await?;
     if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared("SET LOCAL maintenance_work_mem = '256MB'")
             .await?;
     }
-    db::recreate_indexes(&txn, &creates).await?;
+    dropped.restore(&txn).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -479,12 +462,13 @@ fn make_batches(
     while done < count {
         let patents = size.min(count - done);
         let mut batch = Batch::default();
+        let now = Utc::now();
         for offset in 0..patents {
             batch.add(
                 &mut random,
                 next.patent + offset as i64,
-                enterprises,
-                townships,
+                (enterprises, townships),
+                now,
             );
         }
         next.patent += patents as i64;
@@ -559,25 +543,11 @@ async fn insert_batch(db: &DatabaseConnection, batch: Batch) -> Result<(), AppEr
         .await?;
     let Dependents { search, applicants } = batch.dependents;
     db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
-    insert_search(&txn, search).await?;
+    crate::patents::search::insert_terms(&txn, search).await?;
     db::insert_rows(&txn, "patent_applicants", &applicant_columns(), applicants).await?;
     db::insert_rows(&txn, "patent_events", &EVENT_COLUMNS, batch.events).await?;
     txn.commit().await?;
     Ok(())
-}
-
-fn copy_failed(error: sea_orm::sqlx::Error) -> AppError {
-    AppError::Internal(format!("seed: {error}"))
-}
-
-/// A connection of its own from the pool (PostgreSQL), for COPY.
-async fn raw_connection(
-    db: &DatabaseConnection,
-) -> Result<sea_orm::sqlx::pool::PoolConnection<sea_orm::sqlx::Postgres>, AppError> {
-    db.get_postgres_connection_pool()
-        .acquire()
-        .await
-        .map_err(copy_failed)
 }
 
 /// A batch's patents and their events, in one transaction.
@@ -587,20 +557,18 @@ async fn copy_patents(
     events: &[Vec<Value>],
 ) -> Result<(), AppError> {
     use sea_orm::sqlx::Connection;
-    let mut conn = raw_connection(db).await?;
-    let mut txn = conn.begin().await.map_err(copy_failed)?;
+    let mut conn = db::copy::connection(db).await?;
+    let mut txn = conn.begin().await.map_err(db::copy::internal)?;
     db::copy::copy_rows(&mut txn, "patents", &PATENT_COLUMNS, patents).await?;
     db::copy::copy_rows(&mut txn, "patent_events", &EVENT_COLUMNS, events).await?;
-    txn.commit().await.map_err(copy_failed)
+    txn.commit().await.map_err(db::copy::internal)
 }
 
-/// The applicants and search terms of patents already committed. The search terms go
-/// through a temporary table, so that the server turns them into its index's form exactly as
-/// everywhere else (`to_tsvector`).
+/// The applicants and search terms of patents already committed.
 async fn copy_dependents(db: &DatabaseConnection, rows: Dependents) -> Result<(), AppError> {
-    use sea_orm::sqlx::{self, Connection};
-    let mut conn = raw_connection(db).await?;
-    let mut txn = conn.begin().await.map_err(copy_failed)?;
+    use sea_orm::sqlx::Connection;
+    let mut conn = db::copy::connection(db).await?;
+    let mut txn = conn.begin().await.map_err(db::copy::internal)?;
     db::copy::copy_rows(
         &mut txn,
         "patent_applicants",
@@ -608,33 +576,8 @@ async fn copy_dependents(db: &DatabaseConnection, rows: Dependents) -> Result<()
         &rows.applicants,
     )
     .await?;
-    sqlx::query(
-        "CREATE TEMPORARY TABLE IF NOT EXISTS patent_search_load (patent_id BIGINT, text TEXT) \
-         ON COMMIT DELETE ROWS",
-    )
-    .execute(&mut *txn)
-    .await
-    .map_err(copy_failed)?;
-    let search: Vec<Vec<Value>> = rows
-        .search
-        .iter()
-        .map(|(id, text)| vec![(*id).into(), crate::patents::search::terms(text).into()])
-        .collect();
-    db::copy::copy_rows(
-        &mut txn,
-        "patent_search_load",
-        &["patent_id", "text"],
-        &search,
-    )
-    .await?;
-    sqlx::query(
-        "INSERT INTO patent_search (patent_id, terms) \
-         SELECT patent_id, to_tsvector('simple', text) FROM patent_search_load",
-    )
-    .execute(&mut *txn)
-    .await
-    .map_err(copy_failed)?;
-    txn.commit().await.map_err(copy_failed)
+    crate::patents::search::copy_terms(&mut txn, rows.search).await?;
+    txn.commit().await.map_err(db::copy::internal)
 }
 
 const PATENT_COLUMNS: [&str; 18] = [
@@ -658,29 +601,6 @@ const PATENT_COLUMNS: [&str; 18] = [
     "updated_at",
 ];
 
-/// The search index's rows, in statements of a few thousand.
-async fn insert_search(
-    db: &impl ConnectionTrait,
-    rows: Vec<(i64, String)>,
-) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    for chunk in rows.chunks(5_000) {
-        let sql = crate::patents::search::bulk_values(backend, chunk.len());
-        let values: Vec<Value> = chunk
-            .iter()
-            .flat_map(|(id, text)| {
-                [
-                    Value::from(*id),
-                    Value::from(crate::patents::search::terms(text)),
-                ]
-            })
-            .collect();
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
-    Ok(())
-}
-
 #[derive(Default)]
 struct Batch {
     patents: Vec<Vec<Value>>,
@@ -691,19 +611,21 @@ struct Batch {
 /// The rows of a batch written (on PostgreSQL) once its patents are committed.
 #[derive(Default)]
 struct Dependents {
+    /// Each patent's search terms.
     search: Vec<(i64, String)>,
     applicants: Vec<Vec<Value>>,
 }
 
 impl Batch {
-    fn add(&mut self, random: &mut Random, id: i64, enterprises: &Made, townships: &[i64]) {
-        let now = Utc::now();
+    /// Adds patent `id`, made at `now` (one time for a whole batch).
+    fn add(&mut self, random: &mut Random, id: i64, made: (&Made, &[i64]), now: DateTime<Utc>) {
+        let (enterprises, townships) = made;
         let (type_digit, type_name, kind) = match random.below(10) {
             0 | 1 => ('1', "invention", 'B'),
             2 | 3 => ('3', "design", 'S'),
             _ => ('2', "utility_model", 'U'),
         };
-        let today = Utc::now().date_naive();
+        let today = now.date_naive();
         let year = 2014 + random.below(13) as i32;
         let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
         // Spread over the year, or up to today in the current one.
@@ -780,7 +702,9 @@ impl Batch {
             now.into(),
             now.into(),
         ]);
-        self.dependents.search.push((id, search_text));
+        self.dependents
+            .search
+            .push((id, crate::patents::search::terms(&search_text)));
         for (position, (name, key, enterprise_id)) in (0i32..).zip(names) {
             self.dependents.applicants.push(vec![
                 id.into(),

@@ -750,12 +750,12 @@ const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events
 const BULK_LOAD_MIN: usize = 5_000;
 
 /// For a batch of new patents at least as large as the register (a first import, or a county's
-/// whole ledger), SQLite drops the secondary indexes of the patent tables for the load; returns
-/// what [`finish_bulk_load`] needs to make them again. `None` when the batch is small.
+/// whole ledger), SQLite drops the secondary indexes of the patent tables for the load, to make
+/// them again before the commit. `None` when the batch is small.
 pub async fn start_bulk_load(
     db: &impl ConnectionTrait,
     new: usize,
-) -> Result<Option<Vec<String>>, AppError> {
+) -> Result<Option<db::Dropped>, AppError> {
     if new < BULK_LOAD_MIN || db.get_database_backend() != DbBackend::Sqlite {
         return Ok(None);
     }
@@ -763,21 +763,7 @@ pub async fn start_bulk_load(
     if (new as u64) < stored {
         return Ok(None);
     }
-    let mut creates = Vec::new();
-    for table in PATENT_TABLES {
-        creates.extend(db::drop_secondary_indexes(db, table).await?);
-    }
-    Ok(Some(creates))
-}
-
-pub async fn finish_bulk_load(
-    db: &impl ConnectionTrait,
-    creates: Option<Vec<String>>,
-) -> Result<(), AppError> {
-    match creates {
-        Some(creates) => db::recreate_indexes(db, &creates).await,
-        None => Ok(()),
-    }
+    Ok(Some(db::Dropped::drop(db, &PATENT_TABLES, false).await?))
 }
 
 /// The rows new patents are written as: built apart from the writing, so that the next part is
@@ -787,7 +773,7 @@ pub struct NewRows {
     patents: Vec<Vec<Value>>,
     applicants: Vec<Vec<Value>>,
     events: Vec<Vec<Value>>,
-    /// Their search terms, for [`insert_search`] once a chunk's parts are in.
+    /// Their search terms, for `patents::search::insert_terms` once a chunk's parts are in.
     search: Vec<(i64, String)>,
 }
 
@@ -837,7 +823,7 @@ impl NewRows {
 }
 
 /// Writes new patents' rows in multi-row statements: patents, applicants, events. Returns their
-/// search terms, for [`insert_search`] once a chunk's parts are in: the full-text index flushes
+/// search terms, for `patents::search::insert_terms` once a chunk's parts are in: the full-text index flushes
 /// its buffer at every statement that follows a write to it, so it is written a chunk at once.
 pub async fn insert_new(
     db: &impl ConnectionTrait,
@@ -910,27 +896,6 @@ fn event_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
             event.publication_number.clone().into(),
         ]);
     }
-}
-
-/// Puts new patents' terms in the search index, many to a statement: the index flushes its
-/// buffer at the end of every statement, so fewer statements mean fewer segments to merge.
-pub async fn insert_search(
-    db: &impl ConnectionTrait,
-    rows: Vec<(i64, String)>,
-) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let values: Vec<Value> = rows
-            .by_ref()
-            .take(10_000)
-            .flat_map(|(id, terms)| [Value::from(id), Value::from(terms)])
-            .collect();
-        let sql = crate::patents::search::bulk_values(backend, values.len() / 2);
-        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
-            .await?;
-    }
-    Ok(())
 }
 
 /// Writes a patent's values from a snapshot (an import's update, or an undo's restore) over what

@@ -841,7 +841,9 @@ impl Commit<'_> {
         }
         writer.write(txn, pending, row_count).await?;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
-        patent_rows::finish_bulk_load(txn, writer.bulk.take()).await?;
+        if let Some(dropped) = writer.bulk.take() {
+            dropped.restore(txn).await?;
+        }
         Ok(planned)
     }
 }
@@ -884,7 +886,7 @@ struct PatentWriter {
     /// Records written so far (for the fault-injection hook).
     written: usize,
     /// The indexes dropped for a bulk load, to make again at the end.
-    bulk: Option<Vec<String>>,
+    bulk: Option<crate::db::Dropped>,
 }
 
 impl PatentWriter {
@@ -914,7 +916,7 @@ impl PatentWriter {
             self.written += count;
             check_fault(self.limit, self.written)?;
         }
-        patent_rows::insert_search(txn, search).await
+        crate::patents::search::insert_terms(txn, search).await
     }
 
     async fn write(

@@ -219,8 +219,30 @@ pub async fn index(db: &impl ConnectionTrait, patent_id: i64, text: &str) -> Res
     Ok(())
 }
 
-/// The SQL that indexes many patents at once (the seeder's bulk path): one row is `(id, text)`.
-pub fn bulk_values(backend: DbBackend, rows: usize) -> String {
+/// Puts many patents' terms (from [`terms`]) in the index, 10,000 to a statement: the index
+/// flushes its buffer at the end of every statement, so fewer statements mean fewer segments to
+/// merge. The importer's new patents and the seed's (SQLite) go in this way.
+pub async fn insert_terms(
+    db: &impl ConnectionTrait,
+    rows: Vec<(i64, String)>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let values: Vec<sea_orm::Value> = rows
+            .by_ref()
+            .take(10_000)
+            .flat_map(|(id, terms)| [id.into(), terms.into()])
+            .collect();
+        let sql = bulk_values(backend, values.len() / 2);
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// The SQL that indexes many patents at once: one row is `(id, terms)`.
+fn bulk_values(backend: DbBackend, rows: usize) -> String {
     let placeholders: Vec<String> = (0..rows)
         .map(|i| match backend {
             DbBackend::Postgres => {
@@ -234,6 +256,37 @@ pub fn bulk_values(backend: DbBackend, rows: usize) -> String {
         _ => "patent_search (rowid, terms)",
     };
     format!("INSERT INTO {table} VALUES {}", placeholders.join(", "))
+}
+
+/// PostgreSQL: like [`insert_terms`], by COPY over `conn` within its transaction (the seed). The
+/// terms go through a temporary table, so that the server turns them into the index's form exactly
+/// as everywhere else (`to_tsvector`).
+pub async fn copy_terms(
+    conn: &mut sea_orm::sqlx::PgConnection,
+    rows: Vec<(i64, String)>,
+) -> Result<(), AppError> {
+    use crate::db::copy;
+    use sea_orm::sqlx;
+    sqlx::query(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS patent_search_load (patent_id BIGINT, terms TEXT) \
+         ON COMMIT DELETE ROWS",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(copy::internal)?;
+    let values: Vec<Vec<sea_orm::Value>> = rows
+        .into_iter()
+        .map(|(id, terms)| vec![id.into(), terms.into()])
+        .collect();
+    copy::copy_rows(conn, "patent_search_load", &["patent_id", "terms"], &values).await?;
+    sqlx::query(
+        "INSERT INTO patent_search (patent_id, terms) \
+         SELECT patent_id, to_tsvector('simple', terms) FROM patent_search_load",
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(copy::internal)?;
+    Ok(())
 }
 
 #[cfg(test)]
