@@ -49,6 +49,11 @@ pub(crate) const DATES: [(&str, &str); 2] = [("granted_on", "granted"), ("filed_
 impl Tally {
     /// The tally as `patents` holds it: the table's backfill and the view's body.
     pub(crate) fn counted(&self) -> String {
+        self.counted_where("TRUE")
+    }
+
+    /// The tally of the patents that meet `condition`.
+    fn counted_where(&self, condition: &str) -> String {
         let value = (self.value)("patents");
         DATES
             .iter()
@@ -56,12 +61,19 @@ impl Tally {
                 format!(
                     "SELECT '{date_of}' AS date_of, {date} AS day, {value} AS {column}, \
                      COUNT(*) AS patents FROM patents \
-                     WHERE archived_at IS NULL AND {date} IS NOT NULL GROUP BY {date}, {value}",
+                     WHERE archived_at IS NULL AND {date} IS NOT NULL AND {condition} \
+                     GROUP BY {date}, {value}",
                     column = self.column
                 )
             })
             .collect::<Vec<_>>()
             .join(" UNION ALL ")
+    }
+
+    /// SQLite: adds the patents with ids `first..=last` to the tally, grouped — what the insert
+    /// trigger adds one row at a time.
+    pub(crate) fn count_inserted(&self, first: i64, last: i64) -> String {
+        self.upsert(&self.counted_where(&format!("id BETWEEN {first} AND {last}")))
     }
 
     /// The rows one patent adds to the tally (`sign` 1) or takes from it (-1), as SELECTs over

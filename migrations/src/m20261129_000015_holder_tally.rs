@@ -45,12 +45,35 @@ fn counts(row: &str) -> String {
 
 /// The grants counted now, grouped: the backfill.
 fn counted(backend: DbBackend) -> String {
+    counted_where(backend, "TRUE")
+}
+
+/// The grants of the patents that meet `condition`, grouped.
+fn counted_where(backend: DbBackend, condition: &str) -> String {
     format!(
-        "SELECT {}, {}, COUNT(*) FROM patents p WHERE {} GROUP BY 1, 2, 3",
+        "SELECT {}, {}, COUNT(*) FROM patents p WHERE {} AND {condition} GROUP BY 1, 2, 3",
         year(backend, "p"),
         holder("p"),
         counts("p")
     )
+}
+
+/// SQLite's upsert of rows of the tally: each holder's count moved by theirs.
+fn upsert(rows: String) -> String {
+    format!(
+        "INSERT INTO {TABLE} (year, enterprise_id, holder_key, grants) {rows} \
+         ON CONFLICT (year, enterprise_id, holder_key) \
+         DO UPDATE SET grants = grants + excluded.grants;"
+    )
+}
+
+/// SQLite: adds the patents with ids `first..=last` to the tally, grouped — what the insert
+/// trigger adds one row at a time.
+pub(crate) fn count_inserted(first: i64, last: i64) -> String {
+    upsert(counted_where(
+        DbBackend::Sqlite,
+        &format!("p.id BETWEEN {first} AND {last}"),
+    ))
 }
 
 fn create_table(name: &str) -> String {
@@ -70,13 +93,6 @@ fn sqlite_up() -> Vec<String> {
             year(backend, row),
             holder(row),
             counts(row)
-        )
-    };
-    let upsert = |rows: String| {
-        format!(
-            "INSERT INTO {TABLE} (year, enterprise_id, holder_key, grants) {rows} \
-             ON CONFLICT (year, enterprise_id, holder_key) \
-             DO UPDATE SET grants = grants + excluded.grants;"
         )
     };
     vec![

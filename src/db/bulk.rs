@@ -15,6 +15,8 @@ use crate::error::AppError;
 pub struct Dropped {
     /// Per table.
     indexes: Vec<(String, Vec<String>)>,
+    /// SQLite only.
+    triggers: Vec<String>,
     /// PostgreSQL only.
     foreign_keys: Vec<String>,
 }
@@ -40,6 +42,38 @@ impl Dropped {
         Ok(dropped)
     }
 
+    /// SQLite: drops the named triggers too, whose work the caller then does in bulk.
+    /// PostgreSQL's triggers stay: they act once per statement, not per row.
+    pub async fn drop_triggers(
+        &mut self,
+        db: &impl ConnectionTrait,
+        names: &[&str],
+    ) -> Result<(), AppError> {
+        let backend = db.get_database_backend();
+        if backend != DbBackend::Sqlite {
+            return Ok(());
+        }
+        for name in names {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+                    [(*name).into()],
+                ))
+                .await?;
+            let Some(row) = row else { continue };
+            self.triggers.push(row.try_get_by_index(0)?);
+            db.execute_unprepared(&format!("DROP TRIGGER \"{}\"", name.replace('"', "\"\"")))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Whether triggers were dropped, so that the caller must do their work.
+    pub fn dropped_triggers(&self) -> bool {
+        !self.triggers.is_empty()
+    }
+
     /// The indexes of one table, taken apart to be made on a connection of their own.
     pub fn take_table(&mut self, table: &str) -> Dropped {
         let (taken, kept) = std::mem::take(&mut self.indexes)
@@ -48,7 +82,7 @@ impl Dropped {
         self.indexes = kept;
         Dropped {
             indexes: taken,
-            foreign_keys: Vec::new(),
+            ..Dropped::default()
         }
     }
 
@@ -56,23 +90,21 @@ impl Dropped {
     /// tables they lock.
     pub fn take_foreign_keys(&mut self) -> Dropped {
         Dropped {
-            indexes: Vec::new(),
             foreign_keys: std::mem::take(&mut self.foreign_keys),
+            ..Dropped::default()
         }
     }
 
     /// Makes again what was dropped, indexes first, within the caller's transaction.
     pub async fn restore(self, db: &impl ConnectionTrait) -> Result<(), AppError> {
-        let creates: Vec<String> = self
+        let statements: Vec<String> = self
             .indexes
             .into_iter()
             .flat_map(|(_, creates)| creates)
+            .chain(self.triggers)
+            .chain(self.foreign_keys)
             .collect();
-        recreate_indexes(db, &creates).await?;
-        for sql in &self.foreign_keys {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+        make_again(db, &statements).await
     }
 }
 
@@ -140,8 +172,8 @@ async fn drop_foreign_keys(
     Ok(adds)
 }
 
-/// Makes again the indexes [`drop_secondary_indexes`] dropped.
-async fn recreate_indexes(db: &impl ConnectionTrait, creates: &[String]) -> Result<(), AppError> {
+/// Runs the statements that make dropped indexes, triggers and keys again.
+async fn make_again(db: &impl ConnectionTrait, creates: &[String]) -> Result<(), AppError> {
     if db.get_database_backend() == DbBackend::Sqlite && !creates.is_empty() {
         // A pooled connection other than the one that dropped them may still hold the schema
         // from before the drop, and would refuse the CREATE as a duplicate: reading the schema

@@ -203,7 +203,18 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ plan.patents ^ (plan.enterprises << 20));
     let enterprises = seed_enterprises(db, &mut random, plan.enterprises, &townships).await?;
     let dropped = drop_patent_indexes(db, plan.patents).await?;
-    let seeded = seed_patents(db, &mut random, plan.patents, &enterprises, &townships).await;
+    let writer = BatchWriter {
+        counting: dropped.dropped_triggers(),
+        lagging: None,
+    };
+    let seeded = seed_patents(
+        db,
+        &mut random,
+        plan.patents,
+        (&enterprises, &townships),
+        writer,
+    )
+    .await;
     // Made again whether or not the seeding failed part-way.
     finish_bulk_load(db, dropped).await?;
     let (patents, applicants, events) = seeded?;
@@ -236,8 +247,8 @@ const PATENT_TABLES: [&str; 4] = [
     "patent_search",
 ];
 
-/// Drops the patent tables' secondary indexes and (PostgreSQL) foreign keys when the seed is at
-/// least as large as the register (and large): they are made once at the end, several times faster
+/// Drops the patent tables' secondary indexes, (PostgreSQL) foreign keys and (SQLite) the
+/// triggers that count inserted patents when the seed is at least as large as the register (and large): they are made once at the end, several times faster
 /// than kept up row by row — on PostgreSQL above all, whose text-search index is slow to update.
 /// Test data for an empty or test database: while the seed runs, the register's searches are slow.
 async fn drop_patent_indexes(
@@ -249,7 +260,10 @@ async fn drop_patent_indexes(
         return Ok(db::Dropped::default());
     }
     let txn = db::begin_write(db).await?;
-    let dropped = db::Dropped::drop(&txn, &PATENT_TABLES, true).await?;
+    let mut dropped = db::Dropped::drop(&txn, &PATENT_TABLES, true).await?;
+    dropped
+        .drop_triggers(&txn, &crate::reports::tallies::INSERT_TRIGGERS)
+        .await?;
     txn.commit().await?;
     Ok(dropped)
 }
@@ -392,8 +406,8 @@ async fn seed_patents(
     db: &DatabaseConnection,
     random: &mut Random,
     count: u64,
-    enterprises: &Made,
-    townships: &[i64],
+    (enterprises, townships): (&Made, &[i64]),
+    mut writer: BatchWriter,
 ) -> Result<(u64, u64, u64), AppError> {
     let first = NextIds {
         patent: next_id(db, "patents").await?,
@@ -419,7 +433,6 @@ async fn seed_patents(
     };
     let mut totals = (0, 0, 0);
     let mut written = Ok(());
-    let mut writer = BatchWriter::default();
     while let Some(batch) = receiver.recv().await {
         let counts = (
             batch.patents.len() as u64,
@@ -505,6 +518,8 @@ const EVENT_COLUMNS: [&str; 6] = [
 /// two server processes work at once, about equally long.
 #[derive(Default)]
 struct BatchWriter {
+    /// SQLite: the triggers that count inserted patents are dropped, so each batch is counted.
+    counting: bool,
     /// PostgreSQL: the rows of the last batch whose patents are written, and they not yet.
     lagging: Option<Dependents>,
 }
@@ -512,7 +527,7 @@ struct BatchWriter {
 impl BatchWriter {
     async fn write(&mut self, db: &DatabaseConnection, batch: Batch) -> Result<(), AppError> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return insert_batch(db, batch).await;
+            return insert_batch(db, batch, self.counting).await;
         }
         let (patents, dependents) = tokio::join!(
             copy_patents(db, &batch.patents, &batch.events),
@@ -535,14 +550,23 @@ fn applicant_columns() -> Vec<&'static str> {
     [&["id"][..], &crate::import::patent_rows::APPLICANT_COLUMNS].concat()
 }
 
-/// One batch in a transaction of its own (SQLite).
-async fn insert_batch(db: &DatabaseConnection, batch: Batch) -> Result<(), AppError> {
+/// One batch in a transaction of its own (SQLite), its patents added to the report's tallies when
+/// `counting` (their triggers are dropped).
+async fn insert_batch(
+    db: &DatabaseConnection,
+    batch: Batch,
+    counting: bool,
+) -> Result<(), AppError> {
     let txn = db::begin_write(db).await?;
     // Index pages of a million rows stay in memory while they are written.
     txn.execute_unprepared("PRAGMA cache_size = -1048576")
         .await?;
+    let ids = batch.ids();
     let Dependents { search, applicants } = batch.dependents;
     db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
+    if let Some(ids) = ids.filter(|_| counting) {
+        crate::reports::tallies::count_inserted(&txn, ids).await?;
+    }
     crate::patents::search::insert_terms(&txn, search).await?;
     db::insert_rows(&txn, "patent_applicants", &applicant_columns(), applicants).await?;
     db::insert_rows(&txn, "patent_events", &EVENT_COLUMNS, batch.events).await?;
@@ -617,6 +641,12 @@ struct Dependents {
 }
 
 impl Batch {
+    /// The ids of the batch's patents, one after another (each has one row of search terms).
+    fn ids(&self) -> Option<std::ops::RangeInclusive<i64>> {
+        let search = &self.dependents.search;
+        Some(search.first()?.0..=search.last()?.0)
+    }
+
     /// Adds patent `id`, made at `now` (one time for a whole batch).
     fn add(&mut self, random: &mut Random, id: i64, made: (&Made, &[i64]), now: DateTime<Utc>) {
         let (enterprises, townships) = made;

@@ -750,8 +750,9 @@ const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events
 const BULK_LOAD_MIN: usize = 5_000;
 
 /// For a batch of new patents at least as large as the register (a first import, or a county's
-/// whole ledger), SQLite drops the secondary indexes of the patent tables for the load, to make
-/// them again before the commit. `None` when the batch is small.
+/// whole ledger), SQLite drops the secondary indexes of the patent tables and the triggers that
+/// count inserted patents for the load, to make them again before the commit (the writer counts
+/// what it inserts meanwhile). `None` when the batch is small.
 pub async fn start_bulk_load(
     db: &impl ConnectionTrait,
     new: usize,
@@ -763,7 +764,11 @@ pub async fn start_bulk_load(
     if (new as u64) < stored {
         return Ok(None);
     }
-    Ok(Some(db::Dropped::drop(db, &PATENT_TABLES, false).await?))
+    let mut dropped = db::Dropped::drop(db, &PATENT_TABLES, false).await?;
+    dropped
+        .drop_triggers(db, &crate::reports::tallies::INSERT_TRIGGERS)
+        .await?;
+    Ok(Some(dropped))
 }
 
 /// The rows new patents are written as: built apart from the writing, so that the next part is

@@ -898,6 +898,10 @@ impl PatentWriter {
         new: Vec<(ApplicationNumber, patent_rows::PatentSnapshot)>,
     ) -> Result<(), AppError> {
         let ids = patent_rows::reserve_ids(txn, "patents", new.len()).await?;
+        let counted = match (ids.first(), ids.last()) {
+            (Some(first), Some(last)) => Some(*first..=*last),
+            _ => None,
+        };
         let patents: Vec<_> = new.iter().zip(ids).collect();
         let mut parts = patents.chunks(NEW_PART);
         let mut search = Vec::with_capacity(new.len());
@@ -916,7 +920,16 @@ impl PatentWriter {
             self.written += count;
             check_fault(self.limit, self.written)?;
         }
-        crate::patents::search::insert_terms(txn, search).await
+        crate::patents::search::insert_terms(txn, search).await?;
+        // A bulk load dropped the triggers that count each patent inserted.
+        let uncounted = self
+            .bulk
+            .as_ref()
+            .is_some_and(db::Dropped::dropped_triggers);
+        match counted {
+            Some(ids) if uncounted => crate::reports::tallies::count_inserted(txn, ids).await,
+            _ => Ok(()),
+        }
     }
 
     async fn write(

@@ -1705,7 +1705,11 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
         let check = ipdesk::patents::number::check_character(&digits).unwrap();
         format!("{digits}.{check}")
     };
-    let lines: Vec<[String; 4]> = (0..10_200u32)
+    let day = |offset: u32| {
+        (chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(offset.into()))
+            .to_string()
+    };
+    let lines: Vec<[String; 6]> = (0..10_200u32)
         .map(|row| {
             let number = match row {
                 5_002 => number(3),
@@ -1718,25 +1722,42 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
                 10_100 => String::new(),
                 _ => format!("一种第{row}号装置"),
             };
+            // Days, grants and applicants spread, so that the report's tallies have much to count.
             [
                 number,
                 title,
-                "秭归县茅坪科技有限公司".to_owned(),
+                format!("秭归县第{}科技有限公司", row % 40),
                 "湖北省秭归县茅坪镇".to_owned(),
+                day(row % 300),
+                if row % 2 == 0 {
+                    day(row % 300 + 200)
+                } else {
+                    String::new()
+                },
             ]
         })
         .collect();
-    let mut table: Vec<Vec<&str>> = vec![vec!["申请号", "专利名称", "申请人", "地址"]];
+    let mut table: Vec<Vec<&str>> = vec![vec![
+        "申请号",
+        "专利名称",
+        "申请人",
+        "地址",
+        "申请日",
+        "授权公告日",
+    ]];
     table.extend(lines.iter().map(|l| l.iter().map(String::as_str).collect()));
     let refs: Vec<&[&str]> = table.iter().map(Vec::as_slice).collect();
     let bytes = xlsx(&refs);
 
+    let schema = crate::seed::patent_table_schema(&app.db).await;
     let dry = api_import(&app, &token, "large.xlsx", &bytes, &[("dry_run", "true")]).await;
     assert_eq!(dry.status, Status::Ok, "{}", dry.body);
     let dry = dry.json();
     let committed = api_import(&app, &token, "large.xlsx", &bytes, &[]).await;
     assert_eq!(committed.status, Status::Ok, "{}", committed.body);
     let committed = committed.json();
+    // Loaded in bulk: the indexes and triggers dropped for it are all back.
+    assert_eq!(crate::seed::patent_table_schema(&app.db).await, schema);
     for key in [
         "rows_read",
         "new",

@@ -9,17 +9,20 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder}
 
 use crate::support::TestApp;
 
-/// The names of the indexes on the patent tables.
-async fn indexes_of_patent_tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {
+/// The names of the indexes and triggers on the patent tables.
+pub(crate) async fn patent_table_schema(db: &sea_orm::DatabaseConnection) -> Vec<String> {
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
     let sql = match db.get_database_backend() {
         DbBackend::Postgres => {
             "SELECT indexname FROM pg_indexes WHERE tablename IN \
-             ('patents', 'patent_applicants', 'patent_events', 'patent_search') ORDER BY 1"
+             ('patents', 'patent_applicants', 'patent_events', 'patent_search') \
+             UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND \
+             tgrelid::regclass::text IN ('patents', 'patent_applicants', 'patent_events') \
+             ORDER BY 1"
         }
         _ => {
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN \
-             ('patents', 'patent_applicants', 'patent_events') ORDER BY 1"
+            "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('index', 'trigger') \
+             AND tbl_name IN ('patents', 'patent_applicants', 'patent_events') ORDER BY 1"
         }
     };
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
@@ -92,7 +95,7 @@ async fn assert_patents_counted_and_searchable(app: &TestApp, patents: u64) {
 #[rocket::async_test]
 async fn a_seeded_desk_fills_every_register_and_every_page_shows_it() {
     let app = TestApp::signed_in(Role::Officer).await;
-    let indexes = indexes_of_patent_tables(&app.db).await;
+    let indexes = patent_table_schema(&app.db).await;
     assert!(indexes.len() > 10, "{indexes:?}");
     let keys = foreign_keys_of_patent_tables(&app.db).await;
     // Large enough to be loaded without the indexes, made again at the end.
@@ -102,9 +105,10 @@ async fn a_seeded_desk_fills_every_register_and_every_page_shows_it() {
     };
     let report = seed(&app.db, plan).await.unwrap();
     assert_eq!((report.patents, report.enterprises), (10_000, 400));
-    assert_eq!(indexes_of_patent_tables(&app.db).await, indexes);
+    assert_eq!(patent_table_schema(&app.db).await, indexes);
     assert_eq!(foreign_keys_of_patent_tables(&app.db).await, keys);
     assert_patents_counted_and_searchable(&app, 10_000).await;
+    crate::reports::assert_report_sources_true(&app.db, "after a bulk seed").await;
     let made = report.registers;
     assert_eq!((made.visits, made.events, made.inspections), (400, 20, 40));
     assert!(made.cases > 0 && made.cases <= 20, "{made:?}");
