@@ -440,8 +440,8 @@ fn apply_status(
 }
 
 /// Judges rows against the jurisdiction, the rules and the stored patents, a chunk at a time:
-/// what it keeps between chunks is only which numbers it has met, so a large roster is planned
-/// (and written) in little memory.
+/// what it keeps between chunks is only which numbers it has met (and what the patents it
+/// updates held before), so a large roster is planned (and written) in little memory.
 pub struct Planner<'a> {
     mapping: &'a Mapping,
     jurisdiction: &'a Jurisdiction,
@@ -450,6 +450,10 @@ pub struct Planner<'a> {
     /// The numbers accepted so far, with the fingerprint of what their row made of them and
     /// whether the database held them before the import.
     accepted: HashMap<String, (u64, bool)>,
+    /// What the patents this import updates held before it: a later row with the same number is
+    /// judged against that, though the commit may have written the update before that row's
+    /// chunk is fetched.
+    updated_from: HashMap<String, PatentSnapshot>,
 }
 
 impl<'a> Planner<'a> {
@@ -465,6 +469,7 @@ impl<'a> Planner<'a> {
             is_1904,
             today,
             accepted: HashMap::new(),
+            updated_from: HashMap::new(),
         }
     }
 
@@ -495,10 +500,15 @@ impl<'a> Planner<'a> {
         let key = incoming.number.stored().to_owned();
         // A number met before in this file is judged by what the database held before the import,
         // not by what the import may have written for it since (the commit writes a chunk while
-        // the next is judged), so the commit judges every row as its dry run did.
+        // the next is judged, so a later chunk's fetch sees it), so the commit judges every row as
+        // its dry run did.
         let existing = match self.accepted.get(&key) {
             Some((_, false)) => None,
-            _ => stored.patents.get(&key),
+            Some((_, true)) => self
+                .updated_from
+                .get(&key)
+                .or_else(|| stored.patents.get(&key)),
+            None => stored.patents.get(&key),
         };
         if existing.is_none() {
             if incoming.title.is_none() {
@@ -553,10 +563,13 @@ impl<'a> Planner<'a> {
         if !before.differs(&after) {
             return (reader.done(RowStatus::Unchanged), None);
         }
+        let before = before.clone();
+        self.updated_from
+            .insert(number.stored().to_owned(), before.clone());
         let write = PatentWrite::Update {
             row,
             number,
-            before: before.clone(),
+            before,
             after,
         };
         (reader.done(RowStatus::Updated), Some(write))

@@ -1693,10 +1693,12 @@ async fn an_officer_cannot_undo_another_officer_s_import() {
 }
 
 /// A roster larger than one chunk (5,000 rows) is judged chunk by chunk while the chunk before is
-/// written: the commit says exactly what its dry run said — a number met again across a chunk's
-/// edge is a duplicate, a bad number invalid, a copy of a new patent two chunks back without its
-/// title invalid (as for any new patent) — every new patent is stored and findable, the report's
-/// tallies agree, and undo takes it all away again.
+/// written: the commit says exactly what its dry run said, warnings and all — a number met again across a chunk's edge is a duplicate, a bad number invalid, a
+/// copy of a new patent two chunks back without its title invalid (as for any new patent), a
+/// titleless copy of an updated patent three chunks back a duplicate that differs from the row that
+/// updated it (judged against the patent as it was, though the update is written by then) —
+/// every new patent is stored and findable, the report's tallies agree, and undo takes it all
+/// away again.
 #[rocket::async_test]
 async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     let (app, token) = officer_app().await;
@@ -1709,28 +1711,31 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
         (chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap() + chrono::Days::new(offset.into()))
             .to_string()
     };
-    let lines: Vec<[String; 6]> = (0..10_200u32)
+    let lines: Vec<[String; 6]> = (0..15_200u32)
         .map(|row| {
             let number = match row {
                 5_002 => number(3),
                 7_000 => "123".to_owned(),
                 10_100 => number(5),
+                15_150 => number(3_000),
                 _ => number(row),
             };
             let title = match row {
                 10_190 => "一种脐橙保鲜盒".to_owned(),
-                10_100 => String::new(),
+                10_100 | 15_150 => String::new(),
                 _ => format!("一种第{row}号装置"),
             };
-            // Days, grants and applicants spread, so that the report's tallies have much to count.
+            // Days, grants and applicants spread, so that the report's tallies have much to count;
+            // the copy of row 3,000 is that row but for its title.
+            let like = if row == 15_150 { 3_000 } else { row };
             [
                 number,
                 title,
-                format!("秭归县第{}科技有限公司", row % 40),
+                format!("秭归县第{}科技有限公司", like % 40),
                 "湖北省秭归县茅坪镇".to_owned(),
-                day(row % 300),
-                if row % 2 == 0 {
-                    day(row % 300 + 200)
+                day(like % 300),
+                if like % 2 == 0 {
+                    day(like % 300 + 200)
                 } else {
                     String::new()
                 },
@@ -1749,6 +1754,18 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     let refs: Vec<&[&str]> = table.iter().map(Vec::as_slice).collect();
     let bytes = xlsx(&refs);
 
+    // One of its numbers is stored already, under another title.
+    let stored = xlsx(&[
+        &["申请号", "专利名称", "申请人", "地址"],
+        &[
+            &number(3_000),
+            "一种旧名称的装置",
+            "秭归县茅坪科技有限公司",
+            "湖北省秭归县茅坪镇",
+        ],
+    ]);
+    let first = api_import(&app, &token, "one.xlsx", &stored, &[]).await;
+    assert_eq!(first.status, Status::Ok, "{}", first.body);
     let schema = crate::seed::patent_table_schema(&app.db).await;
     let dry = api_import(&app, &token, "large.xlsx", &bytes, &[("dry_run", "true")]).await;
     assert_eq!(dry.status, Status::Ok, "{}", dry.body);
@@ -1761,23 +1778,33 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     for key in [
         "rows_read",
         "new",
+        "updated",
         "duplicates_in_file",
         "invalid",
         "unchanged",
+        "warnings",
     ] {
         assert_eq!(dry[key], committed[key], "{key}: {}", summary(&committed));
     }
     assert_eq!(
         (
             &committed["new"],
+            &committed["updated"],
             &committed["duplicates_in_file"],
             &committed["invalid"]
         ),
-        (&json!(10_197), &json!(1), &json!(2)),
+        (&json!(15_195), &json!(1), &json!(2), &json!(2)),
         "{}",
         summary(&committed)
     );
-    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 10_197);
+    let differs = committed["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["row"] == json!(15_152))
+        .count();
+    assert_eq!(differs, 1, "{}", committed["warnings"]);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 15_196);
     let found = api(
         &app,
         &token,
@@ -1798,6 +1825,6 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     )
     .await;
     assert_eq!(undone.status, Status::Ok, "{}", undone.body);
-    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 1);
     crate::reports::assert_report_sources_true(&app.db, "after undoing it").await;
 }
