@@ -248,9 +248,11 @@ const PATENT_TABLES: [&str; 4] = [
 ];
 
 /// Drops the patent tables' secondary indexes, (PostgreSQL) foreign keys and (SQLite) the
-/// triggers that count inserted patents when the seed is at least as large as the register (and large): they are made once at the end, several times faster
-/// than kept up row by row — on PostgreSQL above all, whose text-search index is slow to update.
-/// Test data for an empty or test database: while the seed runs, the register's searches are slow.
+/// triggers that count inserted patents when the seed is at least as large as the register (and
+/// large): they are made once at the end, several times faster than kept up row by row — on
+/// PostgreSQL above all, whose text-search index is slow to update. Test data for an empty or test
+/// database: while the seed runs, the register's searches are slow, and on SQLite a patent saved
+/// meanwhile by anyone else goes uncounted in the report's tallies.
 async fn drop_patent_indexes(
     db: &DatabaseConnection,
     patents: u64,

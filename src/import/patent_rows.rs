@@ -841,8 +841,9 @@ impl NewRows {
 }
 
 /// Writes new patents' rows in multi-row statements: patents, applicants, events. Returns their
-/// search terms, for `patents::search::insert_terms` once a chunk's parts are in: the full-text index flushes
-/// its buffer at every statement that follows a write to it, so it is written a chunk at once.
+/// search terms, for `patents::search::insert_terms` once a chunk's parts are in: the full-text
+/// index flushes its buffer at every statement that follows a write to it, so it is written a
+/// chunk at once.
 pub async fn insert_new(
     db: &impl ConnectionTrait,
     batch: i64,
