@@ -14,6 +14,7 @@ use crate::audit::Actor;
 use crate::db;
 use crate::enterprises::domain::{name_key, pinyin_sort_key};
 use crate::error::AppError;
+use crate::patents::bulk::BulkLoad;
 use crate::patents::number::check_character;
 use crate::settings::lists::{self, ListKind};
 
@@ -202,9 +203,9 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     let townships = township_ids(db).await?;
     let mut random = Random(0x9E37_79B9_7F4A_7C15 ^ plan.patents ^ (plan.enterprises << 20));
     let enterprises = seed_enterprises(db, &mut random, plan.enterprises, &townships).await?;
-    let dropped = drop_patent_indexes(db, plan.patents).await?;
+    let load = start_bulk_load(db, plan.patents).await?;
     let writer = BatchWriter {
-        counting: dropped.dropped_triggers(),
+        load: &load,
         lagging: None,
     };
     let seeded = seed_patents(
@@ -216,7 +217,7 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     )
     .await;
     // Made again whether or not the seeding failed part-way.
-    finish_bulk_load(db, dropped).await?;
+    finish_bulk_load(db, load.finish()).await?;
     let (patents, applicants, events) = seeded?;
     let prefix = crate::settings::service::load(db)
         .await?
@@ -253,21 +254,15 @@ const PATENT_TABLES: [&str; 4] = [
 /// PostgreSQL above all, whose text-search index is slow to update. Test data for an empty or test
 /// database: while the seed runs, the register's searches are slow, and on SQLite a patent saved
 /// meanwhile by anyone else goes uncounted in the report's tallies.
-async fn drop_patent_indexes(
-    db: &DatabaseConnection,
-    patents: u64,
-) -> Result<db::Dropped, AppError> {
+async fn start_bulk_load(db: &DatabaseConnection, patents: u64) -> Result<BulkLoad, AppError> {
     let stored = next_id(db, "patents").await? as u64 - 1;
     if patents < 10_000 || patents < stored {
-        return Ok(db::Dropped::default());
+        return Ok(BulkLoad::default());
     }
     let txn = db::begin_write(db).await?;
-    let mut dropped = db::Dropped::drop(&txn, &PATENT_TABLES, true).await?;
-    dropped
-        .drop_triggers(&txn, &crate::reports::tallies::INSERT_TRIGGERS)
-        .await?;
+    let load = BulkLoad::start(&txn, &PATENT_TABLES, true).await?;
     txn.commit().await?;
-    Ok(dropped)
+    Ok(load)
 }
 
 /// Makes the dropped indexes and keys again, and has the report's tallies take up the patents'
@@ -279,8 +274,7 @@ async fn finish_bulk_load(
     mut dropped: db::Dropped,
 ) -> Result<(), AppError> {
     if db.get_database_backend() != DbBackend::Postgres {
-        remake(db, dropped).await?;
-        return crate::reports::tallies::fold(db).await;
+        return remake(db, dropped).await;
     }
     let search = dropped.take_table("patent_search");
     let keys = dropped.take_foreign_keys();
@@ -409,7 +403,7 @@ async fn seed_patents(
     random: &mut Random,
     count: u64,
     (enterprises, townships): (&Made, &[i64]),
-    mut writer: BatchWriter,
+    mut writer: BatchWriter<'_>,
 ) -> Result<(u64, u64, u64), AppError> {
     let first = NextIds {
         patent: next_id(db, "patents").await?,
@@ -518,18 +512,18 @@ const EVENT_COLUMNS: [&str; 6] = [
 /// PostgreSQL with COPY, a batch's patents and events over one connection while the applicants
 /// and search terms of the batch before (whose patents are committed) go over another, so that
 /// two server processes work at once, about equally long.
-#[derive(Default)]
-struct BatchWriter {
-    /// SQLite: the triggers that count inserted patents are dropped, so each batch is counted.
-    counting: bool,
+struct BatchWriter<'a> {
+    /// The bulk load the batches are part of, which counts each one in the report's tallies when
+    /// it dropped their triggers.
+    load: &'a BulkLoad,
     /// PostgreSQL: the rows of the last batch whose patents are written, and they not yet.
     lagging: Option<Dependents>,
 }
 
-impl BatchWriter {
+impl BatchWriter<'_> {
     async fn write(&mut self, db: &DatabaseConnection, batch: Batch) -> Result<(), AppError> {
         if db.get_database_backend() != DbBackend::Postgres {
-            return insert_batch(db, batch, self.counting).await;
+            return insert_batch(db, batch, self.load).await;
         }
         let (patents, dependents) = tokio::join!(
             copy_patents(db, &batch.patents, &batch.events),
@@ -552,12 +546,11 @@ fn applicant_columns() -> Vec<&'static str> {
     [&["id"][..], &crate::import::patent_rows::APPLICANT_COLUMNS].concat()
 }
 
-/// One batch in a transaction of its own (SQLite), its patents added to the report's tallies when
-/// `counting` (their triggers are dropped).
+/// One batch in a transaction of its own (SQLite), its patents counted by the bulk `load`.
 async fn insert_batch(
     db: &DatabaseConnection,
     batch: Batch,
-    counting: bool,
+    load: &BulkLoad,
 ) -> Result<(), AppError> {
     let txn = db::begin_write(db).await?;
     // Index pages of a million rows stay in memory while they are written.
@@ -566,8 +559,8 @@ async fn insert_batch(
     let ids = batch.ids();
     let Dependents { search, applicants } = batch.dependents;
     db::insert_rows(&txn, "patents", &PATENT_COLUMNS, batch.patents).await?;
-    if let Some(ids) = ids.filter(|_| counting) {
-        crate::reports::tallies::count_inserted(&txn, ids).await?;
+    if let Some(ids) = ids {
+        load.inserted(&txn, ids).await?;
     }
     crate::patents::search::insert_terms(&txn, search).await?;
     db::insert_rows(&txn, "patent_applicants", &applicant_columns(), applicants).await?;

@@ -21,6 +21,7 @@ use crate::enterprises::domain::name_key;
 use crate::entities::{patent, patent_applicant, patent_event};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::patents::bulk::BulkLoad;
 use crate::patents::lifecycle::{Standing, Step, check_step};
 use crate::patents::{ApplicationNumber, PatentStatus, PatentType, PublicationNumber};
 use crate::text;
@@ -763,13 +764,12 @@ const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events
 const BULK_LOAD_MIN: usize = 5_000;
 
 /// For a batch of new patents at least as large as the register (a first import, or a county's
-/// whole ledger), SQLite drops the secondary indexes of the patent tables and the triggers that
-/// count inserted patents for the load, to make them again before the commit (the writer counts
-/// what it inserts meanwhile). `None` when the batch is small.
+/// whole ledger), SQLite loads the patent tables in bulk (see `patents::bulk`), to make their
+/// indexes and triggers again before the commit. `None` when the batch is small.
 pub async fn start_bulk_load(
     db: &impl ConnectionTrait,
     new: usize,
-) -> Result<Option<db::Dropped>, AppError> {
+) -> Result<Option<BulkLoad>, AppError> {
     if new < BULK_LOAD_MIN || db.get_database_backend() != DbBackend::Sqlite {
         return Ok(None);
     }
@@ -777,11 +777,7 @@ pub async fn start_bulk_load(
     if (new as u64) < stored {
         return Ok(None);
     }
-    let mut dropped = db::Dropped::drop(db, &PATENT_TABLES, false).await?;
-    dropped
-        .drop_triggers(db, &crate::reports::tallies::INSERT_TRIGGERS)
-        .await?;
-    Ok(Some(dropped))
+    Ok(Some(BulkLoad::start(db, &PATENT_TABLES, false).await?))
 }
 
 /// The rows new patents are written as: built apart from the writing, so that the next part is

@@ -841,8 +841,8 @@ impl Commit<'_> {
         }
         writer.write(txn, pending, row_count).await?;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
-        if let Some(dropped) = writer.bulk.take() {
-            dropped.restore(txn).await?;
+        if let Some(load) = writer.bulk.take() {
+            load.finish().restore(txn).await?;
         }
         Ok(planned)
     }
@@ -886,7 +886,7 @@ struct PatentWriter {
     /// Records written so far (for the fault-injection hook).
     written: usize,
     /// The indexes dropped for a bulk load, to make again at the end.
-    bulk: Option<crate::db::Dropped>,
+    bulk: Option<crate::patents::bulk::BulkLoad>,
 }
 
 impl PatentWriter {
@@ -921,13 +921,8 @@ impl PatentWriter {
             check_fault(self.limit, self.written)?;
         }
         crate::patents::search::insert_terms(txn, search).await?;
-        // A bulk load dropped the triggers that count each patent inserted.
-        let uncounted = self
-            .bulk
-            .as_ref()
-            .is_some_and(db::Dropped::dropped_triggers);
-        match counted {
-            Some(ids) if uncounted => crate::reports::tallies::count_inserted(txn, ids).await,
+        match (&self.bulk, counted) {
+            (Some(load), Some(ids)) => load.inserted(txn, ids).await,
             _ => Ok(()),
         }
     }

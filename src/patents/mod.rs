@@ -1,6 +1,7 @@
 //! Patents: numbers, the status lifecycle, the register, its pages and its API.
 
 pub mod api;
+pub mod bulk;
 pub mod domain;
 pub mod lifecycle;
 pub mod number;

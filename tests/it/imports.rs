@@ -1766,7 +1766,7 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     ]);
     let first = api_import(&app, &token, "one.xlsx", &stored, &[]).await;
     assert_eq!(first.status, Status::Ok, "{}", first.body);
-    let schema = crate::seed::patent_table_schema(&app.db).await;
+    let schema = crate::support::patent_table_schema(&app.db).await;
     let dry = api_import(&app, &token, "large.xlsx", &bytes, &[("dry_run", "true")]).await;
     assert_eq!(dry.status, Status::Ok, "{}", dry.body);
     let dry = dry.json();
@@ -1774,7 +1774,7 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     assert_eq!(committed.status, Status::Ok, "{}", committed.body);
     let committed = committed.json();
     // Loaded in bulk: the indexes and triggers dropped for it are all back.
-    assert_eq!(crate::seed::patent_table_schema(&app.db).await, schema);
+    assert_eq!(crate::support::patent_table_schema(&app.db).await, schema);
     for key in [
         "rows_read",
         "new",

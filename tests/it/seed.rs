@@ -7,31 +7,7 @@ use ipdesk::entities::{enforcement_case, inspection_problem};
 use rocket::http::Status;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
-use crate::support::TestApp;
-
-/// The names of the indexes and triggers on the patent tables.
-pub(crate) async fn patent_table_schema(db: &sea_orm::DatabaseConnection) -> Vec<String> {
-    use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    let sql = match db.get_database_backend() {
-        DbBackend::Postgres => {
-            "SELECT indexname FROM pg_indexes WHERE tablename IN \
-             ('patents', 'patent_applicants', 'patent_events', 'patent_search') \
-             UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND \
-             tgrelid::regclass::text IN ('patents', 'patent_applicants', 'patent_events') \
-             ORDER BY 1"
-        }
-        _ => {
-            "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('index', 'trigger') \
-             AND tbl_name IN ('patents', 'patent_applicants', 'patent_events') ORDER BY 1"
-        }
-    };
-    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.try_get_by_index(0).unwrap())
-        .collect()
-}
+use crate::support::{TestApp, patent_table_schema};
 
 /// The foreign keys of the patent tables (PostgreSQL; SQLite's cannot be dropped, so none listed).
 async fn foreign_keys_of_patent_tables(db: &sea_orm::DatabaseConnection) -> Vec<String> {

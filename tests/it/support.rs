@@ -503,3 +503,27 @@ impl TestApp {
         Page::from(response).await
     }
 }
+
+/// The names of the indexes and triggers on the patent tables.
+pub async fn patent_table_schema(db: &DatabaseConnection) -> Vec<String> {
+    use sea_orm::{DbBackend, Statement};
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT indexname FROM pg_indexes WHERE tablename IN \
+             ('patents', 'patent_applicants', 'patent_events', 'patent_search') \
+             UNION ALL SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND \
+             tgrelid::regclass::text IN ('patents', 'patent_applicants', 'patent_events') \
+             ORDER BY 1"
+        }
+        _ => {
+            "SELECT type || ' ' || name FROM sqlite_master WHERE type IN ('index', 'trigger') \
+             AND tbl_name IN ('patents', 'patent_applicants', 'patent_events') ORDER BY 1"
+        }
+    };
+    db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get_by_index(0).unwrap())
+        .collect()
+}
