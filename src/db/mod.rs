@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
@@ -129,13 +130,57 @@ async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection,
 }
 
 async fn connect_postgres(url: &str, pool_size: u32) -> Result<DatabaseConnection, AppError> {
+    if plain_on_loopback(url, std::env::var_os("PGSSLMODE").is_some()) {
+        match open_postgres(url, pool_size, Some(PgSslMode::Disable)).await {
+            Ok(db) => return Ok(db),
+            Err(error) => {
+                tracing::debug!(%error, "a plain connection over the loopback was refused");
+            }
+        }
+    }
+    open_postgres(url, pool_size, None)
+        .await
+        .map_err(open_error)
+}
+
+async fn open_postgres(
+    url: &str,
+    pool_size: u32,
+    ssl: Option<PgSslMode>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(pool_size)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
         .sqlx_logging(false);
-    Database::connect(options).await.map_err(open_error)
+    if let Some(ssl) = ssl {
+        options.map_sqlx_postgres_opts(move |o| o.ssl_mode(ssl));
+    }
+    Database::connect(options).await
+}
+
+/// Whether a PostgreSQL connection is opened without TLS: when the server is on this machine and
+/// neither the URL nor `PGSSLMODE` asks for a mode. Over the loopback TLS protects nothing and
+/// costs 100 ms a connection — two a CLI command — because sqlx (0.9) sets no `TCP_NODELAY` and
+/// the handshake's small writes each wait for the server's delayed acknowledgement. A server that
+/// refuses plain connections is then asked as by default (TLS preferred).
+fn plain_on_loopback(url: &str, ssl_mode_in_env: bool) -> bool {
+    use std::str::FromStr;
+    let Ok(options) = PgConnectOptions::from_str(url) else {
+        return false;
+    };
+    let asked = url.split_once('?').is_some_and(|(_, query)| {
+        query
+            .split('&')
+            .any(|pair| pair.starts_with("sslmode=") || pair.starts_with("ssl-mode="))
+    });
+    let host = options.get_host().trim_matches(['[', ']']);
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    !asked && !ssl_mode_in_env && options.get_socket().is_none() && loopback
 }
 
 /// After a bulk load on PostgreSQL, the planner's statistics are made again at once, as
@@ -284,6 +329,37 @@ pub async fn backup(db: &DatabaseConnection, target: &Path) -> Result<(), AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postgres_on_this_machine_is_asked_without_tls_unless_told() {
+        let cases = [
+            ("postgres://postgres@127.0.0.1:5432/test", false, true),
+            ("postgres://u:p@localhost/ipdesk", false, true),
+            ("postgres://u@[::1]:5432/ipdesk", false, true),
+            (
+                "postgres://u@127.0.0.1/ipdesk?sslmode=require",
+                false,
+                false,
+            ),
+            (
+                "postgres://u@127.0.0.1/ipdesk?ssl-mode=prefer",
+                false,
+                false,
+            ),
+            ("postgres://u@127.0.0.1/ipdesk", true, false),
+            ("postgres://u@db.internal/ipdesk", false, false),
+            ("postgres://u@10.0.0.5/ipdesk", false, false),
+            ("postgres:///ipdesk?host=/var/run/postgresql", false, false),
+            ("not a url", false, false),
+        ];
+        for (url, env, plain) in cases {
+            assert_eq!(
+                plain_on_loopback(url, env),
+                plain,
+                "{url} (PGSSLMODE set: {env})"
+            );
+        }
+    }
 
     #[test]
     fn sqlite_paths_and_data_folders() {
