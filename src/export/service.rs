@@ -498,13 +498,14 @@ fn elapsed_ms(since: std::time::Instant) -> u64 {
 }
 
 /// Patents are read by their ids, a chunk at a time (a large register's rows in one value a
-/// chunk: see `PatentExport::rows`).
-async fn send_patents(
-    db: &impl ConnectionTrait,
+/// chunk: see `PatentExport::rows`); their applicants all at once, while the ids are chosen.
+async fn send_patents<D: ConnectionTrait + StreamTrait>(
+    db: &D,
     plan: &PatentExport,
     sender: &Sender<Feed>,
 ) -> Result<usize, AppError> {
-    let ids = plan.ids(db).await?;
+    let (ids, applicants) = tokio::join!(plan.ids(db), plan.applicants(db));
+    let (ids, applicants) = (ids?, applicants?);
     let chunks: Vec<&[i64]> = ids.chunks(CHUNK).collect();
     let Some(first) = chunks.first() else {
         return Ok(0);
@@ -515,7 +516,7 @@ async fn send_patents(
         let next = chunks.get(index + 1).map(|next| plan.chunk_text(db, next));
         let read = async {
             let mut chunk = Chunk::with_capacity(ids.len());
-            for row in plan.rows(&text, ids, index * CHUNK + 1) {
+            for row in plan.rows(&text, ids, index * CHUNK + 1, applicants.as_ref()) {
                 chunk.push(row);
             }
             chunk
