@@ -216,6 +216,7 @@ impl PatentExport {
     /// the whole export (beside its ids), where a lookup per patent in each chunk's query cost
     /// PostgreSQL half the chunk's time. The database joins them into one value per
     /// [`APPLICANT_SLICE`] patent ids, streamed, so that no one value holds a million patents'.
+    /// `None` where each row's text holds its own (SQLite: see `applicants_apart`).
     pub async fn applicants<D: ConnectionTrait + StreamTrait>(
         &self,
         db: &D,
