@@ -158,7 +158,9 @@ impl PatentExport {
         }
     }
 
-    async fn selection(
+    /// The patents the export holds, unordered; made once and handed to [`Self::ids`] and
+    /// [`Self::applicants`] (filtering by township looks the township up).
+    pub async fn selection(
         &self,
         db: &impl ConnectionTrait,
     ) -> Result<Select<patent::Entity>, AppError> {
@@ -182,12 +184,14 @@ impl PatentExport {
     /// The ids of the patents to write, in the list's order — as one value, the ids joined by
     /// the database (an aggregate's own ORDER BY keeps their order), because the driver's cost
     /// is per value, not per byte.
-    pub async fn ids(&self, db: &impl ConnectionTrait) -> Result<Vec<i64>, AppError> {
+    pub async fn ids(
+        &self,
+        db: &impl ConnectionTrait,
+        selection: Select<patent::Entity>,
+    ) -> Result<Vec<i64>, AppError> {
         use patent::Column as P;
         let backend = db.get_database_backend();
-        let matching = self
-            .selection(db)
-            .await?
+        let matching = selection
             .select_only()
             .columns([P::Id, P::FiledOn, P::GrantedOn, P::ApplicationNumber])
             .into_query();
@@ -220,14 +224,13 @@ impl PatentExport {
     pub async fn applicants<D: ConnectionTrait + StreamTrait>(
         &self,
         db: &D,
+        selection: Select<patent::Entity>,
     ) -> Result<Option<Applicants>, AppError> {
         let backend = ConnectionTrait::get_database_backend(db);
         if !applicants_apart(backend) {
             return Ok(None);
         }
-        let matching = self
-            .selection(db)
-            .await?
+        let matching = selection
             .select_only()
             .column(patent::Column::Id)
             .into_query();

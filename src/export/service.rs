@@ -504,7 +504,11 @@ async fn send_patents<D: ConnectionTrait + StreamTrait>(
     plan: &PatentExport,
     sender: &Sender<Feed>,
 ) -> Result<usize, AppError> {
-    let (ids, applicants) = tokio::join!(plan.ids(db), plan.applicants(db));
+    let selection = plan.selection(db).await?;
+    let (ids, applicants) = tokio::join!(
+        plan.ids(db, selection.clone()),
+        plan.applicants(db, selection)
+    );
     let (ids, applicants) = (ids?, applicants?);
     let chunks: Vec<&[i64]> = ids.chunks(CHUNK).collect();
     let Some(first) = chunks.first() else {
