@@ -196,14 +196,30 @@ pub async fn refresh_statistics(db: &impl ConnectionTrait) -> Result<(), AppErro
     Ok(())
 }
 
-/// Within a bulk load's transaction on PostgreSQL, every execution of a prepared statement is
-/// planned for its values. Otherwise PostgreSQL switches after five executions to one generic
-/// plan: the import's lookup of existing numbers, planned while the table looked empty, stayed a
-/// scan of the whole table as the import's own inserts grew it (100,000 rows: 165 s, 23 s with
-/// this).
-pub async fn plan_each_statement(txn: &impl ConnectionTrait) -> Result<(), AppError> {
+/// How PostgreSQL plans the prepared statements of a bulk load's transaction (SQLite has one way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Planning {
+    /// Every execution is planned for its values. Otherwise PostgreSQL switches after five
+    /// executions to one generic plan: the import's lookup of existing numbers, planned while the
+    /// table looked empty, stayed a scan of the whole table as the import's own inserts grew it
+    /// (100,000 rows: 165 s, 23 s with this).
+    ForValues,
+    /// One generic plan, made once: a multi-row INSERT has only one plan, and planning its
+    /// thousand values at every execution cost the server more than inserting them.
+    Once,
+}
+
+/// Sets how the rest of the transaction's statements are planned, until set again.
+pub async fn plan_statements(
+    txn: &impl ConnectionTrait,
+    planning: Planning,
+) -> Result<(), AppError> {
     if txn.get_database_backend() == DbBackend::Postgres {
-        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+        let mode = match planning {
+            Planning::ForValues => "force_custom_plan",
+            Planning::Once => "force_generic_plan",
+        };
+        txn.execute_unprepared(&format!("SET LOCAL plan_cache_mode = {mode}"))
             .await?;
     }
     Ok(())

@@ -711,7 +711,7 @@ impl Commit<'_> {
         let limit = fault_limit(&self.request.file_name);
         (self.on_progress)("committing", 0, 0);
         let txn = db::begin_write(db).await?;
-        db::plan_each_statement(&txn).await?;
+        db::plan_statements(&txn, db::Planning::ForValues).await?;
         let batch = self.open_batch(&txn, report).await?;
         let on_progress = self.on_progress;
         let tick = |total: usize| {
@@ -829,7 +829,9 @@ impl Commit<'_> {
         let row_count = rows.len();
         let mut pending = Vec::new();
         for chunk in rows.chunks(PATENT_CHUNK) {
+            db::plan_statements(txn, db::Planning::ForValues).await?;
             let stored = patent_rows::fetch_stored(txn, chunk, &self.table.mapping).await?;
+            db::plan_statements(txn, db::Planning::Once).await?;
             let writing = writer.write(txn, std::mem::take(&mut pending), row_count);
             let judging = plan_yielding(&mut planner, chunk, &stored);
             let (written, (judged, writes)) = tokio::join!(writing, judging);
