@@ -1,6 +1,8 @@
 //! Text as people type it: full-width spaces, non-breaking spaces and zero-width characters
 //! copied from Word or WeChat. Names are cleaned here before they are compared or stored.
 
+use std::borrow::Cow;
+
 /// Trims every kind of whitespace (including U+3000 and NBSP), drops zero-width and control
 /// characters, and collapses inner runs of whitespace into one ASCII space.
 pub fn clean(raw: &str) -> String {
@@ -47,6 +49,25 @@ pub fn char_len(text: &str) -> usize {
     text.chars().count()
 }
 
+/// `raw` in Unicode's compatibility form (NFKC: full-width letters and digits made ASCII). Most
+/// text an import reads is ASCII and common Chinese characters, which NFKC leaves as they are:
+/// seeing that is far cheaper than the normalisation's table lookups, on every cell of a roster.
+pub fn nfkc(raw: &str) -> Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    if is_plainly_nfkc(raw) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(raw.nfkc().collect())
+    }
+}
+
+/// Whether `raw` holds only ASCII and CJK Unified Ideographs (U+4E00–U+9FFF): characters that NFKC
+/// neither changes nor composes with their neighbours, and that have no case but ASCII letters'.
+pub fn is_plainly_nfkc(raw: &str) -> bool {
+    raw.chars()
+        .all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
+}
+
 fn is_invisible(ch: char) -> bool {
     matches!(ch, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
@@ -86,6 +107,34 @@ mod tests {
         #[test]
         fn blank_is_what_cleans_to_nothing(raw in "[ \\t\\n\u{3000}\u{00A0}\u{200B}\u{FEFF}\u{7}a中]{0,8}") {
             proptest::prop_assert_eq!(is_blank(&raw), clean(&raw).is_empty());
+        }
+    }
+
+    #[test]
+    fn plain_text_is_seen_as_normalised() {
+        let cases = [
+            ("ZL201710601862.X", true),
+            ("宜昌市茶叶揉捻机有限公司", true),
+            ("", true),
+            ("ＺＬ２０１７", false),
+            ("\u{3000}茶叶", false),
+            ("茶叶、揉捻", false),
+            ("e\u{301}", false),
+            ("\u{F900}", false),
+        ];
+        for (raw, plain) in cases {
+            assert_eq!(is_plainly_nfkc(raw), plain, "{raw:?}");
+        }
+        assert_eq!(nfkc("ＺＬ２０１７"), "ZL2017");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nfkc_agrees_with_the_full_normalisation(raw in "[a-zA-Z0-9 .\u{301}\u{3000}\u{FF10}-\u{FF3A}\u{4E00}-\u{4E10}\u{9FFF}\u{F900}\u{3001}]{0,12}") {
+            use unicode_normalization::UnicodeNormalization;
+            let full: String = raw.nfkc().collect();
+            let fast = nfkc(&raw);
+            proptest::prop_assert_eq!(fast.as_ref(), full.as_str());
         }
     }
 

@@ -79,6 +79,13 @@ pub fn name_key(name: &str) -> String {
 
 fn is_key_already(name: &str) -> bool {
     use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    if crate::text::is_plainly_nfkc(name) {
+        // ASCII and common Chinese characters: only ASCII letters have a case, and only ASCII
+        // brackets and spaces change.
+        return name.chars().all(|c| {
+            !c.is_whitespace() && !c.is_ascii_uppercase() && !matches!(c, '[' | ']' | '{' | '}')
+        });
+    }
     name.chars().all(|c| {
         let mut lower = c.to_lowercase();
         !c.is_whitespace()
@@ -235,6 +242,11 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn the_quick_key_is_the_full_one(name in "[a-zA-Z0-9 ()\\[\\]{}\u{3000}\u{FF21}\u{301}\u{4E00}-\u{4E10}【】]{0,10}") {
+            proptest::prop_assert_eq!(name_key(&name), name_key_slow(&name));
+        }
+
         #[test]
         fn name_keys_are_idempotent(name in "\\PC{0,20}") {
             proptest::prop_assert_eq!(name_key(&name_key(&name)), name_key(&name));

@@ -6,7 +6,6 @@
 //! weighted 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5 (left to right), modulo 11; 10 is written `X`.
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use crate::i18n::Msg;
 
@@ -103,8 +102,8 @@ pub fn check_character(digits: &str) -> Option<char> {
 
 /// Full-width characters made ASCII, letters upper-cased, spaces and the `CN`/`ZL` prefixes gone.
 fn tidy(raw: &str) -> String {
-    let text: String = raw
-        .nfkc()
+    let text: String = crate::text::nfkc(raw)
+        .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_uppercase();
@@ -307,8 +306,8 @@ pub struct PublicationNumber {
 
 impl PublicationNumber {
     pub fn parse(raw: &str) -> Result<PublicationNumber, Msg> {
-        let text: String = raw
-            .nfkc()
+        let text: String = crate::text::nfkc(raw)
+            .chars()
             .filter(|c| !c.is_whitespace() && *c != '.')
             .collect::<String>()
             .to_uppercase();

@@ -53,7 +53,12 @@ pub fn terms(text: &str) -> String {
         out: String::with_capacity(text.len() * 2),
         run: Run::None,
     };
-    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+    if crate::text::is_plainly_nfkc(text) {
+        // ASCII and common Chinese characters: only ASCII letters have a case.
+        text.chars()
+            .map(|c| c.to_ascii_lowercase())
+            .for_each(|c| terms.push(c));
+    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
         text.chars()
             .flat_map(char::to_lowercase)
             .for_each(|c| terms.push(c));
