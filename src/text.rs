@@ -49,23 +49,28 @@ pub fn char_len(text: &str) -> usize {
     text.chars().count()
 }
 
-/// `raw` in Unicode's compatibility form (NFKC: full-width letters and digits made ASCII). Most
-/// text an import reads is ASCII and common Chinese characters, which NFKC leaves as they are:
-/// seeing that is far cheaper than the normalisation's table lookups, on every cell of a roster.
+/// `raw` in Unicode's compatibility form (NFKC: full-width letters and digits made ASCII), borrowed
+/// when it already is (most text an import reads: every cell of a roster comes through here).
 pub fn nfkc(raw: &str) -> Cow<'_, str> {
     use unicode_normalization::UnicodeNormalization;
-    if is_plainly_nfkc(raw) {
+    if is_nfkc(raw) {
         Cow::Borrowed(raw)
     } else {
         Cow::Owned(raw.nfkc().collect())
     }
 }
 
-/// Whether `raw` holds only ASCII and CJK Unified Ideographs (U+4E00–U+9FFF): characters that NFKC
-/// neither changes nor composes with their neighbours, and that have no case but ASCII letters'.
-pub fn is_plainly_nfkc(raw: &str) -> bool {
-    raw.chars()
-        .all(|c| c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c))
+/// Whether `raw` is known to be in NFKC: plain text (see [`is_plain`]) at a glance, which is far
+/// cheaper than the normalisation's own quick check, and otherwise by that check.
+pub fn is_nfkc(raw: &str) -> bool {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    raw.chars().all(is_plain) || is_nfkc_quick(raw.chars()) == IsNormalized::Yes
+}
+
+/// Whether `c` is ASCII or a CJK Unified Ideograph (U+4E00–U+9FFF): characters that NFKC neither
+/// changes nor composes with their neighbours, and that have no case but ASCII letters'.
+pub fn is_plain(c: char) -> bool {
+    c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 fn is_invisible(ch: char) -> bool {
@@ -123,7 +128,7 @@ mod tests {
             ("\u{F900}", false),
         ];
         for (raw, plain) in cases {
-            assert_eq!(is_plainly_nfkc(raw), plain, "{raw:?}");
+            assert_eq!(raw.chars().all(is_plain), plain, "{raw:?}");
         }
         assert_eq!(nfkc("ＺＬ２０１７"), "ZL2017");
     }

@@ -78,49 +78,38 @@ pub fn name_key(name: &str) -> String {
 }
 
 fn is_key_already(name: &str) -> bool {
-    use unicode_normalization::{IsNormalized, is_nfkc_quick};
-    if crate::text::is_plainly_nfkc(name) {
-        // ASCII and common Chinese characters: only ASCII letters have a case, and only ASCII
-        // brackets and spaces change.
-        return name.chars().all(|c| {
-            !c.is_whitespace() && !c.is_ascii_uppercase() && !matches!(c, '[' | ']' | '{' | '}')
-        });
+    name.chars()
+        .all(|c| !is_dropped(c) && round_bracket(c).is_none() && is_lower_case_already(c))
+        && crate::text::is_nfkc(name)
+}
+
+/// Spaces and zero-width characters are not part of a name's key.
+fn is_dropped(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}')
+}
+
+/// Every kind of bracket, as the round one it stands for in a key.
+fn round_bracket(c: char) -> Option<char> {
+    match c {
+        '[' | '【' | '〔' | '［' | '{' | '〖' => Some('('),
+        ']' | '】' | '〕' | '］' | '}' | '〗' => Some(')'),
+        _ => None,
     }
-    name.chars().all(|c| {
-        let mut lower = c.to_lowercase();
-        !c.is_whitespace()
-            && !matches!(
-                c,
-                '\u{200B}'
-                    ..='\u{200D}'
-                        | '\u{FEFF}'
-                        | '['
-                        | '【'
-                        | '〔'
-                        | '［'
-                        | '{'
-                        | '〖'
-                        | ']'
-                        | '】'
-                        | '〕'
-                        | '］'
-                        | '}'
-                        | '〗'
-            )
-            && lower.next() == Some(c)
-            && lower.next().is_none()
-    }) && is_nfkc_quick(name.chars()) == IsNormalized::Yes
+}
+
+fn is_lower_case_already(c: char) -> bool {
+    if crate::text::is_plain(c) {
+        return !c.is_ascii_uppercase();
+    }
+    let mut lower = c.to_lowercase();
+    lower.next() == Some(c) && lower.next().is_none()
 }
 
 fn name_key_slow(name: &str) -> String {
-    let unified: String = name
-        .nfkc()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '\u{200B}'..='\u{200D}' | '\u{FEFF}'))
-        .map(|c| match c {
-            '[' | '【' | '〔' | '［' | '{' | '〖' => '(',
-            ']' | '】' | '〕' | '］' | '}' | '〗' => ')',
-            other => other,
-        })
+    let unified: String = crate::text::nfkc(name)
+        .chars()
+        .filter(|c| !is_dropped(*c))
+        .map(|c| round_bracket(c).unwrap_or(c))
         .flat_map(char::to_lowercase)
         .collect();
     // Removing a space can leave a combining mark next to a letter (´ is a space and a mark):

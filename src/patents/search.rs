@@ -48,24 +48,17 @@ fn pairs(run: &str) -> Vec<String> {
 /// itself, when one character long), each word of letters and digits whole. Written in one pass,
 /// since every imported patent goes through it.
 pub fn terms(text: &str) -> String {
-    use unicode_normalization::{IsNormalized, is_nfkc_quick};
     let mut terms = Terms {
         out: String::with_capacity(text.len() * 2),
         run: Run::None,
     };
-    if crate::text::is_plainly_nfkc(text) {
-        // ASCII and common Chinese characters: only ASCII letters have a case.
-        text.chars()
-            .map(|c| c.to_ascii_lowercase())
-            .for_each(|c| terms.push(c));
-    } else if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        text.chars()
-            .flat_map(char::to_lowercase)
-            .for_each(|c| terms.push(c));
-    } else {
-        text.nfkc()
-            .flat_map(char::to_lowercase)
-            .for_each(|c| terms.push(c));
+    for c in crate::text::nfkc(text).chars() {
+        // Only ASCII letters among plain characters have a case: no need for the case tables.
+        if crate::text::is_plain(c) {
+            terms.push(c.to_ascii_lowercase());
+        } else {
+            c.to_lowercase().for_each(|lower| terms.push(lower));
+        }
     }
     terms.finish();
     terms.out
