@@ -8,8 +8,9 @@ use migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 
 use crate::error::AppError;
@@ -304,6 +305,55 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Begins a transaction that only reads, every statement of which sees the database as it was at
+/// its first: a long read (an export) is never half before and half after another user's change.
+/// On SQLite that is any transaction (its snapshot is taken at the first read); PostgreSQL's
+/// default, READ COMMITTED, would take a new snapshot at every statement.
+pub async fn begin_read(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_config(
+                Some(IsolationLevel::RepeatableRead),
+                Some(AccessMode::ReadOnly),
+            )
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
+/// PostgreSQL: a second read transaction, on another connection, that sees exactly what `first`
+/// sees (its exported snapshot), so that two queries of one read run at once. `None` on SQLite,
+/// whose transactions cannot share a snapshot: its reads stay on `first`.
+pub async fn begin_read_beside(
+    db: &DatabaseConnection,
+    first: &DatabaseTransaction,
+) -> Result<Option<DatabaseTransaction>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let exported = first
+        .query_one_raw(Statement::from_string(
+            backend,
+            "SELECT pg_export_snapshot()",
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("no snapshot was exported".to_owned()))?;
+    let snapshot: String = exported.try_get_by_index(0)?;
+    // The name is the server's own (hex digits and dashes), checked before it goes into SQL.
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(DbErr::Custom(format!(
+            "unexpected snapshot name {snapshot:?}"
+        )));
+    }
+    let beside = begin_read(db).await?;
+    beside
+        .execute_unprepared(&format!("SET TRANSACTION SNAPSHOT '{snapshot}'"))
+        .await?;
+    Ok(Some(beside))
 }
 
 /// Whether the database answers a trivial query.

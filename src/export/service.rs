@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate, Utc};
 use futures_util::StreamExt;
-use sea_orm::{ConnectionTrait, StreamTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, StreamTrait};
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::cases::CaseExport;
@@ -24,7 +24,7 @@ use crate::i18n::{Lang, Msg, t};
 use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind};
 use crate::visits::domain::Topic;
-use crate::{clock, settings};
+use crate::{clock, db, settings};
 
 /// Rows are read from the database this many at a time.
 const CHUNK: usize = 1_000;
@@ -82,20 +82,35 @@ impl Plan {
         }
     }
 
-    /// Sends the rows to the writer, a chunk at a time; returns how many.
-    async fn send<D: ConnectionTrait + StreamTrait>(
+    /// Sends the rows to the writer, a chunk at a time; returns how many. Every row is read in
+    /// one snapshot of the database (`db::begin_read`), so a patent deleted or added by another
+    /// user meanwhile is wholly in the file or wholly out of it, and the numbering has no gaps.
+    async fn send(
         &self,
-        db: &D,
+        db: &DatabaseConnection,
         sender: &Sender<Feed>,
     ) -> Result<usize, AppError> {
-        match self {
-            Plan::Patents(p) => send_patents(db, p, sender).await,
-            Plan::Enterprises(e) => send_enterprises(db, e, sender).await,
-            Plan::Events(e) => send_events(db, e, sender).await,
-            Plan::Visits(v) => send_visits(db, v, sender).await,
-            Plan::Inspections(i) => send_inspections(db, i, sender).await,
-            Plan::Cases(c) => send_cases(db, c, sender).await,
+        let txn = db::begin_read(db).await?;
+        let beside = match self {
+            Plan::Patents(_) => db::begin_read_beside(db, &txn).await?,
+            _ => None,
+        };
+        let sent = match self {
+            Plan::Patents(p) => send_patents(&txn, beside.as_ref(), p, sender).await,
+            Plan::Enterprises(e) => send_enterprises(&txn, e, sender).await,
+            Plan::Events(e) => send_events(&txn, e, sender).await,
+            Plan::Visits(v) => send_visits(&txn, v, sender).await,
+            Plan::Inspections(i) => send_inspections(&txn, i, sender).await,
+            Plan::Cases(c) => send_cases(&txn, c, sender).await,
+        };
+        // Nothing was written: ending the transactions either way releases the snapshot. An
+        // error of the reading comes first; it may be why they cannot be ended.
+        let sent = sent?;
+        if let Some(beside) = beside {
+            beside.rollback().await?;
         }
+        txn.rollback().await?;
+        Ok(sent)
     }
 }
 
@@ -450,8 +465,8 @@ fn replace_whole(
 }
 
 /// Exports a register, its rows chosen by the request's filters, in `lang`.
-pub async fn export<D: ConnectionTrait + StreamTrait>(
-    db: &D,
+pub async fn export(
+    db: &DatabaseConnection,
     request: &Request,
     lang: Lang,
     target: Target,
@@ -498,16 +513,18 @@ fn elapsed_ms(since: std::time::Instant) -> u64 {
 }
 
 /// Patents are read by their ids, a chunk at a time (a large register's rows in one value a
-/// chunk: see `PatentExport::rows`); their applicants all at once, while the ids are chosen.
-async fn send_patents<D: ConnectionTrait + StreamTrait>(
-    db: &D,
+/// chunk: see `PatentExport::rows`); their applicants all at once, while the ids are chosen
+/// (`beside`, a second transaction in the same snapshot, where the database has one).
+async fn send_patents(
+    db: &DatabaseTransaction,
+    beside: Option<&DatabaseTransaction>,
     plan: &PatentExport,
     sender: &Sender<Feed>,
 ) -> Result<usize, AppError> {
     let selection = plan.selection(db).await?;
     let (ids, applicants) = tokio::join!(
         plan.ids(db, selection.clone()),
-        plan.applicants(db, selection)
+        plan.applicants(beside.unwrap_or(db), selection)
     );
     let (ids, applicants) = (ids?, applicants?);
     let chunks: Vec<&[i64]> = ids.chunks(CHUNK).collect();

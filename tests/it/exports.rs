@@ -993,3 +993,65 @@ fn text_workbook(rows: &[&[&str]]) -> Vec<u8> {
     }
     book.save_to_buffer().unwrap()
 }
+
+/// How many townships a connection or transaction sees.
+async fn townships_seen(db: &impl sea_orm::ConnectionTrait) -> i64 {
+    let backend = db.get_database_backend();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT COUNT(*) FROM townships",
+        ))
+        .await
+        .expect("count townships")
+        .expect("one row");
+    row.try_get_by_index(0).expect("a count")
+}
+
+/// An export reads in one snapshot: a change committed by someone else while it reads is not
+/// seen by any of its queries, including (PostgreSQL) the one it runs beside on a second
+/// connection.
+#[tokio::test]
+async fn an_exports_reads_see_one_moment_of_the_database() {
+    use sea_orm::ConnectionTrait;
+    let database = crate::support::TestDatabase::new().await;
+    let db = database.connect().await;
+    let add = |name: &str| {
+        format!(
+            "INSERT INTO townships (name, position, version, created_at, updated_at) \
+             VALUES ('{name}', 1, 1, '2026-11-29T00:00:00Z', '2026-11-29T00:00:00Z')"
+        )
+    };
+    db.execute_unprepared(&add("茅坪镇"))
+        .await
+        .expect("a township");
+    let read = ipdesk::db::begin_read(&db).await.expect("a read");
+    let before = townships_seen(&read).await;
+    db.execute_unprepared(&add("归州镇"))
+        .await
+        .expect("another township");
+    assert_eq!(
+        townships_seen(&db).await,
+        before + 1,
+        "the change is committed"
+    );
+    assert_eq!(
+        townships_seen(&read).await,
+        before,
+        "the read does not see it"
+    );
+    let beside = ipdesk::db::begin_read_beside(&db, &read)
+        .await
+        .expect("a read beside");
+    match beside {
+        Some(beside) => {
+            assert!(database.is_postgres());
+            assert_eq!(
+                townships_seen(&beside).await,
+                before,
+                "beside sees the same"
+            );
+        }
+        None => assert!(!database.is_postgres(), "PostgreSQL reads beside"),
+    }
+}
