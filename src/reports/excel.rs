@@ -37,7 +37,7 @@ const FIRST_ROW: u32 = 3;
 /// The report of `year` as of `as_of`, with the summary of its period, as a workbook and its
 /// file name (专利授权统计表_秭归县_2026-06-30.xlsx).
 pub async fn report_workbook(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     year: Option<i32>,
     as_of: Option<chrono::NaiveDate>,
     lang: Lang,
