@@ -65,7 +65,7 @@ fn source_of(words: &str) -> Option<Source> {
 }
 
 /// The case a row describes, and its step lines.
-pub fn case_input(reader: &mut RowReader<'_>, is_1904: bool) -> (CaseInput, Vec<String>) {
+pub fn case_input(reader: &mut RowReader<'_>) -> (CaseInput, Vec<String>) {
     let kind = match reader.text("kind") {
         Some(words) => kind_of(&words).map_or(words, |k| k.as_str().to_owned()),
         None => String::new(),
@@ -95,7 +95,7 @@ pub fn case_input(reader: &mut RowReader<'_>, is_1904: bool) -> (CaseInput, Vec<
         inspection_id: None,
         problem: None,
         received_on: reader
-            .date("received_on", is_1904)
+            .date("received_on")
             .map(|d| d.to_string())
             .unwrap_or_default(),
         complainant,

@@ -171,11 +171,7 @@ struct Incoming {
     notes: Option<String>,
 }
 
-fn read_incoming(
-    reader: &mut RowReader<'_>,
-    jurisdiction: &Jurisdiction,
-    is_1904: bool,
-) -> Option<Incoming> {
+fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Option<Incoming> {
     let name = reader.text("name");
     if name.is_none() {
         reader.error("name", "", Msg::new("enterprises.name.required"));
@@ -190,8 +186,8 @@ fn read_incoming(
         },
         None => None,
     };
-    let issued = reader.date("high_tech_issued_on", is_1904);
-    let expires = reader.date("high_tech_expires_on", is_1904);
+    let issued = reader.date("high_tech_issued_on");
+    let expires = reader.date("high_tech_expires_on");
     if let (Some(issued), Some(expires)) = (issued, expires)
         && expires <= issued
     {
@@ -297,7 +293,7 @@ pub fn plan(
     let mut writes = Vec::new();
     let mut accepted: HashMap<String, EnterpriseSnapshot> = HashMap::new();
     for row in rows {
-        let mut reader = RowReader::new(row, mapping);
+        let mut reader = RowReader::new(row, mapping, is_1904);
         if !jurisdiction.includes(
             reader.peek("county").as_deref(),
             reader.peek("address").as_deref(),
@@ -305,7 +301,7 @@ pub fn plan(
             planned.push(reader.done(RowStatus::OutOfJurisdiction));
             continue;
         }
-        let incoming = read_incoming(&mut reader, jurisdiction, is_1904);
+        let incoming = read_incoming(&mut reader, jurisdiction);
         let by_code = incoming
             .as_ref()
             .and_then(|i| i.credit_code.as_ref())

@@ -87,14 +87,14 @@ pub struct Stored {
 /// The rows' days of `field`, for fetching the records they may match.
 fn days(rows: &[&Row], mapping: &Mapping, field: &str, is_1904: bool) -> Vec<NaiveDate> {
     rows.iter()
-        .filter_map(|row| RowReader::new(row, mapping).date(field, is_1904))
+        .filter_map(|row| RowReader::new(row, mapping, is_1904).date(field))
         .collect()
 }
 
 /// The names of enterprises the rows give in `field`.
-fn enterprise_keys(rows: &[&Row], mapping: &Mapping, field: &str) -> Vec<String> {
+fn enterprise_keys(rows: &[&Row], mapping: &Mapping, field: &str, is_1904: bool) -> Vec<String> {
     rows.iter()
-        .filter_map(|row| RowReader::new(row, mapping).peek(field))
+        .filter_map(|row| RowReader::new(row, mapping, is_1904).peek(field))
         .flat_map(|cell| split_names(&cell))
         .map(|name| name_key(&name))
         .collect::<HashSet<_>>()
@@ -114,7 +114,7 @@ pub async fn fetch(
         Register::Inspections => ("starts_on", ""),
         _ => ("visited_on", "enterprise"),
     };
-    let keys = enterprise_keys(rows, mapping, names_field);
+    let keys = enterprise_keys(rows, mapping, names_field, is_1904);
     let mut stored = Stored {
         enterprises: crate::enterprises::service::ids_by_name_key_chunked(db, &keys).await?,
         users: user::Entity::find()
@@ -127,7 +127,7 @@ pub async fn fetch(
         ..Stored::default()
     };
     if register == Register::Cases {
-        fetch_cases(db, rows, mapping, &mut stored).await?;
+        fetch_cases(db, rows, mapping, is_1904, &mut stored).await?;
         return Ok(stored);
     }
     let days = days(rows, mapping, date_field, is_1904);
@@ -174,11 +174,12 @@ async fn fetch_cases(
     db: &impl ConnectionTrait,
     rows: &[&Row],
     mapping: &Mapping,
+    is_1904: bool,
     stored: &mut Stored,
 ) -> Result<(), AppError> {
     let numbers: Vec<String> = rows
         .iter()
-        .filter_map(|row| RowReader::new(row, mapping).peek("case_number"))
+        .filter_map(|row| RowReader::new(row, mapping, is_1904).peek("case_number"))
         .map(|n| crate::text::clean(&n))
         .collect();
     let clock = crate::cases::service::Clock::load(db).await?;
@@ -216,9 +217,9 @@ fn count(reader: &mut RowReader<'_>, field: &str) -> CountInput {
 
 /// The day of a date field, as the form would send it; a cell that is no date is the reader's
 /// error already.
-fn day(reader: &mut RowReader<'_>, field: &str, is_1904: bool) -> String {
+fn day(reader: &mut RowReader<'_>, field: &str) -> String {
     reader
-        .date(field, is_1904)
+        .date(field)
         .map(|d| d.to_string())
         .unwrap_or_default()
 }
@@ -246,7 +247,7 @@ fn report_invalid(reader: &mut RowReader<'_>, error: AppError, rename: &[(&str, 
     }
 }
 
-fn event_input(reader: &mut RowReader<'_>, stored: &Stored, is_1904: bool) -> EventInput {
+fn event_input(reader: &mut RowReader<'_>, stored: &Stored) -> EventInput {
     let title = reader.text("title").unwrap_or_default();
     let kind = match reader.text("kind") {
         Some(words) => EventKind::from_words(&words).unwrap_or_else(|| {
@@ -274,8 +275,8 @@ fn event_input(reader: &mut RowReader<'_>, stored: &Stored, is_1904: bool) -> Ev
     EventInput {
         kind: kind.as_str().to_owned(),
         title,
-        starts_on: day(reader, "starts_on", is_1904),
-        ends_on: Some(day(reader, "ends_on", is_1904)),
+        starts_on: day(reader, "starts_on"),
+        ends_on: Some(day(reader, "ends_on")),
         location: reader.text("location"),
         lead_unit: reader.text("lead_unit"),
         co_organisers: split_names(&reader.text("co_organisers").unwrap_or_default()),
@@ -446,7 +447,7 @@ pub fn problem(line: &str) -> ProblemInput {
     parsed
 }
 
-fn visit_input(reader: &mut RowReader<'_>, stored: &Stored, is_1904: bool) -> VisitInput {
+fn visit_input(reader: &mut RowReader<'_>, stored: &Stored) -> VisitInput {
     let name = reader.text("enterprise");
     let enterprise_id = name
         .as_deref()
@@ -464,7 +465,7 @@ fn visit_input(reader: &mut RowReader<'_>, stored: &Stored, is_1904: bool) -> Vi
     VisitInput {
         enterprise_id,
         enterprise_name: name,
-        visited_on: day(reader, "visited_on", is_1904),
+        visited_on: day(reader, "visited_on"),
         officers: officers(officer_names, &stored.users),
         agencies: split_names(&reader.text("agencies").unwrap_or_default()),
         topics,
@@ -493,10 +494,10 @@ pub fn plan(
     let mut writes = Vec::new();
     let mut accepted: HashSet<(String, NaiveDate)> = HashSet::new();
     for row in rows {
-        let mut reader = RowReader::new(row, mapping);
+        let mut reader = RowReader::new(row, mapping, is_1904);
         let judged = match register {
             Register::Events => {
-                let input = event_input(&mut reader, stored, is_1904);
+                let input = event_input(&mut reader, stored);
                 input
                     .validate(today)
                     .map_err(|e| {
@@ -506,9 +507,9 @@ pub fn plan(
                     .filter(|_| reader.errors.is_empty())
                     .map(|valid| judge_event(&mut reader, valid, stored))
             }
-            Register::Cases => plan_case(&mut reader, stored, is_1904, today),
+            Register::Cases => plan_case(&mut reader, stored, today),
             Register::Inspections => {
-                let input = inspection_input(&mut reader, is_1904);
+                let input = inspection_input(&mut reader);
                 input
                     .validate(today)
                     .map_err(|e| report_invalid(&mut reader, e, &[]))
@@ -517,7 +518,7 @@ pub fn plan(
                     .map(|valid| judge_inspection(&mut reader, valid, stored))
             }
             _ => {
-                let input = visit_input(&mut reader, stored, is_1904);
+                let input = visit_input(&mut reader, stored);
                 let rename = [
                     ("enterprise_name", "enterprise"),
                     ("enterprise_id", "enterprise"),
@@ -580,11 +581,11 @@ fn judge_event(
     (key, judged)
 }
 
-fn inspection_input(reader: &mut RowReader<'_>, is_1904: bool) -> InspectionInput {
+fn inspection_input(reader: &mut RowReader<'_>) -> InspectionInput {
     InspectionInput {
         title: reader.text("title").unwrap_or_default(),
-        starts_on: day(reader, "starts_on", is_1904),
-        ends_on: Some(day(reader, "ends_on", is_1904)),
+        starts_on: day(reader, "starts_on"),
+        ends_on: Some(day(reader, "ends_on")),
         lead_agency: reader.text("lead_agency"),
         partner_agencies: split_names(&reader.text("partner_agencies").unwrap_or_default()),
         area: reader.text("area"),
@@ -629,10 +630,9 @@ fn judge_inspection(
 fn plan_case(
     reader: &mut RowReader<'_>,
     stored: &Stored,
-    is_1904: bool,
     today: NaiveDate,
 ) -> Option<((String, NaiveDate), Judged)> {
-    let (input, lines) = super::case_rows::case_input(reader, is_1904);
+    let (input, lines) = super::case_rows::case_input(reader);
     let number = input
         .case_number
         .as_deref()

@@ -147,11 +147,7 @@ fn number_text_of(cell: &Cell) -> String {
     }
 }
 
-fn read_incoming(
-    reader: &mut RowReader<'_>,
-    jurisdiction: &Jurisdiction,
-    is_1904: bool,
-) -> Option<Incoming> {
+fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Option<Incoming> {
     let number = match reader.cell("application_number") {
         None => {
             reader.error(
@@ -210,14 +206,15 @@ fn read_incoming(
         .text("inventors")
         .map(|t| text::split_list(&t))
         .unwrap_or_default();
-    let filed_on = reader.date("filed_on", is_1904);
-    let granted_on = reader.date("granted_on", is_1904);
+    let filed_on = reader.date("filed_on");
+    let granted_on = reader.date("granted_on");
     if let (Some(filed), Some(granted)) = (filed_on, granted_on)
         && granted < filed
     {
+        // A date cell is named by its day, as Excel shows it, not by its serial number.
         let raw = reader
             .cell("granted_on")
-            .map(|(_, c)| c.display())
+            .map(|(_, c)| c.shown(reader.is_1904))
             .unwrap_or_default();
         reader.error(
             "granted_on",
@@ -487,14 +484,14 @@ impl<'a> Planner<'a> {
     }
 
     fn plan_row(&mut self, row: &Row, stored: &Stored) -> (PlannedRow, Option<PatentWrite>) {
-        let mut reader = RowReader::new(row, self.mapping);
+        let mut reader = RowReader::new(row, self.mapping, self.is_1904);
         if !self.jurisdiction.includes(
             reader.peek("county").as_deref(),
             reader.peek("address").as_deref(),
         ) {
             return (reader.done(RowStatus::OutOfJurisdiction), None);
         }
-        let incoming = read_incoming(&mut reader, self.jurisdiction, self.is_1904);
+        let incoming = read_incoming(&mut reader, self.jurisdiction);
         let Some(incoming) = incoming.filter(|_| reader.errors.is_empty()) else {
             return (reader.done(RowStatus::Invalid), None);
         };

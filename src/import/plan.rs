@@ -141,15 +141,18 @@ impl Counts {
 pub struct RowReader<'a> {
     pub row: &'a Row,
     pub mapping: &'a Mapping,
+    /// The workbook's date system: date cells are read as their days in it, wherever they are.
+    pub is_1904: bool,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
 }
 
 impl<'a> RowReader<'a> {
-    pub fn new(row: &'a Row, mapping: &'a Mapping) -> RowReader<'a> {
+    pub fn new(row: &'a Row, mapping: &'a Mapping, is_1904: bool) -> RowReader<'a> {
         RowReader {
             row,
             mapping,
+            is_1904,
             errors: Vec::new(),
             warnings: Vec::new(),
         }
@@ -199,7 +202,7 @@ impl<'a> RowReader<'a> {
     /// A text field's cleaned value; an error cell is an error.
     pub fn text(&mut self, field: &str) -> Option<String> {
         let (_, cell) = self.cell(field)?;
-        match super::values::cell_text(cell) {
+        match super::values::cell_text(cell, self.is_1904) {
             Ok(text) => (!text.is_empty()).then_some(text),
             Err(msg) => {
                 self.error(field, cell.display(), msg);
@@ -214,7 +217,7 @@ impl<'a> RowReader<'a> {
         let Some((_, cell)) = self.cell(field) else {
             return Vec::new();
         };
-        if let Err(msg) = super::values::cell_text(cell) {
+        if let Err(msg) = super::values::cell_text(cell, self.is_1904) {
             self.error(field, cell.display(), msg);
             return Vec::new();
         }
@@ -228,15 +231,15 @@ impl<'a> RowReader<'a> {
     /// A text field's value without reporting (for the jurisdiction check, which runs first).
     pub fn peek(&self, field: &str) -> Option<String> {
         let (_, cell) = self.cell(field)?;
-        super::values::cell_text(cell)
+        super::values::cell_text(cell, self.is_1904)
             .ok()
             .filter(|t| !t.is_empty())
     }
 
     /// A date field.
-    pub fn date(&mut self, field: &str, is_1904: bool) -> Option<chrono::NaiveDate> {
+    pub fn date(&mut self, field: &str) -> Option<chrono::NaiveDate> {
         let (_, cell) = self.cell(field)?;
-        match super::values::date(cell, is_1904) {
+        match super::values::date(cell, self.is_1904) {
             Ok(day) => day,
             Err(msg) => {
                 self.error(field, cell.display(), msg);

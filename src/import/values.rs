@@ -132,12 +132,10 @@ pub fn yes_no(raw: &str) -> Result<Option<bool>, Msg> {
 }
 
 /// A cell as text for a text field; error cells are refused, not guessed.
-pub fn cell_text(cell: &Cell) -> Result<String, Msg> {
+pub fn cell_text(cell: &Cell, is_1904: bool) -> Result<String, Msg> {
     match cell {
         Cell::Error(code) => Err(Msg::new("import.value.error_cell").arg("value", code)),
-        Cell::Date(serial) => Ok(date_from_serial(*serial, false)
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| cell.display())),
+        Cell::Date(_) => Ok(cell.shown(is_1904)),
         other => Ok(text::clean(&other.display())),
     }
 }
@@ -166,6 +164,21 @@ mod tests {
         assert_eq!(date_from_serial(1.0, true), day(1904, 1, 2));
         assert_eq!(date_from_serial(44561.5, false), day(2021, 12, 31));
         assert_eq!(date_from_serial(-3.0, false), None);
+    }
+
+    #[test]
+    fn a_date_cell_in_a_text_field_reads_as_its_day_in_the_workbook_s_system() {
+        let cases = [
+            (Cell::Date(46096.0), false, "2026-03-15"),
+            (Cell::Date(44634.0), true, "2026-03-15"),
+            (Cell::Date(60.0), false, "60"),
+            (Cell::Number(46096.0), true, "46096"),
+            (Cell::Text(" 茅坪镇\u{3000}".into()), true, "茅坪镇"),
+        ];
+        for (cell, is_1904, text) in cases {
+            assert_eq!(cell_text(&cell, is_1904).as_deref(), Ok(text), "{cell:?}");
+        }
+        assert!(cell_text(&Cell::Error("#REF!".into()), false).is_err());
     }
 
     #[test]

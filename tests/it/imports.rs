@@ -1113,6 +1113,45 @@ async fn dates_in_the_1904_system_are_read_as_their_own_days() {
     assert_eq!(one["high_tech"]["issued_on"], "2026-03-15", "{one}");
 }
 
+/// A problem with a date cell names the cell as Excel shows it (2026-04-01), not by its serial
+/// number, in either date system.
+#[tokio::test]
+async fn a_date_cell_in_a_problem_reads_as_its_day() {
+    let (app, token) = officer_app().await;
+    for is_1904 in [false, true] {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (c, header) in ["申请号", "专利名称", "申请日", "授权日"]
+            .iter()
+            .enumerate()
+        {
+            sheet.write_string(0, c as u16, *header).unwrap();
+        }
+        sheet.write_string(1, 0, "2025210000001").unwrap();
+        sheet.write_string(1, 1, "一种茶叶揉捻装置").unwrap();
+        let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        // 2026-05-01 and 2026-04-01: 46143 and 46113 in the 1900 system, 1462 days fewer in 1904.
+        let shift = if is_1904 { 1462.0 } else { 0.0 };
+        for (column, serial) in [(2, 46143.0), (3, 46113.0)] {
+            sheet
+                .write_number_with_format(1, column, serial - shift, &format)
+                .unwrap();
+        }
+        let mut bytes = book.save_to_buffer().unwrap();
+        if is_1904 {
+            bytes = with_1904_dates(&bytes);
+        }
+        let report = api_import(&app, &token, "dates.xlsx", &bytes, &[("dry_run", "true")])
+            .await
+            .json();
+        assert_eq!(report["invalid"], 1, "{}", summary(&report));
+        let error = &report["errors"][0];
+        assert_eq!(error["field"], "granted_on", "{error}");
+        assert_eq!(error["column"], "D", "{error}");
+        assert_eq!(error["value"], "2026-04-01", "1904: {is_1904}, {error}");
+    }
+}
+
 // ---- the error report ----
 
 /// A sheet of a workbook as text, row by row (what a person sees in Excel).
