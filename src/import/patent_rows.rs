@@ -211,11 +211,7 @@ fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Opt
     if let (Some(filed), Some(granted)) = (filed_on, granted_on)
         && granted < filed
     {
-        // A date cell is named by its day, as Excel shows it, not by its serial number.
-        let raw = reader
-            .cell("granted_on")
-            .map(|(_, c)| c.shown(reader.is_1904))
-            .unwrap_or_default();
+        let raw = reader.shown("granted_on");
         reader.error(
             "granted_on",
             raw,

@@ -205,7 +205,7 @@ impl<'a> RowReader<'a> {
         match super::values::cell_text(cell, self.is_1904) {
             Ok(text) => (!text.is_empty()).then_some(text),
             Err(msg) => {
-                self.error(field, cell.display(), msg);
+                self.error(field, cell.shown(self.is_1904), msg);
                 None
             }
         }
@@ -218,7 +218,7 @@ impl<'a> RowReader<'a> {
             return Vec::new();
         };
         if let Err(msg) = super::values::cell_text(cell, self.is_1904) {
-            self.error(field, cell.display(), msg);
+            self.error(field, cell.shown(self.is_1904), msg);
             return Vec::new();
         }
         cell.display()
@@ -226,6 +226,14 @@ impl<'a> RowReader<'a> {
             .map(crate::text::clean)
             .filter(|line| !line.is_empty())
             .collect()
+    }
+
+    /// The field's cell as the spreadsheet shows it (a date cell as its day, not its serial), to
+    /// name it in a problem; empty when the cell is.
+    pub fn shown(&self, field: &str) -> String {
+        self.cell(field)
+            .map(|(_, cell)| cell.shown(self.is_1904))
+            .unwrap_or_default()
     }
 
     /// A text field's value without reporting (for the jurisdiction check, which runs first).
@@ -242,7 +250,7 @@ impl<'a> RowReader<'a> {
         match super::values::date(cell, self.is_1904) {
             Ok(day) => day,
             Err(msg) => {
-                self.error(field, cell.display(), msg);
+                self.error(field, cell.shown(self.is_1904), msg);
                 None
             }
         }
