@@ -319,9 +319,12 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "年度目标 200，完成 65.5%",
         "去年同期 108",
         "增长 21.3%",
+        // Applications fell: said as a fall, not as growth of -79.8%.
+        "去年同期 104 · 下降 79.8%",
         "/exports/grants.xlsx?from=2026-01-01&amp;to=2026-06-30",
         "茅坪镇",
     ]);
+    report.assert_lacks(&["增长 -"]);
     let bad_year = app.get("/reports?year=1900").await;
     assert_eq!(bad_year.status, Status::BadRequest);
     bad_year.assert_contains(&["年份 1900 不对"]);
@@ -453,6 +456,8 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
             "Year to date",
             "Cumulative grants by month",
             "of the target 200: 65.5%",
+            "up 21.3%",
+            "down 79.8%",
         ]);
 
     let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
