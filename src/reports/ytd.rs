@@ -64,6 +64,7 @@ pub struct LastYear {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Growth {
     pub grants: Option<f64>,
+    pub grants_invention: Option<f64>,
     pub applications: Option<f64>,
 }
 
@@ -681,6 +682,7 @@ async fn report_in(
         county: settings.jurisdiction.county.clone(),
         growth_percent: Growth {
             grants: growth(grants.total, last_grants.total),
+            grants_invention: growth(grants.invention, last_grants.invention),
             applications: growth(applications.total, last_applications.total),
         },
         grants,

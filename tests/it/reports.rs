@@ -319,6 +319,8 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "年度目标 200，完成 65.5%",
         "去年同期 108",
         "增长 21.3%",
+        // Invention grants: 29 against 22.
+        "去年同期 22 · 增长 31.8%",
         // Applications fell: said as a fall, not as growth of -79.8%.
         "去年同期 104 · 下降 79.8%",
         "/exports/grants.xlsx?from=2026-01-01&amp;to=2026-06-30",
