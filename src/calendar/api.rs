@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
-    routes![year, set, remove, import]
+    routes![year, set, remove, import, load_notice]
 }
 
 #[derive(Serialize)]
@@ -24,6 +24,8 @@ pub struct YearJson {
     pub year: i32,
     /// Whether any day of the year is in the calendar (deadlines into it carry a warning if not).
     pub loaded: bool,
+    /// Whether the State Council's notice for the year is built in, to be loaded at one request.
+    pub notice: bool,
     pub days: Vec<CalendarDay>,
 }
 
@@ -36,6 +38,7 @@ pub async fn year_of(state: &AppState, year: Option<i32>) -> Result<YearJson, Ap
     Ok(YearJson {
         year,
         loaded: !days.is_empty(),
+        notice: super::notices::days(year).is_some(),
         days,
     })
 }
@@ -103,4 +106,16 @@ async fn import(
     mut form: Form<CalendarUpload<'_>>,
 ) -> Result<Json<Replaced>, AppError> {
     Ok(Json(import_upload(state, &admin, &mut form).await?))
+}
+
+/// Loads a year from the State Council's notice built into ipdesk, replacing what it held.
+#[post("/calendar/notices/<year>")]
+async fn load_notice(
+    admin: Admin,
+    state: &State<AppState>,
+    year: i32,
+) -> Result<Json<Replaced>, AppError> {
+    Ok(Json(
+        service::load_notice(&state.db, &admin.actor(), year).await?,
+    ))
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod notices;
 pub mod routes;
 pub mod service;
 pub mod sheet;

@@ -11,12 +11,12 @@ use super::service::{self, DayInput};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::i18n::{Msg, t};
+use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
-    routes![show, set, remove, import]
+    routes![show, set, remove, import, load_notice]
 }
 
 #[derive(Serialize)]
@@ -117,6 +117,22 @@ async fn remove(admin: Admin, state: &State<AppState>, day: &str) -> FormRespons
     }
 }
 
+#[post("/settings/calendar/<year>/notice")]
+async fn load_notice(
+    admin: Admin,
+    page: PageContext,
+    state: &State<AppState>,
+    year: i32,
+) -> FormResponse {
+    match service::load_notice(&state.db, &admin.actor(), year).await {
+        Ok(replaced) => FormResponse::Done(layout::success(
+            format!("/settings/calendar?year={year}"),
+            replaced.message(page.lang),
+        )),
+        Err(error) => FormResponse::Failed(error),
+    }
+}
+
 #[post("/settings/calendar/import", data = "<form>")]
 async fn import(
     admin: Admin,
@@ -126,18 +142,11 @@ async fn import(
 ) -> FormResponse {
     match api::import_upload(state, &admin, &mut form).await {
         Ok(replaced) => {
-            let years: Vec<String> = replaced.years.iter().map(i32::to_string).collect();
             let link = match replaced.years.first() {
                 Some(year) => format!("/settings/calendar?year={year}"),
                 None => "/settings/calendar".to_owned(),
             };
-            FormResponse::Done(layout::success(
-                link,
-                Msg::new("calendar.imported")
-                    .arg("years", years.join(&t(page.lang, "common.list_separator")))
-                    .arg("holidays", replaced.holidays)
-                    .arg("workdays", replaced.workdays),
-            ))
+            FormResponse::Done(layout::success(link, replaced.message(page.lang)))
         }
         Err(error) => {
             let mut failed = FailedForm::new("calendar_import", None, Default::default());

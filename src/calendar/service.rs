@@ -179,6 +179,20 @@ pub struct Replaced {
     pub workdays: usize,
 }
 
+impl Replaced {
+    /// "Loaded 2026: 33 days off, 6 make-up working days."
+    pub fn message(&self, lang: crate::i18n::Lang) -> Msg {
+        let years: Vec<String> = self.years.iter().map(i32::to_string).collect();
+        Msg::new("calendar.imported")
+            .arg(
+                "years",
+                years.join(&crate::i18n::t(lang, "common.list_separator")),
+            )
+            .arg("holidays", self.holidays)
+            .arg("workdays", self.workdays)
+    }
+}
+
 /// Replaces every year the days fall in with exactly these days (a year's notice is the whole
 /// truth for that year), in one transaction.
 pub async fn replace_years(
@@ -222,5 +236,20 @@ pub async fn import_sheet(
 ) -> Result<Replaced, AppError> {
     let workbook = reader.read(bytes).await?;
     let days = super::sheet::read(&workbook).map_err(AppError::BadRequest)?;
+    replace_years(db, actor, &days).await
+}
+
+/// Loads a year as the State Council's notice has it (built in: [`super::notices`]), replacing
+/// what the calendar held for that year, like a sheet of the notice would.
+pub async fn load_notice(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    year: i32,
+) -> Result<Replaced, AppError> {
+    let Some(days) = super::notices::days(year) else {
+        return Err(AppError::NotFound(
+            Msg::new("calendar.no_notice").arg("year", year),
+        ));
+    };
     replace_years(db, actor, &days).await
 }

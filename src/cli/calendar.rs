@@ -1,5 +1,6 @@
-//! `ipdesk calendar list|set|remove|import`: the working-day calendar from the terminal; a year's
-//! holidays load from a sheet (`ipdesk calendar import 2027节假日.xlsx`).
+//! `ipdesk calendar list|set|remove|import|notice`: the working-day calendar from the terminal; a
+//! year's holidays load from a sheet (`ipdesk calendar import 2027节假日.xlsx`) or, for the years
+//! built in, from the State Council's notice (`ipdesk calendar notice 2026`).
 
 use std::path::PathBuf;
 
@@ -32,6 +33,11 @@ pub enum CalendarAction {
     },
     Import {
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    Notice {
+        year: i32,
         #[arg(long)]
         json: bool,
     },
@@ -86,16 +92,20 @@ pub async fn run(
             })?;
             let replaced =
                 service::import_sheet(db, &ChildReader::current(), &actor, &bytes).await?;
-            if json {
-                return super::import::json(&replaced);
-            }
-            let years: Vec<String> = replaced.years.iter().map(i32::to_string).collect();
-            let msg = Msg::new("calendar.imported")
-                .arg("years", years.join(&t(lang, "common.list_separator")))
-                .arg("holidays", replaced.holidays)
-                .arg("workdays", replaced.workdays);
-            say!("{}", msg.render(lang));
-            Ok(())
+            loaded(&replaced, json, lang)
+        }
+        CalendarAction::Notice { year, json } => {
+            let replaced = service::load_notice(db, &actor, year).await?;
+            loaded(&replaced, json, lang)
         }
     }
+}
+
+/// What loading years did, as JSON or a sentence.
+fn loaded(replaced: &service::Replaced, json: bool, lang: Lang) -> Result<(), AppError> {
+    if json {
+        return super::import::json(replaced);
+    }
+    say!("{}", replaced.message(lang).render(lang));
+    Ok(())
 }

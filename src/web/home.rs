@@ -29,7 +29,7 @@ struct HomeView {
     /// Open cases overdue or due within 5 working days, the most pressing first.
     cases: Vec<crate::cases::service::CaseView>,
     /// From December: next year, when its holidays are not loaded yet.
-    calendar_missing: Option<i32>,
+    calendar_missing: Option<MissingYear>,
 }
 
 #[derive(Serialize)]
@@ -40,19 +40,36 @@ struct RecentImport {
     state: String,
 }
 
-/// Next year, when it is December and next year's holidays are not loaded: deadlines of cases
-/// opened now reach into it.
-async fn calendar_missing(state: &AppState, today: NaiveDate) -> Result<Option<i32>, AppError> {
-    if today.month() != 12 {
-        return Ok(None);
-    }
+/// A year whose holidays the dashboard asks for: this year while it is not loaded (deadlines
+/// would count its holidays as working days), and from December next year too, since deadlines of
+/// cases opened now reach into it.
+#[derive(Debug, PartialEq, Serialize)]
+struct MissingYear {
+    year: i32,
+    /// The sentence that says so.
+    message: &'static str,
+}
+
+async fn calendar_missing(
+    state: &AppState,
+    today: NaiveDate,
+) -> Result<Option<MissingYear>, AppError> {
     let loaded = crate::calendar::service::loaded_years(&state.db).await?;
     Ok(year_to_load(today, &loaded))
 }
 
-fn year_to_load(today: NaiveDate, loaded: &std::collections::BTreeSet<i32>) -> Option<i32> {
-    let next = today.year() + 1;
-    (today.month() == 12 && !loaded.contains(&next)).then_some(next)
+fn year_to_load(today: NaiveDate, loaded: &std::collections::BTreeSet<i32>) -> Option<MissingYear> {
+    let this = today.year();
+    if !loaded.contains(&this) {
+        return Some(MissingYear {
+            year: this,
+            message: "calendar.this_year_missing",
+        });
+    }
+    (today.month() == 12 && !loaded.contains(&(this + 1))).then_some(MissingYear {
+        year: this + 1,
+        message: "calendar.next_year_missing",
+    })
 }
 
 #[cfg(test)]
@@ -60,13 +77,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn from_december_next_year_s_holidays_are_asked_for() {
+    fn this_year_s_holidays_and_from_december_next_year_s_are_asked_for() {
         let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default();
-        let none = std::collections::BTreeSet::new();
-        let next = std::collections::BTreeSet::from([2027]);
-        assert_eq!(year_to_load(day(11, 30), &none), None);
-        assert_eq!(year_to_load(day(12, 1), &none), Some(2027));
-        assert_eq!(year_to_load(day(12, 31), &next), None);
+        let years = |years: &[i32]| years.iter().copied().collect();
+        let asked = |today, loaded: &[i32]| year_to_load(today, &years(loaded)).map(|m| m.year);
+        // (today, years loaded) → the year asked for
+        let cases = [
+            (day(3, 1), &[][..], Some(2026)),
+            (day(11, 30), &[2025][..], Some(2026)),
+            (day(11, 30), &[2026][..], None),
+            (day(12, 1), &[2026][..], Some(2027)),
+            (day(12, 1), &[2027][..], Some(2026)),
+            (day(12, 31), &[2026, 2027][..], None),
+        ];
+        for (today, loaded, year) in cases {
+            assert_eq!(asked(today, loaded), year, "{today} with {loaded:?}");
+        }
+        assert_eq!(
+            year_to_load(day(12, 1), &years(&[2026])).map(|m| m.message),
+            Some("calendar.next_year_missing")
+        );
+        assert_eq!(
+            year_to_load(day(5, 1), &years(&[])).map(|m| m.message),
+            Some("calendar.this_year_missing")
+        );
     }
 }
 

@@ -478,6 +478,15 @@ async fn cases_and_calendar(trail: &mut Trail<'_>) {
     trail
         .write(remove, "/api/v1/calendar/2026-09-20", Value::Null, "remove")
         .await;
+    let load = (Method::Post, "/api/v1/calendar/notices/<year>");
+    let (_, entry) = trail
+        .write(load, "/api/v1/calendar/notices/2026", Value::Null, "import")
+        .await;
+    assert_eq!(
+        entry["changes"]["replaced"]["new"],
+        json!({"years": [2026], "holidays": 33, "workdays": 6}),
+        "{entry}"
+    );
     let rule = (Method::Put, "/api/v1/deadline-rules/<code>");
     let (_, entry) = trail
         .write(

@@ -125,6 +125,109 @@ async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
     page.assert_contains(&["Working-day calendar 2026", "Make-up working day (班)"]);
 }
 
+/// A year the State Council's notice is built in for loads at one request, through the API and
+/// the page, replacing what the year held; the deadlines of a case then skip its holidays.
+#[rocket::async_test]
+async fn a_built_in_notice_loads_a_whole_year() {
+    let app = TestApp::admin().await;
+    let before = app.get("/api/v1/calendar?year=2026").await.json();
+    assert_eq!(
+        (before["loaded"].clone(), before["notice"].clone()),
+        (json!(false), json!(true))
+    );
+    let loaded = upload(&app, "/api/v1/calendar/import", &national_day_2026()).await;
+    assert_eq!(loaded.status, Status::Ok, "{}", loaded.body);
+
+    let notice = app
+        .send_json(Method::Post, "/api/v1/calendar/notices/2026", "")
+        .await;
+    assert_eq!(notice.status, Status::Ok, "{}", notice.body);
+    assert_eq!(
+        notice.json(),
+        json!({"years": [2026], "holidays": 33, "workdays": 6})
+    );
+    let year = app.get("/api/v1/calendar?year=2026").await.json();
+    let days = year["days"].as_array().unwrap();
+    assert_eq!(
+        days.len(),
+        39,
+        "the sheet's days are replaced, not added to"
+    );
+    let day = |on: &str| days.iter().find(|d| d["day"] == on).cloned();
+    assert_eq!(day("2026-02-15").unwrap()["name"], "春节");
+    assert_eq!(day("2026-02-28").unwrap()["kind"], "workday");
+
+    // Fifteen working days from a clue received on Tuesday 10 February 2026 count the make-up
+    // Saturdays 14 and 28 February and skip the nine days of the Spring Festival: 9 March.
+    let case = crate::cases::open(&app, &crate::cases::counterfeit("2026-02-10"))
+        .await
+        .json();
+    let acceptance = case["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "acceptance")
+        .cloned()
+        .unwrap();
+    assert_eq!(acceptance["due_on"], "2026-03-09", "{acceptance}");
+    assert_eq!(acceptance["warning"], Value::Null, "{acceptance}");
+
+    let unknown = app
+        .send_json(Method::Post, "/api/v1/calendar/notices/2019", "")
+        .await;
+    assert_eq!(unknown.status, Status::NotFound);
+    unknown.assert_contains(&["没有内置2019年的放假通知"]);
+
+    // The page offers the year's notice, and loads it.
+    let page = app.get("/settings/calendar?year=2025").await;
+    page.assert_contains(&["载入国务院办公厅公布的2025年安排"]);
+    app.get("/settings/calendar?year=2027")
+        .await
+        .assert_lacks(&["载入国务院办公厅公布的"]);
+    let done = app.post_form("/settings/calendar/2025/notice", &[]).await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/settings/calendar?year=2025")
+    );
+    app.follow(&done).await.assert_contains(&[
+        "已导入2025年的安排：节假日28天，调休上班5天。",
+        "国庆节、中秋节",
+    ]);
+
+    let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
+    let refused = viewer
+        .send_json(Method::Post, "/api/v1/calendar/notices/2026", "")
+        .await;
+    assert_eq!(refused.status, Status::Forbidden);
+    viewer
+        .get("/settings/calendar?year=2026")
+        .await
+        .assert_lacks(&["载入国务院办公厅公布的"]);
+}
+
+/// The dashboard asks for this year's holidays while none are loaded, and stops once a day is.
+#[rocket::async_test]
+async fn the_dashboard_asks_for_this_year_s_holidays() {
+    use chrono::Datelike;
+    let app = TestApp::admin().await;
+    // The desk's clock: today in Beijing.
+    let year = (chrono::Utc::now() + chrono::Duration::hours(8)).year();
+    let asking = format!("{year}年的节假日安排还没有导入，案件期限暂时只跳过周末。");
+    app.get("/").await.assert_contains(&[
+        asking.as_str(),
+        &format!("href=\"/settings/calendar?year={year}\""),
+    ]);
+    let set = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/calendar/{year}-10-01"),
+            &json!({"kind": "holiday", "name": "国庆节"}).to_string(),
+        )
+        .await;
+    assert_eq!(set.status, Status::Ok, "{}", set.body);
+    app.get("/").await.assert_lacks(&[asking.as_str()]);
+}
+
 #[rocket::async_test]
 async fn the_page_records_a_day_and_says_what_is_wrong() {
     let app = TestApp::admin().await;

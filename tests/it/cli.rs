@@ -1314,6 +1314,24 @@ async fn a_year_s_holidays_load_from_the_terminal() {
     assert_exit(&run(&db, &["calendar", "remove", "2026-09-20"]), 0);
     let bad = run(&db, &["calendar", "set", "2026-09-21", "--kind", "半天"]);
     assert_exit(&bad, 2);
+    // The State Council's notice, built in: the whole year replaces the sheet's two lines.
+    let notice = run(&db, &["calendar", "notice", "2026"]);
+    assert_exit(&notice, 0);
+    assert!(
+        stdout(&notice).contains("已导入2026年的安排：节假日33天，调休上班6天。"),
+        "{}",
+        stdout(&notice)
+    );
+    let listed = run(&db, &["calendar", "list", "--year", "2026", "--json"]);
+    let days: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
+    assert_eq!(days.as_array().map(Vec::len), Some(39));
+    let unknown = run(&db, &["calendar", "notice", "2019", "--json"]);
+    assert_exit(&unknown, 2);
+    assert!(
+        stderr(&unknown).contains("没有内置2019年的放假通知"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[rocket::async_test]
