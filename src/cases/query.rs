@@ -213,7 +213,14 @@ fn totals(cases: &[CaseView]) -> CaseTotals {
 }
 
 /// A page of the register and the totals of every case the filters select.
-pub async fn list(db: &impl ConnectionTrait, filter: &CaseFilter) -> Result<CasePage, AppError> {
+pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &CaseFilter,
+) -> Result<CasePage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(db: &impl ConnectionTrait, filter: &CaseFilter) -> Result<CasePage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let cases = all(db, filter).await?;
     let totals = totals(&cases);

@@ -324,6 +324,23 @@ pub async fn begin_read(db: &DatabaseConnection) -> Result<DatabaseTransaction, 
     }
 }
 
+/// Runs the statements of one read — a register page's total and its rows, say — in one
+/// snapshot ([`begin_read`]), so that they agree with each other while others write: a patent
+/// added between the count and the rows would otherwise show on a page that does not count it.
+pub async fn read_at_once<T>(
+    db: &DatabaseConnection,
+    read: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let txn = begin_read(db).await?;
+    let result = read(&txn).await;
+    // Nothing was written: ending the transaction either way only lets the snapshot go. An
+    // error of the reading comes first; it may be why the transaction cannot be ended.
+    let ended = txn.rollback().await;
+    let value = result?;
+    ended?;
+    Ok(value)
+}
+
 /// PostgreSQL: a second read transaction, on another connection, that sees exactly what `first`
 /// sees (its exported snapshot), so that two queries of one read run at once. `None` on SQLite,
 /// whose transactions cannot share a snapshot: its reads stay on `first`.

@@ -96,6 +96,13 @@ pub async fn filtered(
 
 /// One page of the register, in pinyin order.
 pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &EnterpriseFilter,
+) -> Result<EnterprisePage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(
     db: &impl ConnectionTrait,
     filter: &EnterpriseFilter,
 ) -> Result<EnterprisePage, AppError> {

@@ -157,7 +157,14 @@ pub async fn started_between(
 }
 
 /// A page of the register, newest first, and the totals of every event the filters select.
-pub async fn list(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<EventPage, AppError> {
+pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &EventFilter,
+) -> Result<EventPage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<EventPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let selected = filtered(filter)?;
     let totals = totals(db, selected.clone()).await?;

@@ -146,6 +146,13 @@ pub async fn started_between(
 
 /// A page of the register, newest first, and the totals of every inspection the filters select.
 pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &InspectionFilter,
+) -> Result<InspectionPage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(
     db: &impl ConnectionTrait,
     filter: &InspectionFilter,
 ) -> Result<InspectionPage, AppError> {

@@ -293,9 +293,13 @@ pub async fn capped_count(
 
 /// One page of the register with its capped total.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &sea_orm::DatabaseConnection,
     filter: &PatentFilter,
 ) -> Result<PatentPage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(db: &impl ConnectionTrait, filter: &PatentFilter) -> Result<PatentPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let query = filtered(db, filter).await?;
     let (total, total_capped) = capped_count(db, query.clone(), COUNT_CAP).await?;

@@ -322,10 +322,25 @@ async fn show_view(
     id: i64,
     failed: Option<FailedForm>,
 ) -> Result<ShowView, AppError> {
-    let patent = service::view(&state.db, id).await?;
+    // The record, its events and its history as of one moment: a grant saved meanwhile is in all
+    // three or in none.
+    let timezone = page.settings.timezone;
+    crate::db::read_at_once(&state.db, async |txn| {
+        show_view_in(txn, timezone, id, failed).await
+    })
+    .await
+}
+
+async fn show_view_in(
+    db: &impl sea_orm::ConnectionTrait,
+    timezone: crate::settings::Timezone,
+    id: i64,
+    failed: Option<FailedForm>,
+) -> Result<ShowView, AppError> {
+    let patent = service::view(db, id).await?;
     let mut enterprises = BTreeMap::new();
     for enterprise_id in patent.applicants.iter().filter_map(|a| a.enterprise_id) {
-        if let Ok(row) = crate::enterprises::service::row(&state.db, enterprise_id).await {
+        if let Ok(row) = crate::enterprises::service::row(db, enterprise_id).await {
             enterprises.insert(enterprise_id.to_string(), row.name);
         }
     }
@@ -341,8 +356,8 @@ async fn show_view(
     };
     Ok(ShowView {
         patent_number: format!("ZL{}", patent.application_number),
-        events: service::events(&state.db, id).await?,
-        history: audit::history(&state.db, "patent", id, page.settings.timezone).await?,
+        events: service::events(db, id).await?,
+        history: audit::history(db, "patent", id, timezone).await?,
         next_statuses,
         enterprises,
         failed,

@@ -586,18 +586,14 @@ impl Periods {
 
 /// The report for `year` as of `as_of` (default: today in the configured timezone, or the
 /// year's last day for a past year). Its thirty-odd statements read one snapshot of the database
-/// (`db::begin_read`), so its figures agree with each other while others write (on PostgreSQL,
+/// (`db::read_at_once`), so its figures agree with each other while others write (on PostgreSQL,
 /// another instance may fold the tallies' changes between two of them).
 pub async fn report(
     db: &DatabaseConnection,
     year: Option<i32>,
     as_of: Option<NaiveDate>,
 ) -> Result<YtdReport, AppError> {
-    let txn = crate::db::begin_read(db).await?;
-    let report = report_in(&txn, year, as_of).await?;
-    // Nothing was written: ending the transaction either way releases its snapshot.
-    txn.rollback().await?;
-    Ok(report)
+    crate::db::read_at_once(db, async |txn| report_in(txn, year, as_of).await).await
 }
 
 async fn report_in(

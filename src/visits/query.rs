@@ -350,7 +350,14 @@ pub async fn made_between(
 }
 
 /// A page of the register, newest first, and the totals of every visit the filters select.
-pub async fn list(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
+pub async fn list(
+    db: &sea_orm::DatabaseConnection,
+    filter: &VisitFilter,
+) -> Result<VisitPage, AppError> {
+    crate::db::read_at_once(db, async |txn| list_in(txn, filter).await).await
+}
+
+async fn list_in(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
     let request = PageRequest::new(filter.page, filter.per_page);
     let selected = filtered(db, filter).await?;
     let totals = summed(db, selected.clone()).await?;

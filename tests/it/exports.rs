@@ -995,6 +995,14 @@ fn text_workbook(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 /// How many townships a connection or transaction sees.
+/// A township written straight into the table, as another connection would.
+fn add_township(name: &str) -> String {
+    format!(
+        "INSERT INTO townships (name, position, version, created_at, updated_at) \
+         VALUES ('{name}', 1, 1, '2026-11-29T00:00:00Z', '2026-11-29T00:00:00Z')"
+    )
+}
+
 async fn townships_seen(db: &impl sea_orm::ConnectionTrait) -> i64 {
     let backend = db.get_database_backend();
     let row = db
@@ -1016,18 +1024,12 @@ async fn an_exports_reads_see_one_moment_of_the_database() {
     use sea_orm::ConnectionTrait;
     let database = crate::support::TestDatabase::new().await;
     let db = database.connect().await;
-    let add = |name: &str| {
-        format!(
-            "INSERT INTO townships (name, position, version, created_at, updated_at) \
-             VALUES ('{name}', 1, 1, '2026-11-29T00:00:00Z', '2026-11-29T00:00:00Z')"
-        )
-    };
-    db.execute_unprepared(&add("茅坪镇"))
+    db.execute_unprepared(&add_township("茅坪镇"))
         .await
         .expect("a township");
     let read = ipdesk::db::begin_read(&db).await.expect("a read");
     let before = townships_seen(&read).await;
-    db.execute_unprepared(&add("归州镇"))
+    db.execute_unprepared(&add_township("归州镇"))
         .await
         .expect("another township");
     assert_eq!(
@@ -1054,4 +1056,43 @@ async fn an_exports_reads_see_one_moment_of_the_database() {
         }
         None => assert!(!database.is_postgres(), "PostgreSQL reads beside"),
     }
+}
+
+/// A register page's statements (its total, its rows, their applicants) read one snapshot too
+/// (`db::read_at_once`): a change another connection commits between two of them is seen by
+/// neither, and an error of the read is the error returned.
+#[tokio::test]
+async fn a_page_s_statements_read_one_moment_of_the_database() {
+    use sea_orm::ConnectionTrait;
+    let database = crate::support::TestDatabase::new().await;
+    let db = database.connect().await;
+    let (first, second) = ipdesk::db::read_at_once(&db, async |txn| {
+        let first = townships_seen(txn).await;
+        db.execute_unprepared(&add_township("沙镇溪镇"))
+            .await
+            .expect("a township committed meanwhile");
+        Ok((first, townships_seen(txn).await))
+    })
+    .await
+    .expect("a read");
+    assert_eq!(
+        first, second,
+        "the read's second statement sees its first's moment"
+    );
+    assert_eq!(
+        townships_seen(&db).await,
+        first + 1,
+        "the change is committed"
+    );
+
+    let failed = ipdesk::db::read_at_once(&db, async |_| {
+        Err::<(), _>(ipdesk::error::AppError::NotFound(ipdesk::i18n::Msg::new(
+            "errors.not_found",
+        )))
+    })
+    .await;
+    assert!(
+        matches!(failed, Err(ipdesk::error::AppError::NotFound(_))),
+        "{failed:?}"
+    );
 }
