@@ -11,9 +11,9 @@ use super::layout::{self, TableAt};
 use super::mapping::Mapping;
 use super::plan::{Counts, Problem, RowStatus};
 use super::service::StoredProblems;
-use super::spec::{FieldType, Register, spec};
+use super::spec::{Register, spec};
 use super::values;
-use super::workbook::{Cell, Workbook};
+use super::workbook::Workbook;
 use crate::entities::import_batch;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
@@ -23,24 +23,6 @@ const YELLOW: u32 = 0xFFE699;
 
 fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(error.to_string())
-}
-
-/// A cell's value as a person would type it in its field, and whether that differs from the cell.
-fn typed_text(cell: &Cell, field: Option<FieldType>, is_1904: bool) -> (String, bool) {
-    let as_date = matches!(field, Some(FieldType::Date));
-    match cell {
-        Cell::Date(_) | Cell::Number(_) if as_date => match values::date(cell, is_1904) {
-            Ok(Some(day)) => (day.to_string(), true),
-            _ => (cell.display(), false),
-        },
-        Cell::Date(serial) => (
-            values::date_from_serial(*serial, is_1904)
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| cell.display()),
-            true,
-        ),
-        other => (other.display(), false),
-    }
 }
 
 /// Builds the report of a stored batch from its workbook (read again) and its stored problems.
@@ -219,20 +201,13 @@ fn write_rows(
         .set_column_width(status_column + 1, 60)
         .map_err(xlsx_error)?;
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-    let field_type = |column: u32| {
-        columns
-            .iter()
-            .find(|c| c.column == column)
-            .and_then(|c| c.field.as_deref())
-            .and_then(|f| spec.field(f))
-            .map(|f| f.field_type)
-    };
+    let field_type = |column: u32| spec.field_type_of(columns, column);
     for (out_row, row) in (1u32..).zip(layout::data_rows(rows.sheet_rows, rows.at)) {
         let excel_row = row.index + 1;
         for (column, cell) in &row.cells {
             let c = u16::try_from(*column).unwrap_or(0);
             let letter = super::workbook::column_letter(*column);
-            let (text, changed) = typed_text(cell, field_type(*column), rows.is_1904);
+            let (text, changed) = values::typed_text(cell, field_type(*column), rows.is_1904);
             let problems = rows.by_cell.get(&(excel_row, letter));
             let format = match problems {
                 Some(list) if list.iter().any(|(e, _)| *e) => formats.red,

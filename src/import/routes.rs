@@ -16,7 +16,8 @@ use super::layout;
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
 use super::service::{self, Policy, Progress, StoredProblems};
-use super::spec::{Register, spec};
+use super::spec::{FieldType, Register, spec};
+use super::values;
 use super::workbook::{Cell, column_letter};
 use crate::AppState;
 use crate::auth::{Officer, Viewer};
@@ -190,6 +191,17 @@ fn count_of(counts: &Counts, status: RowStatus) -> u64 {
     }
 }
 
+/// A cell as the spreadsheet shows it, and whether it is a bare serial number read as a date: a
+/// Chinese built-in date format (27–36, 50–58) shows a date in Excel, but reaches the reader as a
+/// plain number, which alone would mean nothing to the officer.
+fn shown(cell: Option<&Cell>, field: Option<FieldType>, is_1904: bool) -> (String, bool) {
+    match cell {
+        Some(number @ Cell::Number(_)) => values::typed_text(number, field, is_1904),
+        Some(other) => (other.shown(is_1904), false),
+        None => (String::new(), false),
+    }
+}
+
 /// The rows of one page of the preview, with the workbook read again for their values.
 async fn grid(
     state: &AppState,
@@ -231,6 +243,7 @@ async fn grid(
     let at = layout::with_best_depth(sheet, spec(register), sheet_index, header_row);
     let headers = layout::header_columns(sheet, at.header_row, at.two_rows);
     let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
+    let mapping = service::stored_mapping(batch);
     let by_row = |row: u32| -> Vec<(bool, &Problem)> {
         problems
             .errors
@@ -251,9 +264,20 @@ async fn grid(
                 let here: Vec<&(bool, &Problem)> =
                     list.iter().filter(|(_, p)| p.column == letter).collect();
                 let cell = found.and_then(|r| r.get(h.column));
+                let field = spec(register).field_type_of(&mapping, h.column);
+                let (text, serial) = shown(cell, field, workbook.is_1904);
+                let mut notes: Vec<String> = here.iter().map(|(_, p)| p.msg.render(lang)).collect();
+                if serial {
+                    let original = cell.map(Cell::display).unwrap_or_default();
+                    notes.push(
+                        Msg::new("import.report.original")
+                            .arg("value", original)
+                            .render(lang),
+                    );
+                }
                 GridCell {
-                    text: cell.map(|c| c.shown(workbook.is_1904)).unwrap_or_default(),
-                    number: matches!(cell, Some(Cell::Number(_))),
+                    text,
+                    number: !serial && matches!(cell, Some(Cell::Number(_))),
                     mark: if here.iter().any(|(e, _)| *e) {
                         "error"
                     } else if here.is_empty() {
@@ -261,11 +285,7 @@ async fn grid(
                     } else {
                         "warning"
                     },
-                    note: here
-                        .iter()
-                        .map(|(_, p)| p.msg.render(lang))
-                        .collect::<Vec<_>>()
-                        .join("；"),
+                    note: notes.join("；"),
                 }
             })
             .collect();

@@ -157,6 +157,20 @@ impl RegisterSpec {
         self.fields.iter().find(|f| f.name == name)
     }
 
+    /// The type of the field a column is mapped to, when it is mapped to one.
+    pub fn field_type_of(
+        &self,
+        columns: &[super::mapping::MappedColumn],
+        column: u32,
+    ) -> Option<FieldType> {
+        columns
+            .iter()
+            .find(|c| c.column == column)
+            .and_then(|c| c.field.as_deref())
+            .and_then(|f| self.field(f))
+            .map(|f| f.field_type)
+    }
+
     /// The field a header names, if any.
     pub fn field_for_header(&self, header: &str) -> Option<&FieldSpec> {
         let key = normalize_header(header);

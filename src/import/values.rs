@@ -9,6 +9,28 @@ use crate::i18n::Msg;
 use crate::patents::{PatentStatus, PatentType};
 use crate::{dates, text};
 
+/// A cell's value as a person would type it in its field, and whether that differs from the cell.
+pub fn typed_text(
+    cell: &Cell,
+    field: Option<super::spec::FieldType>,
+    is_1904: bool,
+) -> (String, bool) {
+    let as_date = matches!(field, Some(super::spec::FieldType::Date));
+    match cell {
+        Cell::Date(_) | Cell::Number(_) if as_date => match date(cell, is_1904) {
+            Ok(Some(day)) => (day.to_string(), true),
+            _ => (cell.display(), false),
+        },
+        Cell::Date(serial) => (
+            date_from_serial(*serial, is_1904)
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| cell.display()),
+            true,
+        ),
+        other => (other.display(), false),
+    }
+}
+
 /// The date a serial number means in the 1900 or 1904 system. Excel's 1900 system counts a
 /// 29 February 1900 that never was, so serials from 61 on are one day ahead.
 pub fn date_from_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
