@@ -1474,7 +1474,7 @@ async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
     let english = app.get(&format!("/imports/{id}")).await;
     english.assert_contains(&[
         &format!("Import {id}"),
-        "Undone",
+        "zigui-grants-2026.xlsx · Patents · Undone",
         "600 rows read",
         "Download the error report",
     ]);
