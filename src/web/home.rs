@@ -28,7 +28,7 @@ struct HomeView {
     follow_ups: Vec<crate::visits::query::DueFollowUp>,
     /// Open cases overdue or due within 5 working days, the most pressing first.
     cases: Vec<crate::cases::service::CaseView>,
-    /// From December: next year, when its holidays are not loaded yet.
+    /// This year, when its holidays are not loaded yet; from December, next year too.
     calendar_missing: Option<MissingYear>,
 }
 
