@@ -92,18 +92,39 @@ async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), 
             .collect();
         return json(&rows);
     }
+    if batches.is_empty() {
+        say!("{}", t(lang, "import.history.empty"));
+        return Ok(());
+    }
+    // Times as the officer reads them (the desk's time zone), counts as a sentence.
+    let timezone = crate::settings::service::load(db).await?.timezone;
     for batch in batches {
+        let counts = serde_json::from_str(&batch.counts).unwrap_or_default();
         say!(
-            "{:>5}  {}  {:<10} {:<10} {}  {}",
+            "{:>5}  {}  {}  {}  {}  {}\n       {}",
             batch.id,
-            batch.created_at.format("%Y-%m-%d %H:%M"),
+            crate::clock::display(batch.created_at, timezone),
             t(lang, &format!("import.state.{}", batch.state)),
+            t(lang, &format!("import.register.{}", batch.register)),
             batch.actor,
             batch.file_name,
-            batch.counts
+            counts_line(counts, lang)
         );
     }
     Ok(())
+}
+
+/// "600 rows: 400 new, 0 updated, …" — every count, in the user's language.
+fn counts_line(c: crate::import::plan::Counts, lang: Lang) -> String {
+    Msg::new("import.cli.counts")
+        .arg("read", c.rows_read)
+        .arg("new", c.new)
+        .arg("updated", c.updated)
+        .arg("unchanged", c.unchanged)
+        .arg("duplicates", c.duplicates_in_file)
+        .arg("out", c.out_of_jurisdiction)
+        .arg("invalid", c.invalid)
+        .render(lang)
 }
 
 async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result<(), AppError> {
@@ -183,18 +204,7 @@ pub fn summary(report: &service::Report, lang: Lang) {
             .arg("row", report.header_row)
             .render(lang)
     );
-    say!(
-        "{}",
-        Msg::new("import.cli.counts")
-            .arg("read", c.rows_read)
-            .arg("new", c.new)
-            .arg("updated", c.updated)
-            .arg("unchanged", c.unchanged)
-            .arg("duplicates", c.duplicates_in_file)
-            .arg("out", c.out_of_jurisdiction)
-            .arg("invalid", c.invalid)
-            .render(lang)
-    );
+    say!("{}", counts_line(c, lang));
     for problem in report.rows.iter().flat_map(|r| &r.errors).take(50) {
         say!(
             "  ✗ {}{} {}: {}",

@@ -755,6 +755,7 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     );
     let fixture = repo_path("tests/fixtures/zigui-grants-2026.xlsx");
     let fixture = fixture.to_str().unwrap();
+    assert!(stdout(&run(&db, &["import", "list"])).contains("还没有导入过表格。"));
 
     // All or nothing refuses a file with invalid rows: exit 1, nothing written.
     let refused = run(
@@ -808,6 +809,16 @@ async fn import_commands_answer_in_json_with_exit_codes() {
         "no progress bar off a terminal"
     );
 
+    // The history for a person: local time, register, counts as a sentence (not JSON).
+    let listed = stdout(&run(&db, &["import", "list"]));
+    assert!(
+        listed.contains("已导入  专利")
+            && listed.contains(
+                "共 600 行：新增 400，更新 0，无变化 0，文件内重复 8，非本县 169，有误 23。"
+            )
+            && !listed.contains("rows_read"),
+        "{listed}"
+    );
     let list = run(&db, &["import", "list", "--json"]);
     assert_exit(&list, 0);
     let batches: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
