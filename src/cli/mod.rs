@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod audit;
 mod calendar;
 mod cases;
 mod deadlines;
@@ -121,6 +122,7 @@ pub enum Command {
         action: deadlines::DeadlineAction,
     },
     Import(import::ImportArgs),
+    Audit(audit::AuditArgs),
     Export(export::ExportArgs),
     Report {
         #[command(subcommand)]
@@ -368,6 +370,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
             Ok(())
         }
         Command::Import(args) => import::run(&db, args, lang).await,
+        Command::Audit(args) => audit::run(&db, args, lang).await,
         Command::Demo { json } => demo(&db, json, lang).await,
         // Handled above, before the database is opened.
         Command::Serve(_)

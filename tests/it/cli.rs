@@ -819,6 +819,20 @@ async fn import_commands_answer_in_json_with_exit_codes() {
             && !listed.contains("rows_read"),
         "{listed}"
     );
+    // The audit log from the terminal: the import, named in the user's language.
+    let audit = stdout(&run(&db, &["audit", "--entity", "import_batch"]));
+    assert!(
+        audit.contains("导入  导入批次 #") && audit.contains("文件: — → zigui-grants-2026.xlsx"),
+        "{audit}"
+    );
+    let audit = run(&db, &["audit", "--limit", "1", "--json"]);
+    assert_exit(&audit, 0);
+    let audit: serde_json::Value = serde_json::from_str(&stdout(&audit)).unwrap();
+    assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1));
+    assert!(audit["total"].as_u64().unwrap() > 1, "{audit}");
+    let bad_day = run(&db, &["audit", "--from", "2026-02-30"]);
+    assert_exit(&bad_day, 2);
+    assert!(stderr(&bad_day).contains("“2026-02-30”不是有效的日期"));
     let list = run(&db, &["import", "list", "--json"]);
     assert_exit(&list, 0);
     let batches: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();

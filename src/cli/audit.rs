@@ -1,0 +1,132 @@
+//! `ipdesk audit [--entity E] [--id ID] [--user N] [--from D] [--to D] [--limit N] [--json]`:
+//! the audit log from the terminal, newest first, filtered as on its page.
+
+use clap::Args;
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+
+use crate::audit::{self, Entry, Filter};
+use crate::error::AppError;
+use crate::i18n::{CATALOG, Lang, Msg, t};
+use crate::web::pagination::PageRequest;
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    #[arg(long)]
+    entity: Option<String>,
+    #[arg(long)]
+    id: Option<String>,
+    #[arg(long)]
+    user: Option<i64>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    to: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result<(), AppError> {
+    let date = |raw: &Option<String>| {
+        crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
+            .map_err(AppError::BadRequest)
+    };
+    let filter = Filter {
+        user_id: args.user,
+        entity: args.entity.filter(|e| !e.trim().is_empty()),
+        entity_id: args.id.filter(|i| !i.trim().is_empty()),
+        from: date(&args.from)?,
+        to: date(&args.to)?,
+    };
+    let timezone = crate::settings::service::load(db).await?.timezone;
+    let page = PageRequest::new(Some(1), Some(args.limit));
+    let (entries, total) = audit::list(db, &filter, page, timezone).await?;
+    if args.json {
+        return super::import::json(&serde_json::json!({"entries": entries, "total": total}));
+    }
+    if entries.is_empty() {
+        say!("{}", t(lang, "audit.empty"));
+        return Ok(());
+    }
+    for entry in &entries {
+        say!("{}", line(entry, timezone, lang));
+        for change in changes(&entry.changes, lang) {
+            say!("    {change}");
+        }
+    }
+    if total > entries.len() as u64 {
+        let more = Msg::new("cli.audit.more")
+            .arg("shown", entries.len())
+            .arg("total", total);
+        say!("{}", more.render(lang));
+    }
+    Ok(())
+}
+
+/// A label from the locale files, or the raw name when there is none (an entity or a field
+/// named by data).
+fn label(lang: Lang, key: &str, raw: &str) -> String {
+    CATALOG
+        .get(lang, key)
+        .map_or_else(|| raw.to_owned(), str::to_owned)
+}
+
+/// "2026-11-30 11:29  cli:root  导入  导入批次 #2"
+fn line(entry: &Entry, timezone: crate::settings::Timezone, lang: Lang) -> String {
+    let entity = label(
+        lang,
+        &format!("audit.entity.{}", entry.entity),
+        &entry.entity,
+    );
+    let id = entry
+        .entity_id
+        .as_deref()
+        .map(|id| format!(" #{id}"))
+        .unwrap_or_default();
+    format!(
+        "{}  {}  {}  {entity}{id}",
+        crate::clock::display(entry.at, timezone),
+        entry.actor,
+        label(
+            lang,
+            &format!("audit.action_name.{}", entry.action),
+            &entry.action
+        ),
+    )
+}
+
+/// Each changed field as "field: old → new", as the page lists them.
+fn changes(changes: &Value, lang: Lang) -> Vec<String> {
+    let Some(fields) = changes.as_object() else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .map(|(field, pair)| {
+            format!(
+                "{}: {} → {}",
+                label(lang, &format!("audit.field.{field}"), field),
+                shown_value(&pair["old"], lang),
+                shown_value(&pair["new"], lang),
+            )
+        })
+        .collect()
+}
+
+fn shown_value(value: &Value, lang: Lang) -> String {
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::String(text) if text.is_empty() => "—".to_owned(),
+        Value::String(text) => text.clone(),
+        Value::Bool(true) => t(lang, "common.yes"),
+        Value::Bool(false) => t(lang, "common.no"),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| shown_value(item, lang))
+            .collect::<Vec<_>>()
+            .join(&t(lang, "common.list_separator")),
+        other => other.to_string(),
+    }
+}
