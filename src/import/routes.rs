@@ -16,7 +16,7 @@ use super::layout;
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
 use super::service::{self, Policy, Progress, StoredProblems};
-use super::spec::{FieldType, Register, spec};
+use super::spec::{Register, spec};
 use super::values;
 use super::workbook::{Cell, column_letter};
 use crate::AppState;
@@ -191,17 +191,6 @@ fn count_of(counts: &Counts, status: RowStatus) -> u64 {
     }
 }
 
-/// A cell as the spreadsheet shows it, and whether it is a bare serial number read as a date: a
-/// Chinese built-in date format (27–36, 50–58) shows a date in Excel, but reaches the reader as a
-/// plain number, which alone would mean nothing to the officer.
-fn shown(cell: Option<&Cell>, field: Option<FieldType>, is_1904: bool) -> (String, bool) {
-    match cell {
-        Some(number @ Cell::Number(_)) => values::typed_text(number, field, is_1904),
-        Some(other) => (other.shown(is_1904), false),
-        None => (String::new(), false),
-    }
-}
-
 /// The rows of one page of the preview, with the workbook read again for their values.
 async fn grid(
     state: &AppState,
@@ -264,8 +253,14 @@ async fn grid(
                 let here: Vec<&(bool, &Problem)> =
                     list.iter().filter(|(_, p)| p.column == letter).collect();
                 let cell = found.and_then(|r| r.get(h.column));
+                // As a person would type it: a bare serial number in a date column (a Chinese
+                // built-in date format, which Excel shows as a date) is its day, the number in
+                // a note; every other cell as the spreadsheet shows it.
                 let field = spec(register).field_type_of(&mapping, h.column);
-                let (text, serial) = shown(cell, field, workbook.is_1904);
+                let (text, changed) = cell
+                    .map(|c| values::typed_text(c, field, workbook.is_1904))
+                    .unwrap_or_default();
+                let serial = changed && matches!(cell, Some(Cell::Number(_)));
                 let mut notes: Vec<String> = here.iter().map(|(_, p)| p.msg.render(lang)).collect();
                 if serial {
                     let original = cell.map(Cell::display).unwrap_or_default();

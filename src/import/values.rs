@@ -21,12 +21,7 @@ pub fn typed_text(
             Ok(Some(day)) => (day.to_string(), true),
             _ => (cell.display(), false),
         },
-        Cell::Date(serial) => (
-            date_from_serial(*serial, is_1904)
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| cell.display()),
-            true,
-        ),
+        Cell::Date(_) => (cell.shown(is_1904), true),
         other => (other.display(), false),
     }
 }
