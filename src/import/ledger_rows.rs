@@ -239,7 +239,7 @@ fn report_invalid(reader: &mut RowReader<'_>, error: AppError, rename: &[(&str, 
                 if reader.errors.iter().any(|e| e.field == field) {
                     continue;
                 }
-                let value = reader.peek(field).unwrap_or_default();
+                let value = reader.shown(field);
                 reader.error(field, value, msg.clone());
             }
         }

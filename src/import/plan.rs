@@ -145,6 +145,9 @@ pub struct RowReader<'a> {
     pub is_1904: bool,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// The columns read as dates so far: a bare serial number in one (a Chinese built-in date
+    /// format reaches us as a plain number) is named by its day in a problem, as Excel shows it.
+    dated: Vec<u32>,
 }
 
 impl<'a> RowReader<'a> {
@@ -155,6 +158,7 @@ impl<'a> RowReader<'a> {
             is_1904,
             errors: Vec::new(),
             warnings: Vec::new(),
+            dated: Vec::new(),
         }
     }
 
@@ -228,12 +232,17 @@ impl<'a> RowReader<'a> {
             .collect()
     }
 
-    /// The field's cell as the spreadsheet shows it (a date cell as its day, not its serial), to
-    /// name it in a problem; empty when the cell is.
+    /// The field's cell as the spreadsheet shows it (a date cell, or a number in a column read as
+    /// dates, as its day rather than its serial), to name it in a problem; empty when the cell is.
     pub fn shown(&self, field: &str) -> String {
-        self.cell(field)
-            .map(|(_, cell)| cell.shown(self.is_1904))
-            .unwrap_or_default()
+        let Some((column, cell)) = self.cell(field) else {
+            return String::new();
+        };
+        let as_date = self
+            .dated
+            .contains(&column.column)
+            .then_some(super::spec::FieldType::Date);
+        super::values::typed_text(cell, as_date, self.is_1904).0
     }
 
     /// A text field's value without reporting (for the jurisdiction check, which runs first).
@@ -246,7 +255,8 @@ impl<'a> RowReader<'a> {
 
     /// A date field.
     pub fn date(&mut self, field: &str) -> Option<chrono::NaiveDate> {
-        let (_, cell) = self.cell(field)?;
+        let (column, cell) = self.cell(field)?;
+        self.dated.push(column.column);
         match super::values::date(cell, self.is_1904) {
             Ok(day) => day,
             Err(msg) => {
@@ -362,6 +372,45 @@ mod tests {
         assert!(open.includes(Some("任何地方"), None));
         let long = Jurisdiction::new(Some("长阳土家族自治县"), &[], Vec::new());
         assert!(long.names.contains(&"长阳土家族".to_owned()));
+    }
+
+    #[test]
+    fn a_problem_names_a_cell_as_the_spreadsheet_shows_it() {
+        use crate::import::mapping::Source;
+        let column = |n: u32, field: &str| MappedColumn {
+            column: n,
+            letter: ((b'A' + n as u8) as char).to_string(),
+            header: field.to_owned(),
+            field: Some(field.to_owned()),
+            source: Source::Alias,
+        };
+        let mapping = Mapping {
+            columns: vec![
+                column(0, "granted_on"),
+                column(1, "count"),
+                column(2, "title"),
+            ],
+        };
+        // (cell, read as a date first, as named in a problem)
+        let cases = [
+            (Cell::Number(46238.0), true, "2026-08-04"),
+            (Cell::Number(46238.0), false, "46238"),
+            (Cell::Date(46238.0), false, "2026-08-04"),
+            (Cell::Text(" 一种装置 ".into()), false, " 一种装置 "),
+        ];
+        for (cell, dated, shown) in cases {
+            let field = if dated { "granted_on" } else { "count" };
+            let at = mapping.column_of(field).map_or(0, |c| c.column);
+            let row = Row {
+                index: 1,
+                cells: vec![(at, cell.clone())],
+            };
+            let mut reader = RowReader::new(&row, &mapping, false);
+            if dated {
+                reader.date(field);
+            }
+            assert_eq!(reader.shown(field), shown, "{cell:?}");
+        }
     }
 
     #[test]
