@@ -547,7 +547,7 @@ async fn backup(
     file: &std::path::Path,
     lang: Lang,
 ) -> Result<(), AppError> {
-    db::backup(db, file).await?;
+    crate::settings::backup::copy_to_file(db, &Actor::cli(), file).await?;
     say!(
         "{}",
         Msg::new("cli.backup.done")

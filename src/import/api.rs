@@ -207,19 +207,6 @@ pub struct Download {
 
 impl<'r> rocket::response::Responder<'r, 'static> for Download {
     fn respond_to(self, _: &'r rocket::Request<'_>) -> rocket::response::Result<'static> {
-        let encoded = crate::web::query_string::encode(&self.name);
-        // Old clients read the plain name: the same with anything beyond ASCII replaced.
-        let plain: String = self
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
         rocket::Response::build()
             .status(Status::Ok)
             .header(ContentType::new(
@@ -228,7 +215,7 @@ impl<'r> rocket::response::Responder<'r, 'static> for Download {
             ))
             .raw_header(
                 "Content-Disposition",
-                format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"),
+                crate::web::download::disposition(&self.name),
             )
             .sized_body(self.bytes.len(), std::io::Cursor::new(self.bytes))
             .ok()

@@ -19,6 +19,7 @@ pub fn routes() -> Vec<Route> {
         put_secure_cookies,
         put_jurisdiction,
         put_timezone,
+        post_backup,
         list_items,
         get_item,
         add_item,
@@ -53,6 +54,17 @@ async fn get_settings(
         timezone: settings.timezone.name(),
         secure_cookies: settings.secure_cookies,
     }))
+}
+
+/// A copy of the whole SQLite database (`POST`: each copy is audited); 400 with the pg_dump
+/// command on PostgreSQL.
+#[post("/backup")]
+async fn post_backup(
+    admin: Admin,
+    state: &State<AppState>,
+) -> Result<crate::web::download::DatabaseFile, AppError> {
+    let copy = super::backup::copy_for_download(&state.db, &admin.actor()).await?;
+    Ok(crate::web::download::DatabaseFile(copy))
 }
 
 #[put("/settings/jurisdiction", data = "<input>")]

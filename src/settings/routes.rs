@@ -24,6 +24,7 @@ pub fn routes() -> Vec<Route> {
         save_jurisdiction,
         save_timezone,
         save_secure_cookies,
+        download_backup,
         add_item,
         change_item
     ]
@@ -46,6 +47,8 @@ struct SettingsView {
     timezone: &'static str,
     timezones: Vec<&'static str>,
     secure_cookies: bool,
+    /// SQLite: a copy can be downloaded here; PostgreSQL is backed up with pg_dump.
+    backup_here: bool,
     lists: Vec<ListView>,
     failed: Option<FailedForm>,
 }
@@ -75,6 +78,8 @@ async fn settings_view(
         timezone: page.settings.timezone.name(),
         timezones: chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect(),
         secure_cookies: page.settings.secure_cookies,
+        backup_here: sea_orm::ConnectionTrait::get_database_backend(&state.db)
+            == sea_orm::DbBackend::Sqlite,
         lists: views,
         failed,
     })
@@ -193,6 +198,17 @@ async fn save_secure_cookies(
     let result = service::set_secure_cookies(&state.db, &admin.actor(), form.secure_cookies).await;
     let result = result.map(|_| Msg::new("settings.secure_cookies.saved"));
     respond(page, state, result, failed).await
+}
+
+/// A copy of the whole database, saved by the browser (a form, so that no link or prefetch takes
+/// one unasked: each is audited).
+#[post("/settings/backup")]
+async fn download_backup(
+    admin: Admin,
+    state: &State<AppState>,
+) -> Result<crate::web::download::DatabaseFile, AppError> {
+    let copy = super::backup::copy_for_download(&state.db, &admin.actor()).await?;
+    Ok(crate::web::download::DatabaseFile(copy))
 }
 
 #[derive(FromForm)]

@@ -2,6 +2,7 @@
 //! static files, health and the home page.
 
 pub mod catchers;
+pub mod download;
 pub mod forms;
 pub mod health;
 pub mod home;

@@ -189,6 +189,17 @@ async fn settings_and_lists(trail: &mut Trail<'_>) {
             "update",
         )
         .await;
+    // A copy of the database is audited too; PostgreSQL refuses it (pg_dump) and writes nothing.
+    let backup = (Method::Post, "/api/v1/backup");
+    if trail.app._database.is_postgres() {
+        let page = trail.app.send_json(backup.0, backup.1, "null").await;
+        assert_eq!(page.status, Status::BadRequest, "{}", page.body);
+        assert!(entries_since(trail.app, trail.last_id).await.is_empty());
+        trail.covered.insert((backup.0.to_string(), backup.1));
+    } else {
+        let (_, entry) = trail.write(backup, backup.1, json!(null), "backup").await;
+        assert_eq!(entry["entity"], "database", "{entry}");
+    }
     let add = (Method::Post, "/api/v1/<kind>");
     let (township, entry) = trail
         .write(

@@ -282,6 +282,12 @@ async fn backup_makes_a_consistent_copy() {
             .await
             .unwrap();
     assert_eq!(agencies.len(), 6);
+    // Who took the copy, and where to, is in the audit log.
+    let audit = stdout(&run(&db, &["audit", "--entity", "database", "--json"]));
+    assert!(
+        audit.contains("\"backup\"") && audit.contains("backup.sqlite"),
+        "{audit}"
+    );
     // Never overwrites.
     let again = run(&db, &["backup", &target_arg]);
     assert_exit(&again, 2);

@@ -271,3 +271,108 @@ async fn unknown_lists_and_records_are_404() {
     assert_eq!(page.status, Status::NotFound);
     page.assert_contains(&["找不到这个乡镇"]);
 }
+
+/// Posts `path` with the session's CSRF token (or a bearer token) and returns the raw answer.
+async fn download(
+    app: &TestApp,
+    path: &str,
+    bearer: Option<&str>,
+) -> (Status, Option<String>, Option<String>, Vec<u8>) {
+    let mut request = app.client.post(path.to_owned());
+    match bearer {
+        Some(token) => {
+            request = request.header(rocket::http::Header::new(
+                "Authorization",
+                format!("Bearer {token}"),
+            ));
+        }
+        None => {
+            let token = app.forget_csrf();
+            app.set_csrf(token.clone());
+            let body = format!("csrf_token={}", token.unwrap_or_default());
+            request = request.header(rocket::http::ContentType::Form).body(body);
+        }
+    }
+    let response = request.dispatch().await;
+    let status = response.status();
+    let kind = response.content_type().map(|c| c.to_string());
+    let disposition = response
+        .headers()
+        .get_one("Content-Disposition")
+        .map(str::to_owned);
+    let bytes = response.into_bytes().await.unwrap_or_default();
+    (status, kind, disposition, bytes)
+}
+
+#[rocket::async_test]
+async fn an_administrator_downloads_a_backup_that_holds_the_registers() {
+    let app = TestApp::admin().await;
+    add_township(&app, "茅坪镇").await;
+    let token = app.token_for("admin").await;
+    if app._database.is_postgres() {
+        let page = app.get("/settings").await;
+        page.assert_contains(&["pg_dump --format=custom"]);
+        page.assert_lacks(&["action=\"/settings/backup\""]);
+        let (status, _, _, body) = download(&app, "/api/v1/backup", Some(&token)).await;
+        assert_eq!(status, Status::BadRequest);
+        assert!(String::from_utf8_lossy(&body).contains("pg_dump"));
+        return;
+    }
+    app.get("/settings").await.assert_contains(&[
+        "下载备份",
+        "action=\"/settings/backup\"",
+        "ipdesk restore",
+    ]);
+
+    let (status, kind, disposition, bytes) = download(&app, "/settings/backup", None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(kind.as_deref(), Some("application/vnd.sqlite3"));
+    let disposition = disposition.unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment; filename=\"ipdesk-backup-")
+            && disposition.contains(".sqlite\""),
+        "{disposition}"
+    );
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    // The copy is a working database holding what was written before it.
+    let dir = tempfile::tempdir().unwrap();
+    let copy_path = dir.path().join("copy.sqlite");
+    std::fs::write(&copy_path, &bytes).unwrap();
+    let copy = ipdesk::db::connect(&format!("sqlite://{}?mode=rw", copy_path.display()))
+        .await
+        .unwrap();
+    let townships =
+        ipdesk::settings::lists::list(&copy, ipdesk::settings::ListKind::Townships, false)
+            .await
+            .unwrap();
+    assert_eq!(townships.len(), 1);
+    // Nothing is left beside the database.
+    let folder = ipdesk::db::sqlite_path(&app._database.url)
+        .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+        .unwrap();
+    let leftovers: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("backup"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // The API gives the same, and each copy is in the audit log with who took it.
+    let (status, _, _, bytes) = download(&app, "/api/v1/backup", Some(&token)).await;
+    assert_eq!(status, Status::Ok);
+    assert!(bytes.starts_with(b"SQLite format 3\0"));
+    let audit = app.get("/api/v1/audit?entity=database").await.json();
+    assert_eq!(audit["total"], 2, "{audit}");
+    assert_eq!(audit["entries"][0]["action"], "backup");
+    assert_eq!(audit["entries"][0]["actor"], "admin");
+    app.get("/admin/audit?entity=database")
+        .await
+        .assert_contains(&["数据库", "备份", "ipdesk-backup-"]);
+
+    // An officer may not take one.
+    app.create_user("officer", ipdesk::auth::Role::Officer)
+        .await;
+    app.login("officer", crate::support::PASSWORD).await;
+    let (status, _, _, _) = download(&app, "/settings/backup", None).await;
+    assert_eq!(status, Status::Forbidden);
+}
