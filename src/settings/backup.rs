@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use crate::audit::{self, Actor, Event};
@@ -64,6 +64,44 @@ async fn record(db: &DatabaseConnection, actor: &Actor, file: &str) -> Result<()
     .await
 }
 
+/// The dashboard asks an administrator for a copy when none was taken for this many days: a
+/// month of registers is what a lost disk would cost at most.
+pub const REMIND_AFTER_DAYS: i64 = 30;
+
+/// Why the dashboard asks for a copy.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reminder {
+    /// The desk holds records and no copy was ever taken.
+    Never,
+    /// The last copy is this many days old.
+    DaysAgo(i64),
+}
+
+/// Whether to ask for a copy now, given when the last was taken. An empty desk has nothing to
+/// lose yet.
+pub fn reminder(last: Option<DateTime<Utc>>, now: DateTime<Utc>, empty: bool) -> Option<Reminder> {
+    match last {
+        None if empty => None,
+        None => Some(Reminder::Never),
+        Some(at) => {
+            let days = (now - at).num_days();
+            (days >= REMIND_AFTER_DAYS).then_some(Reminder::DaysAgo(days))
+        }
+    }
+}
+
+/// When the last copy was taken, downloaded or written, as the audit log says.
+pub async fn last_taken(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let entry = crate::entities::audit_entry::Entity::find()
+        .filter(crate::entities::audit_entry::Column::Entity.eq("database"))
+        .filter(crate::entities::audit_entry::Column::Action.eq("backup"))
+        .order_by_desc(crate::entities::audit_entry::Column::At)
+        .one(db)
+        .await?;
+    Ok(entry.map(|e| e.at))
+}
+
 /// A folder beside the database for the copy (the system's temporary folder may be too small for
 /// it), removed when dropped.
 async fn scratch_folder(db: &DatabaseConnection) -> Result<tempfile::TempDir, AppError> {
@@ -108,4 +146,36 @@ fn unreadable(path: &Path, error: std::io::Error) -> AppError {
             .arg("path", path.display())
             .arg("reason", error.kind()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_copy_is_asked_for_when_none_is_a_month_old() {
+        let at = |day: u32| Utc.with_ymd_and_hms(2026, 11, day, 9, 0, 0).single();
+        let now = at(30).unwrap_or_default();
+        // (last copy, desk empty, reminder)
+        let cases = [
+            (None, true, None),
+            (None, false, Some(Reminder::Never)),
+            (at(1), false, None),
+            (at(1), true, None),
+            (
+                Utc.with_ymd_and_hms(2026, 10, 31, 9, 0, 0).single(),
+                false,
+                Some(Reminder::DaysAgo(30)),
+            ),
+            (
+                Utc.with_ymd_and_hms(2025, 11, 30, 9, 0, 0).single(),
+                false,
+                Some(Reminder::DaysAgo(365)),
+            ),
+        ];
+        for (last, empty, expected) in cases {
+            assert_eq!(reminder(last, now, empty), expected, "{last:?} {empty}");
+        }
+    }
 }

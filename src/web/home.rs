@@ -30,6 +30,47 @@ struct HomeView {
     cases: Vec<crate::cases::service::CaseView>,
     /// This year, when its holidays are not loaded yet; from December, next year too.
     calendar_missing: Option<MissingYear>,
+    /// An administrator of an SQLite desk is asked for a copy of it when none is recent.
+    backup_due: Option<BackupDue>,
+}
+
+#[derive(Serialize)]
+struct BackupDue {
+    /// The sentence that says so.
+    message: &'static str,
+    days: i64,
+}
+
+/// Whether to ask the person for a backup: only an administrator can take one, and only of an
+/// SQLite database (PostgreSQL is backed up with pg_dump by whoever runs the server).
+async fn backup_due(
+    state: &AppState,
+    page: &PageContext,
+    empty_desk: bool,
+) -> Result<Option<BackupDue>, AppError> {
+    use crate::settings::backup::{self, Reminder};
+    let admin = page
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role == crate::auth::Role::Admin);
+    let sqlite =
+        sea_orm::ConnectionTrait::get_database_backend(&state.db) == sea_orm::DbBackend::Sqlite;
+    if !admin || !sqlite {
+        return Ok(None);
+    }
+    let last = backup::last_taken(&state.db).await?;
+    Ok(
+        backup::reminder(last, chrono::Utc::now(), empty_desk).map(|due| match due {
+            Reminder::Never => BackupDue {
+                message: "settings.backup.never",
+                days: 0,
+            },
+            Reminder::DaysAgo(days) => BackupDue {
+                message: "settings.backup.days_ago",
+                days,
+            },
+        }),
+    )
 }
 
 #[derive(Serialize)]
@@ -115,6 +156,7 @@ pub async fn index(
     let timezone = page.settings.timezone;
     let (report, chart) = crate::reports::routes::view_of(state, &page, None, None).await?;
     let today = clock::today(timezone);
+    let empty_desk = crate::demo::desk_is_empty(&state.db).await?;
     let view = HomeView {
         aliases: page.settings.jurisdiction.aliases.clone(),
         townships,
@@ -124,7 +166,8 @@ pub async fn index(
         follow_ups: crate::visits::query::follow_ups_due(&state.db, today).await?,
         cases: crate::cases::query::pressing(&state.db).await?,
         calendar_missing: calendar_missing(state, today).await?,
-        empty_desk: crate::demo::desk_is_empty(&state.db).await?,
+        backup_due: backup_due(state, &page, empty_desk).await?,
+        empty_desk,
         report,
         chart,
         imports: crate::import::service::list(&state.db, 5)

@@ -309,6 +309,16 @@ async fn an_administrator_downloads_a_backup_that_holds_the_registers() {
     let app = TestApp::admin().await;
     add_township(&app, "茅坪镇").await;
     let token = app.token_for("admin").await;
+    // An empty desk has nothing to lose; once it holds a record, the dashboard asks for a copy.
+    app.get("/").await.assert_lacks(&["还没有备份过"]);
+    let enterprise = app
+        .send_json(
+            rocket::http::Method::Post,
+            "/api/v1/enterprises",
+            r#"{"name": "秭归橘颂茶业有限公司"}"#,
+        )
+        .await;
+    assert_eq!(enterprise.status, Status::Created, "{}", enterprise.body);
     if app._database.is_postgres() {
         let page = app.get("/settings").await;
         page.assert_contains(&["pg_dump --format=custom"]);
@@ -316,6 +326,8 @@ async fn an_administrator_downloads_a_backup_that_holds_the_registers() {
         let (status, _, _, body) = download(&app, "/api/v1/backup", Some(&token)).await;
         assert_eq!(status, Status::BadRequest);
         assert!(String::from_utf8_lossy(&body).contains("pg_dump"));
+        // The server's operator backs PostgreSQL up: the dashboard does not ask.
+        app.get("/").await.assert_lacks(&["还没有备份过"]);
         return;
     }
     app.get("/settings").await.assert_contains(&[
@@ -323,6 +335,9 @@ async fn an_administrator_downloads_a_backup_that_holds_the_registers() {
         "action=\"/settings/backup\"",
         "ipdesk restore",
     ]);
+    app.get("/")
+        .await
+        .assert_contains(&["还没有备份过", "action=\"/settings/backup\""]);
 
     let (status, kind, disposition, bytes) = download(&app, "/settings/backup", None).await;
     assert_eq!(status, Status::Ok);
@@ -369,10 +384,29 @@ async fn an_administrator_downloads_a_backup_that_holds_the_registers() {
         .await
         .assert_contains(&["数据库", "备份", "ipdesk-backup-"]);
 
+    // A recent copy silences the dashboard; a month-old one asks again.
+    app.get("/").await.assert_lacks(&["还没有备份过", "天前"]);
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    ipdesk::entities::audit_entry::Entity::update_many()
+        .col_expr(
+            ipdesk::entities::audit_entry::Column::At,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(40)),
+        )
+        .filter(ipdesk::entities::audit_entry::Column::Entity.eq("database"))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    app.get("/")
+        .await
+        .assert_contains(&["上次备份数据库已是 40 天前"]);
+
     // An officer may not take one.
     app.create_user("officer", ipdesk::auth::Role::Officer)
         .await;
     app.login("officer", crate::support::PASSWORD).await;
     let (status, _, _, _) = download(&app, "/settings/backup", None).await;
     assert_eq!(status, Status::Forbidden);
+    app.get("/")
+        .await
+        .assert_lacks(&["天前", "action=\"/settings/backup\""]);
 }
