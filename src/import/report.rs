@@ -226,8 +226,9 @@ fn write_rows(
                     .join("\n");
             }
             if changed {
-                let original =
-                    t(lang, "import.report.original").replace("{value}", &cell.display());
+                let original = crate::i18n::Msg::new("import.report.original")
+                    .arg("value", cell.display())
+                    .render(lang);
                 note = if note.is_empty() {
                     original
                 } else {

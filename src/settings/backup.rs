@@ -90,6 +90,20 @@ pub fn reminder(last: Option<DateTime<Utc>>, now: DateTime<Utc>, empty: bool) ->
     }
 }
 
+/// Whether the dashboard asks this person for a copy now: only an administrator can take one, and
+/// only of an SQLite database (PostgreSQL is backed up with pg_dump by whoever runs the server).
+pub async fn reminder_for(
+    db: &DatabaseConnection,
+    role: Option<crate::auth::Role>,
+    empty: bool,
+) -> Result<Option<Reminder>, AppError> {
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    if role != Some(crate::auth::Role::Admin) || !sqlite {
+        return Ok(None);
+    }
+    Ok(reminder(last_taken(db).await?, Utc::now(), empty))
+}
+
 /// When the last copy was taken, downloaded or written, as the audit log says.
 pub async fn last_taken(db: &DatabaseConnection) -> Result<Option<DateTime<Utc>>, AppError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};

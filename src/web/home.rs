@@ -41,36 +41,25 @@ struct BackupDue {
     days: i64,
 }
 
-/// Whether to ask the person for a backup: only an administrator can take one, and only of an
-/// SQLite database (PostgreSQL is backed up with pg_dump by whoever runs the server).
+/// The dashboard's backup notice, when [`backup::reminder_for`] asks for one.
 async fn backup_due(
     state: &AppState,
     page: &PageContext,
     empty_desk: bool,
 ) -> Result<Option<BackupDue>, AppError> {
     use crate::settings::backup::{self, Reminder};
-    let admin = page
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role == crate::auth::Role::Admin);
-    let sqlite =
-        sea_orm::ConnectionTrait::get_database_backend(&state.db) == sea_orm::DbBackend::Sqlite;
-    if !admin || !sqlite {
-        return Ok(None);
-    }
-    let last = backup::last_taken(&state.db).await?;
-    Ok(
-        backup::reminder(last, chrono::Utc::now(), empty_desk).map(|due| match due {
-            Reminder::Never => BackupDue {
-                message: "settings.backup.never",
-                days: 0,
-            },
-            Reminder::DaysAgo(days) => BackupDue {
-                message: "settings.backup.days_ago",
-                days,
-            },
-        }),
-    )
+    let role = page.user.as_ref().map(|u| u.role);
+    let due = backup::reminder_for(&state.db, role, empty_desk).await?;
+    Ok(due.map(|due| match due {
+        Reminder::Never => BackupDue {
+            message: "settings.backup.never",
+            days: 0,
+        },
+        Reminder::DaysAgo(days) => BackupDue {
+            message: "settings.backup.days_ago",
+            days,
+        },
+    }))
 }
 
 #[derive(Serialize)]
