@@ -1,7 +1,7 @@
 //! Opening the database (SQLite by default, PostgreSQL when the URL says so), applying migrations
 //! safely when several processes start at once, health checks and backups.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
@@ -16,10 +16,12 @@ use sea_orm::{
 use crate::error::AppError;
 use crate::i18n::Msg;
 
+mod backup;
 mod bulk;
 pub mod copy;
 pub mod restore;
 pub mod stamp;
+pub use backup::{FileTrouble, backup};
 pub use bulk::{Dropped, NAMES_PER_LOOKUP, insert_rows, insert_rows_sharing};
 
 /// The default database: an SQLite file in `data/` under the working directory.
@@ -379,37 +381,6 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
     db.query_one_raw(Statement::from_string(backend, "SELECT 1"))
         .await
         .is_ok()
-}
-
-/// Writes a consistent copy of an SQLite database to `target` while others keep using it.
-pub async fn backup(db: &DatabaseConnection, target: &Path) -> Result<(), AppError> {
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return Err(AppError::BadRequest(Msg::new("backup.postgres")));
-    }
-    if target.exists() {
-        return Err(AppError::BadRequest(
-            Msg::new("backup.exists").arg("path", target.display()),
-        ));
-    }
-    let parent = target.parent().filter(|p| !p.as_os_str().is_empty());
-    if let Some(parent) = parent
-        && !parent.is_dir()
-    {
-        return Err(AppError::BadRequest(
-            Msg::new("backup.no_folder").arg("path", parent.display()),
-        ));
-    }
-    let Some(path) = target.to_str() else {
-        return Err(AppError::BadRequest(Msg::new("backup.bad_path")));
-    };
-    // VACUUM INTO reads one snapshot and writes a compact, self-contained copy.
-    let statement = Statement::from_sql_and_values(
-        DbBackend::Sqlite,
-        "VACUUM INTO ?",
-        [path.to_owned().into()],
-    );
-    db.execute_raw(statement).await?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ fn file_error(path: &Path, error: &std::io::Error) -> AppError {
     AppError::BadRequest(
         Msg::new("restore.file_failed")
             .arg("path", path.display())
-            .arg("reason", error.kind()),
+            .arg("reason", super::FileTrouble::of_io(error).reason()),
     )
 }
 

@@ -155,11 +155,7 @@ fn unreadable(path: &Path, error: std::io::Error) -> AppError {
     tracing::error!(%error, path = %path.display(), "backup copy failed");
     // As the restore does: the administrator can act on the reason (a full disk, a read-only
     // folder), so it is said rather than hidden behind a server error.
-    AppError::BadRequest(
-        Msg::new("backup.failed")
-            .arg("path", path.display())
-            .arg("reason", error.kind()),
-    )
+    crate::db::FileTrouble::of_io(&error).backup_failed(path)
 }
 
 #[cfg(test)]

@@ -292,6 +292,15 @@ async fn backup_makes_a_consistent_copy() {
     let again = run(&db, &["backup", &target_arg]);
     assert_exit(&again, 2);
     assert!(stderr(&again).contains("已经存在"));
+    // A place SQLite cannot write to: the reason in the administrator's words, nothing left.
+    let refused = run(&db, &["backup", "/proc/ipdesk-backup.sqlite"]);
+    assert_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("无法在 /proc/ipdesk-backup.sqlite 做备份（没有写入权限）"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!Path::new("/proc/ipdesk-backup.sqlite").exists());
 }
 
 pub(crate) struct Server(Child);
