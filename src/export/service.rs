@@ -432,34 +432,36 @@ fn check_folder(target: &Target) -> Result<(), AppError> {
 /// older export of the same name stays whole until the new one is complete).
 fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<(), AppError> {
     replace_whole(path, |partial| {
-        workbook.save(partial).map_err(|e| e.to_string())
+        workbook.save(partial).map_err(|error| match error {
+            rust_xlsxwriter::XlsxError::IoError(error) => error,
+            other => std::io::Error::other(other.to_string()),
+        })
     })
 }
 
 /// Writes bytes to a file the same way; the folder must be there.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     check_folder(&Target::File(path.to_path_buf()))?;
-    replace_whole(path, |partial| {
-        std::fs::write(partial, bytes).map_err(|e| e.to_string())
-    })
+    replace_whole(path, |partial| std::fs::write(partial, bytes))
 }
 
-/// Has `write` make `path` beside it, then renames it into place; on failure removes the part.
+/// Has `write` make `path` beside it, then renames it into place; on failure removes the part
+/// and says why in the reader's language (the system's own words go to the log).
 fn replace_whole(
     path: &Path,
-    write: impl FnOnce(&Path) -> Result<(), String>,
+    write: impl FnOnce(&Path) -> std::io::Result<()>,
 ) -> Result<(), AppError> {
     let mut partial = path.as_os_str().to_owned();
     partial.push(".part");
     let partial = PathBuf::from(partial);
-    let written =
-        write(&partial).and_then(|()| std::fs::rename(&partial, path).map_err(|e| e.to_string()));
+    let written = write(&partial).and_then(|()| std::fs::rename(&partial, path));
     written.map_err(|error| {
+        tracing::error!(%error, path = %path.display(), "export: cannot write the file");
         let _ = std::fs::remove_file(&partial);
         AppError::BadRequest(
             Msg::new("export.write_failed")
                 .arg("path", path.display())
-                .arg("error", error),
+                .arg("reason", crate::db::FileTrouble::of_io(&error).reason()),
         )
     })
 }

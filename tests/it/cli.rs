@@ -995,6 +995,14 @@ async fn export_writes_a_register_to_a_file() {
         "{}",
         stderr(&nowhere)
     );
+    // A folder that may not be written (even by root): why, in the reader's language.
+    let refused = run(&db, &["export", "enterprises", "-o", "/sys/e.xlsx"]);
+    assert_exit(&refused, 2);
+    assert!(
+        stderr(&refused).contains("无法写入 /sys/e.xlsx（没有写入权限）"),
+        "{}",
+        stderr(&refused)
+    );
     let backwards = run(
         &db,
         &[
