@@ -414,15 +414,24 @@ async fn prepare(
     })
 }
 
-/// The folder a file goes in must be there before anything is read.
+/// The folder a file goes in must be there before anything is read, and what the name already
+/// names may only be a plain file: the export is renamed into place, which would put it in the
+/// stead of a device, a pipe or a link (as root, `-o /dev/null` would replace the device).
 fn check_folder(target: &Target) -> Result<(), AppError> {
     let Target::File(path) = target else {
         return Ok(());
     };
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
-    match folder {
-        Some(folder) if !folder.is_dir() => Err(AppError::BadRequest(
+    if let Some(folder) = folder
+        && !folder.is_dir()
+    {
+        return Err(AppError::BadRequest(
             Msg::new("export.no_folder").arg("path", folder.display()),
+        ));
+    }
+    match std::fs::symlink_metadata(path) {
+        Ok(found) if !found.file_type().is_file() => Err(AppError::BadRequest(
+            Msg::new("export.not_a_file").arg("path", path.display()),
         )),
         _ => Ok(()),
     }

@@ -995,6 +995,26 @@ async fn export_writes_a_register_to_a_file() {
         "{}",
         stderr(&nowhere)
     );
+    // A name that is not a plain file is never put aside for the export: a folder, a link, a
+    // special file (a socket here; a device like /dev/null as root).
+    let _socket = std::os::unix::net::UnixListener::bind(db.dir.path().join("s.xlsx")).unwrap();
+    std::os::unix::fs::symlink(db.dir.path().join("v.xlsx"), db.dir.path().join("l.xlsx")).unwrap();
+    for taken in [".", "s.xlsx", "l.xlsx"] {
+        let refused = run(&db, &["export", "enterprises", "-o", taken]);
+        assert_exit(&refused, 2);
+        assert!(
+            stderr(&refused).contains(&format!("{taken} 已经存在，但不是普通文件")),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    let socket = std::fs::symlink_metadata(db.dir.path().join("s.xlsx")).unwrap();
+    assert!(!socket.file_type().is_file());
+    assert!(
+        std::fs::symlink_metadata(db.dir.path().join("l.xlsx"))
+            .unwrap()
+            .is_symlink()
+    );
     // A folder that may not be written (even by root): why, in the reader's language.
     let refused = run(&db, &["export", "enterprises", "-o", "/sys/e.xlsx"]);
     assert_exit(&refused, 2);
