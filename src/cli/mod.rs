@@ -10,6 +10,7 @@ macro_rules! say {
 }
 
 mod accounts;
+mod arg_error;
 mod audit;
 mod calendar;
 mod cases;
@@ -225,7 +226,12 @@ pub fn main() -> ExitCode {
     let matches = match help::localized_command(lang).try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(error) => {
-            let _ = error.print();
+            match arg_error::render(&error, lang, &args) {
+                Some(text) => eprint!("{text}"),
+                None => {
+                    let _ = error.print();
+                }
+            }
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }
     };

@@ -95,10 +95,31 @@ fn bad_arguments_exit_2() {
         .output()
         .unwrap();
     assert_exit(&output, 2);
+    assert!(
+        stderr(&output).starts_with("错误：缺少 --county <COUNTY>。"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("运行 ipdesk jurisdiction set --help 查看说明。"));
     let output = ipdesk(dir.path(), None, &["no-such-command"])
         .output()
         .unwrap();
     assert_exit(&output, 2);
+    assert!(
+        stderr(&output).starts_with("错误：没有“no-such-command”这个命令。"),
+        "{}",
+        stderr(&output)
+    );
+    let english = ipdesk(dir.path(), None, &["--lang", "en", "audit", "--limt", "5"])
+        .output()
+        .unwrap();
+    assert_exit(&english, 2);
+    assert!(
+        stderr(&english)
+            .starts_with("Error: Unknown argument \"--limt\"; did you mean \"--limit\"?"),
+        "{}",
+        stderr(&english)
+    );
 }
 
 #[test]
