@@ -5,6 +5,10 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::i18n::Msg;
 
+/// The years the desk works with: the holiday calendar and the annual plan hold no others, so a
+/// mistyped year (2206 for 2026) is refused instead of recorded.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// A calendar date from any common spelling; `None` for an empty field.
 pub fn parse_optional(raw: &str) -> Result<Option<NaiveDate>, Msg> {
     let text: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();

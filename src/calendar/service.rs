@@ -57,17 +57,23 @@ pub async fn loaded_years(db: &impl ConnectionTrait) -> Result<BTreeSet<i32>, Ap
     Ok(days.into_iter().map(|d| d.year()).collect())
 }
 
+/// The first and last day of a year the calendar may hold (`dates::YEARS`: a mistyped year such
+/// as 2206 is refused, not recorded).
 fn bounds(year: i32) -> Result<(NaiveDate, NaiveDate), AppError> {
-    match (
-        NaiveDate::from_ymd_opt(year, 1, 1),
-        NaiveDate::from_ymd_opt(year, 12, 31),
-    ) {
-        (Some(first), Some(last)) => Ok((first, last)),
-        _ => Err(field_error(
-            "year",
-            Msg::new("calendar.bad_year").arg("year", year),
-        )),
+    let days = crate::dates::YEARS.contains(&year).then(|| {
+        (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        )
+    });
+    match days {
+        Some((Some(first), Some(last))) => Ok((first, last)),
+        _ => Err(field_error("year", bad_year(year))),
     }
+}
+
+fn bad_year(year: i32) -> Msg {
+    Msg::new("calendar.bad_year").arg("year", year)
 }
 
 /// A day as typed or sent: `{"day", "kind": "holiday|workday", "name"}`.
@@ -90,6 +96,11 @@ impl DayInput {
             .flatten();
         if day.is_none() && self.day.trim().is_empty() {
             errors.add("day", Msg::new("calendar.day_required"));
+        }
+        if let Some(day) = day
+            && !crate::dates::YEARS.contains(&day.year())
+        {
+            errors.add("day", bad_year(day.year()));
         }
         let kind = DayKind::parse(&self.kind);
         if kind.is_none() {
@@ -252,4 +263,31 @@ pub async fn load_notice(
         ));
     };
     replace_years(db, actor, &days).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_outside_the_desk_s_years_is_refused() {
+        // (day as typed, accepted)
+        let cases = [
+            ("2026-10-01", true),
+            ("2000-01-01", true),
+            ("2100-12-31", true),
+            ("1800-01-01", false),
+            ("2206-10-01", false),
+        ];
+        for (day, accepted) in cases {
+            let input = DayInput {
+                day: day.to_owned(),
+                kind: "holiday".to_owned(),
+                name: String::new(),
+            };
+            assert_eq!(input.validate().is_ok(), accepted, "{day}");
+        }
+        assert!(bounds(2026).is_ok());
+        assert!(bounds(0).is_err() && bounds(100_000).is_err());
+    }
 }

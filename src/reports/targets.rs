@@ -92,7 +92,7 @@ impl Metric {
 }
 
 /// The years a target may be set for.
-pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+pub const YEARS: std::ops::RangeInclusive<i32> = crate::dates::YEARS;
 
 /// A target as typed: the CLI's flags, the API's body, the settings form.
 #[derive(Clone, Debug, Default, Deserialize)]
