@@ -131,9 +131,8 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let Some(file) = args.file else {
         return Err(AppError::BadRequest(Msg::new("import.cli.file_required")));
     };
-    let register = Register::parse(&args.register).ok_or_else(|| {
-        AppError::BadRequest(Msg::new("import.cli.bad_register").arg("register", &args.register))
-    })?;
+    let register = Register::parse(&args.register)
+        .ok_or_else(|| AppError::BadRequest(Register::unknown(&args.register)))?;
     let policy = Policy::parse(&args.policy).ok_or_else(|| {
         AppError::BadRequest(Msg::new("import.cli.bad_policy").arg("policy", &args.policy))
     })?;

@@ -126,3 +126,19 @@ impl Request {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, Msg};
+
+    #[test]
+    fn an_unknown_register_is_answered_with_every_register_that_exports() {
+        for lang in [Lang::ZhCn, Lang::En] {
+            let text = Msg::new("export.unknown_register").render(lang);
+            for register in Register::ALL {
+                assert!(text.contains(register.as_str()), "{lang:?} {text}");
+            }
+        }
+    }
+}

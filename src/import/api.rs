@@ -78,12 +78,9 @@ pub async fn request_of(
         .filter(|r| !r.is_empty())
     {
         None => Register::Patents,
-        Some(raw) => Register::parse(raw).ok_or_else(|| {
-            field_error(
-                "register",
-                Msg::new("import.cli.bad_register").arg("register", raw),
-            )
-        })?,
+        Some(raw) => {
+            Register::parse(raw).ok_or_else(|| field_error("register", Register::unknown(raw)))?
+        }
     };
     let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).ok_or_else(|| {
         field_error(

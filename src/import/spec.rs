@@ -46,6 +46,13 @@ impl Register {
         Register::ALL.into_iter().find(|r| r.as_str() == raw.trim())
     }
 
+    /// "There is no register …; choose one of …", the choices read off [`Register::ALL`].
+    pub fn unknown(raw: &str) -> crate::i18n::Msg {
+        crate::i18n::Msg::new("import.cli.bad_register")
+            .arg("register", raw.trim())
+            .list_arg("registers", Register::ALL.map(Register::as_str))
+    }
+
     /// The locale section of the register's field labels.
     fn label_section(self) -> &'static str {
         match self {
@@ -229,6 +236,15 @@ pub fn spec(register: Register) -> &'static RegisterSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_register_is_answered_with_every_register() {
+        let text = Register::unknown("lunches").render(crate::i18n::Lang::ZhCn);
+        assert_eq!(
+            text,
+            "没有“lunches”这个登记簿，可选：patents、enterprises、events、visits、inspections、cases。"
+        );
+    }
 
     #[test]
     fn specs_load_with_their_aliases() {
