@@ -421,6 +421,18 @@ fn check_folder(target: &Target) -> Result<(), AppError> {
     let Target::File(path) = target else {
         return Ok(());
     };
+    // An Excel workbook under another name (台账.csv) is refused by Excel when opened, or
+    // opened by the wrong program: the name must say what the file is.
+    let xlsx = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));
+    if !xlsx {
+        return Err(AppError::BadRequest(
+            Msg::new("export.not_xlsx")
+                .arg("path", path.display())
+                .arg("suggested", path.with_extension("xlsx").display()),
+        ));
+    }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(folder) = folder
         && !folder.is_dir()

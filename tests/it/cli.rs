@@ -1020,7 +1020,16 @@ async fn export_writes_a_register_to_a_file() {
     // special file (a socket here; a device like /dev/null as root).
     let _socket = std::os::unix::net::UnixListener::bind(db.dir.path().join("s.xlsx")).unwrap();
     std::os::unix::fs::symlink(db.dir.path().join("v.xlsx"), db.dir.path().join("l.xlsx")).unwrap();
-    for taken in [".", "s.xlsx", "l.xlsx"] {
+    let csv = run(&db, &["export", "enterprises", "-o", "e.csv"]);
+    assert_exit(&csv, 2);
+    assert!(
+        stderr(&csv).contains("文件名应以 .xlsx 结尾，例如 e.xlsx"),
+        "{}",
+        stderr(&csv)
+    );
+    assert!(!db.dir.path().join("e.csv").exists());
+    std::fs::create_dir(db.dir.path().join("d.xlsx")).unwrap();
+    for taken in ["d.xlsx", "s.xlsx", "l.xlsx"] {
         let refused = run(&db, &["export", "enterprises", "-o", taken]);
         assert_exit(&refused, 2);
         assert!(
