@@ -250,6 +250,16 @@ async fn find_table<'a>(
                 .sheets
                 .get(index)
                 .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+            let last = sheet.rows.last().map_or(0, |r| r.index + 1);
+            if row > last {
+                blocker = Some((
+                    "header_row",
+                    Msg::new("import.table.header_past_end")
+                        .arg("row", row)
+                        .arg("sheet", &sheet.name)
+                        .arg("last", last),
+                ));
+            }
             layout::with_best_depth(sheet, spec, index, row - 1)
         }
         _ => match layout::detect(workbook, spec, sheet_index) {

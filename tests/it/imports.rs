@@ -970,6 +970,21 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         &snapshot_of_nothing(),
         "after undo",
     );
+    // A header row past the sheet's end is named as such, not as a missing column.
+    let past = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises"), ("header_row", "999")],
+    )
+    .await;
+    assert_eq!(past.status, Status::UnprocessableEntity, "{}", past.body);
+    assert!(
+        past.body.contains("表头行 999 超出了工作表"),
+        "{}",
+        past.body
+    );
 }
 
 /// A list that renames an enterprise (same credit code) teaches the desk its new name, which
