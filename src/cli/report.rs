@@ -226,6 +226,14 @@ async fn list_targets(
     if json {
         return super::import::json(&listed);
     }
+    if listed.is_empty() {
+        say!(
+            "{}",
+            Msg::new("reports.target.none")
+                .arg("year", year)
+                .render(lang)
+        );
+    }
     for target in listed {
         let scope = target
             .township

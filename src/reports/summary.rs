@@ -128,8 +128,13 @@ pub async fn figures(
         ));
     }
     let last = (ytd::a_year_earlier(from), ytd::a_year_earlier(to));
-    let target = targets::list(db, to.year())
-        .await?
+    // A plan exists only for the years targets may be set for.
+    let planned = if targets::YEARS.contains(&to.year()) {
+        targets::list(db, to.year()).await?
+    } else {
+        Vec::new()
+    };
+    let target = planned
         .into_iter()
         .find(|t| t.township.is_none() && t.metric == Metric::Grants.as_str())
         .map(|t| t.value);

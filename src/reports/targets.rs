@@ -268,8 +268,15 @@ pub async fn set(
     Ok(result)
 }
 
-/// A year's targets: the county's first, then each township's, metric by metric.
+/// A year's targets: the county's first, then each township's, metric by metric. A year outside
+/// [`YEARS`] holds none and is refused, so that a mistyped year is not read as "no plan".
 pub async fn list(db: &impl ConnectionTrait, year: i32) -> Result<Vec<TargetView>, AppError> {
+    if !YEARS.contains(&year) {
+        return Err(crate::error::field_error(
+            "year",
+            Msg::new("reports.target.bad_year").arg("year", year),
+        ));
+    }
     let townships: std::collections::HashMap<i64, String> = township::Entity::find()
         .all(db)
         .await?

@@ -1133,6 +1133,12 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
         "{}",
         stdout(&text)
     );
+    let unplanned = run(&db, &["target", "list", "--year", "2031"]);
+    assert_exit(&unplanned, 0);
+    assert!(stdout(&unplanned).contains("2031年还没有设定计划目标。"));
+    let mistyped = run(&db, &["target", "list", "--year", "1999"]);
+    assert_exit(&mistyped, 2);
+    assert!(stderr(&mistyped).contains("年份 1999 不对（2000 至 2100）"));
     let listed = run(&db, &["target", "list", "--year", "2026", "--json"]);
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&stdout(&listed)).unwrap()[0]["value"],
