@@ -21,17 +21,19 @@ pub struct CalendarDay {
 /// The longest range a row may give: a holiday is never longer than a few weeks.
 const LONGEST: i64 = 31;
 
-/// The days of a first-column cell: one date, or a range.
+/// The days of a first-column cell: one date, or a range. Only days of the years the desk keeps:
+/// a row number (1, 2, 3 …) reads as a serial date of 1900, and is no day of a calendar.
 fn days_of(cell: &Cell, is_1904: bool) -> Option<Vec<NaiveDate>> {
+    let kept = |day: &NaiveDate| crate::dates::YEARS.contains(&chrono::Datelike::year(day));
     if let Ok(Some(day)) = values::date(cell, is_1904) {
-        return Some(vec![day]);
+        return kept(&day).then(|| vec![day]);
     }
     let text = crate::text::clean(&cell.display());
     let (from, to) = text.split_once(['至', '~', '～', '–', '—'])?;
     let from = crate::dates::parse_optional(from).ok().flatten()?;
     let to = crate::dates::parse_optional(to).ok().flatten()?;
     let length = (to - from).num_days();
-    if !(0..=LONGEST).contains(&length) {
+    if !(0..=LONGEST).contains(&length) || !kept(&from) {
         return None;
     }
     Some(from.iter_days().take_while(|d| *d <= to).collect())
@@ -130,6 +132,23 @@ mod tests {
             read(&book(vec![row(0, &["没有日期"])]))
                 .err()
                 .map(|m| m.key),
+            Some("calendar.import.empty".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_roster_numbered_in_its_first_column_has_no_days() {
+        // A patents roster: 序号 1, 2 … read as serial dates of 1900, not as holidays.
+        let numbered = |index: u32, number: f64| Row {
+            index,
+            cells: vec![
+                (0, Cell::Number(number)),
+                (1, Cell::Text("202410100237.0".into())),
+            ],
+        };
+        let got = read(&book(vec![numbered(3, 1.0), numbered(4, 2.0)]));
+        assert_eq!(
+            got.err().map(|m| m.key),
             Some("calendar.import.empty".to_owned())
         );
     }
