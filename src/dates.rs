@@ -9,6 +9,11 @@ use crate::i18n::Msg;
 /// mistyped year (2206 for 2026) is refused instead of recorded.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
+/// Whether `day` falls in one of [`YEARS`].
+pub fn in_desk_years(day: NaiveDate) -> bool {
+    YEARS.contains(&chrono::Datelike::year(&day))
+}
+
 /// A calendar date from any common spelling; `None` for an empty field.
 pub fn parse_optional(raw: &str) -> Result<Option<NaiveDate>, Msg> {
     let text: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();

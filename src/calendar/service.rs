@@ -98,7 +98,7 @@ impl DayInput {
             errors.add("day", Msg::new("calendar.day_required"));
         }
         if let Some(day) = day
-            && !crate::dates::YEARS.contains(&day.year())
+            && !crate::dates::in_desk_years(day)
         {
             errors.add("day", bad_year(day.year()));
         }

@@ -24,16 +24,15 @@ const LONGEST: i64 = 31;
 /// The days of a first-column cell: one date, or a range. Only days of the years the desk keeps:
 /// a row number (1, 2, 3 …) reads as a serial date of 1900, and is no day of a calendar.
 fn days_of(cell: &Cell, is_1904: bool) -> Option<Vec<NaiveDate>> {
-    let kept = |day: &NaiveDate| crate::dates::YEARS.contains(&chrono::Datelike::year(day));
     if let Ok(Some(day)) = values::date(cell, is_1904) {
-        return kept(&day).then(|| vec![day]);
+        return crate::dates::in_desk_years(day).then(|| vec![day]);
     }
     let text = crate::text::clean(&cell.display());
     let (from, to) = text.split_once(['至', '~', '～', '–', '—'])?;
     let from = crate::dates::parse_optional(from).ok().flatten()?;
     let to = crate::dates::parse_optional(to).ok().flatten()?;
     let length = (to - from).num_days();
-    if !(0..=LONGEST).contains(&length) || !kept(&from) {
+    if !(0..=LONGEST).contains(&length) || !crate::dates::in_desk_years(from) {
         return None;
     }
     Some(from.iter_days().take_while(|d| *d <= to).collect())

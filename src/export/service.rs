@@ -414,10 +414,10 @@ async fn prepare(
     })
 }
 
-/// The folder a file goes in must be there before anything is read, and what the name already
-/// names may only be a plain file: the export is renamed into place, which would put it in the
-/// stead of a device, a pipe or a link (as root, `-o /dev/null` would replace the device).
-fn check_folder(target: &Target) -> Result<(), AppError> {
+/// Before anything is read: the name must end in .xlsx, its folder must be there, and what the
+/// name already names may only be a plain file: the export is renamed into place, which would put
+/// it in the stead of a device, a pipe or a link (as root, `-o /dev/null` would replace the device).
+fn check_target(target: &Target) -> Result<(), AppError> {
     let Target::File(path) = target else {
         return Ok(());
     };
@@ -462,7 +462,7 @@ fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()
 
 /// Writes bytes to a file the same way; the folder must be there.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    check_folder(&Target::File(path.to_path_buf()))?;
+    check_target(&Target::File(path.to_path_buf()))?;
     replace_whole(path, |partial| std::fs::write(partial, bytes))
 }
 
@@ -494,7 +494,7 @@ pub async fn export(
     lang: Lang,
     target: Target,
 ) -> Result<Export, AppError> {
-    check_folder(&target)?;
+    check_target(&target)?;
     let now = Utc::now();
     let prepared = prepare(db, request, lang, now).await?;
     let started = std::time::Instant::now();
