@@ -22,6 +22,7 @@ mod help;
 mod import;
 mod inspections;
 mod lists;
+mod log;
 mod patents;
 mod report;
 mod serve;
@@ -242,7 +243,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging();
+    // Serving logs as a service does; any other command holds its error lines back, to print them
+    // under the sentence that says what failed.
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let held = (!serving).then(log::Held::default);
+    log::init(held.clone());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -253,19 +258,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli, lang, &matches)) {
+    let code = match runtime.block_on(run(cli, lang, &matches)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error, lang),
+    };
+    if let Some(held) = held {
+        held.print(lang);
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,rocket=error,ipdesk=info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    code
 }
 
 fn report(error: &AppError, lang: Lang) -> ExitCode {

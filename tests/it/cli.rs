@@ -1048,10 +1048,20 @@ async fn export_writes_a_register_to_a_file() {
     // A folder that may not be written (even by root): why, in the reader's language.
     let refused = run(&db, &["export", "enterprises", "-o", "/sys/e.xlsx"]);
     assert_exit(&refused, 2);
+    let told = stderr(&refused);
+    let mut lines = told.lines();
     assert!(
-        stderr(&refused).contains("无法写入 /sys/e.xlsx（没有写入权限）"),
-        "{}",
-        stderr(&refused)
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("错误：无法写入 /sys/e.xlsx（没有写入权限）")),
+        "{told}"
+    );
+    // The system's own words follow the sentence, as its detail, not before it.
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("  详情：export: cannot write the file")),
+        "{told}"
     );
     let backwards = run(
         &db,
