@@ -8,6 +8,7 @@ pub mod enterprise_rows;
 pub mod layout;
 pub mod ledger_rows;
 pub mod mapping;
+pub mod patent_commit;
 pub mod patent_rows;
 pub mod plan;
 pub mod reader;

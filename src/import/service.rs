@@ -15,16 +15,16 @@ use sha2::{Digest, Sha256};
 
 use super::layout::{self, TableAt};
 use super::mapping::{self, Choices, MappedColumn, Mapping};
+use super::patent_commit::{self, PatentCommit};
 use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
 use super::reader::ChildReader;
 use super::spec::{Register, spec};
 use super::workbook::{Row, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
 use crate::audit::{self, Actor, Changes, Event};
-use crate::entities::{import_batch, import_batch_row, import_upload};
+use crate::entities::{import_batch, import_upload};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
-use crate::patents::ApplicationNumber;
 use crate::settings::lists::{self, ListKind};
 use crate::{clock, db, settings};
 
@@ -369,10 +369,6 @@ async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
     Ok(clock::today(settings::service::load(db).await?.timezone))
 }
 
-/// Rows of a patents roster are planned, and written, this many at a time, so that a large roster
-/// needs little memory and the database sees large statements.
-const PATENT_CHUNK: usize = 5_000;
-
 /// What a commit writes, as judged by the plan (a patents roster is judged again as it is
 /// written, a chunk at a time, so it has none).
 pub enum Writes {
@@ -397,7 +393,7 @@ pub async fn plan(
             let mut planner =
                 patent_rows::Planner::new(&table.mapping, &jurisdiction, is_1904, today);
             let mut planned = Vec::with_capacity(rows.len());
-            for chunk in rows.chunks(PATENT_CHUNK) {
+            for chunk in rows.chunks(patent_commit::CHUNK) {
                 let stored = patent_rows::fetch_stored(db, chunk, &table.mapping).await?;
                 planned.extend(planner.plan(chunk, &stored).0);
             }
@@ -676,7 +672,7 @@ fn fault_limit(_file_name: &str) -> usize {
 /// once the chunk holding row N is written, until the process is killed — the crash-safety test
 /// kills the server there.
 #[cfg(feature = "fault-injection")]
-async fn pause_if_asked(file_name: &str, done: usize) {
+pub(super) async fn pause_if_asked(file_name: &str, done: usize) {
     if hook_row(file_name, "pause-after-").is_some_and(|at| done >= at) {
         tracing::warn!(file_name, done, "import paused for a crash test");
         loop {
@@ -686,9 +682,9 @@ async fn pause_if_asked(file_name: &str, done: usize) {
 }
 
 #[cfg(not(feature = "fault-injection"))]
-async fn pause_if_asked(_file_name: &str, _done: usize) {}
+pub(super) async fn pause_if_asked(_file_name: &str, _done: usize) {}
 
-fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
+pub(super) fn check_fault(limit: usize, done: usize) -> Result<(), AppError> {
     if done >= limit {
         return Err(AppError::Internal(format!(
             "injected failure after {done} writes"
@@ -825,178 +821,16 @@ impl Commit<'_> {
             self.table.workbook.is_1904,
             today,
         );
-        let mut planned = Vec::with_capacity(rows.len());
-        let mut writer = PatentWriter {
+        let on_progress = self.on_progress;
+        let commit = PatentCommit {
+            txn,
             batch,
-            limit,
-            written: 0,
-            bulk: None,
+            mapping: &self.table.mapping,
+            on_progress: &|done| on_progress("committing", done as u64, total),
+            fault_limit: limit,
+            file_name: &self.request.file_name,
         };
-        // Each chunk is judged while the chunk before it is written: SQLite writes on a thread of
-        // its own and PostgreSQL on its server, so the two overlap. A chunk's fetch therefore sees
-        // the writes of earlier chunks; the planner judges a number it met before by what the
-        // database held before the import, so that changes nothing.
-        let row_count = rows.len();
-        let mut pending = Vec::new();
-        for chunk in rows.chunks(PATENT_CHUNK) {
-            db::plan_statements(txn, db::Planning::ForValues).await?;
-            let stored = patent_rows::fetch_stored(txn, chunk, &self.table.mapping).await?;
-            db::plan_statements(txn, db::Planning::Once).await?;
-            let writing = writer.write(txn, std::mem::take(&mut pending), row_count);
-            let judging = plan_yielding(&mut planner, chunk, &stored);
-            let (written, (judged, writes)) = tokio::join!(writing, judging);
-            written?;
-            planned.extend(judged);
-            pending = writes;
-            (self.on_progress)("committing", planned.len() as u64, total);
-            pause_if_asked(&self.request.file_name, planned.len()).await;
-        }
-        writer.write(txn, pending, row_count).await?;
-        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
-        if let Some(load) = writer.bulk.take() {
-            load.finish().restore(txn).await?;
-        }
-        Ok(planned)
-    }
-}
-
-/// Judges a chunk a few dozen rows at a time, letting the write running beside it send its
-/// next statement in between.
-async fn plan_yielding(
-    planner: &mut patent_rows::Planner<'_>,
-    chunk: &[&Row],
-    stored: &patent_rows::Stored,
-) -> (Vec<PlannedRow>, Vec<patent_rows::PatentWrite>) {
-    let mut planned = Vec::with_capacity(chunk.len());
-    let mut writes = Vec::new();
-    in_turns(chunk, 50, |part| {
-        let (judged, written) = planner.plan(part, stored);
-        planned.extend(judged);
-        writes.extend(written);
-    })
-    .await;
-    (planned, writes)
-}
-
-/// Works through `items` `per_turn` at a time, yielding to the other futures of the task
-/// between turns: work done beside a database write lets it send its next statement promptly.
-async fn in_turns<T>(items: &[T], per_turn: usize, mut work: impl FnMut(&[T])) {
-    for part in items.chunks(per_turn.max(1)) {
-        work(part);
-        tokio::task::yield_now().await;
-    }
-}
-
-/// New patents are built and written this many at a time, the next part built while this one is
-/// written.
-const NEW_PART: usize = 500;
-
-/// Writes a patents roster's records as its chunks are judged.
-struct PatentWriter {
-    batch: i64,
-    limit: usize,
-    /// Records written so far (for the fault-injection hook).
-    written: usize,
-    /// The indexes dropped for a bulk load, to make again at the end.
-    bulk: Option<crate::patents::bulk::BulkLoad>,
-}
-
-impl PatentWriter {
-    /// Writes new patents part by part, building the next part's rows while this part's are
-    /// written; then their search terms, in one statement, while the next chunk is judged.
-    async fn write_new(
-        &mut self,
-        txn: &DatabaseTransaction,
-        new: Vec<(ApplicationNumber, patent_rows::PatentSnapshot)>,
-    ) -> Result<(), AppError> {
-        let ids = patent_rows::reserve_ids(txn, "patents", new.len()).await?;
-        let counted = match (ids.first(), ids.last()) {
-            (Some(first), Some(last)) => Some(*first..=*last),
-            _ => None,
-        };
-        let patents: Vec<_> = new.iter().zip(ids).collect();
-        let mut parts = patents.chunks(NEW_PART);
-        let mut search = Vec::with_capacity(new.len());
-        let mut ready = patent_rows::NewRows::default();
-        ready.add_all(parts.next().unwrap_or_default());
-        while !ready.is_empty() {
-            let count = ready.len();
-            let mut next = patent_rows::NewRows::default();
-            let building = in_turns(parts.next().unwrap_or_default(), 25, |few| {
-                next.add_all(few)
-            });
-            let writing = patent_rows::insert_new(txn, self.batch, std::mem::take(&mut ready));
-            let (written, ()) = tokio::join!(writing, building);
-            search.extend(written?);
-            ready = next;
-            self.written += count;
-            check_fault(self.limit, self.written)?;
-        }
-        crate::patents::search::insert_terms(txn, search).await?;
-        match (&self.bulk, counted) {
-            (Some(load), Some(ids)) => load.inserted(txn, ids).await,
-            _ => Ok(()),
-        }
-    }
-
-    async fn write(
-        &mut self,
-        txn: &DatabaseTransaction,
-        writes: Vec<patent_rows::PatentWrite>,
-        rows: usize,
-    ) -> Result<(), AppError> {
-        let mut new = Vec::new();
-        let mut updates = Vec::new();
-        for write in writes {
-            match write {
-                patent_rows::PatentWrite::New { number, after, .. } => new.push((number, after)),
-                patent_rows::PatentWrite::Update {
-                    row,
-                    number,
-                    before,
-                    after,
-                } => updates.push((row, number, before, after)),
-            }
-        }
-        // A roster that starts with new patents, and is at least as large as the register, is
-        // loaded in bulk (decided once, at the first chunk that writes anything).
-        if self.written == 0 && !new.is_empty() && new.len() * 10 >= (new.len() + updates.len()) * 9
-        {
-            self.bulk = patent_rows::start_bulk_load(txn, rows).await?;
-        }
-        self.write_new(txn, new).await?;
-        let mut before_rows = Vec::new();
-        for (row, number, before, after) in updates {
-            let after = patent_rows::PatentSnapshot {
-                id: before.id,
-                ..after
-            };
-            let version = patent_rows::write_snapshot(
-                txn,
-                number.stored(),
-                &after,
-                &before,
-                before.version + 1,
-            )
-            .await?;
-            before_rows.push(import_batch_row::ActiveModel {
-                batch_id: Set(self.batch),
-                entity: Set("patent".to_owned()),
-                entity_id: Set(before.id),
-                excel_row: Set(i32::try_from(row).unwrap_or(i32::MAX)),
-                before: Set(serde_json::to_string(&before).unwrap_or_default()),
-                after_version: Set(version),
-                ..Default::default()
-            });
-            self.written += 1;
-            check_fault(self.limit, self.written)?;
-        }
-        for chunk in before_rows.chunks(1_000) {
-            import_batch_row::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(txn)
-                .await?;
-        }
-        Ok(())
+        commit.run(&rows, &mut planner).await
     }
 }
 

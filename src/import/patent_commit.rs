@@ -1,0 +1,313 @@
+//! Writing a patents roster inside the import's transaction. The rows are judged and their
+//! records built on one side and written on the other, with a queue of built parts between the
+//! two, so that the database always has its next statement while the rows after it are judged.
+//! (Judging and writing in step, each waiting for the other at every part of 500 patents and at
+//! every chunk, left both cores idle about a third of the time.)
+
+use std::ops::RangeInclusive;
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
+use tokio::sync::{Mutex, mpsc};
+
+use super::mapping::Mapping;
+use super::patent_rows::{self, NewRows, PatentSnapshot, PatentWrite, Planner};
+use super::plan::PlannedRow;
+use super::workbook::Row;
+use crate::db;
+use crate::entities::import_batch_row;
+use crate::error::AppError;
+use crate::patents::ApplicationNumber;
+use crate::patents::bulk::BulkLoad;
+
+/// Rows are looked up and judged this many at a time, so that a large roster needs little memory
+/// and the database sees large statements.
+pub const CHUNK: usize = 5_000;
+/// New patents are inserted this many at a time.
+const PART: usize = 500;
+/// How many built parts may wait for the writing.
+const PARTS_AHEAD: usize = 8;
+
+/// What the judging side hands the writing side, in order.
+enum Work {
+    /// The roster starts with new patents and is at least as large as the register: a bulk load.
+    StartBulk,
+    /// The rows of new patents, built.
+    New(NewRows),
+    /// A chunk is judged and its new patents sent: their ids, its updates, and how many rows of
+    /// the roster are done once they are written.
+    ChunkEnd {
+        ids: Option<RangeInclusive<i64>>,
+        updates: Vec<Update>,
+        rows_done: usize,
+    },
+}
+
+struct Update {
+    row: u32,
+    number: ApplicationNumber,
+    before: PatentSnapshot,
+    after: PatentSnapshot,
+}
+
+/// A roster's writing: where, and the commit's hooks.
+pub struct PatentCommit<'a> {
+    pub txn: &'a DatabaseTransaction,
+    pub batch: i64,
+    pub mapping: &'a Mapping,
+    /// Rows of the roster written so far, as each chunk is written.
+    pub on_progress: &'a (dyn Fn(usize) + Sync),
+    /// The test hooks' row limit (a failure) and the file's name (a pause); see the service.
+    pub fault_limit: usize,
+    pub file_name: &'a str,
+}
+
+impl PatentCommit<'_> {
+    /// Judges and writes `rows`; returns every row's judgement. The indexes a bulk load dropped
+    /// are made again before it returns.
+    pub async fn run(
+        &self,
+        rows: &[&Row],
+        planner: &mut Planner<'_>,
+    ) -> Result<Vec<PlannedRow>, AppError> {
+        let (sender, receiver) = mpsc::channel(PARTS_AHEAD);
+        // Each side's statements go in groups that are not interleaved: the lookups' planning
+        // mode (PostgreSQL) must not apply to the writes, nor the writes' to the lookups.
+        let turn = Mutex::new(());
+        let judging = self.judge(rows, planner, sender, &turn);
+        let writing = self.write(receiver, rows.len(), &turn);
+        let (judged, written) = tokio::join!(judging, writing);
+        // A failed write stops the judging (its queue is gone): the write's error is the cause.
+        let bulk = written?;
+        let planned = judged?;
+        tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
+        if let Some(load) = bulk {
+            load.finish().restore(self.txn).await?;
+        }
+        Ok(planned)
+    }
+
+    /// Looks up, judges and builds the rows a chunk at a time, handing the writes on.
+    async fn judge(
+        &self,
+        rows: &[&Row],
+        planner: &mut Planner<'_>,
+        sender: mpsc::Sender<Work>,
+        turn: &Mutex<()>,
+    ) -> Result<Vec<PlannedRow>, AppError> {
+        let mut planned = Vec::with_capacity(rows.len());
+        let mut ids = Ids::default();
+        let mut writes_any = false;
+        for chunk in rows.chunks(CHUNK) {
+            let stored = {
+                let _turn = turn.lock().await;
+                db::plan_statements(self.txn, db::Planning::ForValues).await?;
+                let stored = patent_rows::fetch_stored(self.txn, chunk, self.mapping).await?;
+                db::plan_statements(self.txn, db::Planning::Once).await?;
+                stored
+            };
+            let (judged, writes) = judge_in_turns(planner, chunk, &stored).await;
+            planned.extend(judged);
+            let (new, updates) = split(writes);
+            // A roster that starts with new patents, and is at least as large as the register,
+            // is loaded in bulk (decided at the first chunk that writes anything).
+            if !writes_any
+                && !new.is_empty()
+                && new.len() * 10 >= (new.len() + updates.len()) * 9
+                && sender.send(Work::StartBulk).await.is_err()
+            {
+                return Ok(planned);
+            }
+            writes_any |= !new.is_empty() || !updates.is_empty();
+            let reserved = {
+                let _turn = turn.lock().await;
+                ids.take(self.txn, new.len()).await?
+            };
+            let range = reserved.first().zip(reserved.last()).map(|(f, l)| *f..=*l);
+            let patents: Vec<_> = new.iter().zip(reserved).collect();
+            for part in patents.chunks(PART) {
+                let mut built = NewRows::default();
+                in_turns(part, 25, |few| built.add_all(few)).await;
+                if sender.send(Work::New(built)).await.is_err() {
+                    return Ok(planned);
+                }
+            }
+            let end = Work::ChunkEnd {
+                ids: range,
+                updates,
+                rows_done: planned.len(),
+            };
+            if sender.send(end).await.is_err() {
+                return Ok(planned);
+            }
+        }
+        Ok(planned)
+    }
+
+    /// Writes what the judging hands on, in order; returns the bulk load it started, if any.
+    async fn write(
+        &self,
+        mut receiver: mpsc::Receiver<Work>,
+        rows: usize,
+        turn: &Mutex<()>,
+    ) -> Result<Option<BulkLoad>, AppError> {
+        let mut bulk = None;
+        let mut search = Vec::new();
+        let mut written = 0;
+        while let Some(work) = receiver.recv().await {
+            let _turn = turn.lock().await;
+            match work {
+                Work::StartBulk => bulk = patent_rows::start_bulk_load(self.txn, rows).await?,
+                Work::New(built) => {
+                    let count = built.len();
+                    search.extend(patent_rows::insert_new(self.txn, self.batch, built).await?);
+                    written += count;
+                    super::service::check_fault(self.fault_limit, written)?;
+                }
+                Work::ChunkEnd {
+                    ids,
+                    updates,
+                    rows_done,
+                } => {
+                    // The full-text index flushes its buffer at every statement that follows a
+                    // write to it, so a chunk's terms go in at once.
+                    crate::patents::search::insert_terms(self.txn, std::mem::take(&mut search))
+                        .await?;
+                    if let (Some(load), Some(ids)) = (&bulk, ids) {
+                        load.inserted(self.txn, ids).await?;
+                    }
+                    written = self.write_updates(updates, written).await?;
+                    (self.on_progress)(rows_done);
+                    super::service::pause_if_asked(self.file_name, rows_done).await;
+                }
+            }
+        }
+        Ok(bulk)
+    }
+
+    /// Writes updated patents, keeping each one's values before for the undo; returns the
+    /// records written so far.
+    async fn write_updates(
+        &self,
+        updates: Vec<Update>,
+        mut written: usize,
+    ) -> Result<usize, AppError> {
+        let mut before_rows = Vec::with_capacity(updates.len());
+        for update in updates {
+            let Update {
+                row,
+                number,
+                before,
+                after,
+            } = update;
+            let after = PatentSnapshot {
+                id: before.id,
+                ..after
+            };
+            let version = patent_rows::write_snapshot(
+                self.txn,
+                number.stored(),
+                &after,
+                &before,
+                before.version + 1,
+            )
+            .await?;
+            before_rows.push(import_batch_row::ActiveModel {
+                batch_id: Set(self.batch),
+                entity: Set("patent".to_owned()),
+                entity_id: Set(before.id),
+                excel_row: Set(i32::try_from(row).unwrap_or(i32::MAX)),
+                before: Set(serde_json::to_string(&before).unwrap_or_default()),
+                after_version: Set(version),
+                ..Default::default()
+            });
+            written += 1;
+            super::service::check_fault(self.fault_limit, written)?;
+        }
+        for chunk in before_rows.chunks(1_000) {
+            import_batch_row::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(self.txn)
+                .await?;
+        }
+        Ok(written)
+    }
+}
+
+/// The new patents and the updates of a chunk's writes.
+fn split(writes: Vec<PatentWrite>) -> (Vec<(ApplicationNumber, PatentSnapshot)>, Vec<Update>) {
+    let mut new = Vec::new();
+    let mut updates = Vec::new();
+    for write in writes {
+        match write {
+            PatentWrite::New { number, after, .. } => new.push((number, after)),
+            PatentWrite::Update {
+                row,
+                number,
+                before,
+                after,
+            } => updates.push(Update {
+                row,
+                number,
+                before,
+                after,
+            }),
+        }
+    }
+    (new, updates)
+}
+
+/// Ids for new patents. PostgreSQL's sequence hands them out. On SQLite the largest id is read
+/// once and counted on from there: the parts built last may not be written yet when the next
+/// chunk's ids are taken, and no one else inserts patents while the import's transaction holds
+/// the write lock.
+#[derive(Default)]
+struct Ids {
+    next: Option<i64>,
+}
+
+impl Ids {
+    async fn take(
+        &mut self,
+        txn: &DatabaseTransaction,
+        count: usize,
+    ) -> Result<Vec<i64>, AppError> {
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        if txn.get_database_backend() == DbBackend::Postgres {
+            return patent_rows::reserve_ids(txn, "patents", count).await;
+        }
+        let ids = match self.next {
+            Some(next) => (next..next + count as i64).collect(),
+            None => patent_rows::reserve_ids(txn, "patents", count).await?,
+        };
+        self.next = ids.last().map(|last| last + 1);
+        Ok(ids)
+    }
+}
+
+/// Judges a chunk a few dozen rows at a time, letting the write running beside it send its
+/// next statement in between.
+async fn judge_in_turns(
+    planner: &mut Planner<'_>,
+    chunk: &[&Row],
+    stored: &patent_rows::Stored,
+) -> (Vec<PlannedRow>, Vec<PatentWrite>) {
+    let mut planned = Vec::with_capacity(chunk.len());
+    let mut writes = Vec::new();
+    in_turns(chunk, 50, |part| {
+        let (judged, written) = planner.plan(part, stored);
+        planned.extend(judged);
+        writes.extend(written);
+    })
+    .await;
+    (planned, writes)
+}
+
+/// Works through `items` `per_turn` at a time, yielding to the other futures of the task
+/// between turns: work done beside a database write lets it send its next statement promptly.
+async fn in_turns<T>(items: &[T], per_turn: usize, mut work: impl FnMut(&[T])) {
+    for part in items.chunks(per_turn.max(1)) {
+        work(part);
+        tokio::task::yield_now().await;
+    }
+}
