@@ -51,6 +51,13 @@ fn assert_exit(output: &Output, code: i32) {
     );
 }
 
+/// Exit 2 (bad input) with `told` in the sentence on stderr.
+#[track_caller]
+fn assert_refused(output: &Output, told: &str) {
+    assert_exit(output, 2);
+    assert!(stderr(output).contains(told), "{}", stderr(output));
+}
+
 #[test]
 fn help_lists_every_command_with_a_description() {
     let dir = tempfile::tempdir().unwrap();
@@ -228,12 +235,7 @@ async fn bad_jurisdiction_input_exits_2_and_writes_nothing() {
             "A镇,B镇,A镇",
         ],
     );
-    assert_exit(&twice, 2);
-    assert!(
-        stderr(&twice).contains("乡镇“A镇”重复了。"),
-        "{}",
-        stderr(&twice)
-    );
+    assert_refused(&twice, "乡镇“A镇”重复了。");
     let json: serde_json::Value =
         serde_json::from_str(stdout(&run(&db, &["jurisdiction", "show", "--json"])).trim())
             .unwrap();
@@ -245,12 +247,7 @@ async fn bad_jurisdiction_input_exits_2_and_writes_nothing() {
 async fn settings_set_timezone() {
     let db = TestDatabase::new().await;
     let bad = run(&db, &["settings", "set", "timezone", "Asia/Beijing"]);
-    assert_exit(&bad, 2);
-    assert!(
-        stderr(&bad).contains("不认识时区“Asia/Beijing”"),
-        "{}",
-        stderr(&bad)
-    );
+    assert_refused(&bad, "不认识时区“Asia/Beijing”");
     let unknown = run(&db, &["settings", "set", "colour", "red"]);
     assert_exit(&unknown, 2);
     let good = run(&db, &["settings", "set", "timezone", "Asia/Urumqi"]);
@@ -315,11 +312,9 @@ async fn backup_makes_a_consistent_copy() {
     assert!(stderr(&again).contains("已经存在"));
     // A place SQLite cannot write to: the reason in the administrator's words, nothing left.
     let refused = run(&db, &["backup", "/proc/ipdesk-backup.sqlite"]);
-    assert_exit(&refused, 2);
-    assert!(
-        stderr(&refused).contains("无法在 /proc/ipdesk-backup.sqlite 做备份（没有写入权限）"),
-        "{}",
-        stderr(&refused)
+    assert_refused(
+        &refused,
+        "无法在 /proc/ipdesk-backup.sqlite 做备份（没有写入权限）",
     );
     assert!(!Path::new("/proc/ipdesk-backup.sqlite").exists());
 }
@@ -453,12 +448,7 @@ fn serve_explains_a_missing_templates_folder() {
     .env_remove("ROCKET_TEMPLATE_DIR")
     .output()
     .unwrap();
-    assert_exit(&output, 2);
-    assert!(
-        stderr(&output).contains("ROCKET_TEMPLATE_DIR"),
-        "{}",
-        stderr(&output)
-    );
+    assert_refused(&output, "ROCKET_TEMPLATE_DIR");
 }
 
 fn run_with_stdin(db: &TestDatabase, args: &[&str], input: &str) -> Output {
@@ -495,23 +485,13 @@ async fn user_commands() {
     ];
     assert_exit(&run_with_stdin(&db, &add, password), 0);
     let again = run_with_stdin(&db, &add, password);
-    assert_exit(&again, 2);
-    assert!(
-        stderr(&again).contains("用户名“zhang”已被使用。"),
-        "{}",
-        stderr(&again)
-    );
+    assert_refused(&again, "用户名“zhang”已被使用。");
     let bad_role = run_with_stdin(
         &db,
         &["user", "add", "li", "--role", "root", "--password-stdin"],
         password,
     );
-    assert_exit(&bad_role, 2);
-    assert!(
-        stderr(&bad_role).contains("没有“root”这个角色"),
-        "{}",
-        stderr(&bad_role)
-    );
+    assert_refused(&bad_role, "没有“root”这个角色");
     let empty = run_with_stdin(
         &db,
         &["user", "add", "", "--role", "viewer", "--password-stdin"],
@@ -670,12 +650,7 @@ async fn patent_and_enterprise_commands() {
             "y",
         ],
     );
-    assert_exit(&wrong, 2);
-    assert!(
-        stderr(&wrong).contains("校验位应为 3"),
-        "{}",
-        stderr(&wrong)
-    );
+    assert_refused(&wrong, "校验位应为 3");
 
     assert_exit(
         &run(
@@ -1000,43 +975,23 @@ async fn export_writes_a_register_to_a_file() {
     assert_eq!(rows[3][2], "秭归县新认识的公司");
 
     let unknown = run(&db, &["export", "lunches", "-o", "v.xlsx"]);
-    assert_exit(&unknown, 2);
-    assert!(
-        stderr(&unknown).contains("没有这个登记簿"),
-        "{}",
-        stderr(&unknown)
-    );
+    assert_refused(&unknown, "没有这个登记簿");
     let nowhere = run(
         &db,
         &["export", "enterprises", "-o", "no/such/folder/e.xlsx"],
     );
-    assert_exit(&nowhere, 2);
-    assert!(
-        stderr(&nowhere).contains("文件夹 no/such/folder 不存在"),
-        "{}",
-        stderr(&nowhere)
-    );
+    assert_refused(&nowhere, "文件夹 no/such/folder 不存在");
     // A name that is not a plain file is never put aside for the export: a folder, a link, a
     // special file (a socket here; a device like /dev/null as root).
     let _socket = std::os::unix::net::UnixListener::bind(db.dir.path().join("s.xlsx")).unwrap();
     std::os::unix::fs::symlink(db.dir.path().join("v.xlsx"), db.dir.path().join("l.xlsx")).unwrap();
     let csv = run(&db, &["export", "enterprises", "-o", "e.csv"]);
-    assert_exit(&csv, 2);
-    assert!(
-        stderr(&csv).contains("文件名应以 .xlsx 结尾，例如 e.xlsx"),
-        "{}",
-        stderr(&csv)
-    );
+    assert_refused(&csv, "文件名应以 .xlsx 结尾，例如 e.xlsx");
     assert!(!db.dir.path().join("e.csv").exists());
     std::fs::create_dir(db.dir.path().join("d.xlsx")).unwrap();
     for taken in ["d.xlsx", "s.xlsx", "l.xlsx"] {
         let refused = run(&db, &["export", "enterprises", "-o", taken]);
-        assert_exit(&refused, 2);
-        assert!(
-            stderr(&refused).contains(&format!("{taken} 已经存在，但不是普通文件")),
-            "{}",
-            stderr(&refused)
-        );
+        assert_refused(&refused, &format!("{taken} 已经存在，但不是普通文件"));
     }
     let socket = std::fs::symlink_metadata(db.dir.path().join("s.xlsx")).unwrap();
     assert!(!socket.file_type().is_file());
@@ -1076,12 +1031,7 @@ async fn export_writes_a_register_to_a_file() {
             "b.xlsx",
         ],
     );
-    assert_exit(&backwards, 2);
-    assert!(
-        stderr(&backwards).contains("早于"),
-        "{}",
-        stderr(&backwards)
-    );
+    assert_refused(&backwards, "早于");
     assert!(!db.dir.path().join("b.xlsx").exists());
 }
 
@@ -1240,12 +1190,7 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
             "target", "set", "--year", "2026", "--metric", "visits", "--value", "1",
         ],
     );
-    assert_exit(&bad, 2);
-    assert!(
-        stderr(&bad).contains("没有“visits”这项指标"),
-        "{}",
-        stderr(&bad)
-    );
+    assert_refused(&bad, "没有“visits”这项指标");
     let bad_day = run(&db, &["report", "ytd", "--as-of", "2026-02-30"]);
     assert_exit(&bad_day, 2);
 }
@@ -1341,12 +1286,7 @@ async fn events_and_visits_from_the_terminal() {
             "2026-04-26",
         ],
     );
-    assert_exit(&bad, 2);
-    assert!(
-        stderr(&bad).contains("没有“party”这种活动类型"),
-        "{}",
-        stderr(&bad)
-    );
+    assert_refused(&bad, "没有“party”这种活动类型");
 
     let visited = run(
         &db,
@@ -1440,12 +1380,7 @@ async fn a_year_s_holidays_load_from_the_terminal() {
     let days: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
     assert_eq!(days.as_array().map(Vec::len), Some(39));
     let unknown = run(&db, &["calendar", "notice", "2019", "--json"]);
-    assert_exit(&unknown, 2);
-    assert!(
-        stderr(&unknown).contains("没有内置2019年的放假通知"),
-        "{}",
-        stderr(&unknown)
-    );
+    assert_refused(&unknown, "没有内置2019年的放假通知");
 }
 
 #[rocket::async_test]
@@ -1608,12 +1543,7 @@ async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
     let db = TestDatabase::new().await;
     if db.is_postgres() {
         let output = run(&db, &["restore", "ipdesk.dump"]);
-        assert_exit(&output, 2);
-        assert!(
-            stderr(&output).contains("pg_restore"),
-            "{}",
-            stderr(&output)
-        );
+        assert_refused(&output, "pg_restore");
         return;
     }
     let port = free_port();
@@ -1667,12 +1597,7 @@ async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
 
     // Not while the server runs.
     let refused = run(&db, &["restore", &backup_arg, "--force"]);
-    assert_exit(&refused, 2);
-    assert!(
-        stderr(&refused).contains("请先停止服务"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_refused(&refused, "请先停止服务");
     drop(server);
     // Not over records without --force; nothing is changed.
     let refused = run(&db, &["restore", &backup_arg]);
@@ -1683,12 +1608,7 @@ async fn backup_while_writing_and_restore_once_the_server_has_stopped() {
     let stray = db.dir.path().join("stray.sqlite");
     std::fs::write(&stray, b"not a database").unwrap();
     let refused = run(&db, &["restore", &stray.display().to_string(), "--force"]);
-    assert_exit(&refused, 2);
-    assert!(
-        stderr(&refused).contains("不是 ipdesk 的备份"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_refused(&refused, "不是 ipdesk 的备份");
     // Forced: the database is the backup, sound, and the server starts on it.
     let restored = run(&db, &["restore", &backup_arg, "--force"]);
     assert_exit(&restored, 0);
