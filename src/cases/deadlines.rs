@@ -2,7 +2,7 @@
 //! starts at a step, is met by another, runs in days, months or working days, may be extended once
 //! with approval, and stands still while the case is suspended.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::domain::CaseKind;
@@ -201,10 +201,22 @@ pub fn deadlines(
                 working_days_left: left(&|d| calendar.working_days_between(today, d)),
                 met_on,
                 extended,
-                unknown_years: computed.map(|d| d.unknown_years).unwrap_or_default(),
+                unknown_years: computed
+                    .map(|d| still_uncertain(d.unknown_years, met_on))
+                    .unwrap_or_default(),
             })
         })
         .collect()
+}
+
+/// The unknown years that can still change the verdict on a deadline. Once the step that meets it
+/// was taken, a year after that day cannot: an unknown holiday only moves the due day later, and a
+/// make-up working day of that year earlier but not out of it, so the due day stays after the step.
+fn still_uncertain(mut years: Vec<i32>, met_on: Option<NaiveDate>) -> Vec<i32> {
+    if let Some(met_on) = met_on {
+        years.retain(|year| *year <= met_on.year());
+    }
+    years
 }
 
 #[cfg(test)]
@@ -377,5 +389,33 @@ mod tests {
         let closing = find(&all, "dispute_closing");
         assert_eq!(closing.due_on, Some(day(2027, 2, 5)));
         assert_eq!(closing.unknown_years, vec![2027]);
+    }
+
+    #[test]
+    fn a_deadline_met_before_an_unknown_year_warns_no_more() {
+        let received = day(2026, 11, 2);
+        let cases = [
+            // (the closing step's day, the unknown years still warned of)
+            (None, vec![2027]),
+            (Some(day(2026, 12, 20)), vec![]),
+            (Some(day(2027, 1, 10)), vec![2027]),
+        ];
+        for (closed_on, warned) in cases {
+            let mut steps = vec![
+                (Step::Received, received),
+                (Step::Accepted, day(2026, 11, 5)),
+            ];
+            steps.extend(closed_on.map(|on| (Step::Closed, on)));
+            let all = deadlines(
+                &default_rules(),
+                &calendar(),
+                CaseKind::InfringementDispute,
+                false,
+                &taken(&steps),
+                day(2027, 1, 20),
+            );
+            let closing = find(&all, "dispute_closing");
+            assert_eq!(closing.unknown_years, warned, "closed on {closed_on:?}");
+        }
     }
 }
