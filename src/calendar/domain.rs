@@ -46,6 +46,8 @@ impl DayKind {
 pub struct Calendar {
     special: BTreeMap<NaiveDate, DayKind>,
     years: BTreeSet<i32>,
+    /// Every day of a year not loaded is a working day (see [`Calendar::at_its_earliest`]).
+    unloaded_all_working: bool,
 }
 
 impl Calendar {
@@ -53,13 +55,28 @@ impl Calendar {
     pub fn new(days: impl IntoIterator<Item = (NaiveDate, DayKind)>) -> Calendar {
         let special: BTreeMap<NaiveDate, DayKind> = days.into_iter().collect();
         let years = special.keys().map(|d| d.year()).collect();
-        Calendar { special, years }
+        Calendar {
+            special,
+            years,
+            unloaded_all_working: false,
+        }
+    }
+
+    /// The calendar as the notices of the years not loaded could make it at most: every one of
+    /// their days a working day. A notice's holidays only move a period's end later and its make-up
+    /// days only earlier, so a period counted on this calendar ends on the earliest day it could.
+    pub fn at_its_earliest(&self) -> Calendar {
+        Calendar {
+            unloaded_all_working: true,
+            ..self.clone()
+        }
     }
 
     pub fn is_working_day(&self, day: NaiveDate) -> bool {
         match self.special.get(&day) {
             Some(DayKind::Holiday) => false,
             Some(DayKind::Workday) => true,
+            None if self.unloaded_all_working && !self.knows_year(day.year()) => true,
             None => !matches!(day.weekday(), Weekday::Sat | Weekday::Sun),
         }
     }
@@ -269,6 +286,38 @@ mod tests {
                 expected,
                 "{start} + {n}"
             );
+        }
+    }
+
+    #[test]
+    fn at_its_earliest_a_year_not_loaded_works_every_day() {
+        let earliest = |start, period| {
+            due(&calendar().at_its_earliest(), start, period, &[], &[])
+                .map(|d| d.on)
+                .unwrap_or_default()
+        };
+        let cases = [
+            // 2027 is not loaded: its weekends may be make-up days, so every day counts.
+            (
+                day(2027, 3, 5),
+                Period::new(5, Unit::WorkingDays),
+                day(2027, 3, 10),
+            ),
+            (
+                day(2027, 3, 1),
+                Period::new(12, Unit::Days),
+                day(2027, 3, 13),
+            ),
+            // 2025 is loaded: the holiday and the weekends are kept.
+            (
+                day(2025, 9, 26),
+                Period::new(15, Unit::WorkingDays),
+                day(2025, 10, 23),
+            ),
+        ];
+        for (start, period, expected) in cases {
+            assert_eq!(earliest(start, period), expected, "{start} + {period:?}");
+            assert!(on(start, period) >= expected, "never later than as counted");
         }
     }
 

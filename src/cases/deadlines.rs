@@ -2,7 +2,7 @@
 //! starts at a step, is met by another, runs in days, months or working days, may be extended once
 //! with approval, and stands still while the case is suspended.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::domain::CaseKind;
@@ -186,6 +186,16 @@ pub fn deadlines(
                     .any(|t| t.step == Step::Extended && t.on <= until);
             let extensions: Vec<Period> = rule.extension.filter(|_| extended).into_iter().collect();
             let computed = due(calendar, steps[start].on, rule.period, &extensions, &pauses);
+            let in_time_whatever_the_notices = met_on.is_some_and(|met_on| {
+                due(
+                    &calendar.at_its_earliest(),
+                    steps[start].on,
+                    rule.period,
+                    &extensions,
+                    &pauses,
+                )
+                .is_some_and(|earliest| met_on <= earliest.on)
+            });
             let due_on = computed.as_ref().map(|d| d.on);
             let status = match (met_on, due_on) {
                 (Some(_), _) => DeadlineStatus::Met,
@@ -201,22 +211,15 @@ pub fn deadlines(
                 working_days_left: left(&|d| calendar.working_days_between(today, d)),
                 met_on,
                 extended,
+                // A deadline met before the earliest day it could fall due is met whatever the
+                // holidays of the years not loaded: nothing left to warn of.
                 unknown_years: computed
-                    .map(|d| still_uncertain(d.unknown_years, met_on))
+                    .filter(|_| !in_time_whatever_the_notices)
+                    .map(|d| d.unknown_years)
                     .unwrap_or_default(),
             })
         })
         .collect()
-}
-
-/// The unknown years that can still change the verdict on a deadline. Once the step that meets it
-/// was taken, a year after that day cannot: an unknown holiday only moves the due day later, and a
-/// make-up working day of that year earlier but not out of it, so the due day stays after the step.
-fn still_uncertain(mut years: Vec<i32>, met_on: Option<NaiveDate>) -> Vec<i32> {
-    if let Some(met_on) = met_on {
-        years.retain(|year| *year <= met_on.year());
-    }
-    years
 }
 
 #[cfg(test)]
@@ -392,13 +395,17 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_met_before_an_unknown_year_warns_no_more() {
+    fn a_deadline_met_before_it_could_fall_due_warns_no_more() {
         let received = day(2026, 11, 2);
         let cases = [
             // (the closing step's day, the unknown years still warned of)
             (None, vec![2027]),
             (Some(day(2026, 12, 20)), vec![]),
-            (Some(day(2027, 1, 10)), vec![2027]),
+            // In the unknown year, but before any notice for it could bring the due day.
+            (Some(day(2027, 1, 10)), vec![]),
+            (Some(day(2027, 2, 5)), vec![]),
+            // After the due day as counted: a holiday of 2027 could have made it in time.
+            (Some(day(2027, 2, 8)), vec![2027]),
         ];
         for (closed_on, warned) in cases {
             let mut steps = vec![
