@@ -464,6 +464,26 @@ async fn deadlines_follow_the_calendar_suspension_and_extension() {
     assert_eq!(listed["totals"]["overdue"], 1);
     let unknown = app.get("/api/v1/cases?deadline=late").await;
     assert_eq!(unknown.status, Status::UnprocessableEntity);
+    // A clue that came in before the new year waits into 2026, whose holidays are not loaded:
+    // the warning stands while it waits, and goes once the case is accepted in time whatever
+    // 2026's notice says.
+    let late_clue = open(&app, &counterfeit("2025-12-24")).await.json();
+    let waiting = deadline(&late_clue, "acceptance");
+    assert_eq!(
+        waiting["warning"]["key"], "cases.deadline.unknown_year",
+        "{waiting}"
+    );
+    let late_id = late_clue["id"].as_i64().unwrap();
+    let accepted = step(
+        &app,
+        late_id,
+        &json!({"step": "accepted", "on": "2025-12-29"}),
+    )
+    .await
+    .json();
+    let met = deadline(&accepted, "acceptance");
+    assert_eq!(met["status"], "met", "{met}");
+    assert!(met["warning"].is_null(), "{met}");
 }
 
 #[rocket::async_test]
