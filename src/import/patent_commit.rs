@@ -7,6 +7,7 @@
 use std::ops::RangeInclusive;
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
+use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::{Mutex, mpsc};
 
 use super::mapping::Mapping;
@@ -75,10 +76,10 @@ impl PatentCommit<'_> {
         let turn = Mutex::new(());
         let judging = self.judge(rows, planner, sender, &turn);
         let writing = self.write(receiver, rows.len(), &turn);
-        let (judged, written) = tokio::join!(judging, writing);
+        let (judged, written) = side_by_side(judging, writing).await;
         // A failed write stops the judging (its queue is gone): the write's error is the cause.
         let bulk = written?;
-        let planned = judged?;
+        let planned = judged??;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
         if let Some(load) = bulk {
             load.finish().restore(self.txn).await?;
@@ -230,6 +231,32 @@ impl PatentCommit<'_> {
         }
         Ok(written)
     }
+}
+
+/// Runs the judging on a thread of its own beside the writing, so that the writing sends its next
+/// statement the moment the last one is done rather than after the judging's current turn. On a
+/// runtime of one thread, which cannot lend its thread to blocking work, the two take turns.
+async fn side_by_side<J, W>(judging: J, writing: W) -> (Result<J::Output, AppError>, W::Output)
+where
+    J: Future + Send,
+    J::Output: Send,
+    W: Future,
+{
+    let handle = Handle::current();
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        let (judged, written) = tokio::join!(judging, writing);
+        return (Ok(judged), written);
+    }
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let judge = scope.spawn(|| handle.block_on(judging));
+            let written = handle.block_on(writing);
+            let judged = judge
+                .join()
+                .map_err(|_| AppError::Internal("import: the judging thread failed".into()));
+            (judged, written)
+        })
+    })
 }
 
 /// The new patents and the updates of a chunk's writes.
