@@ -1,8 +1,9 @@
 //! Writing a patents roster inside the import's transaction. The rows are judged and their
 //! records built on one side and written on the other, with a queue of built parts between the
-//! two, so that the database always has its next statement while the rows after it are judged.
-//! (Judging and writing in step, each waiting for the other at every part of 500 patents and at
-//! every chunk, left both cores idle about a third of the time.)
+//! two, so that the database always has its next statement while the rows after it are judged;
+//! the judging runs on a thread of its own. (Judging and writing in step, each waiting for the
+//! other at every part of 500 patents and at every chunk, left both cores idle about a third of
+//! the time.)
 
 use std::ops::RangeInclusive;
 
@@ -312,8 +313,8 @@ impl Ids {
     }
 }
 
-/// Judges a chunk a few dozen rows at a time, letting the write running beside it send its
-/// next statement in between.
+/// Judges a chunk a few dozen rows at a time, letting the write send its next statement in
+/// between when the two share a thread (see [`side_by_side`]).
 async fn judge_in_turns(
     planner: &mut Planner<'_>,
     chunk: &[&Row],
@@ -331,7 +332,8 @@ async fn judge_in_turns(
 }
 
 /// Works through `items` `per_turn` at a time, yielding to the other futures of the task
-/// between turns: work done beside a database write lets it send its next statement promptly.
+/// between turns: on a shared thread, the database write beside it sends its next statement
+/// promptly; on a thread of its own a yield costs next to nothing.
 async fn in_turns<T>(items: &[T], per_turn: usize, mut work: impl FnMut(&[T])) {
     for part in items.chunks(per_turn.max(1)) {
         work(part);
