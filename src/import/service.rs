@@ -519,14 +519,20 @@ pub struct StoredProblems {
     pub warnings: Vec<Problem>,
 }
 
+/// [`StoredProblems`] as it is written: the problems borrowed from the rows, not copied (a
+/// roster with a warning on each of 100,000 rows held them all twice).
+#[derive(Serialize)]
+struct ProblemsToStore<'a> {
+    rows: Vec<u32>,
+    errors: Vec<&'a Problem>,
+    warnings: Vec<&'a Problem>,
+}
+
 fn stored_problems(rows: &[PlannedRow]) -> String {
-    let problems = StoredProblems {
+    let problems = ProblemsToStore {
         rows: rows.iter().map(|r| r.row).collect(),
-        errors: rows.iter().flat_map(|r| r.errors.iter().cloned()).collect(),
-        warnings: rows
-            .iter()
-            .flat_map(|r| r.warnings.iter().cloned())
-            .collect(),
+        errors: rows.iter().flat_map(|r| &r.errors).collect(),
+        warnings: rows.iter().flat_map(|r| &r.warnings).collect(),
     };
     serde_json::to_string(&problems).unwrap_or_default()
 }
@@ -752,7 +758,7 @@ impl Commit<'_> {
         audit::record(
             &txn,
             self.actor,
-            Event::new("import", "import_batch", batch.id).with(changes),
+            Event::new("import", "import_batch", batch).with(changes),
         )
         .await?;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: committing");
@@ -765,7 +771,7 @@ impl Commit<'_> {
             tracing::warn!(%error, "could not refresh the planner's statistics");
         }
         (self.on_progress)("done", total, total);
-        Ok(batch.id)
+        Ok(batch)
     }
 
     /// The batch's id: a new row (the CLI and the API), or the web's job row. The job row is left
@@ -794,14 +800,22 @@ impl Commit<'_> {
         txn: &DatabaseTransaction,
         id: i64,
         report: &Report,
-    ) -> Result<import_batch::Model, AppError> {
-        // The file, its digest and its upload were stored when the row was made.
+    ) -> Result<i64, AppError> {
+        // The file, its digest and its upload were stored when the row was made. The row is not
+        // read back: its problems may be megabytes of text.
         let active = import_batch::ActiveModel {
-            id: Set(id),
             committed_at: Set(Some(Utc::now())),
             ..outcome(self.actor, self.request, report, "committed")
         };
-        Ok(active.update(txn).await?)
+        let updated = import_batch::Entity::update_many()
+            .set(active)
+            .filter(import_batch::Column::Id.eq(id))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AppError::Internal(format!("import: batch {id} is gone")));
+        }
+        Ok(id)
     }
 
     /// Judges and writes a patents roster a chunk at a time; returns every row's judgement.
