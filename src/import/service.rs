@@ -603,16 +603,34 @@ async fn finish_job(
     report: &Report,
     state: &str,
 ) -> Result<i64, AppError> {
-    let existing = batch(db, id).await?;
-    let mut active: import_batch::ActiveModel = existing.into();
-    active.state = Set(state.to_owned());
-    active.phase = Set("done".to_owned());
-    active.counts = Set(serde_json::to_string(&report.counts).unwrap_or_default());
-    active.statuses = Set(statuses(&report.rows));
-    active.problems = Set(stored_problems(&report.rows));
-    active.heartbeat_at = Set(Some(Utc::now()));
-    active.update(db).await?;
+    let active = import_batch::ActiveModel {
+        state: Set(state.to_owned()),
+        phase: Set("done".to_owned()),
+        counts: Set(serde_json::to_string(&report.counts).unwrap_or_default()),
+        statuses: Set(statuses(&report.rows)),
+        problems: Set(stored_problems(&report.rows)),
+        heartbeat_at: Set(Some(Utc::now())),
+        ..Default::default()
+    };
+    if !update_batch(db, id, active).await? {
+        return Err(AppError::NotFound(Msg::new("import.batch.not_found")));
+    }
     Ok(id)
+}
+
+/// Sets the given columns of batch `id`, without reading the row before or after: its problems
+/// may be megabytes of text. False when there is no such batch.
+async fn update_batch(
+    db: &impl ConnectionTrait,
+    id: i64,
+    active: import_batch::ActiveModel,
+) -> Result<bool, AppError> {
+    let updated = import_batch::Entity::update_many()
+        .set(active)
+        .filter(import_batch::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
 }
 
 async fn save_uncommitted(
@@ -801,18 +819,12 @@ impl Commit<'_> {
         id: i64,
         report: &Report,
     ) -> Result<i64, AppError> {
-        // The file, its digest and its upload were stored when the row was made. The row is not
-        // read back: its problems may be megabytes of text.
+        // The file, its digest and its upload were stored when the row was made.
         let active = import_batch::ActiveModel {
             committed_at: Set(Some(Utc::now())),
             ..outcome(self.actor, self.request, report, "committed")
         };
-        let updated = import_batch::Entity::update_many()
-            .set(active)
-            .filter(import_batch::Column::Id.eq(id))
-            .exec(txn)
-            .await?;
-        if updated.rows_affected != 1 {
+        if !update_batch(txn, id, active).await? {
             return Err(AppError::Internal(format!("import: batch {id} is gone")));
         }
         Ok(id)
