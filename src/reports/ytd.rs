@@ -755,6 +755,10 @@ fn period_end(
                 .arg("as_of", day)
                 .arg("year", year),
         )),
+        (_, Some(day)) if !crate::dates::in_desk_years(day) => Err(crate::error::field_error(
+            "as_of",
+            crate::i18n::Msg::new("reports.target.bad_year").arg("year", day.year()),
+        )),
         (_, Some(day)) => Ok(day),
         (Some(year), None) if year < today.year() => {
             NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| bad_year(year))
@@ -807,5 +811,8 @@ mod tests {
         );
         assert!(period_end(Some(2026), Some(day(2025, 6, 30)), today).is_err());
         assert!(period_end(Some(99999), None, today).is_err());
+        // A mistyped year in the day (2206 for 2026) is refused, not reported on.
+        assert!(period_end(None, Some(day(2206, 6, 30)), today).is_err());
+        assert!(period_end(None, Some(day(1999, 12, 31)), today).is_err());
     }
 }
