@@ -243,6 +243,15 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The reading child touches no database and needs no runtime: it limits its memory first
+    // thing, before any worker thread maps a stack.
+    if let Some(Command::Dev {
+        action: DevAction::ReadWorkbook { path },
+    }) = &cli.command
+    {
+        crate::import::reader::child_main(path);
+        return ExitCode::SUCCESS;
+    }
     // Serving logs as a service does; any other command holds its error lines back, to print them
     // under the sentence that says what failed.
     let serving = matches!(cli.command, None | Some(Command::Serve(_)));
@@ -294,14 +303,6 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         .clone()
         .unwrap_or_else(|| db::DEFAULT_DATABASE_URL.to_owned());
     let command = cli.command.unwrap_or(Command::Serve(ServeArgs::default()));
-    // The reading child touches no database.
-    if let Command::Dev {
-        action: DevAction::ReadWorkbook { path },
-    } = &command
-    {
-        crate::import::reader::child_main(path);
-        return Ok(());
-    }
     if let Command::Dev {
         action: DevAction::Samples { dir },
     } = &command

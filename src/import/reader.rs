@@ -16,7 +16,7 @@ use super::workbook::{Format, Merge, Row, Sheet, Workbook};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
-/// The child may not map more memory than this.
+/// The child may not map more memory than this beyond what it has mapped when it starts.
 pub const CHILD_MEMORY_BYTES: u64 = 1024 * 1024 * 1024;
 /// Nor run longer.
 pub const CHILD_SECONDS: u64 = 20;
@@ -48,6 +48,9 @@ impl ChildReader {
         let mut child = std::process::Command::new(&self.program)
             .args(["dev", "read-workbook"])
             .arg(file.path())
+            // Nothing of the server's environment reaches the child: an allocator option set
+            // there could keep every file from being read.
+            .env_clear()
             .env("IPDESK_LANG", "en")
             // The allocator reserves address space in 1 GiB arenas by default, more than the
             // child's whole limit: smaller ones keep it inside.
@@ -125,9 +128,13 @@ pub fn child_main(path: &Path) {
 
 fn limit_self() {
     use rustix::process::{Resource, Rlimit, setrlimit};
+    // Counted from what is mapped already: the allocator reserves its first arena before `main`
+    // (1 GiB unless told otherwise, as when the child is run by hand), and a limit below that
+    // would leave the child unable to map even a thread's stack.
+    let limit = mapped_bytes().saturating_add(CHILD_MEMORY_BYTES);
     let memory = Rlimit {
-        current: Some(CHILD_MEMORY_BYTES),
-        maximum: Some(CHILD_MEMORY_BYTES),
+        current: Some(limit),
+        maximum: Some(limit),
     };
     let cpu = Rlimit {
         current: Some(CHILD_SECONDS),
@@ -136,6 +143,17 @@ fn limit_self() {
     // Limits that cannot be set leave the parent's timeout as the guard.
     let _ = setrlimit(Resource::As, memory);
     let _ = setrlimit(Resource::Cpu, cpu);
+}
+
+/// The address space this process has mapped (`VmSize`), or 0 when it cannot be told.
+fn mapped_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmSize:"))
+        .and_then(|rest| rest.trim().strip_suffix("kB"))
+        .and_then(|kb| kb.trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb.saturating_mul(1024))
 }
 
 /// Where the parser's cells go: the stream (the child) or a workbook in memory (tests).

@@ -95,6 +95,24 @@ fn help_lists_every_command_with_a_description() {
     assert!(!dir.path().join("data").exists());
 }
 
+/// The reading child, run by hand as a developer would (the allocator's default reservation,
+/// not the server's smaller one): it limits itself and still reads the roster to its end.
+#[test]
+fn the_reading_child_run_by_hand_streams_the_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = repo_path("tests/fixtures/zigui-grants-2026.xlsx");
+    let output = ipdesk(dir.path(), None, &["dev", "read-workbook"])
+        .arg(&fixture)
+        .env_remove("MIMALLOC_ARENA_RESERVE")
+        .output()
+        .unwrap();
+    assert_exit(&output, 0);
+    assert!(output.stdout.starts_with(b"IPDW1\n"), "{}", stderr(&output));
+    // The stream ends with its end frame: format xlsx, the 1900 date system.
+    assert!(output.stdout.ends_with(b"Ex\0"), "{}", stderr(&output));
+    assert!(output.stdout.len() > 10_000);
+}
+
 #[test]
 fn bad_arguments_exit_2() {
     let dir = tempfile::tempdir().unwrap();
