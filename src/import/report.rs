@@ -33,7 +33,7 @@ pub fn build(
 ) -> Result<Vec<u8>, AppError> {
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let mapping: Mapping = serde_json::from_str(&batch.mapping).unwrap_or_default();
-    let problems: StoredProblems = serde_json::from_str(&batch.problems).unwrap_or_default();
+    let problems = StoredProblems::read(&batch.problems);
     let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
     let sheet_index = workbook
         .sheets

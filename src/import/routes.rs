@@ -199,7 +199,7 @@ async fn grid(
     request: PageRequest,
     lang: Lang,
 ) -> Result<(Vec<GridRow>, u64, Vec<String>), AppError> {
-    let problems: StoredProblems = serde_json::from_str(&batch.problems).unwrap_or_default();
+    let problems = StoredProblems::read(&batch.problems);
     let statuses: Vec<RowStatus> = batch.statuses.chars().map(service::status_of).collect();
     let chosen: Vec<(u32, RowStatus)> = problems
         .rows

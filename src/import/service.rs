@@ -528,13 +528,63 @@ struct ProblemsToStore<'a> {
     warnings: Vec<&'a Problem>,
 }
 
+/// Marks problems stored deflated, in base64. A roster with a warning on every row keeps a tenth
+/// of the text in its batch row (1.5 MB instead of 15 MB for 100,000 warnings), and the driver and
+/// SQLite, which each copy a bound text, copy that much less. Batches stored before the mark hold
+/// plain JSON and read as they did.
+const DEFLATED: &str = "deflate:";
+
+impl StoredProblems {
+    /// A batch's stored problems; none when the text cannot be read (logged).
+    pub fn read(stored: &str) -> StoredProblems {
+        let json = match stored.strip_prefix(DEFLATED) {
+            Some(encoded) => inflate(encoded),
+            None => Some(stored.as_bytes().to_vec()),
+        };
+        let problems = json.and_then(|json| serde_json::from_slice(&json).ok());
+        if problems.is_none() && !stored.is_empty() {
+            tracing::warn!("a batch's stored problems could not be read");
+        }
+        problems.unwrap_or_default()
+    }
+}
+
+fn inflate(encoded: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    use std::io::Read;
+    let deflated = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let mut json = Vec::new();
+    flate2::read::DeflateDecoder::new(deflated.as_slice())
+        .read_to_end(&mut json)
+        .ok()?;
+    Some(json)
+}
+
 fn stored_problems(rows: &[PlannedRow]) -> String {
+    use base64::Engine;
+    use std::io::Write;
     let problems = ProblemsToStore {
         rows: rows.iter().map(|r| r.row).collect(),
         errors: rows.iter().flat_map(|r| &r.errors).collect(),
         warnings: rows.iter().flat_map(|r| &r.warnings).collect(),
     };
-    serde_json::to_string(&problems).unwrap_or_default()
+    // Serialised straight into the compressor: the JSON never exists whole.
+    let deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, deflate);
+    let deflated = serde_json::to_writer(&mut out, &problems)
+        .ok()
+        .and_then(|()| out.flush().ok())
+        .and_then(|()| out.into_inner().ok())
+        .and_then(|deflate| deflate.finish().ok());
+    match deflated {
+        Some(bytes) => {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+            format!("{DEFLATED}{encoded}")
+        }
+        None => String::new(),
+    }
 }
 
 async fn save_upload(db: &impl ConnectionTrait, request: &Request) -> Result<i64, AppError> {
@@ -1031,5 +1081,68 @@ pub async fn store_progress(db: &DatabaseConnection, id: i64, phase: &str, done:
         .await;
     if let Err(error) = result {
         tracing::warn!(%error, "could not store import progress");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn warned_row(row: u32) -> PlannedRow {
+        let problem = Problem {
+            row,
+            column: "H".into(),
+            header: "地址".into(),
+            field: "address".into(),
+            value: format!("某省某市某镇 {row} 号"),
+            msg: Msg::new("import.patents.unknown_township").arg("name", row),
+        };
+        PlannedRow {
+            row,
+            status: RowStatus::New,
+            errors: if row % 7 == 0 {
+                vec![problem.clone()]
+            } else {
+                Vec::new()
+            },
+            warnings: vec![problem],
+        }
+    }
+
+    #[test]
+    fn stored_problems_read_back_as_they_were_and_far_smaller() {
+        let rows: Vec<PlannedRow> = (5..10_005).map(warned_row).collect();
+        let stored = stored_problems(&rows);
+        let read = StoredProblems::read(&stored);
+        assert_eq!(read.rows, rows.iter().map(|r| r.row).collect::<Vec<_>>());
+        let errors: Vec<Problem> = rows.iter().flat_map(|r| r.errors.clone()).collect();
+        let warnings: Vec<Problem> = rows.iter().flat_map(|r| r.warnings.clone()).collect();
+        assert_eq!(read.errors, errors);
+        assert_eq!(read.warnings, warnings);
+        let plain = serde_json::to_string(&read).unwrap();
+        assert!(
+            stored.len() * 5 < plain.len(),
+            "{} of {}",
+            stored.len(),
+            plain.len()
+        );
+    }
+
+    #[test]
+    fn problems_stored_before_as_plain_json_still_read() {
+        let rows = vec![warned_row(4), warned_row(7)];
+        let old = StoredProblems {
+            rows: vec![4, 7],
+            errors: rows[1].errors.clone(),
+            warnings: rows.iter().flat_map(|r| r.warnings.clone()).collect(),
+        };
+        let read = StoredProblems::read(&serde_json::to_string(&old).unwrap());
+        assert_eq!(read.rows, old.rows);
+        assert_eq!(read.errors, old.errors);
+        assert_eq!(read.warnings, old.warnings);
+        // Text that is neither reads as no problems, not as a failure of the page.
+        for broken in ["", "deflate:!!", "deflate:AAAA", "{\"rows\": [1"] {
+            assert!(StoredProblems::read(broken).rows.is_empty(), "{broken}");
+        }
     }
 }
