@@ -1100,7 +1100,7 @@ mod tests {
         PlannedRow {
             row,
             status: RowStatus::New,
-            errors: if row % 7 == 0 {
+            errors: if row.is_multiple_of(7) {
                 vec![problem.clone()]
             } else {
                 Vec::new()
@@ -1130,7 +1130,7 @@ mod tests {
 
     #[test]
     fn problems_stored_before_as_plain_json_still_read() {
-        let rows = vec![warned_row(4), warned_row(7)];
+        let rows = [warned_row(4), warned_row(7)];
         let old = StoredProblems {
             rows: vec![4, 7],
             errors: rows[1].errors.clone(),
