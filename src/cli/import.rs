@@ -46,6 +46,11 @@ pub enum ImportAction {
         #[arg(long)]
         json: bool,
     },
+    Errors {
+        batch_id: i64,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
@@ -79,6 +84,17 @@ pub async fn run(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Resul
             Ok(())
         }
         Some(ImportAction::List { json: as_json }) => list(db, as_json, lang).await,
+        Some(ImportAction::Errors { batch_id, output }) => {
+            let reader = ChildReader::current();
+            let (name, bytes) =
+                crate::import::report::for_batch(db, &reader, batch_id, lang).await?;
+            // The download's own name, in the current folder, unless told where.
+            let path = output.unwrap_or_else(|| PathBuf::from(name));
+            crate::export::service::write_file(&path, &bytes)?;
+            let written = Msg::new("import.cli.errors_written").arg("path", path.display());
+            say!("{}", written.render(lang));
+            Ok(())
+        }
         None => import(db, args, lang).await,
     }
 }
@@ -204,23 +220,13 @@ pub fn summary(report: &service::Report, lang: Lang) {
             .render(lang)
     );
     say!("{}", counts_line(c, lang));
-    for problem in report.rows.iter().flat_map(|r| &r.errors).take(50) {
-        say!(
-            "  ✗ {}{} {}: {}",
-            problem.column,
-            problem.row,
-            problem.header,
-            problem.msg.render(lang)
-        );
-    }
-    for problem in report.rows.iter().flat_map(|r| &r.warnings).take(20) {
-        say!(
-            "  ! {}{} {}: {}",
-            problem.column,
-            problem.row,
-            problem.header,
-            problem.msg.render(lang)
-        );
+    let errors = report.rows.iter().flat_map(|r| &r.errors);
+    let warnings = report.rows.iter().flat_map(|r| &r.warnings);
+    let listed = list_problems("✗", errors, 50, lang) + list_problems("!", warnings, 20, lang);
+    // The whole list, cell by cell, is the error report: fixed in Excel, it imports as it is.
+    if listed > 0 {
+        let hint = Msg::new("import.cli.report_hint").arg("batch", report.batch_id);
+        say!("{}", hint.render(lang));
     }
     let key = if report.dry_run {
         "import.cli.dry_run"
@@ -233,4 +239,30 @@ pub fn summary(report: &service::Report, lang: Lang) {
         "{}",
         Msg::new(key).arg("batch", report.batch_id).render(lang)
     );
+}
+
+/// Prints the first `shown` problems, one a line behind `mark`, and how many more there are;
+/// returns how many there are in all.
+fn list_problems<'a>(
+    mark: &str,
+    problems: impl Iterator<Item = &'a crate::import::plan::Problem>,
+    shown: usize,
+    lang: Lang,
+) -> usize {
+    let mut count = 0;
+    for problem in problems {
+        count += 1;
+        if count <= shown {
+            let (column, row, header) = (&problem.column, problem.row, &problem.header);
+            say!(
+                "  {mark} {column}{row} {header}: {}",
+                problem.msg.render(lang)
+            );
+        }
+    }
+    if count > shown {
+        let more = Msg::new("import.cli.more").arg("more", count - shown);
+        say!("{}", more.render(lang));
+    }
+    count
 }

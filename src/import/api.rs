@@ -173,29 +173,6 @@ async fn undo_batch(
     Ok(Json(undo::undo(&state.db, &officer.actor(), id).await?))
 }
 
-/// The error report of a batch, as a workbook to download.
-pub async fn error_report(
-    state: &AppState,
-    id: i64,
-    lang: Lang,
-) -> Result<(String, Vec<u8>), AppError> {
-    let batch = service::batch(&state.db, id).await?;
-    let request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;
-    let workbook = state.reader.read(&request.bytes).await?;
-    let bytes = super::report::build(&batch, &workbook, lang)?;
-    let stem = batch
-        .file_name
-        .rsplit_once('.')
-        .map_or(batch.file_name.as_str(), |(stem, _)| stem);
-    Ok((
-        format!(
-            "{stem}-{}.xlsx",
-            crate::i18n::t(lang, "import.report.file_suffix")
-        ),
-        bytes,
-    ))
-}
-
 /// A downloaded workbook with its file name.
 pub struct Download {
     pub name: String,
@@ -227,6 +204,6 @@ pub async fn errors(
     id: &str,
 ) -> Result<Download, AppError> {
     let id = service::batch_id(id)?;
-    let (name, bytes) = error_report(state, id, lang).await?;
+    let (name, bytes) = super::report::for_batch(&state.db, &state.reader, id, lang).await?;
     Ok(Download { name, bytes })
 }

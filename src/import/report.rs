@@ -10,7 +10,8 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook as XlsxWorkbook};
 use super::layout::{self, TableAt};
 use super::mapping::Mapping;
 use super::plan::{Counts, Problem, RowStatus};
-use super::service::StoredProblems;
+use super::reader::ChildReader;
+use super::service::{self, Policy, StoredProblems};
 use super::spec::{Register, spec};
 use super::values;
 use super::workbook::Workbook;
@@ -20,6 +21,26 @@ use crate::i18n::{Lang, t};
 
 const RED: u32 = 0xF8CBAD;
 const YELLOW: u32 = 0xFFE699;
+
+/// The error report of a stored batch (its upload read again) with the file name to give it:
+/// the uploaded file's, marked as the report.
+pub async fn for_batch(
+    db: &sea_orm::DatabaseConnection,
+    reader: &ChildReader,
+    id: i64,
+    lang: Lang,
+) -> Result<(String, Vec<u8>), AppError> {
+    let batch = service::batch(db, id).await?;
+    let request = service::stored_request(db, &batch, Policy::ValidRows).await?;
+    let workbook = reader.read(&request.bytes).await?;
+    let bytes = build(&batch, &workbook, lang)?;
+    let stem = batch
+        .file_name
+        .rsplit_once('.')
+        .map_or(batch.file_name.as_str(), |(stem, _)| stem);
+    let name = format!("{stem}-{}.xlsx", t(lang, "import.report.file_suffix"));
+    Ok((name, bytes))
+}
 
 fn xlsx_error(error: rust_xlsxwriter::XlsxError) -> AppError {
     AppError::Internal(error.to_string())

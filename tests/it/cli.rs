@@ -886,6 +886,74 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
 }
 
+/// The summary lists the first problems, says how many more there are and names the command
+/// that writes them all: the error report, to fix in Excel.
+#[rocket::async_test]
+async fn import_errors_writes_the_report_the_summary_names() {
+    let db = TestDatabase::new().await;
+    let mut rows: Vec<Vec<String>> =
+        vec![vec!["申请号".into(), "专利名称".into(), "申请人".into()]];
+    for n in 0..60 {
+        rows.push(vec![
+            format!("20261{n:04}"),
+            format!("茶杯{n}"),
+            "秭归茶业有限公司".into(),
+        ]);
+    }
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    let roster = db.dir.path().join("名册.xlsx");
+    std::fs::write(&roster, crate::imports::xlsx(&rows)).unwrap();
+    let roster = roster.to_str().unwrap();
+
+    let dry = run(&db, &["import", roster, "--dry-run", "--json"]);
+    assert_exit(&dry, 0);
+    let report: serde_json::Value = serde_json::from_str(&stdout(&dry)).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    assert!(errors.len() > 50, "{report}");
+    let first = errors[0]["message"].as_str().unwrap().to_owned();
+
+    let done = run(&db, &["import", roster]);
+    assert_exit(&done, 0);
+    let text = stdout(&done);
+    assert_eq!(text.matches("  ✗ ").count(), 50, "{text}");
+    assert!(
+        text.contains(&format!("……另有 {} 条未列出。", errors.len() - 50)),
+        "{text}"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&db, &["import", "list", "--json"]))).unwrap();
+    let id = list[0]["batch_id"].as_i64().unwrap().to_string();
+    assert!(
+        text.contains(&format!("ipdesk import errors {id}")),
+        "{text}"
+    );
+
+    let written = run(&db, &["import", "errors", &id, "-o", "改正.xlsx"]);
+    assert_exit(&written, 0);
+    assert!(
+        stdout(&written).contains("错误报告已写入 改正.xlsx。"),
+        "{}",
+        stdout(&written)
+    );
+    let cells: Vec<String> = workbook_rows(&db.dir.path().join("改正.xlsx"))
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(
+        cells.iter().any(|c| c.contains(&first)),
+        "{first} not in {cells:?}"
+    );
+    // Unless told where, the report is named after the imported file.
+    assert_exit(&run(&db, &["import", "errors", &id]), 0);
+    assert!(db.dir.path().join("名册-错误报告.xlsx").exists());
+    let missing = run(&db, &["import", "errors", "999"]);
+    assert_exit(&missing, 2);
+}
+
 #[rocket::async_test]
 async fn demo_loads_the_samples_into_an_empty_desk() {
     let db = TestDatabase::new().await;
