@@ -147,8 +147,16 @@ pub enum Command {
 
 #[derive(Subcommand, Debug)]
 pub enum DevAction {
-    /// The reading child: parses one workbook and prints it as JSON (see import::reader).
-    ReadWorkbook { path: PathBuf },
+    /// The reading child: parses one workbook and streams its cells (see import::reader).
+    ReadWorkbook {
+        path: PathBuf,
+        #[arg(long)]
+        sheet: Option<String>,
+        #[arg(long)]
+        last_row: Option<u32>,
+        #[arg(long)]
+        without_merges: bool,
+    },
     Seed {
         #[arg(long, default_value_t = 10_000)]
         patents: u64,
@@ -246,10 +254,21 @@ pub fn main() -> ExitCode {
     // The reading child touches no database and needs no runtime: it limits its memory first
     // thing, before any worker thread maps a stack.
     if let Some(Command::Dev {
-        action: DevAction::ReadWorkbook { path },
+        action:
+            DevAction::ReadWorkbook {
+                path,
+                sheet,
+                last_row,
+                without_merges,
+            },
     }) = &cli.command
     {
-        crate::import::reader::child_main(path);
+        let scope = crate::import::reader::Scope {
+            sheet: sheet.clone(),
+            last_row: *last_row,
+            without_merges: *without_merges,
+        };
+        crate::import::reader::child_main(path, &scope);
         return ExitCode::SUCCESS;
     }
     // Serving logs as a service does; any other command holds its error lines back, to print them

@@ -23,6 +23,48 @@ pub const CHILD_SECONDS: u64 = 20;
 /// A workbook with more non-empty cells than this is refused (a roster has a few hundred thousand).
 pub const MAX_CELLS: usize = 5_000_000;
 
+/// How much of a workbook to read: every sheet's name, and the cells of one sheet (or all) up to
+/// a row. A page of the preview needs only its own rows, and a roster's first pages are read in a
+/// moment where the whole of a 100,000-row roster takes seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// The only sheet whose cells are read; every sheet when `None`.
+    pub sheet: Option<String>,
+    /// The last row (0-based) read; every row when `None`. Parsers meet rows in order, so the
+    /// reading stops at the first cell below it.
+    pub last_row: Option<u32>,
+    /// Leaves out the merged regions: an .xlsx keeps them after all its rows, so finding them
+    /// means parsing the whole sheet.
+    pub without_merges: bool,
+}
+
+impl Scope {
+    /// Whether cells of `sheet` are read at all.
+    fn takes_sheet(&self, sheet: &str) -> bool {
+        self.sheet.as_deref().is_none_or(|name| name == sheet)
+    }
+
+    /// Whether the cells of `row` are read.
+    fn takes_row(&self, row: u32) -> bool {
+        self.last_row.is_none_or(|last| row <= last)
+    }
+
+    /// The child's arguments that say this scope.
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(sheet) = &self.sheet {
+            args.extend(["--sheet".to_owned(), sheet.clone()]);
+        }
+        if let Some(row) = self.last_row {
+            args.extend(["--last-row".to_owned(), row.to_string()]);
+        }
+        if self.without_merges {
+            args.push("--without-merges".to_owned());
+        }
+        args
+    }
+}
+
 /// How the server starts the reading child: which program (the `ipdesk` binary).
 #[derive(Clone, Debug)]
 pub struct ChildReader {
@@ -39,6 +81,11 @@ impl ChildReader {
 
     /// Reads `bytes` in a child process: the workbook, or one clear sentence why not.
     pub async fn read(&self, bytes: &[u8]) -> Result<Workbook, AppError> {
+        self.read_scoped(bytes, &Scope::default()).await
+    }
+
+    /// Like [`ChildReader::read`], reading only the cells `scope` asks for.
+    pub async fn read_scoped(&self, bytes: &[u8], scope: &Scope) -> Result<Workbook, AppError> {
         let format = sniff(bytes).map_err(AppError::UnsupportedMediaType)?;
         let file = tempfile::Builder::new()
             .prefix("ipdesk-upload-")
@@ -48,6 +95,7 @@ impl ChildReader {
         let mut child = std::process::Command::new(&self.program)
             .args(["dev", "read-workbook"])
             .arg(file.path())
+            .args(scope.args())
             // Nothing of the server's environment reaches the child: an allocator option set
             // there could keep every file from being read.
             .env_clear()
@@ -97,7 +145,7 @@ fn unreadable(format: Format, why: &str) -> AppError {
 
 /// The child's work: limit itself, read the file, stream what it finds to stdout. Never panics on
 /// a bad file; runs out of memory or time only by being stopped.
-pub fn child_main(path: &Path) {
+pub fn child_main(path: &Path, scope: &Scope) {
     limit_self();
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let Ok(mut encoder) = Encoder::new(out) else {
@@ -108,6 +156,7 @@ pub fn child_main(path: &Path) {
             let mut sink = StreamSink {
                 encoder: &mut encoder,
                 cells: 0,
+                scope,
             };
             read_into(&bytes, &mut sink).and_then(|(format, is_1904)| {
                 if sink.cells == 0 {
@@ -160,6 +209,8 @@ fn mapped_bytes() -> u64 {
 trait Sink {
     fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg>;
     fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg>;
+    /// What to read; the parsers skip the rest.
+    fn scope(&self) -> &Scope;
 }
 
 fn too_many_cells(cells: usize) -> Result<(), Msg> {
@@ -174,6 +225,7 @@ fn too_many_cells(cells: usize) -> Result<(), Msg> {
 struct StreamSink<'a, W: Write> {
     encoder: &'a mut Encoder<W>,
     cells: usize,
+    scope: &'a Scope,
 }
 
 impl<W: Write> Sink for StreamSink<'_, W> {
@@ -190,12 +242,17 @@ impl<W: Write> Sink for StreamSink<'_, W> {
             .cell(row, column, cell)
             .map_err(|_| Msg::new("import.read.unreadable"))
     }
+
+    fn scope(&self) -> &Scope {
+        self.scope
+    }
 }
 
 #[derive(Default)]
 struct MemorySink {
     sheets: Vec<Sheet>,
     cells: usize,
+    scope: Scope,
 }
 
 impl Sink for MemorySink {
@@ -224,12 +281,24 @@ impl Sink for MemorySink {
         }
         Ok(())
     }
+
+    fn scope(&self) -> &Scope {
+        &self.scope
+    }
 }
 
 /// Reads a workbook from bytes in this process (unit tests of well-formed files; the server
 /// reads uploads through [`ChildReader`]).
 pub fn read_bytes(bytes: &[u8]) -> Result<Workbook, Msg> {
-    let mut sink = MemorySink::default();
+    read_bytes_scoped(bytes, Scope::default())
+}
+
+/// Like [`read_bytes`], reading only the cells `scope` asks for.
+pub fn read_bytes_scoped(bytes: &[u8], scope: Scope) -> Result<Workbook, Msg> {
+    let mut sink = MemorySink {
+        scope,
+        ..MemorySink::default()
+    };
     let (format, is_1904) = read_into(bytes, &mut sink)?;
     if sink.cells == 0 {
         return Err(Msg::new("import.read.no_data"));
@@ -318,23 +387,41 @@ fn merges_of(dimensions: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
+/// A sheet's merged regions, read when the scope wants them: finding them in an .xlsx parses
+/// the whole sheet again.
+fn merges_in_scope<M: AsRef<[calamine::Dimensions]>>(
+    scope: &Scope,
+    sheet: &str,
+    read: impl FnOnce() -> Option<M>,
+) -> Vec<Merge> {
+    if scope.without_merges || !scope.takes_sheet(sheet) {
+        return Vec::new();
+    }
+    read().map(|m| merges_of(m.as_ref())).unwrap_or_default()
+}
+
 fn read_xlsx<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xlsx<RS> = Xlsx::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
     let mut error = String::new();
     for name in book.sheet_names() {
-        let merges = book
-            .merge_cells_by_sheet_name(&name)
-            .map(|m| merges_of(&m))
-            .unwrap_or_default();
+        let merges = merges_in_scope(sink.scope(), &name, || {
+            book.merge_cells_by_sheet_name(&name).ok()
+        });
         sink.sheet(&name, &merges)?;
+        if !sink.scope().takes_sheet(&name) {
+            continue;
+        }
         // Sparse reading: a stray cell at XFD1048576 costs one cell, not billions.
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
+            let (row, column) = cell.get_position();
+            if !sink.scope().takes_row(row) {
+                break;
+            }
             if let Some(value) = cell_ref(cell.get_value(), &mut error) {
-                let (row, column) = cell.get_position();
                 sink.cell(row, column, value)?;
             }
         }
@@ -348,12 +435,18 @@ fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, M
     let mut error = String::new();
     for name in book.sheet_names() {
         sink.sheet(&name, &[])?;
+        if !sink.scope().takes_sheet(&name) {
+            continue;
+        }
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
+            let (row, column) = cell.get_position();
+            if !sink.scope().takes_row(row) {
+                break;
+            }
             if let Some(value) = cell_ref(cell.get_value(), &mut error) {
-                let (row, column) = cell.get_position();
                 sink.cell(row, column, value)?;
             }
         }
@@ -361,12 +454,16 @@ fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, M
     Ok(is_1904)
 }
 
+/// The cells of a sheet read whole (.xls, .ods), as far as the scope asks.
 fn range_into(range: &calamine::Range<Data>, sink: &mut dyn Sink) -> Result<(), Msg> {
     let (top, left) = range.start().unwrap_or((0, 0));
     let mut error = String::new();
     for (row, column, value) in range.used_cells() {
+        let row = top + u32::try_from(row).unwrap_or(u32::MAX - top);
+        if !sink.scope().takes_row(row) {
+            break;
+        }
         if let Some(cell) = data_ref(value, &mut error) {
-            let row = top + u32::try_from(row).unwrap_or(u32::MAX - top);
             let column = left + u32::try_from(column).unwrap_or(u32::MAX - left);
             sink.cell(row, column, cell)?;
         }
@@ -378,12 +475,14 @@ fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
     let mut book: Xls<RS> = Xls::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
     for name in book.sheet_names() {
-        let merges = book
-            .merge_cells_by_sheet_name(&name)
-            .map(|m| merges_of(&m))
-            .unwrap_or_default();
-        let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
+        let merges = merges_in_scope(sink.scope(), &name, || {
+            book.merge_cells_by_sheet_name(&name).ok()
+        });
         sink.sheet(&name, &merges)?;
+        if !sink.scope().takes_sheet(&name) {
+            continue;
+        }
+        let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
         range_into(&range, sink)?;
     }
     Ok(is_1904)
@@ -392,8 +491,11 @@ fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
 fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: calamine::Ods<RS> = calamine::Ods::new(reader).map_err(|e| explain(&e))?;
     for name in book.sheet_names() {
-        let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
         sink.sheet(&name, &[])?;
+        if !sink.scope().takes_sheet(&name) {
+            continue;
+        }
+        let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
         range_into(&range, sink)?;
     }
     Ok(false)
@@ -410,6 +512,60 @@ mod tests {
             "/tests/fixtures/zigui-grants-2026.xlsx"
         ))
         .unwrap()
+    }
+
+    fn two_sheets() -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        for name in ["甲", "乙"] {
+            let sheet = book.add_worksheet();
+            sheet.set_name(name).unwrap();
+            for row in 0..100u32 {
+                sheet.write_string(row, 0, format!("{name}{row}")).unwrap();
+                sheet.write_number(row, 1, f64::from(row)).unwrap();
+            }
+            let note = rust_xlsxwriter::Format::new();
+            sheet.merge_range(100, 0, 100, 1, "注", &note).unwrap();
+        }
+        book.save_to_buffer().unwrap()
+    }
+
+    #[test]
+    fn a_scope_reads_one_sheet_down_to_a_row_and_names_the_others() {
+        let bytes = two_sheets();
+        let whole = read_bytes(&bytes).unwrap();
+        let scoped = read_bytes_scoped(
+            &bytes,
+            Scope {
+                sheet: Some("乙".into()),
+                last_row: Some(9),
+                without_merges: true,
+            },
+        )
+        .unwrap();
+        let names: Vec<&str> = scoped.sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["甲", "乙"]);
+        assert!(scoped.sheets[0].rows.is_empty());
+        assert_eq!(scoped.sheets[1].rows, whole.sheets[1].rows[..10]);
+        // Merged cells only when asked for, and only of the sheet read.
+        assert_eq!(whole.sheets[1].merges.len(), 1);
+        assert!(scoped.sheets.iter().all(|s| s.merges.is_empty()));
+        // Down to a row only: every sheet, each cut at the row.
+        let cut = Scope {
+            last_row: Some(0),
+            ..Scope::default()
+        };
+        let first_rows = read_bytes_scoped(&bytes, cut).unwrap();
+        assert_eq!(first_rows.sheets[0].rows, whole.sheets[0].rows[..1]);
+        assert_eq!(first_rows.sheets[1].rows, whole.sheets[1].rows[..1]);
+        assert_eq!(first_rows.sheets[1].merges, whole.sheets[1].merges);
+        assert_eq!(whole.sheets[1].rows.len(), 101);
+        let only_first = Scope {
+            sheet: Some("甲".into()),
+            ..Scope::default()
+        };
+        let first_sheet = read_bytes_scoped(&bytes, only_first).unwrap();
+        assert_eq!(first_sheet.sheets[0], whole.sheets[0]);
+        assert!(first_sheet.sheets[1].merges.is_empty());
     }
 
     #[test]

@@ -12,9 +12,9 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::api::{UploadForm, may_undo, request_of};
-use super::layout;
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
+use super::reader::Scope;
 use super::service::{self, Policy, Progress, StoredProblems};
 use super::spec::{Register, spec};
 use super::values;
@@ -217,7 +217,15 @@ async fn grid(
         .min(chosen.len());
     let page_rows = &chosen[start..end];
     let stored = service::stored_request(&state.db, batch, Policy::ValidRows).await?;
-    let workbook = state.reader.read(&stored.bytes).await?;
+    // Only the table's sheet, down to the page's last row, without the merged cells (the
+    // columns are the stored mapping's): the first pages of a long roster are read in a moment.
+    let page_end = page_rows.iter().map(|(row, _)| row.saturating_sub(1)).max();
+    let scope = Scope {
+        sheet: batch.sheet.clone(),
+        last_row: Some(page_end.unwrap_or(0)),
+        without_merges: true,
+    };
+    let workbook = state.reader.read_scoped(&stored.bytes, &scope).await?;
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let sheet_index = workbook
         .sheets
@@ -228,9 +236,6 @@ async fn grid(
         .sheets
         .get(sheet_index)
         .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
-    let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
-    let at = layout::with_best_depth(sheet, spec(register), sheet_index, header_row);
-    let headers = layout::header_columns(sheet, at.header_row, at.two_rows);
     let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
     let mapping = service::stored_mapping(batch);
     let by_row = |row: u32| -> Vec<(bool, &Problem)> {
@@ -246,7 +251,7 @@ async fn grid(
     for (row, status) in page_rows {
         let found = sheet.rows.iter().find(|r| r.index + 1 == *row);
         let list = by_row(*row);
-        let cells = headers
+        let cells = mapping
             .iter()
             .map(|h| {
                 let letter = column_letter(h.column);

@@ -1372,6 +1372,10 @@ async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
     let invalid = app.get(&format!("/imports/{id}?status=invalid")).await;
     invalid.assert_contains(&["cell-error", "缺少申请号。", "校验位应为 3"]);
     invalid.assert_lacks(&["status status-new"]);
+    // The last page shows the roster's last rows (each page reads the file down to its own).
+    let last = app.get(&format!("/imports/{id}?page=12")).await;
+    last.assert_contains(&["202524616777.X", "CN202524608858.5"]);
+    preview.assert_lacks(&["202524616777.X"]);
 
     // A header row with no table is told on the preview; the preview stays as it was.
     let mapping = mapping_fields(&preview.body);
