@@ -217,12 +217,15 @@ async fn grid(
         .min(chosen.len());
     let page_rows = &chosen[start..end];
     let stored = service::stored_request(&state.db, batch, Policy::ValidRows).await?;
-    // Only the table's sheet, down to the page's last row, without the merged cells (the
-    // columns are the stored mapping's): the first pages of a long roster are read in a moment.
+    // Only the table's sheet, down to the page's last row (to its header row when the page has
+    // none: a sheet's first rows may be empty, and a read of no cells is refused), without the
+    // merged cells (the columns are the stored mapping's): the first pages of a long roster are
+    // read in a moment.
     let page_end = page_rows.iter().map(|(row, _)| row.saturating_sub(1)).max();
+    let header = batch.header_row.and_then(|row| u32::try_from(row - 1).ok());
     let scope = Scope {
         sheet: batch.sheet.clone(),
-        last_row: Some(page_end.unwrap_or(0)),
+        last_row: page_end.or(header),
         without_merges: true,
     };
     let workbook = state.reader.read_scoped(&stored.bytes, &scope).await?;

@@ -1334,6 +1334,39 @@ fn mapping_fields(html: &str) -> Vec<(String, String)> {
     fields
 }
 
+/// A page of the preview with no rows (an outcome no row has) still shows, even when the sheet
+/// has nothing in its first rows (each page reads the file only down to its own rows).
+#[rocket::async_test]
+async fn an_empty_page_of_a_table_below_blank_rows_still_shows() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (column, text) in ["申请号", "专利名称", "申请人"].iter().enumerate() {
+        sheet.write_string(3, column as u16, *text).unwrap();
+    }
+    for (column, text) in ["201710601862.3", "茶杯", "秭归茶业有限公司"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(4, column as u16, *text).unwrap();
+    }
+    let bytes = book.save_to_buffer().unwrap();
+    let uploaded = app
+        .post_multipart(
+            "/imports",
+            &[("register", "patents")],
+            Some(("blank-rows.xlsx", &bytes)),
+        )
+        .await;
+    let id = batch_of(&uploaded);
+    let all = app.follow(&uploaded).await;
+    all.assert_contains(&["201710601862.3", "茶杯"]);
+    let none = app.get(&format!("/imports/{id}?status=updated")).await;
+    assert_eq!(none.status, Status::Ok, "{}", none.body);
+    none.assert_contains(&["确认导入"]);
+    none.assert_lacks(&["201710601862.3"]);
+}
+
 #[rocket::async_test]
 async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
     let app = TestApp::signed_in(Role::Officer).await;
