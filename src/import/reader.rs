@@ -209,8 +209,6 @@ fn mapped_bytes() -> u64 {
 trait Sink {
     fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg>;
     fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg>;
-    /// Merged regions of the last sheet, found after its cells.
-    fn merges(&mut self, merges: &[Merge]) -> Result<(), Msg>;
     /// What to read; the parsers skip the rest.
     fn scope(&self) -> &Scope;
 }
@@ -242,12 +240,6 @@ impl<W: Write> Sink for StreamSink<'_, W> {
         too_many_cells(self.cells)?;
         self.encoder
             .cell(row, column, cell)
-            .map_err(|_| Msg::new("import.read.unreadable"))
-    }
-
-    fn merges(&mut self, merges: &[Merge]) -> Result<(), Msg> {
-        self.encoder
-            .merges(merges)
             .map_err(|_| Msg::new("import.read.unreadable"))
     }
 
@@ -290,13 +282,6 @@ impl Sink for MemorySink {
         Ok(())
     }
 
-    fn merges(&mut self, merges: &[Merge]) -> Result<(), Msg> {
-        if let Some(sheet) = self.sheets.last_mut() {
-            sheet.merges.extend_from_slice(merges);
-        }
-        Ok(())
-    }
-
     fn scope(&self) -> &Scope {
         &self.scope
     }
@@ -335,7 +320,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
     let format = sniff(bytes)?;
     let cursor = Cursor::new(bytes);
     let is_1904 = match format {
-        Format::Xlsx => read_xlsx(bytes, sink),
+        Format::Xlsx => read_xlsx(cursor, sink),
         Format::Xlsb => read_xlsb(cursor, sink),
         Format::Xls => read_xls(cursor, sink),
         Format::Ods => read_ods(cursor, sink),
@@ -415,56 +400,33 @@ fn merges_in_scope<M: AsRef<[calamine::Dimensions]>>(
     read().map(|m| merges_of(m.as_ref())).unwrap_or_default()
 }
 
-fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
+fn read_xlsx<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let mut book: Xlsx<RS> = Xlsx::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
+    let mut error = String::new();
     for name in book.sheet_names() {
-        sink.sheet(&name, &[])?;
+        let merges = merges_in_scope(sink.scope(), &name, || {
+            book.merge_cells_by_sheet_name(&name).ok()
+        });
+        sink.sheet(&name, &merges)?;
         if !sink.scope().takes_sheet(&name) {
             continue;
         }
-        let wants_merges = !sink.scope().without_merges;
-        // An .xlsx keeps a sheet's merged cells after its rows, and finding them parses the whole
-        // sheet again (40 % of the reading of a long roster): on a thread of its own, over its
-        // own reader of the file, while this one reads the rows.
-        let merges = std::thread::scope(|threads| {
-            let finding = wants_merges.then(|| threads.spawn(|| xlsx_merges(bytes, &name)));
-            xlsx_cells(&mut book, &name, sink)?;
-            // A parser that panicked over them leaves the sheet without merged cells.
-            Ok(finding.and_then(|f| f.join().ok()).unwrap_or_default())
-        })?;
-        sink.merges(&merges)?;
+        // Sparse reading: a stray cell at XFD1048576 costs one cell, not billions.
+        let mut reader = book
+            .worksheet_cells_reader(&name)
+            .map_err(|e| explain(&e))?;
+        while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
+            let (row, column) = cell.get_position();
+            if !sink.scope().takes_row(row) {
+                break;
+            }
+            if let Some(value) = cell_ref(cell.get_value(), &mut error) {
+                sink.cell(row, column, value)?;
+            }
+        }
     }
     Ok(is_1904)
-}
-
-fn xlsx_cells<RS: Read + Seek>(
-    book: &mut Xlsx<RS>,
-    name: &str,
-    sink: &mut dyn Sink,
-) -> Result<(), Msg> {
-    let mut error = String::new();
-    // Sparse reading: a stray cell at XFD1048576 costs one cell, not billions.
-    let mut reader = book.worksheet_cells_reader(name).map_err(|e| explain(&e))?;
-    while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
-        let (row, column) = cell.get_position();
-        if !sink.scope().takes_row(row) {
-            break;
-        }
-        if let Some(value) = cell_ref(cell.get_value(), &mut error) {
-            sink.cell(row, column, value)?;
-        }
-    }
-    Ok(())
-}
-
-/// The merged regions of an .xlsx sheet, through a reader of the file of their own.
-fn xlsx_merges(bytes: &[u8], name: &str) -> Vec<Merge> {
-    Xlsx::new(Cursor::new(bytes))
-        .ok()
-        .and_then(|mut book| book.merge_cells_by_sheet_name(name).ok())
-        .map(|merges| merges_of(&merges))
-        .unwrap_or_default()
 }
 
 fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {

@@ -3,9 +3,8 @@
 //! took longer to write and read than calamine took to parse; this takes a fraction of it.
 //!
 //! The stream is the magic line, then frames, each a tag byte and its fields: `S` a sheet (name,
-//! merged regions), `C` a cell (row, column, value), `M` more merged regions of the last sheet
-//! (an .xlsx's, found beside its rows), `E` the end (format, date system), `X` a refusal (the
-//! message as JSON). Numbers are little-endian; texts are a u32 length and UTF-8
+//! merged regions), `C` a cell (row, column, value), `E` the end (format, date system), `X` a
+//! refusal (the message as JSON). Numbers are little-endian; texts are a u32 length and UTF-8
 //! bytes. Cells come row by row as the parser meets them; the decoder groups them into rows.
 
 use std::io::{self, Read, Write};
@@ -45,16 +44,6 @@ impl<W: Write> Encoder<W> {
     pub fn sheet(&mut self, name: &str, merges: &[Merge]) -> io::Result<()> {
         self.out.write_all(b"S")?;
         self.text(name)?;
-        self.merge_list(merges)
-    }
-
-    /// Merged regions of the last sheet, found after its cells.
-    pub fn merges(&mut self, merges: &[Merge]) -> io::Result<()> {
-        self.out.write_all(b"M")?;
-        self.merge_list(merges)
-    }
-
-    fn merge_list(&mut self, merges: &[Merge]) -> io::Result<()> {
         self.u32(u32::try_from(merges.len()).unwrap_or(u32::MAX))?;
         for merge in merges {
             for n in [
@@ -183,19 +172,21 @@ fn decode_frames(input: &mut impl Read) -> io::Result<Decoded> {
         match byte(input)? {
             b'S' => {
                 let name = text(input)?;
-                let merges = merge_list(input)?;
+                let count = u32_of(input)?;
+                let mut merges = Vec::new();
+                for _ in 0..count {
+                    merges.push(Merge {
+                        first_row: u32_of(input)?,
+                        first_column: u32_of(input)?,
+                        last_row: u32_of(input)?,
+                        last_column: u32_of(input)?,
+                    });
+                }
                 sheets.push(Sheet {
                     name,
                     rows: Vec::new(),
                     merges,
                 });
-            }
-            b'M' => {
-                let merges = merge_list(input)?;
-                let Some(sheet) = sheets.last_mut() else {
-                    return Ok(Decoded::Broken);
-                };
-                sheet.merges.extend(merges);
             }
             b'C' => {
                 let index = u32_of(input)?;
@@ -278,20 +269,6 @@ pub fn tidy(sheet: &mut Sheet) {
     }
 }
 
-fn merge_list(input: &mut impl Read) -> io::Result<Vec<Merge>> {
-    let count = u32_of(input)?;
-    let mut merges = Vec::new();
-    for _ in 0..count {
-        merges.push(Merge {
-            first_row: u32_of(input)?,
-            first_column: u32_of(input)?,
-            last_row: u32_of(input)?,
-            last_column: u32_of(input)?,
-        });
-    }
-    Ok(merges)
-}
-
 fn byte(input: &mut impl Read) -> io::Result<u8> {
     let mut b = [0u8; 1];
     input.read_exact(&mut b)?;
@@ -342,15 +319,12 @@ mod tests {
         let mut out = Vec::new();
         let mut encoder = Encoder::new(&mut out).unwrap();
         for sheet in &workbook.sheets {
-            // Some merged regions with the sheet, the rest after its cells (as an .xlsx's come).
-            let (before, after) = sheet.merges.split_at(sheet.merges.len() / 2);
-            encoder.sheet(&sheet.name, before).unwrap();
+            encoder.sheet(&sheet.name, &sheet.merges).unwrap();
             for row in &sheet.rows {
                 for (column, cell) in &row.cells {
                     encoder.cell(row.index, *column, cell.into()).unwrap();
                 }
             }
-            encoder.merges(after).unwrap();
         }
         encoder.end(workbook.format, workbook.is_1904).unwrap();
         out
