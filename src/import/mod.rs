@@ -21,6 +21,7 @@ pub mod undo;
 pub mod values;
 pub mod wire;
 pub mod workbook;
+pub mod xlsx_merges;
 
 /// This process's resident memory in MB (Linux), for the import's timing log.
 pub fn rss_mb() -> u64 {

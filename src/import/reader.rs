@@ -13,6 +13,7 @@ use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx};
 use super::sniff::sniff;
 use super::wire::{CellRef, Decoded, Encoder};
 use super::workbook::{Format, Merge, Row, Sheet, Workbook};
+use super::xlsx_merges;
 use crate::error::AppError;
 use crate::i18n::Msg;
 
@@ -320,7 +321,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
     let format = sniff(bytes)?;
     let cursor = Cursor::new(bytes);
     let is_1904 = match format {
-        Format::Xlsx => read_xlsx(cursor, sink),
+        Format::Xlsx => read_xlsx(bytes, sink),
         Format::Xlsb => read_xlsb(cursor, sink),
         Format::Xls => read_xls(cursor, sink),
         Format::Ods => read_ods(cursor, sink),
@@ -387,26 +388,32 @@ fn merges_of(dimensions: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
-/// A sheet's merged regions, read when the scope wants them: finding them in an .xlsx parses
-/// the whole sheet again.
-fn merges_in_scope<M: AsRef<[calamine::Dimensions]>>(
+/// A sheet's merged regions, read when the scope wants them: finding them in an .xlsx means
+/// inflating the whole sheet again.
+fn merges_in_scope(
     scope: &Scope,
     sheet: &str,
-    read: impl FnOnce() -> Option<M>,
+    read: impl FnOnce() -> Option<Vec<Merge>>,
 ) -> Vec<Merge> {
     if scope.without_merges || !scope.takes_sheet(sheet) {
         return Vec::new();
     }
-    read().map(|m| merges_of(m.as_ref())).unwrap_or_default()
+    read().unwrap_or_default()
 }
 
-fn read_xlsx<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
-    let mut book: Xlsx<RS> = Xlsx::new(reader).map_err(|e| explain(&e))?;
+fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
     let mut error = String::new();
+    // calamine would parse each sheet a second time for its merged regions; a search of its
+    // bytes finds them for a fraction of that, and calamine answers whatever the search cannot.
+    let mut parts = xlsx_merges::SheetParts::open(bytes);
     for name in book.sheet_names() {
         let merges = merges_in_scope(sink.scope(), &name, || {
-            book.merge_cells_by_sheet_name(&name).ok()
+            parts.as_mut().and_then(|p| p.merges(&name)).or_else(|| {
+                let regions = book.merge_cells_by_sheet_name(&name).ok()?;
+                Some(merges_of(&regions))
+            })
         });
         sink.sheet(&name, &merges)?;
         if !sink.scope().takes_sheet(&name) {
@@ -476,7 +483,9 @@ fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
     let is_1904 = book.has_1904_epoch();
     for name in book.sheet_names() {
         let merges = merges_in_scope(sink.scope(), &name, || {
-            book.merge_cells_by_sheet_name(&name).ok()
+            Some(merges_of(
+                book.merge_cells_by_sheet_name(&name).ok()?.as_ref(),
+            ))
         });
         sink.sheet(&name, &merges)?;
         if !sink.scope().takes_sheet(&name) {

@@ -132,6 +132,37 @@ pub fn column_letter(column: u32) -> String {
     letters.iter().rev().collect()
 }
 
+/// The 0-based column of Excel's column letters (`A` → 0, `AA` → 26), the inverse of
+/// [`column_letter`]; `None` for anything but one to three letters within XFD.
+pub fn column_index(letters: &str) -> Option<u32> {
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let mut n = 0u32;
+    for letter in letters.bytes() {
+        if !letter.is_ascii_alphabetic() {
+            return None;
+        }
+        n = n * 26 + u32::from(letter.to_ascii_uppercase() - b'A') + 1;
+    }
+    (n <= MAX_COLUMNS).then(|| n - 1)
+}
+
+/// A cell reference's 0-based row and column: `B3` → (2, 1).
+pub fn cell_position(reference: &str) -> Option<(u32, u32)> {
+    let digits = reference.find(|c: char| c.is_ascii_digit())?;
+    let (letters, number) = reference.split_at(digits);
+    let row: u32 = number.parse().ok()?;
+    if !(1..=MAX_ROWS).contains(&row) {
+        return None;
+    }
+    Some((row - 1, column_index(letters)?))
+}
+
+/// A sheet's size in Excel (since 2007).
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLUMNS: u32 = 16_384;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +196,35 @@ mod tests {
         ];
         for (column, letters) in cases {
             assert_eq!(column_letter(column), letters);
+        }
+    }
+
+    #[test]
+    fn cell_references_read_as_excel_writes_them() {
+        let cases = [
+            ("A1", Some((0, 0))),
+            ("B3", Some((2, 1))),
+            ("ab12", Some((11, 27))),
+            ("XFD1048576", Some((1_048_575, 16_383))),
+            ("XFE1", None),
+            ("A0", None),
+            ("A1048577", None),
+            ("1", None),
+            ("A", None),
+            ("AAAA1", None),
+            ("A1B", None),
+            ("", None),
+            ("甲1", None),
+        ];
+        for (reference, position) in cases {
+            assert_eq!(cell_position(reference), position, "{reference}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn column_letters_read_back(column in 0u32..16_384) {
+            proptest::prop_assert_eq!(column_index(&column_letter(column)), Some(column));
         }
     }
 
