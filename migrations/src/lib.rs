@@ -20,6 +20,7 @@ mod m20261129_000013_applicant_filings;
 mod m20261129_000014_postgres_tallies;
 mod m20261129_000015_holder_tally;
 mod m20261129_000016_follow_ups_due;
+mod m20261130_000017_search_terms_only;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000014_postgres_tallies::Migration),
             Box::new(m20261129_000015_holder_tally::Migration),
             Box::new(m20261129_000016_follow_ups_due::Migration),
+            Box::new(m20261130_000017_search_terms_only::Migration),
         ]
     }
 }

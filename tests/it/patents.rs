@@ -2,6 +2,7 @@
 
 use ipdesk::auth::Role;
 use rocket::http::{Method, Status};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::support::TestApp;
@@ -321,6 +322,77 @@ async fn numbers_in_any_spelling_and_chinese_text_find_patents() {
     let html = app.get("/patents?q=%E8%8C%B6").await;
     html.assert_contains(&["一种茶叶揉捻装置", "茶杯（青花）", "共 2 件"]);
     html.assert_lacks(&["脐橙"]);
+}
+
+/// The migration that makes SQLite's search index keep terms only (no positions, split at
+/// spaces) carries every patent's terms over, down and up again; afterwards new and changed
+/// patents are found as before.
+#[rocket::async_test]
+async fn the_search_index_keeps_its_terms_through_its_migration() {
+    use migrations::MigratorTrait;
+
+    let app = TestApp::admin().await;
+    post_patent(&app, tea("201710601862.3")).await;
+    post_patent(&app, json!({"application_number": "200710077832.3", "title": "一种脐橙保鲜方法", "applicants": ["丙农业合作社"], "filed_on": "2007-03-01"})).await;
+    let found = |q: &'static str| {
+        let app = &app;
+        let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+        async move { app.get(&format!("/api/v1/patents?q={q}")).await.json()["total"].clone() }
+    };
+    let searches = [
+        ("茶叶", 1),
+        ("脐橙保鲜", 1),
+        ("丙农业", 1),
+        ("李四", 1),
+        ("茶杯", 0),
+    ];
+    for step in ["down", "up"] {
+        if step == "down" {
+            migrations::Migrator::down(&app.db, Some(1)).await.unwrap();
+        } else {
+            migrations::Migrator::up(&app.db, None).await.unwrap();
+        }
+        for (q, expected) in searches {
+            assert_eq!(
+                found(q).await,
+                expected,
+                "{q} after the migration went {step}"
+            );
+        }
+    }
+    if app.db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        let row = app
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Sqlite,
+                "SELECT sql FROM sqlite_master WHERE name = 'patent_search'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let sql: String = row.try_get_by_index(0).unwrap();
+        assert!(
+            sql.contains("detail=none") && sql.contains("'ascii'"),
+            "{sql}"
+        );
+    }
+    let mut cup = json!({"application_number": "200930143483.0", "title": "茶杯（青花）", "applicants": ["乙陶瓷厂"], "filed_on": "2009-05-01"});
+    let id = post_patent(&app, cup.clone()).await.json()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(found("茶杯").await, 1);
+    cup["version"] = json!(1);
+    cup["title"] = json!("酒杯（青花）");
+    let saved = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/patents/{id}"),
+            &cup.to_string(),
+        )
+        .await;
+    assert_eq!(saved.status, Status::Ok, "{}", saved.body);
+    assert_eq!(found("茶杯").await, 0);
+    assert_eq!(found("酒杯").await, 1);
 }
 
 #[rocket::async_test]
