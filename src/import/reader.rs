@@ -407,9 +407,11 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut error = String::new();
     // calamine would parse each sheet a second time for its merged regions; a search of its
     // bytes finds them for a fraction of that, and calamine answers whatever the search cannot.
-    let mut parts = xlsx_merges::SheetParts::open(bytes);
+    // The parts are found once, when a sheet's regions are first wanted.
+    let mut parts = None;
     for name in book.sheet_names() {
         let merges = merges_in_scope(sink.scope(), &name, || {
+            let parts = parts.get_or_insert_with(|| xlsx_merges::SheetParts::open(bytes));
             parts.as_mut().and_then(|p| p.merges(&name)).or_else(|| {
                 let regions = book.merge_cells_by_sheet_name(&name).ok()?;
                 Some(merges_of(&regions))
