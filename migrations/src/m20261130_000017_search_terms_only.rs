@@ -8,7 +8,7 @@
 //! `fts5vocab`), so nothing has to be indexed again. PostgreSQL's index is unchanged.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::DbBackend;
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -33,24 +33,50 @@ impl MigrationTrait for Migration {
     }
 }
 
+/// Patents whose terms are gathered in one pass. Gathering sorts every term of every patent by
+/// patent, in memory (the connections keep temporary data there): about 1 KB a patent, so a
+/// million patents go in passes of this many, each reading the whole old index again.
+const PATENTS_PER_PASS: i64 = 200_000;
+
 /// Makes `patent_search` again as `definition` with the terms each patent has now.
 async fn rebuild(manager: &SchemaManager<'_>, definition: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() == DbBackend::Postgres {
         return Ok(());
     }
     let db = manager.get_connection();
+    db.execute_unprepared(&format!(
+        "CREATE VIRTUAL TABLE patent_search_next USING {definition}"
+    ))
+    .await?;
+    db.execute_unprepared(
+        "CREATE VIRTUAL TABLE temp.patent_search_terms \
+         USING fts5vocab(main, patent_search, instance)",
+    )
+    .await?;
+    let last: i64 = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Sqlite,
+            "SELECT COALESCE(MAX(id), 0) FROM patents",
+        ))
+        .await?
+        .map_or(Ok(0), |row| row.try_get_by_index(0))?;
+    let mut from = 0;
+    while from < last {
+        let to = from + PATENTS_PER_PASS;
+        db.execute_unprepared(&format!(
+            "INSERT INTO patent_search_next (rowid, terms) \
+             SELECT doc, group_concat(term, ' ') FROM temp.patent_search_terms \
+             WHERE doc > {from} AND doc <= {to} GROUP BY doc"
+        ))
+        .await?;
+        from = to;
+    }
     for statement in [
-        format!("CREATE VIRTUAL TABLE patent_search_next USING {definition}"),
-        "CREATE VIRTUAL TABLE temp.patent_search_terms USING fts5vocab(main, patent_search, instance)"
-            .to_owned(),
-        "INSERT INTO patent_search_next (rowid, terms) \
-         SELECT doc, group_concat(term, ' ') FROM temp.patent_search_terms GROUP BY doc"
-            .to_owned(),
-        "DROP TABLE temp.patent_search_terms".to_owned(),
-        "DROP TABLE patent_search".to_owned(),
-        "ALTER TABLE patent_search_next RENAME TO patent_search".to_owned(),
+        "DROP TABLE temp.patent_search_terms",
+        "DROP TABLE patent_search",
+        "ALTER TABLE patent_search_next RENAME TO patent_search",
     ] {
-        db.execute_unprepared(&statement).await?;
+        db.execute_unprepared(statement).await?;
     }
     Ok(())
 }
