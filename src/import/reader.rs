@@ -35,7 +35,7 @@ pub struct Scope {
     /// reading stops at the first cell below it.
     pub last_row: Option<u32>,
     /// Leaves out the merged regions: an .xlsx keeps them after all its rows, so finding them
-    /// means parsing the whole sheet.
+    /// means inflating the whole sheet.
     pub without_merges: bool,
 }
 

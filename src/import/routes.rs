@@ -2,7 +2,7 @@
 //! mapping, all changeable; the counts; the rows by status with their problems on their cells),
 //! the commit as a job with a progress bar, the history with undo and the error report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
@@ -14,7 +14,6 @@ use serde::Serialize;
 use super::api::{UploadForm, may_undo, request_of};
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
-use super::reader::Scope;
 use super::service::{self, Policy, Progress, StoredProblems};
 use super::spec::{Register, spec};
 use super::values;
@@ -217,17 +216,7 @@ async fn grid(
         .min(chosen.len());
     let page_rows = &chosen[start..end];
     let stored = service::stored_request(&state.db, batch, Policy::ValidRows).await?;
-    // Only the table's sheet, down to the page's last row (to its header row when the page has
-    // none: a sheet's first rows may be empty, and a read of no cells is refused), without the
-    // merged cells (the columns are the stored mapping's): the first pages of a long roster are
-    // read in a moment.
-    let page_end = page_rows.iter().map(|(row, _)| row.saturating_sub(1)).max();
-    let header = batch.header_row.and_then(|row| u32::try_from(row - 1).ok());
-    let scope = Scope {
-        sheet: batch.sheet.clone(),
-        last_row: page_end.or(header),
-        without_merges: true,
-    };
+    let scope = service::page_scope(batch, page_rows.iter().map(|(row, _)| *row));
     let workbook = state.reader.read_scoped(&stored.bytes, &scope).await?;
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let sheet_index = workbook
@@ -241,19 +230,26 @@ async fn grid(
         .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
     let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
     let mapping = service::stored_mapping(batch);
-    let by_row = |row: u32| -> Vec<(bool, &Problem)> {
-        problems
-            .errors
-            .iter()
-            .map(|p| (true, p))
-            .chain(problems.warnings.iter().map(|p| (false, p)))
-            .filter(|(_, p)| p.row == row)
-            .collect()
-    };
+    // The page's problems in one pass over the batch's (errors before warnings, as stored).
+    let mut on_page: HashMap<u32, Vec<(bool, &Problem)>> = page_rows
+        .iter()
+        .map(|(row, _)| (*row, Vec::new()))
+        .collect();
+    let all = (problems.errors.iter().map(|p| (true, p)))
+        .chain(problems.warnings.iter().map(|p| (false, p)));
+    for (is_error, problem) in all {
+        if let Some(list) = on_page.get_mut(&problem.row) {
+            list.push((is_error, problem));
+        }
+    }
     let mut grid = Vec::new();
     for (row, status) in page_rows {
-        let found = sheet.rows.iter().find(|r| r.index + 1 == *row);
-        let list = by_row(*row);
+        // Rows come in order, one per index.
+        let found = row
+            .checked_sub(1)
+            .and_then(|index| sheet.rows.binary_search_by_key(&index, |r| r.index).ok())
+            .map(|at| &sheet.rows[at]);
+        let list = on_page.remove(row).unwrap_or_default();
         let cells = mapping
             .iter()
             .map(|h| {

@@ -17,7 +17,7 @@ use super::layout::{self, TableAt};
 use super::mapping::{self, Choices, MappedColumn, Mapping};
 use super::patent_commit::{self, PatentCommit};
 use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
-use super::reader::ChildReader;
+use super::reader::{ChildReader, Scope};
 use super::spec::{Register, spec};
 use super::workbook::{Row, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
@@ -947,6 +947,20 @@ pub fn stored_mapping(batch: &import_batch::Model) -> Vec<MappedColumn> {
     serde_json::from_str::<Mapping>(&batch.mapping)
         .map(|m| m.columns)
         .unwrap_or_default()
+}
+
+/// What a preview page reads of its stored upload (`rows`: the page's row numbers, 1-based): the
+/// table's sheet only, down to the page's last row, without the merged cells, since the columns
+/// are the stored mapping's. A page with no rows reads down to the header row: a sheet's first
+/// rows may be empty, and a read of no cells is refused.
+pub fn page_scope(batch: &import_batch::Model, rows: impl Iterator<Item = u32>) -> Scope {
+    let page_end = rows.map(|row| row.saturating_sub(1)).max();
+    let header = batch.header_row.and_then(|row| u32::try_from(row - 1).ok());
+    Scope {
+        sheet: batch.sheet.clone(),
+        last_row: page_end.or(header),
+        without_merges: true,
+    }
 }
 
 /// The request a stored preview was made from, with its mapping as choices, ready to commit.

@@ -634,13 +634,7 @@ async fn a_hostile_upload_through_the_web_is_refused_while_the_server_keeps_serv
     let app = TestApp::signed_in(Role::Officer).await;
     set_zigui(&app).await;
     let bomb = declared_zip_bomb();
-    let page = app
-        .post_multipart(
-            "/imports",
-            &[("register", "patents")],
-            Some(("roster.xlsx", &bomb)),
-        )
-        .await;
+    let page = upload_roster(&app, "roster.xlsx", &bomb).await;
     assert_eq!(page.status, Status::UnsupportedMediaType);
     page.assert_contains(&["600 MB", "上传表格"]);
     let stray = stray_cell_workbook();
@@ -1334,6 +1328,13 @@ fn mapping_fields(html: &str) -> Vec<(String, String)> {
     fields
 }
 
+/// A patents roster uploaded on the web, as the upload form sends it.
+async fn upload_roster(app: &TestApp, name: &str, bytes: &[u8]) -> crate::support::Page {
+    let form = [("register", "patents")];
+    app.post_multipart("/imports", &form, Some((name, bytes)))
+        .await
+}
+
 /// A page of the preview with no rows (an outcome no row has) still shows, even when the sheet
 /// has nothing in its first rows (each page reads the file only down to its own rows).
 #[rocket::async_test]
@@ -1347,13 +1348,7 @@ async fn an_empty_page_of_a_table_below_blank_rows_still_shows() {
         &["申请号", "专利名称", "申请人"],
         &["201710601862.3", "茶杯", "秭归茶业有限公司"],
     ]);
-    let uploaded = app
-        .post_multipart(
-            "/imports",
-            &[("register", "patents")],
-            Some(("blank-rows.xlsx", &bytes)),
-        )
-        .await;
+    let uploaded = upload_roster(&app, "blank-rows.xlsx", &bytes).await;
     let id = batch_of(&uploaded);
     let all = app.follow(&uploaded).await;
     all.assert_contains(&["201710601862.3", "茶杯"]);
@@ -1376,13 +1371,12 @@ async fn upload_preview_remap_commit_history_and_undo_on_the_web() {
         "data-drop-zone",
     ]);
 
-    let uploaded = app
-        .post_multipart(
-            "/imports",
-            &[("register", "patents")],
-            Some(("zigui-grants-2026.xlsx", &fixture("zigui-grants-2026.xlsx"))),
-        )
-        .await;
+    let uploaded = upload_roster(
+        &app,
+        "zigui-grants-2026.xlsx",
+        &fixture("zigui-grants-2026.xlsx"),
+    )
+    .await;
     let id = batch_of(&uploaded);
     let preview = app.follow(&uploaded).await;
     assert_eq!(preview.status, Status::Ok);

@@ -12,6 +12,11 @@ async fn post_patent(app: &TestApp, body: Value) -> crate::support::Page {
         .await
 }
 
+async fn put_patent(app: &TestApp, id: i64, body: &Value) -> crate::support::Page {
+    let path = format!("/api/v1/patents/{id}");
+    app.send_json(Method::Put, &path, &body.to_string()).await
+}
+
 fn tea(number: &str) -> Value {
     json!({
         "application_number": number,
@@ -222,26 +227,11 @@ async fn stale_versions_get_409_and_lose_nothing() {
     let mut first = tea("201710601862.3");
     first["version"] = json!(1);
     first["title"] = json!("一种茶叶揉捻机");
-    assert_eq!(
-        app.send_json(
-            Method::Put,
-            &format!("/api/v1/patents/{id}"),
-            &first.to_string()
-        )
-        .await
-        .status,
-        Status::Ok
-    );
+    assert_eq!(put_patent(&app, id, &first).await.status, Status::Ok);
     let mut second = tea("201710601862.3");
     second["version"] = json!(1);
     second["title"] = json!("另一个名称");
-    let stale = app
-        .send_json(
-            Method::Put,
-            &format!("/api/v1/patents/{id}"),
-            &second.to_string(),
-        )
-        .await;
+    let stale = put_patent(&app, id, &second).await;
     assert_eq!(stale.status, Status::Conflict);
     assert_eq!(
         app.get(&format!("/api/v1/patents/{id}")).await.json()["title"],
@@ -390,13 +380,7 @@ async fn the_search_index_keeps_its_terms_through_its_migration() {
     assert_eq!(found("茶杯").await, 1);
     cup["version"] = json!(1);
     cup["title"] = json!("酒杯（青花）");
-    let saved = app
-        .send_json(
-            Method::Put,
-            &format!("/api/v1/patents/{id}"),
-            &cup.to_string(),
-        )
-        .await;
+    let saved = put_patent(&app, id, &cup).await;
     assert_eq!(saved.status, Status::Ok, "{}", saved.body);
     assert_eq!(found("茶杯").await, 0);
     assert_eq!(found("酒杯").await, 1);
