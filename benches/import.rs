@@ -1,8 +1,9 @@
 //! The importer at scale, as processes, the way an officer runs it: a clean roster of 100,000
 //! rows and 11 columns (BENCH_ROWS to change) is imported into an empty database through
 //! `ipdesk import`, then imported again (all unchanged); beside it, a process that only reads the
-//! same sheet into memory with calamine. Then every file of ../shared/corpus (when present) goes
-//! through `ipdesk import --dry-run`. Times and peak memory (the kernel's high-water resident size
+//! same sheet into memory with calamine; on SQLite, beside them, the floor under the import's
+//! writing (`store_floor`: SQLite storing the same rows with no client). Then every file of
+//! ../shared/corpus (when present) goes through `ipdesk import --dry-run`. Times and peak memory (the kernel's high-water resident size
 //! of each process of the tree, summed).
 //!
 //! Targets: the import at most 3× calamine's read, at most 300 MB; the re-import no slower; each
@@ -13,6 +14,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::common::{self, Db, Row, line};
+use crate::store_floor;
 
 use ipdesk::dev::samples::TOWNSHIPS;
 
@@ -41,6 +43,12 @@ pub fn run(db: &Db, rows: u32, with_corpus: bool) -> Vec<Row> {
             .arg(TOWNSHIPS.join(",")),
     );
     assert!(set.success, "jurisdiction set failed");
+    // The register as the import finds it, kept for SQLite's floor (below).
+    let floor = db.sqlite_file.as_ref().map(|file| {
+        let copy = dir.path().join("floor.sqlite");
+        copy_database(file, &copy);
+        copy
+    });
 
     let read = common::run(
         Command::new(std::env::current_exe().unwrap())
@@ -72,6 +80,11 @@ pub fn run(db: &Db, rows: u32, with_corpus: bool) -> Vec<Row> {
         short(&again.stdout)
     );
 
+    let stored = floor.map(|copy| {
+        let url = format!("sqlite://{}?mode=rwc", copy.display());
+        store_floor::prepare(&url, db.sqlite_file.as_deref().unwrap());
+        store_floor::measure(&url)
+    });
     let ratio = first.seconds / read.seconds;
     println!();
     println!(
@@ -89,12 +102,22 @@ pub fn run(db: &Db, rows: u32, with_corpus: bool) -> Vec<Row> {
         &again,
         &format!("≤{:.2} s", first.seconds),
     );
+    if let Some(stored) = &stored {
+        line("SQLite stores its rows, no client", stored, "");
+    }
     println!();
     println!(
         "import / calamine = {ratio:.2} (target ≤ 3.00); peak {:.0} MB (target ≤ 300); re-import / import = {:.2} (target ≤ 1.00)",
         first.peak_mb(),
         again.seconds / first.seconds
     );
+    if let Some(stored) = &stored {
+        println!(
+            "SQLite's storing alone / calamine = {:.2}; the import / (calamine + SQLite's storing) = {:.2}",
+            stored.seconds / read.seconds,
+            first.seconds / (read.seconds + stored.seconds)
+        );
+    }
     let row = |what: &str, run: &common::Run, floor: (&str, f64), target: &str, met: bool| Row {
         engine: db.engine,
         what: what.to_owned(),
@@ -123,10 +146,29 @@ pub fn run(db: &Db, rows: u32, with_corpus: bool) -> Vec<Row> {
             again.seconds <= first.seconds * 1.1 && again.peak_mb() <= 300.0,
         ),
     ];
+    if let Some(stored) = &stored {
+        // A floor, not a target: what SQLite alone needs for the rows the import stores.
+        table.push(row(
+            "SQLite stores its rows, no client",
+            stored,
+            ("calamine reads it", read.seconds),
+            "— (a floor)",
+            true,
+        ));
+    }
     if with_corpus {
         table.extend(corpus(db));
     }
     table
+}
+
+/// Copies an SQLite database that no process has open, with its log when one was left.
+fn copy_database(file: &Path, copy: &Path) {
+    std::fs::copy(file, copy).unwrap();
+    let log = |path: &Path| PathBuf::from(format!("{}-wal", path.display()));
+    if log(file).exists() {
+        std::fs::copy(log(file), log(copy)).unwrap();
+    }
 }
 
 fn short(text: &str) -> String {

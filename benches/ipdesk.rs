@@ -17,6 +17,7 @@ mod export;
 mod import;
 mod patents;
 mod report;
+mod store_floor;
 
 use std::path::Path;
 
@@ -30,6 +31,13 @@ fn main() {
     }
     if let Some(at) = args.iter().position(|a| a == "--xlsxwriter-only") {
         return export::xlsxwriter_only(Path::new(&args[at + 1]), Path::new(&args[at + 2]));
+    }
+    // For profiling by hand: the floor's scratch tables, from a database an import wrote.
+    if let Some(at) = args.iter().position(|a| a == "--prepare-floor") {
+        return store_floor::prepare(&args[at + 1], Path::new(&args[at + 2]));
+    }
+    if let Some(at) = args.iter().position(|a| a == "--store-floor") {
+        return store_floor::store(&args[at + 1]);
     }
     if let Some(at) = args.iter().position(|a| a == "--write-roster") {
         return import::write_roster(&args[at + 1..]);

@@ -145,6 +145,8 @@ pub fn engines() -> Vec<Engine> {
 pub struct Db {
     pub url: String,
     pub engine: &'static str,
+    /// SQLite's database file.
+    pub sqlite_file: Option<std::path::PathBuf>,
     postgres: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
@@ -154,14 +156,15 @@ impl Db {
         use std::sync::atomic::{AtomicU32, Ordering};
         static MADE: AtomicU32 = AtomicU32::new(0);
         let dir = tempfile::tempdir().unwrap();
-        let (url, postgres) = match engine {
-            Engine::Sqlite => (
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("data/ipdesk.sqlite").display()
-                ),
-                None,
-            ),
+        let (url, postgres, sqlite_file) = match engine {
+            Engine::Sqlite => {
+                let file = dir.path().join("data/ipdesk.sqlite");
+                (
+                    format!("sqlite://{}?mode=rwc", file.display()),
+                    None,
+                    Some(file),
+                )
+            }
             Engine::Postgres(admin) => {
                 let name = format!(
                     "ipdesk_bench_{}_{}",
@@ -177,12 +180,13 @@ impl Db {
                 } else {
                     format!("{base}/{name}?{options}")
                 };
-                (url, Some((admin.clone(), name)))
+                (url, Some((admin.clone(), name)), None)
             }
         };
         Db {
             url,
             engine: engine.name(),
+            sqlite_file,
             postgres,
             _dir: dir,
         }
@@ -229,6 +233,15 @@ pub struct Row {
 }
 
 impl Row {
+    /// "met", "MISSED", or "—" for a row that is a floor rather than a target.
+    fn verdict(&self) -> &'static str {
+        match (self.target.starts_with('—'), self.met) {
+            (true, _) => "—",
+            (false, true) => "met",
+            (false, false) => "MISSED",
+        }
+    }
+
     pub fn ratio(&self) -> Option<f64> {
         self.floor.as_ref().map(|(_, floor)| self.seconds / floor)
     }
@@ -276,7 +289,7 @@ pub fn print_table(rows: &[Row]) {
             floor,
             row.ratio().map_or("—".to_owned(), |r| format!("{r:.2}")),
             row.target,
-            if row.met { "met" } else { "MISSED" }
+            row.verdict()
         );
     }
 }
