@@ -20,10 +20,9 @@ use std::process::Command;
 use sea_orm::ConnectionTrait;
 use sea_orm::sqlx::{Connection, SqliteConnection};
 
-use crate::common::{self, Run};
+use ipdesk::import::patent_rows::PATENT_TABLES;
 
-/// The tables the import loads in bulk, as `import::patent_rows` names them.
-const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events"];
+use crate::common::{self, Run};
 
 /// Fills the scratch tables of the database at `floor_url` (an empty register) from the imported
 /// database file `imported`; not timed.

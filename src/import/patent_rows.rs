@@ -750,8 +750,8 @@ const PATENT_COLUMNS: [&str; 17] = [
     "first_applicant_enterprise_id",
     "search_text",
 ];
-/// The tables new patents are written to.
-const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events"];
+/// The tables new patents are written to (and a bulk load drops the indexes of).
+pub const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events"];
 
 /// Below this many new patents, indexes are kept up row by row.
 const BULK_LOAD_MIN: usize = 5_000;
