@@ -88,7 +88,7 @@ fn main() {
         }
     }
     common::print_table(&table);
-    common::verdict(table.iter().all(|row| row.met));
+    common::verdict(table.iter().all(|row| row.met != Some(false)));
 }
 
 fn number(name: &str, default: u64) -> u64 {
@@ -120,6 +120,6 @@ fn seed(db: &Db, patents: u64) -> Row {
         peak_mb: Some(seeded.peak_mb()),
         floor: None,
         target: "≤ 120 s".to_owned(),
-        met: seeded.seconds <= 120.0,
+        met: Some(seeded.seconds <= 120.0),
     }
 }

@@ -229,16 +229,16 @@ pub struct Row {
     /// What the time is compared with, and its time.
     pub floor: Option<(String, f64)>,
     pub target: String,
-    pub met: bool,
+    /// Whether the target was met; `None` for a floor, which has no target of its own.
+    pub met: Option<bool>,
 }
 
 impl Row {
-    /// "met", "MISSED", or "—" for a row that is a floor rather than a target.
     fn verdict(&self) -> &'static str {
-        match (self.target.starts_with('—'), self.met) {
-            (true, _) => "—",
-            (false, true) => "met",
-            (false, false) => "MISSED",
+        match self.met {
+            None => "—",
+            Some(true) => "met",
+            Some(false) => "MISSED",
         }
     }
 
