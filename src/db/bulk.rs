@@ -210,6 +210,28 @@ pub async fn insert_rows_sharing(
     columns: &[&str],
     rows: Vec<Vec<sea_orm::Value>>,
 ) -> Result<(), AppError> {
+    write_rows(db, table, shared, columns, rows, "").await
+}
+
+/// Like [`insert_rows`], each statement ending in `on_conflict` (`ON CONFLICT (…) DO UPDATE …`).
+pub async fn upsert_rows(
+    db: &impl ConnectionTrait,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<sea_orm::Value>>,
+    on_conflict: &str,
+) -> Result<(), AppError> {
+    write_rows(db, table, &[], columns, rows, on_conflict).await
+}
+
+async fn write_rows(
+    db: &impl ConnectionTrait,
+    table: &str,
+    shared: &[(&str, sea_orm::Value)],
+    columns: &[&str],
+    rows: Vec<Vec<sea_orm::Value>>,
+    suffix: &str,
+) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     let shared = SharedValues::new(backend, shared)?;
     let width = columns.len().max(1);
@@ -225,7 +247,7 @@ pub async fn insert_rows_sharing(
         values.extend(rows.by_ref().take(count).flatten());
         let sql = texts
             .entry(count)
-            .or_insert_with(|| insert_sql(backend, table, &shared, columns, count))
+            .or_insert_with(|| insert_sql(backend, table, &shared, columns, count, suffix))
             .clone();
         db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
@@ -327,13 +349,15 @@ fn sqlite_literal(value: &sea_orm::Value) -> Result<String, AppError> {
     }
 }
 
-/// `INSERT INTO t (k, a, b) VALUES (…shared, ?, ?), (…shared, ?, ?)` (`$n` on PostgreSQL).
+/// `INSERT INTO t (k, a, b) VALUES (…shared, ?, ?), (…shared, ?, ?) suffix` (`$n` on
+/// PostgreSQL).
 fn insert_sql(
     backend: DbBackend,
     table: &str,
     shared: &SharedValues,
     columns: &[&str],
     rows: usize,
+    suffix: &str,
 ) -> String {
     use std::fmt::Write;
     let names: Vec<&str> = shared
@@ -360,6 +384,10 @@ fn insert_sql(
             }
         }
         sql.push(')');
+    }
+    if !suffix.is_empty() {
+        sql.push(' ');
+        sql.push_str(suffix);
     }
     sql
 }

@@ -5,8 +5,6 @@
 //! other at every part of 500 patents and at every chunk, left both cores idle about a third of
 //! the time.)
 
-use std::ops::RangeInclusive;
-
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, Set};
 use tokio::runtime::{Handle, RuntimeFlavor};
 use tokio::sync::{Mutex, mpsc};
@@ -20,6 +18,7 @@ use crate::entities::import_batch_row;
 use crate::error::AppError;
 use crate::patents::ApplicationNumber;
 use crate::patents::bulk::BulkLoad;
+use crate::reports::tallies::Counted;
 
 /// Rows are looked up and judged this many at a time, so that a large roster needs little memory
 /// and the database sees large statements.
@@ -35,10 +34,9 @@ enum Work {
     StartBulk,
     /// The rows of new patents, built.
     New(NewRows),
-    /// A chunk is judged and its new patents sent: their ids, its updates, and how many rows of
-    /// the roster are done once they are written.
+    /// A chunk is judged and its new patents sent: its updates, and how many rows of the roster
+    /// are done once they are written.
     ChunkEnd {
-        ids: Option<RangeInclusive<i64>>,
         updates: Vec<Update>,
         rows_done: usize,
     },
@@ -80,23 +78,28 @@ impl PatentCommit<'_> {
         let (judged, written) = side_by_side(judging, writing).await;
         // A failed write stops the judging (its queue is gone): the write's error is the cause.
         let bulk = written?;
-        let planned = judged??;
+        let (planned, counted) = judged??;
         tracing::trace!(rss_mb = crate::import::rss_mb(), "import: rows written");
         if let Some(load) = bulk {
+            // The whole roster's counts at once: a few thousand rows, where a chunk at a time
+            // wrote about as many for each chunk.
+            load.counted(self.txn, counted).await?;
             load.finish().restore(self.txn).await?;
         }
         Ok(planned)
     }
 
-    /// Looks up, judges and builds the rows a chunk at a time, handing the writes on.
+    /// Looks up, judges and builds the rows a chunk at a time, handing the writes on; returns
+    /// every row's judgement and what the new patents add to the report's tallies.
     async fn judge(
         &self,
         rows: &[&Row],
         planner: &mut Planner<'_>,
         sender: mpsc::Sender<Work>,
         turn: &Mutex<()>,
-    ) -> Result<Vec<PlannedRow>, AppError> {
+    ) -> Result<(Vec<PlannedRow>, Counted), AppError> {
         let mut planned = Vec::with_capacity(rows.len());
+        let mut counted = Counted::default();
         let mut ids = Ids::default();
         let mut writes_any = false;
         for chunk in rows.chunks(CHUNK) {
@@ -117,32 +120,30 @@ impl PatentCommit<'_> {
                 && new.len() * 10 >= (new.len() + updates.len()) * 9
                 && sender.send(Work::StartBulk).await.is_err()
             {
-                return Ok(planned);
+                return Ok((planned, counted));
             }
             writes_any |= !new.is_empty() || !updates.is_empty();
             let reserved = {
                 let _turn = turn.lock().await;
                 ids.take(self.txn, new.len()).await?
             };
-            let range = reserved.first().zip(reserved.last()).map(|(f, l)| *f..=*l);
             let patents: Vec<_> = new.iter().zip(reserved).collect();
             for part in patents.chunks(PART) {
                 let mut built = NewRows::default();
-                in_turns(part, 25, |few| built.add_all(few)).await;
+                in_turns(part, 25, |few| built.add_all(few, &mut counted)).await;
                 if sender.send(Work::New(built)).await.is_err() {
-                    return Ok(planned);
+                    return Ok((planned, counted));
                 }
             }
             let end = Work::ChunkEnd {
-                ids: range,
                 updates,
                 rows_done: planned.len(),
             };
             if sender.send(end).await.is_err() {
-                return Ok(planned);
+                return Ok((planned, counted));
             }
         }
-        Ok(planned)
+        Ok((planned, counted))
     }
 
     /// Writes what the judging hands on, in order; returns the bulk load it started, if any.
@@ -165,18 +166,11 @@ impl PatentCommit<'_> {
                     written += count;
                     super::service::check_fault(self.fault_limit, written)?;
                 }
-                Work::ChunkEnd {
-                    ids,
-                    updates,
-                    rows_done,
-                } => {
+                Work::ChunkEnd { updates, rows_done } => {
                     // The full-text index flushes its buffer at every statement that follows a
                     // write to it, so a chunk's terms go in at once.
                     crate::patents::search::insert_terms(self.txn, std::mem::take(&mut search))
                         .await?;
-                    if let (Some(load), Some(ids)) = (&bulk, ids) {
-                        load.inserted(self.txn, ids).await?;
-                    }
                     written = self.write_updates(updates, written).await?;
                     (self.on_progress)(rows_done);
                     super::service::pause_if_asked(self.file_name, rows_done).await;

@@ -24,6 +24,7 @@ use crate::i18n::Msg;
 use crate::patents::bulk::BulkLoad;
 use crate::patents::lifecycle::{Standing, Step, check_step};
 use crate::patents::{ApplicationNumber, PatentStatus, PatentType, PublicationNumber};
+use crate::reports::tallies::{Counted, NewPatent};
 use crate::text;
 
 /// A status event as stored and compared.
@@ -793,14 +794,37 @@ impl NewRows {
         self.patents.is_empty()
     }
 
-    /// Adds the rows of new patents, each with its id (from [`reserve_ids`]).
-    pub fn add_all(&mut self, patents: &[(&(ApplicationNumber, PatentSnapshot), i64)]) {
+    /// Adds the rows of new patents, each with its id (from [`reserve_ids`]), and counts them in
+    /// `counted` (which a bulk load writes in place of the tallies' insert triggers).
+    pub fn add_all(
+        &mut self,
+        patents: &[(&(ApplicationNumber, PatentSnapshot), i64)],
+        counted: &mut Counted,
+    ) {
         for ((number, after), id) in patents {
-            self.add(number, after, *id);
+            self.add(number, after, *id, counted);
         }
     }
 
-    fn add(&mut self, number: &ApplicationNumber, after: &PatentSnapshot, id: i64) {
+    fn add(
+        &mut self,
+        number: &ApplicationNumber,
+        after: &PatentSnapshot,
+        id: i64,
+        counted: &mut Counted,
+    ) {
+        let first = after
+            .applicants
+            .first()
+            .map(|(name, e)| (name_key(name), *e));
+        counted.add(NewPatent {
+            patent_type: after.patent_type.as_str(),
+            township_id: after.township_id,
+            filed_on: after.filed_on,
+            granted_on: after.granted_on,
+            first_applicant: first.as_ref().map(|(key, e)| (key.as_str(), *e)),
+        });
+        let (first_key, first_enterprise) = first.unzip();
         let text = after.search_text(number.stored());
         self.search.push((id, crate::patents::search::terms(&text)));
         self.patents.push(vec![
@@ -820,8 +844,8 @@ impl NewRows {
             after.township_id.into(),
             after.status.as_str().into(),
             after.notes.clone().into(),
-            after.applicants.first().map(|(n, _)| name_key(n)).into(),
-            after.applicants.first().and_then(|(_, e)| *e).into(),
+            first_key.into(),
+            first_enterprise.flatten().into(),
             text.into(),
         ]);
         applicant_rows(id, after, &mut self.applicants);

@@ -1,7 +1,8 @@
 //! Loading many new patents at once (a first import, the seed): the patent tables' secondary
 //! indexes go for the load and, on SQLite, so do the triggers that count each inserted patent in
 //! the report's tallies. Dropping those triggers and counting what is inserted belong together,
-//! so both live here: a load that dropped them counts each part it inserts, and only then.
+//! so both live here: a load that dropped them counts each part it inserts (read back from the
+//! table, or counted by the caller as it built the rows), and only then.
 
 use std::ops::RangeInclusive;
 
@@ -40,6 +41,18 @@ impl BulkLoad {
     ) -> Result<(), AppError> {
         if self.dropped.dropped_triggers() {
             crate::reports::tallies::count_inserted(db, ids).await?;
+        }
+        Ok(())
+    }
+
+    /// Like [`BulkLoad::inserted`], for patents whose tallies the caller counted as it built them.
+    pub async fn counted(
+        &self,
+        db: &impl ConnectionTrait,
+        counted: crate::reports::tallies::Counted,
+    ) -> Result<(), AppError> {
+        if self.dropped.dropped_triggers() {
+            counted.write(db).await?;
         }
         Ok(())
     }

@@ -4,13 +4,17 @@
 //! so the report reads a day's count from one row instead of from every change made to it.
 //! Folding never changes what the report shows, only how fast it reads it. SQLite's tallies are
 //! kept in place by row triggers and need nothing, except during a bulk load: it drops the
-//! triggers that count inserted patents and counts each part it inserts at once
-//! ([`count_inserted`]).
+//! triggers that count inserted patents and counts what it inserts at once, read back from the
+//! table ([`count_inserted`], the seed) or counted as the rows were built ([`Counted`], the
+//! import).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend};
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value};
 
+use crate::db;
 use crate::error::AppError;
 
 /// SQLite's triggers that count inserted patents, which a bulk load drops.
@@ -27,6 +31,96 @@ pub async fn count_inserted(
         db.execute_unprepared(&sql).await?;
     }
     Ok(())
+}
+
+/// What the tallies count of a new patent.
+#[derive(Debug, Clone, Copy)]
+pub struct NewPatent<'a> {
+    pub patent_type: &'static str,
+    pub township_id: Option<i64>,
+    pub filed_on: Option<NaiveDate>,
+    pub granted_on: Option<NaiveDate>,
+    /// Its first applicant's name key and the enterprise that name is linked to.
+    pub first_applicant: Option<(&'a str, Option<i64>)>,
+}
+
+/// SQLite, in a bulk load that dropped [`INSERT_TRIGGERS`]: the rows those triggers would have
+/// added for the new patents, summed in memory as the patents are built, and written once at the
+/// load's end. The import counts so on its judging thread, which has time to spare, what
+/// [`count_inserted`] would have SQLite's one writing thread read back and group for every part.
+#[derive(Debug, Default)]
+pub struct Counted {
+    by_type: HashMap<(&'static str, NaiveDate, &'static str), i64>,
+    by_township: HashMap<(&'static str, NaiveDate, i64), i64>,
+    by_holder: HashMap<(i32, i64, String), i64>,
+}
+
+impl Counted {
+    /// Counts a new (not archived) patent as the insert triggers do: by type and by township
+    /// (0 for none) on its filing and grant days, and its grant by year and holder (the first
+    /// applicant's enterprise, or its name key while it is linked to none).
+    pub fn add(&mut self, patent: NewPatent<'_>) {
+        for (date_of, day) in [("granted", patent.granted_on), ("filed", patent.filed_on)] {
+            let Some(day) = day else { continue };
+            *self
+                .by_type
+                .entry((date_of, day, patent.patent_type))
+                .or_default() += 1;
+            let township = patent.township_id.unwrap_or(0);
+            *self
+                .by_township
+                .entry((date_of, day, township))
+                .or_default() += 1;
+        }
+        if let (Some(granted), Some((key, enterprise))) =
+            (patent.granted_on, patent.first_applicant)
+        {
+            let holder = match enterprise {
+                Some(_) => String::new(),
+                None => key.to_owned(),
+            };
+            let year = granted.year();
+            *self
+                .by_holder
+                .entry((year, enterprise.unwrap_or(0), holder))
+                .or_default() += 1;
+        }
+    }
+
+    /// Adds the counts to the tallies, within the caller's transaction.
+    pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), AppError> {
+        write_days(db, "patent_type_days", "patent_type", self.by_type).await?;
+        write_days(db, "patent_township_days", "township_id", self.by_township).await?;
+        let rows = self
+            .by_holder
+            .into_iter()
+            .map(|((year, enterprise, holder), n)| {
+                vec![year.into(), enterprise.into(), holder.into(), n.into()]
+            })
+            .collect();
+        let columns = ["year", "enterprise_id", "holder_key", "grants"];
+        let upsert = "ON CONFLICT (year, enterprise_id, holder_key) \
+                      DO UPDATE SET grants = grants + excluded.grants";
+        db::upsert_rows(db, "patent_holder_years", &columns, rows, upsert).await
+    }
+}
+
+/// Adds a day tally's counts (by date, day and the value in `column`) to those `table` holds.
+async fn write_days<V: Into<Value>>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    counts: HashMap<(&'static str, NaiveDate, V), i64>,
+) -> Result<(), AppError> {
+    let rows = counts
+        .into_iter()
+        .map(|((date_of, day, value), n)| vec![date_of.into(), day.into(), value.into(), n.into()])
+        .collect();
+    let upsert = format!(
+        "ON CONFLICT (date_of, day, {column}) DO UPDATE SET patents = patents + excluded.patents"
+    );
+    let columns = ["date_of", "day", column, "patents"];
+    db::upsert_rows(db, table, &columns, rows, &upsert).await
 }
 
 /// How often a serving instance folds the changes written since the last time.
@@ -55,5 +149,75 @@ pub async fn keep_folded(db: DatabaseConnection) {
     loop {
         tokio::time::sleep(FOLD_EVERY).await;
         fold_now(&db).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    fn patent(
+        filed_on: Option<&str>,
+        granted_on: Option<&str>,
+        first_applicant: Option<(&'static str, Option<i64>)>,
+    ) -> NewPatent<'static> {
+        NewPatent {
+            patent_type: "invention",
+            township_id: None,
+            filed_on: filed_on.map(day),
+            granted_on: granted_on.map(day),
+            first_applicant,
+        }
+    }
+
+    #[test]
+    fn new_patents_count_as_the_insert_triggers_count_them() {
+        let mut counted = Counted::default();
+        // (patent, what it adds: (date_of, day) pairs counted, holder counted)
+        let patents = [
+            patent(
+                Some("2025-03-01"),
+                Some("2025-09-01"),
+                Some(("甲公司", None)),
+            ),
+            patent(Some("2025-03-01"), None, Some(("甲公司", None))),
+            patent(None, Some("2025-09-01"), Some(("乙公司", Some(7)))),
+            patent(None, Some("2024-12-31"), Some(("丙公司", Some(7)))),
+            patent(None, Some("2025-01-02"), None),
+            NewPatent {
+                township_id: Some(3),
+                patent_type: "design",
+                ..patent(None, None, None)
+            },
+        ];
+        for p in patents {
+            counted.add(p);
+        }
+        let by_type = |date_of, on: &str, value| counted.by_type.get(&(date_of, day(on), value));
+        assert_eq!(by_type("filed", "2025-03-01", "invention"), Some(&2));
+        assert_eq!(by_type("granted", "2025-09-01", "invention"), Some(&2));
+        assert_eq!(by_type("granted", "2025-01-02", "invention"), Some(&1));
+        // A patent with neither day counts nowhere.
+        assert_eq!(counted.by_type.len(), 4);
+        assert!(!counted.by_type.keys().any(|(_, _, t)| *t == "design"));
+        // No township counts as township 0.
+        let township = |date_of, on: &str| counted.by_township.get(&(date_of, day(on), 0));
+        assert_eq!(township("granted", "2025-09-01"), Some(&2));
+        assert_eq!(counted.by_township.len(), 4);
+        // Grants by year and holder: a linked enterprise by its id (its names are one holder),
+        // an unlinked name by its key; a grant without applicants counts for no holder.
+        let holders: HashMap<_, _> = counted.by_holder.into_iter().collect();
+        let expected: HashMap<(i32, i64, String), i64> = [
+            ((2025, 0, "甲公司".to_owned()), 1),
+            ((2025, 7, String::new()), 1),
+            ((2024, 7, String::new()), 1),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(holders, expected);
     }
 }
