@@ -9,7 +9,7 @@ use super::workbook::{Row, Sheet, Workbook};
 use crate::text;
 
 /// How many rows from the top are tried as the header.
-const HEADER_SEARCH_ROWS: usize = 20;
+pub const HEADER_SEARCH_ROWS: usize = 20;
 
 /// Where the table is: which sheet, which row holds the header (0-based), and whether the header
 /// takes two rows.

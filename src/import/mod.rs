@@ -17,6 +17,7 @@ pub mod routes;
 pub mod service;
 pub mod sniff;
 pub mod spec;
+pub mod streamed;
 pub mod undo;
 pub mod values;
 pub mod wire;

@@ -12,6 +12,7 @@ use tokio::sync::{Mutex, mpsc};
 use super::mapping::Mapping;
 use super::patent_rows::{self, NewRows, PatentSnapshot, PatentWrite, Planner};
 use super::plan::PlannedRow;
+use super::streamed::DataRows;
 use super::workbook::Row;
 use crate::db;
 use crate::entities::import_batch_row;
@@ -28,10 +29,50 @@ const PART: usize = 500;
 /// How many built parts may wait for the writing.
 const PARTS_AHEAD: usize = 8;
 
+/// Where a roster's data rows come from, a chunk at a time.
+pub enum Rows<'r, 's> {
+    /// A workbook read whole: the rows not yet judged.
+    Read(&'r [&'r Row]),
+    /// Rows still arriving from the reading child.
+    Arriving(&'r mut DataRows<'s>),
+}
+
+/// A chunk of rows, borrowed from a workbook read whole or arrived whole.
+enum Chunk<'r> {
+    Read(&'r [&'r Row]),
+    Arrived(Vec<Row>),
+}
+
+impl Chunk<'_> {
+    fn rows(&self) -> Vec<&Row> {
+        match self {
+            Chunk::Read(rows) => rows.to_vec(),
+            Chunk::Arrived(rows) => rows.iter().collect(),
+        }
+    }
+}
+
+impl<'r> Rows<'r, '_> {
+    async fn next(&mut self) -> Result<Option<Chunk<'r>>, AppError> {
+        match self {
+            Rows::Read(rows) => {
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                let (chunk, rest) = rows.split_at(rows.len().min(CHUNK));
+                *rows = rest;
+                Ok(Some(Chunk::Read(chunk)))
+            }
+            Rows::Arriving(arriving) => Ok(arriving.next().await?.map(Chunk::Arrived)),
+        }
+    }
+}
+
 /// What the judging side hands the writing side, in order.
 enum Work {
-    /// The roster starts with new patents and is at least as large as the register: a bulk load.
-    StartBulk,
+    /// The roster starts with new patents: a bulk load if it has at least this many rows and
+    /// is at least as large as the register.
+    StartBulk(usize),
     /// The rows of new patents, built.
     New(NewRows),
     /// A chunk is judged and its new patents sent: its updates, and how many rows of the roster
@@ -62,19 +103,20 @@ pub struct PatentCommit<'a> {
 }
 
 impl PatentCommit<'_> {
-    /// Judges and writes `rows`; returns every row's judgement. The indexes a bulk load dropped
-    /// are made again before it returns.
+    /// Judges and writes `rows`, about `total` of them (for a bulk load's choice); returns every
+    /// row's judgement. The indexes a bulk load dropped are made again before it returns.
     pub async fn run(
         &self,
-        rows: &[&Row],
+        rows: Rows<'_, '_>,
+        total: usize,
         planner: &mut Planner<'_>,
     ) -> Result<Vec<PlannedRow>, AppError> {
         let (sender, receiver) = mpsc::channel(PARTS_AHEAD);
         // Each side's statements go in groups that are not interleaved: the lookups' planning
         // mode (PostgreSQL) must not apply to the writes, nor the writes' to the lookups.
         let turn = Mutex::new(());
-        let judging = self.judge(rows, planner, sender, &turn);
-        let writing = self.write(receiver, rows.len(), &turn);
+        let judging = self.judge(rows, total, planner, sender, &turn);
+        let writing = self.write(receiver, &turn);
         let (judged, written) = side_by_side(judging, writing).await;
         // A failed write stops the judging (its queue is gone): the write's error is the cause.
         let bulk = written?;
@@ -93,16 +135,19 @@ impl PatentCommit<'_> {
     /// every row's judgement and what the new patents add to the report's tallies.
     async fn judge(
         &self,
-        rows: &[&Row],
+        mut rows: Rows<'_, '_>,
+        total: usize,
         planner: &mut Planner<'_>,
         sender: mpsc::Sender<Work>,
         turn: &Mutex<()>,
     ) -> Result<(Vec<PlannedRow>, Counted), AppError> {
-        let mut planned = Vec::with_capacity(rows.len());
+        let mut planned = Vec::new();
         let mut counted = Counted::default();
         let mut ids = Ids::default();
         let mut writes_any = false;
-        for chunk in rows.chunks(CHUNK) {
+        while let Some(arrived) = rows.next().await? {
+            let chunk = arrived.rows();
+            let chunk = chunk.as_slice();
             let stored = {
                 let _turn = turn.lock().await;
                 db::plan_statements(self.txn, db::Planning::ForValues).await?;
@@ -118,7 +163,10 @@ impl PatentCommit<'_> {
             if !writes_any
                 && !new.is_empty()
                 && new.len() * 10 >= (new.len() + updates.len()) * 9
-                && sender.send(Work::StartBulk).await.is_err()
+                && sender
+                    .send(Work::StartBulk(total.max(planned.len())))
+                    .await
+                    .is_err()
             {
                 return Ok((planned, counted));
             }
@@ -150,7 +198,6 @@ impl PatentCommit<'_> {
     async fn write(
         &self,
         mut receiver: mpsc::Receiver<Work>,
-        rows: usize,
         turn: &Mutex<()>,
     ) -> Result<Option<BulkLoad>, AppError> {
         let mut bulk = None;
@@ -159,7 +206,9 @@ impl PatentCommit<'_> {
         while let Some(work) = receiver.recv().await {
             let _turn = turn.lock().await;
             match work {
-                Work::StartBulk => bulk = patent_rows::start_bulk_load(self.txn, rows).await?,
+                Work::StartBulk(rows) => {
+                    bulk = patent_rows::start_bulk_load(self.txn, rows).await?;
+                }
                 Work::New(built) => {
                     let count = built.len();
                     search.extend(patent_rows::insert_new(self.txn, self.batch, built).await?);

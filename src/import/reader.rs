@@ -11,7 +11,7 @@ use std::time::Duration;
 use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx};
 
 use super::sniff::sniff;
-use super::wire::{CellRef, Decoded, Encoder};
+use super::wire::{Assembler, CellRef, Decoded, Encoder, Frame};
 use super::workbook::{Format, Merge, Row, Sheet, Workbook};
 use super::xlsx_merges;
 use crate::error::AppError;
@@ -87,6 +87,27 @@ impl ChildReader {
 
     /// Like [`ChildReader::read`], reading only the cells `scope` asks for.
     pub async fn read_scoped(&self, bytes: &[u8], scope: &Scope) -> Result<Workbook, AppError> {
+        let mut stream = self.stream(bytes, scope)?;
+        let mut assembler = Assembler::default();
+        let assembled = async {
+            loop {
+                if let Some(decoded) = assembler.take(stream.next().await?) {
+                    return Ok(decoded);
+                }
+            }
+        };
+        let whole = Duration::from_secs(CHILD_SECONDS + 10);
+        match tokio::time::timeout(whole, assembled).await {
+            Ok(Ok(Decoded::Workbook(workbook))) => Ok(workbook),
+            Ok(Ok(Decoded::Refused(msg))) => Err(AppError::UnsupportedMediaType(msg)),
+            Ok(Ok(Decoded::Broken)) => Err(stream.broken()),
+            Ok(Err(error)) => Err(error),
+            Err(_) => Err(unreadable(stream.format, "timeout")),
+        }
+    }
+
+    /// Starts reading `bytes` in a child process; the workbook's frames arrive as it parses.
+    pub fn stream(&self, bytes: &[u8], scope: &Scope) -> Result<Stream, AppError> {
         let format = sniff(bytes).map_err(AppError::UnsupportedMediaType)?;
         let file = tempfile::Builder::new()
             .prefix("ipdesk-upload-")
@@ -111,23 +132,62 @@ impl ChildReader {
             .map_err(internal)?;
         let Some(stdout) = child.stdout.take() else {
             let _ = child.kill();
+            let _ = child.wait();
             return Err(AppError::Internal("the reading child has no output".into()));
         };
-        // Decoding runs beside the child on a thread of its own, as the cells arrive.
-        let decoding = tokio::task::spawn_blocking(move || super::wire::decode(stdout));
-        let decoded = tokio::time::timeout(Duration::from_secs(CHILD_SECONDS + 10), decoding).await;
-        // The child is done (or stuck, or dead): never leave it behind.
-        let _ = child.kill();
-        let status = child.wait().map_err(internal)?;
-        drop(file);
-        match decoded {
-            Ok(Ok(Decoded::Workbook(workbook))) => Ok(workbook),
-            Ok(Ok(Decoded::Refused(msg))) => Err(AppError::UnsupportedMediaType(msg)),
-            // The child died (memory, time, a crash inside the parser): the file is at fault.
-            Ok(Ok(Decoded::Broken)) => Err(unreadable(format, &format!("{status:?}"))),
-            Ok(Err(error)) => Err(internal(error)),
-            Err(_) => Err(unreadable(format, "timeout")),
+        // Decoding runs beside the child on a thread of its own, as the cells arrive; a few
+        // batches of rows wait for the reader at most, and the child waits when they do.
+        let (sender, frames) = tokio::sync::mpsc::channel(FRAMES_AHEAD);
+        tokio::task::spawn_blocking(move || {
+            super::wire::frames(stdout, |frame| sender.blocking_send(frame).is_ok());
+        });
+        Ok(Stream {
+            frames,
+            child,
+            format,
+            _file: file,
+        })
+    }
+}
+
+/// How many decoded frames (a batch of rows each) may wait for the one reading them.
+const FRAMES_AHEAD: usize = 16;
+
+/// A workbook on its way from the reading child. Dropped, it stops the child.
+pub struct Stream {
+    frames: tokio::sync::mpsc::Receiver<Frame>,
+    child: std::process::Child,
+    format: Format,
+    _file: tempfile::NamedTempFile,
+}
+
+impl Stream {
+    /// The next frame: the workbook's, a sheet's, rows, or the end. A refusal, a child that died
+    /// and one silent for longer than it may run are errors, in the sentence the person reads.
+    pub async fn next(&mut self) -> Result<Frame, AppError> {
+        let silence = Duration::from_secs(CHILD_SECONDS + 10);
+        match tokio::time::timeout(silence, self.frames.recv()).await {
+            Ok(Some(Frame::Refused(msg))) => Err(AppError::UnsupportedMediaType(msg)),
+            Ok(Some(Frame::Broken) | None) => Err(self.broken()),
+            Ok(Some(frame)) => Ok(frame),
+            Err(_) => Err(unreadable(self.format, "timeout")),
         }
+    }
+
+    /// The stream was cut short or malformed: the child died (memory, time, a crash inside the
+    /// parser), and the file is at fault.
+    pub fn broken(&mut self) -> AppError {
+        let _ = self.child.kill();
+        let status = self.child.wait();
+        unreadable(self.format, &format!("{status:?}"))
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        // The child is done, or no longer listened to: never leave it behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -159,11 +219,11 @@ pub fn child_main(path: &Path, scope: &Scope) {
                 cells: 0,
                 scope,
             };
-            read_into(&bytes, &mut sink).and_then(|(format, is_1904)| {
+            read_into(&bytes, &mut sink).and_then(|_| {
                 if sink.cells == 0 {
                     Err(Msg::new("import.read.no_data"))
                 } else {
-                    Ok((format, is_1904))
+                    Ok(())
                 }
             })
         }
@@ -171,7 +231,7 @@ pub fn child_main(path: &Path, scope: &Scope) {
     };
     // A failed write means the server stopped listening; there is no one left to tell.
     let _ = match result {
-        Ok((format, is_1904)) => encoder.end(format, is_1904),
+        Ok(()) => encoder.end(),
         Err(msg) => encoder.refuse(&msg),
     };
 }
@@ -208,7 +268,11 @@ fn mapped_bytes() -> u64 {
 
 /// Where the parser's cells go: the stream (the child) or a workbook in memory (tests).
 trait Sink {
-    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg>;
+    /// The workbook, before its first sheet.
+    fn head(&mut self, format: Format, is_1904: bool, sheets: &[String]) -> Result<(), Msg>;
+    /// A sheet, before its cells; `rows`, how many rows the file says it spans (0 for a sheet
+    /// not read).
+    fn sheet(&mut self, name: &str, merges: &[Merge], rows: u32) -> Result<(), Msg>;
     fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> Result<(), Msg>;
     /// What to read; the parsers skip the rest.
     fn scope(&self) -> &Scope;
@@ -230,9 +294,15 @@ struct StreamSink<'a, W: Write> {
 }
 
 impl<W: Write> Sink for StreamSink<'_, W> {
-    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg> {
+    fn head(&mut self, format: Format, is_1904: bool, sheets: &[String]) -> Result<(), Msg> {
         self.encoder
-            .sheet(name, merges)
+            .head(format, is_1904, sheets)
+            .map_err(|_| Msg::new("import.read.unreadable"))
+    }
+
+    fn sheet(&mut self, name: &str, merges: &[Merge], rows: u32) -> Result<(), Msg> {
+        self.encoder
+            .sheet(name, merges, rows)
             .map_err(|_| Msg::new("import.read.unreadable"))
     }
 
@@ -257,7 +327,11 @@ struct MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn sheet(&mut self, name: &str, merges: &[Merge]) -> Result<(), Msg> {
+    fn head(&mut self, _: Format, _: bool, _: &[String]) -> Result<(), Msg> {
+        Ok(())
+    }
+
+    fn sheet(&mut self, name: &str, merges: &[Merge], _rows: u32) -> Result<(), Msg> {
         self.sheets.push(Sheet {
             name: name.to_owned(),
             rows: Vec::new(),
@@ -404,6 +478,7 @@ fn merges_in_scope(
 fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
+    sink.head(Format::Xlsx, is_1904, book.sheet_names().as_slice())?;
     let mut error = String::new();
     // calamine would parse each sheet a second time for its merged regions; a search of its
     // bytes finds them for a fraction of that, and calamine answers whatever the search cannot.
@@ -417,14 +492,15 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
                 Some(merges_of(&regions))
             })
         });
-        sink.sheet(&name, &merges)?;
         if !sink.scope().takes_sheet(&name) {
+            sink.sheet(&name, &merges, 0)?;
             continue;
         }
         // Sparse reading: a stray cell at XFD1048576 costs one cell, not billions.
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
+        sink.sheet(&name, &merges, rows_spanned(&reader.dimensions()))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
             let (row, column) = cell.get_position();
             if !sink.scope().takes_row(row) {
@@ -441,15 +517,17 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
 fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xlsb<RS> = Xlsb::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
+    sink.head(Format::Xlsb, is_1904, book.sheet_names().as_slice())?;
     let mut error = String::new();
     for name in book.sheet_names() {
-        sink.sheet(&name, &[])?;
         if !sink.scope().takes_sheet(&name) {
+            sink.sheet(&name, &[], 0)?;
             continue;
         }
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
+        sink.sheet(&name, &[], rows_spanned(&reader.dimensions()))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
             let (row, column) = cell.get_position();
             if !sink.scope().takes_row(row) {
@@ -461,6 +539,15 @@ fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, M
         }
     }
     Ok(is_1904)
+}
+
+/// How many rows a sheet's file says it spans: its last row's number (1 when it does not say).
+fn rows_spanned(dimensions: &calamine::Dimensions) -> u32 {
+    dimensions.end.0.saturating_add(1)
+}
+
+fn range_rows(range: &calamine::Range<Data>) -> u32 {
+    range.end().map_or(0, |(row, _)| row.saturating_add(1))
 }
 
 /// The cells of a sheet read whole (.xls, .ods), as far as the scope asks.
@@ -483,17 +570,19 @@ fn range_into(range: &calamine::Range<Data>, sink: &mut dyn Sink) -> Result<(), 
 fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xls<RS> = Xls::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
+    sink.head(Format::Xls, is_1904, book.sheet_names().as_slice())?;
     for name in book.sheet_names() {
         let merges = merges_in_scope(sink.scope(), &name, || {
             Some(merges_of(
                 book.merge_cells_by_sheet_name(&name).ok()?.as_ref(),
             ))
         });
-        sink.sheet(&name, &merges)?;
         if !sink.scope().takes_sheet(&name) {
+            sink.sheet(&name, &merges, 0)?;
             continue;
         }
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
+        sink.sheet(&name, &merges, range_rows(&range))?;
         range_into(&range, sink)?;
     }
     Ok(is_1904)
@@ -501,12 +590,14 @@ fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
 
 fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: calamine::Ods<RS> = calamine::Ods::new(reader).map_err(|e| explain(&e))?;
+    sink.head(Format::Ods, false, book.sheet_names().as_slice())?;
     for name in book.sheet_names() {
-        sink.sheet(&name, &[])?;
         if !sink.scope().takes_sheet(&name) {
+            sink.sheet(&name, &[], 0)?;
             continue;
         }
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
+        sink.sheet(&name, &[], range_rows(&range))?;
         range_into(&range, sink)?;
     }
     Ok(false)

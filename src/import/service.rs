@@ -15,10 +15,11 @@ use sha2::{Digest, Sha256};
 
 use super::layout::{self, TableAt};
 use super::mapping::{self, Choices, MappedColumn, Mapping};
-use super::patent_commit::{self, PatentCommit};
+use super::patent_commit::{self, PatentCommit, Rows};
 use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
-use super::reader::{ChildReader, Scope};
+use super::reader::{ChildReader, Scope, Stream};
 use super::spec::{Register, spec};
+use super::streamed::{self, DataRows, Opening};
 use super::workbook::{Row, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
 use crate::audit::{self, Actor, Changes, Event};
@@ -423,6 +424,14 @@ pub async fn run(
     request: Request,
     on_progress: OnProgress<'_>,
 ) -> Result<Report, AppError> {
+    if streams(&request)
+        && let Some(report) = run_streamed(db, reader, actor, &request, on_progress).await?
+    {
+        return Ok(report);
+    }
+    if streams(&request) {
+        tracing::debug!("import: rows out of order, read whole and tidied");
+    }
     let started = std::time::Instant::now();
     let workbook = reader.read(&request.bytes).await?;
     tracing::debug!(
@@ -431,6 +440,114 @@ pub async fn run(
         "import: workbook read"
     );
     run_workbook(db, actor, &request, &workbook, on_progress).await
+}
+
+/// Runs an import while the child still reads its file (see [`streamed`]); `None` when its rows
+/// came out of order and it must be read whole and tidied first (nothing was written).
+async fn run_streamed(
+    db: &DatabaseConnection,
+    reader: &ChildReader,
+    actor: &Actor,
+    request: &Request,
+    on_progress: OnProgress<'_>,
+) -> Result<Option<Report>, AppError> {
+    let started = std::time::Instant::now();
+    let mut stream = reader.stream(&request.bytes, &Scope::default())?;
+    let arriving = match streamed::open(&mut stream, request).await? {
+        Opening::Whole(workbook) => {
+            return run_workbook(db, actor, request, &workbook, on_progress)
+                .await
+                .map(Some);
+        }
+        Opening::Begun {
+            head,
+            sheet,
+            rows_said,
+        } => Arriving {
+            head,
+            sheet,
+            rows_said,
+        },
+    };
+    tracing::debug!(
+        ms = started.elapsed().as_millis(),
+        rss_mb = crate::import::rss_mb(),
+        "import: table found, the rest still being read"
+    );
+    arriving
+        .commit(db, actor, request, &mut stream, on_progress)
+        .await
+}
+
+/// Whether a request is imported as its rows arrive: a patents roster committed with the
+/// valid-rows policy, which judges each row as it writes it. (A dry run and the all-or-nothing
+/// policy judge every row before anything is written; the other registers plan whole.)
+fn streams(request: &Request) -> bool {
+    request.register == Register::Patents && !request.dry_run && request.policy == Policy::ValidRows
+}
+
+/// A patents roster whose table was found in the first rows read (see [`streamed`]).
+struct Arriving {
+    head: Workbook,
+    sheet: usize,
+    rows_said: u32,
+}
+
+impl Arriving {
+    /// Commits the roster as its rows arrive; `None` when they came out of order and the roster
+    /// must be read whole (nothing was written).
+    async fn commit(
+        &self,
+        db: &DatabaseConnection,
+        actor: &Actor,
+        request: &Request,
+        stream: &mut Stream,
+        on_progress: OnProgress<'_>,
+    ) -> Result<Option<Report>, AppError> {
+        on_progress("validating", 0, 0);
+        let table = match locate(db, &self.head, request).await {
+            Ok(table) if table.at.sheet == self.sheet => table,
+            Ok(_) => return Ok(None),
+            Err(error) => {
+                // A file that cannot be read says so before what its table lacks, as when it
+                // is read whole first.
+                while !matches!(stream.next().await?, streamed::Frame::End) {}
+                return Err(error);
+            }
+        };
+        let Some(sheet) = self.head.sheets.get(self.sheet) else {
+            return Ok(None);
+        };
+        let mut report = empty_report(request, &self.head, &table);
+        let mut rows = DataRows::new(stream, sheet, table.at);
+        let above = table.at.header_row + if table.at.two_rows { 2 } else { 1 };
+        let total = self.rows_said.saturating_sub(above) as usize;
+        let commit = Commit {
+            actor,
+            request,
+            table: &table,
+            job: None,
+            on_progress,
+        };
+        let started = std::time::Instant::now();
+        match commit
+            .run(db, &mut report, None, Some((&mut rows, total)))
+            .await
+        {
+            Ok(batch) => {
+                tracing::debug!(
+                    ms = started.elapsed().as_millis(),
+                    rss_mb = crate::import::rss_mb(),
+                    "import: committed"
+                );
+                report.batch_id = batch;
+                report.committed = true;
+                Ok(Some(report))
+            }
+            Err(_) if rows.disordered => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
 }
 
 /// Runs an import of a workbook already read.
@@ -497,7 +614,7 @@ pub async fn run_into(
         job,
         on_progress,
     };
-    report.batch_id = commit.run(db, &mut report, planned_writes).await?;
+    report.batch_id = commit.run(db, &mut report, planned_writes, None).await?;
     tracing::debug!(
         ms = started.elapsed().as_millis(),
         rss_mb = crate::import::rss_mb(),
@@ -787,6 +904,7 @@ impl Commit<'_> {
         db: &DatabaseConnection,
         report: &mut Report,
         writes: Option<Writes>,
+        arriving: Option<(&mut DataRows<'_>, usize)>,
     ) -> Result<i64, AppError> {
         let limit = fault_limit(&self.request.file_name);
         (self.on_progress)("committing", 0, 0);
@@ -811,7 +929,7 @@ impl Commit<'_> {
                 ledger_rows::commit(&txn, self.actor, batch, writes, &tick).await?
             }
             None => {
-                report.rows = self.write_patents(&txn, batch, limit).await?;
+                report.rows = self.write_patents(&txn, batch, limit, arriving).await?;
                 report.counts = Counts::of(&report.rows);
             }
         }
@@ -880,15 +998,23 @@ impl Commit<'_> {
         Ok(id)
     }
 
-    /// Judges and writes a patents roster a chunk at a time; returns every row's judgement.
+    /// Judges and writes a patents roster a chunk at a time — the table's rows, or those still
+    /// `arriving` (with how many the file says there are); returns every row's judgement.
     async fn write_patents(
         &self,
         txn: &DatabaseTransaction,
         batch: i64,
         limit: usize,
+        arriving: Option<(&mut DataRows<'_>, usize)>,
     ) -> Result<Vec<PlannedRow>, AppError> {
-        let rows = self.table.data_rows();
-        let total = rows.len() as u64;
+        let read;
+        let (rows, total) = match arriving {
+            Some((rows, total)) => (Rows::Arriving(rows), total),
+            None => {
+                read = self.table.data_rows();
+                (Rows::Read(&read), read.len())
+            }
+        };
         let jurisdiction = jurisdiction(txn).await?;
         let today = today(txn).await?;
         let mut planner = patent_rows::Planner::new(
@@ -902,11 +1028,12 @@ impl Commit<'_> {
             txn,
             batch,
             mapping: &self.table.mapping,
-            on_progress: &|done| on_progress("committing", done as u64, total),
+            // A file may say it has fewer rows than it has.
+            on_progress: &|done| on_progress("committing", done as u64, total.max(done) as u64),
             fault_limit: limit,
             file_name: &self.request.file_name,
         };
-        commit.run(&rows, &mut planner).await
+        commit.run(rows, total, &mut planner).await
     }
 }
 

@@ -1,18 +1,23 @@
 //! How the reading child hands a workbook to the server: a compact binary stream written while the
-//! sheet is still being parsed, and decoded by the server as it arrives, so the two overlap. JSON
-//! took longer to write and read than calamine took to parse; this takes a fraction of it.
+//! sheet is still being parsed, and decoded by the server as it arrives, so the two overlap — and
+//! an import can judge and write the first rows while the child still parses the last. JSON took
+//! longer to write and read than calamine took to parse; this takes a fraction of it.
 //!
-//! The stream is the magic line, then frames, each a tag byte and its fields: `S` a sheet (name,
-//! merged regions), `C` a cell (row, column, value), `E` the end (format, date system), `X` a
-//! refusal (the message as JSON). Numbers are little-endian; texts are a u32 length and UTF-8
-//! bytes. Cells come row by row as the parser meets them; the decoder groups them into rows.
+//! The stream is the magic line, then frames, each a tag byte and its fields: `W` the workbook
+//! (format, date system, every sheet's name), `S` a sheet (name, merged regions, the rows its
+//! file says it spans), `C` a cell (row, column, value), `E` the end, `X` a refusal (the message
+//! as JSON). Numbers are little-endian; texts are a u32 length and UTF-8 bytes. Cells come row by
+//! row as the parser meets them; the decoder groups them into rows and hands them on in batches.
 
 use std::io::{self, Read, Write};
 
 use super::workbook::{Cell, Format, Merge, Row, Sheet, Workbook};
 use crate::i18n::Msg;
 
-const MAGIC: &[u8; 6] = b"IPDW1\n";
+const MAGIC: &[u8; 6] = b"IPDW2\n";
+/// Rows handed on together: few enough that the first reach the import at once, enough that
+/// handing them on costs nothing.
+const ROWS_PER_FRAME: usize = 256;
 /// No text in a cell is longer than Excel's limit (32,767 characters, 4 bytes each at most).
 const MAX_TEXT_BYTES: u32 = 131_072;
 
@@ -41,7 +46,25 @@ impl<W: Write> Encoder<W> {
         self.out.write_all(&text.as_bytes()[..end])
     }
 
-    pub fn sheet(&mut self, name: &str, merges: &[Merge]) -> io::Result<()> {
+    /// The workbook's frame, before any sheet's.
+    pub fn head(&mut self, format: Format, is_1904: bool, sheets: &[String]) -> io::Result<()> {
+        let format = match format {
+            Format::Xlsx => b'x',
+            Format::Xlsb => b'b',
+            Format::Xls => b'l',
+            Format::Ods => b'o',
+        };
+        self.out.write_all(&[b'W', format, u8::from(is_1904)])?;
+        self.u32(u32::try_from(sheets.len()).unwrap_or(u32::MAX))?;
+        for name in sheets {
+            self.text(name)?;
+        }
+        Ok(())
+    }
+
+    /// A sheet's frame, before its cells; `rows` is how many rows its file says it spans (0 when
+    /// it does not say), for a progress bar — a file may say anything.
+    pub fn sheet(&mut self, name: &str, merges: &[Merge], rows: u32) -> io::Result<()> {
         self.out.write_all(b"S")?;
         self.text(name)?;
         self.u32(u32::try_from(merges.len()).unwrap_or(u32::MAX))?;
@@ -55,7 +78,7 @@ impl<W: Write> Encoder<W> {
                 self.u32(n)?;
             }
         }
-        Ok(())
+        self.u32(rows)
     }
 
     pub fn cell(&mut self, row: u32, column: u32, cell: CellRef<'_>) -> io::Result<()> {
@@ -87,14 +110,8 @@ impl<W: Write> Encoder<W> {
         }
     }
 
-    pub fn end(mut self, format: Format, is_1904: bool) -> io::Result<()> {
-        let format = match format {
-            Format::Xlsx => b'x',
-            Format::Xlsb => b'b',
-            Format::Xls => b'l',
-            Format::Ods => b'o',
-        };
-        self.out.write_all(&[b'E', format, u8::from(is_1904)])?;
+    pub fn end(mut self) -> io::Result<()> {
+        self.out.write_all(b"E")?;
         self.out.flush()
     }
 
@@ -152,24 +169,78 @@ pub enum Decoded {
     Broken,
 }
 
-/// Reads a whole stream (the server's side), building the workbook as the frames arrive.
-pub fn decode(input: impl Read) -> Decoded {
-    let mut reader = io::BufReader::with_capacity(1 << 16, input);
-    match decode_frames(&mut reader) {
-        Ok(decoded) => decoded,
-        Err(_) => Decoded::Broken,
+/// What the stream says, as the server's side hands it on, in order: cells come grouped into
+/// rows (a row's cells as the parser met them, without the tidying of [`tidy`]).
+#[derive(Debug)]
+pub enum Frame {
+    Head {
+        format: Format,
+        is_1904: bool,
+        sheets: Vec<String>,
+    },
+    Sheet {
+        name: String,
+        merges: Vec<Merge>,
+        rows: u32,
+    },
+    Rows(Vec<Row>),
+    End,
+    Refused(Msg),
+    /// Cut short or malformed: the child died before finishing.
+    Broken,
+}
+
+impl Frame {
+    /// Whether nothing follows this frame.
+    pub fn is_last(&self) -> bool {
+        matches!(self, Frame::End | Frame::Refused(_) | Frame::Broken)
     }
 }
 
-fn decode_frames(input: &mut impl Read) -> io::Result<Decoded> {
+/// Reads a whole stream (the server's side), building the workbook as the frames arrive.
+pub fn decode(input: impl Read) -> Decoded {
+    let mut assembler = Assembler::default();
+    let mut decoded = Decoded::Broken;
+    frames(input, |frame| match assembler.take(frame) {
+        Some(done) => {
+            decoded = done;
+            false
+        }
+        None => true,
+    });
+    decoded
+}
+
+/// Reads a stream, handing its frames to `emit` as they arrive, up to the last (see
+/// [`Frame::is_last`]) or until `emit` answers false (no one listens any more).
+pub fn frames(input: impl Read, mut emit: impl FnMut(Frame) -> bool) {
+    let mut reader = io::BufReader::with_capacity(1 << 16, input);
+    let mut rows = Vec::new();
+    let last = match read_frames(&mut reader, &mut rows, &mut emit) {
+        Ok(Some(last)) => last,
+        Ok(None) => return,
+        Err(_) => Frame::Broken,
+    };
+    if !rows.is_empty() && !emit(Frame::Rows(rows)) {
+        return;
+    }
+    emit(last);
+}
+
+/// Hands on every frame but the last, which it returns; `None` when `emit` stopped listening.
+fn read_frames(
+    input: &mut impl Read,
+    rows: &mut Vec<Row>,
+    emit: &mut impl FnMut(Frame) -> bool,
+) -> io::Result<Option<Frame>> {
     let mut magic = [0u8; 6];
     input.read_exact(&mut magic)?;
     if &magic != MAGIC {
-        return Ok(Decoded::Broken);
+        return Ok(Some(Frame::Broken));
     }
-    let mut sheets: Vec<Sheet> = Vec::new();
     loop {
-        match byte(input)? {
+        let frame = match byte(input)? {
+            b'W' => head(input)?,
             b'S' => {
                 let name = text(input)?;
                 let count = u32_of(input)?;
@@ -182,54 +253,151 @@ fn decode_frames(input: &mut impl Read) -> io::Result<Decoded> {
                         last_column: u32_of(input)?,
                     });
                 }
-                sheets.push(Sheet {
+                Frame::Sheet {
                     name,
-                    rows: Vec::new(),
                     merges,
-                });
+                    rows: u32_of(input)?,
+                }
             }
             b'C' => {
                 let index = u32_of(input)?;
                 let column = u32_of(input)?;
                 let value = cell(input)?;
-                let Some(sheet) = sheets.last_mut() else {
-                    return Ok(Decoded::Broken);
-                };
-                match sheet.rows.last_mut() {
+                match rows.last_mut() {
                     Some(row) if row.index == index => row.cells.push((column, value)),
-                    _ => sheet.rows.push(Row {
-                        index,
-                        cells: vec![(column, value)],
-                    }),
+                    _ => {
+                        // Every row held is whole once another begins.
+                        if rows.len() >= ROWS_PER_FRAME && !emit(Frame::Rows(std::mem::take(rows)))
+                        {
+                            return Ok(None);
+                        }
+                        rows.push(Row {
+                            index,
+                            cells: vec![(column, value)],
+                        });
+                    }
                 }
+                continue;
             }
-            b'E' => {
-                let format = match byte(input)? {
-                    b'x' => Format::Xlsx,
-                    b'b' => Format::Xlsb,
-                    b'l' => Format::Xls,
-                    b'o' => Format::Ods,
-                    _ => return Ok(Decoded::Broken),
-                };
-                let is_1904 = byte(input)? == 1;
-                for sheet in &mut sheets {
-                    tidy(sheet);
-                }
-                return Ok(Decoded::Workbook(Workbook {
-                    format,
-                    is_1904,
-                    sheets,
-                }));
-            }
+            b'E' => return Ok(Some(Frame::End)),
             b'X' => {
                 let json = text(input)?;
-                return Ok(match serde_json::from_str(&json) {
-                    Ok(msg) => Decoded::Refused(msg),
-                    Err(_) => Decoded::Broken,
-                });
+                return Ok(Some(match serde_json::from_str(&json) {
+                    Ok(msg) => Frame::Refused(msg),
+                    Err(_) => Frame::Broken,
+                }));
             }
-            _ => return Ok(Decoded::Broken),
+            _ => return Ok(Some(Frame::Broken)),
+        };
+        if !rows.is_empty() && !emit(Frame::Rows(std::mem::take(rows))) {
+            return Ok(None);
         }
+        if !emit(frame) {
+            return Ok(None);
+        }
+    }
+}
+
+fn head(input: &mut impl Read) -> io::Result<Frame> {
+    let format = match byte(input)? {
+        b'x' => Format::Xlsx,
+        b'b' => Format::Xlsb,
+        b'l' => Format::Xls,
+        b'o' => Format::Ods,
+        _ => return Err(io::ErrorKind::InvalidData.into()),
+    };
+    let is_1904 = byte(input)? == 1;
+    let count = u32_of(input)?;
+    let mut sheets = Vec::new();
+    for _ in 0..count {
+        sheets.push(text(input)?);
+    }
+    Ok(Frame::Head {
+        format,
+        is_1904,
+        sheets,
+    })
+}
+
+/// Builds a workbook from the frames of a stream.
+#[derive(Default)]
+pub struct Assembler {
+    head: Option<(Format, bool)>,
+    sheets: Vec<Sheet>,
+    broken: bool,
+}
+
+impl Assembler {
+    /// Takes the next frame; the outcome once the stream is over.
+    pub fn take(&mut self, frame: Frame) -> Option<Decoded> {
+        match frame {
+            Frame::Head {
+                format, is_1904, ..
+            } => self.head = Some((format, is_1904)),
+            Frame::Sheet { name, merges, .. } => self.sheets.push(Sheet {
+                name,
+                rows: Vec::new(),
+                merges,
+            }),
+            Frame::Rows(rows) => match self.sheets.last_mut() {
+                Some(sheet) => sheet.rows.extend(rows),
+                None => self.broken = true,
+            },
+            Frame::End => return Some(self.finish()),
+            Frame::Refused(msg) => return Some(Decoded::Refused(msg)),
+            Frame::Broken => return Some(Decoded::Broken),
+        }
+        None
+    }
+
+    /// How many sheets have begun.
+    pub fn sheets_begun(&self) -> usize {
+        self.sheets.len()
+    }
+
+    /// The rows of the sheet begun last, as they came.
+    pub fn rows(&self) -> &[Row] {
+        self.sheets
+            .last()
+            .map_or(&[], |sheet| sheet.rows.as_slice())
+    }
+
+    pub fn last_row(&self) -> Option<&Row> {
+        self.rows().last()
+    }
+
+    /// The workbook so far, untidied, every sheet of `names` in it (those not begun empty),
+    /// leaving the assembler empty; `None` before the workbook's frame.
+    pub fn take_head(&mut self, names: &[String]) -> Option<Workbook> {
+        let (format, is_1904) = self.head.filter(|_| !self.broken)?;
+        let mut sheets = std::mem::take(&mut self.sheets);
+        for name in names.iter().skip(sheets.len()) {
+            sheets.push(Sheet {
+                name: name.clone(),
+                rows: Vec::new(),
+                merges: Vec::new(),
+            });
+        }
+        Some(Workbook {
+            format,
+            is_1904,
+            sheets,
+        })
+    }
+
+    fn finish(&mut self) -> Decoded {
+        let Some((format, is_1904)) = self.head.filter(|_| !self.broken) else {
+            return Decoded::Broken;
+        };
+        let mut sheets = std::mem::take(&mut self.sheets);
+        for sheet in &mut sheets {
+            tidy(sheet);
+        }
+        Decoded::Workbook(Workbook {
+            format,
+            is_1904,
+            sheets,
+        })
     }
 }
 
@@ -318,15 +486,19 @@ mod tests {
     fn encode(workbook: &Workbook) -> Vec<u8> {
         let mut out = Vec::new();
         let mut encoder = Encoder::new(&mut out).unwrap();
+        let names: Vec<String> = workbook.sheets.iter().map(|s| s.name.clone()).collect();
+        encoder
+            .head(workbook.format, workbook.is_1904, &names)
+            .unwrap();
         for sheet in &workbook.sheets {
-            encoder.sheet(&sheet.name, &sheet.merges).unwrap();
+            encoder.sheet(&sheet.name, &sheet.merges, 0).unwrap();
             for row in &sheet.rows {
                 for (column, cell) in &row.cells {
                     encoder.cell(row.index, *column, cell.into()).unwrap();
                 }
             }
         }
-        encoder.end(workbook.format, workbook.is_1904).unwrap();
+        encoder.end().unwrap();
         out
     }
 
@@ -395,6 +567,46 @@ mod tests {
     }
 
     #[test]
+    fn a_long_sheet_comes_in_batches_of_whole_rows() {
+        let rows: Vec<Row> = (0..1_000u32)
+            .map(|index| Row {
+                index: index * 2,
+                cells: (0..3)
+                    .map(|c| (c, Cell::Number(f64::from(index))))
+                    .collect(),
+            })
+            .collect();
+        let sheet = Sheet {
+            name: "名册".into(),
+            rows: rows.clone(),
+            merges: Vec::new(),
+        };
+        let workbook = Workbook {
+            format: Format::Xlsx,
+            is_1904: false,
+            sheets: vec![sheet],
+        };
+        let mut batches = Vec::new();
+        let mut kinds = String::new();
+        frames(encode(&workbook).as_slice(), |frame| {
+            kinds.push(match &frame {
+                Frame::Head { .. } => 'W',
+                Frame::Sheet { .. } => 'S',
+                Frame::Rows(_) => 'R',
+                Frame::End => 'E',
+                _ => '?',
+            });
+            if let Frame::Rows(batch) = frame {
+                batches.push(batch);
+            }
+            true
+        });
+        assert_eq!(kinds, "WSRRRRE");
+        assert!(batches.iter().all(|b| b.len() <= ROWS_PER_FRAME));
+        assert_eq!(batches.concat(), rows);
+    }
+
+    #[test]
     fn a_refusal_carries_its_sentence() {
         let mut out = Vec::new();
         Encoder::new(&mut out)
@@ -411,11 +623,12 @@ mod tests {
     fn cells_out_of_order_come_back_in_order() {
         let mut out = Vec::new();
         let mut encoder = Encoder::new(&mut out).unwrap();
-        encoder.sheet("S", &[]).unwrap();
+        encoder.head(Format::Xlsx, false, &["S".into()]).unwrap();
+        encoder.sheet("S", &[], 0).unwrap();
         for (row, column, text) in [(5, 1, "b"), (2, 0, "a"), (5, 0, "c"), (5, 1, "d")] {
             encoder.cell(row, column, CellRef::Text(text)).unwrap();
         }
-        encoder.end(Format::Xlsx, false).unwrap();
+        encoder.end().unwrap();
         let Decoded::Workbook(workbook) = decode(out.as_slice()) else {
             panic!("not decoded")
         };

@@ -855,6 +855,14 @@ pub(crate) fn high_tech_list() -> Vec<u8> {
 
 /// The same workbook saved in the 1904 date system (as old Mac Excel did).
 fn with_1904_dates(xlsx: &[u8]) -> Vec<u8> {
+    rewritten(xlsx, "xl/workbook.xml", |text| {
+        assert!(text.contains("<workbookPr"), "{text}");
+        text.replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
+    })
+}
+
+/// The workbook with one of its parts edited as text.
+fn rewritten(xlsx: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());
@@ -865,12 +873,8 @@ fn with_1904_dates(xlsx: &[u8]) -> Vec<u8> {
             let name = entry.name().unwrap().to_string();
             let mut bytes = Vec::new();
             entry.read_to_end(&mut bytes).unwrap();
-            if name == "xl/workbook.xml" {
-                let text = String::from_utf8(bytes).unwrap();
-                assert!(text.contains("<workbookPr"), "{text}");
-                bytes = text
-                    .replacen("<workbookPr", "<workbookPr date1904=\"1\"", 1)
-                    .into_bytes();
+            if name == part {
+                bytes = edit(String::from_utf8(bytes).unwrap()).into_bytes();
             }
             writer
                 .start_file(name, zip::write::SimpleFileOptions::default())
@@ -880,6 +884,25 @@ fn with_1904_dates(xlsx: &[u8]) -> Vec<u8> {
         writer.finish().unwrap();
     }
     out.into_inner()
+}
+
+/// A sheet's XML with its rows `a` and `b` (Excel's numbers) in each other's place.
+fn rows_swapped(xml: &str, a: u32, b: u32) -> String {
+    let span = |row: u32| {
+        let start = xml.find(&format!("<row r=\"{row}\"")).unwrap();
+        let end = start + xml[start..].find("</row>").unwrap() + "</row>".len();
+        (start, end)
+    };
+    let ((a_start, a_end), (b_start, b_end)) = (span(a), span(b));
+    assert!(a_end <= b_start);
+    [
+        &xml[..a_start],
+        &xml[b_start..b_end],
+        &xml[a_end..b_start],
+        &xml[a_start..a_end],
+        &xml[b_end..],
+    ]
+    .concat()
 }
 
 #[rocket::async_test]
@@ -1912,4 +1935,54 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     assert_eq!(undone.status, Status::Ok, "{}", undone.body);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 1);
     crate::reports::assert_report_sources_true(&app.db, "after undoing it").await;
+}
+
+/// A patents roster is committed as the child still reads it. Rows that come out of order part-way
+/// through (a sheet some tool rewrote) make the import read the file whole and tidy it instead:
+/// every row becomes the patent it names, as from the same roster in order, and of the first
+/// attempt nothing is left — one batch in the history.
+#[rocket::async_test]
+async fn a_roster_whose_rows_come_out_of_order_imports_as_in_order() {
+    let (app, token) = officer_app().await;
+    let shuffled = rewritten(&roster_of(7, 400), "xl/worksheets/sheet1.xml", |xml| {
+        rows_swapped(&xml, 300, 350)
+    });
+    let page = api_import(&app, &token, "shuffled.xlsx", &shuffled, &[]).await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    assert_eq!(page.json()["new"], 400, "{}", page.body);
+    assert_eq!(page.json()["invalid"], 0, "{}", page.body);
+    assert_eq!(
+        import_batch::Entity::find().count(&app.db).await.unwrap(),
+        1
+    );
+    let patents = patent::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(patents.len(), 400);
+    for patent in patents {
+        let digits: String = patent.application_number.chars().take(12).collect();
+        let row = digits[5..].parse::<u32>().unwrap() - 7_000;
+        assert_eq!(patent.title, format!("一种第7批第{row}号装置"), "{digits}");
+    }
+}
+
+/// A roster found damaged part-way through its reading — after its first rows were judged and
+/// written inside the import's transaction — is refused with the sentence for a damaged file, and
+/// nothing of it is kept.
+#[rocket::async_test]
+async fn a_roster_damaged_part_way_through_is_refused_and_nothing_is_kept() {
+    let (app, token) = officer_app().await;
+    let damaged = rewritten(&roster_of(8, 2_000), "xl/worksheets/sheet1.xml", |xml| {
+        let cut = xml.find("<row r=\"1500\"").unwrap();
+        xml[..cut].to_owned()
+    });
+    let page = api_import(&app, &token, "damaged.xlsx", &damaged, &[]).await;
+    assert_eq!(page.status, Status::UnsupportedMediaType, "{}", page.body);
+    let message = page.json()["error"]["message"].as_str().unwrap().to_owned();
+    let wanted = ipdesk::i18n::t(ipdesk::i18n::Lang::ZhCn, "import.read.damaged");
+    assert_eq!(message, wanted);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+    assert_eq!(
+        import_batch::Entity::find().count(&app.db).await.unwrap(),
+        0
+    );
+    assert_eq!(app.get("/healthz").await.status, Status::Ok);
 }
