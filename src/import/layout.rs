@@ -20,6 +20,13 @@ pub struct TableAt {
     pub two_rows: bool,
 }
 
+impl TableAt {
+    /// The first row (0-based) below the header.
+    pub fn first_data_row(&self) -> u32 {
+        self.header_row + if self.two_rows { 2 } else { 1 }
+    }
+}
+
 /// One header column: its 0-based index and its label (joined for two-row headers).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeaderColumn {
@@ -196,7 +203,7 @@ pub fn kind(row: &Row) -> RowKind {
 
 /// The data rows under the header: blank rows skipped silently, totals and note rows left out.
 pub fn data_rows(sheet: &Sheet, at: TableAt) -> impl Iterator<Item = &Row> {
-    let first = at.header_row + if at.two_rows { 2 } else { 1 };
+    let first = at.first_data_row();
     sheet
         .rows
         .iter()

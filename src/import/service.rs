@@ -520,8 +520,7 @@ impl Arriving {
         };
         let mut report = empty_report(request, &self.head, &table);
         let mut rows = DataRows::new(stream, sheet, table.at);
-        let above = table.at.header_row + if table.at.two_rows { 2 } else { 1 };
-        let total = self.rows_said.saturating_sub(above) as usize;
+        let total = self.rows_said.saturating_sub(table.at.first_data_row()) as usize;
         let commit = Commit {
             actor,
             request,

@@ -12,7 +12,7 @@ use super::patent_commit::CHUNK;
 use super::reader::Stream;
 use super::service::Request;
 pub use super::wire::Frame;
-use super::wire::{Assembler, Decoded};
+use super::wire::{Assembler, Decoded, cells_in_order, in_order};
 use super::workbook::{Row, Sheet, Workbook};
 use crate::error::AppError;
 
@@ -87,16 +87,6 @@ fn table_sheet(named: Option<&str>, sheets: &[String]) -> Option<usize> {
     }
 }
 
-/// Rows in order, one per index, cells in column order: as the whole sheet, tidied, would have
-/// them.
-fn in_order(rows: &[Row]) -> bool {
-    rows.windows(2).all(|w| w[0].index < w[1].index) && rows.iter().all(cells_in_order)
-}
-
-fn cells_in_order(row: &Row) -> bool {
-    row.cells.windows(2).all(|w| w[0].0 < w[1].0)
-}
-
 /// Whether the rows read so far settle the table: the header rows detection tries and the row
 /// below each, or the header row given and the one below it. (Every row handed on is whole.)
 fn enough(rows: &[Row], header_row: Option<u32>) -> bool {
@@ -127,7 +117,7 @@ impl<'s> DataRows<'s> {
         DataRows {
             stream,
             waiting: layout::data_rows(sheet, at).cloned().collect(),
-            first: at.header_row + if at.two_rows { 2 } else { 1 },
+            first: at.first_data_row(),
             last: sheet.rows.last().map(|r| r.index),
             in_sheet: true,
             ended: false,

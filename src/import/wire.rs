@@ -401,14 +401,18 @@ impl Assembler {
     }
 }
 
+/// Rows in order, one per index, cells in column order: as [`tidy`] leaves them.
+pub fn in_order(rows: &[Row]) -> bool {
+    rows.windows(2).all(|w| w[0].index < w[1].index) && rows.iter().all(cells_in_order)
+}
+
+pub fn cells_in_order(row: &Row) -> bool {
+    row.cells.windows(2).all(|w| w[0].0 < w[1].0)
+}
+
 /// Rows in order with one row per index, whatever order the file kept its cells in.
 pub fn tidy(sheet: &mut Sheet) {
-    let ordered = sheet.rows.windows(2).all(|w| w[0].index < w[1].index)
-        && sheet
-            .rows
-            .iter()
-            .all(|r| r.cells.windows(2).all(|w| w[0].0 < w[1].0));
-    if ordered {
+    if in_order(&sheet.rows) {
         return;
     }
     let mut cells: Vec<(u32, u32, Cell)> = sheet
