@@ -188,8 +188,8 @@ async fn make_again(db: &impl ConnectionTrait, creates: &[String]) -> Result<(),
 }
 
 /// Inserts rows (each as many values as `columns`) in multi-row statements within the caller's
-/// transaction: a few thousand values per statement (SQLite binds at most 32,766), each value
-/// moved, never copied.
+/// transaction: up to 1,000 values per statement and, on SQLite, several statements per call
+/// (see [`SQLITE_VALUES_PER_CALL`]), each value moved, never copied.
 pub async fn insert_rows(
     db: &impl ConnectionTrait,
     table: &str,
@@ -237,22 +237,61 @@ async fn write_rows(
     let width = columns.len().max(1);
     let max_rows = ((1_000 - shared.bound.len()) / width).max(1);
     let budget = (backend == DbBackend::Postgres).then_some(POSTGRES_STATEMENT_BYTES);
+    // Several statements share a call's values only when none is bound for every statement.
+    let most_values = match backend {
+        DbBackend::Sqlite if shared.bound.is_empty() => SQLITE_VALUES_PER_CALL,
+        _ => 0,
+    };
     let mut rows = rows.into_iter();
-    // Statements with the same number of rows have the same text, so each is built (and
-    // prepared) once.
-    let mut texts: HashMap<usize, String> = HashMap::new();
+    // Calls with the same statements have the same text, so each is built (and prepared) once.
+    let mut texts: HashMap<Vec<usize>, String> = HashMap::new();
     while !rows.as_slice().is_empty() {
-        let count = rows_per_statement(rows.as_slice(), max_rows, budget);
+        let counts = statements_per_call(rows.as_slice(), max_rows, budget, most_values);
         let mut values: Vec<sea_orm::Value> = shared.bound.clone();
-        values.extend(rows.by_ref().take(count).flatten());
+        values.extend(rows.by_ref().take(counts.iter().sum()).flatten());
         let sql = texts
-            .entry(count)
-            .or_insert_with(|| insert_sql(backend, table, &shared, columns, count, suffix))
+            .entry(counts)
+            .or_insert_with_key(|counts| {
+                let statements: Vec<String> = counts
+                    .iter()
+                    .map(|&count| insert_sql(backend, table, &shared, columns, count, suffix))
+                    .collect();
+                statements.join("; ")
+            })
             .clone();
         db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
             .await?;
     }
     Ok(())
+}
+
+/// How many values one call to SQLite may carry, in several statements run one after another by
+/// the connection's thread. Each call is handed to that thread and answered back, and on two busy
+/// cores each hand-over can wait for a turn; a call per statement left SQLite idle between them.
+const SQLITE_VALUES_PER_CALL: usize = 10_000;
+
+/// The rows of each statement of the next call: statements as [`rows_per_statement`] cuts them,
+/// as many as fit in `most_values` values (always at least one). PostgreSQL binds values to one
+/// statement at a time, so there `most_values` is 0: one statement a call.
+fn statements_per_call(
+    next: &[Vec<sea_orm::Value>],
+    max_rows: usize,
+    budget: Option<usize>,
+    most_values: usize,
+) -> Vec<usize> {
+    let mut counts = Vec::new();
+    let (mut taken, mut values) = (0, 0);
+    while taken < next.len() {
+        let count = rows_per_statement(&next[taken..], max_rows, budget);
+        let more: usize = next[taken..taken + count].iter().map(Vec::len).sum();
+        if !counts.is_empty() && values + more > most_values {
+            break;
+        }
+        counts.push(count);
+        taken += count;
+        values += more;
+    }
+    counts
 }
 
 /// The most bytes of values a statement carries to PostgreSQL. The driver (sqlx 0.9) leaves
@@ -421,6 +460,29 @@ mod tests {
                 rows_per_statement(&rows(waiting, bytes), max_rows, budget),
                 taken,
                 "{waiting} rows of {bytes} bytes, at most {max_rows}, budget {budget:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn calls_take_whole_statements_up_to_their_values() {
+        // (rows waiting of two values each, most rows a statement, most values a call) → the
+        // rows of each statement of the first call
+        let cases: [(usize, usize, usize, &[usize]); 5] = [
+            // SQLite: 500 rows (1,000 values) in one call; the rest in powers of two.
+            (500, 100, 10_000, &[100, 100, 100, 100, 100]),
+            (530, 100, 10_000, &[100, 100, 100, 100, 100, 16, 8, 4, 2]),
+            // A call stops before the statement that would take it over its values.
+            (500, 100, 500, &[100, 100]),
+            // PostgreSQL: one statement a call.
+            (500, 100, 0, &[100]),
+            (3, 100, 0, &[2]),
+        ];
+        for (waiting, max_rows, most_values, counts) in cases {
+            assert_eq!(
+                statements_per_call(&rows(waiting, 1), max_rows, None, most_values),
+                counts,
+                "{waiting} rows, at most {max_rows} a statement and {most_values} values a call"
             );
         }
     }

@@ -203,6 +203,9 @@ impl PatentCommit<'_> {
         let mut bulk = None;
         let mut search = Vec::new();
         let mut written = 0;
+        // One time for every new patent of the batch: the time is written into the statements'
+        // text (SQLite), so a time per part made every part's statements new ones to prepare.
+        let now = chrono::Utc::now();
         while let Some(work) = receiver.recv().await {
             let _turn = turn.lock().await;
             match work {
@@ -211,7 +214,7 @@ impl PatentCommit<'_> {
                 }
                 Work::New(built) => {
                     let count = built.len();
-                    search.extend(patent_rows::insert_new(self.txn, self.batch, built).await?);
+                    search.extend(patent_rows::insert_new(self.txn, self.batch, now, built).await?);
                     written += count;
                     super::service::check_fault(self.fault_limit, written)?;
                 }

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Statement, Value,
@@ -853,16 +853,16 @@ impl NewRows {
     }
 }
 
-/// Writes new patents' rows in multi-row statements: patents, applicants, events. Returns their
-/// search terms, for `patents::search::insert_terms` once a chunk's parts are in: the full-text
-/// index flushes its buffer at every statement that follows a write to it, so it is written a
-/// chunk at once.
+/// Writes new patents' rows in multi-row statements: patents, applicants, events, all created
+/// `now`. Returns their search terms, for `patents::search::insert_terms` once a chunk's parts are
+/// in: the full-text index flushes its buffer at every statement that follows a write to it, so
+/// it is written a chunk at once.
 pub async fn insert_new(
     db: &impl ConnectionTrait,
     batch: i64,
+    now: DateTime<Utc>,
     rows: NewRows,
 ) -> Result<Vec<(i64, String)>, AppError> {
-    let now = Utc::now();
     let started = std::time::Instant::now();
     let shared = [
         ("source", Value::from("import")),
