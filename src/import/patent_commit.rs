@@ -145,17 +145,18 @@ impl PatentCommit<'_> {
         let mut counted = Counted::default();
         let mut ids = Ids::default();
         let mut writes_any = false;
-        while let Some(arrived) = rows.next().await? {
+        let mut next = self.next_with_stored(&mut rows, turn).await?;
+        while let Some((arrived, stored)) = next {
             let chunk = arrived.rows();
             let chunk = chunk.as_slice();
-            let stored = {
-                let _turn = turn.lock().await;
-                db::plan_statements(self.txn, db::Planning::ForValues).await?;
-                let stored = patent_rows::fetch_stored(self.txn, chunk, self.mapping).await?;
-                db::plan_statements(self.txn, db::Planning::Once).await?;
-                stored
-            };
-            let (judged, writes) = judge_in_turns(planner, chunk, &stored).await;
+            // The next chunk arrives and what is stored for it is fetched while this one is
+            // judged: otherwise each waits for the other, and a re-import, which writes
+            // nothing, is the two one after the other.
+            let ((judged, writes), following) = tokio::join!(
+                judge_in_turns(planner, chunk, &stored),
+                self.next_with_stored(&mut rows, turn),
+            );
+            next = following?;
             planned.extend(judged);
             let (new, updates) = split(writes);
             // A roster that starts with new patents, and is at least as large as the register,
@@ -192,6 +193,24 @@ impl PatentCommit<'_> {
             }
         }
         Ok((planned, counted))
+    }
+
+    /// The next chunk of rows and what the database holds for them. The planner judges a number
+    /// met earlier in the file by what it kept, never by what the commit may have written since,
+    /// so fetching a chunk before the one before it is written changes no judgement.
+    async fn next_with_stored<'r>(
+        &self,
+        rows: &mut Rows<'r, '_>,
+        turn: &Mutex<()>,
+    ) -> Result<Option<(Chunk<'r>, patent_rows::Stored)>, AppError> {
+        let Some(arrived) = rows.next().await? else {
+            return Ok(None);
+        };
+        let _turn = turn.lock().await;
+        db::plan_statements(self.txn, db::Planning::ForValues).await?;
+        let stored = patent_rows::fetch_stored(self.txn, &arrived.rows(), self.mapping).await?;
+        db::plan_statements(self.txn, db::Planning::Once).await?;
+        Ok(Some((arrived, stored)))
     }
 
     /// Writes what the judging hands on, in order; returns the bulk load it started, if any.

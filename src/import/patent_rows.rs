@@ -6,9 +6,10 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 
@@ -620,6 +621,28 @@ pub fn applicant_keys(rows: &[&Row], mapping: &Mapping) -> Vec<String> {
     keys.into_iter().collect()
 }
 
+/// What the comparison needs of a stored patent: not its search text, times or links, which
+/// are the larger part of its row.
+#[derive(FromQueryResult)]
+struct StoredPatent {
+    id: i64,
+    application_number: String,
+    version: i32,
+    archived: bool,
+    patent_type: PatentType,
+    title: String,
+    inventors: String,
+    filed_on: Option<NaiveDate>,
+    granted_on: Option<NaiveDate>,
+    grant_publication_number: Option<String>,
+    agency: Option<String>,
+    ipc_main: Option<String>,
+    address: Option<String>,
+    township_id: Option<i64>,
+    status: PatentStatus,
+    notes: Option<String>,
+}
+
 /// Fetches the stored patents with these numbers, with their applicants and events.
 pub async fn fetch(
     db: &impl ConnectionTrait,
@@ -627,62 +650,133 @@ pub async fn fetch(
 ) -> Result<HashMap<String, PatentSnapshot>, AppError> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(500) {
-        let rows = patent::Entity::find()
-            .filter(patent::Column::ApplicationNumber.is_in(chunk.iter().map(String::as_str)))
-            .all(db)
-            .await?;
+        let rows = stored_patents(db, chunk).await?;
         if rows.is_empty() {
             continue;
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let applicants = patent_applicant::Entity::find()
-            .filter(patent_applicant::Column::PatentId.is_in(ids.clone()))
-            .order_by_asc(patent_applicant::Column::Position)
-            .all(db)
-            .await?;
-        let events = patent_event::Entity::find()
-            .filter(patent_event::Column::PatentId.is_in(ids))
-            .order_by_asc(patent_event::Column::HappenedOn)
-            .order_by_asc(patent_event::Column::Id)
-            .all(db)
-            .await?;
+        let mut applicants = stored_applicants(db, &ids).await?;
+        let mut events = stored_events(db, ids).await?;
         for row in rows {
             let snapshot = PatentSnapshot {
                 id: row.id,
                 version: row.version,
-                archived: row.archived_at.is_some(),
+                archived: row.archived,
                 patent_type: row.patent_type,
-                title: row.title.clone(),
+                title: row.title,
                 inventors: serde_json::from_str(&row.inventors).unwrap_or_default(),
                 filed_on: row.filed_on,
                 granted_on: row.granted_on,
-                grant_publication_number: row.grant_publication_number.clone(),
-                agency: row.agency.clone(),
-                ipc_main: row.ipc_main.clone(),
-                address: row.address.clone(),
+                grant_publication_number: row.grant_publication_number,
+                agency: row.agency,
+                ipc_main: row.ipc_main,
+                address: row.address,
                 township_id: row.township_id,
                 status: row.status,
-                notes: row.notes.clone(),
-                applicants: applicants
-                    .iter()
-                    .filter(|a| a.patent_id == row.id)
-                    .map(|a| (a.name.clone(), a.enterprise_id))
-                    .collect(),
-                events: events
-                    .iter()
-                    .filter(|e| e.patent_id == row.id)
-                    .map(|e| EventSnapshot {
-                        status: e.status,
-                        on: e.happened_on,
-                        note: e.note.clone(),
-                        publication_number: e.publication_number.clone(),
-                    })
-                    .collect(),
+                notes: row.notes,
+                applicants: applicants.remove(&row.id).unwrap_or_default(),
+                events: events.remove(&row.id).unwrap_or_default(),
             };
             out.insert(row.application_number, snapshot);
         }
     }
     Ok(out)
+}
+
+async fn stored_patents(
+    db: &impl ConnectionTrait,
+    numbers: &[String],
+) -> Result<Vec<StoredPatent>, AppError> {
+    use patent::Column as C;
+    Ok(patent::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::ApplicationNumber,
+            C::Version,
+            C::PatentType,
+            C::Title,
+            C::Inventors,
+            C::FiledOn,
+            C::GrantedOn,
+            C::GrantPublicationNumber,
+            C::Agency,
+            C::IpcMain,
+            C::Address,
+            C::TownshipId,
+            C::Status,
+            C::Notes,
+        ])
+        .column_as(Expr::col(C::ArchivedAt).is_not_null(), "archived")
+        .filter(C::ApplicationNumber.is_in(numbers.iter().map(String::as_str)))
+        .into_model::<StoredPatent>()
+        .all(db)
+        .await?)
+}
+
+/// The applicants of these patents in order, by patent.
+async fn stored_applicants(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<i64, Vec<(String, Option<i64>)>>, AppError> {
+    use patent_applicant::Column as C;
+    let rows: Vec<(i64, String, Option<i64>)> = patent_applicant::Entity::find()
+        .select_only()
+        .columns([C::PatentId, C::Name, C::EnterpriseId])
+        .filter(C::PatentId.is_in(ids.iter().copied()))
+        .order_by_asc(C::PatentId)
+        .order_by_asc(C::Position)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(by_patent(rows.into_iter().map(
+        |(patent, name, enterprise)| (patent, (name, enterprise)),
+    )))
+}
+
+/// Rows that each belong to a patent, gathered by patent in the order they come.
+fn by_patent<T>(rows: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>> {
+    let mut gathered: HashMap<i64, Vec<T>> = HashMap::new();
+    for (patent, row) in rows {
+        gathered.entry(patent).or_default().push(row);
+    }
+    gathered
+}
+
+/// The status events of these patents in the order they happened, by patent.
+async fn stored_events(
+    db: &impl ConnectionTrait,
+    ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<EventSnapshot>>, AppError> {
+    use patent_event::Column as C;
+    let rows: Vec<(i64, PatentStatus, NaiveDate, Option<String>, Option<String>)> =
+        patent_event::Entity::find()
+            .select_only()
+            .columns([
+                C::PatentId,
+                C::Status,
+                C::HappenedOn,
+                C::Note,
+                C::PublicationNumber,
+            ])
+            .filter(C::PatentId.is_in(ids))
+            .order_by_asc(C::PatentId)
+            .order_by_asc(C::HappenedOn)
+            .order_by_asc(C::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+    Ok(by_patent(rows.into_iter().map(
+        |(patent, status, on, note, publication_number)| {
+            let event = EventSnapshot {
+                status,
+                on,
+                note,
+                publication_number,
+            };
+            (patent, event)
+        },
+    )))
 }
 
 /// `count` fresh ids for `table`: from the sequence on PostgreSQL (other instances may insert too),
