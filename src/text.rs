@@ -73,6 +73,17 @@ pub fn is_plain(c: char) -> bool {
     c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
+/// `text` in lower case, as `str::to_lowercase` writes it; text of plain characters (ASCII and
+/// the common Chinese ones, which have no case) without looking every character up in Unicode's
+/// case tables.
+pub fn lowercase(text: &str) -> String {
+    if text.chars().all(is_plain) {
+        text.to_ascii_lowercase()
+    } else {
+        text.to_lowercase()
+    }
+}
+
 fn is_invisible(ch: char) -> bool {
     matches!(ch, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
@@ -112,6 +123,28 @@ mod tests {
         #[test]
         fn blank_is_what_cleans_to_nothing(raw in "[ \\t\\n\u{3000}\u{00A0}\u{200B}\u{FEFF}\u{7}a中]{0,8}") {
             proptest::prop_assert_eq!(is_blank(&raw), clean(&raw).is_empty());
+        }
+    }
+
+    #[test]
+    fn lowercase_writes_what_the_unicode_tables_write() {
+        let cases = [
+            ("ZL201710601862.X", "zl201710601862.x"),
+            ("宜昌市茶叶Tea有限公司", "宜昌市茶叶tea有限公司"),
+            ("ＡＢＣ茶叶", "ａｂｃ茶叶"),
+            ("ÉCOLE", "école"),
+            ("ΣΑΣ", "σας"),
+            ("", ""),
+        ];
+        for (raw, lower) in cases {
+            assert_eq!(lowercase(raw), lower, "{raw:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lowercase_agrees_with_str_to_lowercase(raw in "[a-zA-Z0-9 .\u{C9}\u{3A3}\u{FF21}-\u{FF3A}\u{4E00}-\u{4E10}\u{9FFF}\u{3400}]{0,12}") {
+            proptest::prop_assert_eq!(lowercase(&raw), raw.to_lowercase());
         }
     }
 

@@ -190,7 +190,8 @@ pub fn kind(row: &Row) -> RowKind {
     };
     let first = text::clean(&first);
     let compact: String = first.chars().filter(|c| !c.is_whitespace()).collect();
-    if TOTALS.iter().any(|t| compact.to_lowercase().starts_with(t)) {
+    let lower = text::lowercase(&compact);
+    if TOTALS.iter().any(|t| lower.starts_with(t)) {
         RowKind::Totals
     } else if NOTES.iter().any(|n| compact.starts_with(n)) {
         RowKind::Note

@@ -3,7 +3,7 @@
 //! importer's: blank cells never erase, a grant date records the grant, the township comes from
 //! the township column or else the address (only when none is stored).
 
-use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -27,6 +27,12 @@ use crate::patents::lifecycle::{Standing, Step, check_step};
 use crate::patents::{ApplicationNumber, PatentStatus, PatentType, PublicationNumber};
 use crate::reports::tallies::{Counted, NewPatent};
 use crate::text;
+
+/// The maps of a roster's numbers, names and patents hash with foldhash (seeded afresh in each
+/// process) rather than SipHash, about 6 % of the judging thread's samples in a profile of the
+/// benchmark's import.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// A status event as stored and compared.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -70,7 +76,7 @@ impl PatentSnapshot {
     /// every row's values.
     fn fingerprint(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut hasher = foldhash::fast::FixedState::with_seed(0).build_hasher();
         (
             self.patent_type,
             &self.title,
@@ -92,9 +98,9 @@ impl PatentSnapshot {
 
     /// The text the register searches.
     pub fn search_text(&self, number: &str) -> String {
-        let mut parts = vec![number.to_lowercase(), self.title.to_lowercase()];
-        parts.extend(self.applicants.iter().map(|(n, _)| n.to_lowercase()));
-        parts.extend(self.inventors.iter().map(|n| n.to_lowercase()));
+        let mut parts = vec![text::lowercase(number), text::lowercase(&self.title)];
+        parts.extend(self.applicants.iter().map(|(n, _)| text::lowercase(n)));
+        parts.extend(self.inventors.iter().map(|n| text::lowercase(n)));
         parts.join(" ")
     }
 }
@@ -137,7 +143,7 @@ pub enum PatentWrite {
 /// What the planner needs from the database, fetched in bulk.
 pub struct Stored {
     pub patents: HashMap<String, PatentSnapshot>,
-    pub enterprises: HashMap<String, i64>,
+    pub enterprises: std::collections::HashMap<String, i64>,
 }
 
 /// The application number as a cell holds it: a number typed into a general cell reads without
@@ -310,7 +316,7 @@ fn merge(
     reader: &mut RowReader<'_>,
     stored: &PatentSnapshot,
     incoming: &Incoming,
-    enterprises: &HashMap<String, i64>,
+    enterprises: &std::collections::HashMap<String, i64>,
     today: NaiveDate,
 ) -> PatentSnapshot {
     let mut after = stored.clone();
@@ -464,8 +470,8 @@ impl<'a> Planner<'a> {
             jurisdiction,
             is_1904,
             today,
-            accepted: HashMap::new(),
-            updated_from: HashMap::new(),
+            accepted: HashMap::default(),
+            updated_from: HashMap::default(),
         }
     }
 
@@ -594,7 +600,7 @@ pub fn keys(rows: &[&Row], mapping: &Mapping) -> Vec<String> {
     let Some(column) = mapping.column_of("application_number") else {
         return Vec::new();
     };
-    let mut keys: HashSet<String> = HashSet::new();
+    let mut keys: HashSet<String> = HashSet::default();
     for row in rows {
         if let Some(cell) = row.get(column.column)
             && let Ok(parsed) = ApplicationNumber::parse(&number_text_of(cell))
@@ -610,7 +616,7 @@ pub fn applicant_keys(rows: &[&Row], mapping: &Mapping) -> Vec<String> {
     let Some(column) = mapping.column_of("applicants") else {
         return Vec::new();
     };
-    let mut keys: HashSet<String> = HashSet::new();
+    let mut keys: HashSet<String> = HashSet::default();
     for row in rows {
         if let Some(cell) = row.get(column.column) {
             for name in text::split_list(&cell.display()) {
@@ -648,7 +654,7 @@ pub async fn fetch(
     db: &impl ConnectionTrait,
     keys: &[String],
 ) -> Result<HashMap<String, PatentSnapshot>, AppError> {
-    let mut out = HashMap::new();
+    let mut out = HashMap::default();
     for chunk in keys.chunks(500) {
         let rows = stored_patents(db, chunk).await?;
         if rows.is_empty() {
@@ -736,7 +742,7 @@ async fn stored_applicants(
 
 /// Rows that each belong to a patent, gathered by patent in the order they come.
 fn by_patent<T>(rows: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>> {
-    let mut gathered: HashMap<i64, Vec<T>> = HashMap::new();
+    let mut gathered: HashMap<i64, Vec<T>> = HashMap::default();
     for (patent, row) in rows {
         gathered.entry(patent).or_default().push(row);
     }

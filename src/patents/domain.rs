@@ -310,11 +310,21 @@ fn check_filing_year(number: &ApplicationNumber, filed_on: NaiveDate, errors: &m
 /// The text searched by the register: title, applicants, inventors and number, lower-cased.
 pub fn search_text(valid: &ValidPatent) -> String {
     let mut parts = vec![
-        valid.number.stored().to_lowercase(),
-        valid.title.to_lowercase(),
+        crate::text::lowercase(valid.number.stored()),
+        crate::text::lowercase(&valid.title),
     ];
-    parts.extend(valid.applicants.iter().map(|a| a.name.to_lowercase()));
-    parts.extend(valid.inventors.iter().map(|name| name.to_lowercase()));
+    parts.extend(
+        valid
+            .applicants
+            .iter()
+            .map(|a| crate::text::lowercase(&a.name)),
+    );
+    parts.extend(
+        valid
+            .inventors
+            .iter()
+            .map(|name| crate::text::lowercase(name)),
+    );
     parts.join(" ")
 }
 

@@ -86,7 +86,9 @@ impl Terms {
     }
 
     fn push(&mut self, c: char) {
-        match (self.run, is_cjk(c), c.is_alphanumeric()) {
+        // A Chinese character is never looked up in Unicode's tables of letters and digits.
+        let cjk = is_cjk(c);
+        match (self.run, cjk, !cjk && c.is_alphanumeric()) {
             (Run::Cjk { last, .. }, true, _) => {
                 self.separate();
                 self.out.push(last);

@@ -8,7 +8,6 @@
 //! table ([`count_inserted`], the seed) or counted as the rows were built ([`Counted`], the
 //! import).
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
@@ -16,6 +15,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value};
 
 use crate::db;
 use crate::error::AppError;
+
+/// An import counts each new patent here up to five times, so the maps hash with foldhash (seeded
+/// afresh in each process) rather than SipHash, which a profile of the benchmark's import showed.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// SQLite's triggers that count inserted patents, which a bulk load drops.
 pub const INSERT_TRIGGERS: [&str; 2] = migrations::SQLITE_PATENT_INSERT_TRIGGERS;
