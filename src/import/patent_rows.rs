@@ -749,29 +749,31 @@ fn by_patent<T>(rows: impl IntoIterator<Item = (i64, T)>) -> HashMap<i64, Vec<T>
     gathered
 }
 
+/// A status event as read for the comparison: its patent, status, day, note and publication.
+type EventRow = (i64, PatentStatus, NaiveDate, Option<String>, Option<String>);
+
 /// The status events of these patents in the order they happened, by patent.
 async fn stored_events(
     db: &impl ConnectionTrait,
     ids: Vec<i64>,
 ) -> Result<HashMap<i64, Vec<EventSnapshot>>, AppError> {
     use patent_event::Column as C;
-    let rows: Vec<(i64, PatentStatus, NaiveDate, Option<String>, Option<String>)> =
-        patent_event::Entity::find()
-            .select_only()
-            .columns([
-                C::PatentId,
-                C::Status,
-                C::HappenedOn,
-                C::Note,
-                C::PublicationNumber,
-            ])
-            .filter(C::PatentId.is_in(ids))
-            .order_by_asc(C::PatentId)
-            .order_by_asc(C::HappenedOn)
-            .order_by_asc(C::Id)
-            .into_tuple()
-            .all(db)
-            .await?;
+    let rows: Vec<EventRow> = patent_event::Entity::find()
+        .select_only()
+        .columns([
+            C::PatentId,
+            C::Status,
+            C::HappenedOn,
+            C::Note,
+            C::PublicationNumber,
+        ])
+        .filter(C::PatentId.is_in(ids))
+        .order_by_asc(C::PatentId)
+        .order_by_asc(C::HappenedOn)
+        .order_by_asc(C::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
     Ok(by_patent(rows.into_iter().map(
         |(patent, status, on, note, publication_number)| {
             let event = EventSnapshot {
