@@ -242,7 +242,7 @@ impl PatentCommit<'_> {
                     // write to it, so a chunk's terms go in at once.
                     crate::patents::search::insert_terms(self.txn, std::mem::take(&mut search))
                         .await?;
-                    written = self.write_updates(updates, written).await?;
+                    written = self.write_updates(updates, written, now).await?;
                     (self.on_progress)(rows_done);
                     super::service::pause_if_asked(self.file_name, rows_done).await;
                 }
@@ -252,11 +252,13 @@ impl PatentCommit<'_> {
     }
 
     /// Writes updated patents, keeping each one's values before for the undo; returns the
-    /// records written so far.
+    /// records written so far. `at` is the batch's one time, as for its new patents: a time per
+    /// patent, written into the events' statement on SQLite, made each a statement to prepare anew.
     async fn write_updates(
         &self,
         updates: Vec<Update>,
         mut written: usize,
+        at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, AppError> {
         let mut before_rows = Vec::with_capacity(updates.len());
         for update in updates {
@@ -276,6 +278,7 @@ impl PatentCommit<'_> {
                 &after,
                 &before,
                 before.version + 1,
+                at,
             )
             .await?;
             before_rows.push(import_batch_row::ActiveModel {

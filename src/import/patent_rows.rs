@@ -1037,12 +1037,15 @@ fn event_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
 /// snapshot's own for an undo (the record is as it was then, so a form opened then may save).
 /// Applicants, events and the search index are rewritten only when they differ, so an undo leaves
 /// untouched rows exactly as they were.
+/// `at` is the time the rows are written at: one for a whole batch or undo, since on SQLite it
+/// is written into the events' statement, and a time per patent made each a new statement.
 pub async fn write_snapshot(
     db: &impl ConnectionTrait,
     number: &str,
     snapshot: &PatentSnapshot,
     current: &PatentSnapshot,
     version_after: i32,
+    at: DateTime<Utc>,
 ) -> Result<i32, AppError> {
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     let id = snapshot.id;
@@ -1081,7 +1084,7 @@ pub async fn write_snapshot(
                 snapshot.search_text(number).into(),
             ),
             (patent::Column::Version, version_after.into()),
-            (patent::Column::UpdatedAt, Utc::now().into()),
+            (patent::Column::UpdatedAt, at.into()),
         ])
         .and_where(Expr::col(patent::Column::Id).eq(id))
         .to_owned();
@@ -1096,7 +1099,7 @@ pub async fn write_snapshot(
         db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, applicants).await?;
     }
     if snapshot.events != current.events {
-        rewrite_events(db, id, snapshot).await?;
+        rewrite_events(db, id, snapshot, at).await?;
     }
     let search_text = snapshot.search_text(number);
     if search_text != current.search_text(number) {
@@ -1109,6 +1112,7 @@ async fn rewrite_events(
     db: &impl ConnectionTrait,
     id: i64,
     snapshot: &PatentSnapshot,
+    at: DateTime<Utc>,
 ) -> Result<(), AppError> {
     patent_event::Entity::delete_many()
         .filter(patent_event::Column::PatentId.eq(id))
@@ -1119,7 +1123,7 @@ async fn rewrite_events(
     db::insert_rows_sharing(
         db,
         "patent_events",
-        &[("created_at", Value::from(Utc::now()))],
+        &[("created_at", Value::from(at))],
         EVENT_COLUMNS,
         events,
     )

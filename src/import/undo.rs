@@ -275,6 +275,8 @@ async fn restore_updated(
         .filter(import_batch_row::Column::BatchId.eq(batch))
         .all(db)
         .await?;
+    // One time for the whole undo, as for the import it undoes (see `write_snapshot`).
+    let at = chrono::Utc::now();
     for row in rows {
         match row.entity.as_str() {
             "patent" => {
@@ -297,7 +299,7 @@ async fn restore_updated(
                 let Some(now) = stored.get(&number) else {
                     continue;
                 };
-                patent_rows::write_snapshot(db, &number, &before, now, before.version).await?;
+                patent_rows::write_snapshot(db, &number, &before, now, before.version, at).await?;
             }
             "event" | "visit" | "inspection" | "case" => {
                 if !restore_ledger(db, actor, &row, result).await? {
