@@ -451,12 +451,10 @@ mod tests {
         }
     }
 
-    async fn page_size(db: &DatabaseConnection) -> i64 {
+    /// The one number `sql` answers.
+    async fn number(db: &DatabaseConnection, sql: &str) -> i64 {
         let row = db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Sqlite,
-                "PRAGMA page_size",
-            ))
+            .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
             .await
             .unwrap()
             .unwrap();
@@ -469,7 +467,10 @@ mod tests {
         let new = format!("sqlite://{}", dir.path().join("new.sqlite").display());
         let db = connect(&new).await.unwrap();
         db.execute_unprepared("CREATE TABLE t (x)").await.unwrap();
-        assert_eq!(page_size(&db).await, i64::from(SQLITE_PAGE_SIZE));
+        assert_eq!(
+            number(&db, "PRAGMA page_size").await,
+            i64::from(SQLITE_PAGE_SIZE)
+        );
 
         // A database made with SQLite's default pages, as ipdesk made them before.
         let old = dir.path().join("old.sqlite");
@@ -486,13 +487,8 @@ mod tests {
         let db = connect(&format!("sqlite://{}", old.display()))
             .await
             .unwrap();
-        assert_eq!(page_size(&db).await, 4096);
-        let row = db
-            .query_one_raw(Statement::from_string(DbBackend::Sqlite, "SELECT x FROM t"))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 7);
+        assert_eq!(number(&db, "PRAGMA page_size").await, 4096);
+        assert_eq!(number(&db, "SELECT x FROM t").await, 7);
     }
 
     #[test]
