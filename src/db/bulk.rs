@@ -210,8 +210,55 @@ pub async fn insert_rows_sharing(
     columns: &[&str],
     rows: Vec<Vec<sea_orm::Value>>,
 ) -> Result<(), AppError> {
-    write_rows(db, table, shared, columns, rows, "").await
+    write_rows(db, table, shared, columns, rows, Writing::Insert("")).await
 }
+
+/// Updates rows in multi-row statements within the caller's transaction, as [`insert_rows`]
+/// inserts them: `columns[0]` is the key each row is matched on, and each row holds a value for
+/// every column, the key first; `shared` columns get one value for every row. A statement per
+/// thousand values rather than per row: the import's updates and the undo's restores of a
+/// hundred thousand patents were a hundred thousand round trips each.
+pub async fn update_rows_sharing(
+    db: &impl ConnectionTrait,
+    table: &str,
+    shared: &[(&str, sea_orm::Value)],
+    columns: &[&str],
+    rows: Vec<Vec<sea_orm::Value>>,
+) -> Result<(), AppError> {
+    write_rows(db, table, shared, columns, rows, Writing::Update).await
+}
+
+/// Deletes the rows of `table` whose `column` holds one of `keys`, a few hundred keys to a
+/// statement, within the caller's transaction.
+pub async fn delete_where_in(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    keys: Vec<i64>,
+) -> Result<(), AppError> {
+    let backend = db.get_database_backend();
+    let mut keys = keys.as_slice();
+    while !keys.is_empty() {
+        // Powers of two, so that only a few distinct statements are prepared.
+        let count = if keys.len() >= KEYS_PER_DELETE {
+            KEYS_PER_DELETE
+        } else {
+            1 << keys.len().ilog2()
+        };
+        let (these, rest) = keys.split_at(count);
+        keys = rest;
+        let mut sql = format!("DELETE FROM {table} WHERE {column} IN (");
+        push_placeholders(&mut sql, backend, 0, count);
+        sql.push(')');
+        let values = these.iter().map(|&key| key.into());
+        db.execute_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many keys one [`delete_where_in`] statement names (4 KiB of values on PostgreSQL).
+const KEYS_PER_DELETE: usize = 512;
 
 /// Like [`insert_rows`], each statement ending in `on_conflict` (`ON CONFLICT (…) DO UPDATE …`).
 pub async fn upsert_rows(
@@ -221,7 +268,16 @@ pub async fn upsert_rows(
     rows: Vec<Vec<sea_orm::Value>>,
     on_conflict: &str,
 ) -> Result<(), AppError> {
-    write_rows(db, table, &[], columns, rows, on_conflict).await
+    write_rows(db, table, &[], columns, rows, Writing::Insert(on_conflict)).await
+}
+
+/// What a multi-row statement does with its rows.
+#[derive(Clone, Copy)]
+enum Writing<'a> {
+    /// `INSERT … VALUES …`, ending in this text (an `ON CONFLICT` clause, or nothing).
+    Insert(&'a str),
+    /// `UPDATE … FROM` the rows, matched on their first column.
+    Update,
 }
 
 async fn write_rows(
@@ -230,7 +286,7 @@ async fn write_rows(
     shared: &[(&str, sea_orm::Value)],
     columns: &[&str],
     rows: Vec<Vec<sea_orm::Value>>,
-    suffix: &str,
+    writing: Writing<'_>,
 ) -> Result<(), AppError> {
     let backend = db.get_database_backend();
     let shared = SharedValues::new(backend, shared)?;
@@ -254,7 +310,12 @@ async fn write_rows(
             .or_insert_with_key(|counts| {
                 let statements: Vec<String> = counts
                     .iter()
-                    .map(|&count| insert_sql(backend, table, &shared, columns, count, suffix))
+                    .map(|&count| match writing {
+                        Writing::Insert(suffix) => {
+                            insert_sql(backend, table, &shared, columns, count, suffix)
+                        }
+                        Writing::Update => update_sql(backend, table, &shared, columns, count),
+                    })
                     .collect();
                 statements.join("; ")
             })
@@ -342,6 +403,8 @@ fn encoded_len(value: &sea_orm::Value) -> usize {
 /// and the values bound once.
 struct SharedValues {
     names: Vec<String>,
+    /// Each shared column's value as the statement writes it: a literal or a parameter.
+    exprs: Vec<String>,
     per_row: String,
     bound: Vec<sea_orm::Value>,
 }
@@ -351,20 +414,20 @@ impl SharedValues {
         backend: DbBackend,
         shared: &[(&str, sea_orm::Value)],
     ) -> Result<SharedValues, AppError> {
-        let mut per_row = String::new();
+        let mut exprs = Vec::new();
         let mut bound = Vec::new();
         for (_, value) in shared {
             if backend == DbBackend::Postgres {
                 bound.push(value.clone());
-                per_row.push_str(&format!("${}, ", bound.len()));
+                exprs.push(format!("${}", bound.len()));
             } else {
-                per_row.push_str(&sqlite_literal(value)?);
-                per_row.push_str(", ");
+                exprs.push(sqlite_literal(value)?);
             }
         }
         Ok(SharedValues {
             names: shared.iter().map(|(n, _)| (*n).to_owned()).collect(),
-            per_row,
+            per_row: exprs.iter().map(|expr| format!("{expr}, ")).collect(),
+            exprs,
             bound,
         })
     }
@@ -398,7 +461,6 @@ fn insert_sql(
     rows: usize,
     suffix: &str,
 ) -> String {
-    use std::fmt::Write;
     let names: Vec<&str> = shared
         .names
         .iter()
@@ -406,29 +468,86 @@ fn insert_sql(
         .chain(columns.iter().copied())
         .collect();
     let mut sql = format!("INSERT INTO {table} ({}) VALUES ", names.join(", "));
-    let mut n = shared.bound.len();
-    for row in 0..rows {
-        sql.push_str(if row == 0 { "(" } else { ", (" });
-        sql.push_str(&shared.per_row);
-        for column in 0..columns.len() {
-            if column > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            match backend {
-                DbBackend::Postgres => {
-                    let _ = write!(sql, "${n}");
-                }
-                _ => sql.push('?'),
-            }
-        }
-        sql.push(')');
-    }
+    push_rows(
+        &mut sql,
+        backend,
+        &shared.per_row,
+        shared.bound.len(),
+        columns.len(),
+        rows,
+    );
     if !suffix.is_empty() {
         sql.push(' ');
         sql.push_str(suffix);
     }
     sql
+}
+
+/// `WITH v (k, a, b) AS (VALUES (?, ?, ?), …) UPDATE t SET …shared, a = v.a, b = v.b FROM v
+/// WHERE t.k = v.k` (`$n` on PostgreSQL, whose shared values are bound first).
+fn update_sql(
+    backend: DbBackend,
+    table: &str,
+    shared: &SharedValues,
+    columns: &[&str],
+    rows: usize,
+) -> String {
+    let mut sql = format!("WITH v ({}) AS (VALUES ", columns.join(", "));
+    push_rows(
+        &mut sql,
+        backend,
+        "",
+        shared.bound.len(),
+        columns.len(),
+        rows,
+    );
+    let sets: Vec<String> = shared
+        .names
+        .iter()
+        .zip(&shared.exprs)
+        .map(|(name, expr)| format!("{name} = {expr}"))
+        .chain(columns.iter().skip(1).map(|c| format!("{c} = v.{c}")))
+        .collect();
+    let key = columns.first().copied().unwrap_or("id");
+    sql.push_str(&format!(
+        ") UPDATE {table} SET {} FROM v WHERE {table}.{key} = v.{key}",
+        sets.join(", ")
+    ));
+    sql
+}
+
+/// `(…prefix, ?, ?), (…prefix, ?, ?)`: `rows` rows of `width` parameters, numbered on
+/// PostgreSQL from after the `bound` ones.
+fn push_rows(
+    sql: &mut String,
+    backend: DbBackend,
+    prefix: &str,
+    bound: usize,
+    width: usize,
+    rows: usize,
+) {
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        sql.push_str(prefix);
+        push_placeholders(sql, backend, bound + row * width, width);
+        sql.push(')');
+    }
+}
+
+/// `?, ?, ?` (or `$n, $n+1, …` on PostgreSQL, from `after` + 1): `count` parameters.
+fn push_placeholders(sql: &mut String, backend: DbBackend, after: usize, count: usize) {
+    use std::fmt::Write;
+    for n in after + 1..=after + count {
+        if n > after + 1 {
+            sql.push_str(", ");
+        }
+        match backend {
+            DbBackend::Postgres => {
+                let _ = write!(sql, "${n}");
+            }
+            _ => sql.push('?'),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -440,6 +559,28 @@ mod tests {
         (0..count)
             .map(|i| vec![Value::from(i as i64), Value::from("x".repeat(text_bytes))])
             .collect()
+    }
+
+    #[test]
+    fn an_update_matches_its_rows_on_their_first_column() {
+        let at = Value::from(7i64);
+        let cases = [
+            (
+                DbBackend::Sqlite,
+                "WITH v (id, a, b) AS (VALUES (?, ?, ?), (?, ?, ?)) UPDATE t SET at = 7, \
+                 a = v.a, b = v.b FROM v WHERE t.id = v.id",
+            ),
+            (
+                DbBackend::Postgres,
+                "WITH v (id, a, b) AS (VALUES ($2, $3, $4), ($5, $6, $7)) UPDATE t SET at = $1, \
+                 a = v.a, b = v.b FROM v WHERE t.id = v.id",
+            ),
+        ];
+        for (backend, expected) in cases {
+            let shared = SharedValues::new(backend, &[("at", at.clone())]).unwrap();
+            let sql = update_sql(backend, "t", &shared, &["id", "a", "b"], 2);
+            assert_eq!(sql, expected, "{backend:?}");
+        }
     }
 
     #[test]

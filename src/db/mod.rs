@@ -22,7 +22,10 @@ pub mod copy;
 pub mod restore;
 pub mod stamp;
 pub use backup::{FileTrouble, backup};
-pub use bulk::{Dropped, NAMES_PER_LOOKUP, insert_rows, insert_rows_sharing, upsert_rows};
+pub use bulk::{
+    Dropped, NAMES_PER_LOOKUP, delete_where_in, insert_rows, insert_rows_sharing,
+    update_rows_sharing, upsert_rows,
+};
 
 /// The default database: an SQLite file in `data/` under the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/ipdesk.sqlite?mode=rwc";

@@ -24,7 +24,7 @@ use crate::reports::tallies::Counted;
 /// Rows are looked up and judged this many at a time, so that a large roster needs little memory
 /// and the database sees large statements.
 pub const CHUNK: usize = 5_000;
-/// New patents are inserted this many at a time.
+/// New patents are inserted, and updated ones written, this many at a time.
 const PART: usize = 500;
 /// How many built parts may wait for the writing.
 const PARTS_AHEAD: usize = 8;
@@ -75,12 +75,11 @@ enum Work {
     StartBulk(usize),
     /// The rows of new patents, built.
     New(NewRows),
-    /// A chunk is judged and its new patents sent: its updates, and how many rows of the roster
-    /// are done once they are written.
-    ChunkEnd {
-        updates: Vec<Update>,
-        rows_done: usize,
-    },
+    /// Updated patents, at most a part of them, so that the queue holds few.
+    Updates(Vec<Update>),
+    /// A chunk is judged and its writes sent: how many rows of the roster are done once they are
+    /// written.
+    ChunkEnd { rows_done: usize },
 }
 
 struct Update {
@@ -184,8 +183,14 @@ impl PatentCommit<'_> {
                     return Ok((planned, counted));
                 }
             }
+            let mut updates = updates.into_iter();
+            while !updates.as_slice().is_empty() {
+                let part = updates.by_ref().take(PART).collect();
+                if sender.send(Work::Updates(part)).await.is_err() {
+                    return Ok((planned, counted));
+                }
+            }
             let end = Work::ChunkEnd {
-                updates,
                 rows_done: planned.len(),
             };
             if sender.send(end).await.is_err() {
@@ -237,12 +242,14 @@ impl PatentCommit<'_> {
                     written += count;
                     super::service::check_fault(self.fault_limit, written)?;
                 }
-                Work::ChunkEnd { updates, rows_done } => {
+                Work::Updates(updates) => {
+                    written = self.write_updates(updates, written, now).await?;
+                }
+                Work::ChunkEnd { rows_done } => {
                     // The full-text index flushes its buffer at every statement that follows a
                     // write to it, so a chunk's terms go in at once.
                     crate::patents::search::insert_terms(self.txn, std::mem::take(&mut search))
                         .await?;
-                    written = self.write_updates(updates, written, now).await?;
                     (self.on_progress)(rows_done);
                     super::service::pause_if_asked(self.file_name, rows_done).await;
                 }
@@ -252,52 +259,48 @@ impl PatentCommit<'_> {
     }
 
     /// Writes updated patents, keeping each one's values before for the undo; returns the
-    /// records written so far. `at` is the batch's one time, as for its new patents: a time per
-    /// patent, written into the events' statement on SQLite, made each a statement to prepare anew.
+    /// records written so far. `at` is the batch's one time, as for its new patents.
     async fn write_updates(
         &self,
-        updates: Vec<Update>,
-        mut written: usize,
+        mut updates: Vec<Update>,
+        written: usize,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<usize, AppError> {
-        let mut before_rows = Vec::with_capacity(updates.len());
-        for update in updates {
-            let Update {
-                row,
-                number,
-                before,
-                after,
-            } = update;
-            let after = PatentSnapshot {
-                id: before.id,
-                ..after
-            };
-            let version = patent_rows::write_snapshot(
-                self.txn,
-                number.stored(),
-                &after,
-                &before,
-                before.version + 1,
-                at,
-            )
-            .await?;
-            before_rows.push(import_batch_row::ActiveModel {
+        if updates.is_empty() {
+            return Ok(written);
+        }
+        for update in &mut updates {
+            update.after.id = update.before.id;
+        }
+        let writes: Vec<_> = updates
+            .iter()
+            .map(|update| patent_rows::SnapshotWrite {
+                number: update.number.stored(),
+                snapshot: &update.after,
+                current: &update.before,
+                version_after: update.before.version + 1,
+            })
+            .collect();
+        patent_rows::write_snapshots(self.txn, &writes, at).await?;
+        let before_rows: Vec<_> = updates
+            .iter()
+            .map(|update| import_batch_row::ActiveModel {
                 batch_id: Set(self.batch),
                 entity: Set("patent".to_owned()),
-                entity_id: Set(before.id),
-                excel_row: Set(i32::try_from(row).unwrap_or(i32::MAX)),
-                before: Set(serde_json::to_string(&before).unwrap_or_default()),
-                after_version: Set(version),
+                entity_id: Set(update.before.id),
+                excel_row: Set(i32::try_from(update.row).unwrap_or(i32::MAX)),
+                before: Set(serde_json::to_string(&update.before).unwrap_or_default()),
+                after_version: Set(update.before.version + 1),
                 ..Default::default()
-            });
-            written += 1;
-            super::service::check_fault(self.fault_limit, written)?;
-        }
+            })
+            .collect();
         for chunk in before_rows.chunks(1_000) {
             import_batch_row::Entity::insert_many(chunk.to_vec())
                 .exec_without_returning(self.txn)
                 .await?;
         }
+        let written = written + updates.len();
+        super::service::check_fault(self.fault_limit, written)?;
         Ok(written)
     }
 }

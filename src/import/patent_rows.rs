@@ -834,10 +834,9 @@ const EVENT_COLUMNS: &[&str] = &[
     "publication_number",
 ];
 
-const PATENT_COLUMNS: [&str; 17] = [
-    "id",
-    "application_number",
-    "patent_type",
+/// A patent's content: what both a new patent's row and an update write (from
+/// [`content_values`]).
+const CONTENT_COLUMNS: [&str; 14] = [
     "title",
     "inventors",
     "filed_on",
@@ -853,6 +852,43 @@ const PATENT_COLUMNS: [&str; 17] = [
     "first_applicant_enterprise_id",
     "search_text",
 ];
+
+/// A patent's values for [`CONTENT_COLUMNS`], given its first applicant's name key and
+/// enterprise, and its search text.
+fn content_values(
+    snapshot: &PatentSnapshot,
+    first: Option<(String, Option<i64>)>,
+    search_text: String,
+) -> [Value; 14] {
+    let (first_key, first_enterprise) = first.unzip();
+    [
+        snapshot.title.clone().into(),
+        serde_json::to_string(&snapshot.inventors)
+            .unwrap_or_default()
+            .into(),
+        snapshot.filed_on.into(),
+        snapshot.granted_on.into(),
+        snapshot.grant_publication_number.clone().into(),
+        snapshot.agency.clone().into(),
+        snapshot.ipc_main.clone().into(),
+        snapshot.address.clone().into(),
+        snapshot.township_id.into(),
+        snapshot.status.as_str().into(),
+        snapshot.notes.clone().into(),
+        first_key.into(),
+        first_enterprise.flatten().into(),
+        search_text.into(),
+    ]
+}
+
+/// The columns of a new patent's row: its id, number and type, then its content.
+fn patent_columns() -> Vec<&'static str> {
+    ["id", "application_number", "patent_type"]
+        .into_iter()
+        .chain(CONTENT_COLUMNS)
+        .collect()
+}
+
 /// The tables new patents are written to (and a bulk load drops the indexes of).
 pub const PATENT_TABLES: [&str; 3] = ["patents", "patent_applicants", "patent_events"];
 
@@ -926,30 +962,16 @@ impl NewRows {
             granted_on: after.granted_on,
             first_applicant: first.as_ref().map(|(key, e)| (key.as_str(), *e)),
         });
-        let (first_key, first_enterprise) = first.unzip();
         let text = after.search_text(number.stored());
         self.search.push((id, crate::patents::search::terms(&text)));
-        self.patents.push(vec![
+        let mut row = Vec::with_capacity(3 + CONTENT_COLUMNS.len());
+        row.extend([
             id.into(),
             number.stored().into(),
             after.patent_type.as_str().into(),
-            after.title.clone().into(),
-            serde_json::to_string(&after.inventors)
-                .unwrap_or_default()
-                .into(),
-            after.filed_on.into(),
-            after.granted_on.into(),
-            after.grant_publication_number.clone().into(),
-            after.agency.clone().into(),
-            after.ipc_main.clone().into(),
-            after.address.clone().into(),
-            after.township_id.into(),
-            after.status.as_str().into(),
-            after.notes.clone().into(),
-            first_key.into(),
-            first_enterprise.flatten().into(),
-            text.into(),
         ]);
+        row.extend(content_values(after, first, text));
+        self.patents.push(row);
         applicant_rows(id, after, &mut self.applicants);
         event_rows(id, after, &mut self.events);
     }
@@ -973,7 +995,7 @@ pub async fn insert_new(
         ("created_at", Value::from(now)),
         ("updated_at", Value::from(now)),
     ];
-    db::insert_rows_sharing(db, "patents", &shared, &PATENT_COLUMNS, rows.patents).await?;
+    db::insert_rows_sharing(db, "patents", &shared, &patent_columns(), rows.patents).await?;
     tracing::trace!(
         ms = started.elapsed().as_millis(),
         rss_mb = crate::import::rss_mb(),
@@ -1032,101 +1054,97 @@ fn event_rows(id: i64, after: &PatentSnapshot, out: &mut Vec<Vec<Value>>) {
     }
 }
 
-/// Writes a patent's values from a snapshot (an import's update, or an undo's restore) over what
-/// is stored now (`current`) and gives it `version_after`: the next version for an import, the
-/// snapshot's own for an undo (the record is as it was then, so a form opened then may save).
-/// Applicants, events and the search index are rewritten only when they differ, so an undo leaves
-/// untouched rows exactly as they were.
-/// `at` is the time the rows are written at: one for a whole batch or undo, since on SQLite it
-/// is written into the events' statement, and a time per patent made each a new statement.
-pub async fn write_snapshot(
-    db: &impl ConnectionTrait,
-    number: &str,
-    snapshot: &PatentSnapshot,
-    current: &PatentSnapshot,
-    version_after: i32,
-    at: DateTime<Utc>,
-) -> Result<i32, AppError> {
-    use sea_orm::sea_query::{Expr, ExprTrait, Query};
-    let id = snapshot.id;
-    let update = Query::update()
-        .table(patent::Entity)
-        .values([
-            (patent::Column::Title, snapshot.title.clone().into()),
-            (
-                patent::Column::Inventors,
-                serde_json::to_string(&snapshot.inventors)
-                    .unwrap_or_default()
-                    .into(),
-            ),
-            (patent::Column::FiledOn, snapshot.filed_on.into()),
-            (patent::Column::GrantedOn, snapshot.granted_on.into()),
-            (
-                patent::Column::GrantPublicationNumber,
-                snapshot.grant_publication_number.clone().into(),
-            ),
-            (patent::Column::Agency, snapshot.agency.clone().into()),
-            (patent::Column::IpcMain, snapshot.ipc_main.clone().into()),
-            (patent::Column::Address, snapshot.address.clone().into()),
-            (patent::Column::TownshipId, snapshot.township_id.into()),
-            (patent::Column::Status, snapshot.status.as_str().into()),
-            (patent::Column::Notes, snapshot.notes.clone().into()),
-            (
-                patent::Column::FirstApplicantKey,
-                snapshot.applicants.first().map(|(n, _)| name_key(n)).into(),
-            ),
-            (
-                patent::Column::FirstApplicantEnterpriseId,
-                snapshot.applicants.first().and_then(|(_, e)| *e).into(),
-            ),
-            (
-                patent::Column::SearchText,
-                snapshot.search_text(number).into(),
-            ),
-            (patent::Column::Version, version_after.into()),
-            (patent::Column::UpdatedAt, at.into()),
-        ])
-        .and_where(Expr::col(patent::Column::Id).eq(id))
-        .to_owned();
-    db.execute(&update).await?;
-    if snapshot.applicants != current.applicants {
-        patent_applicant::Entity::delete_many()
-            .filter(patent_applicant::Column::PatentId.eq(id))
-            .exec(db)
-            .await?;
-        let mut applicants = Vec::new();
-        applicant_rows(id, snapshot, &mut applicants);
-        db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, applicants).await?;
-    }
-    if snapshot.events != current.events {
-        rewrite_events(db, id, snapshot, at).await?;
-    }
-    let search_text = snapshot.search_text(number);
-    if search_text != current.search_text(number) {
-        crate::patents::search::index(db, id, &search_text).await?;
-    }
-    Ok(version_after)
+/// A patent to write from a snapshot (an import's update, or an undo's restore) over what is
+/// stored now (`current`), with the version it gets: the next one for an import, the snapshot's
+/// own for an undo (the record is as it was then, so a form opened then may save).
+pub struct SnapshotWrite<'a> {
+    pub number: &'a str,
+    pub snapshot: &'a PatentSnapshot,
+    pub current: &'a PatentSnapshot,
+    pub version_after: i32,
 }
 
-async fn rewrite_events(
+/// Writes patents' values from snapshots, in multi-row statements for all of them. Applicants,
+/// events and the search index are rewritten only for the patents where they differ, so an undo
+/// leaves untouched rows exactly as they were. `at` is the time the rows are written at: one for
+/// a whole batch or undo.
+pub async fn write_snapshots(
     db: &impl ConnectionTrait,
-    id: i64,
-    snapshot: &PatentSnapshot,
+    writes: &[SnapshotWrite<'_>],
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    patent_event::Entity::delete_many()
-        .filter(patent_event::Column::PatentId.eq(id))
-        .exec(db)
-        .await?;
-    let mut events = Vec::new();
-    event_rows(id, snapshot, &mut events);
+    let rows = writes.iter().map(snapshot_row).collect();
+    db::update_rows_sharing(
+        db,
+        "patents",
+        &[("updated_at", Value::from(at))],
+        &snapshot_columns(),
+        rows,
+    )
+    .await?;
+    let moved = |differs: fn(&PatentSnapshot, &PatentSnapshot) -> bool| {
+        writes
+            .iter()
+            .filter(move |w| differs(w.snapshot, w.current))
+            .map(|w| w.snapshot)
+    };
+    let applicants: Vec<&PatentSnapshot> = moved(|a, b| a.applicants != b.applicants).collect();
+    db::delete_where_in(db, "patent_applicants", "patent_id", ids(&applicants)).await?;
+    let mut rows = Vec::new();
+    for snapshot in &applicants {
+        applicant_rows(snapshot.id, snapshot, &mut rows);
+    }
+    db::insert_rows(db, "patent_applicants", &APPLICANT_COLUMNS, rows).await?;
+    let events: Vec<&PatentSnapshot> = moved(|a, b| a.events != b.events).collect();
+    db::delete_where_in(db, "patent_events", "patent_id", ids(&events)).await?;
+    let mut rows = Vec::new();
+    for snapshot in &events {
+        event_rows(snapshot.id, snapshot, &mut rows);
+    }
     db::insert_rows_sharing(
         db,
         "patent_events",
         &[("created_at", Value::from(at))],
         EVENT_COLUMNS,
-        events,
+        rows,
     )
     .await?;
-    Ok(())
+    let texts = writes
+        .iter()
+        .filter_map(|w| {
+            let text = w.snapshot.search_text(w.number);
+            (text != w.current.search_text(w.number)).then_some((w.snapshot.id, text))
+        })
+        .collect();
+    crate::patents::search::reindex(db, texts).await
+}
+
+fn ids(snapshots: &[&PatentSnapshot]) -> Vec<i64> {
+    snapshots.iter().map(|snapshot| snapshot.id).collect()
+}
+
+/// The columns [`write_snapshots`] writes: the key, the content, the version.
+fn snapshot_columns() -> Vec<&'static str> {
+    std::iter::once("id")
+        .chain(CONTENT_COLUMNS)
+        .chain(["version"])
+        .collect()
+}
+
+/// A patent's row for [`write_snapshots`], in the order of [`snapshot_columns`].
+fn snapshot_row(write: &SnapshotWrite<'_>) -> Vec<Value> {
+    let snapshot = write.snapshot;
+    let first = snapshot
+        .applicants
+        .first()
+        .map(|(name, enterprise)| (name_key(name), *enterprise));
+    let mut row = Vec::with_capacity(2 + CONTENT_COLUMNS.len());
+    row.push(snapshot.id.into());
+    row.extend(content_values(
+        snapshot,
+        first,
+        snapshot.search_text(write.number),
+    ));
+    row.push(write.version_after.into());
+    row
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
-    PaginatorTrait, QueryFilter, QuerySelect, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde::Serialize;
 
@@ -265,76 +265,133 @@ async fn undo_created_enterprises(
     Ok(())
 }
 
+/// The batch's records of updates are read this many at a time, and its patents restored in
+/// multi-row statements of as many: an import may have updated a hundred thousand.
+const RESTORE_PAGE: u64 = 1_000;
+
 async fn restore_updated(
     db: &impl ConnectionTrait,
     actor: &Actor,
     batch: i64,
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
-    let rows = import_batch_row::Entity::find()
-        .filter(import_batch_row::Column::BatchId.eq(batch))
-        .all(db)
-        .await?;
-    // One time for the whole undo, as for the import it undoes (see `write_snapshot`).
+    // One time for the whole undo, as for the import it undoes (see `write_snapshots`).
     let at = chrono::Utc::now();
-    for row in rows {
-        match row.entity.as_str() {
-            "patent" => {
-                let Some(current) = patent::Entity::find_by_id(row.entity_id).one(db).await? else {
-                    continue;
-                };
-                if current.version != row.after_version {
-                    result.conflicts.push(Conflict {
-                        entity: "patent".into(),
-                        id: row.entity_id,
-                        msg: Msg::new("import.undo.changed_since")
-                            .arg("record", &current.application_number),
-                    });
-                    continue;
+    let mut after = 0;
+    loop {
+        let rows = import_batch_row::Entity::find()
+            .filter(import_batch_row::Column::BatchId.eq(batch))
+            .filter(import_batch_row::Column::Id.gt(after))
+            .order_by_asc(import_batch_row::Column::Id)
+            .limit(RESTORE_PAGE)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.id;
+        let (patents, others): (Vec<_>, Vec<_>) =
+            rows.into_iter().partition(|row| row.entity == "patent");
+        restore_patents(db, &patents, at, result).await?;
+        for row in others {
+            let restored = match row.entity.as_str() {
+                "event" | "visit" | "inspection" | "case" => {
+                    restore_ledger(db, actor, &row, result).await?
                 }
-                let before: PatentSnapshot = serde_json::from_str(&row.before)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                let number = current.application_number;
-                let stored = patent_rows::fetch(db, std::slice::from_ref(&number)).await?;
-                let Some(now) = stored.get(&number) else {
-                    continue;
-                };
-                patent_rows::write_snapshot(db, &number, &before, now, before.version, at).await?;
-            }
-            "event" | "visit" | "inspection" | "case" => {
-                if !restore_ledger(db, actor, &row, result).await? {
-                    continue;
-                }
-            }
-            _ => {
-                let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
-                    .one(db)
-                    .await?
-                else {
-                    continue;
-                };
-                if current.version != row.after_version {
-                    result.conflicts.push(Conflict {
-                        entity: "enterprise".into(),
-                        id: row.entity_id,
-                        msg: Msg::new("import.undo.changed_since").arg("record", &current.name),
-                    });
-                    continue;
-                }
-                let updated: UpdatedEnterprise = serde_json::from_str(&row.before)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
-                let before = &updated.before;
-                enterprise_rows::write_snapshot(db, before, before.version).await?;
-                if let Some(added) = updated.added_name.as_deref()
-                    && name_key(added) != name_key(&before.name)
-                {
-                    crate::enterprises::service::forget_name(db, before.id, added).await?;
-                }
-            }
+                _ => restore_enterprise(db, &row, result).await?,
+            };
+            result.restored += u64::from(restored);
         }
-        result.restored += 1;
     }
+}
+
+/// Gives patents the batch updated their values from before, except those changed since
+/// (conflicts) or gone.
+async fn restore_patents(
+    db: &impl ConnectionTrait,
+    rows: &[import_batch_row::Model],
+    at: chrono::DateTime<Utc>,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let numbers: std::collections::HashMap<i64, String> = patent::Entity::find()
+        .select_only()
+        .columns([patent::Column::Id, patent::Column::ApplicationNumber])
+        .filter(patent::Column::Id.is_in(rows.iter().map(|row| row.entity_id)))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let keys: Vec<String> = numbers.values().cloned().collect();
+    let stored = patent_rows::fetch(db, &keys).await?;
+    let mut restores = Vec::new();
+    for row in rows {
+        let Some((number, now)) = numbers
+            .get(&row.entity_id)
+            .and_then(|number| Some((number, stored.get(number)?)))
+        else {
+            continue;
+        };
+        if now.version != row.after_version {
+            result.conflicts.push(Conflict {
+                entity: "patent".into(),
+                id: row.entity_id,
+                msg: Msg::new("import.undo.changed_since").arg("record", number),
+            });
+            continue;
+        }
+        let before: PatentSnapshot =
+            serde_json::from_str(&row.before).map_err(|e| AppError::Internal(e.to_string()))?;
+        restores.push((number.as_str(), before, now));
+    }
+    let writes: Vec<_> = restores
+        .iter()
+        .map(|(number, before, now)| patent_rows::SnapshotWrite {
+            number,
+            snapshot: before,
+            current: now,
+            version_after: before.version,
+        })
+        .collect();
+    patent_rows::write_snapshots(db, &writes, at).await?;
+    result.restored += writes.len() as u64;
     Ok(())
+}
+
+/// Gives an enterprise the batch updated its values from before, unless changed since; says
+/// whether it did.
+async fn restore_enterprise(
+    db: &impl ConnectionTrait,
+    row: &import_batch_row::Model,
+    result: &mut UndoResult,
+) -> Result<bool, AppError> {
+    let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(false);
+    };
+    if current.version != row.after_version {
+        result.conflicts.push(Conflict {
+            entity: "enterprise".into(),
+            id: row.entity_id,
+            msg: Msg::new("import.undo.changed_since").arg("record", &current.name),
+        });
+        return Ok(false);
+    }
+    let updated: UpdatedEnterprise =
+        serde_json::from_str(&row.before).map_err(|e| AppError::Internal(e.to_string()))?;
+    let before = &updated.before;
+    enterprise_rows::write_snapshot(db, before, before.version).await?;
+    if let Some(added) = updated.added_name.as_deref()
+        && name_key(added) != name_key(&before.name)
+    {
+        crate::enterprises::service::forget_name(db, before.id, added).await?;
+    }
+    Ok(true)
 }
 
 /// Gives an event or a visit the batch updated its values from before, unless changed since;

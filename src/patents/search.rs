@@ -191,33 +191,47 @@ impl Query {
 
 /// Puts (or replaces) a patent's terms in the index, within the caller's transaction.
 pub async fn index(db: &impl ConnectionTrait, patent_id: i64, text: &str) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    let terms = terms(text);
-    let statements: Vec<Statement> = match backend {
-        DbBackend::Postgres => vec![Statement::from_sql_and_values(
-            backend,
-            "INSERT INTO patent_search (patent_id, terms) VALUES ($1, to_tsvector('simple', $2)) \
-             ON CONFLICT (patent_id) DO UPDATE SET terms = EXCLUDED.terms",
-            [patent_id.into(), terms.into()],
-        )],
-        _ => vec![
-            Statement::from_sql_and_values(
-                backend,
-                "DELETE FROM patent_search WHERE rowid = ?",
-                [patent_id.into()],
-            ),
-            Statement::from_sql_and_values(
-                backend,
-                "INSERT INTO patent_search (rowid, terms) VALUES (?, ?)",
-                [patent_id.into(), terms.into()],
-            ),
-        ],
-    };
-    for statement in statements {
-        db.execute_raw(statement).await?;
-    }
-    Ok(())
+    reindex(db, vec![(patent_id, text.to_owned())]).await
 }
+
+/// Puts (or replaces) many patents' terms in the index, from each one's search text, within the
+/// caller's transaction: in a few statements for all of them, since the index flushes its buffer
+/// at the end of every statement that writes to it (an import's updates and an undo's restores).
+pub async fn reindex(db: &impl ConnectionTrait, texts: Vec<(i64, String)>) -> Result<(), AppError> {
+    let rows: Vec<(i64, String)> = texts
+        .into_iter()
+        .map(|(id, text)| (id, terms(&text)))
+        .collect();
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            for part in rows.chunks(POSTGRES_ROWS) {
+                let sql = format!(
+                    "{} ON CONFLICT (patent_id) DO UPDATE SET terms = EXCLUDED.terms",
+                    bulk_values(DbBackend::Postgres, part.len())
+                );
+                let values = part
+                    .iter()
+                    .flat_map(|(id, terms)| [(*id).into(), terms.clone().into()]);
+                db.execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    sql,
+                    values,
+                ))
+                .await?;
+            }
+            Ok(())
+        }
+        _ => {
+            let ids = rows.iter().map(|(id, _)| *id).collect();
+            crate::db::delete_where_in(db, "patent_search", "rowid", ids).await?;
+            insert_terms(db, rows).await
+        }
+    }
+}
+
+/// How many patents' terms one PostgreSQL statement of [`reindex`] replaces: a statement within
+/// one TLS record (see `db::bulk`).
+const POSTGRES_ROWS: usize = 64;
 
 /// Puts many patents' terms (from [`terms`]) in the index, 10,000 to a statement: the index
 /// flushes its buffer at the end of every statement, so fewer statements mean fewer segments to

@@ -213,6 +213,28 @@ fn retitled(before: &Value, after: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// Asserts that searching the register for each of the first few titles finds its patent.
+async fn assert_found_by_title(app: &TestApp, token: &str, titles: &[(i64, String)]) {
+    for (id, title) in titles.iter().take(3) {
+        let q = crate::support::urlencode(title);
+        let hits = api(
+            app,
+            token,
+            rocket::http::Method::Get,
+            &format!("/api/v1/patents?q={q}"),
+        )
+        .await
+        .json();
+        let ids: Vec<i64> = hits["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_i64().unwrap())
+            .collect();
+        assert!(ids.contains(id), "{title} should find patent {id}: {hits}");
+    }
+}
+
 #[rocket::async_test]
 async fn fixture_imports_as_expected_again_revised_and_undone() {
     let (app, token) = officer_app().await;
@@ -280,6 +302,8 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
         changed.len() as u64,
         expected["then_revised_file"]["updated"].as_u64().unwrap()
     );
+    // The revised titles are what the search finds now.
+    assert_found_by_title(&app, &token, &retitled(&after_revised, &after_first)).await;
 
     // Undo the revision: every record as it was, searchable by its old title again.
     let undo = api(
@@ -295,24 +319,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     assert_eq!(undo["conflicts"], json!([]));
     crate::reports::assert_report_sources_true(&app.db, "after an undone revision").await;
     assert_same(&snapshot(&app.db).await, &after_first, "after_first");
-    for (id, title) in changed.iter().take(3) {
-        let q = crate::support::urlencode(title);
-        let hits = api(
-            &app,
-            &token,
-            rocket::http::Method::Get,
-            &format!("/api/v1/patents?q={q}"),
-        )
-        .await
-        .json();
-        let ids: Vec<i64> = hits["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_i64().unwrap())
-            .collect();
-        assert!(ids.contains(id), "{title} should find patent {id}: {hits}");
-    }
+    assert_found_by_title(&app, &token, &changed).await;
 
     // Undoing twice is refused; undoing the first import empties the register again.
     let twice = api(
