@@ -685,16 +685,11 @@ impl Batch {
             }
         }
         let inventors = [person(random), person(random)];
-        let search_text = format!(
-            "{} {} {} {}",
-            number.to_lowercase(),
-            title,
-            names
-                .iter()
-                .map(|n| n.0.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-            inventors.join(" ")
+        let search_text = crate::patents::domain::search_text_of(
+            &number,
+            &title,
+            names.iter().map(|n| n.0.as_str()),
+            inventors.iter().map(String::as_str),
         );
         let publication =
             granted_on.map(|_| format!("CN{}{:06}{kind}", 100 + (year - 2014), id % 1_000_000));

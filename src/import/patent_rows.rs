@@ -98,10 +98,12 @@ impl PatentSnapshot {
 
     /// The text the register searches.
     pub fn search_text(&self, number: &str) -> String {
-        let mut parts = vec![text::lowercase(number), text::lowercase(&self.title)];
-        parts.extend(self.applicants.iter().map(|(n, _)| text::lowercase(n)));
-        parts.extend(self.inventors.iter().map(|n| text::lowercase(n)));
-        parts.join(" ")
+        crate::patents::domain::search_text_of(
+            number,
+            &self.title,
+            self.applicants.iter().map(|(name, _)| name.as_str()),
+            self.inventors.iter().map(String::as_str),
+        )
     }
 }
 

@@ -309,23 +309,28 @@ fn check_filing_year(number: &ApplicationNumber, filed_on: NaiveDate, errors: &m
 
 /// The text searched by the register: title, applicants, inventors and number, lower-cased.
 pub fn search_text(valid: &ValidPatent) -> String {
-    let mut parts = vec![
-        crate::text::lowercase(valid.number.stored()),
-        crate::text::lowercase(&valid.title),
-    ];
-    parts.extend(
-        valid
-            .applicants
-            .iter()
-            .map(|a| crate::text::lowercase(&a.name)),
-    );
-    parts.extend(
-        valid
-            .inventors
-            .iter()
-            .map(|name| crate::text::lowercase(name)),
-    );
-    parts.join(" ")
+    search_text_of(
+        valid.number.stored(),
+        &valid.title,
+        valid.applicants.iter().map(|a| a.name.as_str()),
+        valid.inventors.iter().map(String::as_str),
+    )
+}
+
+/// The register's search text from a patent's parts: the forms' and the importer's alike.
+pub fn search_text_of<'a>(
+    number: &'a str,
+    title: &'a str,
+    applicants: impl IntoIterator<Item = &'a str>,
+    inventors: impl IntoIterator<Item = &'a str>,
+) -> String {
+    [number, title]
+        .into_iter()
+        .chain(applicants)
+        .chain(inventors)
+        .map(crate::text::lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
