@@ -117,17 +117,20 @@ async fn undo_created_patents(
             });
         }
     }
+    // PostgreSQL's search rows go with their patents (a foreign key); SQLite's index is a
+    // virtual table, which no key reaches, so its rows go first, in one statement: the index
+    // writes the deletions it gathers at the end of each statement, and the 200 statements of
+    // an undo of 100,000 patents spent most of its time merging them.
+    if db.get_database_backend() == DbBackend::Sqlite && !doomed.is_empty() {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "DELETE FROM patent_search WHERE rowid IN (SELECT id FROM patents \
+             WHERE import_batch_id = ? AND source = 'import' AND version = 1)",
+            [batch.into()],
+        ))
+        .await?;
+    }
     for chunk in doomed.chunks(500) {
-        if db.get_database_backend() == DbBackend::Sqlite {
-            let marks = vec!["?"; chunk.len()].join(", ");
-            let values: Vec<sea_orm::Value> = chunk.iter().map(|id| (*id).into()).collect();
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Sqlite,
-                format!("DELETE FROM patent_search WHERE rowid IN ({marks})"),
-                values,
-            ))
-            .await?;
-        }
         patent::Entity::delete_many()
             .filter(patent::Column::Id.is_in(chunk.to_vec()))
             .exec(db)
