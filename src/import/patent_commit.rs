@@ -86,6 +86,7 @@ struct Update {
     row: u32,
     number: ApplicationNumber,
     before: PatentSnapshot,
+    before_json: std::sync::Arc<str>,
     after: PatentSnapshot,
 }
 
@@ -289,7 +290,7 @@ impl PatentCommit<'_> {
                 entity: Set("patent".to_owned()),
                 entity_id: Set(update.before.id),
                 excel_row: Set(i32::try_from(update.row).unwrap_or(i32::MAX)),
-                before: Set(serde_json::to_string(&update.before).unwrap_or_default()),
+                before: Set(update.before_json.to_string()),
                 after_version: Set(update.before.version + 1),
                 ..Default::default()
             })
@@ -342,11 +343,13 @@ fn split(writes: Vec<PatentWrite>) -> (Vec<(ApplicationNumber, PatentSnapshot)>,
                 row,
                 number,
                 before,
+                before_json,
                 after,
             } => updates.push(Update {
                 row,
                 number,
                 before,
+                before_json,
                 after,
             }),
         }

@@ -213,6 +213,17 @@ fn retitled(before: &Value, after: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// How many patents the search index holds.
+async fn indexed(db: &DatabaseConnection) -> i64 {
+    use sea_orm::ConnectionTrait;
+    let count = sea_orm::Statement::from_string(
+        db.get_database_backend(),
+        "SELECT COUNT(*) FROM patent_search",
+    );
+    let row = db.query_one_raw(count).await.unwrap().unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
 /// Asserts that searching the register for each of the first few titles finds its patent.
 async fn assert_found_by_title(app: &TestApp, token: &str, titles: &[(i64, String)]) {
     for (id, title) in titles.iter().take(3) {
@@ -279,6 +290,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
         assert!(!error["message"].as_str().unwrap().is_empty());
     }
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 400);
+    assert_eq!(indexed(&app.db).await, 400);
     crate::reports::assert_report_sources_true(&app.db, "after an import").await;
     let after_first = snapshot(&app.db).await;
 
@@ -340,6 +352,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     .json();
     assert_eq!(undo_first["deleted"], 400);
     assert_same(&snapshot(&app.db).await, &empty, "empty");
+    assert_eq!(indexed(&app.db).await, 0, "the search index is empty again");
     crate::reports::assert_report_sources_true(&app.db, "after undoing every import").await;
 
     // The history tells it all, newest first, and the audit log has one entry per batch.
