@@ -120,7 +120,7 @@ async fn undo_created_patents(
     // PostgreSQL's search rows go with their patents (a foreign key); SQLite's index is a
     // virtual table, which no key reaches, so its rows go first, in one statement: the index
     // writes the deletions it gathers at the end of each statement, and the 200 statements of
-    // an undo of 100,000 patents spent most of its time merging them.
+    // an undo of 100,000 patents spent a third of its time merging them.
     if db.get_database_backend() == DbBackend::Sqlite && !doomed.is_empty() {
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
