@@ -929,6 +929,25 @@ pub async fn start_bulk_load(
     Ok(Some(BulkLoad::start(db, &PATENT_TABLES, false).await?))
 }
 
+/// For an undo that deletes most of the register (a first import's, say), SQLite drops the
+/// `patents` table's secondary indexes, to make them again over what is left: deleting 100,000
+/// patents took 6.0 s with them and 2.8 s without (in the `sqlite3` shell). The applicants' and
+/// events' indexes stay: the foreign keys' cascade looks each deleted patent's rows up by them.
+/// `None` when the undo is small.
+pub async fn start_bulk_delete(
+    db: &impl ConnectionTrait,
+    doomed: usize,
+) -> Result<Option<db::Dropped>, AppError> {
+    if doomed < BULK_LOAD_MIN || db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(None);
+    }
+    let stored = patent::Entity::find().count(db).await?;
+    if (doomed as u64) * 2 < stored {
+        return Ok(None);
+    }
+    Ok(Some(db::Dropped::drop(db, &["patents"], false).await?))
+}
+
 /// The rows new patents are written as: built apart from the writing, so that the next part is
 /// built while this one is written.
 #[derive(Default)]

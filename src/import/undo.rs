@@ -130,11 +130,15 @@ async fn undo_created_patents(
         ))
         .await?;
     }
+    let dropped = patent_rows::start_bulk_delete(db, doomed.len()).await?;
     for chunk in doomed.chunks(500) {
         patent::Entity::delete_many()
             .filter(patent::Column::Id.is_in(chunk.to_vec()))
             .exec(db)
             .await?;
+    }
+    if let Some(dropped) = dropped {
+        dropped.restore(db).await?;
     }
     result.deleted += doomed.len() as u64;
     Ok(())

@@ -1954,6 +1954,9 @@ async fn a_roster_of_several_chunks_commits_as_its_dry_run_said() {
     .await;
     assert_eq!(undone.status, Status::Ok, "{}", undone.body);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(indexed(&app.db).await, 1);
+    // Most of the register deleted at once: the indexes dropped for it are all back.
+    assert_eq!(crate::support::patent_table_schema(&app.db).await, schema);
     crate::reports::assert_report_sources_true(&app.db, "after undoing it").await;
 }
 
