@@ -213,6 +213,12 @@ fn retitled(before: &Value, after: &Value) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// Undoes the batch an import's answer names, through the API.
+async fn undo_batch(app: &TestApp, token: &str, outcome: &Value) -> Page {
+    let path = format!("/api/v1/imports/{}/undo", outcome["batch_id"]);
+    api(app, token, rocket::http::Method::Post, &path).await
+}
+
 /// How many patents the search index holds.
 async fn indexed(db: &DatabaseConnection) -> i64 {
     use sea_orm::ConnectionTrait;
@@ -318,13 +324,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     assert_found_by_title(&app, &token, &retitled(&after_revised, &after_first)).await;
 
     // Undo the revision: every record as it was, searchable by its old title again.
-    let undo = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", revised["batch_id"]),
-    )
-    .await;
+    let undo = undo_batch(&app, &token, &revised).await;
     assert_eq!(undo.status, Status::Ok, "{}", undo.body);
     let undo = undo.json();
     assert_eq!(undo["restored"], 28);
@@ -334,22 +334,9 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     assert_found_by_title(&app, &token, &changed).await;
 
     // Undoing twice is refused; undoing the first import empties the register again.
-    let twice = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", revised["batch_id"]),
-    )
-    .await;
+    let twice = undo_batch(&app, &token, &revised).await;
     assert_eq!(twice.status, Status::Conflict);
-    let undo_first = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", first["batch_id"]),
-    )
-    .await
-    .json();
+    let undo_first = undo_batch(&app, &token, &first).await.json();
     assert_eq!(undo_first["deleted"], 400);
     assert_same(&snapshot(&app.db).await, &empty, "empty");
     assert_eq!(indexed(&app.db).await, 0, "the search index is empty again");
@@ -993,14 +980,7 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         "{}",
         summary(&again)
     );
-    let undo = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", report["batch_id"]),
-    )
-    .await
-    .json();
+    let undo = undo_batch(&app, &token, &report).await.json();
     assert_eq!(undo["deleted"], 3, "{undo}");
     assert_same(
         &snapshot(&app.db).await,
@@ -1087,13 +1067,7 @@ async fn undoing_a_rename_forgets_the_name_it_taught() {
     let first_linked = patent::Entity::find().one(&app.db).await.unwrap().unwrap();
     assert_eq!(first_linked.first_applicant_enterprise_id, linked);
 
-    let undo = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", rename["batch_id"]),
-    )
-    .await;
+    let undo = undo_batch(&app, &token, &rename).await;
     assert_eq!(undo.status, Status::Ok, "{}", undo.body);
     assert_eq!(
         applicant_link().await,
@@ -1660,14 +1634,7 @@ async fn undo_leaves_records_changed_since_and_lists_them() {
         put.into_string().await.unwrap_or_default()
     );
 
-    let undo = api(
-        &app,
-        &token,
-        rocket::http::Method::Post,
-        &format!("/api/v1/imports/{}/undo", first["batch_id"]),
-    )
-    .await
-    .json();
+    let undo = undo_batch(&app, &token, &first).await.json();
     assert_eq!(undo["deleted"], 399, "{undo}");
     assert_eq!(undo["conflicts"].as_array().unwrap().len(), 1, "{undo}");
     assert_eq!(undo["conflicts"][0]["id"], id);
@@ -1818,6 +1785,50 @@ async fn an_officer_cannot_undo_another_officer_s_import() {
     let undone = api(&app, &boss, rocket::http::Method::Post, &undo).await;
     assert_eq!(undone.status, Status::Ok, "{}", undone.body);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+/// An undo of more updates than it reads at once (1,000 records a page) gives every one of them
+/// back what it held, and the search finds the old titles again.
+#[rocket::async_test]
+async fn an_undo_of_many_updates_restores_each_one() {
+    let (app, token) = officer_app().await;
+    let roster = |kind: &str| {
+        let lines: Vec<[String; 4]> = (0..1_200u32)
+            .map(|row| {
+                let digits = format!("20253{row:07}");
+                let check = ipdesk::patents::number::check_character(&digits).unwrap();
+                [
+                    format!("{digits}.{check}"),
+                    format!("一种第{row}号{kind}"),
+                    format!("秭归县第{}科技有限公司", row % 30),
+                    "湖北省秭归县茅坪镇".to_owned(),
+                ]
+            })
+            .collect();
+        let mut table: Vec<Vec<&str>> = vec![vec!["申请号", "专利名称", "申请人", "地址"]];
+        table.extend(lines.iter().map(|l| l.iter().map(String::as_str).collect()));
+        let refs: Vec<&[&str]> = table.iter().map(Vec::as_slice).collect();
+        xlsx(&refs)
+    };
+    let first = api_import(&app, &token, "first.xlsx", &roster("茶叶揉捻机"), &[]).await;
+    assert_eq!(first.json()["new"], 1_200, "{}", first.body);
+    let before = snapshot(&app.db).await;
+    let revised = api_import(&app, &token, "revised.xlsx", &roster("脐橙分选机"), &[]).await;
+    let revised = revised.json();
+    assert_eq!(revised["updated"], 1_200, "{revised}");
+    let retitled = retitled(&before, &snapshot(&app.db).await);
+    assert_eq!(retitled.len(), 1_200);
+
+    let undo = undo_batch(&app, &token, &revised).await;
+    assert_eq!(undo.status, Status::Ok, "{}", undo.body);
+    let undo = undo.json();
+    assert_eq!(
+        (&undo["restored"], &undo["conflicts"]),
+        (&json!(1_200), &json!([]))
+    );
+    assert_same(&snapshot(&app.db).await, &before, "before the revision");
+    assert_found_by_title(&app, &token, &retitled[1_100..]).await;
+    assert_eq!(indexed(&app.db).await, 1_200);
 }
 
 /// A roster larger than one chunk (5,000 rows) is judged chunk by chunk while the chunk before is
