@@ -34,6 +34,17 @@ pub struct Conflict {
     pub msg: Msg,
 }
 
+impl Conflict {
+    /// `entity` `id` (named `record` to the user) was changed after the import.
+    fn changed_since(entity: impl Into<String>, id: i64, record: impl ToString) -> Conflict {
+        Conflict {
+            entity: entity.into(),
+            id,
+            msg: Msg::new("import.undo.changed_since").arg("record", record),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct UndoResult {
     pub batch_id: i64,
@@ -110,11 +121,9 @@ async fn undo_created_patents(
         if version == 1 {
             doomed.push(id);
         } else {
-            result.conflicts.push(Conflict {
-                entity: "patent".into(),
-                id,
-                msg: Msg::new("import.undo.changed_since").arg("record", number),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("patent", id, number));
         }
     }
     // PostgreSQL's search rows go with their patents (a foreign key); SQLite's index is a
@@ -163,11 +172,9 @@ async fn undo_created_ledgers(
             event::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
         } else {
-            result.conflicts.push(Conflict {
-                entity: "event".into(),
-                id: row.id,
-                msg: Msg::new("import.undo.changed_since").arg("record", &row.title),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("event", row.id, &row.title));
         }
     }
     let cases = enforcement_case::Entity::find()
@@ -190,11 +197,9 @@ async fn undo_created_ledgers(
                 .await?;
             result.deleted += 1;
         } else {
-            result.conflicts.push(Conflict {
-                entity: "case".into(),
-                id: row.id,
-                msg: Msg::new("import.undo.changed_since").arg("record", &row.case_number),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("case", row.id, &row.case_number));
         }
     }
     let inspections = inspection::Entity::find()
@@ -210,11 +215,9 @@ async fn undo_created_ledgers(
             inspection::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
         } else {
-            result.conflicts.push(Conflict {
-                entity: "inspection".into(),
-                id: row.id,
-                msg: Msg::new("import.undo.changed_since").arg("record", &row.title),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("inspection", row.id, &row.title));
         }
     }
     let visits = visit::Entity::find()
@@ -230,12 +233,11 @@ async fn undo_created_ledgers(
             visit::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
         } else {
-            result.conflicts.push(Conflict {
-                entity: "visit".into(),
-                id: row.id,
-                msg: Msg::new("import.undo.changed_since")
-                    .arg("record", format!("{} {}", row.visited_on, row.id)),
-            });
+            result.conflicts.push(Conflict::changed_since(
+                "visit",
+                row.id,
+                format!("{} {}", row.visited_on, row.id),
+            ));
         }
     }
     Ok(())
@@ -262,11 +264,9 @@ async fn undo_created_enterprises(
             enterprise::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
         } else {
-            result.conflicts.push(Conflict {
-                entity: "enterprise".into(),
-                id: row.id,
-                msg: Msg::new("import.undo.changed_since").arg("record", &row.name),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("enterprise", row.id, &row.name));
         }
     }
     Ok(())
@@ -343,11 +343,9 @@ async fn restore_patents(
             continue;
         };
         if now.version != row.after_version {
-            result.conflicts.push(Conflict {
-                entity: "patent".into(),
-                id: row.entity_id,
-                msg: Msg::new("import.undo.changed_since").arg("record", number),
-            });
+            result
+                .conflicts
+                .push(Conflict::changed_since("patent", row.entity_id, number));
             continue;
         }
         let before: PatentSnapshot =
@@ -382,11 +380,11 @@ async fn restore_enterprise(
         return Ok(false);
     };
     if current.version != row.after_version {
-        result.conflicts.push(Conflict {
-            entity: "enterprise".into(),
-            id: row.entity_id,
-            msg: Msg::new("import.undo.changed_since").arg("record", &current.name),
-        });
+        result.conflicts.push(Conflict::changed_since(
+            "enterprise",
+            row.entity_id,
+            &current.name,
+        ));
         return Ok(false);
     }
     let updated: UpdatedEnterprise =
@@ -411,11 +409,11 @@ async fn restore_ledger(
 ) -> Result<bool, AppError> {
     let bad = |e: serde_json::Error| AppError::Internal(e.to_string());
     let conflict = |result: &mut UndoResult, record: String| {
-        result.conflicts.push(Conflict {
-            entity: row.entity.clone(),
-            id: row.entity_id,
-            msg: Msg::new("import.undo.changed_since").arg("record", record),
-        });
+        result.conflicts.push(Conflict::changed_since(
+            row.entity.clone(),
+            row.entity_id,
+            record,
+        ));
     };
     if row.entity == "case" {
         let Some(current) = enforcement_case::Entity::find_by_id(row.entity_id)
