@@ -6,6 +6,15 @@ use std::borrow::Cow;
 /// Trims every kind of whitespace (including U+3000 and NBSP), drops zero-width and control
 /// characters, and collapses inner runs of whitespace into one ASCII space.
 pub fn clean(raw: &str) -> String {
+    // Most cells are clean already: copied whole, not character by character.
+    if is_clean(raw) {
+        return raw.to_owned();
+    }
+    clean_by_chars(raw)
+}
+
+/// [`clean`] character by character.
+fn clean_by_chars(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut pending_space = false;
     for ch in raw.chars() {
@@ -26,6 +35,25 @@ pub fn clean(raw: &str) -> String {
         out.push(ch);
     }
     out
+}
+
+/// Whether [`clean`] would give `raw` back as it is: single ASCII spaces between other
+/// characters, none of them invisible or control characters.
+fn is_clean(raw: &str) -> bool {
+    let mut after_space = true;
+    for ch in raw.chars() {
+        if ch == ' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if is_invisible(ch) || ch.is_whitespace() || ch.is_control() {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || raw.is_empty()
 }
 
 /// Whether [`clean`] would leave nothing: only whitespace, invisible and control characters.
@@ -123,6 +151,16 @@ mod tests {
         #[test]
         fn blank_is_what_cleans_to_nothing(raw in "[ \\t\\n\u{3000}\u{00A0}\u{200B}\u{FEFF}\u{7}a中]{0,8}") {
             proptest::prop_assert_eq!(is_blank(&raw), clean(&raw).is_empty());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clean_text_is_what_cleaning_leaves_as_it_is(raw in "[ \\t\\n\u{3000}\u{3001}\u{3400}\u{00A0}\u{0085}\u{009F}\u{00E9}\u{1680}\u{2028}\u{202F}\u{2060}\u{200B}\u{FEFF}\u{FF0C}\u{7}\u{7F}a中]{0,8}") {
+            let cleaned = clean_by_chars(&raw);
+            proptest::prop_assert_eq!(is_clean(&raw), cleaned == raw);
+            proptest::prop_assert!(is_clean(&cleaned));
+            proptest::prop_assert_eq!(clean(&raw), cleaned);
         }
     }
 

@@ -115,7 +115,8 @@ impl PatentCommit<'_> {
         // Each side's statements go in groups that are not interleaved: the lookups' planning
         // mode (PostgreSQL) must not apply to the writes, nor the writes' to the lookups.
         let turn = Mutex::new(());
-        let judging = self.judge(rows, total, planner, sender, &turn);
+        let holding = patent_rows::Holding::of(self.txn).await?;
+        let judging = self.judge(rows, total, planner, holding, sender, &turn);
         let writing = self.write(receiver, &turn);
         let (judged, written) = side_by_side(judging, writing).await;
         // A failed write stops the judging (its queue is gone): the write's error is the cause.
@@ -138,6 +139,7 @@ impl PatentCommit<'_> {
         mut rows: Rows<'_, '_>,
         total: usize,
         planner: &mut Planner<'_>,
+        holding: patent_rows::Holding,
         sender: mpsc::Sender<Work>,
         turn: &Mutex<()>,
     ) -> Result<(Vec<PlannedRow>, Counted), AppError> {
@@ -145,7 +147,7 @@ impl PatentCommit<'_> {
         let mut counted = Counted::default();
         let mut ids = Ids::default();
         let mut writes_any = false;
-        let mut next = self.next_with_stored(&mut rows, turn).await?;
+        let mut next = self.next_with_stored(&mut rows, holding, turn).await?;
         while let Some((arrived, stored)) = next {
             let chunk = arrived.rows();
             let chunk = chunk.as_slice();
@@ -154,7 +156,7 @@ impl PatentCommit<'_> {
             // nothing, is the two one after the other.
             let ((judged, writes), following) = tokio::join!(
                 judge_in_turns(planner, chunk, &stored),
-                self.next_with_stored(&mut rows, turn),
+                self.next_with_stored(&mut rows, holding, turn),
             );
             next = following?;
             planned.extend(judged);
@@ -207,6 +209,7 @@ impl PatentCommit<'_> {
     async fn next_with_stored<'r>(
         &self,
         rows: &mut Rows<'r, '_>,
+        holding: patent_rows::Holding,
         turn: &Mutex<()>,
     ) -> Result<Option<(Chunk<'r>, patent_rows::Stored)>, AppError> {
         let Some(arrived) = rows.next().await? else {
@@ -214,7 +217,8 @@ impl PatentCommit<'_> {
         };
         let _turn = turn.lock().await;
         db::plan_statements(self.txn, db::Planning::ForValues).await?;
-        let stored = patent_rows::fetch_stored(self.txn, &arrived.rows(), self.mapping).await?;
+        let stored =
+            patent_rows::fetch_stored(self.txn, &arrived.rows(), self.mapping, holding).await?;
         db::plan_statements(self.txn, db::Planning::Once).await?;
         Ok(Some((arrived, stored)))
     }

@@ -595,20 +595,63 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Which kinds of record the database holds any of, so that rows are never looked up among
+/// none: a first import into an empty register (the largest an office makes) looks up no
+/// number, and one before any enterprise is listed no applicant.
+#[derive(Debug, Clone, Copy)]
+pub struct Holding {
+    patents: bool,
+    enterprises: bool,
+}
+
+impl Holding {
+    /// Asked once before the first row, within the import's transaction. What the import itself
+    /// writes later is never looked up (the planner judges a number met earlier in the file by
+    /// what it kept), and it writes no enterprise.
+    pub async fn of(db: &impl ConnectionTrait) -> Result<Holding, AppError> {
+        let patents = patent::Entity::find()
+            .select_only()
+            .column(patent::Column::Id)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(db)
+            .await?;
+        let enterprises = crate::entities::enterprise::Entity::find()
+            .select_only()
+            .column(crate::entities::enterprise::Column::Id)
+            .limit(1)
+            .into_tuple::<i64>()
+            .one(db)
+            .await?;
+        Ok(Holding {
+            patents: patents.is_some(),
+            enterprises: enterprises.is_some(),
+        })
+    }
+}
+
 /// What the database holds for some rows: their patents and the enterprises their applicants
-/// name.
+/// name, each looked up only when `holding` says there may be any.
 pub async fn fetch_stored(
     db: &impl ConnectionTrait,
     rows: &[&Row],
     mapping: &Mapping,
+    holding: Holding,
 ) -> Result<Stored, AppError> {
+    let patents = if holding.patents {
+        fetch(db, &keys(rows, mapping)).await?
+    } else {
+        HashMap::default()
+    };
+    let enterprises = if holding.enterprises {
+        crate::enterprises::service::ids_by_name_key_chunked(db, &applicant_keys(rows, mapping))
+            .await?
+    } else {
+        std::collections::HashMap::new()
+    };
     Ok(Stored {
-        patents: fetch(db, &keys(rows, mapping)).await?,
-        enterprises: crate::enterprises::service::ids_by_name_key_chunked(
-            db,
-            &applicant_keys(rows, mapping),
-        )
-        .await?,
+        patents,
+        enterprises,
     })
 }
 

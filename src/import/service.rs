@@ -394,8 +394,9 @@ pub async fn plan(
             let mut planner =
                 patent_rows::Planner::new(&table.mapping, &jurisdiction, is_1904, today);
             let mut planned = Vec::with_capacity(rows.len());
+            let holding = patent_rows::Holding::of(db).await?;
             for chunk in rows.chunks(patent_commit::CHUNK) {
-                let stored = patent_rows::fetch_stored(db, chunk, &table.mapping).await?;
+                let stored = patent_rows::fetch_stored(db, chunk, &table.mapping, holding).await?;
                 planned.extend(planner.plan(chunk, &stored).0);
             }
             Ok((planned, None))

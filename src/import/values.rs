@@ -153,6 +153,7 @@ pub fn cell_text(cell: &Cell, is_1904: bool) -> Result<String, Msg> {
     match cell {
         Cell::Error(code) => Err(Msg::new("import.value.error_cell").arg("value", code)),
         Cell::Date(_) => Ok(cell.shown(is_1904)),
+        Cell::Text(text) => Ok(text::clean(text)),
         other => Ok(text::clean(&other.display())),
     }
 }

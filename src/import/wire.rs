@@ -464,8 +464,12 @@ fn text(input: &mut impl Read) -> io::Result<String> {
     if len > MAX_TEXT_BYTES {
         return Err(io::ErrorKind::InvalidData.into());
     }
-    let mut bytes = vec![0u8; len as usize];
-    input.read_exact(&mut bytes)?;
+    // Read into room made for it, not zeroed first: most of what crosses is text.
+    let mut bytes = Vec::with_capacity(len as usize);
+    input.take(u64::from(len)).read_to_end(&mut bytes)?;
+    if bytes.len() != len as usize {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
     String::from_utf8(bytes).map_err(|_| io::ErrorKind::InvalidData.into())
 }
 

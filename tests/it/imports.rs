@@ -769,6 +769,18 @@ fn credit_code(body: &str) -> String {
     format!("{body}{check}")
 }
 
+/// The high-tech list through `POST /api/v1/imports`, into the enterprises register.
+pub(crate) async fn import_high_tech_list(app: &TestApp, token: &str) -> Page {
+    api_import(
+        app,
+        token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises")],
+    )
+    .await
+}
+
 /// The provincial high-tech list as it comes: a title, the header, dates as real dates in a
 /// Chinese format, a bare serial, a typed string; a row of another county; a bad code; a repeat.
 pub(crate) fn high_tech_list() -> Vec<u8> {
@@ -915,14 +927,7 @@ fn rows_swapped(xml: &str, a: u32, b: u32) -> String {
 #[rocket::async_test]
 async fn the_high_tech_list_imports_into_the_enterprises_register() {
     let (app, token) = officer_app().await;
-    let page = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        &[("register", "enterprises")],
-    )
-    .await;
+    let page = import_high_tech_list(&app, &token).await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
     let report = page.json();
     assert_eq!(report["header_row"], 2, "{}", summary(&report));
@@ -965,15 +970,7 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         );
     }
     // Again: unchanged; undone: gone.
-    let again = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        &[("register", "enterprises")],
-    )
-    .await
-    .json();
+    let again = import_high_tech_list(&app, &token).await.json();
     assert_eq!(
         (again["new"].as_u64(), again["unchanged"].as_u64()),
         (Some(0), Some(3)),
@@ -1004,6 +1001,44 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
     );
 }
 
+/// A first roster, into a register with no patents yet (which looks no number up), still links
+/// its applicants to the enterprises already listed.
+#[rocket::async_test]
+async fn a_first_roster_links_its_applicants_to_the_enterprises_listed() {
+    use ipdesk::entities::{enterprise, patent, patent_applicant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let (app, token) = officer_app().await;
+    let listed = import_high_tech_list(&app, &token).await;
+    assert_eq!(listed.json()["new"], 3, "{}", listed.body);
+    let name = "秭归县屈乡脐橙有限公司";
+    let orange = enterprise::Entity::find()
+        .filter(enterprise::Column::Name.eq(name))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the list's enterprise");
+    let digits = "202520000008";
+    let number = format!(
+        "{digits}.{}",
+        ipdesk::patents::number::check_character(digits).unwrap()
+    );
+    let roster = xlsx(&[
+        &["申请号", "专利名称", "申请人", "地址"],
+        &[&number, "一种脐橙分拣装置", name, "湖北省秭归县茅坪镇"],
+    ]);
+    let imported = api_import(&app, &token, "花名册.xlsx", &roster, &[]).await;
+    assert_eq!(imported.json()["new"], 1, "{}", imported.body);
+    let applicant = patent_applicant::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the roster's applicant");
+    assert_eq!(applicant.enterprise_id, Some(orange.id));
+    let stored = patent::Entity::find().one(&app.db).await.unwrap().unwrap();
+    assert_eq!(stored.first_applicant_enterprise_id, Some(orange.id));
+}
+
 /// A list that renames an enterprise (same credit code) teaches the desk its new name, which
 /// links the applicants of that name; undoing it forgets the name and unlinks them again.
 #[rocket::async_test]
@@ -1013,14 +1048,7 @@ async fn undoing_a_rename_forgets_the_name_it_taught() {
 
     let (app, token) = officer_app().await;
     let enterprises = &[("register", "enterprises")];
-    let first = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        enterprises,
-    )
-    .await;
+    let first = import_high_tech_list(&app, &token).await;
     assert_eq!(first.json()["new"], 3, "{}", first.body);
     let renamed = "秭归县屈乡脐橙科技有限公司";
     let number = format!(

@@ -7,7 +7,7 @@ use rocket::http::{Method, Status};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
-use crate::imports::{api_import, fixture, high_tech_list, set_zigui};
+use crate::imports::{api_import, fixture, import_high_tech_list, set_zigui};
 use crate::support::TestApp;
 
 async fn ytd(app: &TestApp, query: &str) -> Value {
@@ -776,15 +776,7 @@ async fn an_enterprise_import_links_first_applicants_and_its_undo_unlinks_them()
         Value::Null
     );
 
-    let imported = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        &[("register", "enterprises")],
-    )
-    .await
-    .json();
+    let imported = import_high_tech_list(&app, &token).await.json();
     assert_eq!(imported["new"], 3, "{imported}");
     assert_report_sources_true(&app.db, "after an enterprise import").await;
     let report = ytd(&app, "year=2026&as_of=2026-06-30").await;
