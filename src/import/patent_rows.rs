@@ -716,42 +716,71 @@ pub async fn fetch(
 ) -> Result<HashMap<String, PatentSnapshot>, AppError> {
     let mut out = HashMap::default();
     for chunk in keys.chunks(500) {
-        let rows = stored_patents(db, chunk).await?;
-        if rows.is_empty() {
-            continue;
-        }
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let mut applicants = stored_applicants(db, &ids).await?;
-        let mut events = stored_events(db, ids).await?;
-        for row in rows {
-            let snapshot = PatentSnapshot {
-                id: row.id,
-                version: row.version,
-                archived: row.archived,
-                patent_type: row.patent_type,
-                title: row.title,
-                inventors: serde_json::from_str(&row.inventors).unwrap_or_default(),
-                filed_on: row.filed_on,
-                granted_on: row.granted_on,
-                grant_publication_number: row.grant_publication_number,
-                agency: row.agency,
-                ipc_main: row.ipc_main,
-                address: row.address,
-                township_id: row.township_id,
-                status: row.status,
-                notes: row.notes,
-                applicants: applicants.remove(&row.id).unwrap_or_default(),
-                events: events.remove(&row.id).unwrap_or_default(),
-            };
-            out.insert(row.application_number, snapshot);
-        }
+        let numbers = chunk.iter().map(String::as_str);
+        fetch_where(
+            db,
+            patent::Column::ApplicationNumber.is_in(numbers),
+            &mut out,
+        )
+        .await?;
     }
     Ok(out)
 }
 
+/// Like [`fetch`], for the patents with these ids (an undo's, which records ids).
+pub async fn fetch_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<HashMap<String, PatentSnapshot>, AppError> {
+    let mut out = HashMap::default();
+    for chunk in ids.chunks(500) {
+        let ids = chunk.iter().copied();
+        fetch_where(db, patent::Column::Id.is_in(ids), &mut out).await?;
+    }
+    Ok(out)
+}
+
+/// Adds the patents `filter` selects (at most a few hundred) to `out`, by number.
+async fn fetch_where(
+    db: &impl ConnectionTrait,
+    filter: sea_orm::sea_query::SimpleExpr,
+    out: &mut HashMap<String, PatentSnapshot>,
+) -> Result<(), AppError> {
+    let rows = stored_patents(db, filter).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut applicants = stored_applicants(db, &ids).await?;
+    let mut events = stored_events(db, ids).await?;
+    for row in rows {
+        let snapshot = PatentSnapshot {
+            id: row.id,
+            version: row.version,
+            archived: row.archived,
+            patent_type: row.patent_type,
+            title: row.title,
+            inventors: serde_json::from_str(&row.inventors).unwrap_or_default(),
+            filed_on: row.filed_on,
+            granted_on: row.granted_on,
+            grant_publication_number: row.grant_publication_number,
+            agency: row.agency,
+            ipc_main: row.ipc_main,
+            address: row.address,
+            township_id: row.township_id,
+            status: row.status,
+            notes: row.notes,
+            applicants: applicants.remove(&row.id).unwrap_or_default(),
+            events: events.remove(&row.id).unwrap_or_default(),
+        };
+        out.insert(row.application_number, snapshot);
+    }
+    Ok(())
+}
+
 async fn stored_patents(
     db: &impl ConnectionTrait,
-    numbers: &[String],
+    filter: sea_orm::sea_query::SimpleExpr,
 ) -> Result<Vec<StoredPatent>, AppError> {
     use patent::Column as C;
     Ok(patent::Entity::find()
@@ -774,7 +803,7 @@ async fn stored_patents(
             C::Notes,
         ])
         .column_as(Expr::col(C::ArchivedAt).is_not_null(), "archived")
-        .filter(C::ApplicationNumber.is_in(numbers.iter().map(String::as_str)))
+        .filter(filter)
         .into_model::<StoredPatent>()
         .all(db)
         .await?)

@@ -323,23 +323,15 @@ async fn restore_patents(
     if rows.is_empty() {
         return Ok(());
     }
-    let numbers: std::collections::HashMap<i64, String> = patent::Entity::find()
-        .select_only()
-        .columns([patent::Column::Id, patent::Column::ApplicationNumber])
-        .filter(patent::Column::Id.is_in(rows.iter().map(|row| row.entity_id)))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
+    let ids: Vec<i64> = rows.iter().map(|row| row.entity_id).collect();
+    let stored = patent_rows::fetch_by_ids(db, &ids).await?;
+    let by_id: std::collections::HashMap<i64, (&String, &PatentSnapshot)> = stored
+        .iter()
+        .map(|(number, now)| (now.id, (number, now)))
         .collect();
-    let keys: Vec<String> = numbers.values().cloned().collect();
-    let stored = patent_rows::fetch(db, &keys).await?;
     let mut restores = Vec::new();
     for row in rows {
-        let Some((number, now)) = numbers
-            .get(&row.entity_id)
-            .and_then(|number| Some((number, stored.get(number)?)))
-        else {
+        let Some(&(number, now)) = by_id.get(&row.entity_id) else {
             continue;
         };
         if now.version != row.after_version {
