@@ -607,8 +607,16 @@ pub struct Holding {
 impl Holding {
     /// Asked once before the first row, within the import's transaction. What the import itself
     /// writes later is never looked up (the planner judges a number met earlier in the file by
-    /// what it kept), and it writes no enterprise.
+    /// what it kept), and it writes no enterprise. SQLite only: its write transaction keeps
+    /// every other writer out until it ends, whereas on PostgreSQL another instance may commit
+    /// patents or enterprises while the import runs, and each lookup (read committed) sees them.
     pub async fn of(db: &impl ConnectionTrait) -> Result<Holding, AppError> {
+        if db.get_database_backend() != DbBackend::Sqlite {
+            return Ok(Holding {
+                patents: true,
+                enterprises: true,
+            });
+        }
         let patents = patent::Entity::find()
             .select_only()
             .column(patent::Column::Id)
