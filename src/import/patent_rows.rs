@@ -617,25 +617,27 @@ impl Holding {
                 enterprises: true,
             });
         }
-        let patents = patent::Entity::find()
-            .select_only()
-            .column(patent::Column::Id)
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(db)
-            .await?;
-        let enterprises = crate::entities::enterprise::Entity::find()
-            .select_only()
-            .column(crate::entities::enterprise::Column::Id)
-            .limit(1)
-            .into_tuple::<i64>()
-            .one(db)
-            .await?;
+        use crate::entities::enterprise;
         Ok(Holding {
-            patents: patents.is_some(),
-            enterprises: enterprises.is_some(),
+            patents: holds_any::<patent::Entity>(db, patent::Column::Id).await?,
+            enterprises: holds_any::<enterprise::Entity>(db, enterprise::Column::Id).await?,
         })
     }
+}
+
+/// Whether the table of `E` has a row (`id`, its key, is all that is read).
+async fn holds_any<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+) -> Result<bool, AppError> {
+    let first = E::find()
+        .select_only()
+        .column(id)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(first.is_some())
 }
 
 /// What the database holds for some rows: their patents and the enterprises their applicants
@@ -722,17 +724,7 @@ pub async fn fetch(
     db: &impl ConnectionTrait,
     keys: &[String],
 ) -> Result<HashMap<String, PatentSnapshot>, AppError> {
-    let mut out = HashMap::default();
-    for chunk in keys.chunks(500) {
-        let numbers = chunk.iter().map(String::as_str);
-        fetch_where(
-            db,
-            patent::Column::ApplicationNumber.is_in(numbers),
-            &mut out,
-        )
-        .await?;
-    }
-    Ok(out)
+    fetch_in(db, patent::Column::ApplicationNumber, keys).await
 }
 
 /// Like [`fetch`], for the patents with these ids (an undo's, which records ids).
@@ -740,10 +732,18 @@ pub async fn fetch_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
 ) -> Result<HashMap<String, PatentSnapshot>, AppError> {
+    fetch_in(db, patent::Column::Id, ids).await
+}
+
+/// The patents whose `column` is one of `values`, a few hundred to a query, by number.
+async fn fetch_in<V: Into<Value> + Clone>(
+    db: &impl ConnectionTrait,
+    column: patent::Column,
+    values: &[V],
+) -> Result<HashMap<String, PatentSnapshot>, AppError> {
     let mut out = HashMap::default();
-    for chunk in ids.chunks(500) {
-        let ids = chunk.iter().copied();
-        fetch_where(db, patent::Column::Id.is_in(ids), &mut out).await?;
+    for chunk in values.chunks(500) {
+        fetch_where(db, column.is_in(chunk.iter().cloned()), &mut out).await?;
     }
     Ok(out)
 }

@@ -1001,7 +1001,7 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
     );
 }
 
-/// A first roster, into a register with no patents yet (which looks no number up), still links
+/// A first roster, into a register with no patents yet (on SQLite it looks no number up), still links
 /// its applicants to the enterprises already listed.
 #[rocket::async_test]
 async fn a_first_roster_links_its_applicants_to_the_enterprises_listed() {
