@@ -21,6 +21,7 @@ mod m20261129_000014_postgres_tallies;
 mod m20261129_000015_holder_tally;
 mod m20261129_000016_follow_ups_due;
 mod m20261130_000017_search_terms_only;
+mod m20261202_000018_inserts_counted_by_writer;
 
 pub struct Migrator;
 
@@ -45,9 +46,15 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000015_holder_tally::Migration),
             Box::new(m20261129_000016_follow_ups_due::Migration),
             Box::new(m20261130_000017_search_terms_only::Migration),
+            Box::new(m20261202_000018_inserts_counted_by_writer::Migration),
         ]
     }
 }
+
+/// PostgreSQL: the transaction setting (`set_config(…, 'on', true)`) under which the report's
+/// tallies' insert triggers leave the transaction's inserted patents for it to count itself.
+pub const POSTGRES_INSERTS_COUNTED_SETTING: &str =
+    m20261202_000018_inserts_counted_by_writer::INSERTS_COUNTED_SETTING;
 
 /// SQLite's triggers that add an inserted patent to the report's tallies (`report_tallies`,
 /// `holder_tally`): an upsert per tally per row, most of the database's time in a large import.
@@ -149,6 +156,17 @@ pub(crate) async fn execute_all(
             .await?;
     }
     Ok(())
+}
+
+/// Like [`execute_all`] on PostgreSQL; nothing on SQLite (a migration of PostgreSQL's alone).
+pub(crate) async fn execute_all_on_postgres(
+    manager: &SchemaManager<'_>,
+    statements: impl FnOnce() -> Vec<String>,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    execute_all(manager, statements()).await
 }
 
 pub(crate) async fn index(

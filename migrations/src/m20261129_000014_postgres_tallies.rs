@@ -12,7 +12,6 @@
 //! view of each tally's old name is the union of both, so readers see every committed change
 //! whether folded or not. SQLite keeps its tables and row triggers (one writer at a time).
 
-use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 use crate::m20261128_000007_report_tallies::{DATES, TALLIES, Tally};
@@ -120,12 +119,7 @@ fn up_statements() -> Vec<String> {
         ));
     }
     for (name, event, changed) in CHANGES {
-        let changed = changed(COUNTED);
-        let body: String = TALLIES.iter().map(|t| record(t, &changed)).collect();
-        statements.push(format!(
-            "CREATE FUNCTION patents_tallied_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN {body} RETURN NULL; END $$"
-        ));
+        statements.push(tallied_function("CREATE", name, changed, ""));
         let referencing = referencing(event);
         statements.push(format!(
             "CREATE TRIGGER patents_tallied_{name} AFTER {event} ON patents \
@@ -135,6 +129,23 @@ fn up_statements() -> Vec<String> {
     }
     statements.push(fold_function("CREATE", ""));
     statements
+}
+
+/// The statement that makes (`CREATE`) or remakes (`CREATE OR REPLACE`) the function behind the
+/// statement trigger `patents_tallied_{name}`: it records the change in every day tally, after
+/// `guard` (a statement that may return first, or nothing).
+pub(crate) fn tallied_function(
+    create: &str,
+    name: &str,
+    changed: fn(&str) -> String,
+    guard: &str,
+) -> String {
+    let changed = changed(COUNTED);
+    let body: String = TALLIES.iter().map(|t| record(t, &changed)).collect();
+    format!(
+        "{create} FUNCTION patents_tallied_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN {guard}{body} RETURN NULL; END $$"
+    )
 }
 
 /// The statement that makes (`CREATE`) or remakes (`CREATE OR REPLACE`) the folding function:
@@ -170,16 +181,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        crate::execute_all(manager, up_statements()).await
+        crate::execute_all_on_postgres(manager, up_statements).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        crate::execute_all(manager, down_statements()).await
+        crate::execute_all_on_postgres(manager, down_statements).await
     }
 }

@@ -157,19 +157,7 @@ fn postgres_up() -> Vec<String> {
         ),
     ];
     for (name, event, changed) in CHANGES {
-        let record = format!(
-            "INSERT INTO {TABLE}_deltas (year, enterprise_id, holder_key, grants) \
-             SELECT {}, {}, SUM(r.sign) FROM ({}) r WHERE {} \
-             GROUP BY 1, 2, 3 HAVING SUM(r.sign) <> 0;",
-            year(backend, "r"),
-            holder("r"),
-            changed(COUNTED),
-            counts("r")
-        );
-        statements.push(format!(
-            "CREATE FUNCTION patents_held_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN {record} RETURN NULL; END $$"
-        ));
+        statements.push(held_function("CREATE", name, changed, ""));
         statements.push(format!(
             "CREATE TRIGGER patents_held_{name} AFTER {event} ON patents \
              REFERENCING {} FOR EACH STATEMENT EXECUTE FUNCTION patents_held_{name}()",
@@ -178,6 +166,30 @@ fn postgres_up() -> Vec<String> {
     }
     statements.push(fold_function("CREATE OR REPLACE", &postgres_fold()));
     statements
+}
+
+/// PostgreSQL: the statement that makes (`CREATE`) or remakes (`CREATE OR REPLACE`) the function
+/// behind the statement trigger `patents_held_{name}`: it appends the change's grants by year and
+/// holder to the deltas, after `guard` (a statement that may return first, or nothing).
+pub(crate) fn held_function(
+    create: &str,
+    name: &str,
+    changed: fn(&str) -> String,
+    guard: &str,
+) -> String {
+    let record = format!(
+        "INSERT INTO {TABLE}_deltas (year, enterprise_id, holder_key, grants) \
+         SELECT {}, {}, SUM(r.sign) FROM ({}) r WHERE {} \
+         GROUP BY 1, 2, 3 HAVING SUM(r.sign) <> 0;",
+        year(DbBackend::Postgres, "r"),
+        holder("r"),
+        changed(COUNTED),
+        counts("r")
+    );
+    format!(
+        "{create} FUNCTION patents_held_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+         BEGIN {guard}{record} RETURN NULL; END $$"
+    )
 }
 
 fn down(backend: DbBackend) -> Vec<String> {

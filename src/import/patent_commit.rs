@@ -116,6 +116,9 @@ impl PatentCommit<'_> {
         // mode (PostgreSQL) must not apply to the writes, nor the writes' to the lookups.
         let turn = Mutex::new(());
         let holding = patent_rows::Holding::of(self.txn).await?;
+        // PostgreSQL: the judging sums the tallies as it builds the rows (it always does, for a
+        // bulk load's sake), so the tally triggers need not group every statement's rows again.
+        let counts_own_inserts = crate::reports::tallies::count_inserts_here(self.txn).await?;
         let judging = self.judge(rows, total, planner, holding, sender, &turn);
         let writing = self.write(receiver, &turn);
         let (judged, written) = side_by_side(judging, writing).await;
@@ -128,6 +131,8 @@ impl PatentCommit<'_> {
             // wrote about as many for each chunk.
             load.counted(self.txn, counted).await?;
             load.finish().restore(self.txn).await?;
+        } else if counts_own_inserts {
+            counted.write(self.txn).await?;
         }
         Ok(planned)
     }

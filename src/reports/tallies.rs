@@ -6,12 +6,13 @@
 //! kept in place by row triggers and need nothing, except during a bulk load: it drops the
 //! triggers that count inserted patents and counts what it inserts at once, read back from the
 //! table ([`count_inserted`], the seed) or counted as the rows were built ([`Counted`], the
-//! import).
+//! import). The import appends its counts on PostgreSQL too, where the insert triggers leave its
+//! transaction's patents to it ([`count_inserts_here`]).
 
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
 use crate::db;
 use crate::error::AppError;
@@ -90,22 +91,57 @@ impl Counted {
         }
     }
 
-    /// Adds the counts to the tallies, within the caller's transaction.
+    /// Adds the counts to the tallies, within the caller's transaction: on SQLite to the counted
+    /// rows (after a bulk load dropped [`INSERT_TRIGGERS`]); on PostgreSQL as the changes the
+    /// insert triggers would have appended (after [`count_inserts_here`]), folded later.
     pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), AppError> {
-        write_days(db, "patent_type_days", "patent_type", self.by_type).await?;
-        write_days(db, "patent_township_days", "township_id", self.by_township).await?;
-        let rows = self
+        let by_holder: Vec<Vec<Value>> = self
             .by_holder
             .into_iter()
             .map(|((year, enterprise, holder), n)| {
                 vec![year.into(), enterprise.into(), holder.into(), n.into()]
             })
             .collect();
-        let columns = ["year", "enterprise_id", "holder_key", "grants"];
+        let holders = "patent_holder_years";
+        let holder_columns = ["year", "enterprise_id", "holder_key", "grants"];
+        if db.get_database_backend() == DbBackend::Postgres {
+            append_days(db, "patent_type_days", "patent_type", self.by_type).await?;
+            append_days(db, "patent_township_days", "township_id", self.by_township).await?;
+            let deltas = format!("{holders}_deltas");
+            return db::insert_rows(db, &deltas, &holder_columns, by_holder).await;
+        }
+        write_days(db, "patent_type_days", "patent_type", self.by_type).await?;
+        write_days(db, "patent_township_days", "township_id", self.by_township).await?;
         let upsert = "ON CONFLICT (year, enterprise_id, holder_key) \
                       DO UPDATE SET grants = grants + excluded.grants";
-        db::upsert_rows(db, "patent_holder_years", &columns, rows, upsert).await
+        db::upsert_rows(db, holders, &holder_columns, by_holder, upsert).await
     }
+}
+
+/// PostgreSQL: the tallies' insert triggers leave the patents this transaction inserts
+/// uncounted, for it to add them with [`Counted::write`] before it commits (the setting ends with
+/// the transaction, and every other transaction is counted by the triggers as before). Returns
+/// whether it did so: on SQLite it does nothing.
+pub async fn count_inserts_here(db: &impl ConnectionTrait) -> Result<bool, AppError> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres {
+        return Ok(false);
+    }
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "SELECT set_config($1, 'on', true)",
+        [migrations::POSTGRES_INSERTS_COUNTED_SETTING.into()],
+    ))
+    .await?;
+    Ok(true)
+}
+
+/// A day tally's counts as rows: date, day, the value counted, patents.
+fn day_rows<V: Into<Value>>(counts: HashMap<(&'static str, NaiveDate, V), i64>) -> Vec<Vec<Value>> {
+    counts
+        .into_iter()
+        .map(|((date_of, day, value), n)| vec![date_of.into(), day.into(), value.into(), n.into()])
+        .collect()
 }
 
 /// Adds a day tally's counts (by date, day and the value in `column`) to those `table` holds.
@@ -115,15 +151,22 @@ async fn write_days<V: Into<Value>>(
     column: &str,
     counts: HashMap<(&'static str, NaiveDate, V), i64>,
 ) -> Result<(), AppError> {
-    let rows = counts
-        .into_iter()
-        .map(|((date_of, day, value), n)| vec![date_of.into(), day.into(), value.into(), n.into()])
-        .collect();
     let upsert = format!(
         "ON CONFLICT (date_of, day, {column}) DO UPDATE SET patents = patents + excluded.patents"
     );
     let columns = ["date_of", "day", column, "patents"];
-    db::upsert_rows(db, table, &columns, rows, &upsert).await
+    db::upsert_rows(db, table, &columns, day_rows(counts), &upsert).await
+}
+
+/// PostgreSQL: appends a day tally's counts to its pending changes, `<table>_deltas`.
+async fn append_days<V: Into<Value>>(
+    db: &impl ConnectionTrait,
+    table: &str,
+    column: &str,
+    counts: HashMap<(&'static str, NaiveDate, V), i64>,
+) -> Result<(), AppError> {
+    let columns = ["date_of", "day", column, "patents"];
+    db::insert_rows(db, &format!("{table}_deltas"), &columns, day_rows(counts)).await
 }
 
 /// How often a serving instance folds the changes written since the last time.
