@@ -651,13 +651,13 @@ pub async fn fetch_stored(
     let patents = if holding.patents {
         fetch(db, &keys(rows, mapping)).await?
     } else {
-        HashMap::default()
+        Default::default()
     };
     let enterprises = if holding.enterprises {
         crate::enterprises::service::ids_by_name_key_chunked(db, &applicant_keys(rows, mapping))
             .await?
     } else {
-        std::collections::HashMap::new()
+        Default::default()
     };
     Ok(Stored {
         patents,

@@ -95,26 +95,27 @@ impl Counted {
     /// rows (after a bulk load dropped [`INSERT_TRIGGERS`]); on PostgreSQL as the changes the
     /// insert triggers would have appended (after [`count_inserts_here`]), folded later.
     pub async fn write(self, db: &impl ConnectionTrait) -> Result<(), AppError> {
-        let by_holder: Vec<Vec<Value>> = self
+        let by_holder = self
             .by_holder
             .into_iter()
             .map(|((year, enterprise, holder), n)| {
                 vec![year.into(), enterprise.into(), holder.into(), n.into()]
             })
             .collect();
-        let holders = "patent_holder_years";
-        let holder_columns = ["year", "enterprise_id", "holder_key", "grants"];
-        if db.get_database_backend() == DbBackend::Postgres {
-            append_days(db, "patent_type_days", "patent_type", self.by_type).await?;
-            append_days(db, "patent_township_days", "township_id", self.by_township).await?;
-            let deltas = format!("{holders}_deltas");
-            return db::insert_rows(db, &deltas, &holder_columns, by_holder).await;
-        }
-        write_days(db, "patent_type_days", "patent_type", self.by_type).await?;
-        write_days(db, "patent_township_days", "township_id", self.by_township).await?;
-        let upsert = "ON CONFLICT (year, enterprise_id, holder_key) \
-                      DO UPDATE SET grants = grants + excluded.grants";
-        db::upsert_rows(db, holders, &holder_columns, by_holder, upsert).await
+        let by_type = day_rows(self.by_type);
+        let by_township = day_rows(self.by_township);
+        add_counts(
+            db,
+            "patent_type_days",
+            &["date_of", "day", "patent_type"],
+            "patents",
+            by_type,
+        )
+        .await?;
+        let keys = ["date_of", "day", "township_id"];
+        add_counts(db, "patent_township_days", &keys, "patents", by_township).await?;
+        let keys = ["year", "enterprise_id", "holder_key"];
+        add_counts(db, "patent_holder_years", &keys, "grants", by_holder).await
     }
 }
 
@@ -144,29 +145,24 @@ fn day_rows<V: Into<Value>>(counts: HashMap<(&'static str, NaiveDate, V), i64>) 
         .collect()
 }
 
-/// Adds a day tally's counts (by date, day and the value in `column`) to those `table` holds.
-async fn write_days<V: Into<Value>>(
+/// Adds counts (rows of the `keys`' values, then the count) to `tally`: on SQLite to the rows it
+/// holds, on PostgreSQL to its pending changes, `<tally>_deltas`.
+async fn add_counts(
     db: &impl ConnectionTrait,
-    table: &str,
-    column: &str,
-    counts: HashMap<(&'static str, NaiveDate, V), i64>,
+    tally: &str,
+    keys: &[&str],
+    count: &str,
+    rows: Vec<Vec<Value>>,
 ) -> Result<(), AppError> {
+    let columns: Vec<&str> = keys.iter().copied().chain([count]).collect();
+    if db.get_database_backend() == DbBackend::Postgres {
+        return db::insert_rows(db, &format!("{tally}_deltas"), &columns, rows).await;
+    }
     let upsert = format!(
-        "ON CONFLICT (date_of, day, {column}) DO UPDATE SET patents = patents + excluded.patents"
+        "ON CONFLICT ({}) DO UPDATE SET {count} = {count} + excluded.{count}",
+        keys.join(", ")
     );
-    let columns = ["date_of", "day", column, "patents"];
-    db::upsert_rows(db, table, &columns, day_rows(counts), &upsert).await
-}
-
-/// PostgreSQL: appends a day tally's counts to its pending changes, `<table>_deltas`.
-async fn append_days<V: Into<Value>>(
-    db: &impl ConnectionTrait,
-    table: &str,
-    column: &str,
-    counts: HashMap<(&'static str, NaiveDate, V), i64>,
-) -> Result<(), AppError> {
-    let columns = ["date_of", "day", column, "patents"];
-    db::insert_rows(db, &format!("{table}_deltas"), &columns, day_rows(counts)).await
+    db::upsert_rows(db, tally, &columns, rows, &upsert).await
 }
 
 /// How often a serving instance folds the changes written since the last time.
