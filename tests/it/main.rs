@@ -11,6 +11,7 @@ mod api;
 mod audit_trail;
 mod auth;
 mod browser;
+mod bulk_writes;
 mod calendar;
 mod cases;
 mod cli;
