@@ -16,8 +16,16 @@ struct Stored {
     filed_on: Option<NaiveDate>,
     granted_on: Option<NaiveDate>,
     notes: Option<String>,
-    township_id: Option<i64>,
+    first_applicant_key: Option<String>,
     created_at: DateTime<Utc>,
+}
+
+/// The time every row is written at: a value the writer shares among the rows.
+fn written_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 3, 8, 30, 15)
+        .single()
+        .unwrap()
+        + chrono::Duration::microseconds(123_456)
 }
 
 fn patent(id: i64) -> Stored {
@@ -37,19 +45,15 @@ fn patent(id: i64) -> Stored {
             .then(|| NaiveDate::from_ymd_opt(2026, 11, 30))
             .flatten(),
         notes: (id % 2 == 0).then(|| format!("备注 {id}")),
-        township_id: None,
-        created_at: Utc
-            .with_ymd_and_hms(2026, 12, 3, 8, 30, 15)
-            .single()
-            .unwrap()
-            + chrono::Duration::microseconds(123_456),
+        first_applicant_key: (id % 5 != 0).then(|| format!("申请人{id}")),
+        created_at: written_at(),
     }
 }
 
 async fn write_and_read(count: i64) -> Vec<Stored> {
     let database = TestDatabase::new().await;
     let db = database.connect().await;
-    let at = patent(0).created_at;
+    let at = written_at();
     let shared = [
         ("source", Value::from("import")),
         ("version", Value::from(1)),
@@ -66,7 +70,7 @@ async fn write_and_read(count: i64) -> Vec<Stored> {
         "granted_on",
         "status",
         "notes",
-        "township_id",
+        "first_applicant_key",
         "search_text",
     ];
     let rows = (1..=count)
@@ -82,7 +86,7 @@ async fn write_and_read(count: i64) -> Vec<Stored> {
                 p.granted_on.into(),
                 "filed".into(),
                 p.notes.into(),
-                p.township_id.into(),
+                p.first_applicant_key.into(),
                 p.title.into(),
             ]
         })
@@ -92,8 +96,8 @@ async fn write_and_read(count: i64) -> Vec<Stored> {
         .await
         .unwrap();
     txn.commit().await.unwrap();
-    let sql = "SELECT id, application_number, title, filed_on, granted_on, notes, township_id, \
-               created_at FROM patents ORDER BY id";
+    let sql = "SELECT id, application_number, title, filed_on, granted_on, notes, \
+               first_applicant_key, created_at FROM patents ORDER BY id";
     let backend = db.get_database_backend();
     db.query_all_raw(Statement::from_string(backend, sql))
         .await
@@ -106,7 +110,7 @@ async fn write_and_read(count: i64) -> Vec<Stored> {
             filed_on: row.try_get_by_index(3).unwrap(),
             granted_on: row.try_get_by_index(4).unwrap(),
             notes: row.try_get_by_index(5).unwrap(),
-            township_id: row.try_get_by_index(6).unwrap(),
+            first_applicant_key: row.try_get_by_index(6).unwrap(),
             created_at: row.try_get_by_index(7).unwrap(),
         })
         .collect()
