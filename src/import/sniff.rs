@@ -21,17 +21,51 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
         return sniff_zip(bytes);
     }
     if bytes.starts_with(&OLE2) {
-        // An encrypted .xlsx is an OLE2 container holding the encrypted package.
-        let marker: Vec<u8> = "EncryptedPackage"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
-            return Err(Msg::new("import.read.encrypted"));
-        }
-        return Ok(Format::Xls);
+        return sniff_ole2(bytes);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(Msg::new("import.read.pdf"));
+    }
+    if let Some(kind) = archive_kind(bytes) {
+        return Err(Msg::new("import.read.archive").arg("kind", kind));
     }
     Err(text_kind(bytes))
+}
+
+/// Excel 97–2003 workbooks, WPS's own .et, Word's .doc and PowerPoint's .ppt are all OLE2
+/// containers; the names of the streams inside (UTF-16 in the container's directory) tell them
+/// apart. A workbook may embed a document, so a workbook stream wins over the others.
+fn sniff_ole2(bytes: &[u8]) -> Result<Format, Msg> {
+    let holds = |name: &str| {
+        let marker: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        bytes.windows(marker.len()).any(|w| w == marker.as_slice())
+    };
+    // An encrypted .xlsx is an OLE2 container holding the encrypted package.
+    if holds("EncryptedPackage") {
+        return Err(Msg::new("import.read.encrypted"));
+    }
+    if !holds("Workbook") && !holds("Book") {
+        if holds("WordDocument") {
+            return Err(Msg::new("import.read.word"));
+        }
+        if holds("PowerPoint Document") {
+            return Err(Msg::new("import.read.presentation"));
+        }
+    }
+    Ok(Format::Xls)
+}
+
+/// Rosters are often sent packed; the formats a zip-less archive comes in, by their first bytes.
+fn archive_kind(bytes: &[u8]) -> Option<&'static str> {
+    const KINDS: [(&[u8], &str); 3] = [
+        (b"Rar!\x1a\x07", "RAR"),
+        (b"7z\xbc\xaf\x27\x1c", "7z"),
+        (b"\x1f\x8b", "gzip"),
+    ];
+    KINDS
+        .iter()
+        .find(|(magic, _)| bytes.starts_with(magic))
+        .map(|(_, kind)| *kind)
 }
 
 fn text_kind(bytes: &[u8]) -> Msg {
@@ -89,7 +123,23 @@ fn sniff_zip(bytes: &[u8]) -> Result<Format, Msg> {
     if has("word/document.xml") {
         return Err(Msg::new("import.read.word"));
     }
+    if has("ppt/presentation.xml") {
+        return Err(Msg::new("import.read.presentation"));
+    }
+    let workbooks = names.iter().filter(|n| names_a_workbook(n)).count();
+    if workbooks > 0 {
+        return Err(Msg::new("import.read.zip_of_workbooks").arg("count", workbooks));
+    }
     Err(Msg::new("import.read.zip_without_workbook"))
+}
+
+/// A file packed in a zip that is itself a workbook (its name is all there is to go by until it
+/// is unpacked; names in Chinese may be garbled by the zip's encoding, the extension is not).
+fn names_a_workbook(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [".xlsx", ".xlsm", ".xlsb", ".xls", ".et", ".ods"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 #[cfg(test)]
@@ -127,6 +177,46 @@ mod tests {
     }
 
     #[test]
+    fn documents_and_archives_are_named() {
+        let ole_with = |streams: &[&str]| {
+            let mut bytes = OLE2.to_vec();
+            bytes.extend_from_slice(&[0; 512]);
+            for name in streams {
+                bytes.extend(name.encode_utf16().flat_map(u16::to_le_bytes));
+                bytes.extend_from_slice(&[0; 64]);
+            }
+            bytes
+        };
+        let refused = [
+            (b"%PDF-1.7\n%\xe2\xe3".to_vec(), "import.read.pdf"),
+            (b"Rar!\x1a\x07\x01\x00rest".to_vec(), "import.read.archive"),
+            (
+                b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec(),
+                "import.read.archive",
+            ),
+            (b"\x1f\x8b\x08\x00".to_vec(), "import.read.archive"),
+            (ole_with(&["WordDocument", "1Table"]), "import.read.word"),
+            (
+                ole_with(&["PowerPoint Document", "Pictures"]),
+                "import.read.presentation",
+            ),
+        ];
+        for (bytes, key) in refused {
+            assert_eq!(sniff(&bytes).unwrap_err().key, key, "{key}");
+        }
+        assert_eq!(
+            sniff(&b"Rar!\x1a\x07\x00"[..]).unwrap_err().args[0].1,
+            "RAR"
+        );
+        // A workbook with a document embedded in it is still a workbook.
+        assert_eq!(
+            sniff(&ole_with(&["Workbook", "MBD0001", "WordDocument"])),
+            Ok(Format::Xls)
+        );
+        assert_eq!(sniff(&ole_with(&["Book"])), Ok(Format::Xls));
+    }
+
+    #[test]
     fn zips_are_told_apart() {
         use std::io::Write;
         let zip_of = |names: &[&str]| {
@@ -160,5 +250,12 @@ mod tests {
             sniff(&zip_of(&["readme.txt"])).unwrap_err().key,
             "import.read.zip_without_workbook"
         );
+        assert_eq!(
+            sniff(&zip_of(&["ppt/presentation.xml"])).unwrap_err().key,
+            "import.read.presentation"
+        );
+        let packed = sniff(&zip_of(&["名册/专利.XLSX", "名册/企业.et", "说明.docx"])).unwrap_err();
+        assert_eq!(packed.key, "import.read.zip_of_workbooks");
+        assert_eq!(packed.args[0].1, "2");
     }
 }

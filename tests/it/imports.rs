@@ -541,6 +541,9 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
     ole_encrypted.extend("EncryptedPackage".encode_utf16().flat_map(u16::to_le_bytes));
     let mut fake_xls = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
     fake_xls.extend((0..4096u32).map(|i| (i.wrapping_mul(7919) % 251) as u8));
+    let mut word_97 = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    word_97.extend([0u8; 512]);
+    word_97.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
     vec![
         ("empty-file.xlsx", Vec::new(), "import.read.empty"),
         (
@@ -578,6 +581,22 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ("zip-bomb.xlsx", declared_zip_bomb(), "import.read.zip_bomb"),
         ("encrypted.xlsx", ole_encrypted, "import.read.encrypted"),
         ("garbage-ole.xls", fake_xls, "import.read.damaged"),
+        ("word-97.doc", word_97, "import.read.word"),
+        (
+            "roster.pdf",
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec(),
+            "import.read.pdf",
+        ),
+        (
+            "rosters.rar",
+            b"Rar!\x1a\x07\x01\x00\x33\x92\xb5\xe5".to_vec(),
+            "import.read.archive",
+        ),
+        (
+            "rosters.zip",
+            zip_of(&[("patents.xlsx", good.as_slice()), ("firms.xls", b"x")]),
+            "import.read.zip_of_workbooks",
+        ),
         (
             "no-header.xlsx",
             xlsx(&[&["甲", "乙"], &["1", "2"]]),
