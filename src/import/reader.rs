@@ -478,13 +478,14 @@ fn merges_in_scope(
 fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
-    sink.head(Format::Xlsx, is_1904, book.sheet_names().as_slice())?;
+    let names = cell_sheets(book.sheets_metadata());
+    sink.head(Format::Xlsx, is_1904, &names)?;
     let mut error = String::new();
     // calamine would parse each sheet a second time for its merged regions; a search of its
     // bytes finds them for a fraction of that, and calamine answers whatever the search cannot.
     // The parts are found once, when a sheet's regions are first wanted.
     let mut parts = None;
-    for name in book.sheet_names() {
+    for name in names {
         let merges = merges_in_scope(sink.scope(), &name, || {
             let parts = parts.get_or_insert_with(|| xlsx_merges::SheetParts::open(bytes));
             parts.as_mut().and_then(|p| p.merges(&name)).or_else(|| {
@@ -517,9 +518,10 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
 fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut book: Xlsb<RS> = Xlsb::new(reader).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
-    sink.head(Format::Xlsb, is_1904, book.sheet_names().as_slice())?;
+    let names = cell_sheets(book.sheets_metadata());
+    sink.head(Format::Xlsb, is_1904, &names)?;
     let mut error = String::new();
-    for name in book.sheet_names() {
+    for name in names {
         if !sink.scope().takes_sheet(&name) {
             sink.sheet(&name, &[], 0)?;
             continue;
@@ -539,6 +541,16 @@ fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, M
         }
     }
     Ok(is_1904)
+}
+
+/// The sheets that hold cells. A chart given a tab of its own (common beside a bureau's summary
+/// table) has none, and calamine cannot read it as cells: it is left out, not called damage.
+fn cell_sheets(sheets: &[calamine::Sheet]) -> Vec<String> {
+    sheets
+        .iter()
+        .filter(|sheet| sheet.typ == calamine::SheetType::WorkSheet)
+        .map(|sheet| sheet.name.clone())
+        .collect()
 }
 
 /// How many rows a sheet's file says it spans: its last row's number (1 when it does not say).
@@ -668,6 +680,24 @@ mod tests {
         let first_sheet = read_bytes_scoped(&bytes, only_first).unwrap();
         assert_eq!(first_sheet.sheets[0], whole.sheets[0]);
         assert!(first_sheet.sheets[1].merges.is_empty());
+    }
+
+    #[test]
+    fn a_chart_on_a_tab_of_its_own_is_left_out_not_called_damage() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let data = book.add_worksheet();
+        data.set_name("汇总").unwrap();
+        data.write_string(0, 0, "乡镇").unwrap();
+        data.write_number(1, 0, 3.0).unwrap();
+        let mut chart = rust_xlsxwriter::Chart::new_column();
+        chart.add_series().set_values("汇总!$A$2:$A$2");
+        let tab = book.add_chartsheet();
+        tab.set_name("图表").unwrap();
+        tab.insert_chart(0, 0, &chart).unwrap();
+        let workbook = read_bytes(&book.save_to_buffer().unwrap()).unwrap();
+        let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["汇总"]);
+        assert_eq!(workbook.sheets[0].rows.len(), 2);
     }
 
     #[test]

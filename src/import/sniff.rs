@@ -41,7 +41,7 @@ fn sniff_ole2(bytes: &[u8]) -> Result<Format, Msg> {
         bytes.windows(marker.len()).any(|w| w == marker.as_slice())
     };
     // An encrypted .xlsx is an OLE2 container holding the encrypted package.
-    if holds("EncryptedPackage") {
+    if holds("EncryptedPackage") || xls_says_encrypted(bytes) {
         return Err(Msg::new("import.read.encrypted"));
     }
     if !holds("Workbook") && !holds("Book") {
@@ -53,6 +53,19 @@ fn sniff_ole2(bytes: &[u8]) -> Result<Format, Msg> {
         }
     }
     Ok(Format::Xls)
+}
+
+/// An encrypted .xls says so in a FilePass record right after its workbook's BOF record
+/// (MS-XLS 2.4.117). calamine refuses the RC4 kind itself but reads the old XOR kind as if it
+/// were plain, and then fails on the scrambled records as if the file were damaged.
+fn xls_says_encrypted(bytes: &[u8]) -> bool {
+    // BOF: record 0x0809 of 16 bytes in BIFF8; FilePass: record 0x002F.
+    const BOF: [u8; 4] = [0x09, 0x08, 0x10, 0x00];
+    const FILE_PASS: [u8; 2] = [0x2F, 0x00];
+    bytes
+        .windows(BOF.len())
+        .enumerate()
+        .any(|(at, w)| w == BOF && bytes.get(at + 20..at + 22) == Some(&FILE_PASS[..]))
 }
 
 /// Rosters are often sent packed; the formats a zip-less archive comes in, by their first bytes.
@@ -214,6 +227,16 @@ mod tests {
             Ok(Format::Xls)
         );
         assert_eq!(sniff(&ole_with(&["Book"])), Ok(Format::Xls));
+        // A FilePass record straight after the workbook's BOF: encrypted (XOR here).
+        let mut xor = ole_with(&["Workbook"]);
+        xor.extend_from_slice(&[0x09, 0x08, 0x10, 0x00, 0x00, 0x06, 0x05, 0x00]);
+        xor.extend_from_slice(&[0; 12]);
+        let plain = xor.clone();
+        xor.extend_from_slice(&[0x2F, 0x00, 0x06, 0x00, 0x00, 0x00, 0x4A, 0x51, 0x1A, 0xCC]);
+        assert_eq!(sniff(&xor).unwrap_err().key, "import.read.encrypted");
+        let mut codepage = plain;
+        codepage.extend_from_slice(&[0x42, 0x00, 0x02, 0x00, 0xB0, 0x04]);
+        assert_eq!(sniff(&codepage), Ok(Format::Xls));
     }
 
     #[test]
