@@ -408,6 +408,9 @@ fn explain(error: &dyn std::fmt::Display) -> Msg {
     let text = error.to_string().to_lowercase();
     if text.contains("password") || text.contains("encrypt") {
         Msg::new("import.read.encrypted")
+    } else if text.contains("cell limit exceeded") {
+        // calamine's own guard against a sheet that claims billions of cells.
+        Msg::new("import.read.limits")
     } else {
         Msg::new("import.read.damaged")
     }
@@ -680,6 +683,30 @@ mod tests {
         let first_sheet = read_bytes_scoped(&bytes, only_first).unwrap();
         assert_eq!(first_sheet.sheets[0], whole.sheets[0]);
         assert!(first_sheet.sheets[1].merges.is_empty());
+    }
+
+    #[test]
+    fn library_errors_become_the_sentence_a_person_needs() {
+        // Texts calamine 0.38 gives for files of ../shared/corpus.
+        let cases = [
+            ("Workbook is password protected", "import.read.encrypted"),
+            ("Xlsx error: Workbook is encrypted", "import.read.encrypted"),
+            (
+                "Cell limit exceeded (17179869184 cells requested, max 100000000)",
+                "import.read.limits",
+            ),
+            (
+                "unexpected end of xml, expecting '</Relationships>'",
+                "import.read.damaged",
+            ),
+            (
+                "range is missing the expected row component.",
+                "import.read.damaged",
+            ),
+        ];
+        for (text, key) in cases {
+            assert_eq!(explain(&text).key, key, "{text}");
+        }
     }
 
     #[test]
