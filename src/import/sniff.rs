@@ -3,6 +3,8 @@
 
 use std::io::Cursor;
 
+use memchr::memmem;
+
 use super::workbook::Format;
 use crate::i18n::Msg;
 
@@ -38,9 +40,10 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
 fn sniff_ole2(bytes: &[u8]) -> Result<Format, Msg> {
     let holds = |name: &str| {
         let marker: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        bytes.windows(marker.len()).any(|w| w == marker.as_slice())
+        memmem::find(bytes, &marker).is_some()
     };
-    // An encrypted .xlsx is an OLE2 container holding the encrypted package.
+    // An encrypted .xlsx is an OLE2 container holding the encrypted package; an encrypted .xls
+    // says so in its records.
     if holds("EncryptedPackage") || xls_says_encrypted(bytes) {
         return Err(Msg::new("import.read.encrypted"));
     }
@@ -55,17 +58,14 @@ fn sniff_ole2(bytes: &[u8]) -> Result<Format, Msg> {
     Ok(Format::Xls)
 }
 
-/// An encrypted .xls says so in a FilePass record right after its workbook's BOF record
-/// (MS-XLS 2.4.117). calamine refuses the RC4 kind itself but reads the old XOR kind as if it
-/// were plain, and then fails on the scrambled records as if the file were damaged.
+/// An encrypted .xls says so in a FilePass record right after the BOF record that opens its
+/// workbook stream (MS-XLS 2.4.117). calamine refuses the RC4 kind itself but reads the old XOR
+/// kind as if it were plain, and then fails on the scrambled records as if the file were damaged.
 fn xls_says_encrypted(bytes: &[u8]) -> bool {
     // BOF: record 0x0809 of 16 bytes in BIFF8; FilePass: record 0x002F.
     const BOF: [u8; 4] = [0x09, 0x08, 0x10, 0x00];
     const FILE_PASS: [u8; 2] = [0x2F, 0x00];
-    bytes
-        .windows(BOF.len())
-        .enumerate()
-        .any(|(at, w)| w == BOF && bytes.get(at + 20..at + 22) == Some(&FILE_PASS[..]))
+    memmem::find(bytes, &BOF).is_some_and(|at| bytes.get(at + 20..at + 22) == Some(&FILE_PASS[..]))
 }
 
 /// Rosters are often sent packed; the formats a zip-less archive comes in, by their first bytes.
