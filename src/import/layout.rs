@@ -2,10 +2,12 @@
 //! and blank rows often come first), two-row headers (a merged group label above sub-labels), and
 //! the data rows below, without the totals row and the notes at the end.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::spec::RegisterSpec;
-use super::workbook::{Row, Sheet, Workbook};
+use super::workbook::{Cell, Merge, Row, Sheet, Workbook};
 use crate::text;
 
 /// How many rows from the top are tried as the header.
@@ -211,6 +213,72 @@ pub fn data_rows(sheet: &Sheet, at: TableAt) -> impl Iterator<Item = &Row> {
         .filter(move |row| row.index >= first && kind(row) == RowKind::Data)
 }
 
+/// The data rows as [`data_rows`] gives them, with the cells merged down filled in
+/// ([`FillDown`]) in the given columns.
+pub fn filled_data_rows<'s>(
+    sheet: &'s Sheet,
+    at: TableAt,
+    columns: &[u32],
+) -> impl Iterator<Item = Cow<'s, Row>> {
+    let mut fill = FillDown::new(&sheet.merges, at, columns);
+    data_rows(sheet, at).map(move |row| fill.fill(Cow::Borrowed(row)))
+}
+
+/// Cells merged down inside the data. A person who merges 企业名称 down over the rows of that
+/// company's patents (common in an officer's own ledger) means the name for each of those rows,
+/// but the file keeps it in the region's top cell only. A data row below the top of such a region
+/// takes the top cell's value in the region's first column when it has none there. Only the
+/// given (mapped) columns are filled, so a hostile file's thousands of regions cost nothing.
+pub struct FillDown {
+    /// Regions still to come, the last to start first.
+    waiting: Vec<Merge>,
+    /// The regions the rows are in, one per column (Excel's regions do not overlap).
+    open: Vec<(Merge, Option<Cell>)>,
+}
+
+impl FillDown {
+    pub fn new(merges: &[Merge], at: TableAt, columns: &[u32]) -> FillDown {
+        let first = at.first_data_row();
+        let mut waiting: Vec<Merge> = merges
+            .iter()
+            .filter(|m| m.first_row >= first && m.last_row > m.first_row)
+            .filter(|m| columns.contains(&m.first_column))
+            .copied()
+            .collect();
+        waiting.sort_by_key(|m| std::cmp::Reverse((m.first_row, m.first_column)));
+        FillDown {
+            waiting,
+            open: Vec::new(),
+        }
+    }
+
+    /// A data row, filled; the data rows must come in order.
+    pub fn fill<'r>(&mut self, mut row: Cow<'r, Row>) -> Cow<'r, Row> {
+        let index = row.index;
+        self.open.retain(|(region, _)| region.last_row >= index);
+        while let Some(region) = self.waiting.pop_if(|m| m.first_row <= index) {
+            // A region whose top row was not a data row (blank, a note) has no value to give.
+            let top = (region.first_row == index)
+                .then(|| row.get(region.first_column).cloned())
+                .flatten();
+            self.open
+                .retain(|(m, _)| m.first_column != region.first_column);
+            self.open.push((region, top));
+        }
+        for (region, value) in &self.open {
+            let (column, Some(value)) = (region.first_column, value) else {
+                continue;
+            };
+            if region.first_row < index && row.get(column).is_none() {
+                let cells = &mut row.to_mut().cells;
+                let at = cells.partition_point(|(c, _)| *c < column);
+                cells.insert(at, (column, value.clone()));
+            }
+        }
+        row
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,5 +417,70 @@ mod tests {
         for (row, expected) in cases {
             assert_eq!(kind(&row), expected, "{row:?}");
         }
+    }
+
+    #[test]
+    fn cells_merged_down_inside_the_data_are_filled_in_their_mapped_column() {
+        let region = |rows: (u32, u32), columns: (u32, u32)| Merge {
+            first_row: rows.0,
+            first_column: columns.0,
+            last_row: rows.1,
+            last_column: columns.1,
+        };
+        let rows = vec![
+            text_row(0, &[(0, "申请人"), (1, "申请号"), (2, "乡镇")]),
+            text_row(1, &[(0, "甲公司"), (1, "201710601862.3"), (2, "茅坪镇")]),
+            text_row(2, &[(1, "201710601863.8")]),
+            text_row(3, &[(1, "201710601864.2")]),
+            text_row(5, &[(1, "201710601865.7")]),
+            text_row(6, &[(0, "乙公司"), (1, "201710601866.1")]),
+            text_row(7, &[(0, "丙公司"), (1, "201710601867.6")]),
+            text_row(8, &[(0, "注：以上数据截至6月底")]),
+            text_row(9, &[(1, "201710601868.0")]),
+        ];
+        let merges = vec![
+            // 申请人 merged over Excel rows 2–6 (the blank row 5 among them), 乡镇 over 2–3.
+            region((1, 5), (0, 0)),
+            region((1, 2), (2, 2)),
+            // 乙公司 written into the row below as well: that row's own value stays.
+            region((6, 7), (0, 0)),
+            // The header merged down into the data, and a note merged down: nothing to give.
+            region((0, 1), (1, 1)),
+            region((8, 9), (0, 0)),
+        ];
+        let book = workbook(rows, merges);
+        let at = TableAt {
+            sheet: 0,
+            header_row: 0,
+            two_rows: false,
+        };
+        let texts = |columns: &[u32]| -> Vec<Vec<String>> {
+            filled_data_rows(&book.sheets[0], at, columns)
+                .map(|row| {
+                    (0..3)
+                        .map(|c| row.get(c).map(Cell::display).unwrap_or_default())
+                        .collect()
+                })
+                .collect()
+        };
+        let expected = [
+            ["甲公司", "201710601862.3", "茅坪镇"],
+            ["甲公司", "201710601863.8", "茅坪镇"],
+            ["甲公司", "201710601864.2", ""],
+            ["甲公司", "201710601865.7", ""],
+            ["乙公司", "201710601866.1", ""],
+            ["丙公司", "201710601867.6", ""],
+            ["", "201710601868.0", ""],
+        ];
+        assert_eq!(texts(&[0, 1, 2]), expected);
+        // The blank row 5 stays out. Only mapped columns are filled: without 乡镇 mapped, its
+        // merge is left alone.
+        let unmapped = texts(&[0, 1]);
+        assert_eq!(unmapped[1], ["甲公司", "201710601863.8", ""]);
+        // Filled cells keep the row's cells in column order.
+        let filled: Vec<Cow<'_, Row>> = filled_data_rows(&book.sheets[0], at, &[0, 2]).collect();
+        let columns: Vec<u32> = filled[1].cells.iter().map(|(c, _)| *c).collect();
+        assert_eq!(columns, [0, 1, 2]);
+        assert!(matches!(filled[4], Cow::Borrowed(_)));
     }
 }

@@ -39,10 +39,24 @@ pub struct Mapping {
     pub columns: Vec<MappedColumn>,
 }
 
+/// The columns of these that are mapped to a field.
+pub fn mapped_columns(columns: &[MappedColumn]) -> Vec<u32> {
+    columns
+        .iter()
+        .filter(|c| c.field.is_some())
+        .map(|c| c.column)
+        .collect()
+}
+
 /// Choices by column letter: a field name, or an empty string for "not imported".
 pub type Choices = BTreeMap<String, String>;
 
 impl Mapping {
+    /// The columns mapped to a field.
+    pub fn mapped_columns(&self) -> Vec<u32> {
+        mapped_columns(&self.columns)
+    }
+
     /// The mapping for a header. `remembered` maps normalised labels to fields.
     pub fn build(
         spec: &RegisterSpec,

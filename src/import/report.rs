@@ -64,8 +64,7 @@ pub fn build(
     let Some(sheet) = workbook.sheets.get(sheet_index) else {
         return Err(AppError::Internal("sheet vanished".into()));
     };
-    let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
-    let at = layout::with_best_depth(sheet, spec(register), sheet_index, header_row);
+    let at = service::stored_table_at(batch, sheet, sheet_index);
     let statuses: Vec<RowStatus> = batch
         .statuses
         .chars()
@@ -223,7 +222,11 @@ fn write_rows(
         .map_err(xlsx_error)?;
     sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
     let field_type = |column: u32| spec.field_type_of(columns, column);
-    for (out_row, row) in (1u32..).zip(layout::data_rows(rows.sheet_rows, rows.at)) {
+    // Cells merged down are written into each row, as the import read them: the report is
+    // imported again as it is, without the merged regions.
+    let mapped = rows.mapping.mapped_columns();
+    let data = layout::filled_data_rows(rows.sheet_rows, rows.at, &mapped);
+    for (out_row, row) in (1u32..).zip(data) {
         let excel_row = row.index + 1;
         for (column, cell) in &row.cells {
             let c = u16::try_from(*column).unwrap_or(0);

@@ -2,6 +2,7 @@
 //! every row in a dry run, then — unless it is only a dry run, or the all-or-nothing policy meets
 //! an invalid row — write the result in one transaction and record the batch.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
 
@@ -20,7 +21,7 @@ use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowSta
 use super::reader::{ChildReader, Scope, Stream};
 use super::spec::{Register, spec};
 use super::streamed::{self, DataRows, Opening};
-use super::workbook::{Row, Workbook};
+use super::workbook::{Row, Sheet, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
 use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{import_batch, import_upload};
@@ -196,9 +197,12 @@ impl Table<'_> {
             .map_or("", |s| s.name.as_str())
     }
 
-    pub fn data_rows(&self) -> Vec<&Row> {
+    /// The table's data rows, with the cells merged down filled in (see [`layout::FillDown`]).
+    pub fn data_rows(&self) -> Vec<Cow<'_, Row>> {
         match self.workbook.sheets.get(self.at.sheet) {
-            Some(sheet) => layout::data_rows(sheet, self.at).collect(),
+            Some(sheet) => {
+                layout::filled_data_rows(sheet, self.at, &self.mapping.mapped_columns()).collect()
+            }
             None => Vec::new(),
         }
     }
@@ -385,7 +389,8 @@ pub async fn plan(
     table: &Table<'_>,
     register: Register,
 ) -> Result<(Vec<PlannedRow>, Option<Writes>), AppError> {
-    let rows = table.data_rows();
+    let filled = table.data_rows();
+    let rows: Vec<&Row> = filled.iter().map(AsRef::as_ref).collect();
     let jurisdiction = jurisdiction(db).await?;
     let today = today(db).await?;
     let is_1904 = table.workbook.is_1904;
@@ -520,7 +525,8 @@ impl Arriving {
             return Ok(None);
         };
         let mut report = empty_report(request, &self.head, &table);
-        let mut rows = DataRows::new(stream, sheet, table.at);
+        let columns = table.mapping.mapped_columns();
+        let mut rows = DataRows::new(stream, sheet, table.at, &columns);
         let total = self.rows_said.saturating_sub(table.at.first_data_row()) as usize;
         let commit = Commit {
             actor,
@@ -1007,11 +1013,12 @@ impl Commit<'_> {
         limit: usize,
         arriving: Option<(&mut DataRows<'_>, usize)>,
     ) -> Result<Vec<PlannedRow>, AppError> {
-        let read;
+        let (filled, read);
         let (rows, total) = match arriving {
             Some((rows, total)) => (Rows::Arriving(rows), total),
             None => {
-                read = self.table.data_rows();
+                filled = self.table.data_rows();
+                read = filled.iter().map(AsRef::as_ref).collect::<Vec<&Row>>();
                 (Rows::Read(&read), read.len())
             }
         };
@@ -1069,6 +1076,14 @@ pub fn status_of(code: char) -> RowStatus {
     RowStatus::from_code(code).unwrap_or(RowStatus::Invalid)
 }
 
+/// Where a stored batch's table is in its sheet (read again): the header row it was read with,
+/// and whether that header takes two rows.
+pub fn stored_table_at(batch: &import_batch::Model, sheet: &Sheet, sheet_index: usize) -> TableAt {
+    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
+    let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
+    layout::with_best_depth(sheet, spec(register), sheet_index, header_row)
+}
+
 /// The mapped columns of a stored batch.
 pub fn stored_mapping(batch: &import_batch::Model) -> Vec<MappedColumn> {
     serde_json::from_str::<Mapping>(&batch.mapping)
@@ -1077,16 +1092,16 @@ pub fn stored_mapping(batch: &import_batch::Model) -> Vec<MappedColumn> {
 }
 
 /// What a preview page reads of its stored upload (`rows`: the page's row numbers, 1-based): the
-/// table's sheet only, down to the page's last row, without the merged cells, since the columns
-/// are the stored mapping's. A page with no rows reads down to the header row: a sheet's first
-/// rows may be empty, and a read of no cells is refused.
+/// table's sheet only, down to the page's last row, with its merged cells (the cells merged down
+/// are shown filled in, as they were judged). A page with no rows reads down to the header row: a
+/// sheet's first rows may be empty, and a read of no cells is refused.
 pub fn page_scope(batch: &import_batch::Model, rows: impl Iterator<Item = u32>) -> Scope {
     let page_end = rows.map(|row| row.saturating_sub(1)).max();
     let header = batch.header_row.and_then(|row| u32::try_from(row - 1).ok());
     Scope {
         sheet: batch.sheet.clone(),
         last_row: page_end.or(header),
-        without_merges: true,
+        without_merges: false,
     }
 }
 

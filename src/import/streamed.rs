@@ -5,9 +5,10 @@
 //! the rows read so far, rows out of order) is read whole first, as before; the result is the same
 //! either way.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use super::layout::{self, RowKind, TableAt};
+use super::layout::{self, FillDown, RowKind, TableAt};
 use super::patent_commit::CHUNK;
 use super::reader::Stream;
 use super::service::Request;
@@ -109,19 +110,32 @@ pub struct DataRows<'s> {
     ended: bool,
     /// A row came out of order: the rows must be read whole and tidied (see [`DataRows::next`]).
     pub disordered: bool,
+    fill: FillDown,
 }
 
 impl<'s> DataRows<'s> {
-    /// The rows below the header at `at` of `sheet` (the rows read so far), then those to come.
-    pub fn new(stream: &'s mut Stream, sheet: &Sheet, at: TableAt) -> DataRows<'s> {
+    /// The rows below the header at `at` of `sheet` (the rows read so far), then those to come,
+    /// with the cells merged down in `columns` filled in.
+    pub fn new(
+        stream: &'s mut Stream,
+        sheet: &Sheet,
+        at: TableAt,
+        columns: &[u32],
+    ) -> DataRows<'s> {
+        // The sheet's merged regions came with its first frame, before any of its rows.
+        let mut fill = FillDown::new(&sheet.merges, at, columns);
+        let waiting = layout::data_rows(sheet, at)
+            .map(|row| fill.fill(Cow::Borrowed(row)).into_owned())
+            .collect();
         DataRows {
             stream,
-            waiting: layout::data_rows(sheet, at).cloned().collect(),
+            waiting,
             first: at.first_data_row(),
             last: sheet.rows.last().map(|r| r.index),
             in_sheet: true,
             ended: false,
             disordered: false,
+            fill,
         }
     }
 
@@ -152,6 +166,7 @@ impl<'s> DataRows<'s> {
             }
             self.last = Some(row.index);
             if row.index >= self.first && layout::kind(&row) == RowKind::Data {
+                let row = self.fill.fill(Cow::Owned(row)).into_owned();
                 self.waiting.push_back(row);
             }
         }

@@ -1058,6 +1058,140 @@ async fn a_first_roster_links_its_applicants_to_the_enterprises_listed() {
     assert_eq!(stored.first_applicant_enterprise_id, Some(orange.id));
 }
 
+/// An officer's own ledger with the applicant merged down over that company's patents: each row
+/// takes the name, in the dry run, the commit, the preview and the error report alike.
+#[rocket::async_test]
+async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
+    use ipdesk::entities::{patent, patent_applicant};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let number = |digits: &str| {
+        format!(
+            "{digits}.{}",
+            ipdesk::patents::number::check_character(digits).unwrap()
+        )
+    };
+    let (first, second) = (number("202520000011"), number("202520000012"));
+    let wrong = format!(
+        "202520000013.{}",
+        if number("202520000013").ends_with('1') {
+            2
+        } else {
+            1
+        }
+    );
+    let (other, third, fourth) = (
+        number("202520000014"),
+        number("202520000015"),
+        number("202520000016"),
+    );
+    let (tea, second_tea) = ("秭归茶业有限公司", "秭归县第二茶厂");
+    let filler = |serial: u32| {
+        let applicant = format!("秭归县第{serial}科技有限公司");
+        vec![
+            number(&format!("2025201{serial:05}")),
+            format!("一种装置{serial}"),
+            applicant,
+            "湖北省秭归县茅坪镇".to_owned(),
+        ]
+    };
+    let row = |cells: [&str; 4]| cells.map(str::to_owned).to_vec();
+    // The first region straddles the reading child's first frame of rows (256) and the
+    // second, so it is filled both in the rows read first and in those that arrive after.
+    let mut rows = vec![row(["申请号", "专利名称", "申请人", "地址"])];
+    rows.extend((1..=254).map(filler));
+    rows.extend([
+        row([&first, "一种茶杯", tea, "湖北省秭归县茅坪镇"]),
+        row([&second, "一种茶壶", "", "湖北省秭归县茅坪镇"]),
+        row([&wrong, "一种茶盘", "", "湖北省秭归县茅坪镇"]),
+        row([
+            &other,
+            "一种脐橙分拣装置",
+            "秭归县屈乡脐橙有限公司",
+            "湖北省秭归县归州镇",
+        ]),
+    ]);
+    rows.extend((255..=554).map(filler));
+    rows.extend([
+        row([&third, "一种揉茶机", second_tea, "湖北省秭归县茅坪镇"]),
+        row([&fourth, "一种烘茶机", "", "湖北省秭归县茅坪镇"]),
+    ]);
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, cells) in rows.iter().enumerate() {
+        for (c, text) in cells.iter().enumerate().filter(|(_, t)| !t.is_empty()) {
+            sheet.write_string(r as u32, c as u16, text).unwrap();
+        }
+    }
+    let plain = rust_xlsxwriter::Format::new();
+    sheet.merge_range(255, 2, 257, 2, tea, &plain).unwrap();
+    sheet
+        .merge_range(559, 2, 560, 2, second_tea, &plain)
+        .unwrap();
+    let bytes = book.save_to_buffer().unwrap();
+
+    let (app, token) = officer_app().await;
+    let dry = api_import(&app, &token, "台账.xlsx", &bytes, &[("dry_run", "true")]).await;
+    let dry = dry.json();
+    assert_eq!(
+        (dry["new"].as_u64(), dry["invalid"].as_u64()),
+        (Some(559), Some(1)),
+        "{}",
+        dry["errors"]
+    );
+    let committed = api_import(&app, &token, "台账.xlsx", &bytes, &[])
+        .await
+        .json();
+    assert_eq!(committed["new"], 559, "{}", committed["errors"]);
+    for (number, holder) in [
+        (&first, tea),
+        (&second, tea),
+        (&other, "秭归县屈乡脐橙有限公司"),
+        (&third, second_tea),
+        (&fourth, second_tea),
+    ] {
+        let stored = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.eq(number.replace('.', "")))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{number} stored"));
+        let applicant = patent_applicant::Entity::find()
+            .filter(patent_applicant::Column::PatentId.eq(stored.id))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(applicant.name, holder, "{number}");
+    }
+
+    // The error report writes the name into the invalid row, so it imports again as it is.
+    let response = app
+        .client
+        .get(format!(
+            "/api/v1/imports/{}/errors.xlsx",
+            committed["batch_id"]
+        ))
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .dispatch()
+        .await;
+    let report = response.into_bytes().await.unwrap();
+    let report_rows = sheet_text(&report, "Sheet1");
+    let bad = report_rows
+        .iter()
+        .find(|r| r[0] == wrong)
+        .expect("the invalid row");
+    assert_eq!(bad[2], tea, "{report_rows:?}");
+
+    // The web preview shows the name in each row of the region.
+    let web = TestApp::signed_in(Role::Officer).await;
+    set_zigui(&web).await;
+    let uploaded = upload_roster(&web, "台账.xlsx", &bytes).await;
+    let id = batch_of(&uploaded);
+    let invalid = web.get(&format!("/imports/{id}?status=invalid")).await;
+    invalid.assert_contains(&[&wrong, tea]);
+}
+
 /// A list that renames an enterprise (same credit code) teaches the desk its new name, which
 /// links the applicants of that name; undoing it forgets the name and unlinks them again.
 #[rocket::async_test]
