@@ -84,6 +84,14 @@ fn archive_kind(bytes: &[u8]) -> Option<&'static str> {
 fn text_kind(bytes: &[u8]) -> Msg {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
     let trimmed = head.trim_start_matches('\u{feff}').trim_start();
+    // Excel 2003's XML spreadsheet, which many systems still export under an .xls name (its
+    // <Table> is no web page's).
+    if trimmed.starts_with('<')
+        && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
+            || head.contains("progid=\"excel.sheet\""))
+    {
+        return Msg::new("import.read.xml_2003");
+    }
     if trimmed.starts_with('<')
         && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"))
     {
@@ -171,6 +179,12 @@ mod tests {
                 .unwrap_err()
                 .key,
             "import.read.html"
+        );
+        let spreadsheet_2003 = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n\
+            <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>";
+        assert_eq!(
+            sniff(spreadsheet_2003.as_bytes()).unwrap_err().key,
+            "import.read.xml_2003"
         );
         assert_eq!(
             sniff(&[0u8, 159, 146, 150, 1, 2, 3, 0, 0, 0])

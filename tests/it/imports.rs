@@ -564,6 +564,15 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "import.read.html",
         ),
         (
+            "system-export.xls",
+            b"<?xml version=\"1.0\"?>\r\n<?mso-application progid=\"Excel.Sheet\"?>\r\n\
+              <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">\
+              <Worksheet ss:Name=\"Sheet1\"><Table><Row><Cell><Data ss:Type=\"String\">\
+              1</Data></Cell></Row></Table></Worksheet></Workbook>"
+                .to_vec(),
+            "import.read.xml_2003",
+        ),
+        (
             "truncated.xlsx",
             good[..good.len() / 2].to_vec(),
             "import.read.damaged",
