@@ -23,6 +23,7 @@ pub mod values;
 pub mod wire;
 pub mod workbook;
 pub mod xlsx_merges;
+pub mod xml2003;
 
 /// This process's resident memory in MB (Linux), for the import's timing log.
 pub fn rss_mb() -> u64 {

@@ -399,6 +399,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
         Format::Xlsb => read_xlsb(cursor, sink),
         Format::Xls => read_xls(cursor, sink),
         Format::Ods => read_ods(cursor, sink),
+        Format::Xml2003 => read_xml2003(bytes, sink),
     }?;
     Ok((format, is_1904))
 }
@@ -614,6 +615,33 @@ fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
         sink.sheet(&name, &[], range_rows(&range))?;
         range_into(&range, sink)?;
+    }
+    Ok(false)
+}
+
+fn read_xml2003(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let sheets = super::xml2003::parse(bytes).map_err(|e| explain(&e))?;
+    let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
+    sink.head(Format::Xml2003, false, &names)?;
+    for sheet in &sheets {
+        let merges = merges_in_scope(sink.scope(), &sheet.name, || Some(sheet.merges.clone()));
+        if !sink.scope().takes_sheet(&sheet.name) {
+            sink.sheet(&sheet.name, &merges, 0)?;
+            continue;
+        }
+        let rows = sheet
+            .cells
+            .iter()
+            .map(|(row, _, _)| row + 1)
+            .max()
+            .unwrap_or(0);
+        sink.sheet(&sheet.name, &merges, rows)?;
+        for (row, column, cell) in &sheet.cells {
+            if !sink.scope().takes_row(*row) {
+                break;
+            }
+            sink.cell(*row, *column, CellRef::from(cell))?;
+        }
     }
     Ok(false)
 }

@@ -31,6 +31,9 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
     if let Some(kind) = archive_kind(bytes) {
         return Err(Msg::new("import.read.archive").arg("kind", kind));
     }
+    if is_xml_2003(bytes) {
+        return Ok(Format::Xml2003);
+    }
     Err(text_kind(bytes))
 }
 
@@ -81,17 +84,24 @@ fn archive_kind(bytes: &[u8]) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
-fn text_kind(bytes: &[u8]) -> Msg {
+/// The head of a text file, lower-cased, and the same without a byte-order mark and leading space.
+fn text_head(bytes: &[u8]) -> (String, String) {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
-    let trimmed = head.trim_start_matches('\u{feff}').trim_start();
-    // Excel 2003's XML spreadsheet, which many systems still export under an .xls name (its
-    // <Table> is no web page's).
-    if trimmed.starts_with('<')
+    let trimmed = head.trim_start_matches('\u{feff}').trim_start().to_owned();
+    (head, trimmed)
+}
+
+/// Excel 2003's XML spreadsheet, which many systems still export under an .xls name (its
+/// `<Table>` is no web page's).
+fn is_xml_2003(bytes: &[u8]) -> bool {
+    let (head, trimmed) = text_head(bytes);
+    trimmed.starts_with('<')
         && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
             || head.contains("progid=\"excel.sheet\""))
-    {
-        return Msg::new("import.read.xml_2003");
-    }
+}
+
+fn text_kind(bytes: &[u8]) -> Msg {
+    let (head, trimmed) = text_head(bytes);
     if trimmed.starts_with('<')
         && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"))
     {
@@ -182,10 +192,7 @@ mod tests {
         );
         let spreadsheet_2003 = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n\
             <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>";
-        assert_eq!(
-            sniff(spreadsheet_2003.as_bytes()).unwrap_err().key,
-            "import.read.xml_2003"
-        );
+        assert_eq!(sniff(spreadsheet_2003.as_bytes()), Ok(Format::Xml2003));
         assert_eq!(
             sniff(&[0u8, 159, 146, 150, 1, 2, 3, 0, 0, 0])
                 .unwrap_err()

@@ -53,6 +53,7 @@ impl<W: Write> Encoder<W> {
             Format::Xlsb => b'b',
             Format::Xls => b'l',
             Format::Ods => b'o',
+            Format::Xml2003 => b'm',
         };
         self.out.write_all(&[b'W', format, u8::from(is_1904)])?;
         self.u32(u32::try_from(sheets.len()).unwrap_or(u32::MAX))?;
@@ -304,6 +305,7 @@ fn head(input: &mut impl Read) -> io::Result<Frame> {
         b'b' => Format::Xlsb,
         b'l' => Format::Xls,
         b'o' => Format::Ods,
+        b'm' => Format::Xml2003,
         _ => return Err(io::ErrorKind::InvalidData.into()),
     };
     let is_1904 = byte(input)? == 1;

@@ -12,6 +12,8 @@ pub enum Format {
     Xlsb,
     Xls,
     Ods,
+    /// Excel 2003's XML spreadsheet (SpreadsheetML).
+    Xml2003,
 }
 
 /// One non-empty cell's value.

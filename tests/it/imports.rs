@@ -564,15 +564,6 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "import.read.html",
         ),
         (
-            "system-export.xls",
-            b"<?xml version=\"1.0\"?>\r\n<?mso-application progid=\"Excel.Sheet\"?>\r\n\
-              <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">\
-              <Worksheet ss:Name=\"Sheet1\"><Table><Row><Cell><Data ss:Type=\"String\">\
-              1</Data></Cell></Row></Table></Worksheet></Workbook>"
-                .to_vec(),
-            "import.read.xml_2003",
-        ),
-        (
             "truncated.xlsx",
             good[..good.len() / 2].to_vec(),
             "import.read.damaged",
@@ -1067,6 +1058,57 @@ async fn a_first_roster_links_its_applicants_to_the_enterprises_listed() {
     assert_eq!(stored.first_applicant_enterprise_id, Some(orange.id));
 }
 
+/// An application number with the check character its digits imply.
+fn number(digits: &str) -> String {
+    format!(
+        "{digits}.{}",
+        ipdesk::patents::number::check_character(digits).unwrap()
+    )
+}
+
+/// Excel 2003's XML spreadsheet, as systems export it under an .xls name, imports like any
+/// workbook: its title merged across, its header, numbers, dates and strings.
+#[rocket::async_test]
+async fn an_excel_2003_xml_export_imports_like_any_workbook() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let (first, second) = (number("202520000021"), number("202520000022"));
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="授权清单"><Table>
+  <Row><Cell ss:MergeAcross="3"><Data ss:Type="String">秭归县专利授权清单</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">申请号</Data></Cell><Cell><Data ss:Type="String">专利名称</Data></Cell>
+   <Cell><Data ss:Type="String">申请人</Data></Cell><Cell><Data ss:Type="String">授权公告日</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">{first}</Data></Cell><Cell><Data ss:Type="String">一种茶杯</Data></Cell>
+   <Cell><Data ss:Type="String">秭归茶业有限公司</Data></Cell><Cell><Data ss:Type="DateTime">2026-03-15T00:00:00.000</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">{second}</Data></Cell><Cell><Data ss:Type="String">一种茶壶 &amp; 茶盖</Data></Cell>
+   <Cell><Data ss:Type="String">秭归茶业有限公司</Data></Cell><Cell><Data ss:Type="String">2026年4月1日</Data></Cell></Row>
+ </Table></Worksheet>
+</Workbook>"#
+    );
+    let (app, token) = officer_app().await;
+    let outcome = api_import(&app, &token, "系统导出.xls", xml.as_bytes(), &[])
+        .await
+        .json();
+    assert_eq!(outcome["new"], 2, "{outcome}");
+    assert_eq!(outcome["invalid"], 0, "{outcome}");
+    assert_eq!(outcome["header_row"], 2, "{outcome}");
+    let stored = patent::Entity::find()
+        .filter(patent::Column::ApplicationNumber.eq(second.replace('.', "")))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.title, "一种茶壶 & 茶盖");
+    assert_eq!(
+        stored.granted_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
+    );
+}
+
 /// An officer's own ledger with the applicant merged down over that company's patents: each row
 /// takes the name, in the dry run, the commit, the preview and the error report alike.
 #[rocket::async_test]
@@ -1074,12 +1116,6 @@ async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
     use ipdesk::entities::{patent, patent_applicant};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-    let number = |digits: &str| {
-        format!(
-            "{digits}.{}",
-            ipdesk::patents::number::check_character(digits).unwrap()
-        )
-    };
     let (first, second) = (number("202520000011"), number("202520000012"));
     let wrong = format!(
         "202520000013.{}",
