@@ -1107,6 +1107,17 @@ async fn an_excel_2003_xml_export_imports_like_any_workbook() {
         stored.granted_on,
         chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
     );
+
+    // Its preview on the web reads it again, a page at a time.
+    let web = TestApp::signed_in(Role::Officer).await;
+    set_zigui(&web).await;
+    let uploaded = upload_roster(&web, "系统导出.xls", xml.as_bytes()).await;
+    web.follow(&uploaded).await.assert_contains(&[
+        &first,
+        "一种茶杯",
+        "一种茶壶 &amp; 茶盖",
+        "2026-03-15",
+    ]);
 }
 
 /// An officer's own ledger with the applicant merged down over that company's patents: each row
