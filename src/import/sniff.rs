@@ -92,10 +92,11 @@ fn text_head(bytes: &[u8]) -> (String, String) {
 }
 
 /// Excel 2003's XML spreadsheet, which many systems still export under an .xls name (its
-/// `<Table>` is no web page's).
+/// `<Table>` is no web page's, and a web page saved by Excel may name the same namespace).
 fn is_xml_2003(bytes: &[u8]) -> bool {
     let (head, trimmed) = text_head(bytes);
     trimmed.starts_with('<')
+        && !head.contains("<html")
         && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
             || head.contains("progid=\"excel.sheet\""))
 }
@@ -193,6 +194,12 @@ mod tests {
         let spreadsheet_2003 = "<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n\
             <Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\"></Workbook>";
         assert_eq!(sniff(spreadsheet_2003.as_bytes()), Ok(Format::Xml2003));
+        let excel_web_page = "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\" \
+            xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\"><table></table></html>";
+        assert_eq!(
+            sniff(excel_web_page.as_bytes()).unwrap_err().key,
+            "import.read.html"
+        );
         assert_eq!(
             sniff(&[0u8, 159, 146, 150, 1, 2, 3, 0, 0, 0])
                 .unwrap_err()
