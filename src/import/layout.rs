@@ -421,12 +421,6 @@ mod tests {
 
     #[test]
     fn cells_merged_down_inside_the_data_are_filled_in_their_mapped_column() {
-        let region = |rows: (u32, u32), columns: (u32, u32)| Merge {
-            first_row: rows.0,
-            first_column: columns.0,
-            last_row: rows.1,
-            last_column: columns.1,
-        };
         let rows = vec![
             text_row(0, &[(0, "申请人"), (1, "申请号"), (2, "乡镇")]),
             text_row(1, &[(0, "甲公司"), (1, "201710601862.3"), (2, "茅坪镇")]),
@@ -440,13 +434,13 @@ mod tests {
         ];
         let merges = vec![
             // 申请人 merged over Excel rows 2–6 (the blank row 5 among them), 乡镇 over 2–3.
-            region((1, 5), (0, 0)),
-            region((1, 2), (2, 2)),
+            Merge::over((1, 5), (0, 0)),
+            Merge::over((1, 2), (2, 2)),
             // 乙公司 written into the row below as well: that row's own value stays.
-            region((6, 7), (0, 0)),
+            Merge::over((6, 7), (0, 0)),
             // The header merged down into the data, and a note merged down: nothing to give.
-            region((0, 1), (1, 1)),
-            region((8, 9), (0, 0)),
+            Merge::over((0, 1), (1, 1)),
+            Merge::over((8, 9), (0, 0)),
         ];
         let book = workbook(rows, merges);
         let at = TableAt {

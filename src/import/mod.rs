@@ -5,6 +5,7 @@
 pub mod api;
 pub mod case_rows;
 pub mod enterprise_rows;
+pub mod html_table;
 pub mod layout;
 pub mod ledger_rows;
 pub mod mapping;

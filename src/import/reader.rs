@@ -12,7 +12,7 @@ use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx};
 
 use super::sniff::sniff;
 use super::wire::{Assembler, CellRef, Decoded, Encoder, Frame};
-use super::workbook::{Format, Merge, Row, Sheet, Workbook};
+use super::workbook::{Format, Merge, ParsedSheet, Row, Sheet, Workbook};
 use super::xlsx_merges;
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -400,6 +400,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
         Format::Xls => read_xls(cursor, sink),
         Format::Ods => read_ods(cursor, sink),
         Format::Xml2003 => read_xml2003(bytes, sink),
+        Format::Html => read_html(bytes, sink),
     }?;
     Ok((format, is_1904))
 }
@@ -621,9 +622,19 @@ fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
 
 fn read_xml2003(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let sheets = super::xml2003::parse(bytes).map_err(|e| explain(&e))?;
+    read_parsed(Format::Xml2003, &sheets, sink)
+}
+
+fn read_html(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let page = super::html_table::decode(bytes);
+    read_parsed(Format::Html, &super::html_table::parse(&page), sink)
+}
+
+/// Hands sheets parsed outside calamine to a sink, as calamine's are (no 1904 dates there).
+fn read_parsed(format: Format, sheets: &[ParsedSheet], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let names: Vec<String> = sheets.iter().map(|s| s.name.clone()).collect();
-    sink.head(Format::Xml2003, false, &names)?;
-    for sheet in &sheets {
+    sink.head(format, false, &names)?;
+    for sheet in sheets {
         let merges = merges_in_scope(sink.scope(), &sheet.name, || Some(sheet.merges.clone()));
         if !sink.scope().takes_sheet(&sheet.name) {
             sink.sheet(&sheet.name, &merges, 0)?;

@@ -34,6 +34,9 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
     if is_xml_2003(bytes) {
         return Ok(Format::Xml2003);
     }
+    if is_html_table(bytes) {
+        return Ok(Format::Html);
+    }
     Err(text_kind(bytes))
 }
 
@@ -99,6 +102,15 @@ fn is_xml_2003(bytes: &[u8]) -> bool {
         && !head.contains("<html")
         && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
             || head.contains("progid=\"excel.sheet\""))
+}
+
+/// A web page with a table, as older systems export a roster under an .xls name. It is read
+/// whole for `<table`, since a page's head can be long.
+fn is_html_table(bytes: &[u8]) -> bool {
+    let (head, trimmed) = text_head(bytes);
+    trimmed.starts_with('<')
+        && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"))
+        && memmem::find(&bytes.to_ascii_lowercase(), b"<table").is_some()
 }
 
 fn text_kind(bytes: &[u8]) -> Msg {
@@ -185,8 +197,18 @@ mod tests {
             sniff(b"a,b,c\n1,2,3\n").unwrap_err().key,
             "import.read.text"
         );
+        // A web page's tables are read; a page without one is told as a web page.
         assert_eq!(
-            sniff(b"<html><table><tr><td>1</td></tr></table></html>")
+            sniff(b"<html><table><tr><td>1</td></tr></table></html>"),
+            Ok(Format::Html)
+        );
+        let long_head = format!(
+            "<!DOCTYPE html><html><head>{}</head><TABLE>",
+            " ".repeat(9000)
+        );
+        assert_eq!(sniff(long_head.as_bytes()), Ok(Format::Html));
+        assert_eq!(
+            sniff(b"<html><body>500 Internal Server Error</body></html>")
                 .unwrap_err()
                 .key,
             "import.read.html"
@@ -196,10 +218,7 @@ mod tests {
         assert_eq!(sniff(spreadsheet_2003.as_bytes()), Ok(Format::Xml2003));
         let excel_web_page = "<html xmlns:x=\"urn:schemas-microsoft-com:office:excel\" \
             xmlns:ss=\"urn:schemas-microsoft-com:office:spreadsheet\"><table></table></html>";
-        assert_eq!(
-            sniff(excel_web_page.as_bytes()).unwrap_err().key,
-            "import.read.html"
-        );
+        assert_eq!(sniff(excel_web_page.as_bytes()), Ok(Format::Html));
         assert_eq!(
             sniff(&[0u8, 159, 146, 150, 1, 2, 3, 0, 0, 0])
                 .unwrap_err()

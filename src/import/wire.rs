@@ -54,6 +54,7 @@ impl<W: Write> Encoder<W> {
             Format::Xls => b'l',
             Format::Ods => b'o',
             Format::Xml2003 => b'm',
+            Format::Html => b'h',
         };
         self.out.write_all(&[b'W', format, u8::from(is_1904)])?;
         self.u32(u32::try_from(sheets.len()).unwrap_or(u32::MAX))?;
@@ -306,6 +307,7 @@ fn head(input: &mut impl Read) -> io::Result<Frame> {
         b'l' => Format::Xls,
         b'o' => Format::Ods,
         b'm' => Format::Xml2003,
+        b'h' => Format::Html,
         _ => return Err(io::ErrorKind::InvalidData.into()),
     };
     let is_1904 = byte(input)? == 1;

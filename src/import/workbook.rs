@@ -4,6 +4,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A sheet as a parser outside calamine gives it: its name, merged regions and cells in document
+/// order (row, column, value), all 0-based.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParsedSheet {
+    pub name: String,
+    pub merges: Vec<Merge>,
+    pub cells: Vec<(u32, u32, Cell)>,
+}
+
 /// The spreadsheet formats ipdesk reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -14,6 +23,8 @@ pub enum Format {
     Ods,
     /// Excel 2003's XML spreadsheet (SpreadsheetML).
     Xml2003,
+    /// A web page's tables saved under an .xls name.
+    Html,
 }
 
 /// One non-empty cell's value.
@@ -105,6 +116,18 @@ pub struct Merge {
     pub first_column: u32,
     pub last_row: u32,
     pub last_column: u32,
+}
+
+impl Merge {
+    /// The region over these rows and columns (first, last).
+    pub fn over(rows: (u32, u32), columns: (u32, u32)) -> Merge {
+        Merge {
+            first_row: rows.0,
+            first_column: columns.0,
+            last_row: rows.1,
+            last_column: columns.1,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

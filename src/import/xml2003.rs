@@ -7,19 +7,11 @@
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
-use super::workbook::{Cell, Merge};
+use super::workbook::{Cell, Merge, ParsedSheet};
 
 /// The last row and column a sheet can have (Excel's 1,048,576 × 16,384, 0-based).
 const LAST_ROW: u32 = 1_048_575;
 const LAST_COLUMN: u32 = 16_383;
-
-/// One worksheet: its name, merged regions and cells in document order (row, column, value).
-#[derive(Debug, Default, PartialEq)]
-pub struct XmlSheet {
-    pub name: String,
-    pub merges: Vec<Merge>,
-    pub cells: Vec<(u32, u32, Cell)>,
-}
 
 /// Where the parser is: the cell being read and the kind and text of its value.
 #[derive(Default)]
@@ -34,9 +26,9 @@ struct State {
 
 /// The worksheets of a SpreadsheetML file, or why it cannot be read (a library's words, or a
 /// row or column past a sheet's end).
-pub fn parse(bytes: &[u8]) -> Result<Vec<XmlSheet>, String> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<ParsedSheet>, String> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut sheets: Vec<XmlSheet> = Vec::new();
+    let mut sheets: Vec<ParsedSheet> = Vec::new();
     let mut state = State::default();
     let mut buffer = Vec::new();
     loop {
@@ -78,14 +70,14 @@ fn push_text(state: &mut State, text: &str) {
 fn start(
     e: &BytesStart<'_>,
     empty: bool,
-    sheets: &mut Vec<XmlSheet>,
+    sheets: &mut Vec<ParsedSheet>,
     state: &mut State,
 ) -> Result<(), String> {
     match e.local_name().as_ref() {
         "Worksheet" => {
-            sheets.push(XmlSheet {
+            sheets.push(ParsedSheet {
                 name: attribute(e, "Name").unwrap_or_default(),
-                ..XmlSheet::default()
+                ..ParsedSheet::default()
             });
             *state = State::default();
         }
@@ -121,7 +113,7 @@ fn start(
     Ok(())
 }
 
-fn end(name: &str, sheets: &mut [XmlSheet], state: &mut State) {
+fn end(name: &str, sheets: &mut [ParsedSheet], state: &mut State) {
     match name {
         "Comment" => state.in_comment = false,
         "Cell" => state.cell = None,
@@ -241,15 +233,9 @@ mod tests {
                 (3, 5, Cell::Error("#N/A".into())),
             ]
         );
-        let merge = |rows: (u32, u32), columns: (u32, u32)| Merge {
-            first_row: rows.0,
-            first_column: columns.0,
-            last_row: rows.1,
-            last_column: columns.1,
-        };
         assert_eq!(
             roster.merges,
-            [merge((0, 0), (0, 2)), merge((3, 4), (1, 1))]
+            [Merge::over((0, 0), (0, 2)), Merge::over((3, 4), (1, 1))]
         );
     }
 

@@ -560,7 +560,9 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
         ),
         (
             "html-renamed.xls",
-            b"<html><body><table><tr><td>1</td></tr></table></body></html>".to_vec(),
+            "<html><body><p>登录超时，请重新登录</p></body></html>"
+                .as_bytes()
+                .to_vec(),
             "import.read.html",
         ),
         (
@@ -1058,6 +1060,40 @@ async fn a_first_roster_links_its_applicants_to_the_enterprises_listed() {
     assert_eq!(stored.first_applicant_enterprise_id, Some(orange.id));
 }
 
+/// The stored patent of an application number as rosters write it (with its dot).
+async fn stored_patent(app: &TestApp, number: &str) -> patent::Model {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    patent::Entity::find()
+        .filter(patent::Column::ApplicationNumber.eq(number.replace('.', "")))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("{number} stored"))
+}
+
+/// The second row of the system exports below, stored with its entity decoded and its date read.
+async fn assert_teapot_stored(app: &TestApp, number: &str) -> patent::Model {
+    let stored = stored_patent(app, number).await;
+    assert_eq!(stored.title, "一种茶壶 & 茶盖");
+    assert_eq!(
+        stored.granted_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
+    );
+    stored
+}
+
+/// The name of a stored patent's first applicant.
+async fn first_applicant(app: &TestApp, patent_id: i64) -> String {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    patent_applicant::Entity::find()
+        .filter(patent_applicant::Column::PatentId.eq(patent_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .name
+}
+
 /// An application number with the check character its digits imply.
 fn number(digits: &str) -> String {
     format!(
@@ -1070,8 +1106,6 @@ fn number(digits: &str) -> String {
 /// workbook: its title merged across, its header, numbers, dates and strings.
 #[rocket::async_test]
 async fn an_excel_2003_xml_export_imports_like_any_workbook() {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
     let (first, second) = (number("202520000021"), number("202520000022"));
     let xml = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
@@ -1096,17 +1130,7 @@ async fn an_excel_2003_xml_export_imports_like_any_workbook() {
     assert_eq!(outcome["new"], 2, "{outcome}");
     assert_eq!(outcome["invalid"], 0, "{outcome}");
     assert_eq!(outcome["header_row"], 2, "{outcome}");
-    let stored = patent::Entity::find()
-        .filter(patent::Column::ApplicationNumber.eq(second.replace('.', "")))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.title, "一种茶壶 & 茶盖");
-    assert_eq!(
-        stored.granted_on,
-        chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
-    );
+    assert_teapot_stored(&app, &second).await;
 
     // Its preview on the web reads it again, a page at a time.
     let web = TestApp::signed_in(Role::Officer).await;
@@ -1120,13 +1144,36 @@ async fn an_excel_2003_xml_export_imports_like_any_workbook() {
     ]);
 }
 
+/// A roster exported by an older system as a web page under an .xls name, in GBK, with the
+/// applicant spanning two rows: it imports like any workbook.
+#[rocket::async_test]
+async fn a_web_page_export_in_gbk_imports_like_any_workbook() {
+    let (first, second) = (number("202520000031"), number("202520000032"));
+    let page = format!(
+        "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=gb2312\">\
+         <style>.num {{ mso-number-format:\"\\@\"; }}</style></head><body>\
+         <table border=1><tr><td colspan=4>秭归县专利授权清单</td></tr>\
+         <tr><th>申请号</th><th>专利名称</th><th>申请人</th><th>授权公告日</th></tr>\
+         <tr><td class=num>{first}</td><td>一种茶杯</td><td rowspan=2>秭归茶业有限公司</td>\
+         <td>2026-03-15</td></tr>\
+         <tr><td class=num>{second}</td><td>一种茶壶&nbsp;&amp;&nbsp;茶盖</td><td>2026/4/1</td></tr>\
+         <tr><td>合计</td><td>2</td></tr></table></body></html>"
+    );
+    let bytes = encoding_rs::GB18030.encode(&page).0.into_owned();
+    let (app, token) = officer_app().await;
+    let outcome = api_import(&app, &token, "授权清单.xls", &bytes, &[])
+        .await
+        .json();
+    assert_eq!(outcome["rows_read"], 2, "{outcome}");
+    assert_eq!(outcome["new"], 2, "{outcome}");
+    let stored = assert_teapot_stored(&app, &second).await;
+    assert_eq!(first_applicant(&app, stored.id).await, "秭归茶业有限公司");
+}
+
 /// An officer's own ledger with the applicant merged down over that company's patents: each row
 /// takes the name, in the dry run, the commit, the preview and the error report alike.
 #[rocket::async_test]
 async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
-    use ipdesk::entities::{patent, patent_applicant};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
     let (first, second) = (number("202520000011"), number("202520000012"));
     let wrong = format!(
         "202520000013.{}",
@@ -1206,19 +1253,8 @@ async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
         (&third, second_tea),
         (&fourth, second_tea),
     ] {
-        let stored = patent::Entity::find()
-            .filter(patent::Column::ApplicationNumber.eq(number.replace('.', "")))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{number} stored"));
-        let applicant = patent_applicant::Entity::find()
-            .filter(patent_applicant::Column::PatentId.eq(stored.id))
-            .one(&app.db)
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(applicant.name, holder, "{number}");
+        let stored = stored_patent(&app, number).await;
+        assert_eq!(first_applicant(&app, stored.id).await, holder, "{number}");
     }
 
     // The error report writes the name into the invalid row, so it imports again as it is.
