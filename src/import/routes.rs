@@ -2,8 +2,7 @@
 //! mapping, all changeable; the counts; the rows by status with their problems on their cells),
 //! the commit as a job with a progress bar, the history with undo and the error report.
 
-use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
@@ -13,13 +12,12 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::api::{UploadForm, may_undo, request_of};
-use super::layout;
-use super::mapping::{Choices, MappedColumn, mapped_columns};
+use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, Problem, RowStatus};
 use super::service::{self, Policy, Progress, StoredProblems};
 use super::spec::{Register, spec};
 use super::values;
-use super::workbook::{Cell, Row, column_letter};
+use super::workbook::{Cell, column_letter};
 use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::entities::import_batch;
@@ -232,17 +230,13 @@ async fn grid(
         .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
     let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
     let mapping = service::stored_mapping(batch);
-    // The page's rows as the import read them: cells merged down filled in.
-    let at = service::stored_table_at(batch, sheet, sheet_index);
-    let wanted: HashSet<u32> = page_rows
-        .iter()
-        .map(|(row, _)| row.saturating_sub(1))
-        .collect();
-    let filled: HashMap<u32, Cow<'_, Row>> =
-        layout::filled_data_rows(sheet, at, &mapped_columns(&mapping))
-            .filter(|r| wanted.contains(&r.index))
-            .map(|r| (r.index, r))
-            .collect();
+    let filled = service::judged_rows(
+        batch,
+        sheet,
+        sheet_index,
+        &mapping,
+        page_rows.iter().map(|r| r.0),
+    );
     // The page's problems in one pass over the batch's (errors before warnings, as stored).
     let mut on_page: HashMap<u32, Vec<(bool, &Problem)>> = page_rows
         .iter()

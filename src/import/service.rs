@@ -3,7 +3,7 @@
 //! an invalid row — write the result in one transaction and record the batch.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{LazyLock, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -1082,6 +1082,24 @@ pub fn stored_table_at(batch: &import_batch::Model, sheet: &Sheet, sheet_index: 
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let header_row = u32::try_from(batch.header_row.unwrap_or(1).max(1) - 1).unwrap_or(0);
     layout::with_best_depth(sheet, spec(register), sheet_index, header_row)
+}
+
+/// Rows of a stored batch's table (by their 1-based numbers) as the import judged them, cells
+/// merged down filled in, by their 0-based index.
+pub fn judged_rows<'s>(
+    batch: &import_batch::Model,
+    sheet: &'s Sheet,
+    sheet_index: usize,
+    mapping: &[MappedColumn],
+    rows: impl Iterator<Item = u32>,
+) -> HashMap<u32, Cow<'s, Row>> {
+    let wanted: HashSet<u32> = rows.map(|row| row.saturating_sub(1)).collect();
+    let at = stored_table_at(batch, sheet, sheet_index);
+    let columns = super::mapping::mapped_columns(mapping);
+    layout::filled_data_rows(sheet, at, &columns)
+        .filter(|row| wanted.contains(&row.index))
+        .map(|row| (row.index, row))
+        .collect()
 }
 
 /// The mapped columns of a stored batch.

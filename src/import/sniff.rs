@@ -31,11 +31,30 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
     if let Some(kind) = archive_kind(bytes) {
         return Err(Msg::new("import.read.archive").arg("kind", kind));
     }
-    if is_xml_2003(bytes) {
+    sniff_text(bytes)
+}
+
+/// A text file: Excel 2003's XML, a web page (read when it holds a table), or plain text.
+fn sniff_text(bytes: &[u8]) -> Result<Format, Msg> {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
+    let markup = head
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<');
+    let web_page =
+        markup && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"));
+    if markup && is_xml_2003(&head) {
         return Ok(Format::Xml2003);
     }
-    if is_html_table(bytes) {
-        return Ok(Format::Html);
+    if web_page {
+        // Older systems export a roster as a web page under an .xls name; its table may come
+        // after a long head, so the whole file is searched for it.
+        let has_table = bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"<table"));
+        return if has_table {
+            Ok(Format::Html)
+        } else {
+            Err(Msg::new("import.read.html"))
+        };
     }
     Err(text_kind(bytes))
 }
@@ -87,39 +106,18 @@ fn archive_kind(bytes: &[u8]) -> Option<&'static str> {
         .map(|(_, kind)| *kind)
 }
 
-/// The head of a text file, lower-cased, and the same without a byte-order mark and leading space.
-fn text_head(bytes: &[u8]) -> (String, String) {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
-    let trimmed = head.trim_start_matches('\u{feff}').trim_start().to_owned();
-    (head, trimmed)
-}
-
 /// Excel 2003's XML spreadsheet, which many systems still export under an .xls name (its
-/// `<Table>` is no web page's, and a web page saved by Excel may name the same namespace).
-fn is_xml_2003(bytes: &[u8]) -> bool {
-    let (head, trimmed) = text_head(bytes);
-    trimmed.starts_with('<')
-        && !head.contains("<html")
+/// `<Table>` is no web page's, and a web page saved by Excel may name the same namespace); `head`
+/// is the file's start, lower-cased.
+fn is_xml_2003(head: &str) -> bool {
+    !head.contains("<html")
         && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
             || head.contains("progid=\"excel.sheet\""))
 }
 
-/// A web page with a table, as older systems export a roster under an .xls name. It is read
-/// whole for `<table`, since a page's head can be long.
-fn is_html_table(bytes: &[u8]) -> bool {
-    let (head, trimmed) = text_head(bytes);
-    trimmed.starts_with('<')
-        && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"))
-        && memmem::find(&bytes.to_ascii_lowercase(), b"<table").is_some()
-}
-
+/// Text that is neither a workbook nor a web page: plain text (perhaps CSV), or bytes that are
+/// not text at all.
 fn text_kind(bytes: &[u8]) -> Msg {
-    let (head, trimmed) = text_head(bytes);
-    if trimmed.starts_with('<')
-        && (head.contains("<html") || head.contains("<table") || head.contains("<!doctype"))
-    {
-        return Msg::new("import.read.html");
-    }
     let printable = bytes
         .iter()
         .take(4096)
