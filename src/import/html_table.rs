@@ -18,8 +18,8 @@ const MAX_COLSPAN: u32 = 100;
 const LAST_ROW: u32 = 1_048_575;
 const LAST_COLUMN: u32 = 16_383;
 
-/// The text of a web page in its declared encoding: GBK (as GB18030, its superset) or Big5 when
-/// its head says so, GB18030 when it is not UTF-8 and says nothing, UTF-8 otherwise.
+/// The text of a web page: in the encoding its head declares (`charset=`), read as
+/// `encoding::decode` reads any text file.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
     let declared = head.split("charset=").nth(1).map(|rest| {
@@ -28,13 +28,7 @@ pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect::<String>()
     });
-    let encoding = match declared.as_deref() {
-        Some("gb2312" | "gbk" | "gb18030" | "x-gbk") => encoding_rs::GB18030,
-        Some("big5") => encoding_rs::BIG5,
-        _ if std::str::from_utf8(bytes).is_err() => encoding_rs::GB18030,
-        _ => encoding_rs::UTF_8,
-    };
-    encoding.decode(bytes).0
+    super::encoding::decode(bytes, declared.as_deref())
 }
 
 /// Where the reading is: the table's depth, the row and cell being read, and the places taken

@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod case_rows;
+pub mod delimited;
+pub mod encoding;
 pub mod enterprise_rows;
 pub mod html_table;
 pub mod layout;

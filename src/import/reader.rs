@@ -401,6 +401,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
         Format::Ods => read_ods(cursor, sink),
         Format::Xml2003 => read_xml2003(bytes, sink),
         Format::Html => read_html(bytes, sink),
+        Format::Csv => read_delimited(bytes, sink),
     }?;
     Ok((format, is_1904))
 }
@@ -621,13 +622,38 @@ fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
 }
 
 fn read_xml2003(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
-    let sheets = super::xml2003::parse(bytes).map_err(|e| explain(&e))?;
+    let text = super::xml2003::decode(bytes);
+    let sheets = super::xml2003::parse(&text).map_err(|e| explain(&e))?;
     read_parsed(Format::Xml2003, &sheets, sink)
 }
 
 fn read_html(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let page = super::html_table::decode(bytes);
     read_parsed(Format::Html, &super::html_table::parse(&page), sink)
+}
+
+/// A text file's one sheet, streamed cell by cell (a CSV of 50 MiB would not fit the child's
+/// memory as parsed cells).
+fn read_delimited(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    use super::delimited::{SHEET, Table};
+    let text = super::encoding::decode(bytes, None);
+    let table = Table::new(&text);
+    sink.head(Format::Csv, false, &[SHEET.to_owned()])?;
+    if !sink.scope().takes_sheet(SHEET) {
+        sink.sheet(SHEET, &[], 0)?;
+        return Ok(false);
+    }
+    sink.sheet(SHEET, &[], table.rows())?;
+    let mut failed = None;
+    table.cells(|row, column, value| {
+        if !sink.scope().takes_row(row) {
+            return false;
+        }
+        let sent = sink.cell(row, column, CellRef::Text(value));
+        failed = sent.err();
+        failed.is_none()
+    });
+    failed.map_or(Ok(false), Err)
 }
 
 /// Hands sheets parsed outside calamine to a sink, as calamine's are (no 1904 dates there).

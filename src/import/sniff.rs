@@ -5,6 +5,7 @@ use std::io::Cursor;
 
 use memchr::memmem;
 
+use super::encoding;
 use super::workbook::Format;
 use crate::i18n::Msg;
 
@@ -34,9 +35,10 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
     sniff_text(bytes)
 }
 
-/// A text file: Excel 2003's XML, a web page (read when it holds a table), or plain text.
+/// A text file: Excel 2003's XML, a web page (read when it holds a table), or text with
+/// separated values (CSV, Excel's "Unicode text").
 fn sniff_text(bytes: &[u8]) -> Result<Format, Msg> {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
+    let head = encoding::decode(&bytes[..bytes.len().min(4096)], None).to_lowercase();
     let markup = head
         .trim_start_matches('\u{feff}')
         .trim_start()
@@ -47,16 +49,41 @@ fn sniff_text(bytes: &[u8]) -> Result<Format, Msg> {
         return Ok(Format::Xml2003);
     }
     if web_page {
-        // Older systems export a roster as a web page under an .xls name; its table may come
-        // after a long head, so the whole file is searched for it.
-        let has_table = bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"<table"));
-        return if has_table {
+        return if has_table(bytes) {
             Ok(Format::Html)
         } else {
             Err(Msg::new("import.read.html"))
         };
     }
-    Err(text_kind(bytes))
+    if is_text(&head) {
+        Ok(Format::Csv)
+    } else {
+        Err(Msg::new("import.read.not_spreadsheet"))
+    }
+}
+
+/// Whether a web page holds a table. Older systems export a roster as a web page under an .xls
+/// name; its table may come after a long head, so the whole file is searched for it.
+fn has_table(bytes: &[u8]) -> bool {
+    if encoding::is_utf16(bytes) {
+        return encoding::decode(bytes, None)
+            .to_lowercase()
+            .contains("<table");
+    }
+    bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"<table"))
+}
+
+/// Whether a file's head reads as text: hardly any control characters (beyond tabs and line
+/// breaks) or bytes that are no character, which any binary file is full of.
+fn is_text(head: &str) -> bool {
+    let (mut chars, mut odd) = (0usize, 0usize);
+    for c in head.chars() {
+        chars += 1;
+        if c == '\u{fffd}' || (c.is_control() && !c.is_ascii_whitespace()) {
+            odd += 1;
+        }
+    }
+    odd * 100 <= chars * 5
 }
 
 /// Excel 97–2003 workbooks, WPS's own .et, Word's .doc and PowerPoint's .ppt are all OLE2
@@ -113,20 +140,6 @@ fn is_xml_2003(head: &str) -> bool {
     !head.contains("<html")
         && (head.contains("urn:schemas-microsoft-com:office:spreadsheet")
             || head.contains("progid=\"excel.sheet\""))
-}
-
-/// Text that is neither a workbook nor a web page: plain text (perhaps CSV), or bytes that are
-/// not text at all.
-fn text_kind(bytes: &[u8]) -> Msg {
-    let printable = bytes
-        .iter()
-        .take(4096)
-        .filter(|b| b.is_ascii_graphic() || b.is_ascii_whitespace() || **b >= 0x80)
-        .count();
-    if printable * 100 >= bytes.len().min(4096) * 95 {
-        return Msg::new("import.read.text");
-    }
-    Msg::new("import.read.not_spreadsheet")
 }
 
 fn sniff_zip(bytes: &[u8]) -> Result<Format, Msg> {
@@ -191,9 +204,23 @@ mod tests {
     #[test]
     fn bytes_decide_not_names() {
         assert_eq!(sniff(b"").unwrap_err().key, "import.read.empty");
+        // Text with separated values, in any encoding a roster is saved in.
+        let utf16 = |text: &str| {
+            let mut bytes = vec![0xFF, 0xFE];
+            bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+            bytes
+        };
+        let (gbk, _, _) = encoding_rs::GBK.encode("申请号,专利名称\n201710601862.3,茶杯\n");
+        for text in [
+            b"a,b,c\n1,2,3\n".to_vec(),
+            gbk.into_owned(),
+            utf16("申请号\t专利名称\r\n201710601862.3\t茶杯\r\n"),
+        ] {
+            assert_eq!(sniff(&text), Ok(Format::Csv));
+        }
         assert_eq!(
-            sniff(b"a,b,c\n1,2,3\n").unwrap_err().key,
-            "import.read.text"
+            sniff(&utf16("<html><body><table></table></body></html>")),
+            Ok(Format::Html)
         );
         // A web page's tables are read; a page without one is told as a web page.
         assert_eq!(

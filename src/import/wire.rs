@@ -19,7 +19,7 @@ const MAGIC: &[u8; 6] = b"IPDW2\n";
 /// handing them on costs nothing.
 const ROWS_PER_FRAME: usize = 256;
 /// No text in a cell is longer than Excel's limit (32,767 characters, 4 bytes each at most).
-const MAX_TEXT_BYTES: u32 = 131_072;
+pub const MAX_TEXT_BYTES: u32 = 131_072;
 
 /// Writes the stream (the child's side).
 pub struct Encoder<W: Write> {
@@ -55,6 +55,7 @@ impl<W: Write> Encoder<W> {
             Format::Ods => b'o',
             Format::Xml2003 => b'm',
             Format::Html => b'h',
+            Format::Csv => b'c',
         };
         self.out.write_all(&[b'W', format, u8::from(is_1904)])?;
         self.u32(u32::try_from(sheets.len()).unwrap_or(u32::MAX))?;
@@ -308,6 +309,7 @@ fn head(input: &mut impl Read) -> io::Result<Frame> {
         b'o' => Format::Ods,
         b'm' => Format::Xml2003,
         b'h' => Format::Html,
+        b'c' => Format::Csv,
         _ => return Err(io::ErrorKind::InvalidData.into()),
     };
     let is_1904 = byte(input)? == 1;

@@ -25,6 +25,8 @@ pub enum Format {
     Xml2003,
     /// A web page's tables saved under an .xls name.
     Html,
+    /// Comma- or tab-separated text: CSV, Excel's "Unicode text".
+    Csv,
 }
 
 /// One non-empty cell's value.

@@ -4,6 +4,9 @@
 //! `ss:MergeAcross`, `ss:MergeDown`) → `Data` (`ss:Type`: String, Number, DateTime, Boolean,
 //! Error). A cell's comment holds a `Data` of its own, which is not the cell's value.
 
+use std::borrow::Cow;
+
+use memchr::memmem;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
@@ -26,15 +29,13 @@ struct State {
 
 /// The worksheets of a SpreadsheetML file, or why it cannot be read (a library's words, or a
 /// row or column past a sheet's end).
-pub fn parse(bytes: &[u8]) -> Result<Vec<ParsedSheet>, String> {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
+pub fn parse(text: &str) -> Result<Vec<ParsedSheet>, String> {
+    // From text: the declaration's encoding was heeded in decoding, and must not be again.
+    let mut reader = quick_xml::Reader::from_str(text);
     let mut sheets: Vec<ParsedSheet> = Vec::new();
     let mut state = State::default();
-    let mut buffer = Vec::new();
     loop {
-        let event = reader
-            .read_event_into(&mut buffer)
-            .map_err(|e| e.to_string())?;
+        let event = reader.read_event().map_err(|e| e.to_string())?;
         match event {
             Event::Start(e) => start(&e, false, &mut sheets, &mut state)?,
             Event::Empty(e) => start(&e, true, &mut sheets, &mut state)?,
@@ -56,9 +57,21 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<ParsedSheet>, String> {
             Event::Eof => break,
             _ => {}
         }
-        buffer.clear();
     }
     Ok(sheets)
+}
+
+/// The file as text, in the encoding its XML declaration names (GBK from older systems) or its
+/// byte-order mark says (UTF-16); a declaration of UTF-16 over UTF-8 bytes, as some systems
+/// write, is not believed.
+pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    let head = &bytes[..bytes.len().min(200)];
+    let declared = memmem::find(head, b"encoding=").and_then(|at| {
+        let quoted = head.get(at + 10..)?;
+        let end = quoted.iter().position(|b| *b == b'"' || *b == b'\'')?;
+        std::str::from_utf8(&quoted[..end]).ok()
+    });
+    super::encoding::decode(bytes, declared)
 }
 
 fn push_text(state: &mut State, text: &str) {
@@ -213,7 +226,7 @@ mod tests {
 
     #[test]
     fn sheets_rows_cells_and_merges_are_read_as_excel_numbers_them() {
-        let sheets = parse(FILE.as_bytes()).unwrap();
+        let sheets = parse(FILE).unwrap();
         assert_eq!(sheets.len(), 2);
         assert_eq!(sheets[0].name, "说明");
         let roster = &sheets[1];
@@ -240,6 +253,24 @@ mod tests {
     }
 
     #[test]
+    fn the_file_is_read_in_the_encoding_it_is_written_in() {
+        let in_utf8 = parse(FILE).unwrap();
+        let declaring = |label: &str| FILE.replacen("UTF-8", label, 1);
+        let gbk = encoding_rs::GBK.encode(&declaring("gb2312")).0.into_owned();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(
+            declaring("UTF-16")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        );
+        // Some systems declare UTF-16 over UTF-8 bytes.
+        let misdeclared = declaring("utf-16").into_bytes();
+        for bytes in [gbk, utf16, misdeclared] {
+            assert_eq!(parse(&decode(&bytes)).unwrap(), in_utf8);
+        }
+    }
+
+    #[test]
     fn what_cannot_be_a_sheet_is_refused_with_the_reason() {
         for bad in [
             r#"<Workbook><Worksheet><Table><Row ss:Index="0"/></Table></Worksheet></Workbook>"#,
@@ -248,7 +279,7 @@ mod tests {
             r#"<Workbook><Worksheet><Table><Row><Cell><Data>&bomb;</Data></Cell></Row></Table></Worksheet></Workbook>"#,
             r#"<Workbook><Worksheet><Table><Row><Cell></Row></Table></Worksheet></Workbook>"#,
         ] {
-            assert!(parse(bad.as_bytes()).is_err(), "{bad}");
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -885,13 +885,13 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_exit(&run(&db, &["import", "undo", &id.to_string()]), 2);
 
     // A file that cannot be read: exit 2 and one sentence.
-    let csv = db.dir.path().join("roster.xlsx");
-    std::fs::write(&csv, "申请号,名称\n201710601862.3,茶杯\n").unwrap();
-    let unreadable = run(&db, &["import", csv.to_str().unwrap(), "--json"]);
+    let pdf = db.dir.path().join("roster.xlsx");
+    std::fs::write(&pdf, "%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n").unwrap();
+    let unreadable = run(&db, &["import", pdf.to_str().unwrap(), "--json"]);
     assert_exit(&unreadable, 2);
     let told = stderr(&unreadable);
     assert_eq!(told.trim().lines().count(), 1, "{told}");
-    assert!(told.contains("文本文件"), "{told}");
+    assert!(told.contains("PDF 文件"), "{told}");
     assert!(stdout(&unreadable).is_empty());
     assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);

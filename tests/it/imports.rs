@@ -554,11 +554,6 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "import.read.not_spreadsheet",
         ),
         (
-            "csv-renamed.xlsx",
-            "申请号,专利名称\n201710601862.3,茶杯\n".as_bytes().to_vec(),
-            "import.read.text",
-        ),
-        (
             "html-renamed.xls",
             "<html><body><p>登录超时，请重新登录</p></body></html>"
                 .as_bytes()
@@ -1168,6 +1163,49 @@ async fn a_web_page_export_in_gbk_imports_like_any_workbook() {
     assert_eq!(outcome["new"], 2, "{outcome}");
     let stored = assert_teapot_stored(&app, &second).await;
     assert_eq!(first_applicant(&app, stored.id).await, "秭归茶业有限公司");
+}
+
+/// A roster saved as CSV by Excel on Chinese Windows (GBK, a title line, a number kept as text
+/// by `="…"`, a title with a comma and a line break inside quotes, a totals row), and one saved
+/// as Excel's "Unicode text" (UTF-16, tab-separated): each imports like any workbook.
+#[rocket::async_test]
+async fn csv_and_unicode_text_import_like_any_workbook() {
+    let (app, token) = officer_app().await;
+    let (first, second) = (number("202520000041"), number("202520000042"));
+    let csv = format!(
+        "秭归县专利授权清单,,,\r\n申请号,专利名称,申请人,授权公告日\r\n\
+         =\"{first}\",\"一种茶杯,\n带盖\",秭归茶业有限公司,2026-03-15\r\n\
+         {second},一种茶壶 & 茶盖,秭归茶业有限公司,2026/4/1\r\n合计,2,,\r\n"
+    );
+    let gbk = encoding_rs::GBK.encode(&csv).0.into_owned();
+    let outcome = api_import(&app, &token, "授权清单.csv", &gbk, &[])
+        .await
+        .json();
+    assert_eq!(outcome["sheet"], "Sheet1", "{outcome}");
+    assert_eq!(outcome["header_row"], 2, "{outcome}");
+    assert_eq!(outcome["rows_read"], 2, "{outcome}");
+    assert_eq!(outcome["new"], 2, "{outcome}");
+    assert_eq!(stored_patent(&app, &first).await.title, "一种茶杯, 带盖");
+    let stored = assert_teapot_stored(&app, &second).await;
+    assert_eq!(first_applicant(&app, stored.id).await, "秭归茶业有限公司");
+
+    let third = number("202520000043");
+    let text = format!(
+        "申请号\t专利名称\t申请人\t授权公告日\r\n{third}\t一种茶盘\t秭归县第二茶厂\t2026年5月6日\r\n"
+    );
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    let outcome = api_import(&app, &token, "授权清单.txt", &utf16, &[])
+        .await
+        .json();
+    assert_eq!(outcome["new"], 1, "{outcome}");
+    let stored = stored_patent(&app, &third).await;
+    assert_eq!(stored.title, "一种茶盘");
+    assert_eq!(
+        stored.granted_on,
+        chrono::NaiveDate::from_ymd_opt(2026, 5, 6)
+    );
+    assert_eq!(first_applicant(&app, stored.id).await, "秭归县第二茶厂");
 }
 
 /// An officer's own ledger with the applicant merged down over that company's patents: each row

@@ -1,0 +1,75 @@
+//! The encodings text rosters come in. Excel and WPS on Chinese Windows save CSV and web pages in
+//! GBK ("ANSI"), "CSV UTF-8" with a byte-order mark, "Unicode text" in UTF-16 with one; older
+//! systems write GBK or Big5 and may say so in a web page's head.
+
+use std::borrow::Cow;
+
+use encoding_rs::Encoding;
+
+/// A text file as text: by its byte-order mark when it has one; else in `declared` when that
+/// names a Chinese encoding (GBK as GB18030, its superset; Big5); else UTF-8 when it is valid
+/// UTF-8, and GB18030 when it is not. A declaration of UTF-8 is not trusted over the bytes:
+/// systems that write GBK often declare UTF-8 by habit.
+pub fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Cow<'a, str> {
+    if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
+        return encoding.decode_without_bom_handling(&bytes[bom..]).0;
+    }
+    let encoding = match declared.map(str::to_ascii_lowercase).as_deref() {
+        Some("gb2312" | "gbk" | "gb18030" | "x-gbk") => encoding_rs::GB18030,
+        Some("big5") => encoding_rs::BIG5,
+        _ if std::str::from_utf8(bytes).is_err() => encoding_rs::GB18030,
+        _ => encoding_rs::UTF_8,
+    };
+    encoding.decode_without_bom_handling(bytes).0
+}
+
+/// Whether the file starts with a UTF-16 byte-order mark, in either byte order: its bytes are
+/// then no ASCII text to search.
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    Encoding::for_bom(bytes).is_some_and(|(encoding, _)| encoding != encoding_rs::UTF_8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, bom: [u8; 2], bytes: fn(u16) -> [u8; 2]) -> Vec<u8> {
+        let mut out = bom.to_vec();
+        out.extend(text.encode_utf16().flat_map(bytes));
+        out
+    }
+
+    #[test]
+    fn each_encoding_is_read_as_written() {
+        let text = "申请号,专利名称\n201710601862.3,茶杯";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let (big5, _, _) = encoding_rs::BIG5.encode("申請號,專利名稱");
+        let mut utf8_bom = b"\xEF\xBB\xBF".to_vec();
+        utf8_bom.extend(text.as_bytes());
+        let cases: [(&[u8], Option<&str>, &str); 6] = [
+            (text.as_bytes(), None, text),
+            (&gbk, None, text),
+            (&gbk, Some("GB2312"), text),
+            (&big5, Some("big5"), "申請號,專利名稱"),
+            (&utf8_bom, None, text),
+            // Declared UTF-8 but written in GBK: the bytes win.
+            (&gbk, Some("utf-8"), text),
+        ];
+        for (bytes, declared, expected) in cases {
+            assert_eq!(decode(bytes, declared), expected, "{declared:?}");
+        }
+    }
+
+    #[test]
+    fn unicode_text_is_told_by_its_mark_in_either_byte_order() {
+        let text = "申请号\t专利名称";
+        let little = utf16(text, [0xFF, 0xFE], u16::to_le_bytes);
+        let big = utf16(text, [0xFE, 0xFF], u16::to_be_bytes);
+        for bytes in [&little, &big] {
+            assert!(is_utf16(bytes));
+            assert_eq!(decode(bytes, Some("gbk")), text);
+        }
+        assert!(!is_utf16(b"\xEF\xBB\xBFabc"));
+        assert!(!is_utf16(text.as_bytes()));
+    }
+}
