@@ -112,13 +112,29 @@ fn tidy(raw: &str) -> String {
     text.strip_prefix("ZL").unwrap_or(text).to_owned()
 }
 
-/// `2.01710601862E+11`, as Excel shows a long number typed into a general cell.
-fn expand_scientific(text: &str) -> Option<String> {
-    if !text.contains('E') {
-        return None;
+/// `2.01710601862E+11`, as Excel shows a long number typed into a general cell. In a narrow
+/// column Excel shows fewer digits (`2.01711E+11`), and a CSV saved from it keeps only those: the
+/// digits left out are lost, and zeros in their place would make another patent's number.
+fn expand_scientific(text: &str, raw: &str) -> Result<Option<String>, Msg> {
+    let Some((mantissa, _)) = text.split_once('E') else {
+        return Ok(None);
+    };
+    let Some(value) = text.parse::<f64>().ok().filter(|v| v.is_finite()) else {
+        return Ok(None);
+    };
+    if !(0.0..1e13).contains(&value) {
+        return Ok(None);
     }
-    let value: f64 = text.parse().ok()?;
-    (value.is_finite() && (0.0..1e13).contains(&value)).then(|| format!("{value:.0}"))
+    let whole = format!("{value:.0}");
+    let given = mantissa
+        .trim_start_matches(['0', '.'])
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    if given < whole.len() {
+        return Err(Msg::new("patents.number.shortened").arg("number", raw.trim()));
+    }
+    Ok(Some(whole))
 }
 
 impl ApplicationNumber {
@@ -129,7 +145,7 @@ impl ApplicationNumber {
         if text.is_empty() {
             return Err(Msg::new("patents.number.required"));
         }
-        let text = expand_scientific(&text).unwrap_or(text);
+        let text = expand_scientific(&text, raw)?.unwrap_or(text);
         let (digits, given) = split_check(&text)
             .ok_or_else(|| Msg::new("patents.number.shape").arg("number", raw.trim()))?;
         if !plausible(digits) {
@@ -402,6 +418,21 @@ mod tests {
             assert_eq!(parsed.number.stored(), stored, "{raw}");
             assert_eq!(parsed.check_added, added, "{raw}");
         }
+    }
+
+    #[test]
+    fn a_number_shortened_by_scientific_notation_is_not_made_up() {
+        for raw in [
+            "2.01711E+11",
+            "2.0171060186E+11",
+            "2.01711e+11",
+            "9.71018E+07",
+        ] {
+            let error = ApplicationNumber::parse(raw).expect_err(raw);
+            assert_eq!(error.key, "patents.number.shortened", "{raw}");
+        }
+        let whole = ApplicationNumber::parse("2.017106018623E+12").unwrap();
+        assert_eq!(whole.number.stored(), "2017106018623");
     }
 
     #[test]
