@@ -16,7 +16,7 @@ use crate::i18n::{Lang, Msg};
 /// The default filter when RUST_LOG is not set.
 const DEFAULT_FILTER: &str = "warn,rocket=error,ipdesk=info";
 
-/// Error lines held back until the command's answer is printed.
+/// Warning and error lines held back until the command's answer is printed.
 #[derive(Clone, Default)]
 pub struct Held(Arc<Mutex<Vec<u8>>>);
 
@@ -60,8 +60,8 @@ impl<'a> MakeWriter<'a> for Held {
     }
 }
 
-/// Logs to stderr; with `held`, error events go to it instead (without time or level: they are
-/// printed as the detail of a sentence that says what failed).
+/// Logs to stderr; with `held`, warnings and errors go to it instead (without time or level: they
+/// are printed as the detail of the sentence that says what failed, after it).
 pub fn init(held: Option<Held>) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
@@ -73,18 +73,18 @@ pub fn init(held: Option<Held>) {
         Some(held) => {
             let others = tracing_subscriber::fmt::layer()
                 .with_writer(std::io::stderr)
-                .with_filter(filter_fn(|meta| *meta.level() != Level::ERROR));
-            let errors = tracing_subscriber::fmt::layer()
+                .with_filter(filter_fn(|meta| *meta.level() > Level::WARN));
+            let problems = tracing_subscriber::fmt::layer()
                 .with_writer(held)
                 .with_ansi(false)
                 .without_time()
                 .with_level(false)
                 .with_target(false)
-                .with_filter(LevelFilter::ERROR);
+                .with_filter(LevelFilter::WARN);
             tracing_subscriber::registry()
                 .with(filter)
                 .with(others)
-                .with(errors)
+                .with(problems)
                 .try_init()
         }
     };

@@ -178,8 +178,13 @@ impl Stream {
     /// parser), and the file is at fault.
     pub fn broken(&mut self) -> AppError {
         let _ = self.child.kill();
-        let status = self.child.wait();
-        unreadable(self.format, &format!("{status:?}"))
+        // "signal: 6 (SIGABRT)" (memory), "signal: 24 (SIGXCPU)" (time): for whoever keeps the
+        // machine, in the log.
+        let why = match self.child.wait() {
+            Ok(status) => status.to_string(),
+            Err(error) => error.to_string(),
+        };
+        unreadable(self.format, &why)
     }
 }
 

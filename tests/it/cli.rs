@@ -893,6 +893,33 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_eq!(told.trim().lines().count(), 1, "{told}");
     assert!(told.contains("PDF 文件"), "{told}");
     assert!(stdout(&unreadable).is_empty());
+    // A file the reading child dies on: the sentence first, the system's words (logged as a
+    // warning, which the default filter shows) as its detail.
+    let big = db.dir.path().join("big.xlsx");
+    std::fs::write(&big, crate::imports::workbook_past_the_readers_memory()).unwrap();
+    let died = ipdesk(
+        db.dir.path(),
+        Some(&db.url),
+        &["import", big.to_str().unwrap()],
+    )
+    .env_remove("RUST_LOG")
+    .output()
+    .unwrap();
+    assert_exit(&died, 2);
+    let told = stderr(&died);
+    let mut lines = told.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|l| l.starts_with("错误：这个表格太大或结构异常")),
+        "{told}"
+    );
+    assert!(
+        lines.next().is_some_and(
+            |l| l.starts_with("  详情：a workbook could not be read within the limits")
+        ),
+        "{told}"
+    );
     assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
 }

@@ -505,6 +505,78 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A small workbook (about 0.5 MB) whose two strings of 250 MB each, one shared and one in the
+/// sheet, take the reading child past its memory limit: it dies, and the file is refused with
+/// the sentence for files too large to read. Written a piece at a time, so that the test holds
+/// no such string itself.
+pub fn workbook_past_the_readers_memory() -> Vec<u8> {
+    use std::io::Write;
+    const HUGE_MB: usize = 250;
+    let piece = vec![b'x'; 1 << 20];
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut writer = zip::ZipWriter::new(&mut out);
+    let mut entry = |name: &str, head: &str, huge: bool, tail: &str| {
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(head.as_bytes()).unwrap();
+        for _ in 0..if huge { HUGE_MB } else { 0 } {
+            writer.write_all(&piece).unwrap();
+        }
+        writer.write_all(tail.as_bytes()).unwrap();
+    };
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006/relationships";
+    entry("[Content_Types].xml", "<Types/>", false, "");
+    entry(
+        "_rels/.rels",
+        &format!(
+            "<Relationships xmlns=\"{package}\"><Relationship Id=\"rId1\" \
+             Type=\"{relationships}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"
+        ),
+        false,
+        "",
+    );
+    entry(
+        "xl/workbook.xml",
+        &format!(
+            "<workbook xmlns=\"{main}\" xmlns:r=\"{relationships}\"><sheets>\
+             <sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+        ),
+        false,
+        "",
+    );
+    entry(
+        "xl/_rels/workbook.xml.rels",
+        &format!(
+            "<Relationships xmlns=\"{package}\">\
+             <Relationship Id=\"rId1\" Type=\"{relationships}/worksheet\" Target=\"worksheets/sheet1.xml\"/>\
+             <Relationship Id=\"rId2\" Type=\"{relationships}/sharedStrings\" Target=\"sharedStrings.xml\"/>\
+             </Relationships>"
+        ),
+        false,
+        "",
+    );
+    entry(
+        "xl/sharedStrings.xml",
+        &format!("<sst xmlns=\"{main}\"><si><t>"),
+        true,
+        "</t></si></sst>",
+    );
+    entry(
+        "xl/worksheets/sheet1.xml",
+        &format!(
+            "<worksheet xmlns=\"{main}\"><sheetData><row r=\"1\">\
+             <c r=\"A1\" t=\"s\"><v>0</v></c><c r=\"B1\" t=\"inlineStr\"><is><t>"
+        ),
+        true,
+        "</t></is></c></row></sheetData></worksheet>",
+    );
+    writer.finish().unwrap();
+    out.into_inner()
+}
+
 /// A workbook whose sheet claims to unpack to 600 MB: the sizes in both zip headers say so.
 fn declared_zip_bomb() -> Vec<u8> {
     let mut bytes = zip_of(&[
@@ -668,6 +740,10 @@ async fn a_hostile_upload_through_the_web_is_refused_while_the_server_keeps_serv
     app.follow(&page)
         .await
         .assert_contains(&["没有找到专利表格的表头"]);
+    // A file that takes the reading child past its memory: the child dies, not the server.
+    let page = upload_roster(&app, "big.xlsx", &workbook_past_the_readers_memory()).await;
+    assert_eq!(page.status, Status::UnsupportedMediaType);
+    page.assert_contains(&["这个表格太大或结构异常"]);
     // Still serving, and a good file goes through.
     assert_eq!(app.get("/imports").await.status, Status::Ok);
     let good = app
