@@ -103,7 +103,12 @@ async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
             .any(|d| d["day"] == "2026-09-20"),
         "{year}"
     );
-    let not_a_sheet = upload(&app, "/api/v1/calendar/import", "2026-10-01,休".as_bytes()).await;
+    // A year saved as CSV loads like a sheet; a PDF of the notice is refused.
+    let csv = upload(&app, "/api/v1/calendar/import", "2025-10-01,休".as_bytes()).await;
+    assert_eq!(csv.status, Status::Ok, "{}", csv.body);
+    assert_eq!(csv.json()["years"], json!([2025]));
+    let pdf = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n";
+    let not_a_sheet = upload(&app, "/api/v1/calendar/import", pdf).await;
     assert_eq!(
         not_a_sheet.status,
         Status::UnsupportedMediaType,
