@@ -35,8 +35,8 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, Msg> {
     sniff_text(bytes)
 }
 
-/// A text file: Excel 2003's XML, a web page (read when it holds a table), or text with
-/// separated values (CSV, Excel's "Unicode text").
+/// A text file: Excel 2003's XML, a web page (read when it holds a table), other XML (refused),
+/// or text with separated values (CSV, Excel's "Unicode text").
 fn sniff_text(bytes: &[u8]) -> Result<Format, Msg> {
     let head = encoding::decode(&bytes[..bytes.len().min(4096)], None).to_lowercase();
     let markup = head
@@ -54,6 +54,10 @@ fn sniff_text(bytes: &[u8]) -> Result<Format, Msg> {
         } else {
             Err(Msg::new("import.read.html"))
         };
+    }
+    if markup {
+        // Another system's own XML: no table a person made, and no rows to number.
+        return Err(Msg::new("import.read.xml"));
     }
     if is_text(&head) {
         Ok(Format::Csv)
@@ -221,6 +225,11 @@ mod tests {
         assert_eq!(
             sniff(&utf16("<html><body><table></table></body></html>")),
             Ok(Format::Html)
+        );
+        let other_xml = "\u{feff}<?xml version=\"1.0\"?><patents><patent no=\"1\"/></patents>";
+        assert_eq!(
+            sniff(other_xml.as_bytes()).unwrap_err().key,
+            "import.read.xml"
         );
         // A web page's tables are read; a page without one is told as a web page.
         assert_eq!(

@@ -633,6 +633,13 @@ fn crafted() -> Vec<(&'static str, Vec<u8>, &'static str)> {
             "import.read.html",
         ),
         (
+            "export.xls",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<patents><patent><no>201710601862.3</no></patent></patents>"
+                .as_bytes()
+                .to_vec(),
+            "import.read.xml",
+        ),
+        (
             "truncated.xlsx",
             good[..good.len() / 2].to_vec(),
             "import.read.damaged",
