@@ -4,6 +4,8 @@
 //! dates from text as from any cell. Unlike Excel opening the file, nothing is made a number on
 //! the way, so a long application number keeps its digits.
 
+use std::convert::Infallible;
+
 use memchr::{memchr, memchr3};
 
 use super::wire::MAX_TEXT_BYTES;
@@ -49,20 +51,26 @@ impl<'a> Table<'a> {
 
     /// How many rows the file holds.
     pub fn rows(&self) -> u32 {
-        self.cells(|_, _, _| true)
+        match self.cells(|_, _, _| Ok::<bool, Infallible>(true)) {
+            Ok(rows) => rows,
+            Err(never) => match never {},
+        }
     }
 
     /// Hands each cell that holds something to `each` (row and column, 0-based, and the value as
-    /// Excel shows it), in order, until `each` says to stop; returns how many rows were read.
-    /// Memory stays that of one field whatever the file holds.
-    pub fn cells(&self, mut each: impl FnMut(u32, u32, &str) -> bool) -> u32 {
+    /// Excel shows it), in order, until `each` says to stop (`Ok(false)`) or fails; returns how
+    /// many rows were read. Memory stays that of one field whatever the file holds.
+    pub fn cells<E>(
+        &self,
+        mut each: impl FnMut(u32, u32, &str) -> Result<bool, E>,
+    ) -> Result<u32, E> {
         let mut field = String::new();
         let (mut row, mut column, mut at) = (0u32, 0u32, 0usize);
         while at < self.text.len() {
             let (next, row_ends) = self.read_field(at, &mut field);
             if column <= LAST_COLUMN
                 && !field.trim().is_empty()
-                && !each(row, column, shown(&field))
+                && !each(row, column, shown(&field))?
             {
                 break;
             }
@@ -73,7 +81,7 @@ impl<'a> Table<'a> {
                 column = column.saturating_add(1);
             }
         }
-        row.saturating_add(u32::from(column > 0))
+        Ok(row.saturating_add(u32::from(column > 0)))
     }
 
     /// Reads the field starting at `start` into `out`, as Excel reads it: a quote opens quoting
@@ -176,10 +184,11 @@ mod tests {
     /// Every non-empty cell of a text file.
     fn table(text: &str) -> Vec<Placed> {
         let mut cells = Vec::new();
-        Table::new(text).cells(|row, column, value| {
+        let read = Table::new(text).cells(|row, column, value| {
             cells.push((row, column, value.to_owned()));
-            true
+            Ok::<bool, Infallible>(true)
         });
+        assert_eq!(read, Ok(Table::new(text).rows()));
         cells
     }
 
@@ -277,11 +286,17 @@ mod tests {
     #[test]
     fn reading_stops_when_told() {
         let mut seen = Vec::new();
-        Table::new("a,b\nc,d\n").cells(|row, column, _| {
+        let stopped = Table::new("a,b\nc,d\n").cells(|row, column, _| {
             seen.push((row, column));
-            row == 0
+            Ok::<bool, Infallible>(row == 0)
         });
         assert_eq!(seen, [(0, 0), (0, 1), (1, 0)]);
+        assert!(stopped.is_ok());
+        let failed = Table::new("a,b\nc,d\n").cells(|row, _, _| match row {
+            0 => Ok(true),
+            _ => Err("no more"),
+        });
+        assert_eq!(failed, Err("no more"));
     }
 
     #[test]

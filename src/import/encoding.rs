@@ -23,6 +23,20 @@ pub fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Cow<'a, str> {
     encoding.decode_without_bom_handling(bytes).0
 }
 
+/// The encoding a file names for itself near its start, after `key`: `charset=` in a web page's
+/// head, `encoding=` in an XML declaration (quoted or not, in any case).
+pub fn declared(bytes: &[u8], key: &str) -> Option<String> {
+    let head = bytes[..bytes.len().min(4096)].to_ascii_lowercase();
+    let at = memchr::memmem::find(&head, key.as_bytes())? + key.len();
+    let label: String = head[at..]
+        .iter()
+        .skip_while(|b| matches!(b, b'"' | b'\''))
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        .map(|b| char::from(*b))
+        .collect();
+    (!label.is_empty()).then_some(label)
+}
+
 /// Whether the file starts with a UTF-16 byte-order mark, in either byte order: its bytes are
 /// then no ASCII text to search.
 pub fn is_utf16(bytes: &[u8]) -> bool {
@@ -57,6 +71,32 @@ mod tests {
         ];
         for (bytes, declared, expected) in cases {
             assert_eq!(decode(bytes, declared), expected, "{declared:?}");
+        }
+    }
+
+    #[test]
+    fn a_declared_encoding_is_found_as_written() {
+        let cases: [(&str, &str, Option<&str>); 5] = [
+            (
+                "<meta http-equiv=\"Content-Type\" content=\"text/html; CHARSET=GB2312\">",
+                "charset=",
+                Some("gb2312"),
+            ),
+            ("<meta charset='utf-8'>", "charset=", Some("utf-8")),
+            (
+                "<?xml version=\"1.0\" encoding=\"GBK\"?>",
+                "encoding=",
+                Some("gbk"),
+            ),
+            ("<?xml version=\"1.0\"?>", "encoding=", None),
+            ("<meta charset=\"\">", "charset=", None),
+        ];
+        for (head, key, expected) in cases {
+            assert_eq!(
+                declared(head.as_bytes(), key).as_deref(),
+                expected,
+                "{head}"
+            );
         }
     }
 

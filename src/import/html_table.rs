@@ -21,13 +21,7 @@ const LAST_COLUMN: u32 = 16_383;
 /// The text of a web page: in the encoding its head declares (`charset=`), read as
 /// `encoding::decode` reads any text file.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_lowercase();
-    let declared = head.split("charset=").nth(1).map(|rest| {
-        rest.trim_start_matches(['"', '\''])
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect::<String>()
-    });
+    let declared = super::encoding::declared(bytes, "charset=");
     super::encoding::decode(bytes, declared.as_deref())
 }
 

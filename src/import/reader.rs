@@ -649,16 +649,14 @@ fn read_delimited(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
         return Ok(false);
     }
     sink.sheet(SHEET, &[], table.rows())?;
-    let mut failed = None;
     table.cells(|row, column, value| {
         if !sink.scope().takes_row(row) {
-            return false;
+            return Ok(false);
         }
-        let sent = sink.cell(row, column, CellRef::Text(value));
-        failed = sent.err();
-        failed.is_none()
-    });
-    failed.map_or(Ok(false), Err)
+        sink.cell(row, column, CellRef::Text(value))?;
+        Ok(true)
+    })?;
+    Ok(false)
 }
 
 /// Hands sheets parsed outside calamine to a sink, as calamine's are (no 1904 dates there).

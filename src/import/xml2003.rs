@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
@@ -65,13 +64,8 @@ pub fn parse(text: &str) -> Result<Vec<ParsedSheet>, String> {
 /// byte-order mark says (UTF-16); a declaration of UTF-16 over UTF-8 bytes, as some systems
 /// write, is not believed.
 pub fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    let head = &bytes[..bytes.len().min(200)];
-    let declared = memmem::find(head, b"encoding=").and_then(|at| {
-        let quoted = head.get(at + 10..)?;
-        let end = quoted.iter().position(|b| *b == b'"' || *b == b'\'')?;
-        std::str::from_utf8(&quoted[..end]).ok()
-    });
-    super::encoding::decode(bytes, declared)
+    let declared = super::encoding::declared(bytes, "encoding=");
+    super::encoding::decode(bytes, declared.as_deref())
 }
 
 fn push_text(state: &mut State, text: &str) {

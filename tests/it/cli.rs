@@ -51,6 +51,19 @@ fn assert_exit(output: &Output, code: i32) {
     );
 }
 
+/// Exit 2 (bad input): the sentence starting with `sentence` first on stderr, then the system's
+/// own words starting with `detail`, as its detail, not before it.
+#[track_caller]
+fn assert_refused_with_detail(output: &Output, sentence: &str, detail: &str) {
+    assert_exit(output, 2);
+    let told = stderr(output);
+    let mut lines = told.lines();
+    let first = lines.next().unwrap_or_default();
+    assert!(first.starts_with(&format!("错误：{sentence}")), "{told}");
+    let second = lines.next().unwrap_or_default();
+    assert!(second.starts_with(&format!("  详情：{detail}")), "{told}");
+}
+
 /// Exit 2 (bad input) with `told` in the sentence on stderr.
 #[track_caller]
 fn assert_refused(output: &Output, told: &str) {
@@ -905,20 +918,10 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     .env_remove("RUST_LOG")
     .output()
     .unwrap();
-    assert_exit(&died, 2);
-    let told = stderr(&died);
-    let mut lines = told.lines();
-    assert!(
-        lines
-            .next()
-            .is_some_and(|l| l.starts_with("错误：这个表格太大或结构异常")),
-        "{told}"
-    );
-    assert!(
-        lines.next().is_some_and(
-            |l| l.starts_with("  详情：a workbook could not be read within the limits")
-        ),
-        "{told}"
+    assert_refused_with_detail(
+        &died,
+        "这个表格太大或结构异常",
+        "a workbook could not be read within the limits",
     );
     assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
@@ -1126,21 +1129,10 @@ async fn export_writes_a_register_to_a_file() {
     );
     // A folder that may not be written (even by root): why, in the reader's language.
     let refused = run(&db, &["export", "enterprises", "-o", "/sys/e.xlsx"]);
-    assert_exit(&refused, 2);
-    let told = stderr(&refused);
-    let mut lines = told.lines();
-    assert!(
-        lines
-            .next()
-            .is_some_and(|l| l.starts_with("错误：无法写入 /sys/e.xlsx（没有写入权限）")),
-        "{told}"
-    );
-    // The system's own words follow the sentence, as its detail, not before it.
-    assert!(
-        lines
-            .next()
-            .is_some_and(|l| l.starts_with("  详情：export: cannot write the file")),
-        "{told}"
+    assert_refused_with_detail(
+        &refused,
+        "无法写入 /sys/e.xlsx（没有写入权限）",
+        "export: cannot write the file",
     );
     let backwards = run(
         &db,
