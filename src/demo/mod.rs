@@ -7,8 +7,11 @@ pub mod routes;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::audit::Actor;
-use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
-use crate::entities::{enterprise, import_batch, patent};
+use crate::dev::ledger_samples::{CASES_SAMPLE, EVENTS_SAMPLE, INSPECTIONS_SAMPLE, VISITS_SAMPLE};
+use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, SAMPLE_YEAR, TOWNSHIPS};
+use crate::entities::{
+    enforcement_case, enterprise, event, import_batch, inspection, patent, visit,
+};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::import::mapping::Choices;
@@ -17,8 +20,9 @@ use crate::import::service::{self, Policy, Report, Request};
 use crate::import::spec::Register;
 use crate::settings::domain::JurisdictionInput;
 
-/// The samples in the order they load: enterprises first, so patents link to them.
-const SAMPLES: [(&str, Register, &[u8]); 2] = [
+/// The samples in the order they load: enterprises first, so patents, visits, events and cases
+/// link to them.
+const SAMPLES: [(&str, Register, &[u8]); 6] = [
     (
         ENTERPRISES_SAMPLE,
         Register::Enterprises,
@@ -28,6 +32,26 @@ const SAMPLES: [(&str, Register, &[u8]); 2] = [
         PATENTS_SAMPLE,
         Register::Patents,
         include_bytes!("../../import/samples/patents-grants-sample.xlsx"),
+    ),
+    (
+        VISITS_SAMPLE,
+        Register::Visits,
+        include_bytes!("../../import/samples/visits-ledger-sample.xlsx"),
+    ),
+    (
+        EVENTS_SAMPLE,
+        Register::Events,
+        include_bytes!("../../import/samples/events-ledger-sample.xlsx"),
+    ),
+    (
+        INSPECTIONS_SAMPLE,
+        Register::Inspections,
+        include_bytes!("../../import/samples/inspections-ledger-sample.xlsx"),
+    ),
+    (
+        CASES_SAMPLE,
+        Register::Cases,
+        include_bytes!("../../import/samples/cases-ledger-sample.xlsx"),
     ),
 ];
 
@@ -48,7 +72,24 @@ pub fn sample_names() -> Vec<&'static str> {
 pub async fn desk_is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
     Ok(patent::Entity::find().one(db).await?.is_none()
         && enterprise::Entity::find().one(db).await?.is_none()
-        && import_batch::Entity::find().one(db).await?.is_none())
+        && import_batch::Entity::find().one(db).await?.is_none()
+        && visit::Entity::find().one(db).await?.is_none()
+        && event::Entity::find().one(db).await?.is_none()
+        && inspection::Entity::find().one(db).await?.is_none()
+        && enforcement_case::Entity::find().one(db).await?.is_none())
+}
+
+/// The State Council's holidays of the samples' year, so the sample cases' deadlines skip them;
+/// a year the calendar already holds is left as the admin made it.
+async fn load_sample_year_calendar(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
+    if crate::calendar::service::loaded_years(db)
+        .await?
+        .contains(&SAMPLE_YEAR)
+    {
+        return Ok(());
+    }
+    crate::calendar::service::load_notice(db, actor, SAMPLE_YEAR).await?;
+    Ok(())
 }
 
 /// Loads the samples into an empty desk; refuses a desk that holds records or another county.
@@ -85,6 +126,7 @@ pub async fn load(
             .await?;
         }
     }
+    load_sample_year_calendar(db, actor).await?;
     let mut reports = Vec::new();
     for (name, register, bytes) in SAMPLES {
         let request = Request {

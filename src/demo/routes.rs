@@ -32,9 +32,18 @@ async fn load_page(admin: Admin, state: &State<AppState>) -> Result<Flash<Redire
                     .map(|r| r.counts.new)
                     .sum::<u64>()
             };
-            let msg = Msg::new("demo.loaded")
-                .arg("patents", count("patents"))
-                .arg("enterprises", count("enterprises"));
+            let msg = [
+                "enterprises",
+                "patents",
+                "visits",
+                "events",
+                "inspections",
+                "cases",
+            ]
+            .into_iter()
+            .fold(Msg::new("demo.loaded"), |msg, register| {
+                msg.arg(register, count(register))
+            });
             Ok(page_layout::success("/imports", msg))
         }
         Err(error) if error.status().code < 500 => Ok(page_layout::failure("/", error.message())),

@@ -1,8 +1,8 @@
 //! The sample workbooks of `import/samples/`: a provincial grants roster and a high-tech
 //! enterprise list for 秭归县, shaped like the real ones (title rows, a header below them, dates
 //! in three spellings, numbers with and without prefixes, rows of other counties, a repeat, two
-//! mistakes, a totals row and a note). `ipdesk dev samples DIR` writes them; `ipdesk demo` loads
-//! the copies kept in the repository. Made here, from plain rules, so they are ours to ship.
+//! mistakes, a totals row and a note), beside the officer's own ledgers of `ledger_samples`.
+//! `ipdesk dev samples DIR` writes them all; `ipdesk demo` loads the copies kept in the repository. Made here, from plain rules, so they are ours to ship.
 
 use chrono::{Duration, NaiveDate};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
@@ -11,9 +11,14 @@ use crate::enterprises::domain::credit_check_character;
 use crate::error::AppError;
 use crate::patents::number::check_character;
 
+use super::ledger_samples as ledgers;
+
 /// The file names in `import/samples/`.
 pub const PATENTS_SAMPLE: &str = "patents-grants-sample.xlsx";
 pub const ENTERPRISES_SAMPLE: &str = "enterprises-high-tech-sample.xlsx";
+
+/// The year the ledgers record; the demo loads its holiday calendar for the cases' deadlines.
+pub const SAMPLE_YEAR: i32 = 2026;
 
 /// The county the samples belong to, and its townships.
 pub const COUNTY: &str = "秭归县";
@@ -81,11 +86,11 @@ const AGENCIES: [&str; 3] = [
     "宜昌市慧宜专利商标代理事务所",
 ];
 
-fn xlsx_error(error: XlsxError) -> AppError {
+pub(super) fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(error.to_string())
 }
 
-fn day(year: i32, month: u32, date: u32) -> NaiveDate {
+pub(super) fn day(year: i32, month: u32, date: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, date).unwrap_or_default()
 }
 
@@ -102,7 +107,7 @@ fn credit_code(index: usize, county: &str) -> String {
 }
 
 /// A title row merged across the table, a subtitle, and a bold header.
-fn heading(
+pub(super) fn heading(
     sheet: &mut Worksheet,
     title: &str,
     subtitle: &str,
@@ -173,8 +178,8 @@ pub fn enterprises_workbook() -> Result<Vec<u8>, AppError> {
 }
 
 /// One patent of the sample roster.
-struct SamplePatent {
-    number: String,
+pub(super) struct SamplePatent {
+    pub(super) number: String,
     title: String,
     kind: &'static str,
     filed_on: NaiveDate,
@@ -186,7 +191,7 @@ struct SamplePatent {
     agency: &'static str,
 }
 
-fn sample_patent(index: usize) -> SamplePatent {
+pub(super) fn sample_patent(index: usize) -> SamplePatent {
     let (applicant, township, county) = ENTERPRISES[index % ENTERPRISES.len()];
     // Mostly utility models, as in a county's real grants; some inventions and designs.
     let (kind, digit, months) = match index % 6 {
@@ -361,16 +366,24 @@ fn write_patent(
     Ok(())
 }
 
-/// Writes both workbooks into `dir` (the repository's `import/samples/`).
+/// Every sample workbook by its file name, with the function that makes it.
+type Maker = fn() -> Result<Vec<u8>, AppError>;
+const MAKERS: [(&str, Maker); 6] = [
+    (ENTERPRISES_SAMPLE, enterprises_workbook),
+    (PATENTS_SAMPLE, patents_workbook),
+    (ledgers::VISITS_SAMPLE, ledgers::visits_workbook),
+    (ledgers::EVENTS_SAMPLE, ledgers::events_workbook),
+    (ledgers::INSPECTIONS_SAMPLE, ledgers::inspections_workbook),
+    (ledgers::CASES_SAMPLE, ledgers::cases_workbook),
+];
+
+/// Writes every sample workbook into `dir` (the repository's `import/samples/`).
 pub fn write(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut written = Vec::new();
-    for (name, bytes) in [
-        (ENTERPRISES_SAMPLE, enterprises_workbook()?),
-        (PATENTS_SAMPLE, patents_workbook()?),
-    ] {
+    for (name, make) in MAKERS {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+        std::fs::write(&path, make()?).map_err(|e| AppError::Internal(e.to_string()))?;
         written.push(path);
     }
     Ok(written)
@@ -386,12 +399,9 @@ mod tests {
     #[test]
     fn the_kept_samples_are_up_to_date() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("import/samples");
-        for (name, made) in [
-            (ENTERPRISES_SAMPLE, enterprises_workbook()),
-            (PATENTS_SAMPLE, patents_workbook()),
-        ] {
+        for (name, make) in MAKERS {
             let kept = std::fs::read(dir.join(name)).unwrap();
-            let made = read_bytes(&made.unwrap()).unwrap();
+            let made = read_bytes(&make().unwrap()).unwrap();
             assert_eq!(read_bytes(&kept).unwrap().sheets, made.sheets, "{name}");
         }
     }

@@ -1962,9 +1962,10 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
     assert_eq!(loaded.location.as_deref(), Some("/imports"));
     let history = app.follow(&loaded).await;
     history.assert_contains(&[
-        "已载入示例数据：10 家企业、28 件专利",
+        "已载入示例数据：10 家企业、28 件专利、8 次走访、5 场宣传活动、3 次执法检查、4 件案件",
         "patents-grants-sample.xlsx",
         "enterprises-high-tech-sample.xlsx",
+        "cases-ledger-sample.xlsx",
     ]);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 28);
     assert_eq!(enterprise::Entity::find().count(&app.db).await.unwrap(), 10);
@@ -1975,6 +1976,7 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
         .await
         .assert_contains(&["秭归县", "茅坪镇"]);
     app.get("/").await.assert_lacks(&["载入示例数据"]);
+    demo_ledgers_are_on_their_pages(&app).await;
 
     // Once only: a desk with records is refused, with its reason.
     let again = app.post_form("/demo", &[]).await;
@@ -1986,6 +1988,61 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
         .send_json(rocket::http::Method::Post, "/api/v1/demo", "{}")
         .await;
     assert_eq!(api.status, Status::Conflict);
+}
+
+/// The demo's ledgers: each register holds its rows, linked to the enterprises the list brought;
+/// the open cases show their next deadline; the mistyped number on a product is evidence.
+async fn demo_ledgers_are_on_their_pages(app: &TestApp) {
+    for (path, total) in [
+        ("/api/v1/visits", 8),
+        ("/api/v1/events", 5),
+        ("/api/v1/inspections", 3),
+        ("/api/v1/cases", 4),
+    ] {
+        let listed = app.get(path).await.json();
+        assert_eq!(listed["total"], total, "{path}: {listed}");
+    }
+    let query = crate::support::urlencode("橘颂");
+    let tea = app
+        .get(&format!("/api/v1/enterprises?q={query}"))
+        .await
+        .json();
+    let id = tea["items"][0]["id"].as_i64().unwrap();
+    app.get(&format!("/enterprises/{id}"))
+        .await
+        .assert_contains(&[
+            "向明、郑华",
+            "知识产权宣传周企业培训会",
+            "秭知执字〔2026〕4号",
+        ]);
+    app.get("/cases").await.assert_contains(&[
+        "秭知执字〔2026〕1号",
+        "不予立案",
+        "秭知执字〔2026〕3号",
+    ]);
+    let open = app.get("/api/v1/cases?status=open").await.json();
+    assert_eq!(open["total"], 1, "{open}");
+    assert!(open["items"][0]["next_deadline"].is_object(), "{open}");
+}
+
+#[rocket::async_test]
+async fn a_desk_with_any_record_is_not_empty_for_the_demo() {
+    let app = TestApp::admin().await;
+    let event = json!({"kind": "lecture", "title": "专利培训", "starts_on": "2026-05-01"});
+    let made = app
+        .send_json(
+            rocket::http::Method::Post,
+            "/api/v1/events",
+            &event.to_string(),
+        )
+        .await;
+    assert_eq!(made.status, Status::Created, "{}", made.body);
+    let refused = app
+        .send_json(rocket::http::Method::Post, "/api/v1/demo", "{}")
+        .await;
+    assert_eq!(refused.status, Status::Conflict);
+    refused.assert_contains(&["示例数据只能载入空的工作台"]);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
 }
 
 #[rocket::async_test]

@@ -1,0 +1,531 @@
+//! The officer's own ledgers among the samples: a year of visits, publicity events, joint
+//! inspections and enforcement cases in 秭归县, kept the way officers keep them in Excel (a title
+//! row, a township merged down over two visits, dates typed as text now and then, "约300人", a
+//! follow-up with its owner and due day, problems and case steps one a line). Every row is valid,
+//! so the demo desk shows each register and the dashboard's figures; the patent and enterprise
+//! samples carry the planted mistakes. Dates are of 2026; the latest case step is dated
+//! 2026-11-30 (steps dated after today are refused).
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet};
+
+use super::samples::{SAMPLE_YEAR, day, heading, sample_patent, xlsx_error};
+use crate::error::AppError;
+use crate::patents::number::check_character;
+
+/// The file names in `import/samples/`.
+pub const VISITS_SAMPLE: &str = "visits-ledger-sample.xlsx";
+pub const EVENTS_SAMPLE: &str = "events-ledger-sample.xlsx";
+pub const INSPECTIONS_SAMPLE: &str = "inspections-ledger-sample.xlsx";
+pub const CASES_SAMPLE: &str = "cases-ledger-sample.xlsx";
+
+/// One cell of a sample ledger.
+enum Cell {
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    Blank,
+}
+
+fn text(value: &str) -> Cell {
+    Cell::Text(value.to_owned())
+}
+
+fn date(month: u32, date: u32) -> Cell {
+    Cell::Date(day(SAMPLE_YEAR, month, date))
+}
+
+fn number(value: u32) -> Cell {
+    Cell::Number(f64::from(value))
+}
+
+/// A 12-digit application number with its check character, as a roster writes it.
+fn numbered(digits: &str) -> String {
+    let check = check_character(digits).unwrap_or('0');
+    format!("{digits}.{check}")
+}
+
+/// A ledger: its sheet, title, header and rows, below the usual title and subtitle rows.
+struct Ledger {
+    sheet: &'static str,
+    title: &'static str,
+    header: &'static [&'static str],
+    rows: Vec<Vec<Cell>>,
+    /// Wide columns, by position.
+    widths: &'static [(u16, f64)],
+    /// A column merged down over rows (counted from the first data row), holding the first
+    /// row's value, as officers merge a township over the visits made there on one day.
+    merged_down: Option<(u16, usize, usize)>,
+}
+
+impl Ledger {
+    fn workbook(&self) -> Result<Vec<u8>, AppError> {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name(self.sheet).map_err(xlsx_error)?;
+        heading(
+            sheet,
+            self.title,
+            "填报单位：秭归县市场监督管理局（示例数据，非真实记录）",
+            self.header,
+        )?;
+        let iso = Format::new().set_num_format("yyyy-mm-dd");
+        let wrapped = Format::new().set_text_wrap();
+        for (row, cells) in (3u32..).zip(&self.rows) {
+            sheet
+                .write_number(row, 0, f64::from(row - 2))
+                .map_err(xlsx_error)?;
+            for (column, cell) in (1u16..).zip(cells) {
+                write_cell(sheet, row, column, cell, (&iso, &wrapped))?;
+            }
+        }
+        if let Some((column, first, last)) = self.merged_down {
+            self.merge_down(sheet, column, first, last)?;
+        }
+        for (column, width) in self.widths {
+            sheet
+                .set_column_width(*column, *width)
+                .map_err(xlsx_error)?;
+        }
+        book.save_to_buffer().map_err(xlsx_error)
+    }
+}
+
+impl Ledger {
+    fn merge_down(
+        &self,
+        sheet: &mut Worksheet,
+        column: u16,
+        first: usize,
+        last: usize,
+    ) -> Result<(), AppError> {
+        let value = match self
+            .rows
+            .get(first)
+            .and_then(|row| row.get(usize::from(column) - 1))
+        {
+            Some(Cell::Text(value)) => value.as_str(),
+            _ => "",
+        };
+        let row = |index: usize| u32::try_from(index).unwrap_or(0) + 3;
+        let centred = Format::new().set_align(FormatAlign::VerticalCenter);
+        sheet
+            .merge_range(row(first), column, row(last), column, value, &centred)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+}
+
+fn write_cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    cell: &Cell,
+    (iso, wrapped): (&Format, &Format),
+) -> Result<(), AppError> {
+    match cell {
+        Cell::Text(value) if value.contains('\n') => sheet
+            .write_string_with_format(row, column, value, wrapped)
+            .map(|_| ()),
+        Cell::Text(value) => sheet.write_string(row, column, value).map(|_| ()),
+        Cell::Number(value) => sheet.write_number(row, column, *value).map(|_| ()),
+        Cell::Date(value) => sheet
+            .write_date_with_format(row, column, *value, iso)
+            .map(|_| ()),
+        Cell::Blank => Ok(()),
+    }
+    .map_err(xlsx_error)
+}
+
+/// The visits ledger: who was visited, by whom, what was said and what follows.
+pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
+    let follow_up = "联系代理机构上门指导（责任人：向明；期限：2026-04-10；完成日期：2026-04-08）";
+    let rows = vec![
+        vec![
+            date(3, 10),
+            text("秭归橘颂茶业有限公司"),
+            text("茅坪镇"),
+            text("向明、郑华"),
+            text("县科技局"),
+            text("宣讲专利资助和奖励政策，辅导专利申报"),
+            number(20),
+            text("茶叶揉捻设备有改进，想申请发明专利，不清楚流程"),
+            text(follow_up),
+        ],
+        // The township is merged down over this row and the one above, as ledgers do.
+        vec![
+            date(3, 10),
+            text("秭归峡江光电科技有限公司"),
+            Cell::Blank,
+            text("向明、郑华"),
+            Cell::Blank,
+            text("宣传专利质押融资政策"),
+            number(15),
+            text("希望了解专利质押贷款的条件"),
+            text("送达质押融资政策汇编"),
+        ],
+        vec![
+            text("2026.4.22"),
+            text("秭归县丰源机械制造有限公司"),
+            text("郭家坝镇"),
+            text("向明"),
+            Cell::Blank,
+            text("高价值专利培育，指导专利布局"),
+            number(10),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
+            date(5, 18),
+            text("秭归金穗食品股份有限公司"),
+            text("归州镇"),
+            text("郑华"),
+            Cell::Blank,
+            text("商标与专利协同保护"),
+            number(12),
+            text("产品包装被仿冒，咨询维权途径"),
+            text("提供维权援助指引（责任人：郑华；期限：2026-06-15；完成日期：2026-06-12）"),
+        ],
+        vec![
+            date(6, 9),
+            text("秭归绿源生物科技有限公司"),
+            text("屈原镇"),
+            text("向明、郑华"),
+            text("县科技局"),
+            text("高新技术企业认定中的知识产权要求"),
+            number(8),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
+            text("2026年7月15日"),
+            text("秭归县九畹药业有限公司"),
+            text("九畹溪镇"),
+            text("郑华"),
+            Cell::Blank,
+            text("中药材加工专利申请辅导"),
+            number(10),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
+            date(9, 3),
+            text("秭归云峰农业科技有限公司"),
+            text("杨林桥镇"),
+            text("向明"),
+            Cell::Blank,
+            text("专利申请资助政策兑现"),
+            number(6),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
+            date(10, 28),
+            text("秭归瑞丰包装有限公司"),
+            text("沙镇溪镇"),
+            text("向明、郑华"),
+            text("县科技局"),
+            text("外观设计专利保护"),
+            number(15),
+            text("希望参加专利实务培训"),
+            text("通知参加下期专利实务培训班（责任人：向明；期限：2026-12-20）"),
+        ],
+    ];
+    let ledger = Ledger {
+        sheet: "走访台账",
+        title: "2026年企业走访台账（示例）",
+        header: &[
+            "序号",
+            "走访日期",
+            "企业名称",
+            "所属乡镇",
+            "走访人员",
+            "陪同单位",
+            "走访内容",
+            "发放资料(份)",
+            "企业需求",
+            "跟进事项",
+        ],
+        rows,
+        widths: &[(2, 28.0), (6, 30.0), (8, 30.0), (9, 40.0)],
+        merged_down: Some((3, 0, 1)),
+    };
+    ledger.workbook()
+}
+
+/// The publicity events ledger: the days of the year's calendar, and a training course.
+pub fn events_workbook() -> Result<Vec<u8>, AppError> {
+    let bureau = || text("县市场监督管理局");
+    let rows = vec![
+        vec![
+            text("3.15国际消费者权益日"),
+            text("3·15知识产权维权宣传咨询活动"),
+            date(3, 15),
+            Cell::Blank,
+            text("县城滨湖广场"),
+            bureau(),
+            text("县消费者协会、县科技局"),
+            text("群众"),
+            text("约300人"),
+            number(500),
+            number(60),
+            Cell::Blank,
+            text("设咨询台，宣传识别假冒专利和维权途径"),
+        ],
+        vec![
+            text("知识产权宣传周"),
+            text("知识产权宣传周企业培训会"),
+            date(4, 20),
+            date(4, 26),
+            text("县政务服务中心"),
+            bureau(),
+            text("县科技局"),
+            text("企业"),
+            number(85),
+            number(200),
+            number(25),
+            text("秭归橘颂茶业有限公司、秭归峡江光电科技有限公司、秭归县九畹药业有限公司"),
+            text("讲解专利申请、转化运用和质押融资"),
+        ],
+        vec![
+            text("4.26世界知识产权日"),
+            text("4·26世界知识产权日进校园讲座"),
+            date(4, 24),
+            Cell::Blank,
+            text("秭归县第一中学"),
+            bureau(),
+            text("县教育局"),
+            text("学生"),
+            number(420),
+            number(200),
+            number(30),
+            Cell::Blank,
+            text("知识产权与青少年创新"),
+        ],
+        vec![
+            text("科技下乡"),
+            text("科技下乡知识产权宣传"),
+            text("2026.5.20"),
+            Cell::Blank,
+            text("杨林桥镇集镇"),
+            text("县科技局"),
+            bureau(),
+            text("农户"),
+            text("约150人"),
+            number(300),
+            number(40),
+            Cell::Blank,
+            text("农产品地理标志和商标保护"),
+        ],
+        vec![
+            text("讲座/培训"),
+            text("专利申请实务培训班"),
+            date(9, 18),
+            Cell::Blank,
+            text("县科技局会议室"),
+            bureau(),
+            text("宜昌市三峡专利事务所"),
+            text("企业技术人员"),
+            number(46),
+            number(60),
+            number(12),
+            text("秭归鼎盛电子科技有限公司、秭归恒通建材有限公司"),
+            text("专利检索、撰写和审查意见答复"),
+        ],
+    ];
+    Ledger {
+        sheet: "宣传活动",
+        title: "2026年知识产权宣传活动台账（示例）",
+        header: &[
+            "序号",
+            "活动类型",
+            "活动名称",
+            "活动日期",
+            "结束日期",
+            "活动地点",
+            "主办单位",
+            "协办单位",
+            "活动对象",
+            "参加人数",
+            "发放宣传资料(份)",
+            "接受咨询(人次)",
+            "参加企业",
+            "活动内容",
+        ],
+        rows,
+        widths: &[(2, 32.0), (7, 24.0), (12, 40.0), (13, 30.0)],
+        merged_down: None,
+    }
+    .workbook()
+}
+
+/// The joint inspections ledger, its problems one a line with the party and the product.
+pub fn inspections_workbook() -> Result<Vec<u8>, AppError> {
+    let bureau = || text("县市场监督管理局");
+    let rows = vec![
+        vec![
+            text("春季农资市场专利标识专项检查"),
+            date(3, 12),
+            Cell::Blank,
+            bureau(),
+            text("县农业农村局"),
+            text("茅坪镇"),
+            text("茅坪镇农资市场、城区农资门店"),
+            number(8),
+            number(15),
+            number(320),
+            number(40),
+            text("标注已失效的专利号（当事人：秭归县某农资店；产品：背负式喷雾器）"),
+        ],
+        vec![
+            text("“6·18”前商场超市专利执法检查"),
+            date(6, 16),
+            Cell::Blank,
+            bureau(),
+            text("县商务局、县质量技术监督局"),
+            text("城区"),
+            text("县城各大商场、超市"),
+            number(10),
+            number(28),
+            number(860),
+            number(95),
+            text(
+                "标注的专利号未注明专利类别（当事人：秭归县某超市；产品：电热水壶）\n\
+                 标注的专利号校验位错误（当事人：秭归县某五金店；产品：多功能插座）",
+            ),
+        ],
+        vec![
+            text("“双十一”前电商及快递网点专项检查"),
+            date(10, 21),
+            date(10, 23),
+            bureau(),
+            text("县商务局、县邮政管理局"),
+            text("全县"),
+            text("电商产业园、快递网点"),
+            number(6),
+            number(12),
+            number(240),
+            number(30),
+            Cell::Blank,
+        ],
+    ];
+    Ledger {
+        sheet: "执法检查",
+        title: "2026年专利执法检查台账（示例）",
+        header: &[
+            "序号",
+            "检查名称",
+            "检查日期",
+            "结束日期",
+            "牵头单位",
+            "联合执法单位",
+            "检查区域",
+            "检查地点",
+            "出动执法人员(人次)",
+            "检查经营场所(家次)",
+            "检查商品(件)",
+            "其中标注专利标识的商品(件)",
+            "发现的问题",
+        ],
+        rows,
+        widths: &[(1, 32.0), (5, 26.0), (7, 28.0), (12, 60.0)],
+        merged_down: None,
+    }
+    .workbook()
+}
+
+/// The enforcement cases ledger: two finished, one open toward its decision, and a dispute
+/// just received. No step needs two certified officers, so the cases import on a new desk.
+pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
+    // A number with a wrong check character, as the socket was marked; and the tea company's
+    // own granted invention, claimed in its dispute.
+    let mistyped = {
+        let good = numbered("202220345678");
+        let last = if good.ends_with('1') { '2' } else { '1' };
+        format!("ZL{}{last}", &good[..good.len() - 1])
+    };
+    let claimed = format!("ZL{}", sample_patent(0).number);
+    let rows = vec![
+        vec![
+            text("秭知执字〔2026〕1号"),
+            date(3, 12),
+            text("假冒专利"),
+            text("执法检查"),
+            text("秭归县某农资店"),
+            Cell::Blank,
+            text("背负式喷雾器"),
+            text(&format!("ZL{}", numbered("201520123456"))),
+            text("产品标注的专利已因未缴年费终止，仍继续标注销售"),
+            text(
+                "2026-03-12 线索登记\n2026-03-17 不予立案：当事人已下架全部商品并改正标注，情节轻微",
+            ),
+        ],
+        vec![
+            text("秭知执字〔2026〕2号"),
+            date(6, 16),
+            text("专利标识不规范"),
+            text("执法检查"),
+            text("秭归县某超市"),
+            Cell::Blank,
+            text("电热水壶"),
+            Cell::Blank,
+            text("产品标注专利号但未注明专利类别"),
+            text(
+                "2026-06-16 线索登记\n2026-06-19 立案\n\
+                 2026-07-06 移送：涉案商品系外地生产，移送生产地市场监管部门",
+            ),
+        ],
+        vec![
+            text("秭知执字〔2026〕3号"),
+            date(10, 26),
+            text("假冒专利"),
+            text("群众举报"),
+            text("秭归县某五金店"),
+            Cell::Blank,
+            text("多功能插座"),
+            text(&mistyped),
+            text("举报称该店销售的插座标注了不存在的专利号"),
+            text("2026-10-26 线索登记\n2026-10-30 立案"),
+        ],
+        vec![
+            text("秭知执字〔2026〕4号"),
+            date(11, 30),
+            text("专利侵权纠纷"),
+            text("投诉"),
+            text("宜昌某茶叶机械有限公司"),
+            text("秭归橘颂茶业有限公司"),
+            text("茶叶揉捻机"),
+            text(&claimed),
+            text("请求人称被请求人制造销售的揉捻机落入其发明专利保护范围"),
+            text("2026-11-30 线索登记"),
+        ],
+    ];
+    Ledger {
+        sheet: "案件台账",
+        title: "2026年专利行政执法案件台账（示例）",
+        header: &[
+            "序号",
+            "案号",
+            "线索登记日期",
+            "案件类型",
+            "案件来源",
+            "当事人",
+            "投诉人",
+            "涉案产品",
+            "产品标注的专利号",
+            "案情",
+            "办案步骤",
+        ],
+        rows,
+        widths: &[
+            (1, 22.0),
+            (5, 24.0),
+            (6, 24.0),
+            (8, 22.0),
+            (9, 40.0),
+            (10, 60.0),
+        ],
+        merged_down: None,
+    }
+    .workbook()
+}
