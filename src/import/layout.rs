@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use super::spec::RegisterSpec;
+use super::spec::{Register, RegisterSpec};
 use super::workbook::{Cell, Merge, Row, Sheet, Workbook};
 use crate::text;
 
@@ -105,6 +105,11 @@ fn group_label(sheet: &Sheet, top: Option<&Row>, header_row: u32, column: u32) -
 
 /// How many distinct fields the header's labels name.
 fn score(spec: &RegisterSpec, columns: &[HeaderColumn]) -> usize {
+    fields_named(spec, columns).len()
+}
+
+/// The distinct fields the header's labels name, leaving out columns to ignore.
+fn fields_named<'a>(spec: &'a RegisterSpec, columns: &[HeaderColumn]) -> Vec<&'a str> {
     let mut fields: Vec<&str> = Vec::new();
     for column in columns {
         let found = std::iter::once(&column.label)
@@ -117,7 +122,39 @@ fn score(spec: &RegisterSpec, columns: &[HeaderColumn]) -> usize {
             fields.push(&field.name);
         }
     }
-    fields.len()
+    fields
+}
+
+/// Where the workbook holds a header of `register` with its key column, and how many fields
+/// that header names.
+fn fit(workbook: &Workbook, sheet: Option<usize>, register: Register) -> Option<(usize, TableAt)> {
+    let spec = super::spec::spec(register);
+    let at = detect(workbook, spec, sheet)?;
+    let found = workbook.sheets.get(at.sheet)?;
+    let named = fields_named(spec, &header_columns(found, at.header_row, at.two_rows));
+    named
+        .contains(&spec.key.as_str())
+        .then_some((named.len(), at))
+}
+
+/// When the workbook holds no table of `chosen` but one of another register (header and key
+/// column), that register: an officer who picked the wrong register is told which to pick.
+pub fn fitting_register(
+    workbook: &Workbook,
+    sheet: Option<usize>,
+    chosen: Register,
+) -> Option<(Register, TableAt)> {
+    if fit(workbook, sheet, chosen).is_some() {
+        return None;
+    }
+    Register::ALL
+        .into_iter()
+        .filter(|r| *r != chosen)
+        .filter_map(|r| fit(workbook, sheet, r).map(|(named, at)| (named, r, at)))
+        // The most fields named; the first register of equals.
+        .rev()
+        .max_by_key(|(named, _, _)| *named)
+        .map(|(_, register, at)| (register, at))
 }
 
 /// The sheet and header row whose labels best match the register's fields (the first of equals);

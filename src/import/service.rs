@@ -223,6 +223,45 @@ pub async fn locate<'a>(
     }
 }
 
+/// No header of `register` in the first rows, with two of its column names as examples: its
+/// key and the next field a roster must have.
+fn no_header(register: Register) -> Msg {
+    let spec = spec(register);
+    let second = spec
+        .fields
+        .iter()
+        .filter(|f| f.name != spec.key && f.name != "ignored")
+        .find(|f| f.required || f.required_for_new)
+        .or_else(|| {
+            spec.fields
+                .iter()
+                .find(|f| f.name != spec.key && f.name != "ignored")
+        });
+    let label = |name: &str| format!("@{}.field.{name}", register.as_str());
+    Msg::new("import.table.no_header")
+        .arg(
+            "register",
+            format!("@import.register.{}", register.as_str()),
+        )
+        .arg("first", label(&spec.key))
+        .arg(
+            "second",
+            second.map_or_else(String::new, |f| label(&f.name)),
+        )
+}
+
+/// The table is another register's (its header and key column are there): which to choose.
+fn other_register(workbook: &Workbook, sheet: Option<usize>, chosen: Register) -> Option<Msg> {
+    let (register, at) = layout::fitting_register(workbook, sheet, chosen)?;
+    Some(
+        Msg::new("import.table.other_register")
+            .arg("register", format!("@import.register.{}", chosen.as_str()))
+            .arg("other", format!("@import.register.{}", register.as_str()))
+            .arg("code", register.as_str())
+            .arg("row", at.header_row + 1),
+    )
+}
+
 /// Like [`locate`], but a table that cannot be imported yet (no header found, no column for the
 /// key) comes back as the best guess with what blocks it, for the preview where it can be fixed.
 async fn find_table<'a>(
@@ -270,13 +309,9 @@ async fn find_table<'a>(
         _ => match layout::detect(workbook, spec, sheet_index) {
             Some(at) => at,
             None => {
-                blocker = Some((
-                    "header_row",
-                    Msg::new("import.table.no_header").arg(
-                        "register",
-                        format!("@import.register.{}", request.register.as_str()),
-                    ),
-                ));
+                let msg = other_register(workbook, sheet_index, request.register)
+                    .unwrap_or_else(|| no_header(request.register));
+                blocker = Some(("header_row", msg));
                 // The best guess to show: the first row of the sheet.
                 let index = sheet_index.unwrap_or(0);
                 let first = workbook
@@ -301,11 +336,11 @@ async fn find_table<'a>(
     let remembered = mapping::remembered(db, &plain.header_set_key(request.register)).await?;
     let mapping = Mapping::build(spec, &header, remembered.as_ref(), &request.choices);
     if blocker.is_none() && mapping.column_of(&spec.key).is_none() {
-        let label = format!("@{}.field.{}", request.register.as_str(), spec.key);
-        blocker = Some((
-            "mapping",
-            Msg::new("import.table.key_unmapped").arg("field", label),
-        ));
+        let msg = other_register(workbook, sheet_index, request.register).unwrap_or_else(|| {
+            let label = format!("@{}.field.{}", request.register.as_str(), spec.key);
+            Msg::new("import.table.key_unmapped").arg("field", label)
+        });
+        blocker = Some(("mapping", msg));
     }
     let table = Table {
         workbook,

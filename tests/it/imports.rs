@@ -2045,6 +2045,40 @@ async fn a_desk_with_any_record_is_not_empty_for_the_demo() {
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
 }
 
+/// A ledger uploaded under the wrong register: the preview names the register it fits, on the
+/// web and through the API; a sheet that fits none gives the chosen register's own examples.
+#[rocket::async_test]
+async fn a_ledger_under_the_wrong_register_is_told_which_register_it_fits() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    let api_import = |name: &'static str, bytes: Vec<u8>, register: &'static str| {
+        let app = &app;
+        async move {
+            let fields = [("register", register), ("dry_run", "true")];
+            app.post_multipart("/api/v1/imports", &fields, Some((name, &bytes)))
+                .await
+        }
+    };
+    let sample = |name: &str| std::fs::read(repo_path(&format!("import/samples/{name}"))).unwrap();
+    let visits = sample("visits-ledger-sample.xlsx");
+    let page = upload_roster(&app, "走访台账.xlsx", &visits).await;
+    app.follow(&page).await.assert_contains(&[
+        "这个表格看起来是走访企业表格，不是专利表格：第 3 行是走访企业的表头。请把登记簿选为“走访企业”（visits）再导入。",
+    ]);
+    // The header is found but the key column is not (活动名称 is no 检查名称).
+    let events = sample("events-ledger-sample.xlsx");
+    let told = api_import("活动.xlsx", events.clone(), "inspections").await;
+    assert!(told.status.code >= 400, "{}", told.body);
+    told.assert_contains(&["看起来是宣传活动表格，不是执法检查表格", "（events）"]);
+    // The right register imports it.
+    let right = api_import("活动.xlsx", events, "events").await;
+    assert_eq!(right.json()["rows_read"], 5, "{}", right.body);
+    // Nothing fits: the chosen register's own column names as examples.
+    let stray = xlsx(&[&["甲", "乙"], &["1", "2"]]);
+    let none = api_import("x.xlsx", stray, "enterprises").await;
+    none.assert_contains(&["没有找到企业表格的表头", "（如“企业名称”“"]);
+    none.assert_lacks(&["看起来是"]);
+}
+
 #[rocket::async_test]
 async fn undo_leaves_records_changed_since_and_lists_them() {
     let (app, token) = officer_app().await;
