@@ -89,9 +89,7 @@ impl Ledger {
         }
         book.save_to_buffer().map_err(xlsx_error)
     }
-}
 
-impl Ledger {
     fn merge_down(
         &self,
         sheet: &mut Worksheet,
@@ -102,7 +100,8 @@ impl Ledger {
         let value = match self
             .rows
             .get(first)
-            .and_then(|row| row.get(usize::from(column) - 1))
+            // The rows' cells start after the 序号 column.
+            .and_then(|row| row.get(usize::from(column).checked_sub(1)?))
         {
             Some(Cell::Text(value)) => value.as_str(),
             _ => "",

@@ -514,4 +514,33 @@ mod tests {
         assert_eq!(columns, [0, 1, 2]);
         assert!(matches!(filled[4], Cow::Borrowed(_)));
     }
+
+    #[test]
+    fn a_table_of_another_register_is_named_only_when_the_chosen_one_fits_nowhere() {
+        let header = |labels: &[&'static str]| {
+            let cells: Vec<(u32, &str)> = (0u32..).zip(labels.iter().copied()).collect();
+            workbook(vec![text_row(2, &cells)], Vec::new())
+        };
+        let visits = header(&["走访日期", "企业名称", "所属乡镇", "走访内容"]);
+        let events = header(&["活动名称", "活动日期", "活动地点"]);
+        let roster = header(&["申请号", "专利名称", "专利权人"]);
+        let stray = header(&["甲", "乙", "丙"]);
+        let cases = [
+            (&visits, Register::Patents, Some(Register::Visits)),
+            // The events header names inspection fields (date, place) but not 检查名称.
+            (&events, Register::Inspections, Some(Register::Events)),
+            (&roster, Register::Enterprises, Some(Register::Patents)),
+            // A visits ledger names enterprises too: imported as them, no hint.
+            (&visits, Register::Enterprises, None),
+            (&roster, Register::Patents, None),
+            (&stray, Register::Patents, None),
+        ];
+        for (book, chosen, expected) in cases {
+            let got = fitting_register(book, None, chosen).map(|(register, at)| {
+                assert_eq!(at.header_row, 2);
+                register
+            });
+            assert_eq!(got, expected, "{chosen:?}");
+        }
+    }
 }
