@@ -7,9 +7,9 @@
 //! 2026-11-30 (steps dated after today are refused).
 
 use chrono::NaiveDate;
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, FormatAlign, Worksheet};
 
-use super::samples::{SAMPLE_YEAR, day, heading, sample_patent, xlsx_error};
+use super::samples::{SAMPLE_YEAR, day, heading, sample_book, sample_patent, xlsx_error};
 use crate::error::AppError;
 use crate::patents::number::check_character;
 
@@ -60,7 +60,7 @@ struct Ledger {
 
 impl Ledger {
     fn workbook(&self) -> Result<Vec<u8>, AppError> {
-        let mut book = Workbook::new();
+        let mut book = sample_book();
         let sheet = book.add_worksheet();
         sheet.set_name(self.sheet).map_err(xlsx_error)?;
         heading(

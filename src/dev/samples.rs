@@ -5,7 +5,7 @@
 //! `ipdesk dev samples DIR` writes them all; `ipdesk demo` loads the copies kept in the repository. Made here, from plain rules, so they are ours to ship.
 
 use chrono::{Duration, NaiveDate};
-use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{DocProperties, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::enterprises::domain::credit_check_character;
 use crate::error::AppError;
@@ -86,6 +86,19 @@ const AGENCIES: [&str; 3] = [
     "宜昌市慧宜专利商标代理事务所",
 ];
 
+/// A workbook for a sample, dated a fixed day rather than now, so that writing the samples again
+/// changes the kept files only where their content changed.
+pub(super) fn sample_book() -> Workbook {
+    let mut book = Workbook::new();
+    let made = day(SAMPLE_YEAR, 11, 30);
+    book.set_properties(
+        &DocProperties::new()
+            .set_author("ipdesk")
+            .set_creation_datetime(&made),
+    );
+    book
+}
+
 pub(super) fn xlsx_error(error: XlsxError) -> AppError {
     AppError::Internal(error.to_string())
 }
@@ -136,7 +149,7 @@ pub(super) fn heading(
 
 /// The provincial high-tech enterprise list.
 pub fn enterprises_workbook() -> Result<Vec<u8>, AppError> {
-    let mut book = Workbook::new();
+    let mut book = sample_book();
     let sheet = book.add_worksheet();
     sheet.set_name("高新技术企业").map_err(xlsx_error)?;
     let header = [
@@ -248,7 +261,7 @@ fn spelled(number: &str, index: usize) -> String {
 
 /// The provincial grants roster.
 pub fn patents_workbook() -> Result<Vec<u8>, AppError> {
-    let mut book = Workbook::new();
+    let mut book = sample_book();
     let sheet = book.add_worksheet();
     sheet.set_name("专利授权清单").map_err(xlsx_error)?;
     let header = [
@@ -394,15 +407,24 @@ mod tests {
     use super::*;
     use crate::import::reader::read_bytes;
 
-    /// The copies in import/samples are what this module writes (run `ipdesk dev samples
-    /// import/samples` after changing it).
+    /// The copies in import/samples are what this module writes, byte for byte (the samples are
+    /// dated a fixed day, so writing them again changes nothing): run `ipdesk dev samples
+    /// import/samples` after changing this module or upgrading rust_xlsxwriter.
     #[test]
     fn the_kept_samples_are_up_to_date() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("import/samples");
         for (name, make) in MAKERS {
             let kept = std::fs::read(dir.join(name)).unwrap();
-            let made = read_bytes(&make().unwrap()).unwrap();
-            assert_eq!(read_bytes(&kept).unwrap().sheets, made.sheets, "{name}");
+            let made = make().unwrap();
+            assert_eq!(
+                read_bytes(&kept).unwrap().sheets,
+                read_bytes(&made).unwrap().sheets,
+                "{name}"
+            );
+            assert!(
+                kept == made,
+                "{name} holds what is written, but not the same bytes"
+            );
         }
     }
 
