@@ -70,11 +70,17 @@ fn history_row(batch: &import_batch::Model) -> HistoryRow {
 struct IndexView {
     history: Vec<HistoryRow>,
     registers: Vec<&'static str>,
+    /// The register the upload form offers first: the one whose page the officer came from.
+    chosen: &'static str,
     samples: Vec<&'static str>,
     failed: Option<FailedForm>,
 }
 
-async fn index_view(state: &AppState, failed: Option<FailedForm>) -> Result<IndexView, AppError> {
+async fn index_view(
+    state: &AppState,
+    chosen: Register,
+    failed: Option<FailedForm>,
+) -> Result<IndexView, AppError> {
     Ok(IndexView {
         history: service::list(&state.db, 50)
             .await?
@@ -82,18 +88,25 @@ async fn index_view(state: &AppState, failed: Option<FailedForm>) -> Result<Inde
             .map(history_row)
             .collect(),
         registers: Register::ALL.iter().map(|r| r.as_str()).collect(),
+        chosen: chosen.as_str(),
         samples: crate::demo::sample_names(),
         failed,
     })
 }
 
-#[get("/imports")]
+/// The upload form and the history; `?register=visits` (each register's page links so) offers
+/// that register first. An unknown name offers the default, patents.
+#[get("/imports?<register>")]
 async fn index(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
+    register: Option<&str>,
 ) -> Result<Template, AppError> {
-    Ok(page.render("imports/index", index_view(state, None).await?))
+    let chosen = register
+        .and_then(Register::parse)
+        .unwrap_or(Register::Patents);
+    Ok(page.render("imports/index", index_view(state, chosen, None).await?))
 }
 
 /// The preview of a request: its dry run, stored with the upload for the next step.
@@ -130,7 +143,13 @@ async fn upload(
             if status.code >= 500 {
                 return FormResponse::Failed(error);
             }
-            match index_view(state, Some(failed)).await {
+            // The register the officer chose stays chosen for the next try.
+            let chosen = form
+                .register
+                .as_deref()
+                .and_then(Register::parse)
+                .unwrap_or(Register::Patents);
+            match index_view(state, chosen, Some(failed)).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),
             }

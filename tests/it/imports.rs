@@ -2079,6 +2079,46 @@ async fn a_ledger_under_the_wrong_register_is_told_which_register_it_fits() {
     none.assert_lacks(&["看起来是"]);
 }
 
+/// Each register's page links to the upload with its register chosen; a refused upload keeps the
+/// choice; a viewer, who may not import, has no such button.
+#[rocket::async_test]
+async fn each_register_page_opens_the_upload_with_its_register_chosen() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    let chosen = |register: &str| format!("<option value=\"{register}\" selected>");
+    for register in [
+        "patents",
+        "enterprises",
+        "visits",
+        "events",
+        "inspections",
+        "cases",
+    ] {
+        let link = format!("href=\"/imports?register={register}\"");
+        app.get(&format!("/{register}"))
+            .await
+            .assert_contains(&[&link]);
+        let upload = app.get(&format!("/imports?register={register}")).await;
+        upload.assert_contains(&[&chosen(register)]);
+    }
+    let unknown = app.get("/imports?register=lunches").await;
+    unknown.assert_contains(&[&chosen("patents")]);
+    let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
+    let refused = app
+        .post_multipart(
+            "/imports",
+            &[("register", "visits")],
+            Some(("走访.pdf", pdf)),
+        )
+        .await;
+    assert_eq!(refused.status, Status::UnsupportedMediaType);
+    refused.assert_contains(&[&chosen("visits")]);
+    let viewer = TestApp::signed_in(Role::Viewer).await;
+    viewer
+        .get("/visits")
+        .await
+        .assert_lacks(&["/imports?register="]);
+}
+
 #[rocket::async_test]
 async fn undo_leaves_records_changed_since_and_lists_them() {
     let (app, token) = officer_app().await;
