@@ -77,7 +77,7 @@ pub async fn request_of(
         .map(str::trim)
         .filter(|r| !r.is_empty())
     {
-        None => Register::Patents,
+        None => Register::DEFAULT,
         Some(raw) => {
             Register::parse(raw).ok_or_else(|| field_error("register", Register::unknown(raw)))?
         }

@@ -103,10 +103,17 @@ async fn index(
     state: &State<AppState>,
     register: Option<&str>,
 ) -> Result<Template, AppError> {
-    let chosen = register
+    Ok(page.render(
+        "imports/index",
+        index_view(state, offered(register), None).await?,
+    ))
+}
+
+/// The register the upload form offers first: the one named, or the default.
+fn offered(register: Option<&str>) -> Register {
+    register
         .and_then(Register::parse)
-        .unwrap_or(Register::Patents);
-    Ok(page.render("imports/index", index_view(state, chosen, None).await?))
+        .unwrap_or(Register::DEFAULT)
 }
 
 /// The preview of a request: its dry run, stored with the upload for the next step.
@@ -144,11 +151,7 @@ async fn upload(
                 return FormResponse::Failed(error);
             }
             // The register the officer chose stays chosen for the next try.
-            let chosen = form
-                .register
-                .as_deref()
-                .and_then(Register::parse)
-                .unwrap_or(Register::Patents);
+            let chosen = offered(form.register.as_deref());
             match index_view(state, chosen, Some(failed)).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),

@@ -42,6 +42,9 @@ impl Register {
         }
     }
 
+    /// What an upload is for when nobody says: the province's monthly patent roster.
+    pub const DEFAULT: Register = Register::Patents;
+
     pub fn parse(raw: &str) -> Option<Register> {
         Register::ALL.into_iter().find(|r| r.as_str() == raw.trim())
     }
