@@ -79,6 +79,20 @@ pub async fn desk_is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
         && enforcement_case::Entity::find().one(db).await?.is_none())
 }
 
+/// What the samples brought: the new records of each register.
+pub fn loaded(reports: &[Report]) -> Msg {
+    Register::ALL
+        .into_iter()
+        .fold(Msg::new("demo.loaded"), |msg, register| {
+            let new: u64 = reports
+                .iter()
+                .filter(|r| r.register == register)
+                .map(|r| r.counts.new)
+                .sum();
+            msg.arg(register.as_str(), new)
+        })
+}
+
 /// The State Council's holidays of the samples' year, so the sample cases' deadlines skip them;
 /// a year the calendar already holds is left as the admin made it.
 async fn load_sample_year_calendar(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {

@@ -24,28 +24,7 @@ pub fn api_routes() -> Vec<Route> {
 #[post("/demo")]
 async fn load_page(admin: Admin, state: &State<AppState>) -> Result<Flash<Redirect>, AppError> {
     match super::load(&state.db, &state.reader, &admin.actor()).await {
-        Ok(reports) => {
-            let count = |register: &str| {
-                reports
-                    .iter()
-                    .filter(|r| r.register.as_str() == register)
-                    .map(|r| r.counts.new)
-                    .sum::<u64>()
-            };
-            let msg = [
-                "enterprises",
-                "patents",
-                "visits",
-                "events",
-                "inspections",
-                "cases",
-            ]
-            .into_iter()
-            .fold(Msg::new("demo.loaded"), |msg, register| {
-                msg.arg(register, count(register))
-            });
-            Ok(page_layout::success("/imports", msg))
-        }
+        Ok(reports) => Ok(page_layout::success("/imports", super::loaded(&reports))),
         Err(error) if error.status().code < 500 => Ok(page_layout::failure("/", error.message())),
         Err(error) => Err(error),
     }
