@@ -9,6 +9,7 @@ pub mod inspections;
 pub mod patents;
 pub mod routes;
 pub mod service;
+mod subtitle;
 pub mod visits;
 pub mod writer;
 

@@ -19,11 +19,8 @@ use super::visits::VisitExport;
 use super::writer::{Chunk, Column, RegisterWriter, Titles, Total};
 use super::{Period, Register, Request};
 use crate::error::AppError;
-use crate::events::domain::EventKind;
 use crate::i18n::{Lang, Msg, t};
-use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind};
-use crate::visits::domain::Topic;
 use crate::{clock, db, settings};
 
 /// Rows are read from the database this many at a time.
@@ -114,22 +111,6 @@ impl Plan {
     }
 }
 
-/// A list page's from/to filters as the subtitle says them; nothing when neither is set.
-fn range(from: Option<&str>, to: Option<&str>, lang: Lang) -> Option<String> {
-    fn given(d: Option<&str>) -> Option<&str> {
-        d.map(str::trim).filter(|d| !d.is_empty())
-    }
-    let msg = match (given(from), given(to)) {
-        (Some(from), Some(to)) => Msg::new("export.subtitle.range")
-            .arg("from", from)
-            .arg("to", to),
-        (Some(from), None) => Msg::new("export.subtitle.since").arg("from", from),
-        (None, Some(to)) => Msg::new("export.subtitle.until").arg("to", to),
-        (None, None) => return None,
-    };
-    Some(msg.render(lang))
-}
-
 /// The period of the grants register: a year, from and to, or this year so far. Its errors are
 /// whole sentences (the period comes in a link or on the command line, not a form to mark up).
 pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
@@ -161,133 +142,6 @@ pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
         ));
     }
     Ok((from, to))
-}
-
-/// What the export holds, in words: the period and the filters that chose its rows.
-fn described(request: &Request, grants: Option<(NaiveDate, NaiveDate)>, lang: Lang) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut part = |key: &str, value: String| {
-        parts.push(
-            Msg::new("export.subtitle.filter")
-                .arg("label", t(lang, key))
-                .arg("value", value)
-                .render(lang),
-        );
-    };
-    let yes_no = |yes: bool| t(lang, if yes { "common.yes" } else { "common.no" });
-    if let Some((from, to)) = grants {
-        let range = Msg::new("export.subtitle.range")
-            .arg("from", from)
-            .arg("to", to);
-        part("patents.field.granted_on", range.render(lang));
-    }
-    let (township, q, archived) = match request {
-        Request::Patents(filter) | Request::Grants(filter, _) => {
-            if let Some(kind) = filter.patent_type.as_deref().and_then(PatentType::parse) {
-                part("patents.field.patent_type", t(lang, &kind.label_key()));
-            }
-            if let Some(status) = filter.status.as_deref().and_then(PatentStatus::parse) {
-                part("patents.field.status", t(lang, &status.label_key()));
-            }
-            if let Some(year) = filter.filed_year {
-                part("export.subtitle.filed_year", year.to_string());
-            }
-            if let Some(year) = filter.granted_year {
-                part("export.subtitle.granted_year", year.to_string());
-            }
-            if let Some(linked) = filter.linked {
-                part("patents.filter.linked", yes_no(linked));
-            }
-            (
-                filter.township.as_deref(),
-                filter.q.as_deref(),
-                filter.archived,
-            )
-        }
-        Request::Events(filter) => {
-            if let Some(kind) = filter.kind.as_deref().and_then(EventKind::parse) {
-                part("events.field.kind", t(lang, &kind.label_key()));
-            }
-            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
-                part("events.field.starts_on", range);
-            }
-            (None, filter.q.as_deref(), filter.archived)
-        }
-        Request::Visits(filter) => {
-            if let Some(topic) = filter.topic.as_deref().and_then(Topic::parse) {
-                part("visits.field.topics", t(lang, &topic.label_key()));
-            }
-            if filter.open == Some(true) {
-                part("visits.filter.open", yes_no(true));
-            }
-            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
-                part("visits.field.visited_on", range);
-            }
-            (
-                filter.township.as_deref(),
-                filter.q.as_deref(),
-                filter.archived,
-            )
-        }
-        Request::Inspections(filter) => {
-            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
-                part("inspections.field.starts_on", range);
-            }
-            (None, filter.q.as_deref(), filter.archived)
-        }
-        Request::Cases(filter) => {
-            let given = |v: &Option<String>| v.clone().filter(|v| !v.trim().is_empty());
-            if let Some(kind) = given(&filter.kind) {
-                part(
-                    "cases.field.kind",
-                    t(lang, &format!("cases.kind.{}", kind.trim())),
-                );
-            }
-            if let Some(status) = given(&filter.status) {
-                let key = match status.trim() {
-                    "active" => "cases.filter.active".to_owned(),
-                    other => format!("cases.status.{other}"),
-                };
-                part("cases.field.status", t(lang, &key));
-            }
-            if let Some(deadline) = given(&filter.deadline) {
-                let key = format!("cases.deadline_state.{}", deadline.trim());
-                part("cases.field.deadline_status", t(lang, &key));
-            }
-            if let Some(range) = range(filter.from.as_deref(), filter.to.as_deref(), lang) {
-                part("cases.field.received_on", range);
-            }
-            (None, filter.q.as_deref(), filter.archived)
-        }
-        Request::Enterprises(filter) => {
-            if let Some(high_tech) = filter.high_tech {
-                part("enterprises.field.high_tech", yes_no(high_tech));
-            }
-            if let Some(tech_sme) = filter.tech_sme {
-                part("enterprises.field.tech_sme", yes_no(tech_sme));
-            }
-            (
-                filter.township.as_deref(),
-                filter.q.as_deref(),
-                filter.archived,
-            )
-        }
-    };
-    match township.map(str::trim) {
-        Some("-") => part(
-            "patents.field.township",
-            t(lang, "patents.filter.no_township"),
-        ),
-        Some(name) if !name.is_empty() => part("patents.field.township", name.to_owned()),
-        _ => {}
-    }
-    if let Some(q) = q.map(str::trim).filter(|q| !q.is_empty()) {
-        part("export.subtitle.search", q.to_owned());
-    }
-    if archived == Some(true) {
-        parts.push(t(lang, "export.subtitle.archived"));
-    }
-    parts.join(&t(lang, "common.list_separator"))
 }
 
 /// A workbook's title: "专利台账（秭归县）", or the name alone before the county is set.
@@ -373,7 +227,7 @@ async fn prepare(
     let name = t(lang, &format!("export.register.{}", register.as_str()));
     let county = settings.jurisdiction.county.clone().unwrap_or_default();
     let title = title(&name, &county, lang);
-    let filters = described(request, grants, lang);
+    let filters = super::subtitle::described(request, grants, lang);
     let at = clock::display(now, settings.timezone);
     let subtitle = if filters.is_empty() {
         Msg::new("export.subtitle.all").arg("at", at).render(lang)
