@@ -160,56 +160,11 @@ fn number_text_of(cell: &Cell) -> String {
     }
 }
 
+/// A row's values as the rules take them; every mistake is marked on its cell, and a row whose
+/// number cannot be read gives nothing.
 fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Option<Incoming> {
-    let number = match reader.cell("application_number") {
-        None => {
-            reader.error(
-                "application_number",
-                "",
-                Msg::new("import.patents.number_missing"),
-            );
-            None
-        }
-        Some((_, cell)) => {
-            let raw = number_text_of(cell);
-            match ApplicationNumber::parse(&raw) {
-                Ok(parsed) => {
-                    if parsed.check_added {
-                        reader.warn(
-                            "application_number",
-                            &raw,
-                            Msg::new("patents.number.check_added").arg("number", &parsed.number),
-                        );
-                    }
-                    Some(parsed.number)
-                }
-                Err(msg) => {
-                    reader.error("application_number", &raw, msg);
-                    None
-                }
-            }
-        }
-    };
-    let declared_type = reader
-        .cell("patent_type")
-        .map(|(_, cell)| (cell.display(), values::patent_type(&cell.display())));
-    match (&number, declared_type) {
-        (_, Some((raw, Err(msg)))) => reader.error("patent_type", raw, msg),
-        (Some(number), Some((raw, Ok(Some(declared))))) if declared != number.patent_type() => {
-            reader.error(
-                "patent_type",
-                raw,
-                Msg::new("import.patents.type_disagrees")
-                    .arg("number", number)
-                    .arg(
-                        "number_type",
-                        format!("@{}", number.patent_type().label_key()),
-                    )
-                    .arg("declared", format!("@{}", declared.label_key())),
-            )
-        }
-        _ => {}
-    }
+    let number = read_number(reader);
+    check_declared_type(reader, number.as_ref());
     let title = reader.text("title");
     let applicants = reader
         .text("applicants")
@@ -221,59 +176,12 @@ fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Opt
         .unwrap_or_default();
     let filed_on = reader.date("filed_on");
     let granted_on = reader.date("granted_on");
-    if let (Some(filed), Some(granted)) = (filed_on, granted_on)
-        && granted < filed
-    {
-        let raw = reader.shown("granted_on");
-        reader.error(
-            "granted_on",
-            raw,
-            Msg::new("patents.lifecycle.grant_before_filing")
-                .arg("on", granted)
-                .arg("filed_on", filed),
-        );
-    }
-    let grant_publication_number = match reader.text("grant_publication_number") {
-        Some(raw) => match PublicationNumber::parse(&raw) {
-            Ok(parsed) => Some(parsed),
-            Err(msg) => {
-                reader.error("grant_publication_number", &raw, msg);
-                None
-            }
-        },
-        None => None,
-    };
+    check_grant_after_filing(reader, filed_on, granted_on);
+    let grant_publication_number = read_publication_number(reader);
     let address = reader.text("address");
-    let township_column = match reader.text("township") {
-        Some(name) => {
-            let id = jurisdiction.township_named(&name);
-            if id.is_none() {
-                reader.warn(
-                    "township",
-                    &name,
-                    Msg::new("import.patents.unknown_township").arg("name", &name),
-                );
-            }
-            id
-        }
-        None => None,
-    };
+    let township_column = read_township_column(reader, jurisdiction);
     let mut notes = reader.text("notes");
-    let status = match reader.text("status") {
-        Some(raw) => match values::legal_status(&raw) {
-            Ok(status) => status,
-            Err(msg) => {
-                reader.warn("status", &raw, msg);
-                // An unknown status is kept as a note, so nothing the roster said is lost.
-                notes = Some(match notes {
-                    Some(n) => format!("{n}；{raw}"),
-                    None => raw,
-                });
-                None
-            }
-        },
-        None => None,
-    };
+    let status = read_status(reader, &mut notes);
     let number = number?;
     Some(Incoming {
         patent_type: number.patent_type(),
@@ -292,6 +200,123 @@ fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Opt
         status,
         notes,
     })
+}
+
+/// The application number, the row's key; a number without its check character gets it, with a
+/// warning.
+fn read_number(reader: &mut RowReader<'_>) -> Option<ApplicationNumber> {
+    let Some((_, cell)) = reader.cell("application_number") else {
+        reader.error(
+            "application_number",
+            "",
+            Msg::new("import.patents.number_missing"),
+        );
+        return None;
+    };
+    let raw = number_text_of(cell);
+    match ApplicationNumber::parse(&raw) {
+        Ok(parsed) => {
+            if parsed.check_added {
+                reader.warn(
+                    "application_number",
+                    &raw,
+                    Msg::new("patents.number.check_added").arg("number", &parsed.number),
+                );
+            }
+            Some(parsed.number)
+        }
+        Err(msg) => {
+            reader.error("application_number", &raw, msg);
+            None
+        }
+    }
+}
+
+/// The number tells the patent's type; a type column that says another is a mistake in one of
+/// them, so the row is refused rather than guessed.
+fn check_declared_type(reader: &mut RowReader<'_>, number: Option<&ApplicationNumber>) {
+    let declared = reader
+        .cell("patent_type")
+        .map(|(_, cell)| (cell.display(), values::patent_type(&cell.display())));
+    match (number, declared) {
+        (_, Some((raw, Err(msg)))) => reader.error("patent_type", raw, msg),
+        (Some(number), Some((raw, Ok(Some(declared))))) if declared != number.patent_type() => {
+            reader.error(
+                "patent_type",
+                raw,
+                Msg::new("import.patents.type_disagrees")
+                    .arg("number", number)
+                    .arg(
+                        "number_type",
+                        format!("@{}", number.patent_type().label_key()),
+                    )
+                    .arg("declared", format!("@{}", declared.label_key())),
+            )
+        }
+        _ => {}
+    }
+}
+
+fn check_grant_after_filing(
+    reader: &mut RowReader<'_>,
+    filed_on: Option<NaiveDate>,
+    granted_on: Option<NaiveDate>,
+) {
+    if let (Some(filed), Some(granted)) = (filed_on, granted_on)
+        && granted < filed
+    {
+        let raw = reader.shown("granted_on");
+        reader.error(
+            "granted_on",
+            raw,
+            Msg::new("patents.lifecycle.grant_before_filing")
+                .arg("on", granted)
+                .arg("filed_on", filed),
+        );
+    }
+}
+
+fn read_publication_number(reader: &mut RowReader<'_>) -> Option<PublicationNumber> {
+    let raw = reader.text("grant_publication_number")?;
+    match PublicationNumber::parse(&raw) {
+        Ok(parsed) => Some(parsed),
+        Err(msg) => {
+            reader.error("grant_publication_number", &raw, msg);
+            None
+        }
+    }
+}
+
+/// The township column's township; one the county does not have is only warned of, since the
+/// address may still tell it.
+fn read_township_column(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Option<i64> {
+    let name = reader.text("township")?;
+    let id = jurisdiction.township_named(&name);
+    if id.is_none() {
+        reader.warn(
+            "township",
+            &name,
+            Msg::new("import.patents.unknown_township").arg("name", &name),
+        );
+    }
+    id
+}
+
+/// The legal status the roster reports. An unknown one is kept as a note, so nothing the roster
+/// said is lost.
+fn read_status(reader: &mut RowReader<'_>, notes: &mut Option<String>) -> Option<PatentStatus> {
+    let raw = reader.text("status")?;
+    match values::legal_status(&raw) {
+        Ok(status) => status,
+        Err(msg) => {
+            reader.warn("status", &raw, msg);
+            *notes = Some(match notes.take() {
+                Some(n) => format!("{n}；{raw}"),
+                None => raw,
+            });
+            None
+        }
+    }
 }
 
 fn empty_snapshot(patent_type: PatentType) -> PatentSnapshot {
