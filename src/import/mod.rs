@@ -14,6 +14,7 @@ pub mod mapping;
 pub mod patent_commit;
 pub mod patent_rows;
 pub mod plan;
+pub mod preview;
 pub mod reader;
 pub mod report;
 pub mod routes;

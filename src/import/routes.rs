@@ -2,7 +2,7 @@
 //! mapping, all changeable; the counts; the rows by status with their problems on their cells),
 //! the commit as a job with a progress bar, the history with undo and the error report.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
@@ -13,16 +13,15 @@ use serde::Serialize;
 
 use super::api::{UploadForm, may_undo, request_of};
 use super::mapping::{Choices, MappedColumn};
-use super::plan::{Counts, Problem, RowStatus};
-use super::service::{self, Policy, Progress, StoredProblems};
+use super::plan::{Counts, RowStatus};
+use super::preview::{self, GridRow, PreviewPage};
+use super::service::{self, Policy, Progress};
 use super::spec::{Register, spec};
-use super::values;
-use super::workbook::{Cell, column_letter};
 use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::entities::import_batch;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::layout::{self as page_layout, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
@@ -160,25 +159,6 @@ async fn upload(
     }
 }
 
-/// One row of the preview grid: its number, status, cells, and problems by column.
-#[derive(Serialize)]
-struct GridRow {
-    row: u32,
-    status: String,
-    cells: Vec<GridCell>,
-    messages: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct GridCell {
-    text: String,
-    /// "error", "warning" or "".
-    mark: &'static str,
-    note: String,
-    /// A number in the file: right-aligned, as the spreadsheet shows it.
-    number: bool,
-}
-
 #[derive(Serialize)]
 struct ShowView {
     batch: HistoryRow,
@@ -212,125 +192,6 @@ fn count_of(counts: &Counts, status: RowStatus) -> u64 {
     }
 }
 
-/// The rows of one page of the preview, with the workbook read again for their values.
-async fn grid(
-    state: &AppState,
-    batch: &import_batch::Model,
-    filter: Option<RowStatus>,
-    request: PageRequest,
-    lang: Lang,
-) -> Result<(Vec<GridRow>, u64, Vec<String>), AppError> {
-    let problems = StoredProblems::read(&batch.problems);
-    let statuses: Vec<RowStatus> = batch.statuses.chars().map(service::status_of).collect();
-    let chosen: Vec<(u32, RowStatus)> = problems
-        .rows
-        .iter()
-        .copied()
-        .zip(statuses)
-        .filter(|(_, s)| filter.is_none_or(|f| f == *s))
-        .collect();
-    let total = chosen.len() as u64;
-    let start = usize::try_from(request.offset())
-        .unwrap_or(usize::MAX)
-        .min(chosen.len());
-    let end = start
-        .saturating_add(usize::try_from(request.per_page).unwrap_or(50))
-        .min(chosen.len());
-    let page_rows = &chosen[start..end];
-    let stored = service::stored_request(&state.db, batch, Policy::ValidRows).await?;
-    let scope = service::page_scope(batch, page_rows.iter().map(|(row, _)| *row));
-    let workbook = state.reader.read_scoped(&stored.bytes, &scope).await?;
-    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
-    let sheet_index = workbook
-        .sheets
-        .iter()
-        .position(|s| Some(&s.name) == batch.sheet.as_ref())
-        .unwrap_or(0);
-    let sheet = workbook
-        .sheets
-        .get(sheet_index)
-        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
-    let sheets = workbook.sheets.iter().map(|s| s.name.clone()).collect();
-    let mapping = service::stored_mapping(batch);
-    let filled = service::judged_rows(
-        batch,
-        sheet,
-        sheet_index,
-        &mapping,
-        page_rows.iter().map(|r| r.0),
-    );
-    // The page's problems in one pass over the batch's (errors before warnings, as stored).
-    let mut on_page: HashMap<u32, Vec<(bool, &Problem)>> = page_rows
-        .iter()
-        .map(|(row, _)| (*row, Vec::new()))
-        .collect();
-    let all = (problems.errors.iter().map(|p| (true, p)))
-        .chain(problems.warnings.iter().map(|p| (false, p)));
-    for (is_error, problem) in all {
-        if let Some(list) = on_page.get_mut(&problem.row) {
-            list.push((is_error, problem));
-        }
-    }
-    let mut grid = Vec::new();
-    for (row, status) in page_rows {
-        let found = row
-            .checked_sub(1)
-            .and_then(|index| filled.get(&index))
-            .map(AsRef::as_ref);
-        let list = on_page.remove(row).unwrap_or_default();
-        let cells = mapping
-            .iter()
-            .map(|h| {
-                let letter = column_letter(h.column);
-                let here: Vec<&(bool, &Problem)> =
-                    list.iter().filter(|(_, p)| p.column == letter).collect();
-                let cell = found.and_then(|r| r.get(h.column));
-                // As a person would type it: a bare serial number in a date column (a Chinese
-                // built-in date format, which Excel shows as a date) is its day, the number in
-                // a note; every other cell as the spreadsheet shows it.
-                let field = spec(register).field_type_of(&mapping, h.column);
-                let (text, changed) = cell
-                    .map(|c| values::typed_text(c, field, workbook.is_1904))
-                    .unwrap_or_default();
-                let serial = changed && matches!(cell, Some(Cell::Number(_)));
-                let mut notes: Vec<String> = here.iter().map(|(_, p)| p.msg.render(lang)).collect();
-                if serial {
-                    let original = cell.map(Cell::display).unwrap_or_default();
-                    notes.push(
-                        Msg::new("import.report.original")
-                            .arg("value", original)
-                            .render(lang),
-                    );
-                }
-                GridCell {
-                    text,
-                    number: !serial && matches!(cell, Some(Cell::Number(_))),
-                    mark: if here.iter().any(|(e, _)| *e) {
-                        "error"
-                    } else if here.is_empty() {
-                        ""
-                    } else {
-                        "warning"
-                    },
-                    note: notes.join("；"),
-                }
-            })
-            .collect();
-        let messages = list
-            .iter()
-            .filter(|(_, p)| p.column.is_empty())
-            .map(|(_, p)| p.msg.render(lang))
-            .collect();
-        grid.push(GridRow {
-            row: *row,
-            status: status.as_str().to_owned(),
-            cells,
-            messages,
-        });
-    }
-    Ok((grid, total, sheets))
-}
-
 #[get("/imports/<id>?<status>&<page>")]
 async fn show(
     user: Viewer,
@@ -346,10 +207,18 @@ async fn show(
     let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
     let filter = status.as_deref().and_then(RowStatus::parse);
     let request = PageRequest::new(page, Some(50));
-    let (grid_rows, total, sheets) = if batch.upload_id.is_some() && batch.state != "running" {
-        grid(state, &batch, filter, request, context.lang).await?
+    let preview = if batch.upload_id.is_some() && batch.state != "running" {
+        preview::page(
+            &state.db,
+            &state.reader,
+            &batch,
+            filter,
+            request,
+            context.lang,
+        )
+        .await?
     } else {
-        (Vec::new(), 0, Vec::new())
+        PreviewPage::default()
     };
     let message = batch
         .message
@@ -359,7 +228,7 @@ async fn show(
     let view = ShowView {
         register: register.as_str().to_owned(),
         sheet: batch.sheet.clone().unwrap_or_default(),
-        sheets,
+        sheets: preview.sheets,
         header_row: batch.header_row.unwrap_or(1),
         policy: batch.policy.clone(),
         columns: service::stored_mapping(&batch),
@@ -374,8 +243,8 @@ async fn show(
             .collect(),
         counts,
         filter: filter.map(|f| f.as_str().to_owned()).unwrap_or_default(),
-        grid: grid_rows,
-        pagination: Pagination::new(request, total),
+        grid: preview.rows,
+        pagination: Pagination::new(request, preview.total),
         base: format!(
             "/imports/{id}?{}",
             filter
