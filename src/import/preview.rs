@@ -65,15 +65,7 @@ pub async fn page(
     let stored = service::stored_request(db, batch, Policy::ValidRows).await?;
     let scope = service::page_scope(batch, page_rows.iter().map(|(row, _)| *row));
     let workbook = reader.read_scoped(&stored.bytes, &scope).await?;
-    let sheet_index = workbook
-        .sheets
-        .iter()
-        .position(|s| Some(&s.name) == batch.sheet.as_ref())
-        .unwrap_or(0);
-    let sheet = workbook
-        .sheets
-        .get(sheet_index)
-        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+    let (sheet_index, sheet) = service::stored_sheet(batch, &workbook)?;
     let mapping = service::stored_mapping(batch);
     let filled = service::judged_rows(
         batch,
@@ -110,12 +102,7 @@ fn rows_of_status(
     batch: &import_batch::Model,
     filter: Option<RowStatus>,
 ) -> Vec<(u32, RowStatus)> {
-    let statuses = batch.statuses.chars().map(service::status_of);
-    problems
-        .rows
-        .iter()
-        .copied()
-        .zip(statuses)
+    service::stored_statuses(batch, problems)
         .filter(|(_, s)| filter.is_none_or(|f| f == *s))
         .collect()
 }

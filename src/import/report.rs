@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rust_xlsxwriter::{Color, Format, Note, Workbook as XlsxWorkbook};
+use rust_xlsxwriter::{Color, Format, Note, Workbook as XlsxWorkbook, Worksheet};
 
 use super::layout::{self, TableAt};
 use super::mapping::Mapping;
@@ -52,43 +52,14 @@ pub fn build(
     workbook: &Workbook,
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
-    let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
+    let register = Register::parse(&batch.register).unwrap_or(Register::DEFAULT);
     let mapping: Mapping = serde_json::from_str(&batch.mapping).unwrap_or_default();
     let problems = StoredProblems::read(&batch.problems);
-    let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
-    let sheet_index = workbook
-        .sheets
-        .iter()
-        .position(|s| Some(&s.name) == batch.sheet.as_ref())
-        .unwrap_or(0);
-    let Some(sheet) = workbook.sheets.get(sheet_index) else {
-        return Err(AppError::Internal("sheet vanished".into()));
-    };
+    let (sheet_index, sheet) = service::stored_sheet(batch, workbook)?;
     let at = service::stored_table_at(batch, sheet, sheet_index);
-    let statuses: Vec<RowStatus> = batch
-        .statuses
-        .chars()
-        .map(super::service::status_of)
-        .collect();
     let status_by_row: BTreeMap<u32, RowStatus> =
-        problems.rows.iter().copied().zip(statuses).collect();
-    let mut by_cell: BTreeMap<(u32, String), Vec<(bool, &Problem)>> = BTreeMap::new();
-    let mut by_row: BTreeMap<u32, Vec<(bool, &Problem)>> = BTreeMap::new();
-    for (is_error, problem) in problems
-        .errors
-        .iter()
-        .map(|p| (true, p))
-        .chain(problems.warnings.iter().map(|p| (false, p)))
-    {
-        by_cell
-            .entry((problem.row, problem.column.clone()))
-            .or_default()
-            .push((is_error, problem));
-        by_row
-            .entry(problem.row)
-            .or_default()
-            .push((is_error, problem));
-    }
+        service::stored_statuses(batch, &problems).collect();
+    let (by_cell, by_row) = problems_by_cell_and_row(&problems);
 
     let mut book = XlsxWorkbook::new();
     let header_format = Format::new()
@@ -120,34 +91,61 @@ pub fn build(
             text: &text_format,
         },
     )?;
-
     let summary = book.add_worksheet();
+    write_summary(summary, batch, &sheet.name, lang, &header_format)?;
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+/// A batch's problems (whether each is an error, and the problem) by cell and by row; errors
+/// before warnings, as stored.
+type ByCell<'p> = BTreeMap<(u32, String), Vec<(bool, &'p Problem)>>;
+type ByRow<'p> = BTreeMap<u32, Vec<(bool, &'p Problem)>>;
+
+fn problems_by_cell_and_row(problems: &StoredProblems) -> (ByCell<'_>, ByRow<'_>) {
+    let mut by_cell = ByCell::new();
+    let mut by_row = ByRow::new();
+    let all = (problems.errors.iter().map(|p| (true, p)))
+        .chain(problems.warnings.iter().map(|p| (false, p)));
+    for (is_error, problem) in all {
+        by_cell
+            .entry((problem.row, problem.column.clone()))
+            .or_default()
+            .push((is_error, problem));
+        by_row
+            .entry(problem.row)
+            .or_default()
+            .push((is_error, problem));
+    }
+    (by_cell, by_row)
+}
+
+/// The summary sheet: the file, the batch, the counts, and how to fix and import the report.
+fn write_summary(
+    summary: &mut Worksheet,
+    batch: &import_batch::Model,
+    sheet_name: &str,
+    lang: Lang,
+    header_format: &Format,
+) -> Result<(), AppError> {
     summary
         .set_name(t(lang, "import.report.summary_sheet"))
         .map_err(xlsx_error)?;
+    let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
+    let count = |key: &str, value: u64| (t(lang, key), value.to_string());
     let lines = [
         (t(lang, "import.report.file"), batch.file_name.clone()),
         (t(lang, "import.report.batch"), batch.id.to_string()),
-        (t(lang, "import.report.sheet"), sheet.name.clone()),
-        (
-            t(lang, "import.report.rows_read"),
-            counts.rows_read.to_string(),
+        (t(lang, "import.report.sheet"), sheet_name.to_owned()),
+        count("import.report.rows_read", counts.rows_read),
+        count("import.status.new", counts.new),
+        count("import.status.updated", counts.updated),
+        count("import.status.unchanged", counts.unchanged),
+        count("import.status.duplicate_in_file", counts.duplicates_in_file),
+        count(
+            "import.status.out_of_jurisdiction",
+            counts.out_of_jurisdiction,
         ),
-        (t(lang, "import.status.new"), counts.new.to_string()),
-        (t(lang, "import.status.updated"), counts.updated.to_string()),
-        (
-            t(lang, "import.status.unchanged"),
-            counts.unchanged.to_string(),
-        ),
-        (
-            t(lang, "import.status.duplicate_in_file"),
-            counts.duplicates_in_file.to_string(),
-        ),
-        (
-            t(lang, "import.status.out_of_jurisdiction"),
-            counts.out_of_jurisdiction.to_string(),
-        ),
-        (t(lang, "import.status.invalid"), counts.invalid.to_string()),
+        count("import.status.invalid", counts.invalid),
         (
             t(lang, "import.report.how_to"),
             t(lang, "import.report.how_to_text"),
@@ -155,13 +153,13 @@ pub fn build(
     ];
     for (row, (label, value)) in (0u32..).zip(lines) {
         summary
-            .write_string_with_format(row, 0, label, &header_format)
+            .write_string_with_format(row, 0, label, header_format)
             .map_err(xlsx_error)?;
         summary.write_string(row, 1, value).map_err(xlsx_error)?;
     }
     summary.set_column_width(0, 24).map_err(xlsx_error)?;
     summary.set_column_width(1, 60).map_err(xlsx_error)?;
-    book.save_to_buffer().map_err(xlsx_error)
+    Ok(())
 }
 
 struct ReportRows<'a> {
@@ -171,8 +169,8 @@ struct ReportRows<'a> {
     register: Register,
     is_1904: bool,
     status_by_row: &'a BTreeMap<u32, RowStatus>,
-    by_cell: &'a BTreeMap<(u32, String), Vec<(bool, &'a Problem)>>,
-    by_row: &'a BTreeMap<u32, Vec<(bool, &'a Problem)>>,
+    by_cell: &'a ByCell<'a>,
+    by_row: &'a ByRow<'a>,
     lang: Lang,
 }
 

@@ -1111,6 +1111,35 @@ pub fn status_of(code: char) -> RowStatus {
     RowStatus::from_code(code).unwrap_or(RowStatus::Invalid)
 }
 
+/// Each row of a stored batch's table (its 1-based number) with the status the import gave it.
+pub fn stored_statuses<'p>(
+    batch: &'p import_batch::Model,
+    problems: &'p StoredProblems,
+) -> impl Iterator<Item = (u32, RowStatus)> + 'p {
+    problems
+        .rows
+        .iter()
+        .copied()
+        .zip(batch.statuses.chars().map(status_of))
+}
+
+/// The sheet of a stored batch's table in its workbook read again, with its index.
+pub fn stored_sheet<'w>(
+    batch: &import_batch::Model,
+    workbook: &'w Workbook,
+) -> Result<(usize, &'w Sheet), AppError> {
+    let index = workbook
+        .sheets
+        .iter()
+        .position(|s| Some(&s.name) == batch.sheet.as_ref())
+        .unwrap_or(0);
+    let sheet = workbook
+        .sheets
+        .get(index)
+        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+    Ok((index, sheet))
+}
+
 /// Where a stored batch's table is in its sheet (read again): the header row it was read with,
 /// and whether that header takes two rows.
 pub fn stored_table_at(batch: &import_batch::Model, sheet: &Sheet, sheet_index: usize) -> TableAt {

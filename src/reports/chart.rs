@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::ytd::YtdReport;
+use super::ytd::{Month, YtdReport};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 
@@ -17,32 +17,12 @@ fn chart_error(error: impl std::fmt::Display) -> AppError {
 
 /// The cumulative grants chart of a report, as SVG.
 pub fn cumulative_grants(report: &YtdReport, lang: Lang) -> Result<String, AppError> {
-    let this_year: Vec<(u32, i64)> = std::iter::once((0, 0))
-        .chain(
-            report
-                .by_month
-                .iter()
-                .map(|m| (m.month, m.grants_cumulative)),
-        )
-        .collect();
-    let last_year: Vec<(u32, i64)> = std::iter::once((0, 0))
-        .chain(
-            report
-                .by_month
-                .iter()
-                .map(|m| (m.month, m.grants_last_year_cumulative)),
-        )
-        .collect();
-    let target = report.targets.get("grants").map(|p| p.target);
-    let highest = this_year
-        .iter()
-        .chain(&last_year)
-        .map(|(_, n)| *n)
-        .chain(target)
-        .max()
-        .unwrap_or(0)
-        .max(4);
-    let top = highest + highest / 10 + 1;
+    let Lines {
+        this_year,
+        last_year,
+        target,
+        top,
+    } = Lines::of(report);
     let month_label = |m: &u32| {
         if *m == 0 {
             String::new()
@@ -117,17 +97,56 @@ pub fn cumulative_grants(report: &YtdReport, lang: Lang) -> Result<String, AppEr
             .map_err(chart_error)?;
         root.present().map_err(chart_error)?;
     }
-    // The label names the chart for screen readers (plotters' viewBox lets the page scale it).
+    Ok(for_html(&svg, lang))
+}
+
+/// The chart's lines: the cumulative grants by month this year and last year (from 0 before
+/// January), the year's target if set, and the top of the scale, a little above the highest.
+struct Lines {
+    this_year: Vec<(u32, i64)>,
+    last_year: Vec<(u32, i64)>,
+    target: Option<i64>,
+    top: i64,
+}
+
+impl Lines {
+    fn of(report: &YtdReport) -> Lines {
+        let cumulative = |value: fn(&Month) -> i64| -> Vec<(u32, i64)> {
+            std::iter::once((0, 0))
+                .chain(report.by_month.iter().map(|m| (m.month, value(m))))
+                .collect()
+        };
+        let this_year = cumulative(|m| m.grants_cumulative);
+        let last_year = cumulative(|m| m.grants_last_year_cumulative);
+        let target = report.targets.get("grants").map(|p| p.target);
+        let highest = this_year
+            .iter()
+            .chain(&last_year)
+            .map(|(_, n)| *n)
+            .chain(target)
+            .max()
+            .unwrap_or(0)
+            .max(4);
+        Lines {
+            this_year,
+            last_year,
+            target,
+            top: highest + highest / 10 + 1,
+        }
+    }
+}
+
+/// The SVG as the page holds it inline: named for screen readers (plotters' viewBox lets the
+/// page scale it), and without a namespace (so the page names no outside address).
+fn for_html(svg: &str, lang: Lang) -> String {
     let label: String = t(lang, "reports.chart.title")
         .chars()
         .filter(|c| !matches!(c, '"' | '<' | '>' | '&'))
         .collect();
-    // Inline in HTML it needs no namespace (and the page names no outside address).
-    Ok(svg
-        .replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
+    svg.replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1)
         .replacen(
             "<svg ",
             &format!("<svg role=\"img\" aria-label=\"{label}\" "),
             1,
-        ))
+        )
 }

@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::targets::{self, Metric};
+use super::targets::{self, Metric, TargetView};
 use crate::entities::{enterprise, patent, patent_applicant, township};
 use crate::error::AppError;
 use crate::patents::PatentType;
@@ -616,51 +616,9 @@ async fn report_in(
     let last_grants = of_year(&granted, last_year);
     let last_applications = of_year(&filed, last_year);
 
-    let month_grants = by_month(&granted, year);
-    let month_applications = by_month(&filed, year);
-    let month_last_year = by_month(&granted, last_year);
-    let (mut cumulative, mut last_cumulative) = (0, 0);
-    let by_month = (1..=as_of.month())
-        .map(|month| {
-            let by_type = month_grants.get(&month).copied().unwrap_or_default();
-            let grants = by_type.total;
-            let grants_last_year = month_last_year.get(&month).map_or(0, |c| c.total);
-            cumulative += grants;
-            last_cumulative += grants_last_year;
-            Month {
-                month,
-                grants,
-                grants_cumulative: cumulative,
-                grants_invention: by_type.invention,
-                grants_utility_model: by_type.utility_model,
-                grants_design: by_type.design,
-                applications: month_applications.get(&month).map_or(0, |c| c.total),
-                grants_last_year,
-                grants_last_year_cumulative: last_cumulative,
-            }
-        })
-        .collect();
-
+    let by_month = month_rows(&granted, &filed, (year, last_year), as_of.month());
     let year_targets = targets::list(db, year).await?;
-    let county_targets: BTreeMap<String, Progress> = year_targets
-        .iter()
-        .filter(|t| t.township.is_none())
-        .filter_map(|t| Metric::parse(&t.metric).map(|m| (m, t.value)))
-        .map(|(metric, target)| {
-            let done = if metric.is_grants() {
-                &grants
-            } else {
-                &applications
-            }
-            .of(metric.patent_type());
-            let progress = Progress {
-                target,
-                done,
-                percent: percent(done, target),
-            };
-            (metric.as_str().to_owned(), progress)
-        })
-        .collect();
+    let county_targets = county_progress(&year_targets, &grants, &applications);
     let township_targets: HashMap<String, i64> = year_targets
         .iter()
         .filter(|t| t.metric == Metric::Grants.as_str())
@@ -698,6 +656,67 @@ async fn report_in(
         inspections: crate::inspections::query::started_between(db, from, as_of).await?,
         cases: crate::cases::query::figures(db, from, as_of).await?,
     })
+}
+
+/// The months of the year up to `last_month`: grants by type, applications, and the cumulative
+/// grants beside last year's.
+fn month_rows(
+    granted: &[Counted],
+    filed: &[Counted],
+    (year, last_year): (i32, i32),
+    last_month: u32,
+) -> Vec<Month> {
+    let month_grants = by_month(granted, year);
+    let month_applications = by_month(filed, year);
+    let month_last_year = by_month(granted, last_year);
+    let (mut cumulative, mut last_cumulative) = (0, 0);
+    (1..=last_month)
+        .map(|month| {
+            let by_type = month_grants.get(&month).copied().unwrap_or_default();
+            let grants = by_type.total;
+            let grants_last_year = month_last_year.get(&month).map_or(0, |c| c.total);
+            cumulative += grants;
+            last_cumulative += grants_last_year;
+            Month {
+                month,
+                grants,
+                grants_cumulative: cumulative,
+                grants_invention: by_type.invention,
+                grants_utility_model: by_type.utility_model,
+                grants_design: by_type.design,
+                applications: month_applications.get(&month).map_or(0, |c| c.total),
+                grants_last_year,
+                grants_last_year_cumulative: last_cumulative,
+            }
+        })
+        .collect()
+}
+
+/// The county's targets of the year (those of no township) with what is done toward each.
+fn county_progress(
+    year_targets: &[TargetView],
+    grants: &Counts,
+    applications: &Counts,
+) -> BTreeMap<String, Progress> {
+    year_targets
+        .iter()
+        .filter(|t| t.township.is_none())
+        .filter_map(|t| Metric::parse(&t.metric).map(|m| (m, t.value)))
+        .map(|(metric, target)| {
+            let done = if metric.is_grants() {
+                grants
+            } else {
+                applications
+            }
+            .of(metric.patent_type());
+            let progress = Progress {
+                target,
+                done,
+                percent: percent(done, target),
+            };
+            (metric.as_str().to_owned(), progress)
+        })
+        .collect()
 }
 
 /// Every active township in the officer's order (and any archived one that counts), then the
