@@ -14,10 +14,10 @@ use super::reader::ChildReader;
 use super::service::{self, Policy, StoredProblems};
 use super::spec::{Register, spec};
 use super::values;
-use super::workbook::Workbook;
+use super::workbook::{Cell, Workbook, column_letter};
 use crate::entities::import_batch;
 use crate::error::AppError;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, Msg, t};
 
 const RED: u32 = 0xF8CBAD;
 const YELLOW: u32 = 0xFFE699;
@@ -182,44 +182,14 @@ struct Formats<'a> {
 }
 
 fn write_rows(
-    sheet: &mut rust_xlsxwriter::Worksheet,
+    sheet: &mut Worksheet,
     rows: &ReportRows<'_>,
     formats: &Formats<'_>,
 ) -> Result<(), AppError> {
-    let lang = rows.lang;
-    let spec = spec(rows.register);
-    // The header as it was (joined for two-row headers), then status and message.
     let columns = &rows.mapping.columns;
     let last = columns.iter().map(|c| c.column).max().unwrap_or(0);
     let status_column = u16::try_from(last + 1).unwrap_or(u16::MAX - 1);
-    for column in columns {
-        let c = u16::try_from(column.column).unwrap_or(0);
-        sheet
-            .write_string_with_format(0, c, &column.header, formats.header)
-            .map_err(xlsx_error)?;
-        sheet.set_column_width(c, 16).map_err(xlsx_error)?;
-    }
-    sheet
-        .write_string_with_format(
-            0,
-            status_column,
-            t(lang, "import.report.status"),
-            formats.header,
-        )
-        .map_err(xlsx_error)?;
-    sheet
-        .write_string_with_format(
-            0,
-            status_column + 1,
-            t(lang, "import.report.message"),
-            formats.header,
-        )
-        .map_err(xlsx_error)?;
-    sheet
-        .set_column_width(status_column + 1, 60)
-        .map_err(xlsx_error)?;
-    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
-    let field_type = |column: u32| spec.field_type_of(columns, column);
+    write_header(sheet, rows, formats, status_column)?;
     // Cells merged down are written into each row, as the import read them: the report is
     // imported again as it is, without the merged regions.
     let mapped = rows.mapping.mapped_columns();
@@ -227,70 +197,118 @@ fn write_rows(
     for (out_row, row) in (1u32..).zip(data) {
         let excel_row = row.index + 1;
         for (column, cell) in &row.cells {
-            let c = u16::try_from(*column).unwrap_or(0);
-            let letter = super::workbook::column_letter(*column);
-            let (text, changed) = values::typed_text(cell, field_type(*column), rows.is_1904);
-            let problems = rows.by_cell.get(&(excel_row, letter));
-            let format = match problems {
-                Some(list) if list.iter().any(|(e, _)| *e) => formats.red,
-                Some(_) => formats.yellow,
-                None => formats.text,
-            };
-            sheet
-                .write_string_with_format(out_row, c, &text, format)
-                .map_err(xlsx_error)?;
-            let mut note = String::new();
-            if let Some(list) = problems {
-                note = list
-                    .iter()
-                    .map(|(_, p)| p.msg.render(lang))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-            }
-            if changed {
-                let original = crate::i18n::Msg::new("import.report.original")
-                    .arg("value", cell.display())
-                    .render(lang);
-                note = if note.is_empty() {
-                    original
-                } else {
-                    format!("{note}\n{original}")
-                };
-            }
-            if !note.is_empty() {
-                sheet
-                    .insert_note(out_row, c, &Note::new(note).set_author("ipdesk"))
-                    .map_err(xlsx_error)?;
-            }
+            write_cell(sheet, rows, formats, (out_row, excel_row), *column, cell)?;
         }
-        let status = rows
-            .status_by_row
-            .get(&excel_row)
-            .copied()
-            .unwrap_or(RowStatus::Invalid);
+        write_status_and_message(sheet, rows, (out_row, excel_row), status_column)?;
+    }
+    Ok(())
+}
+
+/// The header as it was (joined for two-row headers), then status and message.
+fn write_header(
+    sheet: &mut Worksheet,
+    rows: &ReportRows<'_>,
+    formats: &Formats<'_>,
+    status_column: u16,
+) -> Result<(), AppError> {
+    for column in &rows.mapping.columns {
+        let c = u16::try_from(column.column).unwrap_or(0);
         sheet
-            .write_string(
-                out_row,
-                status_column,
-                t(lang, &format!("import.status.{}", status.as_str())),
-            )
+            .write_string_with_format(0, c, &column.header, formats.header)
             .map_err(xlsx_error)?;
-        if let Some(list) = rows.by_row.get(&excel_row) {
-            let message = list
-                .iter()
-                .map(|(_, p)| {
-                    if p.header.is_empty() {
-                        p.msg.render(lang)
-                    } else {
-                        format!("{}：{}", p.header, p.msg.render(lang))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("；");
-            sheet
-                .write_string(out_row, status_column + 1, message)
-                .map_err(xlsx_error)?;
-        }
+        sheet.set_column_width(c, 16).map_err(xlsx_error)?;
+    }
+    for (column, key) in [
+        (status_column, "import.report.status"),
+        (status_column + 1, "import.report.message"),
+    ] {
+        sheet
+            .write_string_with_format(0, column, t(rows.lang, key), formats.header)
+            .map_err(xlsx_error)?;
+    }
+    sheet
+        .set_column_width(status_column + 1, 60)
+        .map_err(xlsx_error)?;
+    sheet.set_freeze_panes(1, 0).map_err(xlsx_error)?;
+    Ok(())
+}
+
+/// A cell as a person would type it, filled red or yellow when it has a problem, with a note
+/// saying why (and what the file held, when that was written otherwise).
+fn write_cell(
+    sheet: &mut Worksheet,
+    rows: &ReportRows<'_>,
+    formats: &Formats<'_>,
+    (out_row, excel_row): (u32, u32),
+    column: u32,
+    cell: &Cell,
+) -> Result<(), AppError> {
+    let c = u16::try_from(column).unwrap_or(0);
+    let field = spec(rows.register).field_type_of(&rows.mapping.columns, column);
+    let (text, changed) = values::typed_text(cell, field, rows.is_1904);
+    let problems = rows.by_cell.get(&(excel_row, column_letter(column)));
+    let format = match problems {
+        Some(list) if list.iter().any(|(e, _)| *e) => formats.red,
+        Some(_) => formats.yellow,
+        None => formats.text,
+    };
+    sheet
+        .write_string_with_format(out_row, c, &text, format)
+        .map_err(xlsx_error)?;
+    let mut notes: Vec<String> = problems
+        .into_iter()
+        .flatten()
+        .map(|(_, p)| p.msg.render(rows.lang))
+        .collect();
+    if changed {
+        notes.push(
+            Msg::new("import.report.original")
+                .arg("value", cell.display())
+                .render(rows.lang),
+        );
+    }
+    if !notes.is_empty() {
+        let note = Note::new(notes.join("\n")).set_author("ipdesk");
+        sheet.insert_note(out_row, c, &note).map_err(xlsx_error)?;
+    }
+    Ok(())
+}
+
+/// The row's status, and its problems in one message ("header：message", joined).
+fn write_status_and_message(
+    sheet: &mut Worksheet,
+    rows: &ReportRows<'_>,
+    (out_row, excel_row): (u32, u32),
+    status_column: u16,
+) -> Result<(), AppError> {
+    let lang = rows.lang;
+    let status = rows
+        .status_by_row
+        .get(&excel_row)
+        .copied()
+        .unwrap_or(RowStatus::Invalid);
+    sheet
+        .write_string(
+            out_row,
+            status_column,
+            t(lang, &format!("import.status.{}", status.as_str())),
+        )
+        .map_err(xlsx_error)?;
+    if let Some(list) = rows.by_row.get(&excel_row) {
+        let message = list
+            .iter()
+            .map(|(_, p)| {
+                if p.header.is_empty() {
+                    p.msg.render(lang)
+                } else {
+                    format!("{}：{}", p.header, p.msg.render(lang))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        sheet
+            .write_string(out_row, status_column + 1, message)
+            .map_err(xlsx_error)?;
     }
     Ok(())
 }
