@@ -293,85 +293,95 @@ pub fn plan(
     let mut writes = Vec::new();
     let mut accepted: HashMap<String, EnterpriseSnapshot> = HashMap::new();
     for row in rows {
-        let mut reader = RowReader::new(row, mapping, is_1904);
-        if !jurisdiction.includes(
-            reader.peek("county").as_deref(),
-            reader.peek("address").as_deref(),
-        ) {
-            planned.push(reader.done(RowStatus::OutOfJurisdiction));
-            continue;
-        }
-        let incoming = read_incoming(&mut reader, jurisdiction);
-        let by_code = incoming
-            .as_ref()
-            .and_then(|i| i.credit_code.as_ref())
-            .and_then(|c| stored.by_code.get(c));
-        let by_name = incoming
-            .as_ref()
-            .and_then(|i| stored.by_name.get(&name_key(&i.name)));
-        if let (Some(a), Some(b)) = (by_code, by_name)
-            && a.id != b.id
-        {
-            let code = a.credit_code.clone().unwrap_or_default();
-            reader.error(
-                "credit_code",
-                &code,
-                Msg::new("import.enterprises.two_enterprises")
-                    .arg("code_name", &a.name)
-                    .arg("name", &b.name),
-            );
-        }
-        let Some(incoming) = incoming.filter(|_| reader.errors.is_empty()) else {
-            planned.push(reader.done(RowStatus::Invalid));
-            continue;
-        };
-        let key = incoming
-            .credit_code
-            .clone()
-            .unwrap_or_else(|| name_key(&incoming.name));
-        let existing = by_code.or(by_name);
-        let after = merge(existing.unwrap_or(&empty()), &incoming);
-        if let Some(first) = accepted.get(&key) {
-            if first.differs(&after) {
-                reader.warn(
-                    "name",
-                    &incoming.name,
-                    Msg::new("import.row.duplicate_differs"),
-                );
-            }
-            planned.push(reader.done(RowStatus::DuplicateInFile));
-            continue;
-        }
-        accepted.insert(key, after.clone());
-        let status = match existing {
-            None => {
-                writes.push(EnterpriseWrite::New {
-                    row: reader.number(),
-                    after,
-                });
-                RowStatus::New
-            }
-            Some(before) if before.differs(&after) => {
-                if before.archived {
-                    reader.warn("name", &incoming.name, Msg::new("import.row.archived"));
-                }
-                writes.push(EnterpriseWrite::Update {
-                    row: reader.number(),
-                    before: before.clone(),
-                    after,
-                });
-                RowStatus::Updated
-            }
-            Some(before) => {
-                if before.archived {
-                    reader.warn("name", &incoming.name, Msg::new("import.row.archived"));
-                }
-                RowStatus::Unchanged
-            }
-        };
-        planned.push(reader.done(status));
+        let reader = RowReader::new(row, mapping, is_1904);
+        let (done, write) = plan_row(reader, jurisdiction, stored, &mut accepted);
+        planned.push(done);
+        writes.extend(write);
     }
     (planned, writes)
+}
+
+/// One row judged against the jurisdiction, the rules, the stored enterprises and the rows of
+/// the file before it (`accepted`, by credit code or else name).
+fn plan_row(
+    mut reader: RowReader<'_>,
+    jurisdiction: &Jurisdiction,
+    stored: &Stored,
+    accepted: &mut HashMap<String, EnterpriseSnapshot>,
+) -> (PlannedRow, Option<EnterpriseWrite>) {
+    if !jurisdiction.includes(
+        reader.peek("county").as_deref(),
+        reader.peek("address").as_deref(),
+    ) {
+        return (reader.done(RowStatus::OutOfJurisdiction), None);
+    }
+    let incoming = read_incoming(&mut reader, jurisdiction);
+    let existing = incoming
+        .as_ref()
+        .and_then(|incoming| stored_match(&mut reader, incoming, stored));
+    let Some(incoming) = incoming.filter(|_| reader.errors.is_empty()) else {
+        return (reader.done(RowStatus::Invalid), None);
+    };
+    let key = incoming
+        .credit_code
+        .clone()
+        .unwrap_or_else(|| name_key(&incoming.name));
+    let after = merge(existing.unwrap_or(&empty()), &incoming);
+    if let Some(first) = accepted.get(&key) {
+        if first.differs(&after) {
+            reader.warn(
+                "name",
+                &incoming.name,
+                Msg::new("import.row.duplicate_differs"),
+            );
+        }
+        return (reader.done(RowStatus::DuplicateInFile), None);
+    }
+    accepted.insert(key, after.clone());
+    let row = reader.number();
+    let Some(before) = existing else {
+        let write = EnterpriseWrite::New { row, after };
+        return (reader.done(RowStatus::New), Some(write));
+    };
+    if before.archived {
+        reader.warn("name", &incoming.name, Msg::new("import.row.archived"));
+    }
+    if !before.differs(&after) {
+        return (reader.done(RowStatus::Unchanged), None);
+    }
+    let write = EnterpriseWrite::Update {
+        row,
+        before: before.clone(),
+        after,
+    };
+    (reader.done(RowStatus::Updated), Some(write))
+}
+
+/// The stored enterprise a row names, by its credit code or else its name; a code and a name
+/// that name two different enterprises are a mistake in the row, marked on it.
+fn stored_match<'s>(
+    reader: &mut RowReader<'_>,
+    incoming: &Incoming,
+    stored: &'s Stored,
+) -> Option<&'s EnterpriseSnapshot> {
+    let by_code = incoming
+        .credit_code
+        .as_ref()
+        .and_then(|c| stored.by_code.get(c));
+    let by_name = stored.by_name.get(&name_key(&incoming.name));
+    if let (Some(a), Some(b)) = (by_code, by_name)
+        && a.id != b.id
+    {
+        let code = a.credit_code.clone().unwrap_or_default();
+        reader.error(
+            "credit_code",
+            &code,
+            Msg::new("import.enterprises.two_enterprises")
+                .arg("code_name", &a.name)
+                .arg("name", &b.name),
+        );
+    }
+    by_code.or(by_name)
 }
 
 fn fill(active: &mut enterprise::ActiveModel, after: &EnterpriseSnapshot) {

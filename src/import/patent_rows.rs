@@ -3,6 +3,7 @@
 //! importer's: blank cells never erase, a grant date records the grant, the township comes from
 //! the township column or else the address (only when none is stored).
 
+use std::borrow::Cow;
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
@@ -319,6 +320,22 @@ fn read_status(reader: &mut RowReader<'_>, notes: &mut Option<String>) -> Option
     }
 }
 
+/// A patent the database does not hold needs its title and applicants from the row; their
+/// absence is marked on the row.
+fn has_what_a_new_patent_needs(reader: &mut RowReader<'_>, incoming: &Incoming) -> bool {
+    if incoming.title.is_none() {
+        reader.error("title", "", Msg::new("import.patents.title_missing"));
+    }
+    if incoming.applicants.is_empty() {
+        reader.error(
+            "applicants",
+            "",
+            Msg::new("import.patents.applicants_missing"),
+        );
+    }
+    reader.errors.is_empty()
+}
+
 fn empty_snapshot(patent_type: PatentType) -> PatentSnapshot {
     PatentSnapshot {
         id: 0,
@@ -532,39 +549,12 @@ impl<'a> Planner<'a> {
             return (reader.done(RowStatus::Invalid), None);
         };
         let key = incoming.number.stored().to_owned();
-        // A number met before in this file is judged by what the database held before the import,
-        // not by what the import may have written for it since (the commit writes a chunk while
-        // the next is judged, so a later chunk's fetch sees it), so the commit judges every row as
-        // its dry run did.
-        let kept: Option<PatentSnapshot>;
-        let existing = match self.accepted.get(&key) {
-            Some((_, false)) => None,
-            Some((_, true)) => {
-                kept = self
-                    .updated_from
-                    .get(&key)
-                    .and_then(|json| serde_json::from_str(json).ok());
-                kept.as_ref().or_else(|| stored.patents.get(&key))
-            }
-            None => stored.patents.get(&key),
-        };
-        if existing.is_none() {
-            if incoming.title.is_none() {
-                reader.error("title", "", Msg::new("import.patents.title_missing"));
-            }
-            if incoming.applicants.is_empty() {
-                reader.error(
-                    "applicants",
-                    "",
-                    Msg::new("import.patents.applicants_missing"),
-                );
-            }
-            if !reader.errors.is_empty() {
-                return (reader.done(RowStatus::Invalid), None);
-            }
+        let existing = self.before_import(&key, stored);
+        if existing.is_none() && !has_what_a_new_patent_needs(&mut reader, &incoming) {
+            return (reader.done(RowStatus::Invalid), None);
         }
         let empty;
-        let base = match existing {
+        let base = match existing.as_deref() {
             Some(stored) => stored,
             None => {
                 empty = empty_snapshot(incoming.patent_type);
@@ -606,17 +596,34 @@ impl<'a> Planner<'a> {
         if !before.differs(&after) {
             return (reader.done(RowStatus::Unchanged), None);
         }
-        let before_json: Arc<str> = serde_json::to_string(before).unwrap_or_default().into();
+        let before_json: Arc<str> = serde_json::to_string(&*before).unwrap_or_default().into();
         self.updated_from
             .insert(number.stored().to_owned(), Arc::clone(&before_json));
         let write = PatentWrite::Update {
             row,
             number,
-            before: before.clone(),
+            before: before.into_owned(),
             before_json,
             after,
         };
         (reader.done(RowStatus::Updated), Some(write))
+    }
+
+    /// What the database held for a number before the import. A number met before in this file
+    /// is judged by that, not by what the import may have written for it since (the commit
+    /// writes a chunk while the next is judged, so a later chunk's fetch sees it), so the commit
+    /// judges every row as its dry run did.
+    fn before_import<'s>(&self, key: &str, stored: &'s Stored) -> Option<Cow<'s, PatentSnapshot>> {
+        match self.accepted.get(key) {
+            Some((_, false)) => None,
+            Some((_, true)) => self
+                .updated_from
+                .get(key)
+                .and_then(|json| serde_json::from_str(json).ok())
+                .map(Cow::Owned)
+                .or_else(|| stored.patents.get(key).map(Cow::Borrowed)),
+            None => stored.patents.get(key).map(Cow::Borrowed),
+        }
     }
 }
 
