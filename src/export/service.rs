@@ -189,7 +189,51 @@ async fn prepare(
         Request::Grants(_, period_asked) => Some(period(period_asked, today)?),
         _ => None,
     };
-    let plan = match request {
+    let plan = plan(db, request, grants, lang).await?;
+    let name = t(lang, &format!("export.register.{}", register.as_str()));
+    let county = settings.jurisdiction.county.clone().unwrap_or_default();
+    let filters = super::subtitle::described(request, grants, lang);
+    let at = clock::display(now, settings.timezone);
+    let subtitle = if filters.is_empty() {
+        Msg::new("export.subtitle.all").arg("at", at).render(lang)
+    } else {
+        Msg::new("export.subtitle.filtered")
+            .arg("filters", filters)
+            .arg("at", at)
+            .render(lang)
+    };
+    let stamp = match grants {
+        Some((from, to)) => Msg::new("export.file.range")
+            .arg("from", from)
+            .arg("to", to)
+            .render(lang),
+        None => today.to_string(),
+    };
+    let file_name = file_name(&[&name, &county, &stamp]);
+    let titles = Titles {
+        title: title(&name, &county, lang),
+        subtitle,
+        sheet: name.clone(),
+        totals: t(lang, "export.totals"),
+        footer: t(lang, "export.footer"),
+        company: county,
+        subject: name,
+    };
+    Ok(Prepared {
+        plan,
+        titles,
+        file_name,
+    })
+}
+
+/// Which rows of which register, in the reader's language.
+async fn plan(
+    db: &impl ConnectionTrait,
+    request: &Request,
+    grants: Option<(NaiveDate, NaiveDate)>,
+    lang: Lang,
+) -> Result<Plan, AppError> {
+    Ok(match request {
         Request::Events(filter) => Plan::Events(EventExport {
             filter: filter.clone(),
             lang,
@@ -223,49 +267,14 @@ async fn prepare(
                 townships,
             )))
         }
-    };
-    let name = t(lang, &format!("export.register.{}", register.as_str()));
-    let county = settings.jurisdiction.county.clone().unwrap_or_default();
-    let title = title(&name, &county, lang);
-    let filters = super::subtitle::described(request, grants, lang);
-    let at = clock::display(now, settings.timezone);
-    let subtitle = if filters.is_empty() {
-        Msg::new("export.subtitle.all").arg("at", at).render(lang)
-    } else {
-        Msg::new("export.subtitle.filtered")
-            .arg("filters", filters)
-            .arg("at", at)
-            .render(lang)
-    };
-    let stamp = match grants {
-        Some((from, to)) => Msg::new("export.file.range")
-            .arg("from", from)
-            .arg("to", to)
-            .render(lang),
-        None => today.to_string(),
-    };
-    let file_name = file_safe(
-        &[name.as_str(), county.as_str(), stamp.as_str()]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join("_"),
-    ) + ".xlsx";
-    let titles = Titles {
-        title,
-        subtitle,
-        sheet: name.clone(),
-        totals: t(lang, "export.totals"),
-        footer: t(lang, "export.footer"),
-        company: county,
-        subject: name,
-    };
-    Ok(Prepared {
-        plan,
-        titles,
-        file_name,
     })
+}
+
+/// "专利台账_秭归县_2026-11-28.xlsx": the parts that are set, joined, without characters file
+/// systems refuse.
+fn file_name(parts: &[&str]) -> String {
+    let parts: Vec<&str> = parts.iter().copied().filter(|p| !p.is_empty()).collect();
+    file_safe(&parts.join("_")) + ".xlsx"
 }
 
 /// Before anything is read: the name must end in .xlsx, its folder must be there, and what the
