@@ -153,8 +153,23 @@ async fn undo_created_patents(
     Ok(())
 }
 
-/// Events and visits the batch recorded, unless changed since (their version moved on).
+/// The events, cases, inspections and visits the batch recorded, unless changed since (their
+/// version moved on).
 async fn undo_created_ledgers(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
+    undo_created_events(db, batch, result).await?;
+    undo_created_cases(db, batch, result).await?;
+    undo_created_inspections(db, batch, result).await?;
+    undo_created_visits(db, batch, result).await
+}
+
+// Each ledger's rows the batch created are deleted with what hangs on them, unless changed since
+// (version 1 is as the import wrote it): those are listed as conflicts and kept.
+
+async fn undo_created_events(
     db: &impl ConnectionTrait,
     batch: i64,
     result: &mut UndoResult,
@@ -177,6 +192,14 @@ async fn undo_created_ledgers(
                 .push(Conflict::changed_since("event", row.id, &row.title));
         }
     }
+    Ok(())
+}
+
+async fn undo_created_cases(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
     let cases = enforcement_case::Entity::find()
         .filter(enforcement_case::Column::ImportBatchId.eq(batch))
         .all(db)
@@ -202,6 +225,14 @@ async fn undo_created_ledgers(
                 .push(Conflict::changed_since("case", row.id, &row.case_number));
         }
     }
+    Ok(())
+}
+
+async fn undo_created_inspections(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
     let inspections = inspection::Entity::find()
         .filter(inspection::Column::ImportBatchId.eq(batch))
         .all(db)
@@ -220,6 +251,14 @@ async fn undo_created_ledgers(
                 .push(Conflict::changed_since("inspection", row.id, &row.title));
         }
     }
+    Ok(())
+}
+
+async fn undo_created_visits(
+    db: &impl ConnectionTrait,
+    batch: i64,
+    result: &mut UndoResult,
+) -> Result<(), AppError> {
     let visits = visit::Entity::find()
         .filter(visit::Column::ImportBatchId.eq(batch))
         .all(db)
