@@ -372,46 +372,7 @@ pub async fn insert(
     }
     let township_id = township_id(db, valid.township.as_deref()).await?;
     resolve_applicants(db, &mut valid.applicants).await?;
-    let now = Utc::now();
-    let (source_name, batch) = match source {
-        Source::Manual => ("manual", None),
-        Source::Import(batch) => ("import", Some(batch)),
-    };
-    let status = if valid.granted_on.is_some() {
-        PatentStatus::Granted
-    } else {
-        PatentStatus::Filed
-    };
-    let row = patent::ActiveModel {
-        application_number: Set(valid.number.stored().to_owned()),
-        patent_type: Set(valid.patent_type),
-        title: Set(valid.title.clone()),
-        inventors: Set(inventors_json(&valid)),
-        filed_on: Set(valid.filed_on),
-        granted_on: Set(valid.granted_on),
-        grant_publication_number: Set(valid
-            .grant_publication_number
-            .as_ref()
-            .map(ToString::to_string)),
-        agency: Set(valid.agency.clone()),
-        ipc_main: Set(valid.ipc_main.clone()),
-        address: Set(valid.address.clone()),
-        township_id: Set(township_id),
-        status: Set(status),
-        notes: Set(valid.notes.clone()),
-        source: Set(source_name.to_owned()),
-        import_batch_id: Set(batch),
-        first_applicant_key: Set(valid.applicants.first().map(|a| a.name_key.clone())),
-        first_applicant_enterprise_id: Set(valid.applicants.first().and_then(|a| a.enterprise_id)),
-        search_text: Set(search_text(&valid)),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        archived_at: Set(None),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let row = new_row(&valid, township_id, source).insert(db).await?;
     write_applicants(db, row.id, &valid.applicants).await?;
     super::search::index(db, row.id, &row.search_text).await?;
     if let Some(granted_on) = valid.granted_on {
@@ -440,6 +401,48 @@ pub async fn insert(
         warnings: warnings(&valid),
         patent,
     })
+}
+
+/// A new patent's row as the form or the import gives it: granted when it has a grant date.
+fn new_row(valid: &ValidPatent, township_id: Option<i64>, source: Source) -> patent::ActiveModel {
+    let now = Utc::now();
+    let (source_name, batch) = match source {
+        Source::Manual => ("manual", None),
+        Source::Import(batch) => ("import", Some(batch)),
+    };
+    let status = if valid.granted_on.is_some() {
+        PatentStatus::Granted
+    } else {
+        PatentStatus::Filed
+    };
+    patent::ActiveModel {
+        application_number: Set(valid.number.stored().to_owned()),
+        patent_type: Set(valid.patent_type),
+        title: Set(valid.title.clone()),
+        inventors: Set(inventors_json(valid)),
+        filed_on: Set(valid.filed_on),
+        granted_on: Set(valid.granted_on),
+        grant_publication_number: Set(valid
+            .grant_publication_number
+            .as_ref()
+            .map(ToString::to_string)),
+        agency: Set(valid.agency.clone()),
+        ipc_main: Set(valid.ipc_main.clone()),
+        address: Set(valid.address.clone()),
+        township_id: Set(township_id),
+        status: Set(status),
+        notes: Set(valid.notes.clone()),
+        source: Set(source_name.to_owned()),
+        import_batch_id: Set(batch),
+        first_applicant_key: Set(valid.applicants.first().map(|a| a.name_key.clone())),
+        first_applicant_enterprise_id: Set(valid.applicants.first().and_then(|a| a.enterprise_id)),
+        search_text: Set(search_text(valid)),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        archived_at: Set(None),
+        ..Default::default()
+    }
 }
 
 async fn insert_event(
