@@ -19,7 +19,7 @@ use super::mapping::{self, Choices, MappedColumn, Mapping};
 use super::patent_commit::{self, PatentCommit, Rows};
 use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
 use super::reader::{ChildReader, Scope, Stream};
-use super::spec::{Register, spec};
+use super::spec::{Register, RegisterSpec, spec};
 use super::streamed::{self, DataRows, Opening};
 use super::workbook::{Row, Sheet, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
@@ -268,64 +268,12 @@ async fn find_table<'a>(
     db: &impl ConnectionTrait,
     workbook: &'a Workbook,
     request: &Request,
-) -> Result<(Table<'a>, Option<(&'static str, Msg)>), AppError> {
+) -> Result<(Table<'a>, Option<Blocker>), AppError> {
     let spec = spec(request.register);
-    let names: Vec<String> = workbook.sheets.iter().map(|s| s.name.clone()).collect();
-    let sheet_index = match &request.sheet {
-        Some(name) if !name.trim().is_empty() => {
-            Some(names.iter().position(|n| n == name.trim()).ok_or_else(|| {
-                crate::error::field_error(
-                    "sheet",
-                    Msg::new("import.table.no_such_sheet")
-                        .arg("name", name)
-                        .list_arg("sheets", names),
-                )
-            })?)
-        }
-        _ => None,
-    };
-    let mut blocker = None;
-    let at = match request.header_row {
-        Some(row) if row >= 1 => {
-            let index = sheet_index
-                .or_else(|| layout::detect(workbook, spec, None).map(|a| a.sheet))
-                .unwrap_or(0);
-            let sheet = workbook
-                .sheets
-                .get(index)
-                .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
-            let last = sheet.rows.last().map_or(0, |r| r.index + 1);
-            if row > last {
-                blocker = Some((
-                    "header_row",
-                    Msg::new("import.table.header_past_end")
-                        .arg("row", row)
-                        .arg("sheet", &sheet.name)
-                        .arg("last", last),
-                ));
-            }
-            layout::with_best_depth(sheet, spec, index, row - 1)
-        }
-        _ => match layout::detect(workbook, spec, sheet_index) {
-            Some(at) => at,
-            None => {
-                let msg = other_register(workbook, sheet_index, request.register)
-                    .unwrap_or_else(|| no_header(request.register));
-                blocker = Some(("header_row", msg));
-                // The best guess to show: the first row of the sheet.
-                let index = sheet_index.unwrap_or(0);
-                let first = workbook
-                    .sheets
-                    .get(index)
-                    .and_then(|s| s.rows.first())
-                    .map_or(0, |r| r.index);
-                layout::TableAt {
-                    sheet: index,
-                    header_row: first,
-                    two_rows: false,
-                }
-            }
-        },
+    let sheet_index = chosen_sheet(workbook, request.sheet.as_deref())?;
+    let (at, mut blocker) = match request.header_row {
+        Some(row) if row >= 1 => at_given_row(workbook, spec, sheet_index, row)?,
+        _ => detected_or_first_row(workbook, request.register, sheet_index),
     };
     let sheet = workbook
         .sheets
@@ -348,6 +296,82 @@ async fn find_table<'a>(
         mapping,
     };
     Ok((table, blocker))
+}
+
+/// What stops a table from being imported yet: the form field to fix (`header_row`, `mapping`)
+/// and why.
+type Blocker = (&'static str, Msg);
+
+/// The sheet the officer named, if any; a name the workbook lacks is refused with its sheets.
+fn chosen_sheet(workbook: &Workbook, name: Option<&str>) -> Result<Option<usize>, AppError> {
+    let Some(name) = name.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = workbook.sheets.iter().map(|s| s.name.as_str()).collect();
+    match names.iter().position(|n| *n == name) {
+        Some(index) => Ok(Some(index)),
+        None => Err(crate::error::field_error(
+            "sheet",
+            Msg::new("import.table.no_such_sheet")
+                .arg("name", name)
+                .list_arg("sheets", names),
+        )),
+    }
+}
+
+/// The table under the header row the officer gave (1-based), in the chosen sheet or else the
+/// one its header is found in; a row past the sheet's end blocks the import.
+fn at_given_row(
+    workbook: &Workbook,
+    spec: &RegisterSpec,
+    sheet_index: Option<usize>,
+    row: u32,
+) -> Result<(TableAt, Option<Blocker>), AppError> {
+    let index = sheet_index
+        .or_else(|| layout::detect(workbook, spec, None).map(|a| a.sheet))
+        .unwrap_or(0);
+    let sheet = workbook
+        .sheets
+        .get(index)
+        .ok_or_else(|| AppError::Internal("sheet vanished".into()))?;
+    let last = sheet.rows.last().map_or(0, |r| r.index + 1);
+    let blocker = (row > last).then(|| {
+        let msg = Msg::new("import.table.header_past_end")
+            .arg("row", row)
+            .arg("sheet", &sheet.name)
+            .arg("last", last);
+        ("header_row", msg)
+    });
+    Ok((
+        layout::with_best_depth(sheet, spec, index, row - 1),
+        blocker,
+    ))
+}
+
+/// The table whose header is found; when none is, the first row of the sheet is shown as the
+/// best guess, blocked with the register it may belong to or the columns looked for.
+fn detected_or_first_row(
+    workbook: &Workbook,
+    register: Register,
+    sheet_index: Option<usize>,
+) -> (TableAt, Option<Blocker>) {
+    if let Some(at) = layout::detect(workbook, spec(register), sheet_index) {
+        return (at, None);
+    }
+    let msg =
+        other_register(workbook, sheet_index, register).unwrap_or_else(|| no_header(register));
+    let index = sheet_index.unwrap_or(0);
+    let first = workbook
+        .sheets
+        .get(index)
+        .and_then(|s| s.rows.first())
+        .map_or(0, |r| r.index);
+    let at = TableAt {
+        sheet: index,
+        header_row: first,
+        two_rows: false,
+    };
+    (at, Some(("header_row", msg)))
 }
 
 /// The web's preview: the dry run of a request, kept with its upload for the steps that follow.
