@@ -223,28 +223,8 @@ pub async fn change(
     id: i64,
     change: UserChange,
 ) -> Result<UserView, AppError> {
-    let mut errors = FieldErrors::new();
-    let role = match change.role.as_deref() {
-        Some(raw) => Role::parse_input(raw)
-            .map_err(|e| merge(&mut errors, e))
-            .ok(),
-        None => None,
-    };
-    let real_name = change
-        .real_name
-        .as_deref()
-        .map(|raw| optional_text(raw, 32, "real_name", &mut errors));
-    let certificate = change
-        .certificate_number
-        .as_deref()
-        .map(|raw| optional_text(raw, 32, "certificate_number", &mut errors));
     let username = get(db, id).await?.username;
-    if let Some(password) = &change.password
-        && let Err(msg) = check_password(password, None, &username)
-    {
-        errors.add("password", msg);
-    }
-    errors.into_result()?;
+    let valid = ValidChange::of(&change, &username)?;
     // Hashing takes a while: do it before taking the write lock.
     let new_hash = match &change.password {
         Some(password) => Some(password::hash(password.clone()).await?),
@@ -258,31 +238,16 @@ pub async fn change(
         ));
     }
     if actor.user_id == Some(id)
-        && (role.is_some_and(|r| r != Role::Admin) || change.active == Some(false))
+        && (valid.role.is_some_and(|r| r != Role::Admin) || change.active == Some(false))
     {
         return Err(AppError::Conflict(Msg::new("users.cannot_demote_self")));
     }
     let before = UserView::from(&row);
-    let mut active = row.clone().into_active_model();
-    if let Some(role) = role {
-        active.role = Set(role);
-    }
-    if let Some(real_name) = real_name {
-        active.real_name = Set(real_name.unwrap_or_else(|| row.username.clone()));
-    }
-    if let Some(certificate) = certificate {
-        active.certificate_number = Set(certificate);
-    }
-    if let Some(flag) = change.active {
-        active.active = Set(flag);
-    }
     let password_changed = new_hash.is_some();
-    if let Some(hash) = new_hash {
-        active.password_hash = Set(hash);
-    }
-    active.version = Set(row.version + 1);
-    active.updated_at = Set(Utc::now());
-    let row = active.update(&txn).await?;
+    let row = valid
+        .applied(row, change.active, new_hash)
+        .update(&txn)
+        .await?;
     let after = UserView::from(&row);
     let mut changes = Changes::diff(&before, &after);
     if password_changed {
@@ -295,6 +260,75 @@ pub async fn change(
     }
     txn.commit().await?;
     Ok(after)
+}
+
+/// A user's change with every field checked; `None` leaves a field as it is.
+struct ValidChange {
+    role: Option<Role>,
+    /// `Some(None)`: the real name cleared (the username stands for it).
+    real_name: Option<Option<String>>,
+    certificate: Option<Option<String>>,
+}
+
+impl ValidChange {
+    /// Every mistake at once, each on its field.
+    fn of(change: &UserChange, username: &str) -> Result<ValidChange, AppError> {
+        let mut errors = FieldErrors::new();
+        let role = change.role.as_deref().and_then(|raw| {
+            Role::parse_input(raw)
+                .map_err(|e| merge(&mut errors, e))
+                .ok()
+        });
+        let real_name = change
+            .real_name
+            .as_deref()
+            .map(|raw| optional_text(raw, 32, "real_name", &mut errors));
+        let certificate = change
+            .certificate_number
+            .as_deref()
+            .map(|raw| optional_text(raw, 32, "certificate_number", &mut errors));
+        if let Some(password) = &change.password
+            && let Err(msg) = check_password(password, None, username)
+        {
+            errors.add("password", msg);
+        }
+        errors.into_result()?;
+        Ok(ValidChange {
+            role,
+            real_name,
+            certificate,
+        })
+    }
+
+    /// The row with the change made, its version moved on.
+    fn applied(
+        self,
+        row: user::Model,
+        active_flag: Option<bool>,
+        new_hash: Option<String>,
+    ) -> user::ActiveModel {
+        let username = row.username.clone();
+        let version = row.version;
+        let mut active = row.into_active_model();
+        if let Some(role) = self.role {
+            active.role = Set(role);
+        }
+        if let Some(real_name) = self.real_name {
+            active.real_name = Set(real_name.unwrap_or(username));
+        }
+        if let Some(certificate) = self.certificate {
+            active.certificate_number = Set(certificate);
+        }
+        if let Some(flag) = active_flag {
+            active.active = Set(flag);
+        }
+        if let Some(hash) = new_hash {
+            active.password_hash = Set(hash);
+        }
+        active.version = Set(version + 1);
+        active.updated_at = Set(Utc::now());
+        active
+    }
 }
 
 fn merge(errors: &mut FieldErrors, error: AppError) {
