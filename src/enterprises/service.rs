@@ -120,21 +120,6 @@ pub async fn view(db: &impl ConnectionTrait, id: i64) -> Result<EnterpriseView, 
     Ok(EnterpriseView::new(&row, township))
 }
 
-async fn township_id(
-    db: &impl ConnectionTrait,
-    name: Option<&str>,
-) -> Result<Option<i64>, AppError> {
-    let Some(name) = name else { return Ok(None) };
-    match lists::find(db, ListKind::Townships, name).await {
-        Ok(item) => Ok(Some(item.id)),
-        Err(AppError::NotFound(_)) => Err(field_error(
-            "township",
-            Msg::new("patents.township.unknown").arg("name", name),
-        )),
-        Err(error) => Err(error),
-    }
-}
-
 /// Refuses a name (or credit code) that names another enterprise.
 async fn ensure_unique(
     db: &impl ConnectionTrait,
@@ -266,7 +251,8 @@ pub async fn create(
     actor: &Actor,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView, AppError> {
-    let valid = input.validate()?;
+    let valid =
+        lists::with_unknown_township(db, input.validate(), input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let view = insert(&txn, actor, &valid).await?;
     txn.commit().await?;
@@ -280,7 +266,7 @@ pub async fn insert(
     valid: &ValidEnterprise,
 ) -> Result<EnterpriseView, AppError> {
     ensure_unique(db, valid, None).await?;
-    let township_id = township_id(db, valid.township.as_deref()).await?;
+    let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     let now = Utc::now();
     let mut active = enterprise::ActiveModel {
         version: Set(1),
@@ -312,7 +298,8 @@ pub async fn update(
     version: i32,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView, AppError> {
-    let valid = input.validate()?;
+    let valid =
+        lists::with_unknown_township(db, input.validate(), input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let view = apply_update(&txn, actor, id, version, &valid).await?;
     txn.commit().await?;
@@ -328,7 +315,7 @@ pub async fn apply_update(
 ) -> Result<EnterpriseView, AppError> {
     let old = locked_at_version(db, id, version).await?;
     ensure_unique(db, valid, Some(id)).await?;
-    let township_id = township_id(db, valid.township.as_deref()).await?;
+    let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     let before = view(db, id).await?;
     let mut active = old.into_active_model();
     fill(&mut active, valid, township_id);

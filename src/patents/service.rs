@@ -126,22 +126,6 @@ async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
     Ok(clock::today(settings::service::load(db).await?.timezone))
 }
 
-/// The township's id for a name; an unknown name is a field error.
-async fn township_id(
-    db: &impl ConnectionTrait,
-    name: Option<&str>,
-) -> Result<Option<i64>, AppError> {
-    let Some(name) = name else { return Ok(None) };
-    match lists::find(db, ListKind::Townships, name).await {
-        Ok(item) => Ok(Some(item.id)),
-        Err(AppError::NotFound(_)) => Err(field_error(
-            "township",
-            Msg::new("patents.township.unknown").arg("name", name),
-        )),
-        Err(error) => Err(error),
-    }
-}
-
 async fn township_name(
     db: &impl ConnectionTrait,
     id: Option<i64>,
@@ -348,7 +332,8 @@ pub async fn create(
     actor: &Actor,
     input: &PatentInput,
 ) -> Result<Saved, AppError> {
-    let valid = input.validate(today(db).await?)?;
+    let validated = input.validate(today(db).await?);
+    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let saved = insert(&txn, actor, valid, Source::Manual).await?;
     txn.commit().await?;
@@ -370,7 +355,7 @@ pub async fn insert(
                 .arg("id", existing.id),
         ));
     }
-    let township_id = township_id(db, valid.township.as_deref()).await?;
+    let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     resolve_applicants(db, &mut valid.applicants).await?;
     let row = new_row(&valid, township_id, source).insert(db).await?;
     write_applicants(db, row.id, &valid.applicants).await?;
@@ -501,7 +486,8 @@ pub async fn update(
     version: i32,
     input: &PatentInput,
 ) -> Result<Saved, AppError> {
-    let valid = input.validate(today(db).await?)?;
+    let validated = input.validate(today(db).await?);
+    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let saved = apply_update(&txn, actor, id, version, valid).await?;
     txn.commit().await?;
@@ -538,7 +524,7 @@ pub async fn apply_update(
                 .arg("id", other.id),
         ));
     }
-    let township_id = township_id(db, valid.township.as_deref()).await?;
+    let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     resolve_applicants(db, &mut valid.applicants).await?;
     let status = sync_grant(db, &old, &valid).await?;
     let mut active = old.into_active_model();

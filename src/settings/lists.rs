@@ -236,6 +236,47 @@ pub async fn find(
         .ok_or_else(|| AppError::NotFound(kind.msg("not_found_by_name").arg("name", &name)))
 }
 
+/// The id of the township a record names; an unknown name is the township field's error.
+pub async fn township_id(
+    db: &impl ConnectionTrait,
+    name: Option<&str>,
+) -> Result<Option<i64>, AppError> {
+    let Some(name) = name else { return Ok(None) };
+    match find(db, ListKind::Townships, name).await {
+        Ok(item) => Ok(Some(item.id)),
+        Err(AppError::NotFound(_)) => Err(field_error("township", unknown_township(name))),
+        Err(error) => Err(error),
+    }
+}
+
+fn unknown_township(name: &str) -> Msg {
+    Msg::new("patents.township.unknown").arg("name", name)
+}
+
+/// A form's own mistakes with an unknown township's beside them: the township is looked up in the
+/// database only after the form's rules, and without this the officer would meet its mistake only
+/// after fixing the others.
+pub async fn with_unknown_township<T>(
+    db: &impl ConnectionTrait,
+    validated: Result<T, AppError>,
+    township: Option<&str>,
+) -> Result<T, AppError> {
+    let Err(AppError::Validation(mut errors)) = validated else {
+        return validated;
+    };
+    let name = township.map(text::clean).filter(|n| !n.is_empty());
+    if let Some(name) = name
+        && errors.get("township").is_none()
+    {
+        match township_id(db, Some(&name)).await {
+            Err(AppError::Validation(unknown)) => errors.merge(unknown),
+            Err(other) => return Err(other),
+            Ok(_) => {}
+        }
+    }
+    Err(AppError::Validation(errors))
+}
+
 /// Refuses a name another item already has, saying whether that one is archived.
 async fn ensure_name_free(
     db: &impl ConnectionTrait,

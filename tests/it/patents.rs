@@ -576,3 +576,42 @@ async fn viewers_read_but_cannot_write() {
         .await;
     assert_eq!(page.status, Status::Forbidden);
 }
+
+#[rocket::async_test]
+async fn an_unknown_township_is_told_with_the_other_mistakes() {
+    let app = officer_with_townships().await;
+    let mut patent = tea("201711469835.X");
+    patent["township"] = json!("火星镇");
+    let page = post_patent(&app, patent).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let fields = &page.json()["error"]["fields"];
+    assert!(fields["application_number"].is_string(), "{fields}");
+    assert!(
+        fields["township"].as_str().unwrap().contains("火星镇"),
+        "{fields}"
+    );
+    // A known township adds nothing to the form's own mistakes.
+    let mut known = tea("201711469835.X");
+    known["township"] = json!("茅坪镇");
+    let page = post_patent(&app, known).await;
+    assert!(page.json()["error"]["fields"].get("township").is_none());
+
+    let enterprise = json!({"name": "", "credit_code": "123", "township": "火星镇"});
+    let page = app
+        .send_json(Method::Post, "/api/v1/enterprises", &enterprise.to_string())
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let fields = &page.json()["error"]["fields"];
+    for field in ["name", "credit_code", "township"] {
+        assert!(fields[field].is_string(), "{field} in {fields}");
+    }
+    // Alone, it is told as before.
+    let alone = json!({"name": "秭归火星科技有限公司", "township": "火星镇"});
+    let page = app
+        .send_json(Method::Post, "/api/v1/enterprises", &alone.to_string())
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert!(page.json()["error"]["fields"]["township"].is_string());
+    assert_eq!(app.get("/api/v1/patents").await.json()["total"], 0);
+    assert_eq!(app.get("/api/v1/enterprises").await.json()["total"], 0);
+}
