@@ -244,13 +244,12 @@ pub async fn township_id(
     let Some(name) = name else { return Ok(None) };
     match find(db, ListKind::Townships, name).await {
         Ok(item) => Ok(Some(item.id)),
-        Err(AppError::NotFound(_)) => Err(field_error("township", unknown_township(name))),
+        Err(AppError::NotFound(_)) => Err(field_error(
+            "township",
+            Msg::new("patents.township.unknown").arg("name", name),
+        )),
         Err(error) => Err(error),
     }
-}
-
-fn unknown_township(name: &str) -> Msg {
-    Msg::new("patents.township.unknown").arg("name", name)
 }
 
 /// A form's own mistakes with an unknown township's beside them: the township is looked up in the
