@@ -13,9 +13,10 @@ use serde::Serialize;
 
 use crate::i18n::{Lang, Msg};
 
-/// Field name → what is wrong with it. Ordered so messages come out the same every time.
+/// Field name → what is wrong with it, in the order the rules found them (a form's order, so the
+/// command line lists them top to bottom and a one-sentence answer names the first mistake).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<String, Msg>);
+pub struct FieldErrors(Vec<(String, Msg)>);
 
 impl FieldErrors {
     pub fn new() -> FieldErrors {
@@ -24,13 +25,15 @@ impl FieldErrors {
 
     /// Records the first problem of a field; later ones for the same field are dropped.
     pub fn add(&mut self, field: &str, msg: Msg) {
-        self.0.entry(field.to_owned()).or_insert(msg);
+        if self.get(field).is_none() {
+            self.0.push((field.to_owned(), msg));
+        }
     }
 
     /// Takes over the other's problems (the first message per field still wins).
     pub fn merge(&mut self, other: FieldErrors) {
         for (field, msg) in other.0 {
-            self.0.entry(field).or_insert(msg);
+            self.add(&field, msg);
         }
     }
 
@@ -39,11 +42,11 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&Msg> {
-        self.0.get(field)
+        self.0.iter().find(|(f, _)| f == field).map(|(_, msg)| msg)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Msg)> {
-        self.0.iter()
+        self.0.iter().map(|(field, msg)| (field, msg))
     }
 
     /// `Ok(())` when nothing was recorded, else the validation error.
@@ -76,13 +79,13 @@ impl AppError {
     /// record applied to a field of another: an enterprise's name typed on a visit).
     pub fn renamed_field(self, from: &str, to: &str) -> AppError {
         match self {
-            AppError::Validation(errors) => AppError::Validation(FieldErrors(
-                errors
-                    .0
-                    .into_iter()
-                    .map(|(field, msg)| (if field == from { to.to_owned() } else { field }, msg))
-                    .collect(),
-            )),
+            AppError::Validation(errors) => {
+                let mut renamed = FieldErrors::new();
+                for (field, msg) in errors.0 {
+                    renamed.add(if field == from { to } else { &field }, msg);
+                }
+                AppError::Validation(renamed)
+            }
             other => other,
         }
     }

@@ -322,7 +322,8 @@ mod tests {
             panic!("expected errors")
         };
         let fields: Vec<&String> = errors.iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["password", "role", "username"]);
+        // In the form's order.
+        assert_eq!(fields, ["username", "role", "password"]);
     }
 
     #[test]

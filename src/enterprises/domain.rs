@@ -432,7 +432,7 @@ mod input_tests {
             panic!("expected errors")
         };
         let fields: Vec<&String> = errors.iter().map(|(f, _)| f).collect();
-        assert_eq!(fields, ["credit_code", "high_tech.expires_on", "name"]);
+        assert_eq!(fields, ["name", "credit_code", "high_tech.expires_on"]);
     }
 
     #[test]

@@ -384,13 +384,14 @@ mod tests {
         bad.granted_on = Some("2030-01-01".into());
         assert_eq!(
             fields(bad.validate(today())),
+            // In the form's order, as the command line lists them.
             [
-                "applicants",
                 "application_number",
+                "title",
+                "applicants",
                 "filed_on",
-                "grant_publication_number",
                 "granted_on",
-                "title"
+                "grant_publication_number",
             ]
         );
     }

@@ -168,7 +168,7 @@ mod tests {
             (input(&"县".repeat(51), &[], ""), &["county"]),
             (input("秭归县", &["秭归县"], ""), &["aliases"]),
             (input("秭归县", &["秭归", "秭归"], ""), &["aliases"]),
-            (input("", &[], "a b"), &["case_prefix", "county"]),
+            (input("", &[], "a b"), &["county", "case_prefix"]),
         ];
         for (input, fields) in cases {
             assert_eq!(error_fields(input.validate()), fields.to_vec());
