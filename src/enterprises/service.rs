@@ -12,7 +12,9 @@ use sea_orm::{
 };
 use serde::Serialize;
 
-use super::domain::{EnterpriseInput, HighTech, ValidEnterprise, name_key, pinyin_sort_key};
+use super::domain::{
+    CreditCode, EnterpriseInput, HighTech, ValidEnterprise, name_key, pinyin_sort_key,
+};
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{enterprise, enterprise_name, patent_applicant};
@@ -126,37 +128,82 @@ async fn ensure_unique(
     valid: &ValidEnterprise,
     except: Option<i64>,
 ) -> Result<(), AppError> {
-    let named = enterprise_name::Entity::find_by_id(valid.name_key.clone())
-        .one(db)
-        .await?;
-    if let Some(named) = named
-        && Some(named.enterprise_id) != except
-    {
-        let other = row(db, named.enterprise_id).await?;
-        return Err(field_error(
-            "name",
-            Msg::new("enterprises.name.taken")
-                .arg("name", &other.name)
-                .arg("id", other.id),
-        ));
+    if let Some(taken) = name_taken(db, &valid.name_key, except).await? {
+        return Err(field_error("name", taken));
     }
-    if let Some(code) = &valid.credit_code {
-        let holder = enterprise::Entity::find()
-            .filter(enterprise::Column::CreditCode.eq(code.as_str()))
-            .one(db)
-            .await?;
-        if let Some(holder) = holder
-            && Some(holder.id) != except
-        {
-            return Err(field_error(
-                "credit_code",
-                Msg::new("enterprises.credit_code.taken")
-                    .arg("name", &holder.name)
-                    .arg("id", holder.id),
-            ));
-        }
+    if let Some(code) = &valid.credit_code
+        && let Some(taken) = code_taken(db, code.as_str(), except).await?
+    {
+        return Err(field_error("credit_code", taken));
     }
     Ok(())
+}
+
+/// Why a name cannot be this enterprise's: another enterprise (not `except`) goes by it.
+async fn name_taken(
+    db: &impl ConnectionTrait,
+    name_key: &str,
+    except: Option<i64>,
+) -> Result<Option<Msg>, AppError> {
+    let named = enterprise_name::Entity::find_by_id(name_key.to_owned())
+        .one(db)
+        .await?;
+    let Some(named) = named.filter(|n| Some(n.enterprise_id) != except) else {
+        return Ok(None);
+    };
+    let other = row(db, named.enterprise_id).await?;
+    Ok(Some(
+        Msg::new("enterprises.name.taken")
+            .arg("name", &other.name)
+            .arg("id", other.id),
+    ))
+}
+
+/// Why a credit code cannot be this enterprise's: another enterprise (not `except`) has it.
+async fn code_taken(
+    db: &impl ConnectionTrait,
+    code: &str,
+    except: Option<i64>,
+) -> Result<Option<Msg>, AppError> {
+    let holder = enterprise::Entity::find()
+        .filter(enterprise::Column::CreditCode.eq(code))
+        .one(db)
+        .await?;
+    Ok(holder.filter(|h| Some(h.id) != except).map(|h| {
+        Msg::new("enterprises.credit_code.taken")
+            .arg("name", &h.name)
+            .arg("id", h.id)
+    }))
+}
+
+/// The form checked by its rules, and, when they find mistakes, the database's mistakes beside
+/// them (a name or credit code another enterprise has, an unknown township), so the officer
+/// fixes all in one go. `except`: the enterprise being changed.
+async fn checked(
+    db: &impl ConnectionTrait,
+    input: &EnterpriseInput,
+    except: Option<i64>,
+) -> Result<ValidEnterprise, AppError> {
+    let validated = input.validate();
+    let validated = lists::with_unknown_township(db, validated, input.township.as_deref()).await;
+    let Err(AppError::Validation(mut errors)) = validated else {
+        return validated;
+    };
+    let name = crate::text::clean(&input.name);
+    if errors.get("name").is_none()
+        && !name.is_empty()
+        && let Some(taken) = name_taken(db, &name_key(&name), except).await?
+    {
+        errors.add("name", taken);
+    }
+    let code = crate::text::clean(input.credit_code.as_deref().unwrap_or_default());
+    if errors.get("credit_code").is_none()
+        && let Ok(code) = CreditCode::parse(&code)
+        && let Some(taken) = code_taken(db, code.as_str(), except).await?
+    {
+        errors.add("credit_code", taken);
+    }
+    Err(AppError::Validation(errors))
 }
 
 fn fill(active: &mut enterprise::ActiveModel, valid: &ValidEnterprise, township_id: Option<i64>) {
@@ -251,8 +298,7 @@ pub async fn create(
     actor: &Actor,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView, AppError> {
-    let valid =
-        lists::with_unknown_township(db, input.validate(), input.township.as_deref()).await?;
+    let valid = checked(db, input, None).await?;
     let txn = db::begin_write(db).await?;
     let view = insert(&txn, actor, &valid).await?;
     txn.commit().await?;
@@ -298,8 +344,7 @@ pub async fn update(
     version: i32,
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView, AppError> {
-    let valid =
-        lists::with_unknown_township(db, input.validate(), input.township.as_deref()).await?;
+    let valid = checked(db, input, Some(id)).await?;
     let txn = db::begin_write(db).await?;
     let view = apply_update(&txn, actor, id, version, &valid).await?;
     txn.commit().await?;

@@ -326,14 +326,49 @@ pub enum Source {
     Import(i64),
 }
 
+/// The form checked by its rules, and, when they find mistakes, the database's mistakes beside
+/// them (a number another patent has, an unknown township), so the officer fixes all in one go.
+/// `except`: the patent being changed.
+async fn checked(
+    db: &impl ConnectionTrait,
+    input: &PatentInput,
+    except: Option<i64>,
+) -> Result<ValidPatent, AppError> {
+    let validated = input.validate(today(db).await?);
+    let validated = lists::with_unknown_township(db, validated, input.township.as_deref()).await;
+    let Err(AppError::Validation(mut errors)) = validated else {
+        return validated;
+    };
+    if errors.get("application_number").is_none()
+        && let Ok(parsed) = ApplicationNumber::parse(&input.application_number)
+        && let Some(taken) = number_taken(db, &parsed.number, except).await?
+    {
+        errors.add("application_number", taken);
+    }
+    Err(AppError::Validation(errors))
+}
+
+/// Why a number cannot be this patent's: another patent (not `except`) has it.
+async fn number_taken(
+    db: &impl ConnectionTrait,
+    number: &ApplicationNumber,
+    except: Option<i64>,
+) -> Result<Option<Msg>, AppError> {
+    let other = find_by_number(db, number.stored()).await?;
+    Ok(other.filter(|o| Some(o.id) != except).map(|o| {
+        Msg::new("patents.number.taken")
+            .arg("number", number)
+            .arg("id", o.id)
+    }))
+}
+
 /// Creates a patent. A grant date records the grant as its first event.
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     input: &PatentInput,
 ) -> Result<Saved, AppError> {
-    let validated = input.validate(today(db).await?);
-    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
+    let valid = checked(db, input, None).await?;
     let txn = db::begin_write(db).await?;
     let saved = insert(&txn, actor, valid, Source::Manual).await?;
     txn.commit().await?;
@@ -347,13 +382,8 @@ pub async fn insert(
     mut valid: ValidPatent,
     source: Source,
 ) -> Result<Saved, AppError> {
-    if let Some(existing) = find_by_number(db, valid.number.stored()).await? {
-        return Err(field_error(
-            "application_number",
-            Msg::new("patents.number.taken")
-                .arg("number", &valid.number)
-                .arg("id", existing.id),
-        ));
+    if let Some(taken) = number_taken(db, &valid.number, None).await? {
+        return Err(field_error("application_number", taken));
     }
     let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     resolve_applicants(db, &mut valid.applicants).await?;
@@ -486,8 +516,7 @@ pub async fn update(
     version: i32,
     input: &PatentInput,
 ) -> Result<Saved, AppError> {
-    let validated = input.validate(today(db).await?);
-    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
+    let valid = checked(db, input, Some(id)).await?;
     let txn = db::begin_write(db).await?;
     let saved = apply_update(&txn, actor, id, version, valid).await?;
     txn.commit().await?;
@@ -514,15 +543,8 @@ pub async fn apply_update(
             Msg::new("patents.number.type_change"),
         ));
     }
-    if let Some(other) = find_by_number(db, valid.number.stored()).await?
-        && other.id != id
-    {
-        return Err(field_error(
-            "application_number",
-            Msg::new("patents.number.taken")
-                .arg("number", &valid.number)
-                .arg("id", other.id),
-        ));
+    if let Some(taken) = number_taken(db, &valid.number, Some(id)).await? {
+        return Err(field_error("application_number", taken));
     }
     let township_id = lists::township_id(db, valid.township.as_deref()).await?;
     resolve_applicants(db, &mut valid.applicants).await?;

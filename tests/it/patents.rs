@@ -615,3 +615,66 @@ async fn an_unknown_township_is_told_with_the_other_mistakes() {
     assert_eq!(app.get("/api/v1/patents").await.json()["total"], 0);
     assert_eq!(app.get("/api/v1/enterprises").await.json()["total"], 0);
 }
+
+#[rocket::async_test]
+async fn a_number_or_name_taken_is_told_with_the_other_mistakes() {
+    let app = officer_with_townships().await;
+    let created = post_patent(&app, tea("201710601862.3")).await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    let mut again = tea("ZL201710601862.3");
+    again["title"] = json!("");
+    let page = post_patent(&app, again).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let fields = &page.json()["error"]["fields"];
+    assert!(fields["title"].is_string(), "{fields}");
+    assert!(
+        fields["application_number"]
+            .as_str()
+            .unwrap()
+            .contains("已经登记"),
+        "{fields}"
+    );
+    // The patent's own number, changed with a mistake, is not taken from itself.
+    let id = created.json()["id"].as_i64().unwrap();
+    let mut edit = tea("201710601862.3");
+    edit["title"] = json!("");
+    edit["version"] = json!(1);
+    let page = put_patent(&app, id, &edit).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let fields = &page.json()["error"]["fields"];
+    assert!(fields.get("application_number").is_none(), "{fields}");
+
+    let tea_company =
+        json!({"name": "秭归县屈原茶业有限公司", "credit_code": "91350100M000100Y43"});
+    let first = app
+        .send_json(
+            Method::Post,
+            "/api/v1/enterprises",
+            &tea_company.to_string(),
+        )
+        .await;
+    assert_eq!(first.status, Status::Created, "{}", first.body);
+    let twice = json!({"name": "秭归县屈原茶业有限公司", "address": "x".repeat(301)});
+    let page = app
+        .send_json(Method::Post, "/api/v1/enterprises", &twice.to_string())
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    let fields = &page.json()["error"]["fields"];
+    assert!(fields["address"].is_string(), "{fields}");
+    assert!(fields["name"].is_string(), "{fields}");
+    let same_code = json!({"name": "秭归另一家公司", "credit_code": "91350100m000100y43", "address": "x".repeat(301)});
+    let page = app
+        .send_json(Method::Post, "/api/v1/enterprises", &same_code.to_string())
+        .await;
+    let fields = &page.json()["error"]["fields"];
+    assert!(fields["address"].is_string(), "{fields}");
+    assert!(
+        fields["credit_code"]
+            .as_str()
+            .unwrap()
+            .contains("秭归县屈原茶业有限公司"),
+        "{fields}"
+    );
+    assert_eq!(app.get("/api/v1/patents").await.json()["total"], 1);
+    assert_eq!(app.get("/api/v1/enterprises").await.json()["total"], 1);
+}
