@@ -209,17 +209,7 @@ fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Opt
     };
     let address = reader.text("address");
     let township = match reader.text("township") {
-        Some(name) => {
-            let id = jurisdiction.township_named(&name);
-            if id.is_none() {
-                reader.warn(
-                    "township",
-                    &name,
-                    Msg::new("import.patents.unknown_township").arg("name", &name),
-                );
-            }
-            id
-        }
+        Some(name) => reader.known_township(&name, jurisdiction),
         None => address.as_deref().and_then(|a| jurisdiction.township_in(a)),
     };
     Some(Incoming {

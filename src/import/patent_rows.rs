@@ -180,7 +180,10 @@ fn read_incoming(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Opt
     check_grant_after_filing(reader, filed_on, granted_on);
     let grant_publication_number = read_publication_number(reader);
     let address = reader.text("address");
-    let township_column = read_township_column(reader, jurisdiction);
+    // An unknown township is only warned of: the address may still tell it.
+    let township_column = reader
+        .text("township")
+        .and_then(|name| reader.known_township(&name, jurisdiction));
     let mut notes = reader.text("notes");
     let status = read_status(reader, &mut notes);
     let number = number?;
@@ -286,21 +289,6 @@ fn read_publication_number(reader: &mut RowReader<'_>) -> Option<PublicationNumb
             None
         }
     }
-}
-
-/// The township column's township; one the county does not have is only warned of, since the
-/// address may still tell it.
-fn read_township_column(reader: &mut RowReader<'_>, jurisdiction: &Jurisdiction) -> Option<i64> {
-    let name = reader.text("township")?;
-    let id = jurisdiction.township_named(&name);
-    if id.is_none() {
-        reader.warn(
-            "township",
-            &name,
-            Msg::new("import.patents.unknown_township").arg("name", &name),
-        );
-    }
-    id
 }
 
 /// The legal status the roster reports. An unknown one is kept as a note, so nothing the roster

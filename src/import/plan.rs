@@ -203,6 +203,20 @@ impl<'a> RowReader<'a> {
         self.warnings.push(problem);
     }
 
+    /// The id of the township a township column names; one the county does not have is only
+    /// warned of (the row is kept, without a township from that column).
+    pub fn known_township(&mut self, name: &str, jurisdiction: &Jurisdiction) -> Option<i64> {
+        let id = jurisdiction.township_named(name);
+        if id.is_none() {
+            self.warn(
+                "township",
+                name,
+                Msg::new("import.patents.unknown_township").arg("name", name),
+            );
+        }
+        id
+    }
+
     /// A text field's cleaned value; an error cell is an error.
     pub fn text(&mut self, field: &str) -> Option<String> {
         let (_, cell) = self.cell(field)?;
