@@ -17,7 +17,7 @@ use super::values;
 use super::workbook::{Cell, Row, column_letter};
 use crate::entities::import_batch;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, t};
 use crate::web::pagination::PageRequest;
 
 /// The rows of one preview page, how many rows the status has, and the workbook's sheets.
@@ -215,7 +215,7 @@ impl Cells<'_> {
             text,
             number: !serial && matches!(cell, Some(Cell::Number(_))),
             mark,
-            note: notes.join("；"),
+            note: notes.join(&t(self.lang, "export.part_separator")),
         }
     }
 }

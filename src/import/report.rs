@@ -295,17 +295,18 @@ fn write_status_and_message(
         )
         .map_err(xlsx_error)?;
     if let Some(list) = rows.by_row.get(&excel_row) {
+        let label = t(lang, "export.label_separator");
         let message = list
             .iter()
             .map(|(_, p)| {
                 if p.header.is_empty() {
                     p.msg.render(lang)
                 } else {
-                    format!("{}：{}", p.header, p.msg.render(lang))
+                    format!("{}{label}{}", p.header, p.msg.render(lang))
                 }
             })
             .collect::<Vec<_>>()
-            .join("；");
+            .join(&t(lang, "export.part_separator"));
         sheet
             .write_string(out_row, status_column + 1, message)
             .map_err(xlsx_error)?;
