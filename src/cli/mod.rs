@@ -136,6 +136,8 @@ pub enum Command {
     },
     Demo {
         #[arg(long)]
+        as_of: Option<String>,
+        #[arg(long)]
         json: bool,
     },
     #[command(hide = true)]
@@ -397,7 +399,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
         }
         Command::Import(args) => import::run(&db, args, lang).await,
         Command::Audit(args) => audit::run(&db, args, lang).await,
-        Command::Demo { json } => demo(&db, json, lang).await,
+        Command::Demo { as_of, json } => demo(&db, as_of.as_deref(), json, lang).await,
         // Handled above, before the database is opened.
         Command::Serve(_)
         | Command::Migrate
@@ -408,9 +410,16 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
     }
 }
 
-async fn demo(db: &sea_orm::DatabaseConnection, json: bool, lang: Lang) -> Result<(), AppError> {
+async fn demo(
+    db: &sea_orm::DatabaseConnection,
+    as_of: Option<&str>,
+    json: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let as_of =
+        crate::dates::parse_optional(as_of.unwrap_or_default()).map_err(AppError::BadRequest)?;
     let reader = crate::import::reader::ChildReader::current();
-    let reports = crate::demo::load(db, &reader, &crate::audit::Actor::cli()).await?;
+    let reports = crate::demo::load(db, &reader, &crate::audit::Actor::cli(), as_of).await?;
     if json {
         let all: Vec<_> = reports.iter().map(|r| r.to_json(lang)).collect();
         return import::json(&all);

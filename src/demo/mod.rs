@@ -1,14 +1,18 @@
 //! `ipdesk demo`: an empty desk filled with the sample workbooks of `import/samples/`, imported
 //! the ordinary way (so they show in the history and can be undone), for 秭归县 and its
-//! townships, so a new user sees a living desk at once.
+//! townships, so a new user sees a living desk at once. Their dates are moved to end in the
+//! week before the day they are loaded (or a day the user names), so the desk is alive in any
+//! year: this year's grants, a case registered this week with its deadline ahead.
 
 pub mod routes;
 
+use chrono::{Datelike, NaiveDate};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::audit::Actor;
 use crate::dev::ledger_samples::{CASES_SAMPLE, EVENTS_SAMPLE, INSPECTIONS_SAMPLE, VISITS_SAMPLE};
-use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, SAMPLE_YEAR, TOWNSHIPS};
+use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
+use crate::dev::shift::Shift;
 use crate::entities::{
     enforcement_case, enterprise, event, import_batch, inspection, patent, visit,
 };
@@ -55,7 +59,8 @@ const SAMPLES: [(&str, Register, &[u8]); 6] = [
     ),
 ];
 
-/// A sample workbook by its file name, to download from the import page.
+/// A sample workbook by its file name, to download from the import page: the copy kept in the
+/// repository, dated as authored.
 pub fn sample(name: &str) -> Option<&'static [u8]> {
     SAMPLES
         .iter()
@@ -93,59 +98,103 @@ pub fn loaded(reports: &[Report]) -> Msg {
         })
 }
 
-/// The State Council's holidays of the samples' year, so the sample cases' deadlines skip them;
-/// a year the calendar already holds is left as the admin made it.
-async fn load_sample_year_calendar(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
-    if crate::calendar::service::loaded_years(db)
-        .await?
-        .contains(&SAMPLE_YEAR)
-    {
-        return Ok(());
+/// The State Council's holidays of the years the sample cases run in (from the first case's
+/// registration to the year after the last, where deadlines may fall), so their deadlines skip
+/// them: each year ipdesk knows the notice of and the calendar does not hold yet; a year the
+/// calendar holds is left as the admin made it.
+async fn load_sample_calendars(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    shift: Shift,
+) -> Result<(), AppError> {
+    let registered = crate::dev::ledger_samples::case_registrations(shift);
+    let first = registered.iter().map(Datelike::year).min().unwrap_or(2026);
+    let last = shift.last_day().year() + 1;
+    let loaded = crate::calendar::service::loaded_years(db).await?;
+    for year in crate::calendar::notices::years() {
+        if (first..=last).contains(&year) && !loaded.contains(&year) {
+            crate::calendar::service::load_notice(db, actor, year).await?;
+        }
     }
-    crate::calendar::service::load_notice(db, actor, SAMPLE_YEAR).await?;
     Ok(())
 }
 
-/// Loads the samples into an empty desk; refuses a desk that holds records or another county.
+/// The earliest day the samples may be dated up to: before it their earliest applications would
+/// predate the twelve-digit application numbers (2003) they are written in.
+const EARLIEST_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2010, 1, 1) {
+    Some(day) => day,
+    None => NaiveDate::MIN,
+};
+
+/// The shift for samples loaded on `as_of`, or today: a day after today is refused, since the
+/// samples would then record what has not happened.
+async fn shift_for(db: &DatabaseConnection, as_of: Option<NaiveDate>) -> Result<Shift, AppError> {
+    let today = crate::cases::service::today(db).await?;
+    match as_of {
+        Some(day) if day < EARLIEST_AS_OF => Err(AppError::BadRequest(
+            Msg::new("demo.as_of_early")
+                .arg("as_of", day.to_string())
+                .arg("earliest", EARLIEST_AS_OF.to_string()),
+        )),
+        Some(day) if day > today => Err(AppError::BadRequest(
+            Msg::new("demo.as_of_future")
+                .arg("as_of", day.to_string())
+                .arg("today", today.to_string()),
+        )),
+        Some(day) => Ok(Shift::to(day)),
+        None => Ok(Shift::to(today)),
+    }
+}
+
+/// Whether the samples' county is to be set: refuses a desk set for another county.
+async fn sample_county_needed(db: &DatabaseConnection) -> Result<bool, AppError> {
+    let settings = crate::settings::service::load(db).await?;
+    match settings.jurisdiction.county.as_deref() {
+        Some(county) if county != COUNTY => Err(AppError::Conflict(
+            Msg::new("demo.other_county")
+                .arg("county", county)
+                .arg("sample", COUNTY),
+        )),
+        Some(_) => Ok(false),
+        None => Ok(true),
+    }
+}
+
+/// The samples' county and its townships.
+async fn set_sample_jurisdiction(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
+    let input = JurisdictionInput {
+        county: COUNTY.to_owned(),
+        ..JurisdictionInput::default()
+    };
+    let townships = TOWNSHIPS.iter().map(|t| (*t).to_owned()).collect();
+    crate::settings::service::set_jurisdiction_and_townships(db, actor, input, Some(townships))
+        .await?;
+    Ok(())
+}
+
+/// Loads the samples, their dates moved to end by `as_of` (today when not given), into an
+/// empty desk; refuses a desk that holds records or another county.
 pub async fn load(
     db: &DatabaseConnection,
     reader: &ChildReader,
     actor: &Actor,
+    as_of: Option<NaiveDate>,
 ) -> Result<Vec<Report>, AppError> {
     if !desk_is_empty(db).await? {
         return Err(AppError::Conflict(Msg::new("demo.not_empty")));
     }
-    let settings = crate::settings::service::load(db).await?;
-    match settings.jurisdiction.county.as_deref() {
-        Some(county) if county != COUNTY => {
-            return Err(AppError::Conflict(
-                Msg::new("demo.other_county")
-                    .arg("county", county)
-                    .arg("sample", COUNTY),
-            ));
-        }
-        Some(_) => {}
-        None => {
-            let input = JurisdictionInput {
-                county: COUNTY.to_owned(),
-                ..JurisdictionInput::default()
-            };
-            let townships = TOWNSHIPS.iter().map(|t| (*t).to_owned()).collect();
-            crate::settings::service::set_jurisdiction_and_townships(
-                db,
-                actor,
-                input,
-                Some(townships),
-            )
-            .await?;
-        }
+    let shift = shift_for(db, as_of).await?;
+    let set_county = sample_county_needed(db).await?;
+    // Nothing is written until the desk, the county and the day have all been checked.
+    if set_county {
+        set_sample_jurisdiction(db, actor).await?;
     }
-    load_sample_year_calendar(db, actor).await?;
+    load_sample_calendars(db, actor, shift).await?;
     let mut reports = Vec::new();
-    for (name, register, bytes) in SAMPLES {
+    for (name, register, _) in SAMPLES {
         let request = Request {
             file_name: name.to_owned(),
-            bytes: bytes.to_vec(),
+            bytes: crate::dev::samples::workbook(name, shift)?,
             register,
             sheet: None,
             header_row: None,

@@ -1,6 +1,7 @@
 //! The demo from the web and the API (`POST /demo`, `POST /api/v1/demo`), and the sample
 //! workbooks to download (`GET /samples/<name>`), so an officer can try an import by hand.
 
+use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -21,22 +22,44 @@ pub fn api_routes() -> Vec<Route> {
     routes![load_api]
 }
 
-#[post("/demo")]
-async fn load_page(admin: Admin, state: &State<AppState>) -> Result<Flash<Redirect>, AppError> {
-    match super::load(&state.db, &state.reader, &admin.actor()).await {
+/// The day the samples run up to, as typed: empty or absent for today.
+#[derive(FromForm, Default)]
+struct DemoForm {
+    as_of: Option<String>,
+}
+
+fn as_of(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
+}
+
+#[post("/demo", data = "<form>")]
+async fn load_page(
+    admin: Admin,
+    state: &State<AppState>,
+    form: Option<Form<DemoForm>>,
+) -> Result<Flash<Redirect>, AppError> {
+    let form = form.map(Form::into_inner).unwrap_or_default();
+    let loaded = match as_of(form.as_of.as_deref()) {
+        Ok(day) => super::load(&state.db, &state.reader, &admin.actor(), day).await,
+        Err(error) => Err(error),
+    };
+    match loaded {
         Ok(reports) => Ok(page_layout::success("/imports", super::loaded(&reports))),
         Err(error) if error.status().code < 500 => Ok(page_layout::failure("/", error.message())),
         Err(error) => Err(error),
     }
 }
 
-#[post("/demo")]
+/// `POST /api/v1/demo?as_of=2026-06-30`: the samples dated up to that day (today without it).
+#[post("/demo?<as_of>")]
 async fn load_api(
     admin: Admin,
     lang: Lang,
     state: &State<AppState>,
+    as_of: Option<&str>,
 ) -> Result<Json<Vec<ReportJson>>, AppError> {
-    let reports = super::load(&state.db, &state.reader, &admin.actor()).await?;
+    let day = self::as_of(as_of)?;
+    let reports = super::load(&state.db, &state.reader, &admin.actor(), day).await?;
     Ok(Json(reports.iter().map(|r| r.to_json(lang)).collect()))
 }
 

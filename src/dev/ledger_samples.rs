@@ -3,13 +3,14 @@
 //! row, a township merged down over two visits, dates typed as text now and then, "约300人", a
 //! follow-up with its owner and due day, problems and case steps one a line). Every row is valid,
 //! so the demo desk shows each register and the dashboard's figures; the patent and enterprise
-//! samples carry the planted mistakes. Dates are of 2026; the latest case step is dated
-//! 2026-11-30 (steps dated after today are refused).
+//! samples carry the planted mistakes. Dates are authored in 2026, the latest case step on
+//! 2026-11-30, and moved by a [`Shift`] for the demo (steps dated after today are refused).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, Duration, NaiveDate};
 use rust_xlsxwriter::{Format, FormatAlign, Worksheet};
 
-use super::samples::{SAMPLE_YEAR, day, heading, sample_book, sample_patent, xlsx_error};
+use super::samples::{heading, on, sample_book, sample_patent, xlsx_error};
+use super::shift::Shift;
 use crate::error::AppError;
 use crate::patents::number::check_character;
 
@@ -31,8 +32,24 @@ fn text(value: &str) -> Cell {
     Cell::Text(value.to_owned())
 }
 
-fn date(month: u32, date: u32) -> Cell {
-    Cell::Date(day(SAMPLE_YEAR, month, date))
+/// A date as a ledger's text: `2026-04-10`, or as people type it, `2026.4.22`, `2026年7月15日`.
+fn iso(date: NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
+
+fn dotted(date: NaiveDate) -> Cell {
+    Cell::Text(date.format("%Y.%-m.%-d").to_string())
+}
+
+/// The years a ledger's title names: `2026`, or `2025—2026` when its records span two.
+fn years(dates: &[NaiveDate]) -> String {
+    let first = dates.iter().min().map_or(0, Datelike::year);
+    let last = dates.iter().max().map_or(0, Datelike::year);
+    if first == last {
+        format!("{first}")
+    } else {
+        format!("{first}—{last}")
+    }
 }
 
 fn number(value: u32) -> Cell {
@@ -48,7 +65,7 @@ fn numbered(digits: &str) -> String {
 /// A ledger: its sheet, title, header and rows, below the usual title and subtitle rows.
 struct Ledger {
     sheet: &'static str,
-    title: &'static str,
+    title: String,
     header: &'static [&'static str],
     rows: Vec<Vec<Cell>>,
     /// Wide columns, by position.
@@ -65,7 +82,7 @@ impl Ledger {
         sheet.set_name(self.sheet).map_err(xlsx_error)?;
         heading(
             sheet,
-            self.title,
+            &self.title,
             "填报单位：秭归县市场监督管理局（示例数据，非真实记录）",
             self.header,
         )?;
@@ -137,8 +154,14 @@ fn write_cell(
 }
 
 /// The visits ledger: who was visited, by whom, what was said and what follows.
-pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
-    let follow_up = "联系代理机构上门指导（责任人：向明；期限：2026-04-10；完成日期：2026-04-08）";
+pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
+    let at = |month, date| on(shift, month, date);
+    let date = |month, date| Cell::Date(at(month, date));
+    let follow_up = format!(
+        "联系代理机构上门指导（责任人：向明；期限：{}；完成日期：{}）",
+        iso(at(4, 10)),
+        iso(at(4, 8))
+    );
     let rows = vec![
         vec![
             date(3, 10),
@@ -149,7 +172,7 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
             text("宣讲专利资助和奖励政策，辅导专利申报"),
             number(20),
             text("茶叶揉捻设备有改进，想申请发明专利，不清楚流程"),
-            text(follow_up),
+            text(&follow_up),
         ],
         // The township is merged down over this row and the one above, as ledgers do.
         vec![
@@ -164,7 +187,7 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
             text("送达质押融资政策汇编"),
         ],
         vec![
-            text("2026.4.22"),
+            dotted(at(4, 22)),
             text("秭归县丰源机械制造有限公司"),
             text("郭家坝镇"),
             text("向明"),
@@ -183,7 +206,11 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
             text("商标与专利协同保护"),
             number(12),
             text("产品包装被仿冒，咨询维权途径"),
-            text("提供维权援助指引（责任人：郑华；期限：2026-06-15；完成日期：2026-06-12）"),
+            Cell::Text(format!(
+                "提供维权援助指引（责任人：郑华；期限：{}；完成日期：{}）",
+                iso(at(6, 15)),
+                iso(at(6, 12))
+            )),
         ],
         vec![
             date(6, 9),
@@ -197,7 +224,7 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
             Cell::Blank,
         ],
         vec![
-            text("2026年7月15日"),
+            Cell::Text(at(7, 15).format("%Y年%-m月%-d日").to_string()),
             text("秭归县九畹药业有限公司"),
             text("九畹溪镇"),
             text("郑华"),
@@ -227,12 +254,15 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
             text("外观设计专利保护"),
             number(15),
             text("希望参加专利实务培训"),
-            text("通知参加下期专利实务培训班（责任人：向明；期限：2026-12-20）"),
+            Cell::Text(format!(
+                "通知参加下期专利实务培训班（责任人：向明；期限：{}）",
+                iso(at(12, 20))
+            )),
         ],
     ];
     let ledger = Ledger {
         sheet: "走访台账",
-        title: "2026年企业走访台账（示例）",
+        title: format!("{}年企业走访台账（示例）", years(&[at(3, 10), at(10, 28)])),
         header: &[
             "序号",
             "走访日期",
@@ -253,13 +283,20 @@ pub fn visits_workbook() -> Result<Vec<u8>, AppError> {
 }
 
 /// The publicity events ledger: the days of the year's calendar, and a training course.
-pub fn events_workbook() -> Result<Vec<u8>, AppError> {
+pub fn events_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let bureau = || text("县市场监督管理局");
+    // The days of the calendar keep their date; the others move with the rest.
+    let consumer_day = shift.pinned(on(Shift::NONE, 3, 15), Duration::zero());
+    let week_length = Duration::days(6);
+    let ip_week = shift.pinned(on(Shift::NONE, 4, 20), week_length);
+    let ip_day_lecture = shift.pinned(on(Shift::NONE, 4, 24), Duration::zero());
+    let countryside = on(shift, 5, 20);
+    let course = on(shift, 9, 18);
     let rows = vec![
         vec![
             text("3.15国际消费者权益日"),
             text("3·15知识产权维权宣传咨询活动"),
-            date(3, 15),
+            Cell::Date(consumer_day),
             Cell::Blank,
             text("县城滨湖广场"),
             bureau(),
@@ -274,8 +311,8 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
         vec![
             text("知识产权宣传周"),
             text("知识产权宣传周企业培训会"),
-            date(4, 20),
-            date(4, 26),
+            Cell::Date(ip_week),
+            Cell::Date(ip_week + week_length),
             text("县政务服务中心"),
             bureau(),
             text("县科技局"),
@@ -289,7 +326,7 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
         vec![
             text("4.26世界知识产权日"),
             text("4·26世界知识产权日进校园讲座"),
-            date(4, 24),
+            Cell::Date(ip_day_lecture),
             Cell::Blank,
             text("秭归县第一中学"),
             bureau(),
@@ -304,7 +341,7 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
         vec![
             text("科技下乡"),
             text("科技下乡知识产权宣传"),
-            text("2026.5.20"),
+            dotted(countryside),
             Cell::Blank,
             text("杨林桥镇集镇"),
             text("县科技局"),
@@ -319,7 +356,7 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
         vec![
             text("讲座/培训"),
             text("专利申请实务培训班"),
-            date(9, 18),
+            Cell::Date(course),
             Cell::Blank,
             text("县科技局会议室"),
             bureau(),
@@ -334,7 +371,10 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
     ];
     Ledger {
         sheet: "宣传活动",
-        title: "2026年知识产权宣传活动台账（示例）",
+        title: format!(
+            "{}年知识产权宣传活动台账（示例）",
+            years(&[consumer_day, ip_week, ip_day_lecture, countryside, course])
+        ),
         header: &[
             "序号",
             "活动类型",
@@ -359,8 +399,9 @@ pub fn events_workbook() -> Result<Vec<u8>, AppError> {
 }
 
 /// The joint inspections ledger, its problems one a line with the party and the product.
-pub fn inspections_workbook() -> Result<Vec<u8>, AppError> {
+pub fn inspections_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let bureau = || text("县市场监督管理局");
+    let date = |month, date| Cell::Date(on(shift, month, date));
     let rows = vec![
         vec![
             text("春季农资市场专利标识专项检查"),
@@ -410,7 +451,10 @@ pub fn inspections_workbook() -> Result<Vec<u8>, AppError> {
     ];
     Ledger {
         sheet: "执法检查",
-        title: "2026年专利执法检查台账（示例）",
+        title: format!(
+            "{}年专利执法检查台账（示例）",
+            years(&[on(shift, 3, 12), on(shift, 10, 23)])
+        ),
         header: &[
             "序号",
             "检查名称",
@@ -435,7 +479,8 @@ pub fn inspections_workbook() -> Result<Vec<u8>, AppError> {
 
 /// The enforcement cases ledger: two finished, one open toward its decision, and a dispute
 /// just received. No step needs two certified officers, so the cases import on a new desk.
-pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
+pub fn cases_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
+    let at = |month, date| on(shift, month, date);
     // A number with a wrong check character, as the socket was marked; and the tea company's
     // own granted invention, claimed in its dispute.
     let mistyped = {
@@ -443,11 +488,20 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
         let last = if good.ends_with('1') { '2' } else { '1' };
         format!("ZL{}{last}", &good[..good.len() - 1])
     };
-    let claimed = format!("ZL{}", sample_patent(0).number);
+    let claimed = format!("ZL{}", sample_patent(0, shift).number);
+    let registered = case_registrations(shift);
+    let [first, second, third, fourth] = case_numbers(&registered);
+    let steps = |lines: &[(NaiveDate, &str)]| {
+        let lines: Vec<String> = lines
+            .iter()
+            .map(|(date, step)| format!("{} {step}", iso(*date)))
+            .collect();
+        Cell::Text(lines.join("\n"))
+    };
     let rows = vec![
         vec![
-            text("秭知执字〔2026〕1号"),
-            date(3, 12),
+            text(&first),
+            Cell::Date(registered[0]),
             text("假冒专利"),
             text("执法检查"),
             text("秭归县某农资店"),
@@ -455,13 +509,17 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
             text("背负式喷雾器"),
             text(&format!("ZL{}", numbered("201520123456"))),
             text("产品标注的专利已因未缴年费终止，仍继续标注销售"),
-            text(
-                "2026-03-12 线索登记\n2026-03-17 不予立案：当事人已下架全部商品并改正标注，情节轻微",
-            ),
+            steps(&[
+                (registered[0], "线索登记"),
+                (
+                    at(3, 17),
+                    "不予立案：当事人已下架全部商品并改正标注，情节轻微",
+                ),
+            ]),
         ],
         vec![
-            text("秭知执字〔2026〕2号"),
-            date(6, 16),
+            text(&second),
+            Cell::Date(registered[1]),
             text("专利标识不规范"),
             text("执法检查"),
             text("秭归县某超市"),
@@ -469,14 +527,15 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
             text("电热水壶"),
             Cell::Blank,
             text("产品标注专利号但未注明专利类别"),
-            text(
-                "2026-06-16 线索登记\n2026-06-19 立案\n\
-                 2026-07-06 移送：涉案商品系外地生产，移送生产地市场监管部门",
-            ),
+            steps(&[
+                (registered[1], "线索登记"),
+                (at(6, 19), "立案"),
+                (at(7, 6), "移送：涉案商品系外地生产，移送生产地市场监管部门"),
+            ]),
         ],
         vec![
-            text("秭知执字〔2026〕3号"),
-            date(10, 26),
+            text(&third),
+            Cell::Date(registered[2]),
             text("假冒专利"),
             text("群众举报"),
             text("秭归县某五金店"),
@@ -484,11 +543,11 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
             text("多功能插座"),
             text(&mistyped),
             text("举报称该店销售的插座标注了不存在的专利号"),
-            text("2026-10-26 线索登记\n2026-10-30 立案"),
+            steps(&[(registered[2], "线索登记"), (at(10, 30), "立案")]),
         ],
         vec![
-            text("秭知执字〔2026〕4号"),
-            date(11, 30),
+            text(&fourth),
+            Cell::Date(registered[3]),
             text("专利侵权纠纷"),
             text("投诉"),
             text("宜昌某茶叶机械有限公司"),
@@ -496,12 +555,12 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
             text("茶叶揉捻机"),
             text(&claimed),
             text("请求人称被请求人制造销售的揉捻机落入其发明专利保护范围"),
-            text("2026-11-30 线索登记"),
+            steps(&[(registered[3], "线索登记")]),
         ],
     ];
     Ledger {
         sheet: "案件台账",
-        title: "2026年专利行政执法案件台账（示例）",
+        title: format!("{}年专利行政执法案件台账（示例）", years(&registered)),
         header: &[
             "序号",
             "案号",
@@ -527,4 +586,78 @@ pub fn cases_workbook() -> Result<Vec<u8>, AppError> {
         merged_down: None,
     }
     .workbook()
+}
+
+/// The days the sample cases were registered, the last one the samples' last day.
+pub fn case_registrations(shift: Shift) -> [NaiveDate; 4] {
+    [(3, 12), (6, 16), (10, 26), (11, 30)].map(|(month, date)| on(shift, month, date))
+}
+
+/// The cases' numbers, 秭知执字〔year〕n号, counted afresh each year as bureaus number them.
+fn case_numbers<const N: usize>(registered: &[NaiveDate; N]) -> [String; N] {
+    std::array::from_fn(|index| {
+        let year = registered[index].year();
+        let earlier = registered[..index]
+            .iter()
+            .filter(|date| date.year() == year)
+            .count();
+        format!("秭知执字〔{year}〕{}号", earlier + 1)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::reader::read_bytes;
+
+    fn day(year: i32, month: u32, date: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, date).unwrap()
+    }
+
+    #[test]
+    fn case_numbers_count_afresh_each_year() {
+        let numbers = case_numbers(&[
+            day(2025, 10, 9),
+            day(2026, 1, 12),
+            day(2026, 5, 25),
+            day(2026, 6, 29),
+        ]);
+        assert_eq!(
+            numbers,
+            [
+                "秭知执字〔2025〕1号",
+                "秭知执字〔2026〕1号",
+                "秭知执字〔2026〕2号",
+                "秭知执字〔2026〕3号",
+            ]
+        );
+    }
+
+    /// Moved back to a mid-year day, the ledgers span two years and say so; their texts carry
+    /// the moved dates, and the 3·15 event keeps its day.
+    #[test]
+    fn moved_ledgers_carry_their_moved_dates_in_text_too() {
+        let shift = Shift::to(day(2026, 6, 30));
+        assert_eq!(shift.last_day(), day(2026, 6, 29));
+        let text = |book: Vec<u8>| format!("{:?}", read_bytes(&book).unwrap().sheets);
+        let cases = text(cases_workbook(shift).unwrap());
+        for expected in [
+            "2025—2026年专利行政执法案件台账",
+            "秭知执字〔2025〕1号",
+            "秭知执字〔2026〕3号",
+            "2026-06-29 线索登记",
+        ] {
+            assert!(cases.contains(expected), "{expected}: {cases}");
+        }
+        assert!(!cases.contains("2026-11-30"), "{cases}");
+        let visits = text(visits_workbook(shift).unwrap());
+        let typed = on(shift, 7, 15).format("%Y年%-m月%-d日").to_string();
+        assert!(visits.contains(&typed), "{typed}: {visits}");
+        assert!(visits.contains(&iso(on(shift, 12, 20))), "{visits}");
+        let events = text(events_workbook(shift).unwrap());
+        assert!(
+            events.contains("2025—2026年知识产权宣传活动台账"),
+            "{events}"
+        );
+    }
 }

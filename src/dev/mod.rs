@@ -5,3 +5,4 @@ pub mod ledger_samples;
 pub mod registers;
 pub mod samples;
 pub mod seed;
+pub mod shift;

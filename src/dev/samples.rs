@@ -2,9 +2,11 @@
 //! enterprise list for 秭归县, shaped like the real ones (title rows, a header below them, dates
 //! in three spellings, numbers with and without prefixes, rows of other counties, a repeat, two
 //! mistakes, a totals row and a note), beside the officer's own ledgers of `ledger_samples`.
-//! `ipdesk dev samples DIR` writes them all; `ipdesk demo` loads the copies kept in the repository. Made here, from plain rules, so they are ours to ship.
+//! `ipdesk dev samples DIR` writes them all as authored, the copies kept in the repository;
+//! `ipdesk demo` makes them afresh with their dates moved to end by today (see `shift`). Made
+//! here, from plain rules, so they are ours to ship.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use rust_xlsxwriter::{DocProperties, Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
 use crate::enterprises::domain::credit_check_character;
@@ -12,13 +14,11 @@ use crate::error::AppError;
 use crate::patents::number::check_character;
 
 use super::ledger_samples as ledgers;
+use super::shift::{LAST_DAY, Shift};
 
 /// The file names in `import/samples/`.
 pub const PATENTS_SAMPLE: &str = "patents-grants-sample.xlsx";
 pub const ENTERPRISES_SAMPLE: &str = "enterprises-high-tech-sample.xlsx";
-
-/// The year the ledgers record; the demo loads its holiday calendar for the cases' deadlines.
-pub const SAMPLE_YEAR: i32 = 2026;
 
 /// The county the samples belong to, and its townships.
 pub const COUNTY: &str = "秭归县";
@@ -90,7 +90,7 @@ const AGENCIES: [&str; 3] = [
 /// changes the kept files only where their content changed.
 pub(super) fn sample_book() -> Workbook {
     let mut book = Workbook::new();
-    let made = day(SAMPLE_YEAR, 11, 30);
+    let made = LAST_DAY;
     book.set_properties(
         &DocProperties::new()
             .set_author("ipdesk")
@@ -105,6 +105,11 @@ pub(super) fn xlsx_error(error: XlsxError) -> AppError {
 
 pub(super) fn day(year: i32, month: u32, date: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, date).unwrap_or_default()
+}
+
+/// An authored date of the year the ledgers record, moved by `shift`.
+pub(super) fn on(shift: Shift, month: u32, date: u32) -> NaiveDate {
+    shift.day(day(2026, month, date))
 }
 
 /// A credit code of 秭归县 (region 420527) with a correct check character.
@@ -148,7 +153,7 @@ pub(super) fn heading(
 }
 
 /// The provincial high-tech enterprise list.
-pub fn enterprises_workbook() -> Result<Vec<u8>, AppError> {
+pub fn enterprises_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let mut book = sample_book();
     let sheet = book.add_worksheet();
     sheet.set_name("高新技术企业").map_err(xlsx_error)?;
@@ -169,7 +174,8 @@ pub fn enterprises_workbook() -> Result<Vec<u8>, AppError> {
     let chinese_date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
     for (index, (name, _, county)) in ENTERPRISES.iter().enumerate() {
         let row = u32::try_from(index).unwrap_or(0) + 3;
-        let year = 2023 + i32::try_from(index % 3).unwrap_or(0);
+        let issued = shift.day(day(2023 + i32::try_from(index % 3).unwrap_or(0), 11, 20));
+        let year = issued.year();
         sheet
             .write_number(row, 0, (index + 1) as f64)
             .map_err(xlsx_error)?;
@@ -182,7 +188,7 @@ pub fn enterprises_workbook() -> Result<Vec<u8>, AppError> {
             .write_string(row, 4, format!("GR{year}4200{:04}", 1032 + index * 211))
             .map_err(xlsx_error)?;
         sheet
-            .write_date_with_format(row, 5, day(year, 11, 20), &chinese_date)
+            .write_date_with_format(row, 5, issued, &chinese_date)
             .map_err(xlsx_error)?;
     }
     sheet.set_column_width(1, 30).map_err(xlsx_error)?;
@@ -204,7 +210,13 @@ pub(super) struct SamplePatent {
     agency: &'static str,
 }
 
-pub(super) fn sample_patent(index: usize) -> SamplePatent {
+/// The last day a roster made on the moved last day covers: the end of the month before.
+fn roster_closing_day(shift: Shift) -> NaiveDate {
+    let last = shift.last_day();
+    last.with_day(1).unwrap_or(last) - Duration::days(1)
+}
+
+pub(super) fn sample_patent(index: usize, shift: Shift) -> SamplePatent {
     let (applicant, township, county) = ENTERPRISES[index % ENTERPRISES.len()];
     // Mostly utility models, as in a county's real grants; some inventions and designs.
     let (kind, digit, months) = match index % 6 {
@@ -212,9 +224,10 @@ pub(super) fn sample_patent(index: usize) -> SamplePatent {
         3 => ("外观设计", '3', 5),
         _ => ("实用新型", '2', 8),
     };
-    let filed_on = day(2024, 1, 8) + Duration::days(i64::try_from(index * 29).unwrap_or(0));
+    let filed_on =
+        shift.day(day(2024, 1, 8)) + Duration::days(i64::try_from(index * 29).unwrap_or(0));
     let granted_on = filed_on + Duration::days(months * 30 + 7);
-    let year = chrono::Datelike::year(&filed_on);
+    let year = filed_on.year();
     let digits = format!("{year}{digit}{:07}", 100_237 + index * 7_919);
     let check = check_character(&digits).unwrap_or('0');
     let title = if kind == "外观设计" {
@@ -237,7 +250,7 @@ pub(super) fn sample_patent(index: usize) -> SamplePatent {
         kind,
         filed_on,
         // Grants after the roster's closing day are not in it: those rows are applications.
-        granted_on: (granted_on <= day(2026, 10, 31)).then_some(granted_on),
+        granted_on: (granted_on <= roster_closing_day(shift)).then_some(granted_on),
         applicant,
         inventors: format!(
             "{}；{}",
@@ -260,7 +273,7 @@ fn spelled(number: &str, index: usize) -> String {
 }
 
 /// The provincial grants roster.
-pub fn patents_workbook() -> Result<Vec<u8>, AppError> {
+pub fn patents_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let mut book = sample_book();
     let sheet = book.add_worksheet();
     sheet.set_name("专利授权清单").map_err(xlsx_error)?;
@@ -277,16 +290,18 @@ pub fn patents_workbook() -> Result<Vec<u8>, AppError> {
         "区县",
         "代理机构",
     ];
-    heading(
-        sheet,
-        "宜昌市专利授权情况（示例）",
-        "统计时间：2024年1月1日至2026年10月31日",
-        &header,
-    )?;
+    let mut patents: Vec<SamplePatent> = (0..34).map(|index| sample_patent(index, shift)).collect();
+    let first_year = patents
+        .first()
+        .map_or(LAST_DAY.year(), |p| p.filed_on.year());
+    let period = format!(
+        "统计时间：{first_year}年1月1日至{}",
+        roster_closing_day(shift).format("%Y年%-m月%-d日")
+    );
+    heading(sheet, "宜昌市专利授权情况（示例）", &period, &header)?;
     let iso = Format::new().set_num_format("yyyy-mm-dd");
     let chinese = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
     let mut row = 3u32;
-    let mut patents: Vec<SamplePatent> = (0..34).map(sample_patent).collect();
     // Two mistakes an officer will meet: a mistyped check character and an impossible date.
     if let Some(wrong) = patents.get_mut(7) {
         let last = if wrong.number.ends_with('1') {
@@ -297,11 +312,13 @@ pub fn patents_workbook() -> Result<Vec<u8>, AppError> {
         wrong.number.pop();
         wrong.number.push(last);
     }
+    // A February 30th, in the year the roster's second February falls in.
+    let impossible = format!("{}-02-30", shift.day(day(2025, 2, 15)).year());
     for (index, patent) in patents.iter().enumerate() {
         write_patent(sheet, row, index, patent, (&iso, &chinese))?;
         if index == 13 {
             sheet
-                .write_string(row, 5, "2025-02-30")
+                .write_string(row, 5, &impossible)
                 .map_err(xlsx_error)?;
         }
         row += 1;
@@ -380,7 +397,7 @@ fn write_patent(
 }
 
 /// Every sample workbook by its file name, with the function that makes it.
-type Maker = fn() -> Result<Vec<u8>, AppError>;
+type Maker = fn(Shift) -> Result<Vec<u8>, AppError>;
 const MAKERS: [(&str, Maker); 6] = [
     (ENTERPRISES_SAMPLE, enterprises_workbook),
     (PATENTS_SAMPLE, patents_workbook),
@@ -390,13 +407,22 @@ const MAKERS: [(&str, Maker); 6] = [
     (ledgers::CASES_SAMPLE, ledgers::cases_workbook),
 ];
 
-/// Writes every sample workbook into `dir` (the repository's `import/samples/`).
+/// A sample workbook by its file name, its dates moved by `shift`.
+pub fn workbook(name: &str, shift: Shift) -> Result<Vec<u8>, AppError> {
+    let (_, make) = MAKERS
+        .iter()
+        .find(|(file, _)| *file == name)
+        .ok_or_else(|| AppError::Internal(format!("no sample workbook {name}")))?;
+    make(shift)
+}
+
+/// Writes every sample workbook, as authored, into `dir` (the repository's `import/samples/`).
 pub fn write(dir: &std::path::Path) -> Result<Vec<std::path::PathBuf>, AppError> {
     std::fs::create_dir_all(dir).map_err(|e| AppError::Internal(e.to_string()))?;
     let mut written = Vec::new();
     for (name, make) in MAKERS {
         let path = dir.join(name);
-        std::fs::write(&path, make()?).map_err(|e| AppError::Internal(e.to_string()))?;
+        std::fs::write(&path, make(Shift::NONE)?).map_err(|e| AppError::Internal(e.to_string()))?;
         written.push(path);
     }
     Ok(written)
@@ -415,7 +441,7 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("import/samples");
         for (name, make) in MAKERS {
             let kept = std::fs::read(dir.join(name)).unwrap();
-            let made = make().unwrap();
+            let made = make(Shift::NONE).unwrap();
             assert_eq!(
                 read_bytes(&kept).unwrap().sheets,
                 read_bytes(&made).unwrap().sheets,
@@ -430,13 +456,23 @@ mod tests {
 
     #[test]
     fn sample_numbers_and_codes_are_valid_before_the_planted_mistake() {
-        for index in 0..34 {
-            let patent = sample_patent(index);
-            assert!(
-                crate::patents::ApplicationNumber::parse(&patent.number).is_ok(),
-                "{}",
-                patent.number
-            );
+        let shifts = [
+            Shift::NONE,
+            Shift::to(day(2026, 6, 30)),
+            Shift::to(day(2027, 1, 4)),
+            Shift::to(day(2031, 9, 1)),
+        ];
+        for shift in shifts {
+            for index in 0..34 {
+                let patent = sample_patent(index, shift);
+                assert!(
+                    crate::patents::ApplicationNumber::parse(&patent.number).is_ok(),
+                    "{}",
+                    patent.number
+                );
+                // A roster lists only the grants up to its closing day, never after today.
+                assert!(patent.granted_on <= Some(roster_closing_day(shift)));
+            }
         }
         for (index, (_, _, county)) in ENTERPRISES.iter().enumerate() {
             let code = credit_code(index, county);
@@ -444,6 +480,30 @@ mod tests {
                 crate::enterprises::domain::CreditCode::parse(&code).is_ok(),
                 "{code}"
             );
+        }
+    }
+
+    #[test]
+    fn a_moved_roster_names_its_moved_period() {
+        let cases = [
+            (Shift::NONE, "统计时间：2024年1月1日至2026年10月31日"),
+            (
+                Shift::to(day(2027, 3, 20)),
+                "统计时间：2024年1月1日至2027年2月28日",
+            ),
+            (
+                Shift::to(day(2026, 6, 30)),
+                "统计时间：2023年1月1日至2026年5月31日",
+            ),
+        ];
+        for (shift, period) in cases {
+            let roster = format!(
+                "{:?}",
+                read_bytes(&patents_workbook(shift).unwrap())
+                    .unwrap()
+                    .sheets
+            );
+            assert!(roster.contains(period), "{period}: {roster}");
         }
     }
 }

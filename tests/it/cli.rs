@@ -998,7 +998,14 @@ async fn import_errors_writes_the_report_the_summary_names() {
 #[rocket::async_test]
 async fn demo_loads_the_samples_into_an_empty_desk() {
     let db = TestDatabase::new().await;
-    let loaded = run(&db, &["demo", "--json"]);
+    let future = run(&db, &["demo", "--as-of", "2999-01-01"]);
+    assert_exit(&future, 2);
+    assert!(
+        stderr(&future).contains("示例数据的日期不能晚于今天"),
+        "{}",
+        stderr(&future)
+    );
+    let loaded = run(&db, &["demo", "--as-of", "2026-11-30", "--json"]);
     assert_exit(&loaded, 0);
     let reports: serde_json::Value = serde_json::from_str(&stdout(&loaded)).unwrap();
     assert_eq!(reports[0]["new"], 10);
@@ -1028,7 +1035,7 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
 #[rocket::async_test]
 async fn export_writes_a_register_to_a_file() {
     let db = TestDatabase::new().await;
-    assert_exit(&run(&db, &["demo"]), 0);
+    assert_exit(&run(&db, &["demo", "--as-of", "2026-11-30"]), 0);
     let written = run(&db, &["export", "patents", "-o", "台账.xlsx"]);
     assert_exit(&written, 0);
     assert!(
@@ -1186,7 +1193,7 @@ fn workbook_rows(path: &Path) -> Vec<Vec<String>> {
 #[rocket::async_test]
 async fn targets_and_the_year_to_date_report_from_the_command_line() {
     let db = TestDatabase::new().await;
-    assert_exit(&run(&db, &["demo"]), 0);
+    assert_exit(&run(&db, &["demo", "--as-of", "2026-11-30"]), 0);
     let set = run(
         &db,
         &[

@@ -1958,7 +1958,8 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
         Status::NotFound
     );
 
-    let loaded = app.post_form("/demo", &[]).await;
+    // Dated as authored: the last case registered on 2026-11-30.
+    let loaded = app.post_form("/demo", &[("as_of", "2026-11-30")]).await;
     assert_eq!(loaded.location.as_deref(), Some("/imports"));
     let history = app.follow(&loaded).await;
     history.assert_contains(&[
@@ -2043,6 +2044,114 @@ async fn a_desk_with_any_record_is_not_empty_for_the_demo() {
     assert_eq!(refused.status, Status::Conflict);
     refused.assert_contains(&["示例数据只能载入空的工作台"]);
     assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 0);
+}
+
+/// Loaded for a mid-year day, the samples end in the week before it: the same records, every
+/// ledger row good, the cases numbered by the year they were registered in, nothing dated after
+/// that day. A day after today, or no day at all, is refused with its reason and writes nothing.
+#[rocket::async_test]
+async fn the_demo_is_dated_up_to_the_day_it_is_loaded_for() {
+    let app = TestApp::admin().await;
+    let post = rocket::http::Method::Post;
+    let future = app
+        .send_json(post, "/api/v1/demo?as_of=2999-01-01", "{}")
+        .await;
+    assert_eq!(future.status, Status::BadRequest, "{}", future.body);
+    future.assert_contains(&["示例数据的日期不能晚于今天：2999-01-01 在今天（"]);
+    let early = app.post_form("/demo", &[("as_of", "1999-12-31")]).await;
+    app.follow(&early)
+        .await
+        .assert_contains(&["示例数据的日期不能早于 2010-01-01：1999-12-31 太早了"]);
+    let typo = app.post_form("/demo", &[("as_of", "2026-02-30")]).await;
+    assert_eq!(typo.location.as_deref(), Some("/"));
+    app.follow(&typo)
+        .await
+        .assert_contains(&["“2026-02-30”不是有效的日期"]);
+    app.get("/settings").await.assert_lacks(&["茅坪镇"]);
+    assert!(ipdesk::demo::desk_is_empty(&app.db).await.unwrap());
+
+    let loaded = app
+        .send_json(post, "/api/v1/demo?as_of=2026-06-30", "{}")
+        .await;
+    assert_eq!(loaded.status, Status::Ok, "{}", loaded.body);
+    let reports = loaded.json();
+    for (index, new) in [10, 28, 8, 5, 3, 4].into_iter().enumerate() {
+        assert_eq!(reports[index]["new"], new, "{}", reports[index]);
+        if index >= 2 {
+            assert_eq!(reports[index]["invalid"], 0, "{}", reports[index]);
+            assert_eq!(reports[index]["warnings"], json!([]), "{}", reports[index]);
+        }
+    }
+    assert_eq!(reports[1]["invalid"], 2, "{}", reports[1]);
+    app.get("/cases").await.assert_contains(&[
+        "秭知执字〔2025〕1号",
+        "秭知执字〔2026〕1号",
+        "秭知执字〔2026〕3号",
+    ]);
+    let open = app.get("/api/v1/cases?status=open").await.json();
+    assert_eq!(open["total"], 1, "{open}");
+
+    let latest = latest_recorded_day(&app.db).await;
+    assert_eq!(latest, chrono::NaiveDate::from_ymd_opt(2026, 6, 29));
+}
+
+/// The day field by the demo button, and its refusal, in English.
+#[rocket::async_test]
+async fn the_demo_day_is_asked_and_refused_in_english_too() {
+    let app = TestApp::admin().await;
+    app.switch_to_english().await;
+    app.get("/")
+        .await
+        .assert_contains(&["Date the samples up to (optional; today if empty)"]);
+    let future = app.post_form("/demo", &[("as_of", "2999-01-01")]).await;
+    assert_eq!(future.location.as_deref(), Some("/"));
+    app.follow(&future).await.assert_contains(&[
+        "Sample data cannot be dated after today: 2999-01-01 is later than today (",
+    ]);
+    assert!(ipdesk::demo::desk_is_empty(&app.db).await.unwrap());
+}
+
+/// The latest day any sample record is dated: a grant, a visit, an event's or inspection's
+/// end, a case's step.
+async fn latest_recorded_day(db: &DatabaseConnection) -> Option<chrono::NaiveDate> {
+    use ipdesk::entities::{case_event, event, inspection, visit};
+    let mut days: Vec<chrono::NaiveDate> = Vec::new();
+    for patent in patent::Entity::find().all(db).await.unwrap() {
+        days.extend(patent.filed_on.into_iter().chain(patent.granted_on));
+    }
+    days.extend(
+        visit::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.visited_on),
+    );
+    days.extend(
+        event::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.ends_on),
+    );
+    days.extend(
+        inspection::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.ends_on),
+    );
+    days.extend(
+        case_event::Entity::find()
+            .all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|c| c.happened_on),
+    );
+    days.into_iter().max()
 }
 
 /// A ledger uploaded under the wrong register: the preview names the register it fits, on the
