@@ -1,8 +1,9 @@
-//! `ipdesk demo`: an empty desk filled with the sample workbooks of `import/samples/`, imported
-//! the ordinary way (so they show in the history and can be undone), for 秭归县 and its
-//! townships, so a new user sees a living desk at once. Their dates are moved to end in the
-//! week before the day they are loaded (or a day the user names), so the desk is alive in any
-//! year: this year's grants, a case registered this week with its deadline ahead.
+//! `ipdesk demo`: an empty desk filled with the sample workbooks (those of `import/samples/`,
+//! made afresh), imported the ordinary way (so they show in the history and can be undone), for
+//! 秭归县 and its townships, so a new user sees a living desk at once. Their dates are moved to
+//! end in the week before the day they are loaded (or a day the user names), so the desk is
+//! alive in any year: this year's grants, a case registered this week with its deadline ahead.
+//! The samples to download are dated the same way.
 
 pub mod routes;
 
@@ -26,50 +27,27 @@ use crate::settings::domain::JurisdictionInput;
 
 /// The samples in the order they load: enterprises first, so patents, visits, events and cases
 /// link to them.
-const SAMPLES: [(&str, Register, &[u8]); 6] = [
-    (
-        ENTERPRISES_SAMPLE,
-        Register::Enterprises,
-        include_bytes!("../../import/samples/enterprises-high-tech-sample.xlsx"),
-    ),
-    (
-        PATENTS_SAMPLE,
-        Register::Patents,
-        include_bytes!("../../import/samples/patents-grants-sample.xlsx"),
-    ),
-    (
-        VISITS_SAMPLE,
-        Register::Visits,
-        include_bytes!("../../import/samples/visits-ledger-sample.xlsx"),
-    ),
-    (
-        EVENTS_SAMPLE,
-        Register::Events,
-        include_bytes!("../../import/samples/events-ledger-sample.xlsx"),
-    ),
-    (
-        INSPECTIONS_SAMPLE,
-        Register::Inspections,
-        include_bytes!("../../import/samples/inspections-ledger-sample.xlsx"),
-    ),
-    (
-        CASES_SAMPLE,
-        Register::Cases,
-        include_bytes!("../../import/samples/cases-ledger-sample.xlsx"),
-    ),
+const SAMPLES: [(&str, Register); 6] = [
+    (ENTERPRISES_SAMPLE, Register::Enterprises),
+    (PATENTS_SAMPLE, Register::Patents),
+    (VISITS_SAMPLE, Register::Visits),
+    (EVENTS_SAMPLE, Register::Events),
+    (INSPECTIONS_SAMPLE, Register::Inspections),
+    (CASES_SAMPLE, Register::Cases),
 ];
 
-/// A sample workbook by its file name, to download from the import page: the copy kept in the
-/// repository, dated as authored.
-pub fn sample(name: &str) -> Option<&'static [u8]> {
-    SAMPLES
-        .iter()
-        .find(|(file, _, _)| *file == name)
-        .map(|(_, _, bytes)| *bytes)
+/// A sample workbook by its file name, to download from the import page and try an import by
+/// hand: dated like the demo, up to the week before today.
+pub async fn sample(db: &DatabaseConnection, name: &str) -> Result<Vec<u8>, AppError> {
+    if !SAMPLES.iter().any(|(file, _)| *file == name) {
+        return Err(AppError::NotFound(Msg::new("errors.not_found.message")));
+    }
+    let shift = shift_for(db, None).await?;
+    crate::dev::samples::workbook(name, shift)
 }
 
 pub fn sample_names() -> Vec<&'static str> {
-    SAMPLES.iter().map(|(name, _, _)| *name).collect()
+    SAMPLES.iter().map(|(name, _)| *name).collect()
 }
 
 /// Whether nothing has been recorded or imported yet. Asked on every view of the dashboard:
@@ -191,7 +169,7 @@ pub async fn load(
     }
     load_sample_calendars(db, actor, shift).await?;
     let mut reports = Vec::new();
-    for (name, register, _) in SAMPLES {
+    for (name, register) in SAMPLES {
         let request = Request {
             file_name: name.to_owned(),
             bytes: crate::dev::samples::workbook(name, shift)?,

@@ -9,7 +9,7 @@ use rocket::{Route, State, get, post, routes};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
 use crate::import::api::Download;
 use crate::import::service::ReportJson;
 use crate::web::layout as page_layout;
@@ -64,11 +64,9 @@ async fn load_api(
 }
 
 #[get("/samples/<name>")]
-async fn sample(_user: Viewer, name: &str) -> Result<Download, AppError> {
-    let bytes = super::sample(name)
-        .ok_or_else(|| AppError::NotFound(Msg::new("errors.not_found.message")))?;
+async fn sample(_user: Viewer, state: &State<AppState>, name: &str) -> Result<Download, AppError> {
     Ok(Download {
         name: name.to_owned(),
-        bytes: bytes.to_vec(),
+        bytes: super::sample(&state.db, name).await?,
     })
 }

@@ -1950,6 +1950,29 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
         .dispatch()
         .await;
     assert_eq!(sample.status(), Status::Ok);
+    // Dated like the demo: the last sample case was registered in the week ending today.
+    let cases = app
+        .client
+        .get("/samples/cases-ledger-sample.xlsx")
+        .dispatch()
+        .await;
+    let cases = cases.into_bytes().await.unwrap();
+    let cases = format!(
+        "{:?}",
+        ipdesk::import::reader::read_bytes(&cases).unwrap().sheets
+    );
+    let today = ipdesk::clock::today(ipdesk::settings::Timezone::default());
+    let this_week: Vec<String> = (0..7)
+        .map(|back| {
+            (today - chrono::Duration::days(back))
+                .format("%Y-%m-%d 线索登记")
+                .to_string()
+        })
+        .collect();
+    assert!(
+        this_week.iter().any(|line| cases.contains(line)),
+        "{this_week:?}: {cases}"
+    );
     app.get("/imports")
         .await
         .assert_contains(&["/samples/enterprises-high-tech-sample.xlsx"]);
