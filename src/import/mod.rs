@@ -11,6 +11,7 @@ pub mod html_table;
 pub mod layout;
 pub mod ledger_rows;
 pub mod mapping;
+pub mod ods_merges;
 pub mod patent_commit;
 pub mod patent_rows;
 pub mod plan;

@@ -403,7 +403,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
         Format::Xlsx => read_xlsx(bytes, sink),
         Format::Xlsb => read_xlsb(cursor, sink),
         Format::Xls => read_xls(cursor, sink),
-        Format::Ods => read_ods(cursor, sink),
+        Format::Ods => read_ods(bytes, sink),
         Format::Xml2003 => read_xml2003(bytes, sink),
         Format::Html => read_html(bytes, sink),
         Format::Csv => read_delimited(bytes, sink),
@@ -611,16 +611,25 @@ fn read_xls<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Ms
     Ok(is_1904)
 }
 
-fn read_ods<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
-    let mut book: calamine::Ods<RS> = calamine::Ods::new(reader).map_err(|e| explain(&e))?;
+fn read_ods(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let mut book = calamine::Ods::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
     sink.head(Format::Ods, false, book.sheet_names().as_slice())?;
+    // calamine does not read an .ods's merged regions; they are found once, for every sheet,
+    // when a sheet's are first wanted.
+    let mut found = None;
     for name in book.sheet_names() {
+        let merges = merges_in_scope(sink.scope(), &name, || {
+            found
+                .get_or_insert_with(|| super::ods_merges::merges(bytes))
+                .as_mut()?
+                .remove(&name)
+        });
         if !sink.scope().takes_sheet(&name) {
-            sink.sheet(&name, &[], 0)?;
+            sink.sheet(&name, &merges, 0)?;
             continue;
         }
         let range = book.worksheet_range(&name).map_err(|e| explain(&e))?;
-        sink.sheet(&name, &[], range_rows(&range))?;
+        sink.sheet(&name, &merges, range_rows(&range))?;
         range_into(&range, sink)?;
     }
     Ok(false)
@@ -712,6 +721,53 @@ mod tests {
             sheet.merge_range(100, 0, 100, 1, "注", &note).unwrap();
         }
         book.save_to_buffer().unwrap()
+    }
+
+    /// An .ods's merged regions, which calamine does not read, lie over the cells it reads (past
+    /// empty rows and an empty first column): each region's first cell holds its value.
+    #[test]
+    fn an_opendocument_sheet_has_its_merged_regions_over_its_cells() {
+        let cell = |value: &str| {
+            format!(
+                "<table:table-cell office:value-type=\"string\"><text:p>{value}</text:p></table:table-cell>"
+            )
+        };
+        let row = |cells: String| {
+            format!("<table:table-row><table:table-cell/>{cells}</table:table-row>")
+        };
+        let title = "<table:table-cell table:number-columns-spanned=\"3\" office:value-type=\"string\">\
+                     <text:p>台账</text:p></table:table-cell>\
+                     <table:covered-table-cell table:number-columns-repeated=\"2\"/>";
+        let township = "<table:table-cell table:number-rows-spanned=\"2\" office:value-type=\"string\">\
+                        <text:p>茅坪镇</text:p></table:table-cell>";
+        let table = format!(
+            "<table:table table:name=\"走访\">\
+             <table:table-row table:number-rows-repeated=\"2\"><table:table-cell/></table:table-row>\
+             {}{}{}{}</table:table>",
+            row(title.to_owned()),
+            row(cell("日期") + &cell("企业") + &cell("乡镇")),
+            row(cell("3月10日") + &cell("橘颂茶业") + township),
+            row(cell("3月10日") + &cell("峡江光电") + "<table:covered-table-cell/>"),
+        );
+        let book = read_bytes(&crate::import::ods_merges::tests::ods(&table)).unwrap();
+        let sheet = &book.sheets[0];
+        let regions: Vec<_> = sheet
+            .merges
+            .iter()
+            .map(|m| (m.first_row, m.first_column, m.last_row, m.last_column))
+            .collect();
+        assert_eq!(regions, [(2, 1, 2, 3), (4, 3, 5, 3)]);
+        let at = |row: u32, column: u32| {
+            sheet
+                .rows
+                .iter()
+                .find(|r| r.index == row)
+                .and_then(|r| r.get(column))
+                .cloned()
+        };
+        assert_eq!(at(2, 1), Some(Cell::Text("台账".into())));
+        assert_eq!(at(4, 3), Some(Cell::Text("茅坪镇".into())));
+        assert_eq!(at(5, 2), Some(Cell::Text("峡江光电".into())));
     }
 
     #[test]

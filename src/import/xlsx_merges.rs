@@ -125,7 +125,7 @@ fn sheet_paths(
 }
 
 /// An attribute's value by its local name (`r:id` answers to `id`); `None` when it is malformed.
-fn attribute(element: &BytesStart<'_>, local: &str) -> Option<Option<String>> {
+pub(super) fn attribute(element: &BytesStart<'_>, local: &str) -> Option<Option<String>> {
     for attribute in element.attributes() {
         let attribute = attribute.ok()?;
         if attribute.key.local_name().as_ref() == local {

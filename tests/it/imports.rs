@@ -1405,6 +1405,87 @@ async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
     invalid.assert_contains(&[&wrong, tea]);
 }
 
+/// The same in an .ods, as LibreOffice and WPS save it: calamine reads no merged cells there,
+/// so ipdesk reads the spans itself, and the second tea patent is the tea company's too.
+#[rocket::async_test]
+async fn cells_merged_down_in_an_opendocument_ledger_give_each_row_their_value() {
+    let (first, second, other) = (
+        number("202520000021"),
+        number("202520000022"),
+        number("202520000023"),
+    );
+    let tea = "秭归茶业有限公司";
+    let cell = |value: &str| {
+        format!(
+            "<table:table-cell office:value-type=\"string\"><text:p>{value}</text:p></table:table-cell>"
+        )
+    };
+    let merged = format!(
+        "<table:table-cell table:number-rows-spanned=\"2\" office:value-type=\"string\">\
+         <text:p>{tea}</text:p></table:table-cell>"
+    );
+    let row = |cells: [String; 4]| format!("<table:table-row>{}</table:table-row>", cells.concat());
+    let rows = [
+        row([
+            cell("申请号"),
+            cell("专利名称"),
+            cell("申请人"),
+            cell("地址"),
+        ]),
+        row([
+            cell(&first),
+            cell("一种茶杯"),
+            merged,
+            cell("湖北省秭归县茅坪镇"),
+        ]),
+        row([
+            cell(&second),
+            cell("一种茶壶"),
+            "<table:covered-table-cell/>".to_owned(),
+            cell("湖北省秭归县茅坪镇"),
+        ]),
+        row([
+            cell(&other),
+            cell("一种脐橙分拣装置"),
+            cell("秭归县屈乡脐橙有限公司"),
+            cell("湖北省秭归县归州镇"),
+        ]),
+    ];
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content \
+         xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" \
+         xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" \
+         xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\"><office:body>\
+         <office:spreadsheet><table:table table:name=\"台账\">{}</table:table>\
+         </office:spreadsheet></office:body></office:document-content>",
+        rows.concat()
+    );
+    let manifest = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest \
+         xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\"/>";
+    let bytes = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet".as_slice(),
+        ),
+        ("META-INF/manifest.xml", manifest.as_bytes()),
+        ("content.xml", content.as_bytes()),
+    ]);
+
+    let (app, token) = officer_app().await;
+    let committed = api_import(&app, &token, "台账.ods", &bytes, &[])
+        .await
+        .json();
+    assert_eq!(committed["new"], 3, "{committed}");
+    for (number, holder) in [
+        (&first, tea),
+        (&second, tea),
+        (&other, "秭归县屈乡脐橙有限公司"),
+    ] {
+        let stored = stored_patent(&app, number).await;
+        assert_eq!(first_applicant(&app, stored.id).await, holder, "{number}");
+    }
+}
+
 /// A list that renames an enterprise (same credit code) teaches the desk its new name, which
 /// links the applicants of that name; undoing it forgets the name and unlinks them again.
 #[rocket::async_test]
