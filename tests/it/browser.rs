@@ -151,7 +151,10 @@ async fn first_run_and_sign_in(walk: &mut Walk, setup_link: &str) -> Step {
     walk.type_keys(&format!("{PASSWORD}{}", Key::Enter)).await?;
     walk.settle().await?;
     walk.expect_text("欢迎，张三").await?;
-    walk.focus_is_visible().await
+    walk.focus_is_visible().await?;
+    // The empty desk offers the samples, with the day they may be dated up to.
+    walk.expect_element("#demo-as_of").await?;
+    walk.shot("home-empty").await
 }
 
 /// The county the rosters are filtered by, and a second certified officer for the case.

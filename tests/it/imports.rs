@@ -2206,7 +2206,7 @@ async fn the_demo_day_is_asked_and_refused_in_english_too() {
     app.switch_to_english().await;
     app.get("/")
         .await
-        .assert_contains(&["Date the samples up to (optional; today if empty)"]);
+        .assert_contains(&["Samples dated up to", "Optional; today if left empty."]);
     let future = app.post_form("/demo", &[("as_of", "2999-01-01")]).await;
     assert_eq!(future.location.as_deref(), Some("/"));
     app.follow(&future).await.assert_contains(&[
