@@ -104,6 +104,12 @@ const EARLIEST_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2010, 1, 1) {
     None => NaiveDate::MIN,
 };
 
+/// The day the samples are to run up to, as typed (`2026-06-30`, `2026年6月30日`): none when
+/// left empty, for today.
+pub fn as_of(raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
+}
+
 /// The shift for samples loaded on `as_of`, or today: a day after today is refused, since the
 /// samples would then record what has not happened.
 async fn shift_for(db: &DatabaseConnection, as_of: Option<NaiveDate>) -> Result<Shift, AppError> {

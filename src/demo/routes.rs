@@ -28,10 +28,6 @@ struct DemoForm {
     as_of: Option<String>,
 }
 
-fn as_of(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
-}
-
 #[post("/demo", data = "<form>")]
 async fn load_page(
     admin: Admin,
@@ -39,7 +35,7 @@ async fn load_page(
     form: Option<Form<DemoForm>>,
 ) -> Result<Flash<Redirect>, AppError> {
     let form = form.map(Form::into_inner).unwrap_or_default();
-    let loaded = match as_of(form.as_of.as_deref()) {
+    let loaded = match super::as_of(form.as_of.as_deref()) {
         Ok(day) => super::load(&state.db, &state.reader, &admin.actor(), day).await,
         Err(error) => Err(error),
     };
@@ -58,7 +54,7 @@ async fn load_api(
     state: &State<AppState>,
     as_of: Option<&str>,
 ) -> Result<Json<Vec<ReportJson>>, AppError> {
-    let day = self::as_of(as_of)?;
+    let day = super::as_of(as_of)?;
     let reports = super::load(&state.db, &state.reader, &admin.actor(), day).await?;
     Ok(Json(reports.iter().map(|r| r.to_json(lang)).collect()))
 }

@@ -32,13 +32,18 @@ fn text(value: &str) -> Cell {
     Cell::Text(value.to_owned())
 }
 
-/// A date as a ledger's text: `2026-04-10`, or as people type it, `2026.4.22`, `2026年7月15日`.
+/// Dates as a ledger's text: `2026-04-10` in a follow-up or a case's step; `2026.4.22` and
+/// `2026年7月15日` typed into a date column, as people do.
 fn iso(date: NaiveDate) -> String {
     date.format("%Y-%m-%d").to_string()
 }
 
 fn dotted(date: NaiveDate) -> Cell {
     Cell::Text(date.format("%Y.%-m.%-d").to_string())
+}
+
+fn in_chinese(date: NaiveDate) -> Cell {
+    Cell::Text(date.format("%Y年%-m月%-d日").to_string())
 }
 
 /// The years a ledger's title names: `2026`, or `2025—2026` when its records span two.
@@ -224,7 +229,7 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             Cell::Blank,
         ],
         vec![
-            Cell::Text(at(7, 15).format("%Y年%-m月%-d日").to_string()),
+            in_chinese(at(7, 15)),
             text("秭归县九畹药业有限公司"),
             text("九畹溪镇"),
             text("郑华"),
@@ -610,9 +615,7 @@ mod tests {
     use super::*;
     use crate::import::reader::read_bytes;
 
-    fn day(year: i32, month: u32, date: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(year, month, date).unwrap()
-    }
+    use crate::dev::samples::day;
 
     #[test]
     fn case_numbers_count_afresh_each_year() {

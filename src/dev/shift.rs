@@ -31,9 +31,11 @@ impl Shift {
         }
     }
 
-    /// An authored date, moved.
+    /// An authored date, moved (only a shift to the ends of the calendar could fail to move it).
     pub fn day(self, authored: NaiveDate) -> NaiveDate {
-        authored + Duration::weeks(self.weeks)
+        authored
+            .checked_add_signed(Duration::weeks(self.weeks))
+            .unwrap_or(authored)
     }
 
     /// The samples' last day, moved.
@@ -59,9 +61,7 @@ impl Shift {
 mod tests {
     use super::*;
 
-    fn day(year: i32, month: u32, date: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(year, month, date).unwrap()
-    }
+    use crate::dev::samples::day;
 
     #[test]
     fn the_last_day_falls_in_the_week_ending_on_the_day_asked_for() {
