@@ -1289,6 +1289,23 @@ async fn csv_and_unicode_text_import_like_any_workbook() {
         chrono::NaiveDate::from_ymd_opt(2026, 5, 6)
     );
     assert_eq!(first_applicant(&app, stored.id).await, "秭归县第二茶厂");
+
+    // The same without the byte-order mark, as some systems write it, in either byte order.
+    for (serial, order) in [
+        ("202520000044", u16::to_le_bytes as fn(u16) -> [u8; 2]),
+        ("202520000045", u16::to_be_bytes),
+    ] {
+        let unmarked = number(serial);
+        let text = format!(
+            "申请号\t专利名称\t申请人\t授权公告日\r\n{unmarked}\t一种茶罐\t秭归县第二茶厂\t2026年5月7日\r\n"
+        );
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(order).collect();
+        let outcome = api_import(&app, &token, "授权清单.txt", &bytes, &[])
+            .await
+            .json();
+        assert_eq!(outcome["new"], 1, "{outcome}");
+        assert_eq!(stored_patent(&app, &unmarked).await.title, "一种茶罐");
+    }
 }
 
 /// An officer's own ledger with the applicant merged down over that company's patents: each row
