@@ -218,6 +218,10 @@ fn read_number(reader: &mut RowReader<'_>) -> Option<ApplicationNumber> {
         return None;
     };
     let raw = number_text_of(cell);
+    if let Some(msg) = values::refusal(cell) {
+        reader.error("application_number", &raw, msg);
+        return None;
+    }
     match ApplicationNumber::parse(&raw) {
         Ok(parsed) => {
             if parsed.check_added {

@@ -8,7 +8,7 @@ use std::io::{Cursor, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx};
+use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx, XlsxFormulaMetadata};
 
 use super::sniff::sniff;
 use super::wire::{Assembler, CellRef, Decoded, Encoder, Frame};
@@ -444,6 +444,21 @@ fn cell_ref<'a>(value: &'a DataRef<'_>, error: &'a mut String) -> Option<CellRef
     })
 }
 
+/// A formula saved without its result (by a program that does not calculate, such as a script's
+/// library; never by Excel or WPS) would read as an empty cell and its value be lost without a
+/// word: it becomes an error cell `=formula`, refused where a field needs it, with what to do.
+fn uncalculated<'a>(formula: &XlsxFormulaMetadata, text: &'a mut String) -> CellRef<'a> {
+    *text = match formula {
+        XlsxFormulaMetadata::Normal { formula } | XlsxFormulaMetadata::Shared { formula, .. } => {
+            format!("={formula}")
+        }
+        // A cell sharing a formula written in a cell above keeps no text of its own (and
+        // calamine may name more kinds of formula later).
+        _ => "=…".to_owned(),
+    };
+    CellRef::Error(text)
+}
+
 fn data_ref<'a>(value: &'a Data, error: &'a mut String) -> Option<CellRef<'a>> {
     Some(match value {
         Data::Empty => return None,
@@ -513,12 +528,19 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
         sink.sheet(&name, &merges, rows_spanned(&reader.dimensions()))?;
-        while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
-            let (row, column) = cell.get_position();
+        while let Some(cell) = reader
+            .next_cell_with_formula_metadata()
+            .map_err(|e| explain(&e))?
+        {
+            let (row, column) = cell.pos;
             if !sink.scope().takes_row(row) {
                 break;
             }
-            if let Some(value) = cell_ref(cell.get_value(), &mut error) {
+            let value = match (&cell.value, &cell.formula) {
+                (DataRef::Empty, Some(formula)) => Some(uncalculated(formula, &mut error)),
+                (value, _) => cell_ref(value, &mut error),
+            };
+            if let Some(value) = value {
                 sink.cell(row, column, value)?;
             }
         }

@@ -71,6 +71,7 @@ pub fn date(cell: &Cell, is_1904: bool) -> Result<Option<NaiveDate>, Msg> {
             .map(Some)
             .ok_or_else(|| invalid_date(cell)),
         Cell::IsoDate(text) | Cell::Text(text) => date_from_text(text),
+        Cell::Error(code) if is_uncalculated(code) => Err(error_cell(code)),
         Cell::Bool(_) | Cell::Error(_) => Err(invalid_date(cell)),
     }
 }
@@ -148,14 +149,42 @@ pub fn yes_no(raw: &str) -> Result<Option<bool>, Msg> {
     }
 }
 
+/// A formula saved without its result, as the reader marks it: its text after `=` (an Excel
+/// error value never starts so).
+fn is_uncalculated(code: &str) -> bool {
+    code.starts_with('=')
+}
+
+/// Why an error cell is refused: the error value to correct, or the formula whose result the
+/// file does not keep.
+fn error_cell(code: &str) -> Msg {
+    let key = if is_uncalculated(code) {
+        "import.value.uncalculated"
+    } else {
+        "import.value.error_cell"
+    };
+    Msg::new(key).arg("value", code)
+}
+
+/// Why a cell is refused whatever its field: an error cell (an error value, or a formula saved
+/// without its result) is not guessed at.
+pub fn refusal(cell: &Cell) -> Option<Msg> {
+    match cell {
+        Cell::Error(code) => Some(error_cell(code)),
+        _ => None,
+    }
+}
+
 /// A cell as text for a text field; error cells are refused, not guessed.
 pub fn cell_text(cell: &Cell, is_1904: bool) -> Result<String, Msg> {
-    match cell {
-        Cell::Error(code) => Err(Msg::new("import.value.error_cell").arg("value", code)),
-        Cell::Date(_) => Ok(cell.shown(is_1904)),
-        Cell::Text(text) => Ok(text::clean(text)),
-        other => Ok(text::clean(&other.display())),
+    if let Some(msg) = refusal(cell) {
+        return Err(msg);
     }
+    Ok(match cell {
+        Cell::Date(_) => cell.shown(is_1904),
+        Cell::Text(text) => text::clean(text),
+        other => text::clean(&other.display()),
+    })
 }
 
 #[cfg(test)]
@@ -197,6 +226,37 @@ mod tests {
             assert_eq!(cell_text(&cell, is_1904).as_deref(), Ok(text), "{cell:?}");
         }
         assert!(cell_text(&Cell::Error("#REF!".into()), false).is_err());
+    }
+
+    /// An error value is to be corrected; a formula saved without its result (which the reader
+    /// writes `=…`) is to be calculated, for a text field and a date alike.
+    #[test]
+    fn an_uncalculated_formula_is_told_apart_from_an_error_value() {
+        fn key<T>(result: Result<T, Msg>) -> Option<String> {
+            result.err().map(|msg| msg.key)
+        }
+        let cases = [
+            ("#REF!", "import.value.error_cell", "import.value.date"),
+            (
+                "=A2&B2",
+                "import.value.uncalculated",
+                "import.value.uncalculated",
+            ),
+            (
+                "=…",
+                "import.value.uncalculated",
+                "import.value.uncalculated",
+            ),
+        ];
+        for (code, as_text, as_date) in cases {
+            let cell = Cell::Error(code.into());
+            assert_eq!(
+                key(cell_text(&cell, false)).as_deref(),
+                Some(as_text),
+                "{code}"
+            );
+            assert_eq!(key(date(&cell, false)).as_deref(), Some(as_date), "{code}");
+        }
     }
 
     #[test]

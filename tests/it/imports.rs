@@ -1308,6 +1308,67 @@ async fn csv_and_unicode_text_import_like_any_workbook() {
     }
 }
 
+/// A roster made by a program that writes formulas without calculating them (a script's
+/// library; never Excel or WPS): the number built by a formula is not read as an empty cell and
+/// the row called numberless, but refused with what to do, and a formula with its result is read.
+#[rocket::async_test]
+async fn a_formula_saved_without_its_result_is_told_not_read_as_empty() {
+    let (kept, built) = (number("202520000061"), number("202520000062"));
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (column, header) in (0u16..).zip(["申请号", "专利名称", "申请人"]) {
+        sheet.write_string(0, column, header).unwrap();
+    }
+    let with_result = rust_xlsxwriter::Formula::new(format!("=\"{kept}\"")).set_result(&kept);
+    sheet.write_formula(1, 0, with_result).unwrap();
+    sheet
+        .write_formula(2, 0, format!("=\"{built}\"").as_str())
+        .unwrap();
+    for row in 1..=2 {
+        sheet.write_string(row, 1, "一种茶杯").unwrap();
+        sheet.write_string(row, 2, "秭归茶业有限公司").unwrap();
+    }
+    let bytes = without_formula_results(&book.save_to_buffer().unwrap());
+
+    let (app, token) = officer_app().await;
+    let report = api_import(&app, &token, "公式.xlsx", &bytes, &[("dry_run", "true")])
+        .await
+        .json();
+    assert_eq!(report["new"], 1, "{report}");
+    assert_eq!(report["invalid"], 1, "{report}");
+    let error = &report["errors"][0];
+    assert_eq!(error["row"], 3, "{report}");
+    assert_eq!(error["value"], format!("=\"{built}\""), "{report}");
+    let message = error["message"].as_str().unwrap_or_default();
+    assert!(message.contains("没有保存它的计算结果"), "{message}");
+}
+
+/// The workbook with the results of its formulas taken out, as a program that does not
+/// calculate writes it: rust_xlsxwriter writes a result of 0 unless told another.
+fn without_formula_results(xlsx: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut parts: Vec<(String, Vec<u8>)> = Vec::new();
+    for index in 0..archive.len() {
+        let mut part = archive.by_index(index).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        part.read_to_end(&mut bytes).unwrap();
+        if name.starts_with("xl/worksheets/") {
+            bytes = String::from_utf8(bytes)
+                .unwrap()
+                .replace("</f><v>0</v>", "</f>")
+                .into_bytes();
+        }
+        parts.push((name, bytes));
+    }
+    let entries: Vec<(&str, &[u8])> = parts
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    zip_of(&entries)
+}
+
 /// An officer's own ledger with the applicant merged down over that company's patents: each row
 /// takes the name, in the dry run, the commit, the preview and the error report alike.
 #[rocket::async_test]
