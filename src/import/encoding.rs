@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use encoding_rs::Encoding;
 
 /// A text file as text: by its byte-order mark when it has one; else as UTF-16 when its zero
-/// bytes say so; else in `declared` when that
-/// names a Chinese encoding (GBK as GB18030, its superset; Big5); else UTF-8 when it is valid
-/// UTF-8, and GB18030 when it is not. A declaration of UTF-8 is not trusted over the bytes:
-/// systems that write GBK often declare UTF-8 by habit.
+/// bytes say so; else in `declared` when that names a Chinese encoding (GBK as GB18030, its
+/// superset; Big5); else UTF-8 when it is valid UTF-8, and GB18030 when it is not. A
+/// declaration of UTF-8 is not trusted over the bytes: systems that write GBK often declare UTF-8
+/// by habit.
 pub fn decode<'a>(bytes: &'a [u8], declared: Option<&str>) -> Cow<'a, str> {
     if let Some((encoding, bom)) = Encoding::for_bom(bytes) {
         return encoding.decode_without_bom_handling(&bytes[bom..]).0;
