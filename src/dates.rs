@@ -14,6 +14,12 @@ pub fn in_desk_years(day: NaiveDate) -> bool {
     YEARS.contains(&chrono::Datelike::year(&day))
 }
 
+/// A date given on the command line or in a link, which may be left out: `None` when it is,
+/// and a mistyped one refused in one sentence.
+pub fn parse_given(raw: Option<&str>) -> Result<Option<NaiveDate>, crate::error::AppError> {
+    parse_optional(raw.unwrap_or_default()).map_err(crate::error::AppError::BadRequest)
+}
+
 /// A calendar date from any common spelling; `None` for an empty field.
 pub fn parse_optional(raw: &str) -> Result<Option<NaiveDate>, Msg> {
     let text: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();

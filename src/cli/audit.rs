@@ -29,10 +29,7 @@ pub struct AuditArgs {
 }
 
 pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result<(), AppError> {
-    let date = |raw: &Option<String>| {
-        crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
-            .map_err(AppError::BadRequest)
-    };
+    let date = |raw: &Option<String>| crate::dates::parse_given(raw.as_deref());
     let filter = Filter {
         user_id: args.user,
         entity: args.entity.filter(|e| !e.trim().is_empty()),

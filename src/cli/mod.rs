@@ -416,7 +416,7 @@ async fn demo(
     json: bool,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let as_of = crate::demo::as_of(as_of)?;
+    let as_of = crate::dates::parse_given(as_of)?;
     let reader = crate::import::reader::ChildReader::current();
     let reports = crate::demo::load(db, &reader, &crate::audit::Actor::cli(), as_of).await?;
     if json {

@@ -74,7 +74,7 @@ pub async fn report(
             output: Some(path),
             ..
         } => {
-            let as_of = date(as_of.as_deref())?;
+            let as_of = crate::dates::parse_given(as_of.as_deref())?;
             let (bytes, _) = excel::report_workbook(db, year, as_of, lang).await?;
             crate::export::service::write_file(&path, &bytes)?;
             say!(
@@ -88,7 +88,8 @@ pub async fn report(
         ReportAction::Ytd {
             year, as_of, json, ..
         } => {
-            let report = ytd::report(db, year, date(as_of.as_deref())?).await?;
+            let report =
+                ytd::report(db, year, crate::dates::parse_given(as_of.as_deref())?).await?;
             if json {
                 return super::import::json(&report);
             }
@@ -102,7 +103,10 @@ pub async fn report(
             json,
         } => {
             let lang = summary::language(asked.as_deref(), lang)?;
-            let (from, to) = (date(from.as_deref())?, date(to.as_deref())?);
+            let (from, to) = (
+                crate::dates::parse_given(from.as_deref())?,
+                crate::dates::parse_given(to.as_deref())?,
+            );
             let summary = summary::summary(db, from, to, lang).await?;
             if json {
                 return super::import::json(&summary);
@@ -163,10 +167,6 @@ fn print_report(report: &YtdReport, lang: Lang) {
             .arg("percent", percent(progress.percent, false));
         say!("{}", line.render(lang));
     }
-}
-
-fn date(raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
 }
 
 pub async fn target(

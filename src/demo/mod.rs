@@ -23,6 +23,7 @@ use crate::import::mapping::Choices;
 use crate::import::reader::ChildReader;
 use crate::import::service::{self, Policy, Report, Request};
 use crate::import::spec::Register;
+use crate::settings::Settings;
 use crate::settings::domain::JurisdictionInput;
 
 /// The samples in the order they load: enterprises first, so patents, visits, events and cases
@@ -42,8 +43,8 @@ pub async fn sample(db: &DatabaseConnection, name: &str) -> Result<Vec<u8>, AppE
     if !SAMPLES.iter().any(|(file, _)| *file == name) {
         return Err(AppError::NotFound(Msg::new("errors.not_found.message")));
     }
-    let shift = shift_for(db, None).await?;
-    crate::dev::samples::workbook(name, shift)
+    let today = crate::cases::service::today(db).await?;
+    crate::dev::samples::workbook(name, shift_for(today, None)?)
 }
 
 pub fn sample_names() -> Vec<&'static str> {
@@ -85,8 +86,8 @@ async fn load_sample_calendars(
     actor: &Actor,
     shift: Shift,
 ) -> Result<(), AppError> {
-    let registered = crate::dev::ledger_samples::case_registrations(shift);
-    let first = registered.iter().map(Datelike::year).min().unwrap_or(2026);
+    // The cases in the order they were registered.
+    let first = crate::dev::ledger_samples::case_registrations(shift)[0].year();
     let last = shift.last_day().year() + 1;
     let loaded = crate::calendar::service::loaded_years(db).await?;
     for year in crate::calendar::notices::years() {
@@ -104,16 +105,9 @@ const EARLIEST_AS_OF: NaiveDate = match NaiveDate::from_ymd_opt(2010, 1, 1) {
     None => NaiveDate::MIN,
 };
 
-/// The day the samples are to run up to, as typed (`2026-06-30`, `2026年6月30日`): none when
-/// left empty, for today.
-pub fn as_of(raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(AppError::BadRequest)
-}
-
 /// The shift for samples loaded on `as_of`, or today: a day after today is refused, since the
 /// samples would then record what has not happened.
-async fn shift_for(db: &DatabaseConnection, as_of: Option<NaiveDate>) -> Result<Shift, AppError> {
-    let today = crate::cases::service::today(db).await?;
+fn shift_for(today: NaiveDate, as_of: Option<NaiveDate>) -> Result<Shift, AppError> {
     match as_of {
         Some(day) if day < EARLIEST_AS_OF => Err(AppError::BadRequest(
             Msg::new("demo.as_of_early")
@@ -131,8 +125,7 @@ async fn shift_for(db: &DatabaseConnection, as_of: Option<NaiveDate>) -> Result<
 }
 
 /// Whether the samples' county is to be set: refuses a desk set for another county.
-async fn sample_county_needed(db: &DatabaseConnection) -> Result<bool, AppError> {
-    let settings = crate::settings::service::load(db).await?;
+fn sample_county_needed(settings: &Settings) -> Result<bool, AppError> {
     match settings.jurisdiction.county.as_deref() {
         Some(county) if county != COUNTY => Err(AppError::Conflict(
             Msg::new("demo.other_county")
@@ -167,8 +160,9 @@ pub async fn load(
     if !desk_is_empty(db).await? {
         return Err(AppError::Conflict(Msg::new("demo.not_empty")));
     }
-    let shift = shift_for(db, as_of).await?;
-    let set_county = sample_county_needed(db).await?;
+    let settings = crate::settings::service::load(db).await?;
+    let shift = shift_for(crate::clock::today(settings.timezone), as_of)?;
+    let set_county = sample_county_needed(&settings)?;
     // Nothing is written until the desk, the county and the day have all been checked.
     if set_county {
         set_sample_jurisdiction(db, actor).await?;

@@ -35,11 +35,11 @@ async fn load_page(
     form: Option<Form<DemoForm>>,
 ) -> Result<Flash<Redirect>, AppError> {
     let form = form.map(Form::into_inner).unwrap_or_default();
-    let loaded = match super::as_of(form.as_of.as_deref()) {
-        Ok(day) => super::load(&state.db, &state.reader, &admin.actor(), day).await,
-        Err(error) => Err(error),
+    let loaded = async {
+        let day = crate::dates::parse_given(form.as_of.as_deref())?;
+        super::load(&state.db, &state.reader, &admin.actor(), day).await
     };
-    match loaded {
+    match loaded.await {
         Ok(reports) => Ok(page_layout::success("/imports", super::loaded(&reports))),
         Err(error) if error.status().code < 500 => Ok(page_layout::failure("/", error.message())),
         Err(error) => Err(error),
@@ -54,7 +54,7 @@ async fn load_api(
     state: &State<AppState>,
     as_of: Option<&str>,
 ) -> Result<Json<Vec<ReportJson>>, AppError> {
-    let day = super::as_of(as_of)?;
+    let day = crate::dates::parse_given(as_of)?;
     let reports = super::load(&state.db, &state.reader, &admin.actor(), day).await?;
     Ok(Json(reports.iter().map(|r| r.to_json(lang)).collect()))
 }

@@ -32,12 +32,15 @@ fn text(value: &str) -> Cell {
     Cell::Text(value.to_owned())
 }
 
-/// Dates as a ledger's text: `2026-04-10` in a follow-up or a case's step; `2026.4.22` and
-/// `2026年7月15日` typed into a date column, as people do.
-fn iso(date: NaiveDate) -> String {
-    date.format("%Y-%m-%d").to_string()
+/// A follow-up as officers write it, with its owner, due day and, once done, the day it was.
+fn follow_up(action: &str, owner: &str, due: NaiveDate, done: Option<NaiveDate>) -> Cell {
+    let done = done
+        .map(|day| format!("；完成日期：{day}"))
+        .unwrap_or_default();
+    Cell::Text(format!("{action}（责任人：{owner}；期限：{due}{done}）"))
 }
 
+/// Dates typed into a date column as people do: `2026.4.22`, `2026年7月15日`.
 fn dotted(date: NaiveDate) -> Cell {
     Cell::Text(date.format("%Y.%-m.%-d").to_string())
 }
@@ -162,11 +165,6 @@ fn write_cell(
 pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let at = |month, date| on(shift, month, date);
     let date = |month, date| Cell::Date(at(month, date));
-    let follow_up = format!(
-        "联系代理机构上门指导（责任人：向明；期限：{}；完成日期：{}）",
-        iso(at(4, 10)),
-        iso(at(4, 8))
-    );
     let rows = vec![
         vec![
             date(3, 10),
@@ -177,7 +175,7 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             text("宣讲专利资助和奖励政策，辅导专利申报"),
             number(20),
             text("茶叶揉捻设备有改进，想申请发明专利，不清楚流程"),
-            text(&follow_up),
+            follow_up("联系代理机构上门指导", "向明", at(4, 10), Some(at(4, 8))),
         ],
         // The township is merged down over this row and the one above, as ledgers do.
         vec![
@@ -211,11 +209,7 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             text("商标与专利协同保护"),
             number(12),
             text("产品包装被仿冒，咨询维权途径"),
-            Cell::Text(format!(
-                "提供维权援助指引（责任人：郑华；期限：{}；完成日期：{}）",
-                iso(at(6, 15)),
-                iso(at(6, 12))
-            )),
+            follow_up("提供维权援助指引", "郑华", at(6, 15), Some(at(6, 12))),
         ],
         vec![
             date(6, 9),
@@ -259,10 +253,7 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             text("外观设计专利保护"),
             number(15),
             text("希望参加专利实务培训"),
-            Cell::Text(format!(
-                "通知参加下期专利实务培训班（责任人：向明；期限：{}）",
-                iso(at(12, 20))
-            )),
+            follow_up("通知参加下期专利实务培训班", "向明", at(12, 20), None),
         ],
     ];
     let ledger = Ledger {
@@ -500,7 +491,7 @@ pub fn cases_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     let steps = |lines: &[(NaiveDate, &str)]| {
         let lines: Vec<String> = lines
             .iter()
-            .map(|(date, step)| format!("{} {step}", iso(*date)))
+            .map(|(date, step)| format!("{date} {step}"))
             .collect();
         Cell::Text(lines.join("\n"))
     };
@@ -594,7 +585,7 @@ pub fn cases_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
     .workbook()
 }
 
-/// The days the sample cases were registered, the last one the samples' last day.
+/// The days the sample cases were registered, in order, the last one the samples' last day.
 pub fn case_registrations(shift: Shift) -> [NaiveDate; 4] {
     [(3, 12), (6, 16), (10, 26), (11, 30)].map(|(month, date)| on(shift, month, date))
 }
@@ -657,7 +648,7 @@ mod tests {
         let visits = text(visits_workbook(shift).unwrap());
         let typed = on(shift, 7, 15).format("%Y年%-m月%-d日").to_string();
         assert!(visits.contains(&typed), "{typed}: {visits}");
-        assert!(visits.contains(&iso(on(shift, 12, 20))), "{visits}");
+        assert!(visits.contains(&on(shift, 12, 20).to_string()), "{visits}");
         let events = text(events_workbook(shift).unwrap());
         assert!(
             events.contains("2025—2026年知识产权宣传活动台账"),

@@ -107,9 +107,9 @@ pub(super) fn day(year: i32, month: u32, date: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, date).unwrap_or_default()
 }
 
-/// An authored date of the year the ledgers record, moved by `shift`.
+/// An authored date of the year the ledgers record (the year of the last day), moved by `shift`.
 pub(super) fn on(shift: Shift, month: u32, date: u32) -> NaiveDate {
-    shift.day(day(2026, month, date))
+    shift.day(day(LAST_DAY.year(), month, date))
 }
 
 /// A credit code of 秭归县 (region 420527) with a correct check character.

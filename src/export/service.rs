@@ -124,10 +124,7 @@ pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate)
             )),
         };
     }
-    let date = |raw: &Option<String>| {
-        crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
-            .map_err(AppError::BadRequest)
-    };
+    let date = |raw: &Option<String>| crate::dates::parse_given(raw.as_deref());
     let from = date(&query.from)?;
     let to = date(&query.to)?;
     let from = from

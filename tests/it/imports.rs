@@ -2293,47 +2293,36 @@ async fn the_demo_day_is_asked_and_refused_in_english_too() {
     assert!(ipdesk::demo::desk_is_empty(&app.db).await.unwrap());
 }
 
-/// The latest day any sample record is dated: a grant, a visit, an event's or inspection's
-/// end, a case's step.
+/// The latest day any sample record is dated: a filing or a grant, a visit, an event's or
+/// inspection's end, a case's step.
 async fn latest_recorded_day(db: &DatabaseConnection) -> Option<chrono::NaiveDate> {
     use ipdesk::entities::{case_event, event, inspection, visit};
-    let mut days: Vec<chrono::NaiveDate> = Vec::new();
-    for patent in patent::Entity::find().all(db).await.unwrap() {
-        days.extend(patent.filed_on.into_iter().chain(patent.granted_on));
-    }
-    days.extend(
-        visit::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|v| v.visited_on),
-    );
-    days.extend(
-        event::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|e| e.ends_on),
-    );
-    days.extend(
-        inspection::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|i| i.ends_on),
-    );
-    days.extend(
-        case_event::Entity::find()
-            .all(db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|c| c.happened_on),
-    );
-    days.into_iter().max()
+    let latest = [
+        latest_of(db, patent::Entity, patent::Column::FiledOn).await,
+        latest_of(db, patent::Entity, patent::Column::GrantedOn).await,
+        latest_of(db, visit::Entity, visit::Column::VisitedOn).await,
+        latest_of(db, event::Entity, event::Column::EndsOn).await,
+        latest_of(db, inspection::Entity, inspection::Column::EndsOn).await,
+        latest_of(db, case_event::Entity, case_event::Column::HappenedOn).await,
+    ];
+    latest.into_iter().flatten().max()
+}
+
+/// The latest date in one column of a table, as the database finds it.
+async fn latest_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    _table: E,
+    column: E::Column,
+) -> Option<chrono::NaiveDate> {
+    use sea_orm::{ColumnTrait, QuerySelect};
+    E::find()
+        .select_only()
+        .column_as(column.max(), "latest")
+        .into_tuple::<Option<chrono::NaiveDate>>()
+        .one(db)
+        .await
+        .unwrap()
+        .flatten()
 }
 
 /// A ledger uploaded under the wrong register: the preview names the register it fits, on the
