@@ -12,6 +12,7 @@ pub mod layout;
 pub mod ledger_rows;
 pub mod mapping;
 pub mod ods_merges;
+pub mod package;
 pub mod patent_commit;
 pub mod patent_rows;
 pub mod plan;
@@ -27,6 +28,7 @@ pub mod undo;
 pub mod values;
 pub mod wire;
 pub mod workbook;
+pub mod xlsb_merges;
 pub mod xlsx_merges;
 pub mod xml2003;
 

@@ -11,8 +11,8 @@ use std::io::{BufReader, Cursor};
 
 use quick_xml::events::{BytesStart, Event};
 
+use super::package::attribute;
 use super::workbook::Merge;
-use super::xlsx_merges::attribute;
 
 /// The last row and column a sheet can have (Excel's and calamine's limits): a span past them
 /// is cut there.

@@ -13,7 +13,7 @@ use calamine::{Data, DataRef, Reader, Xls, Xlsb, Xlsx, XlsxFormulaMetadata};
 use super::sniff::sniff;
 use super::wire::{Assembler, CellRef, Decoded, Encoder, Frame};
 use super::workbook::{Format, Merge, ParsedSheet, Row, Sheet, Workbook};
-use super::xlsx_merges;
+use super::{xlsb_merges, xlsx_merges};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
@@ -401,7 +401,7 @@ fn read_into(bytes: &[u8], sink: &mut dyn Sink) -> Result<(Format, bool), Msg> {
     let cursor = Cursor::new(bytes);
     let is_1904 = match format {
         Format::Xlsx => read_xlsx(bytes, sink),
-        Format::Xlsb => read_xlsb(cursor, sink),
+        Format::Xlsb => read_xlsb(bytes, sink),
         Format::Xls => read_xls(cursor, sink),
         Format::Ods => read_ods(bytes, sink),
         Format::Xml2003 => read_xml2003(bytes, sink),
@@ -513,11 +513,14 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     let mut parts = None;
     for name in names {
         let merges = merges_in_scope(sink.scope(), &name, || {
-            let parts = parts.get_or_insert_with(|| xlsx_merges::SheetParts::open(bytes));
-            parts.as_mut().and_then(|p| p.merges(&name)).or_else(|| {
-                let regions = book.merge_cells_by_sheet_name(&name).ok()?;
-                Some(merges_of(&regions))
-            })
+            let parts = parts.get_or_insert_with(|| xlsx_merges::open(bytes));
+            parts
+                .as_mut()
+                .and_then(|p| xlsx_merges::merges(p, &name))
+                .or_else(|| {
+                    let regions = book.merge_cells_by_sheet_name(&name).ok()?;
+                    Some(merges_of(&regions))
+                })
         });
         if !sink.scope().takes_sheet(&name) {
             sink.sheet(&name, &merges, 0)?;
@@ -548,21 +551,28 @@ fn read_xlsx(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
     Ok(is_1904)
 }
 
-fn read_xlsb<RS: Read + Seek>(reader: RS, sink: &mut dyn Sink) -> Result<bool, Msg> {
-    let mut book: Xlsb<RS> = Xlsb::new(reader).map_err(|e| explain(&e))?;
+fn read_xlsb(bytes: &[u8], sink: &mut dyn Sink) -> Result<bool, Msg> {
+    let mut book = Xlsb::new(Cursor::new(bytes)).map_err(|e| explain(&e))?;
     let is_1904 = book.has_1904_epoch();
     let names = cell_sheets(book.sheets_metadata());
     sink.head(Format::Xlsb, is_1904, &names)?;
     let mut error = String::new();
+    // calamine does not read an .xlsb's merged regions; the parts are found once, when a sheet's
+    // regions are first wanted.
+    let mut parts = None;
     for name in names {
+        let merges = merges_in_scope(sink.scope(), &name, || {
+            let parts = parts.get_or_insert_with(|| xlsb_merges::open(bytes));
+            xlsb_merges::merges(parts.as_mut()?, &name)
+        });
         if !sink.scope().takes_sheet(&name) {
-            sink.sheet(&name, &[], 0)?;
+            sink.sheet(&name, &merges, 0)?;
             continue;
         }
         let mut reader = book
             .worksheet_cells_reader(&name)
             .map_err(|e| explain(&e))?;
-        sink.sheet(&name, &[], rows_spanned(&reader.dimensions()))?;
+        sink.sheet(&name, &merges, rows_spanned(&reader.dimensions()))?;
         while let Some(cell) = reader.next_cell().map_err(|e| explain(&e))? {
             let (row, column) = cell.get_position();
             if !sink.scope().takes_row(row) {
@@ -745,6 +755,58 @@ mod tests {
         book.save_to_buffer().unwrap()
     }
 
+    /// A sheet's merged regions as (first row, first column, last row, last column).
+    fn regions(sheet: &crate::import::workbook::Sheet) -> Vec<(u32, u32, u32, u32)> {
+        sheet
+            .merges
+            .iter()
+            .map(|m| (m.first_row, m.first_column, m.last_row, m.last_column))
+            .collect()
+    }
+
+    fn cell_at(sheet: &crate::import::workbook::Sheet, row: u32, column: u32) -> Option<Cell> {
+        sheet
+            .rows
+            .iter()
+            .find(|r| r.index == row)
+            .and_then(|r| r.get(column))
+            .cloned()
+    }
+
+    /// An .xlsb's merged regions, which calamine does not read, lie over the cells it reads: the
+    /// title across the table, the township down two visits.
+    #[test]
+    fn a_binary_workbook_has_its_merged_regions_over_its_cells() {
+        use crate::import::xlsb_merges::tests::{Cell as At, xlsb};
+        let rows = vec![
+            vec![At::Text(0, "2026年走访台账")],
+            vec![
+                At::Text(0, "日期"),
+                At::Text(1, "企业"),
+                At::Text(2, "乡镇"),
+            ],
+            vec![
+                At::Number(0, 46091.0),
+                At::Text(1, "橘颂茶业"),
+                At::Text(2, "茅坪镇"),
+            ],
+            vec![At::Number(0, 46091.0), At::Text(1, "峡江光电")],
+        ];
+        let bytes = xlsb(&[
+            ("说明", vec![vec![At::Text(0, "无")]], vec![]),
+            ("走访", rows, vec![[0, 0, 0, 2], [2, 3, 2, 2]]),
+        ]);
+        let book = read_bytes(&bytes).unwrap();
+        let sheet = book.sheets.iter().find(|s| s.name == "走访").unwrap();
+        assert_eq!(regions(sheet), [(0, 0, 0, 2), (2, 2, 3, 2)]);
+        let at = |row, column| cell_at(sheet, row, column);
+        assert_eq!(at(0, 0), Some(Cell::Text("2026年走访台账".into())));
+        assert_eq!(at(2, 2), Some(Cell::Text("茅坪镇".into())));
+        assert_eq!(at(3, 1), Some(Cell::Text("峡江光电".into())));
+        let other = book.sheets.iter().find(|s| s.name == "说明").unwrap();
+        assert!(other.merges.is_empty());
+    }
+
     /// An .ods's merged regions, which calamine does not read, lie over the cells it reads (past
     /// empty rows and an empty first column): each region's first cell holds its value.
     #[test]
@@ -773,20 +835,8 @@ mod tests {
         );
         let book = read_bytes(&crate::import::ods_merges::tests::ods(&table)).unwrap();
         let sheet = &book.sheets[0];
-        let regions: Vec<_> = sheet
-            .merges
-            .iter()
-            .map(|m| (m.first_row, m.first_column, m.last_row, m.last_column))
-            .collect();
-        assert_eq!(regions, [(2, 1, 2, 3), (4, 3, 5, 3)]);
-        let at = |row: u32, column: u32| {
-            sheet
-                .rows
-                .iter()
-                .find(|r| r.index == row)
-                .and_then(|r| r.get(column))
-                .cloned()
-        };
+        assert_eq!(regions(sheet), [(2, 1, 2, 3), (4, 3, 5, 3)]);
+        let at = |row, column| cell_at(sheet, row, column);
         assert_eq!(at(2, 1), Some(Cell::Text("台账".into())));
         assert_eq!(at(4, 3), Some(Cell::Text("茅坪镇".into())));
         assert_eq!(at(5, 2), Some(Cell::Text("峡江光电".into())));

@@ -7,13 +7,12 @@
 //! workbook whose parts this does not find, an element cut short) returns `None`, and the reader
 //! asks calamine instead.
 
-use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Read;
 
 use memchr::memmem;
-use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
+use super::package::{SheetParts, attribute};
 use super::workbook::{Merge, cell_position};
 
 /// The element's name, and its bytes as the search looks for them (with or without a prefix).
@@ -27,135 +26,35 @@ const MAX_PREFIX: usize = 32;
 /// At most this much is kept from the element's start (about 600,000 regions); a sheet with more
 /// is left to calamine.
 const MAX_ELEMENT: usize = 16 << 20;
-/// The workbook's small parts (relationships, the list of sheets) are read whole up to this.
-const MAX_PART: u64 = 8 << 20;
 
-/// An .xlsx's archive and where each sheet's part lies in it.
-pub struct SheetParts<'a> {
-    zip: zip::ZipArchive<Cursor<&'a [u8]>>,
-    /// Sheet name → the part's path in the archive.
-    paths: HashMap<String, String>,
+/// The sheets' parts of an .xlsx, or `None` when its workbook and relationships cannot be read.
+pub fn open(bytes: &[u8]) -> Option<SheetParts<'_>> {
+    SheetParts::open(bytes, sheet_list)
 }
 
-impl<'a> SheetParts<'a> {
-    /// The sheets' parts of an .xlsx, or `None` when its workbook and relationships cannot be read.
-    pub fn open(bytes: &'a [u8]) -> Option<Self> {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-        let workbook = office_document(&mut zip)?;
-        let (folder, file) = match workbook.rsplit_once('/') {
-            Some((folder, file)) => (format!("{folder}/"), file.to_owned()),
-            None => (String::new(), workbook.clone()),
-        };
-        let targets = relationships(&read_part(&mut zip, &format!("{folder}_rels/{file}.rels"))?)?;
-        let sheets = read_part(&mut zip, &workbook)?;
-        let paths = sheet_paths(&sheets, &targets, &folder)?;
-        Some(Self { zip, paths })
-    }
-
-    /// The merged regions of the sheet `name`, or `None` when they cannot be found this way.
-    pub fn merges(&mut self, name: &str) -> Option<Vec<Merge>> {
-        let index = entry_index(&self.zip, self.paths.get(name)?)?;
-        let part = self.zip.by_index(index).ok()?;
-        match merge_element(part)? {
-            Some(element) => parse_merges(&element),
-            None => Some(Vec::new()),
-        }
+/// The merged regions of the sheet `name`, or `None` when they cannot be found this way.
+pub fn merges(parts: &mut SheetParts<'_>, name: &str) -> Option<Vec<Merge>> {
+    match merge_element(parts.sheet(name)?)? {
+        Some(element) => parse_merges(&element),
+        None => Some(Vec::new()),
     }
 }
 
-/// The workbook part's path, from the package's relationships (`xl/workbook.xml` as a rule).
-fn office_document(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Option<String> {
-    let targets = relationships(&read_part(zip, "_rels/.rels")?)?;
-    let target = targets
-        .values()
-        .find(|(kind, _)| kind.ends_with("/officeDocument"))
-        .map(|(_, target)| target.clone())?;
-    Some(target.trim_start_matches('/').to_owned())
-}
-
-/// A relationships part: id → (type, target).
-fn relationships(xml: &str) -> Option<HashMap<String, (String, String)>> {
-    let mut reader = quick_xml::Reader::from_str(xml);
-    let mut found = HashMap::new();
-    loop {
-        match reader.read_event().ok()? {
-            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
-                let (Some(id), Some(kind), Some(target)) = (
-                    attribute(&e, "Id")?,
-                    attribute(&e, "Type")?,
-                    attribute(&e, "Target")?,
-                ) else {
-                    continue;
-                };
-                found.insert(id, (kind, target));
-            }
-            Event::Eof => return Some(found),
-            _ => {}
-        }
-    }
-}
-
-/// Each sheet's name and its part's path, from the workbook part and its relationships.
-fn sheet_paths(
-    workbook: &str,
-    targets: &HashMap<String, (String, String)>,
-    folder: &str,
-) -> Option<HashMap<String, String>> {
-    let mut reader = quick_xml::Reader::from_str(workbook);
-    let mut paths = HashMap::new();
+/// The workbook part's sheets: each one's name and relationship id.
+fn sheet_list(workbook: &[u8]) -> Option<Vec<(String, String)>> {
+    let mut reader = quick_xml::Reader::from_reader(workbook);
+    let mut sheets = Vec::new();
     loop {
         match reader.read_event().ok()? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "sheet" => {
-                let (Some(name), Some(id)) = (attribute(&e, "name")?, attribute(&e, "id")?) else {
-                    continue;
-                };
-                let Some((_, target)) = targets.get(&id) else {
-                    continue;
-                };
-                let path = match target.strip_prefix('/') {
-                    Some(absolute) => absolute.to_owned(),
-                    None => format!("{folder}{target}"),
-                };
-                paths.insert(name, path);
+                if let (Some(name), Some(id)) = (attribute(&e, "name")?, attribute(&e, "id")?) {
+                    sheets.push((name, id));
+                }
             }
-            Event::Eof => return Some(paths),
+            Event::Eof => return Some(sheets),
             _ => {}
         }
     }
-}
-
-/// An attribute's value by its local name (`r:id` answers to `id`); `None` when it is malformed.
-pub(super) fn attribute(element: &BytesStart<'_>, local: &str) -> Option<Option<String>> {
-    for attribute in element.attributes() {
-        let attribute = attribute.ok()?;
-        if attribute.key.local_name().as_ref() == local {
-            let value = attribute.normalized_value(XmlVersion::Implicit1_0).ok()?;
-            return Some(Some(value.into_owned()));
-        }
-    }
-    Some(None)
-}
-
-/// A part's index in the archive: by its exact name, or as Excel would find it (any case,
-/// backslashes for slashes).
-fn entry_index(zip: &zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<usize> {
-    if let Some(index) = zip.index_for_name(path) {
-        return Some(index);
-    }
-    let wanted = path.to_lowercase();
-    let name = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .find(|name| name.replace('\\', "/").to_lowercase() == wanted)?;
-    zip.index_for_name(&name)
-}
-
-fn read_part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<String> {
-    let index = entry_index(zip, path)?;
-    let part = zip.by_index(index).ok()?;
-    let mut text = String::new();
-    part.take(MAX_PART).read_to_string(&mut text).ok()?;
-    Some(text)
 }
 
 /// The bytes of a sheet from the last opening `<mergeCells` (or `<x:mergeCells`) to the end of
@@ -279,6 +178,7 @@ fn region(element: &BytesStart<'_>) -> Option<Merge> {
 mod tests {
     use super::*;
     use calamine::Reader;
+    use std::io::Cursor;
 
     /// A reader that gives a few bytes at a time, so that the tag falls across every boundary.
     struct Trickle<'a> {
@@ -390,7 +290,7 @@ mod tests {
             .unwrap();
         let bytes = book.save_to_buffer().unwrap();
 
-        let mut parts = SheetParts::open(&bytes).expect("the parts of a plain workbook");
+        let mut parts = open(&bytes).expect("the parts of a plain workbook");
         let mut calamine: calamine::Xlsx<_> = calamine::Xlsx::new(Cursor::new(&bytes)).unwrap();
         for name in calamine.sheet_names() {
             let mut theirs: Vec<Merge> = calamine
@@ -399,12 +299,12 @@ mod tests {
                 .iter()
                 .map(|d| merge(d.start.0, d.start.1, d.end.0, d.end.1))
                 .collect();
-            let mut ours = parts.merges(&name).expect(&name);
+            let mut ours = merges(&mut parts, &name).expect(&name);
             for regions in [&mut ours, &mut theirs] {
                 regions.sort_by_key(|m| (m.first_row, m.first_column));
             }
             assert_eq!(ours, theirs, "{name}");
         }
-        assert_eq!(parts.merges("no such sheet"), None);
+        assert_eq!(merges(&mut parts, "no such sheet"), None);
     }
 }
