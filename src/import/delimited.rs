@@ -9,12 +9,11 @@ use std::convert::Infallible;
 use memchr::{memchr, memchr3};
 
 use super::wire::MAX_TEXT_BYTES;
+// Fields past the last column are left out, as Excel leaves them out when it opens the file.
+use super::workbook::LAST_COLUMN;
 
 /// The one sheet of a text file, named as Excel names it in a new workbook.
 pub const SHEET: &str = "Sheet1";
-/// Excel's last column (0-based): fields past it are left out, as Excel leaves them out when it
-/// opens the file.
-const LAST_COLUMN: u32 = 16_383;
 /// The separators tried, in the order a tie is settled (Excel's "Unicode text" uses tabs).
 const SEPARATORS: [u8; 4] = [b'\t', b',', b';', b'|'];
 /// How many lines the separator is judged on.

@@ -8,15 +8,12 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use super::workbook::{Cell, Merge, ParsedSheet};
+use super::workbook::{Cell, LAST_COLUMN, LAST_ROW, Merge, ParsedSheet};
 
 /// The largest spans taken as written; a larger one is cut to these (a roster's region is small,
 /// a hostile one must not make millions of occupied places).
 const MAX_ROWSPAN: u32 = 1000;
 const MAX_COLSPAN: u32 = 100;
-/// Excel's last row and column (0-based); a table past them is cut there.
-const LAST_ROW: u32 = 1_048_575;
-const LAST_COLUMN: u32 = 16_383;
 
 /// The text of a web page: in the encoding its head declares (`charset=`), read as
 /// `encoding::decode` reads any text file.

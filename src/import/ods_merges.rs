@@ -12,14 +12,12 @@ use std::io::{BufReader, Cursor};
 use quick_xml::events::{BytesStart, Event};
 
 use super::package::attribute;
-use super::workbook::Merge;
+use super::workbook::{MAX_MERGES, Merge};
 
-/// The last row and column a sheet can have (Excel's and calamine's limits): a span past them
+/// The sheet's last row and column, in the wider type the spans are counted in: a span past them
 /// is cut there.
-const LAST_ROW: u64 = 1_048_575;
-const LAST_COLUMN: u64 = 16_383;
-/// More regions than this in one file are not a roster; the rest are left out.
-const MAX_MERGES: usize = 600_000;
+const LAST_ROW: u64 = super::workbook::LAST_ROW as u64;
+const LAST_COLUMN: u64 = super::workbook::LAST_COLUMN as u64;
 
 /// Each table's merged regions by the table's name, or `None` when the content part cannot be
 /// read (calamine then says why, or reads the cells without merges).

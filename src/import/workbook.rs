@@ -111,6 +111,14 @@ impl Row {
     }
 }
 
+/// Excel's last row and column (0-based, as calamine counts): a sheet read by ipdesk itself (a
+/// text file, a web page, Excel 2003 XML) or a merged region is cut there.
+pub const LAST_ROW: u32 = 1_048_575;
+pub const LAST_COLUMN: u32 = 16_383;
+/// More merged regions than this (in a file, or an .xlsb's sheet) are not a roster; the rest are
+/// left out.
+pub const MAX_MERGES: usize = 600_000;
+
 /// A merged region, inclusive, 0-based.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Merge {

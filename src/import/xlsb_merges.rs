@@ -10,7 +10,7 @@
 use std::io::{self, BufRead, BufReader, Read};
 
 use super::package::SheetParts;
-use super::workbook::Merge;
+use super::workbook::{LAST_COLUMN, LAST_ROW, MAX_MERGES, Merge};
 
 /// A sheet in the workbook's list: its state, tab id, relationship id and name.
 const BUNDLE_SHEET: u16 = 0x009C;
@@ -22,11 +22,6 @@ const MERGE_CELL: u16 = 0x00B0;
 const END_MERGE_CELLS: u16 = 0x00B2;
 /// A sheet's list record longer than this is not one (a name has at most 31 characters).
 const MAX_LIST_RECORD: u32 = 64 << 10;
-/// More regions than this in one sheet are not a roster; the rest are left out, as in an .ods.
-const MAX_MERGES: usize = 600_000;
-/// The last row and column a sheet can have: a region past them is cut there.
-const LAST_ROW: u32 = 1_048_575;
-const LAST_COLUMN: u32 = 16_383;
 
 /// The sheets' parts of an .xlsb, or `None` when its workbook and relationships cannot be read.
 pub fn open(bytes: &[u8]) -> Option<SheetParts<'_>> {

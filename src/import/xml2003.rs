@@ -9,11 +9,7 @@ use std::borrow::Cow;
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 
-use super::workbook::{Cell, Merge, ParsedSheet};
-
-/// The last row and column a sheet can have (Excel's 1,048,576 × 16,384, 0-based).
-const LAST_ROW: u32 = 1_048_575;
-const LAST_COLUMN: u32 = 16_383;
+use super::workbook::{Cell, LAST_COLUMN, LAST_ROW, Merge, ParsedSheet};
 
 /// Where the parser is: the cell being read and the kind and text of its value.
 #[derive(Default)]
