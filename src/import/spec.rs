@@ -249,6 +249,28 @@ mod tests {
         );
     }
 
+    /// The help is prose in the locale files, so a register added to the importer must be added
+    /// there too; the cases register once was not, and `ipdesk import --help` hid it.
+    #[test]
+    fn the_import_commands_help_names_every_register() {
+        use crate::i18n::Lang;
+        for register in Register::ALL {
+            let name = register.as_str();
+            let menu_name = CATALOG
+                .get(Lang::ZhCn, &format!("nav.{name}"))
+                .unwrap_or(name);
+            for (lang, key, told) in [
+                (Lang::ZhCn, "cli.ipdesk.import.about", menu_name),
+                (Lang::ZhCn, "cli.ipdesk.import.register", name),
+                (Lang::En, "cli.ipdesk.import.about", name),
+                (Lang::En, "cli.ipdesk.import.register", name),
+            ] {
+                let help = CATALOG.get(lang, key).unwrap_or_default();
+                assert!(help.contains(told), "{key} ({lang:?}) lacks {told}: {help}");
+            }
+        }
+    }
+
     #[test]
     fn specs_load_with_their_aliases() {
         let patents = spec(Register::Patents);
