@@ -81,14 +81,20 @@ fn sentence(error: &clap::Error) -> Option<Msg> {
             .list_arg("other", list(error, ContextKind::PriorArg)?),
         ErrorKind::InvalidSubcommand => Msg::new("cli.args.unknown_command")
             .arg("command", text(error, ContextKind::InvalidSubcommand)?),
+        ErrorKind::MissingSubcommand => Msg::new("cli.args.missing_command")
+            .list_arg("commands", list(error, ContextKind::ValidSubcommand)?),
         _ => return None,
     };
     Some(msg)
 }
 
-/// A number where a flag was expected is a negative value ("--value -5"): every count and
-/// amount on this command line is zero or more.
+/// A negative number where a flag was expected is a value ("--value -5"): every count and
+/// amount on this command line is zero or more. A word without a dash is one too many ("ytd 2026"
+/// where the year is --year), not a misspelt flag.
 fn unknown_argument(arg: &str, suggested: Option<String>) -> Msg {
+    if !arg.starts_with('-') {
+        return Msg::new("cli.args.unexpected").arg("arg", arg);
+    }
     if arg.parse::<f64>().is_ok() {
         return Msg::new("cli.args.negative").arg("value", arg);
     }
@@ -143,7 +149,7 @@ mod tests {
     #[test]
     fn mistakes_are_said_in_the_user_s_language() {
         // (arguments, what the Chinese text says)
-        let cases: [(&[&str], &str); 7] = [
+        let cases: [(&[&str], &str); 10] = [
             (
                 &[
                     "ipdesk", "target", "set", "--year", "2026", "--metric", "grants", "--value",
@@ -182,6 +188,20 @@ mod tests {
                 "错误：--limit <LIMIT> 后面缺少值。",
             ),
             (&["ipdesk", "lunch"], "错误：没有“lunch”这个命令。"),
+            (
+                &["ipdesk", "report", "ytd", "2026"],
+                "错误：多余的参数“2026”。",
+            ),
+            (
+                &["ipdesk", "patents", "show", "1", "extra"],
+                "错误：多余的参数“extra”。",
+            ),
+            // With no flag at all clap shows the help instead; DATABASE_URL in the
+            // environment counts as a flag given.
+            (
+                &["ipdesk", "report", "--lang", "zh-CN"],
+                "错误：缺少子命令，可选：ytd、summary。",
+            ),
         ];
         for (args, expected) in cases {
             let text = refused(args, Lang::ZhCn);
