@@ -127,13 +127,49 @@ pub fn t(lang: Lang, key: &str) -> String {
     }
 }
 
-/// Replaces `{name}` placeholders with the given values.
+/// Replaces `{name}` placeholders with the given values, in one pass (a value that holds braces
+/// stays as it is). `{name|one|other}` is English's plural: `one` when the value of `name` is 1,
+/// else `other` ("{days} {days|day|days} left"); Chinese needs none. A placeholder without a
+/// value is left as written.
 pub fn interpolate(template: &str, args: &[(String, String)]) -> String {
-    let mut text = template.to_owned();
-    for (name, value) in args {
-        text = text.replace(&format!("{{{name}}}"), value);
+    let mut text = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some((before, after)) = rest.split_once('{') {
+        text.push_str(before);
+        let Some((inside, after)) = after.split_once('}') else {
+            rest = &rest[before.len()..];
+            break;
+        };
+        match placeholder(inside, args) {
+            Some(value) => text.push_str(value),
+            None => {
+                text.push('{');
+                text.push_str(inside);
+                text.push('}');
+            }
+        }
+        rest = after;
     }
+    text.push_str(rest);
     text
+}
+
+/// The text for what stands between the braces: a value, or one of a plural's two forms.
+fn placeholder<'a>(inside: &'a str, args: &'a [(String, String)]) -> Option<&'a str> {
+    let value = |name: &str| {
+        args.iter()
+            .find(|(arg, _)| arg == name)
+            .map(|(_, value)| value.as_str())
+    };
+    match inside.split('|').collect::<Vec<_>>()[..] {
+        [name] => value(name),
+        [name, one, other] => Some(if value(name)?.trim() == "1" {
+            one
+        } else {
+            other
+        }),
+        _ => None,
+    }
 }
 
 /// A message to show a person: a locale key and its placeholder values, rendered in whichever
@@ -210,6 +246,19 @@ impl std::fmt::Display for Msg {
 mod tests {
     use super::*;
 
+    /// The names of a message's placeholders, once each, plural forms counted by their value's name.
+    fn placeholder_names(text: &str) -> Vec<&str> {
+        let mut names: Vec<&str> = text
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}'))
+            .map(|(inside, _)| inside.split('|').next().unwrap_or(inside))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
     #[test]
     fn both_locales_parse_and_have_the_same_keys() {
         let zh: Vec<&str> = CATALOG.keys(Lang::ZhCn).collect();
@@ -236,21 +285,24 @@ mod tests {
     #[test]
     fn placeholders_match_between_languages() {
         for key in CATALOG.keys(Lang::ZhCn) {
-            let names = |lang| {
-                let text = CATALOG.get(lang, key).unwrap_or_default();
-                let mut names: Vec<String> = text
-                    .split('{')
-                    .skip(1)
-                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-                    .collect();
-                names.sort();
-                names
-            };
+            let names = |lang| placeholder_names(CATALOG.get(lang, key).unwrap_or_default());
             assert_eq!(
                 names(Lang::ZhCn),
                 names(Lang::En),
                 "placeholders differ for {key}"
             );
+            // A plural written with one form, or three, would be shown as written.
+            for lang in Lang::ALL {
+                let text = CATALOG.get(lang, key).unwrap_or_default();
+                for inside in text.split('{').skip(1).filter_map(|r| r.split_once('}')) {
+                    let parts = inside.0.split('|').count();
+                    assert!(
+                        parts == 1 || parts == 3,
+                        "{key} ({lang:?}): {{{}}}",
+                        inside.0
+                    );
+                }
+            }
         }
     }
 
@@ -345,5 +397,47 @@ mod tests {
             ),
             "1 and <2>"
         );
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_one_pass_with_english_plurals() {
+        let args = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_string()))
+                .collect()
+        };
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        // (template, arguments, text)
+        let cases: [Case; 8] = [
+            (
+                "{days} {days|day|days} left",
+                &[("days", "1")],
+                "1 day left",
+            ),
+            (
+                "{days} {days|day|days} left",
+                &[("days", "0")],
+                "0 days left",
+            ),
+            (
+                "{days} {days|day|days} left",
+                &[("days", "21")],
+                "21 days left",
+            ),
+            ("{n} {n|was|were}", &[("n", "2")], "2 were"),
+            ("{a} and {b}", &[("a", "{b}"), ("b", "x")], "{b} and x"),
+            ("{missing} stays", &[], "{missing} stays"),
+            (
+                "{x|only-one-form} stays",
+                &[("x", "1")],
+                "{x|only-one-form} stays",
+            ),
+            ("open { brace", &[("brace", "x")], "open { brace"),
+        ];
+        for (template, pairs, expected) in cases {
+            assert_eq!(interpolate(template, &args(pairs)), expected, "{template}");
+        }
+        assert_eq!(placeholder_names("{n} {n|day|days}, {m}"), vec!["m", "n"]);
     }
 }

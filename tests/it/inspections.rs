@@ -195,7 +195,8 @@ async fn the_pages_record_an_inspection_in_either_language() {
         .assert_contains(&["共1次检查", "/exports/inspections.xlsx?"]);
     app.switch_to_english().await;
     let list = app.get("/inspections").await;
-    list.assert_contains(&["Market inspections", "1 inspections"]);
+    list.assert_contains(&["Market inspections", "1 inspection"]);
+    list.assert_lacks(&["1 inspections"]);
     list.assert_lacks(&["执法检查台账"]);
 }
 
