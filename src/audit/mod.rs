@@ -1,6 +1,7 @@
 //! The audit log: who did what, when, from where, with field-level old → new values. Every write
 //! records itself here in the same transaction as the change; nothing changes or deletes entries.
 
+pub mod display;
 pub mod routes;
 
 use chrono::{DateTime, NaiveDate, Utc};

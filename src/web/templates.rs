@@ -20,19 +20,46 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_function("csrf_field", csrf_field);
     env.add_filter("datetime", datetime);
     env.add_filter("msg", message);
+    env.add_filter("change", change);
+    env.add_function("audit_label", |entity: &str, field: &str| {
+        crate::audit::display::label_key(entity, field)
+    });
+    env.add_test("in_history", |label_key: &str| {
+        crate::audit::display::is_shown(label_key)
+    });
+    env.add_test("nothing", |value: Value| {
+        serde_json::to_value(&value).is_ok_and(|v| crate::audit::display::is_nothing(&v))
+    });
+}
+
+/// `{{ pair.new | change("events.field.kind") }}`: a value from the audit log, recorded for the
+/// field with that label key, as a person reads it (`audit::display`).
+fn change(state: &State, value: Value, label_key: &str) -> Result<String, Error> {
+    let value = serde_json::to_value(&value)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
+    Ok(crate::audit::display::shown(
+        &value,
+        page_lang(state),
+        label_key,
+    ))
 }
 
 /// `{{ check.problems[0] | msg }}`: a message a service left in a view (its key and arguments),
 /// in the language of the page.
 fn message(state: &State, value: Value) -> Result<String, Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|value| value.as_str().and_then(Lang::parse))
-        .unwrap_or_default();
+    let lang = page_lang(state);
     let msg: crate::i18n::Msg = serde_json::to_value(&value)
         .and_then(serde_json::from_value)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     Ok(msg.render(lang))
+}
+
+/// The language of the page being rendered.
+fn page_lang(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|value| value.as_str().and_then(Lang::parse))
+        .unwrap_or_default()
 }
 
 /// `{{ entry.at | datetime }}`: a stored UTC instant in the configured time zone, `2026-11-28 10:50`.
@@ -68,10 +95,7 @@ fn csrf_field(state: &State) -> Value {
 /// `{{ t("nav.home") }}` or `{{ t("pager.rows", first=1, last=50, total=120) }}`, in the language
 /// of the page being rendered. A missing key is an error, so tests catch it.
 fn translate(state: &State, key: &str, kwargs: Kwargs) -> Result<String, Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|value| value.as_str().and_then(Lang::parse))
-        .unwrap_or_default();
+    let lang = page_lang(state);
     let fallback: Option<Value> = kwargs.get("default")?;
     let Some(text) = CATALOG.get(lang, key) else {
         // Keys made from data (an audit entity, say) may name a default instead of failing.

@@ -103,6 +103,16 @@ async fn an_event_round_trips_with_the_documented_fields_and_its_history() {
         .map(|entry| entry.action)
         .collect();
     assert_eq!(actions, ["create", "update"]);
+    // The page's history reads in words: the kind, the lists, the enterprise by its name; no
+    // codes, ids, JSON or empty fields of the new record.
+    let page = app.get(&format!("/events/{id}")).await;
+    page.assert_contains(&[
+        "<dt>活动类型</dt><dd>4.26世界知识产权日</dd>",
+        "<dt>协办单位</dt><dd>县市场监管局、县教育局</dd>",
+        "<del>秭归县屈乡脐橙有限公司</del> → <ins>—</ins>",
+        "<del>2026-04-26</del> → <ins>2026-04-27</ins>",
+    ]);
+    page.assert_lacks(&["world_ip_day", "enterprise_ids", "[&quot;", "False"]);
     assert_eq!(
         app.get("/api/v1/events/999999").await.status,
         Status::NotFound

@@ -1,0 +1,275 @@
+//! How a recorded change reads on a record's history and on the audit page. The log keeps each
+//! record's JSON as it was, which is what tracing a change needs; a person reads names, dates,
+//! yes or no and the words for codes, not `["向明", "郑华"]`, `False` or `consumer_rights_day`.
+
+use serde_json::{Map, Value};
+
+use crate::i18n::{CATALOG, Lang, Msg, t};
+
+/// What an empty value reads as.
+const NOTHING: &str = "—";
+
+/// Fields whose recorded text is a code, with where the code's words are: the field's label key
+/// (as the history names it) → the locale key prefix of its codes.
+const CODES: [(&str, &str); 7] = [
+    ("patents.field.patent_type", "patent_type."),
+    ("patents.field.status", "patent_status."),
+    ("events.field.kind", "events.kind."),
+    ("visits.field.topics", "visits.topic."),
+    ("cases.field.kind", "cases.kind."),
+    ("cases.field.source", "cases.source."),
+    ("cases.field.status", "cases.status."),
+];
+
+/// Fields a record's history leaves out, by label key: another field says the same in words
+/// (a visit's officers as usernames beside their names), or the record's page shows it whole
+/// (a case's steps, the time limits worked out from them, the check of the claimed number).
+const HIDDEN: [&str; 7] = [
+    "visits.field.officers",
+    "cases.field.steps",
+    "cases.field.deadlines",
+    "cases.field.next_deadline",
+    "cases.field.deadline_status",
+    "cases.field.claimed_patent_check",
+    "cases.field.attachments",
+];
+
+/// The value recorded for the field labelled `label_key` ("events.field.kind") as a person reads
+/// it in `lang`: codes in words, lists joined as the language joins them, nothing as "—".
+pub fn shown(value: &Value, lang: Lang, label_key: &str) -> String {
+    let codes = CODES
+        .iter()
+        .find(|(label, _)| *label == label_key)
+        .map(|(_, prefix)| *prefix);
+    let text = words(value, lang, codes);
+    if text.is_empty() {
+        NOTHING.to_owned()
+    } else {
+        text
+    }
+}
+
+/// Whether a record's history shows the field labelled `label_key`: not the record's own
+/// bookkeeping, not a link whose name the record also carries (`enterprise_id` beside
+/// `enterprise_name`), not a field in [`HIDDEN`].
+pub fn is_shown(label_key: &str) -> bool {
+    let field = label_key.rsplit('.').next().unwrap_or(label_key);
+    !is_internal(field) && !HIDDEN.contains(&label_key)
+}
+
+/// The label key of a field in the audit log's list, where entries of every kind stand
+/// together: the register's own label when the record is one of a register's (`visit` →
+/// `visits.field.topics`), so its codes read in words too; else the log's general one.
+pub fn label_key(entity: &str, field: &str) -> String {
+    let register = format!("{entity}s.field.{field}");
+    if CATALOG.get(Lang::ZhCn, &register).is_some() {
+        register
+    } else {
+        format!("audit.field.{field}")
+    }
+}
+
+fn is_internal(field: &str) -> bool {
+    matches!(field, "id" | "version") || field.ends_with("_id") || field.ends_with("_ids")
+}
+
+/// Whether a value says nothing: a new record's empty fields are left out of its history.
+pub fn is_nothing(value: &Value) -> bool {
+    match value {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(text) => text.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.values().all(is_nothing),
+        Value::Number(_) | Value::Bool(true) => false,
+    }
+}
+
+fn words(value: &Value, lang: Lang, codes: Option<&str>) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::Bool(yes) => t(lang, if *yes { "common.yes" } else { "common.no" }),
+        Value::Number(number) => match number.as_f64() {
+            // Money is stored as a float: 24000.0 reads as 24000.
+            Some(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
+            _ => number.to_string(),
+        },
+        Value::String(text) => code_words(text, lang, codes),
+        Value::Array(items) => joined(items.iter(), lang, codes, "common.list_separator"),
+        Value::Object(map) => object_words(map, lang, codes),
+    }
+}
+
+fn code_words(text: &str, lang: Lang, codes: Option<&str>) -> String {
+    codes
+        .and_then(|prefix| CATALOG.get(lang, &format!("{prefix}{text}")))
+        .map_or_else(|| text.to_owned(), str::to_owned)
+}
+
+fn joined<'a>(
+    items: impl Iterator<Item = &'a Value>,
+    lang: Lang,
+    codes: Option<&str>,
+    separator: &str,
+) -> String {
+    let parts: Vec<String> = items
+        .map(|item| words(item, lang, codes))
+        .filter(|part| !part.is_empty())
+        .collect();
+    parts.join(&t(lang, separator))
+}
+
+/// A message a service left (`{"key": …, "args": …}`) in its words; any other object by its
+/// name, action or description, the rest of its values after it in brackets (a follow-up:
+/// "联系代理机构上门指导（向明，2026-04-10）"). Links to other records are left out.
+fn object_words(map: &Map<String, Value>, lang: Lang, codes: Option<&str>) -> String {
+    let as_message = serde_json::from_value::<Msg>(Value::Object(map.clone()));
+    if let Ok(msg) = as_message.as_ref()
+        && CATALOG.get(lang, &msg.key).is_some()
+    {
+        return msg.render(lang);
+    }
+    let is_lead = |name: &str| matches!(name, "name" | "action" | "description" | "title");
+    let lead = joined(
+        map.iter().filter(|(k, _)| is_lead(k)).map(|(_, v)| v),
+        lang,
+        codes,
+        "common.list_separator",
+    );
+    let rest = joined(
+        map.iter()
+            .filter(|(k, _)| !is_lead(k) && !is_internal(k))
+            .map(|(_, v)| v),
+        lang,
+        codes,
+        "common.list_separator",
+    );
+    match (lead.is_empty(), rest.is_empty()) {
+        (_, true) => lead,
+        (true, false) => rest,
+        (false, false) => Msg::new("audit.with_details")
+            .arg("lead", lead)
+            .arg("details", rest)
+            .render(lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn recorded_values_read_as_words() {
+        // (value, the field's label key, Chinese, English)
+        let cases: [(Value, &str, &str, &str); 12] = [
+            (json!(null), "events.field.notes", "—", "—"),
+            (json!(false), "events.field.archived", "否", "No"),
+            (json!(true), "events.field.archived", "是", "Yes"),
+            (json!(24000.0), "cases.field.fine", "24000", "24000"),
+            (json!(12.5), "cases.field.fine", "12.5", "12.5"),
+            (
+                json!(["向明", "郑华"]),
+                "visits.field.officer_names",
+                "向明、郑华",
+                "向明, 郑华",
+            ),
+            (json!([]), "events.field.co_organisers", "—", "—"),
+            (
+                json!("consumer_rights_day"),
+                "events.field.kind",
+                "3.15国际消费者权益日",
+                "3.15 Consumer Rights Day",
+            ),
+            (json!("其他"), "events.field.kind", "其他", "其他"),
+            (
+                json!(["reward_policy"]),
+                "visits.field.topics",
+                "奖励/资助政策",
+                "Reward and subsidy policy",
+            ),
+            (
+                json!({"name": "某超市", "address": null, "credit_code": null, "enterprise_id": 3}),
+                "cases.field.respondent",
+                "某超市",
+                "某超市",
+            ),
+            (
+                json!([{"action": "上门指导", "owner": "向明", "due_on": "2026-04-10", "done_on": null}]),
+                "visits.field.follow_ups",
+                "上门指导（2026-04-10、向明）",
+                "上门指导 (2026-04-10, 向明)",
+            ),
+        ];
+        for (value, label, chinese, english) in cases {
+            assert_eq!(shown(&value, Lang::ZhCn, label), chinese, "{value}");
+            assert_eq!(shown(&value, Lang::En, label), english, "{value}");
+        }
+    }
+
+    /// A renamed field or section would leave its codes or its hiding silently undone.
+    #[test]
+    fn every_field_named_has_a_label_and_every_code_list_has_words() {
+        for lang in Lang::ALL {
+            for (label, _) in CODES {
+                assert!(CATALOG.get(lang, label).is_some(), "{label} ({lang:?})");
+            }
+            for (_, prefix) in CODES {
+                let section = prefix.trim_end_matches('.');
+                assert!(
+                    CATALOG.keys(lang).any(|key| key.starts_with(prefix)),
+                    "{section} ({lang:?})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_audit_log_labels_a_register_s_fields_as_the_register_does() {
+        assert_eq!(label_key("visit", "topics"), "visits.field.topics");
+        assert_eq!(label_key("case", "kind"), "cases.field.kind");
+        assert_eq!(label_key("user", "role"), "audit.field.role");
+    }
+
+    #[test]
+    fn a_message_left_in_a_record_reads_in_its_language() {
+        let note = json!({"key": "common.yes"});
+        assert_eq!(shown(&note, Lang::ZhCn, "cases.field.facts"), "是");
+        // An object that only looks like a message keeps its values.
+        let other = json!({"key": "no.such.key"});
+        assert_eq!(shown(&other, Lang::En, "cases.field.facts"), "no.such.key");
+    }
+
+    #[test]
+    fn bookkeeping_and_empty_values_are_told_apart() {
+        for hidden in [
+            "events.field.id",
+            "events.field.version",
+            "visits.field.enterprise_id",
+            "events.field.enterprise_ids",
+            "visits.field.officers",
+            "cases.field.deadlines",
+        ] {
+            assert!(!is_shown(hidden), "{hidden}");
+        }
+        for shown in [
+            "visits.field.enterprise_name",
+            "visits.field.officer_names",
+            "cases.field.status",
+            "patents.field.identity",
+        ] {
+            assert!(is_shown(shown), "{shown}");
+        }
+        for value in [
+            json!(null),
+            json!(false),
+            json!(""),
+            json!([]),
+            json!({"a": null}),
+        ] {
+            assert!(is_nothing(&value), "{value}");
+        }
+        for value in [json!(0), json!(true), json!("x"), json!(["x"])] {
+            assert!(!is_nothing(&value), "{value}");
+        }
+    }
+}
