@@ -5,7 +5,7 @@ use clap::Args;
 use sea_orm::DatabaseConnection;
 use serde_json::Value;
 
-use crate::audit::{self, Entry, Filter};
+use crate::audit::{self, Entry, Filter, display};
 use crate::error::AppError;
 use crate::i18n::{CATALOG, Lang, Msg, t};
 use crate::web::pagination::PageRequest;
@@ -49,7 +49,7 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
     }
     for entry in &entries {
         say!("{}", line(entry, timezone, lang));
-        for change in changes(&entry.changes, lang) {
+        for change in changes(&entry.entity, &entry.changes, lang) {
             say!("    {change}");
         }
     }
@@ -94,36 +94,21 @@ fn line(entry: &Entry, timezone: crate::settings::Timezone, lang: Lang) -> Strin
     )
 }
 
-/// Each changed field as "field: old → new", as the page lists them.
-fn changes(changes: &Value, lang: Lang) -> Vec<String> {
+/// Each changed field as "field: old → new", labelled and worded as the page lists them.
+fn changes(entity: &str, changes: &Value, lang: Lang) -> Vec<String> {
     let Some(fields) = changes.as_object() else {
         return Vec::new();
     };
     fields
         .iter()
         .map(|(field, pair)| {
+            let key = display::label_key(entity, field);
             format!(
                 "{}: {} → {}",
-                label(lang, &format!("audit.field.{field}"), field),
-                shown_value(&pair["old"], lang),
-                shown_value(&pair["new"], lang),
+                label(lang, &key, field),
+                display::shown(&pair["old"], lang, &key),
+                display::shown(&pair["new"], lang, &key),
             )
         })
         .collect()
-}
-
-fn shown_value(value: &Value, lang: Lang) -> String {
-    match value {
-        Value::Null => "—".to_owned(),
-        Value::String(text) if text.is_empty() => "—".to_owned(),
-        Value::String(text) => text.clone(),
-        Value::Bool(true) => t(lang, "common.yes"),
-        Value::Bool(false) => t(lang, "common.no"),
-        Value::Array(items) => items
-            .iter()
-            .map(|item| shown_value(item, lang))
-            .collect::<Vec<_>>()
-            .join(&t(lang, "common.list_separator")),
-        other => other.to_string(),
-    }
 }

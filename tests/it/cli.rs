@@ -1414,6 +1414,14 @@ async fn events_and_visits_from_the_terminal() {
         "{}",
         stdout(&listed)
     );
+    // The audit log words a register's changes as its page does: labels and codes in words.
+    let audit = stdout(&run(&db, &["audit", "--entity", "event"]));
+    assert!(
+        audit.contains("参加人数: ")
+            && audit.contains(" → 320")
+            && audit.contains("活动类型: — → 4.26世界知识产权日"),
+        "{audit}"
+    );
     let bad = run(
         &db,
         &[
