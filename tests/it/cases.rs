@@ -791,9 +791,14 @@ async fn a_problem_found_on_inspection_opens_a_case_in_one_step_and_the_pages_fo
         "Time limits",
     ]);
     english.assert_lacks(&["线索登记"]);
-    app.get("/cases")
-        .await
-        .assert_contains(&["Enforcement cases", "Within limits"]);
+    // The search box says what it searches: cases, not inspections.
+    let list = app.get("/cases").await;
+    list.assert_contains(&[
+        "Enforcement cases",
+        "Within limits",
+        "Case number, party, product or facts",
+    ]);
+    list.assert_lacks(&["Title, agency, area or place"]);
 }
 
 #[rocket::async_test]
