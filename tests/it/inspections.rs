@@ -166,7 +166,12 @@ async fn the_register_adds_up_its_period_and_reaches_the_summary() {
 async fn the_pages_record_an_inspection_in_either_language() {
     let app = TestApp::admin().await;
     let form = app.get("/inspections/new").await;
-    form.assert_contains(&["登记检查", "联合执法单位", "发现的问题"]);
+    form.assert_contains(&[
+        "登记检查",
+        "联合执法单位",
+        "发现的问题",
+        "一天的检查可不填。",
+    ]);
     let mut fields = vec![
         ("title", "元旦春节期间专利执法检查"),
         ("starts_on", "2026-01-12"),
