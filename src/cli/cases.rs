@@ -1,6 +1,7 @@
 //! `ipdesk cases …`: the cases register from the terminal, with the API's field names as flags
 //! (a party's fields as `--respondent-name` and so on); steps recorded as the API records them.
 
+use super::card;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -233,11 +234,30 @@ fn line(c: &CaseView, lang: Lang) -> String {
     )
 }
 
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 12] = [
+    "source",
+    "inspection_title",
+    "complainant",
+    "product",
+    "claimed_patent_number",
+    "facts",
+    "received_on",
+    "accepted_on",
+    "closed_on",
+    "illegal_gains",
+    "fine",
+    "archived",
+];
+
 fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(c);
     }
     say!("{}", line(c, lang));
+    for field in card::lines(c, "cases.field.", &CARD, lang) {
+        say!("{field}");
+    }
     for step in &c.steps {
         let name = Msg::new(format!("cases.step_name.{}", step.step.as_str())).render(lang);
         say!(

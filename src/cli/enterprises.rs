@@ -1,5 +1,6 @@
 //! `ipdesk enterprises …`: the enterprise register from the terminal.
 
+use super::card;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -150,11 +151,26 @@ fn line(e: &EnterpriseView) -> String {
     )
 }
 
-fn show(e: &EnterpriseView, as_json: bool) -> Result<(), AppError> {
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 8] = [
+    "address",
+    "industry",
+    "high_tech",
+    "tech_sme",
+    "contact_name",
+    "contact_phone",
+    "notes",
+    "archived",
+];
+
+fn show(e: &EnterpriseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return json(e);
     }
     say!("{}", line(e));
+    for field in card::lines(e, "enterprises.field.", &CARD, lang) {
+        say!("{field}");
+    }
     Ok(())
 }
 
@@ -200,7 +216,7 @@ pub async fn run(
             Ok(())
         }
         EnterpriseAction::Show { id, json: as_json } => {
-            show(&service::view(db, id).await?, as_json)
+            show(&service::view(db, id).await?, as_json, lang)
         }
         EnterpriseAction::Add {
             fields,
@@ -208,6 +224,7 @@ pub async fn run(
         } => show(
             &service::create(db, &actor, &fields.over(EnterpriseInput::default())).await?,
             as_json,
+            lang,
         ),
         EnterpriseAction::Edit {
             id,
@@ -219,6 +236,7 @@ pub async fn run(
             show(
                 &service::update(db, &actor, id, current.version, &input).await?,
                 as_json,
+                lang,
             )
         }
         EnterpriseAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,

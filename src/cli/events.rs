@@ -4,8 +4,9 @@
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
-use super::or_list;
+use super::{card, or_list};
 use crate::audit::Actor;
+use crate::audit::display;
 use crate::error::AppError;
 use crate::events::domain::EventInput;
 use crate::events::query::{self, EventFilter};
@@ -138,15 +139,35 @@ fn as_input(view: &EventView) -> EventInput {
     }
 }
 
-fn line(e: &EventView) -> String {
-    format!("{:>6}  {}  {}  {}", e.id, e.starts_on, e.title, e.kind)
+fn line(e: &EventView, lang: Lang) -> String {
+    let kind = display::shown(&e.kind.as_str().into(), lang, "events.field.kind");
+    format!("{:>6}  {}  {}  {kind}", e.id, e.starts_on, e.title)
 }
 
-fn show(e: &EventView, as_json: bool) -> Result<(), AppError> {
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 12] = [
+    "ends_on",
+    "location",
+    "lead_unit",
+    "co_organisers",
+    "audience",
+    "attendees",
+    "materials_count",
+    "consultations",
+    "enterprises",
+    "summary",
+    "notes",
+    "archived",
+];
+
+fn show(e: &EventView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(e);
     }
-    say!("{}", line(e));
+    say!("{}", line(e, lang));
+    for field in card::lines(e, "events.field.", &CARD, lang) {
+        say!("{field}");
+    }
     Ok(())
 }
 
@@ -179,7 +200,7 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
                 return super::import::json(&page);
             }
             for e in &page.items {
-                say!("{}", line(e));
+                say!("{}", line(e, lang));
             }
             let totals = &page.totals;
             let msg = Msg::new("events.totals")
@@ -190,13 +211,16 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
             say!("{}", msg.render(lang));
             Ok(())
         }
-        EventAction::Show { id, json: as_json } => show(&service::view(db, id).await?, as_json),
+        EventAction::Show { id, json: as_json } => {
+            show(&service::view(db, id).await?, as_json, lang)
+        }
         EventAction::Add {
             fields,
             json: as_json,
         } => show(
             &service::create(db, &actor, &fields.over(EventInput::default())).await?,
             as_json,
+            lang,
         ),
         EventAction::Edit {
             id,
@@ -206,7 +230,7 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
             let current = service::view(db, id).await?;
             let input = fields.over(as_input(&current));
             let view = service::update(db, &actor, id, current.version, &input).await?;
-            show(&view, as_json)
+            show(&view, as_json, lang)
         }
         EventAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
         EventAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
-use super::or_list;
+use super::{card, or_list};
 use crate::audit::Actor;
 use crate::error::AppError;
 use crate::fields::CountInput;
@@ -150,11 +150,30 @@ fn line(i: &InspectionView) -> String {
     )
 }
 
-fn show(i: &InspectionView, as_json: bool) -> Result<(), AppError> {
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 12] = [
+    "ends_on",
+    "lead_agency",
+    "partner_agencies",
+    "area",
+    "places",
+    "staff_count",
+    "premises_inspected",
+    "goods_checked",
+    "marked_goods_checked",
+    "problems",
+    "notes",
+    "archived",
+];
+
+fn show(i: &InspectionView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(i);
     }
     say!("{}", line(i));
+    for field in card::lines(i, "inspections.field.", &CARD, lang) {
+        say!("{field}");
+    }
     Ok(())
 }
 
@@ -200,14 +219,14 @@ pub async fn run(
             Ok(())
         }
         InspectionAction::Show { id, json: as_json } => {
-            show(&service::view(db, id).await?, as_json)
+            show(&service::view(db, id).await?, as_json, lang)
         }
         InspectionAction::Add {
             fields,
             json: as_json,
         } => {
             let input = fields.over(InspectionInput::default());
-            show(&service::create(db, &actor, &input).await?, as_json)
+            show(&service::create(db, &actor, &input).await?, as_json, lang)
         }
         InspectionAction::Edit {
             id,
@@ -217,7 +236,7 @@ pub async fn run(
             let current = service::view(db, id).await?;
             let input = fields.over(as_input(&current));
             let view = service::update(db, &actor, id, current.version, &input).await?;
-            show(&view, as_json)
+            show(&view, as_json, lang)
         }
         InspectionAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
         InspectionAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,

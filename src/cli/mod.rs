@@ -13,6 +13,7 @@ mod accounts;
 mod arg_error;
 mod audit;
 mod calendar;
+mod card;
 mod cases;
 mod deadlines;
 mod enterprises;

@@ -1,6 +1,7 @@
 //! `ipdesk patents …`: the patent register from the terminal, with the JSON API's field names
 //! as flags.
 
+use super::card;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -207,8 +208,25 @@ fn show(patent: &PatentView, warnings: &[Msg], as_json: bool, lang: Lang) -> Res
         return json(patent);
     }
     say!("{}", line(patent, lang));
+    for field in card::lines(patent, "patents.field.", &CARD, lang) {
+        say!("{field}");
+    }
     Ok(())
 }
+
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 10] = [
+    "inventors",
+    "filed_on",
+    "granted_on",
+    "grant_publication_number",
+    "agency",
+    "ipc_main",
+    "address",
+    "township",
+    "notes",
+    "archived",
+];
 
 pub async fn run(
     db: &DatabaseConnection,

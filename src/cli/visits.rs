@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
-use super::or_list;
+use super::{card, or_list};
 use crate::audit::Actor;
 use crate::error::AppError;
 use crate::fields::CountInput;
@@ -151,11 +151,26 @@ fn line(v: &VisitView, lang: Lang) -> String {
     )
 }
 
+/// The fields `show`, `add` and `edit` print under the list's line, which names the rest.
+pub(super) const CARD: [&str; 8] = [
+    "township",
+    "agencies",
+    "topics",
+    "materials_count",
+    "needs",
+    "follow_ups",
+    "notes",
+    "archived",
+];
+
 fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(v);
     }
     say!("{}", line(v, lang));
+    for field in card::lines(v, "visits.field.", &CARD, lang) {
+        say!("{field}");
+    }
     Ok(())
 }
 

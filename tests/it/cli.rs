@@ -1414,6 +1414,17 @@ async fn events_and_visits_from_the_terminal() {
         "{}",
         stdout(&listed)
     );
+    // `show` prints the whole record, a labelled line a field, codes in words.
+    let shown = stdout(&run(&db, &["events", "show", &id]));
+    assert!(
+        shown.contains("4.26世界知识产权日")
+            && shown.contains("        参加人数：320")
+            && shown.contains("        协办单位：县教育局、县市场监管局")
+            && !shown.contains("world_ip_day"),
+        "{shown}"
+    );
+    let english = stdout(&run(&db, &["--lang", "en", "events", "show", &id]));
+    assert!(english.contains("        Attendees: 320"), "{english}");
     // The audit log words a register's changes as its page does: labels and codes in words.
     let audit = stdout(&run(&db, &["audit", "--entity", "event"]));
     assert!(
