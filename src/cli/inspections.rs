@@ -140,13 +140,14 @@ fn as_input(view: &InspectionView) -> InspectionInput {
     }
 }
 
-fn line(i: &InspectionView) -> String {
+fn line(i: &InspectionView, lang: Lang) -> String {
+    let problems = Msg::new("inspections.problems_found").arg("count", i.problems.len());
     format!(
         "{:>6}  {}  {}  {}",
         i.id,
         i.starts_on,
         i.title,
-        i.problems.len()
+        problems.render(lang)
     )
 }
 
@@ -170,7 +171,7 @@ fn show(i: &InspectionView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(i);
     }
-    say!("{}", line(i));
+    say!("{}", line(i, lang));
     for field in card::lines(i, "inspections.field.", &CARD, lang) {
         say!("{field}");
     }
@@ -206,7 +207,7 @@ pub async fn run(
                 return super::import::json(&page);
             }
             for i in &page.items {
-                say!("{}", line(i));
+                say!("{}", line(i, lang));
             }
             let totals = &page.totals;
             let msg = Msg::new("inspections.totals")

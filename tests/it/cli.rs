@@ -1369,6 +1369,39 @@ async fn a_command_run_without_user_in_its_environment_is_audited_as_its_account
 }
 
 #[rocket::async_test]
+async fn an_inspection_from_the_terminal_reads_in_full() {
+    let db = TestDatabase::new().await;
+    let added = run(
+        &db,
+        &[
+            "inspections",
+            "add",
+            "--title",
+            "元旦春节专利执法检查",
+            "--starts-on",
+            "2026-01-12",
+            "--premises-inspected",
+            "15",
+            "--problem",
+            "标注已失效的专利号（当事人：某超市）",
+        ],
+    );
+    assert_exit(&added, 0);
+    let added = stdout(&added);
+    assert!(
+        added.contains("元旦春节专利执法检查  发现问题1个")
+            && added.contains("        检查经营场所（家次）：15")
+            && added.contains("        发现的问题：标注已失效的专利号（某超市）"),
+        "{added}"
+    );
+    let listed = stdout(&run(&db, &["--lang", "en", "inspections", "list"]));
+    assert!(
+        listed.contains("元旦春节专利执法检查  1 problem found"),
+        "{listed}"
+    );
+}
+
+#[rocket::async_test]
 async fn events_and_visits_from_the_terminal() {
     let db = TestDatabase::new().await;
     let added = run(
