@@ -41,11 +41,15 @@ fn length(period: Option<Period>, lang: Lang) -> String {
 }
 
 fn line(rule: &RuleView, lang: Lang) -> String {
+    // "+30日" beside the limit; a limit that cannot be extended says so rather than "+none".
+    let extension = match rule.extension {
+        Some(period) => format!("+{}", length(Some(period), lang)),
+        None => t(lang, "cli.deadlines.no_extension"),
+    };
     format!(
-        "{:<24} {}  +{}  {}",
+        "{:<24} {}  {extension}  {}",
         rule.code,
         length(Some(rule.period), lang),
-        length(rule.extension, lang),
         t(lang, &format!("cases.rule.{}", rule.code))
     )
 }

@@ -1581,10 +1581,12 @@ async fn time_limits_from_the_terminal() {
     let db = TestDatabase::new().await;
     let listed = run(&db, &["deadlines", "list"]);
     assert_exit(&listed, 0);
+    let listed = stdout(&listed);
     assert!(
-        stdout(&listed).contains("15个工作日"),
-        "{}",
-        stdout(&listed)
+        listed.contains("15个工作日  +15个工作日")
+            && listed.contains("5个工作日  不可延长")
+            && !listed.contains("+不可延长"),
+        "{listed}"
     );
     let set = run(
         &db,
