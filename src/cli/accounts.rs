@@ -217,6 +217,9 @@ pub async fn token(
                 say!("{text}");
                 return Ok(());
             }
+            if list.is_empty() {
+                say!("{}", t(lang, "tokens.empty"));
+            }
             let revoked = t(lang, "tokens.revoked_mark");
             for token in list {
                 let mark = if token.revoked_at.is_some() {

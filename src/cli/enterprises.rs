@@ -9,7 +9,7 @@ use crate::enterprises::domain::{EnterpriseInput, HighTechInput};
 use crate::enterprises::query::{self, EnterpriseFilter};
 use crate::enterprises::service::{self, EnterpriseView};
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, t};
 use crate::web::pagination::PageRequest;
 
 #[derive(Subcommand, Debug)]
@@ -259,6 +259,9 @@ pub async fn run(
             let (names, _) = query::unlinked(db, people, PageRequest::new(None, Some(200))).await?;
             if as_json {
                 return json(&names);
+            }
+            if names.is_empty() {
+                say!("{}", t(lang, "enterprises.unlinked.empty"));
             }
             for name in names {
                 say!("{:>5}  {}", name.patents, name.name);

@@ -91,6 +91,9 @@ async fn print_list(
         say!("{text}");
         return Ok(());
     }
+    if items.is_empty() {
+        say!("{}", kind.msg("empty").render(lang));
+    }
     let archived_mark = t(lang, "common.archived_mark");
     for (number, item) in (1..).zip(&items) {
         let mark = if item.is_archived() {

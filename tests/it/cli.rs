@@ -1368,6 +1368,32 @@ async fn a_command_run_without_user_in_its_environment_is_audited_as_its_account
     }
 }
 
+/// An empty list says so rather than printing nothing, which reads as a command that failed.
+#[rocket::async_test]
+async fn empty_lists_say_they_are_empty() {
+    let db = TestDatabase::new().await;
+    for (args, told) in [
+        (&["township", "list"][..], "还没有乡镇。"),
+        (&["token", "list"][..], "还没有令牌。"),
+        (
+            &["enterprises", "unlinked"][..],
+            "所有申请人都已关联到企业。",
+        ),
+        (
+            &["--lang", "en", "township", "list"][..],
+            "No townships yet.",
+        ),
+    ] {
+        let listed = run(&db, args);
+        assert_exit(&listed, 0);
+        assert!(
+            stdout(&listed).contains(told),
+            "{args:?}: {}",
+            stdout(&listed)
+        );
+    }
+}
+
 #[rocket::async_test]
 async fn an_inspection_from_the_terminal_reads_in_full() {
     let db = TestDatabase::new().await;
