@@ -320,7 +320,8 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
             .iter()
             .map(|(kind, count)| {
                 Msg::new("reports.summary.case_kind")
-                    .arg("kind", format!("@cases.kind.{kind}"))
+                    // The kind's name as it reads inside a sentence ("1 patent counterfeiting case").
+                    .arg("kind", format!("@reports.summary.case_kind_name.{kind}"))
                     .arg("count", count)
                     .render(lang)
             })
@@ -406,6 +407,20 @@ pub async fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of case has its name for the inside of a sentence, in both languages.
+    #[test]
+    fn every_case_kind_has_its_name_in_the_paragraph() {
+        for lang in Lang::ALL {
+            for kind in crate::cases::domain::CaseKind::ALL {
+                let key = format!("reports.summary.case_kind_name.{}", kind.as_str());
+                assert!(
+                    crate::i18n::CATALOG.get(lang, &key).is_some(),
+                    "{key} ({lang:?})"
+                );
+            }
+        }
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

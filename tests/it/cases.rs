@@ -844,7 +844,7 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         english["text"]
             .as_str()
             .unwrap()
-            .contains("; 1 enforcement case was opened (Patent counterfeiting: 1), 1 case closed, fines of ¥24000 imposed"),
+            .contains("; 1 enforcement case was opened (1 patent counterfeiting case), 1 case closed, fines of ¥24000 imposed"),
         "{english}"
     );
 }
