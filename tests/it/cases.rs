@@ -557,6 +557,13 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
         .count_rows(&app.db)
         .await;
     assert_eq!(audited, 1);
+    // The case's history lists the attachment as given, with the page's labels.
+    let page = app.get(&format!("/cases/{id}")).await;
+    page.assert_contains(&[
+        "<dt>文件名</dt><dd>现场照片.jpg</dd>",
+        "<dt>大小（字节）</dt><dd>5000</dd>",
+    ]);
+    page.assert_lacks(&["<dt>content_type</dt>", "<dt>step_id</dt>"]);
 }
 
 trait CountRows {
