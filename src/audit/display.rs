@@ -1,6 +1,7 @@
-//! How a recorded change reads on a record's history and on the audit page. The log keeps each
-//! record's JSON as it was, which is what tracing a change needs; a person reads names, dates,
-//! yes or no and the words for codes, not `["向明", "郑华"]`, `False` or `consumer_rights_day`.
+//! How a recorded value reads: on a record's history, on the audit page, in `ipdesk audit` and
+//! on the terminal's record cards (`cli::card`). The log keeps each record's JSON as it was, which
+//! is what tracing a change needs; a person reads names, dates, yes or no and the words for
+//! codes, not `["向明", "郑华"]`, `False` or `consumer_rights_day`.
 
 use serde_json::{Map, Value};
 
