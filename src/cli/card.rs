@@ -8,6 +8,14 @@ use serde_json::Value;
 use crate::audit::display;
 use crate::i18n::{Lang, Msg, t};
 
+/// Prints `line` (the record's line in its list), then the labelled lines of `fields`.
+pub fn print(line: &str, record: &impl Serialize, labels: &str, fields: &[&str], lang: Lang) {
+    say!("{line}");
+    for field in lines(record, labels, fields, lang) {
+        say!("{field}");
+    }
+}
+
 /// The labelled lines of `fields` of `record`, in that order; the labels are under `labels`
 /// (`"events.field."`).
 pub fn lines(record: &impl Serialize, labels: &str, fields: &[&str], lang: Lang) -> Vec<String> {

@@ -254,10 +254,7 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(c);
     }
-    say!("{}", line(c, lang));
-    for field in card::lines(c, "cases.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(c, lang), c, "cases.field.", &CARD, lang);
     for step in &c.steps {
         let name = Msg::new(format!("cases.step_name.{}", step.step.as_str())).render(lang);
         say!(

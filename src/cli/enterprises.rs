@@ -167,10 +167,7 @@ fn show(e: &EnterpriseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return json(e);
     }
-    say!("{}", line(e));
-    for field in card::lines(e, "enterprises.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(e), e, "enterprises.field.", &CARD, lang);
     Ok(())
 }
 

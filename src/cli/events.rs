@@ -164,10 +164,7 @@ fn show(e: &EventView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(e);
     }
-    say!("{}", line(e, lang));
-    for field in card::lines(e, "events.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(e, lang), e, "events.field.", &CARD, lang);
     Ok(())
 }
 

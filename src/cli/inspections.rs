@@ -171,10 +171,7 @@ fn show(i: &InspectionView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(i);
     }
-    say!("{}", line(i, lang));
-    for field in card::lines(i, "inspections.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(i, lang), i, "inspections.field.", &CARD, lang);
     Ok(())
 }
 

@@ -207,10 +207,7 @@ fn show(patent: &PatentView, warnings: &[Msg], as_json: bool, lang: Lang) -> Res
     if as_json {
         return json(patent);
     }
-    say!("{}", line(patent, lang));
-    for field in card::lines(patent, "patents.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(patent, lang), patent, "patents.field.", &CARD, lang);
     Ok(())
 }
 

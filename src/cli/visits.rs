@@ -167,10 +167,7 @@ fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
         return super::import::json(v);
     }
-    say!("{}", line(v, lang));
-    for field in card::lines(v, "visits.field.", &CARD, lang) {
-        say!("{field}");
-    }
+    card::print(&line(v, lang), v, "visits.field.", &CARD, lang);
     Ok(())
 }
 
