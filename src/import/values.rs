@@ -5,7 +5,8 @@
 use chrono::{Duration, NaiveDate};
 
 use super::workbook::Cell;
-use crate::i18n::Msg;
+use crate::enterprises::domain::name_key;
+use crate::i18n::{Lang, Msg};
 use crate::patents::{PatentStatus, PatentType};
 use crate::{dates, text};
 
@@ -90,16 +91,20 @@ pub fn patent_type(raw: &str) -> Result<Option<PatentType>, Msg> {
         return Ok(None);
     }
     let found = match value.as_str() {
-        "发明" | "发明专利" | "发明授权" | "发明申请" | "1" | "invention" | "Invention" => {
-            PatentType::Invention
-        }
-        "实用新型" | "实用新型专利" | "实用" | "新型" | "2" | "utility_model" | "Utility model" => {
+        "发明" | "发明专利" | "发明授权" | "发明申请" | "1" => PatentType::Invention,
+        "实用新型" | "实用新型专利" | "实用" | "新型" | "2" => {
             PatentType::UtilityModel
         }
-        "外观设计" | "外观设计专利" | "外观" | "3" | "design" | "Design" => {
-            PatentType::Design
-        }
-        _ => return Err(Msg::new("import.value.patent_type").arg("value", raw.trim())),
+        "外观设计" | "外观设计专利" | "外观" | "3" => PatentType::Design,
+        _ => match named(
+            raw,
+            PatentType::ALL,
+            PatentType::as_str,
+            PatentType::label_key,
+        ) {
+            Some(patent_type) => patent_type,
+            None => return Err(Msg::new("import.value.patent_type").arg("value", raw.trim())),
+        },
     };
     Ok(Some(found))
 }
@@ -114,28 +119,43 @@ pub fn legal_status(raw: &str) -> Result<Option<PatentStatus>, Msg> {
         return Ok(None);
     }
     let found = match value.as_str() {
-        "有权" | "授权" | "专利权维持" | "granted" => PatentStatus::Granted,
-        "在审" | "实审" | "实质审查" | "examination" => PatentStatus::Examination,
-        "公开" | "published" => PatentStatus::Published,
-        "驳回" | "rejected" => PatentStatus::Rejected,
-        "撤回" | "withdrawn" => PatentStatus::Withdrawn,
-        "视为撤回" | "deemed_withdrawn" => PatentStatus::DeemedWithdrawn,
-        "无权" | "终止" | "未缴年费终止" | "权利终止" | "lapsed" => {
-            PatentStatus::Lapsed
-        }
-        "无效" | "全部无效" | "invalidated" => PatentStatus::Invalidated,
-        "期限届满" | "届满终止" | "expired" => PatentStatus::Expired,
-        "filed" | "已申请" => PatentStatus::Filed,
-        other => match crate::i18n::Lang::ALL.iter().find_map(|lang| {
-            PatentStatus::ALL
-                .into_iter()
-                .find(|s| crate::i18n::CATALOG.get(*lang, &s.label_key()) == Some(other))
-        }) {
+        "有权" | "授权" | "专利权维持" => PatentStatus::Granted,
+        "在审" | "实审" | "实质审查" => PatentStatus::Examination,
+        "公开" => PatentStatus::Published,
+        "驳回" => PatentStatus::Rejected,
+        "撤回" => PatentStatus::Withdrawn,
+        "视为撤回" => PatentStatus::DeemedWithdrawn,
+        "无权" | "终止" | "未缴年费终止" | "权利终止" => PatentStatus::Lapsed,
+        "无效" | "全部无效" => PatentStatus::Invalidated,
+        "期限届满" | "届满终止" => PatentStatus::Expired,
+        _ => match named(
+            raw,
+            PatentStatus::ALL,
+            PatentStatus::as_str,
+            PatentStatus::label_key,
+        ) {
             Some(status) => status,
             None => return Err(Msg::new("import.value.legal_status").arg("value", raw.trim())),
         },
     };
     Ok(Some(found))
+}
+
+/// The one of `all` whose code or name in either language `raw` is, compared as name keys
+/// (case, spaces and bracket shapes aside), so that a register exported in English imports back.
+fn named<T: Copy>(
+    raw: &str,
+    all: impl IntoIterator<Item = T>,
+    code: fn(&T) -> &'static str,
+    label_key: fn(T) -> String,
+) -> Option<T> {
+    let words = name_key(raw);
+    all.into_iter().find(|item| {
+        name_key(code(item)) == words
+            || Lang::ALL
+                .iter()
+                .any(|lang| name_key(&crate::i18n::t(*lang, &label_key(*item))) == words)
+    })
 }
 
 /// Yes or no in the words people use.
@@ -316,6 +336,34 @@ mod tests {
         assert!(legal_status("待定").is_err());
         assert_eq!(yes_no("是").unwrap(), Some(true));
         assert!(yes_no("也许").is_err());
+    }
+
+    /// A register exported in either language imports back: every type and status is read
+    /// from its code and from its name in each language, whatever the case and spacing.
+    #[test]
+    fn types_and_statuses_by_their_names_in_either_language() {
+        for kind in PatentType::ALL {
+            let mut words = vec![kind.as_str().to_owned()];
+            for lang in Lang::ALL {
+                let name = crate::i18n::t(lang, &kind.label_key());
+                words.push(name.to_uppercase());
+                words.push(name);
+            }
+            for word in words {
+                assert_eq!(patent_type(&word).unwrap(), Some(kind), "{word}");
+            }
+        }
+        for status in PatentStatus::ALL {
+            for lang in Lang::ALL {
+                let name = crate::i18n::t(lang, &status.label_key());
+                assert_eq!(legal_status(&name).unwrap(), Some(status), "{name}");
+            }
+            assert_eq!(legal_status(status.as_str()).unwrap(), Some(status));
+        }
+        assert_eq!(
+            legal_status(" lapsed（fee unpaid） ").unwrap(),
+            Some(PatentStatus::Lapsed)
+        );
     }
 
     proptest::proptest! {

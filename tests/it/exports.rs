@@ -576,6 +576,34 @@ async fn grants_of_a_period_and_the_register_imports_back_unchanged() {
     )
     .await;
     assert_only_unchanged(&report, 400);
+
+    // Exported in English, its types and statuses in English words, it imports back as well.
+    let english = app
+        .client
+        .get("/api/v1/exports/patents.xlsx")
+        .header(Header::new("Authorization", format!("Bearer {token}")))
+        .header(Header::new("Accept-Language", "en"))
+        .dispatch()
+        .await
+        .into_bytes()
+        .await
+        .unwrap();
+    let sheet = read_with_calamine(&english);
+    let types: Vec<String> = sheet
+        .cells("Type")
+        .iter()
+        .map(|c| text(c).to_owned())
+        .collect();
+    assert!(types.iter().any(|t| t == "Utility model"), "{types:?}");
+    let report = import(
+        &app,
+        &token,
+        "patents.xlsx",
+        &english,
+        &[("dry_run", "true")],
+    )
+    .await;
+    assert_only_unchanged(&report, 400);
 }
 
 // ---- enterprises ----
