@@ -48,9 +48,6 @@ const FIELDS: [Field; 15] = [
     Field::Notes,
 ];
 
-/// Lists in a cell are written as officers write them.
-const SEPARATOR: &str = "、";
-
 impl Field {
     fn header(self, lang: Lang) -> String {
         let key = match self {
@@ -125,8 +122,10 @@ impl EventExport {
     pub fn row(&self, event: &EventView, number: usize) -> Vec<Value> {
         let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
         let count = |v: Option<i64>| v.map_or(Value::Empty, Value::Integer);
+        // Lists in a cell are joined as the language joins them; either imports back.
+        let separator = t(self.lang, "common.list_separator");
         let joined = |names: Vec<&str>| {
-            let text = names.join(SEPARATOR);
+            let text = names.join(&separator);
             if text.is_empty() {
                 Value::Empty
             } else {

@@ -157,6 +157,8 @@ impl InspectionExport {
                 Value::Text(text)
             }
         };
+        // Lists in a cell are joined as the language joins them; either imports back.
+        let separator = t(self.lang, "common.list_separator");
         FIELDS
             .iter()
             .map(|field| match field {
@@ -165,7 +167,7 @@ impl InspectionExport {
                 Field::StartsOn => Value::Date(inspection.starts_on),
                 Field::EndsOn => Value::Date(inspection.ends_on),
                 Field::LeadAgency => text(&inspection.lead_agency),
-                Field::PartnerAgencies => joined(inspection.partner_agencies.clone(), "、"),
+                Field::PartnerAgencies => joined(inspection.partner_agencies.clone(), &separator),
                 Field::Area => text(&inspection.area),
                 Field::Places => text(&inspection.places),
                 Field::StaffCount => count(inspection.staff_count),

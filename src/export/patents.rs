@@ -78,9 +78,6 @@ const GRANTS: [Field; 12] = [
 /// Patent ids per part of the applicants' text (see [`PatentExport::applicants`]).
 const APPLICANT_SLICE: i64 = 10_000;
 
-/// Applicants and inventors are listed with this between them (as rosters do; it imports back).
-const SEPARATOR: &str = "；";
-
 impl Field {
     fn header(self, lang: Lang) -> String {
         let key = match self {
@@ -125,6 +122,9 @@ pub struct PatentExport {
     townships: HashMap<i64, String>,
     /// The types' and statuses' names by stored value, looked up once, not once a row.
     labels: HashMap<&'static str, String>,
+    /// Between applicants and between inventors: "；" as rosters write it, "; " in English
+    /// (a name may hold a comma); either imports back.
+    separator: String,
 }
 
 impl PatentExport {
@@ -147,6 +147,7 @@ impl PatentExport {
             lang,
             townships,
             labels,
+            separator: t(lang, "export.part_separator"),
         }
     }
 
@@ -356,7 +357,7 @@ impl PatentExport {
             Field::Title => text(source.title),
             Field::Type => self.label(source.patent_type),
             Field::Status => self.label(source.status),
-            Field::Applicants => joined(source.applicants().map(|(name, _)| name)),
+            Field::Applicants => joined(source.applicants().map(|(name, _)| name), &self.separator),
             Field::Enterprise => {
                 let mut seen = HashSet::new();
                 // An enterprise two of whose spellings applied is named once.
@@ -365,11 +366,12 @@ impl PatentExport {
                         .applicants()
                         .filter_map(|(_, e)| e)
                         .filter(|e| seen.insert(*e)),
+                    &self.separator,
                 )
             }
             Field::Inventors => {
                 let names: Vec<String> = serde_json::from_str(source.inventors).unwrap_or_default();
-                joined(names.iter().map(String::as_str))
+                joined(names.iter().map(String::as_str), &self.separator)
             }
             Field::FiledOn => day(source.filed_on).into(),
             Field::GrantedOn => day(source.granted_on).into(),
@@ -596,8 +598,8 @@ fn day(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, part(5..7)?, part(8..10)?)
 }
 
-fn joined<'a>(items: impl Iterator<Item = &'a str>) -> Value {
-    let text = items.collect::<Vec<_>>().join(SEPARATOR);
+fn joined<'a>(items: impl Iterator<Item = &'a str>, separator: &str) -> Value {
+    let text = items.collect::<Vec<_>>().join(separator);
     if text.is_empty() {
         Value::Empty
     } else {

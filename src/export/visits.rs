@@ -42,9 +42,6 @@ const FIELDS: [Field; 12] = [
     Field::Notes,
 ];
 
-/// Lists in a cell are written as officers write them.
-const SEPARATOR: &str = "、";
-
 impl Field {
     fn header(self, lang: Lang) -> String {
         let key = match self {
@@ -149,6 +146,8 @@ impl VisitExport {
             }
         };
         let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
+        // Lists in a cell are joined as the language joins them; either imports back.
+        let separator = t(self.lang, "common.list_separator");
         FIELDS
             .iter()
             .map(|field| match field {
@@ -156,8 +155,8 @@ impl VisitExport {
                 Field::VisitedOn => Value::Date(visit.visited_on),
                 Field::Enterprise => Value::Text(visit.enterprise_name.clone()),
                 Field::Township => text(&visit.township),
-                Field::Officers => joined(visit.officer_names.clone(), SEPARATOR),
-                Field::Agencies => joined(visit.agencies.clone(), SEPARATOR),
+                Field::Officers => joined(visit.officer_names.clone(), &separator),
+                Field::Agencies => joined(visit.agencies.clone(), &separator),
                 Field::Topics => joined(
                     visit
                         .topics
@@ -167,7 +166,7 @@ impl VisitExport {
                                 .map_or_else(|| raw.clone(), |k| t(self.lang, &k.label_key()))
                         })
                         .collect(),
-                    SEPARATOR,
+                    &separator,
                 ),
                 Field::Materials => visit.materials_count.map_or(Value::Empty, Value::Integer),
                 Field::Needs => text(&visit.needs),

@@ -826,6 +826,13 @@ async fn the_visits_register_exports_with_its_follow_ups_and_what_came_of_it() {
     assert_only_unchanged(&report, 2);
     app.switch_to_english().await;
     let english = download(&app, "/exports/visits.xlsx", None).await;
+    let sheet = read_with_calamine(&english.bytes);
+    // Lists joined as English joins them.
+    assert_eq!(text(&sheet.cells("Visited by")[1]), "admin 姓名, 县局老王");
+    assert_eq!(
+        text(&sheet.cells("Topics")[1]),
+        "Patent filing, Reward and subsidy policy"
+    );
     let report = import(&app, &token, "visits.xlsx", &english.bytes, &fields).await;
     assert_only_unchanged(&report, 3);
 }
