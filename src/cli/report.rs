@@ -138,16 +138,15 @@ fn print_report(report: &YtdReport, lang: Lang) {
         .arg("from", format!("{}-01-01", report.year))
         .arg("to", report.as_of);
     say!("{}", heading.render(lang));
-    say!(
-        "{}: {}",
-        t(lang, "reports.metric.grants"),
-        counts(&report.grants)
-    );
-    say!(
-        "{}: {}",
-        t(lang, "reports.metric.applications"),
-        counts(&report.applications)
-    );
+    for (label, counted) in [
+        ("reports.metric.grants", &report.grants),
+        ("reports.metric.applications", &report.applications),
+    ] {
+        let line = Msg::new("cli.card.line")
+            .arg("label", t(lang, label))
+            .arg("value", counts(counted));
+        say!("{}", line.render(lang));
+    }
     let last_year = Msg::new("cli.report.last_year")
         .arg("from", last.from)
         .arg("to", last.to)
@@ -165,6 +164,10 @@ fn print_report(report: &YtdReport, lang: Lang) {
             .arg("done", progress.done)
             .arg("target", progress.target)
             .arg("percent", percent(progress.percent, false));
+        say!("{}", line.render(lang));
+    }
+    if report.targets.is_empty() {
+        let line = Msg::new("cli.report.no_target").arg("year", report.year);
         say!("{}", line.render(lang));
     }
 }

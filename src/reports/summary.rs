@@ -456,7 +456,9 @@ mod tests {
         );
         let english = paragraph(&figures, today, Lang::En);
         assert!(
-            english.starts_with("So far this year, 4 patent applications were filed"),
+            english.starts_with(
+                "So far this year, 4 patent applications were filed (1 invention, 3 utility models)"
+            ),
             "{english}"
         );
         assert!(

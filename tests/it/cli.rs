@@ -1250,6 +1250,17 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
         &["target", "clear", "--year", "2026", "--metric", "grants"],
     );
     assert!(stdout(&cleared).contains("已清除"), "{}", stdout(&cleared));
+    // Without a target the report says so, and how to set one.
+    let text = run(
+        &db,
+        &["report", "ytd", "--year", "2026", "--as-of", "2026-11-28"],
+    );
+    let text = stdout(&text);
+    assert!(text.contains(&format!("专利授权：{done} 项（")), "{text}");
+    assert!(
+        text.contains("未设 2026 年的年度目标（设定：ipdesk target set --year 2026"),
+        "{text}"
+    );
 
     let excel = run(
         &db,
