@@ -12,7 +12,7 @@ const NOTHING: &str = "—";
 
 /// Fields whose recorded text is a code, with where the code's words are: the field's label key
 /// (as the history names it) → the locale key prefix of its codes.
-const CODES: [(&str, &str); 7] = [
+const CODES: [(&str, &str); 8] = [
     ("patents.field.patent_type", "patent_type."),
     ("patents.field.status", "patent_status."),
     ("events.field.kind", "events.kind."),
@@ -20,9 +20,10 @@ const CODES: [(&str, &str); 7] = [
     ("cases.field.kind", "cases.kind."),
     ("cases.field.source", "cases.source."),
     ("cases.field.status", "cases.status."),
+    ("audit.field.role", "roles."),
 ];
 
-/// Fields a record's history leaves out, by label key: another field says the same in words
+/// Fields the histories and the log leave out, by label key: another field says the same in words
 /// (a visit's officers as usernames beside their names), or the record's page shows it whole
 /// (a case's steps, the time limits worked out from them, the check of the claimed number).
 const HIDDEN: [&str; 7] = [
@@ -35,9 +36,64 @@ const HIDDEN: [&str; 7] = [
     "cases.field.attachments",
 ];
 
+/// One changed field of a log entry as a person reads it; `old` is `None` for a value a new
+/// record or attachment was given.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Row {
+    pub label: String,
+    pub old: Option<String>,
+    pub new: String,
+}
+
+/// Where an entry's changes are read, which decides their labels.
+#[derive(Clone, Copy, Debug)]
+pub enum Scope<'a> {
+    /// A record's history on its page, labels under the register's prefix (`"cases.field."`).
+    History(&'a str),
+    /// The audit log, on its page and on the terminal, for entries of this entity (`"case"`);
+    /// its JSON keeps every field.
+    Log(&'a str),
+}
+
+/// The changes of a log entry (`{"field": {"old": …, "new": …}}`) as the rows a person reads:
+/// values in words; bookkeeping, links and what a record's page shows whole left out (see
+/// [`is_shown`]); a new record, attachment or import only with what it was given.
+pub fn rows(action: &str, changes: &Value, scope: Scope<'_>, lang: Lang) -> Vec<Row> {
+    let Some(fields) = changes.as_object() else {
+        return Vec::new();
+    };
+    let given_only = matches!(action, "create" | "attach" | "import" | "setup");
+    fields
+        .iter()
+        .filter_map(|(field, pair)| {
+            let key = match scope {
+                Scope::History(prefix) => format!("{prefix}{field}"),
+                Scope::Log(entity) => label_key(entity, field),
+            };
+            let new = &pair["new"];
+            if !is_shown(&key) || (given_only && is_nothing(new)) {
+                return None;
+            }
+            let label = CATALOG
+                .get(lang, &key)
+                .or_else(|| CATALOG.get(lang, &format!("audit.field.{field}")));
+            Some(Row {
+                label: label.map_or_else(|| field.clone(), str::to_owned),
+                old: (!given_only).then(|| shown(&pair["old"], lang, &key)),
+                new: shown(new, lang, &key),
+            })
+        })
+        .collect()
+}
+
 /// The value recorded for the field labelled `label_key` ("events.field.kind") as a person reads
 /// it in `lang`: codes in words, lists joined as the language joins them, nothing as "—".
 pub fn shown(value: &Value, lang: Lang, label_key: &str) -> String {
+    if label_key == "audit.field.counts"
+        && let Ok(counts) = serde_json::from_value::<crate::import::plan::Counts>(value.clone())
+    {
+        return counts.line(lang);
+    }
     let codes = CODES
         .iter()
         .find(|(label, _)| *label == label_key)
@@ -50,28 +106,43 @@ pub fn shown(value: &Value, lang: Lang, label_key: &str) -> String {
     }
 }
 
-/// Whether a record's history shows the field labelled `label_key`: not the record's own
+/// Whether a history or the log lists the field labelled `label_key`: not the record's own
 /// bookkeeping, not a link whose name the record also carries (`enterprise_id` beside
 /// `enterprise_name`), not a field in [`HIDDEN`].
-pub fn is_shown(label_key: &str) -> bool {
+fn is_shown(label_key: &str) -> bool {
     let field = label_key.rsplit('.').next().unwrap_or(label_key);
     !is_internal(field) && !HIDDEN.contains(&label_key)
 }
 
+/// The entities whose records are a register's, labelled under `{entity}s.field.`.
+const REGISTERS: [&str; 6] = [
+    "patent",
+    "enterprise",
+    "event",
+    "visit",
+    "inspection",
+    "case",
+];
+
 /// The label key of a field in the audit log's list, where entries of every kind stand
-/// together: the register's own label when the record is one of a register's (`visit` →
-/// `visits.field.topics`), so its codes read in words too; else the log's general one.
-pub fn label_key(entity: &str, field: &str) -> String {
-    let register = format!("{entity}s.field.{field}");
-    if CATALOG.get(Lang::ZhCn, &register).is_some() {
-        register
+/// together: the register's own when the record is one of a register's (`visit` →
+/// `visits.field.topics`), so its codes read in words and its hidden fields stay hidden; else
+/// the log's general one.
+fn label_key(entity: &str, field: &str) -> String {
+    if REGISTERS.contains(&entity) {
+        format!("{entity}s.field.{field}")
     } else {
         format!("audit.field.{field}")
     }
 }
 
+/// A record's own bookkeeping (its number, version and times: the entry says when) and links
+/// to other records (whose names the record carries beside them).
 fn is_internal(field: &str) -> bool {
-    matches!(field, "id" | "version") || field.ends_with("_id") || field.ends_with("_ids")
+    matches!(field, "id" | "version")
+        || field.ends_with("_id")
+        || field.ends_with("_ids")
+        || field.ends_with("_at")
 }
 
 /// Whether a value says nothing: a new record's empty fields are left out of its history.
@@ -214,6 +285,13 @@ mod tests {
             for (label, _) in CODES {
                 assert!(CATALOG.get(lang, label).is_some(), "{label} ({lang:?})");
             }
+            for entity in REGISTERS {
+                let prefix = format!("{entity}s.field.");
+                assert!(
+                    CATALOG.keys(lang).any(|key| key.starts_with(&prefix)),
+                    "{entity}"
+                );
+            }
             for (_, prefix) in CODES {
                 let section = prefix.trim_end_matches('.');
                 assert!(
@@ -238,6 +316,57 @@ mod tests {
         // An object that only looks like a message keeps its values.
         let other = json!({"key": "no.such.key"});
         assert_eq!(shown(&other, Lang::En, "cases.field.facts"), "no.such.key");
+    }
+
+    #[test]
+    fn an_entry_reads_as_rows_in_words() {
+        let created = json!({
+            "id": {"old": null, "new": 5},
+            "version": {"old": null, "new": 1},
+            "kind": {"old": null, "new": "world_ip_day"},
+            "notes": {"old": null, "new": null},
+            "enterprise_ids": {"old": null, "new": [8, 6]},
+        });
+        let row = |label: &str, old: Option<&str>, new: &str| Row {
+            label: label.into(),
+            old: old.map(str::to_owned),
+            new: new.into(),
+        };
+        assert_eq!(
+            rows(
+                "create",
+                &created,
+                Scope::History("events.field."),
+                Lang::ZhCn
+            ),
+            [row("活动类型", None, "4.26世界知识产权日")]
+        );
+        assert_eq!(
+            rows("create", &created, Scope::Log("event"), Lang::En),
+            [row("Kind", None, "4.26 World IP Day")]
+        );
+        // What a case's page shows whole is left out of the log as well.
+        let case = json!({
+            "claimed_patent_check": {"old": null, "new": {"number": "202410100237.0"}},
+            "kind": {"old": null, "new": "counterfeiting"},
+        });
+        assert_eq!(
+            rows("create", &case, Scope::Log("case"), Lang::ZhCn),
+            [row("案件类型", None, "假冒专利")]
+        );
+        let changed = json!({"role": {"old": "viewer", "new": "officer"}});
+        assert_eq!(
+            rows("update", &changed, Scope::Log("user"), Lang::ZhCn),
+            [row("角色", Some("只读"), "专干")]
+        );
+        let imported = json!({"counts": {"old": null, "new": {
+            "rows_read": 4, "new": 4, "updated": 0, "unchanged": 0,
+            "duplicates_in_file": 0, "out_of_jurisdiction": 0, "invalid": 0,
+        }}});
+        assert_eq!(
+            rows("import", &imported, Scope::Log("import_batch"), Lang::En)[0].new,
+            "4 rows: 4 new, 0 updated, 0 unchanged, 0 duplicates in the file, 0 out of the jurisdiction, 0 invalid."
+        );
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use clap::Args;
 use sea_orm::DatabaseConnection;
-use serde_json::Value;
 
 use crate::audit::{self, Entry, Filter, display};
 use crate::error::AppError;
@@ -49,8 +48,9 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
     }
     for entry in &entries {
         say!("{}", line(entry, timezone, lang));
-        for change in changes(&entry.entity, &entry.changes, lang) {
-            say!("    {change}");
+        let scope = display::Scope::Log(&entry.entity);
+        for row in display::rows(&entry.action, &entry.changes, scope, lang) {
+            say!("    {}", change(&row, lang));
         }
     }
     if total > entries.len() as u64 {
@@ -94,21 +94,13 @@ fn line(entry: &Entry, timezone: crate::settings::Timezone, lang: Lang) -> Strin
     )
 }
 
-/// Each changed field as "field: old → new", labelled and worded as the page lists them.
-fn changes(entity: &str, changes: &Value, lang: Lang) -> Vec<String> {
-    let Some(fields) = changes.as_object() else {
-        return Vec::new();
+/// "字段：旧值 → 新值", or "字段：值" for what a new record was given.
+fn change(row: &display::Row, lang: Lang) -> String {
+    let msg = match &row.old {
+        Some(old) => Msg::new("cli.audit.change").arg("old", old),
+        None => Msg::new("cli.card.line"),
     };
-    fields
-        .iter()
-        .map(|(field, pair)| {
-            let key = display::label_key(entity, field);
-            format!(
-                "{}: {} → {}",
-                label(lang, &key, field),
-                display::shown(&pair["old"], lang, &key),
-                display::shown(&pair["new"], lang, &key),
-            )
-        })
-        .collect()
+    msg.arg("label", &row.label)
+        .arg("value", &row.new)
+        .render(lang)
 }

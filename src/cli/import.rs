@@ -115,7 +115,8 @@ async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), 
     // Times as the officer reads them (the desk's time zone), counts as a sentence.
     let timezone = crate::settings::service::load(db).await?.timezone;
     for batch in batches {
-        let counts = serde_json::from_str(&batch.counts).unwrap_or_default();
+        let counts: crate::import::plan::Counts =
+            serde_json::from_str(&batch.counts).unwrap_or_default();
         say!(
             "{:>5}  {}  {}  {}  {}  {}\n       {}",
             batch.id,
@@ -124,23 +125,10 @@ async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), 
             t(lang, &format!("import.register.{}", batch.register)),
             batch.actor,
             batch.file_name,
-            counts_line(counts, lang)
+            counts.line(lang)
         );
     }
     Ok(())
-}
-
-/// "600 rows: 400 new, 0 updated, …" — every count, in the user's language.
-fn counts_line(c: crate::import::plan::Counts, lang: Lang) -> String {
-    Msg::new("import.cli.counts")
-        .arg("read", c.rows_read)
-        .arg("new", c.new)
-        .arg("updated", c.updated)
-        .arg("unchanged", c.unchanged)
-        .arg("duplicates", c.duplicates_in_file)
-        .arg("out", c.out_of_jurisdiction)
-        .arg("invalid", c.invalid)
-        .render(lang)
 }
 
 async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result<(), AppError> {
@@ -219,7 +207,7 @@ pub fn summary(report: &service::Report, lang: Lang) {
             .arg("row", report.header_row)
             .render(lang)
     );
-    say!("{}", counts_line(c, lang));
+    say!("{}", c.line(lang));
     let errors = report.rows.iter().flat_map(|r| &r.errors);
     let warnings = report.rows.iter().flat_map(|r| &r.warnings);
     let listed = list_problems("✗", errors, 50, lang) + list_problems("!", warnings, 20, lang);

@@ -118,6 +118,19 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// "600 rows: 400 new, 0 updated, …" — every count, in the reader's language.
+    pub fn line(&self, lang: crate::i18n::Lang) -> String {
+        crate::i18n::Msg::new("import.cli.counts")
+            .arg("read", self.rows_read)
+            .arg("new", self.new)
+            .arg("updated", self.updated)
+            .arg("unchanged", self.unchanged)
+            .arg("duplicates", self.duplicates_in_file)
+            .arg("out", self.out_of_jurisdiction)
+            .arg("invalid", self.invalid)
+            .render(lang)
+    }
+
     pub fn of(rows: &[PlannedRow]) -> Counts {
         let mut counts = Counts {
             rows_read: rows.len() as u64,

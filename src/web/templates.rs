@@ -6,6 +6,7 @@ use minijinja::{Environment, Error, ErrorKind, State, UndefinedBehavior};
 use rocket::fairing::Fairing;
 use rocket_dyn_templates::Template;
 
+use crate::audit::display::{self, Scope};
 use crate::i18n::{CATALOG, Lang, interpolate};
 
 /// The fairing that loads the templates and configures the engine.
@@ -20,28 +21,30 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_function("csrf_field", csrf_field);
     env.add_filter("datetime", datetime);
     env.add_filter("msg", message);
-    env.add_filter("change", change);
-    env.add_function("audit_label", |entity: &str, field: &str| {
-        crate::audit::display::label_key(entity, field)
-    });
-    env.add_test("in_history", |label_key: &str| {
-        crate::audit::display::is_shown(label_key)
-    });
-    env.add_test("nothing", |value: Value| {
-        serde_json::to_value(&value).is_ok_and(|v| crate::audit::display::is_nothing(&v))
+    env.add_function(
+        "history_rows",
+        |state: &State, entry: Value, prefix: &str| {
+            change_rows(state, &entry, Scope::History(prefix))
+        },
+    );
+    env.add_function("log_rows", |state: &State, entry: Value| {
+        let entity = entry.get_attr("entity")?;
+        change_rows(
+            state,
+            &entry,
+            Scope::Log(entity.as_str().unwrap_or_default()),
+        )
     });
 }
 
-/// `{{ pair.new | change("events.field.kind") }}`: a value from the audit log, recorded for the
-/// field with that label key, as a person reads it (`audit::display`).
-fn change(state: &State, value: Value, label_key: &str) -> Result<String, Error> {
-    let value = serde_json::to_value(&value)
+/// `{% for row in history_rows(entry, "cases.field.") %}`, `log_rows(entry)`: an audit entry's
+/// changes as a person reads them (`audit::display::rows`), in the page's language.
+fn change_rows(state: &State, entry: &Value, scope: Scope<'_>) -> Result<Value, Error> {
+    let entry = serde_json::to_value(entry)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
-    Ok(crate::audit::display::shown(
-        &value,
-        page_lang(state),
-        label_key,
-    ))
+    let action = entry["action"].as_str().unwrap_or_default();
+    let rows = display::rows(action, &entry["changes"], scope, page_lang(state));
+    Ok(Value::from_serialize(&rows))
 }
 
 /// `{{ check.problems[0] | msg }}`: a message a service left in a view (its key and arguments),

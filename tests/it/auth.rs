@@ -580,8 +580,13 @@ async fn audit_rows_carry_the_right_old_and_new_values() {
 
     let page = app.get("/admin/audit?entity=township").await;
     assert_eq!(page.status, Status::Ok);
-    page.assert_contains(&["茅坪镇", "茅坪", "乡镇"]);
-    page.assert_lacks(&["#jurisdiction"]);
+    page.assert_contains(&[
+        "<dt>名称</dt><dd><del>茅坪镇</del> → <ins>茅坪</ins></dd>",
+        "<dt>名称</dt><dd>茅坪镇</dd>",
+        "乡镇",
+    ]);
+    // The log's bookkeeping (number, version) stays in its JSON.
+    page.assert_lacks(&["#jurisdiction", "<dt>版本</dt>", "<dt>编号</dt>"]);
     let api = app.get("/api/v1/audit?entity=settings").await.json();
     assert_eq!(api["total"], 1);
 }
