@@ -194,12 +194,12 @@ impl CaseExport {
 
     pub fn row(&self, case: &CaseView, number: usize) -> Vec<Value> {
         let lang = self.lang;
-        let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
+        let text = |v: &Option<String>| Value::text(v.as_deref());
         let word = |key: String| Value::Text(t(lang, &key));
         FIELDS
             .iter()
             .map(|field| match field {
-                Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+                Field::Number => Value::number(number),
                 Field::CaseNumber => Value::Text(case.case_number.clone()),
                 Field::ReceivedOn => Value::from(case.received_on),
                 Field::Kind => word(format!("cases.kind.{}", case.kind.as_str())),
@@ -220,11 +220,7 @@ impl CaseExport {
                 Field::IllegalGains => case.illegal_gains.map_or(Value::Empty, Value::Number),
                 Field::Fine => case.fine.map_or(Value::Empty, Value::Number),
                 Field::NextDeadline => self.next_deadline(case),
-                Field::Steps => {
-                    let lines: Vec<String> =
-                        case.steps.iter().map(|s| step_line(s, lang)).collect();
-                    Value::from(Some(lines.join("\n")).filter(|l| !l.is_empty()))
-                }
+                Field::Steps => Value::joined(case.steps.iter().map(|s| step_line(s, lang)), "\n"),
             })
             .collect()
     }

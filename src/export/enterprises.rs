@@ -140,7 +140,7 @@ impl EnterpriseExport {
         let mut cells = Vec::with_capacity(FIELDS.len());
         for field in FIELDS {
             cells.push(match field {
-                Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+                Field::Number => Value::number(number),
                 Field::Name => text(0)?,
                 Field::CreditCode => text(1)?,
                 Field::Address => text(2)?,

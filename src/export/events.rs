@@ -87,11 +87,22 @@ impl Field {
 }
 
 pub struct EventExport {
-    pub filter: EventFilter,
-    pub lang: Lang,
+    filter: EventFilter,
+    lang: Lang,
+    /// Lists in a cell are joined as the language joins them; either imports back.
+    separator: String,
 }
 
 impl EventExport {
+    pub fn new(filter: EventFilter, lang: Lang) -> EventExport {
+        let separator = t(lang, "common.list_separator");
+        EventExport {
+            filter,
+            lang,
+            separator,
+        }
+    }
+
     pub fn columns(&self) -> Vec<Column> {
         FIELDS
             .iter()
@@ -120,22 +131,11 @@ impl EventExport {
     }
 
     pub fn row(&self, event: &EventView, number: usize) -> Vec<Value> {
-        let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
-        let count = |v: Option<i64>| v.map_or(Value::Empty, Value::Integer);
-        // Lists in a cell are joined as the language joins them; either imports back.
-        let separator = t(self.lang, "common.list_separator");
-        let joined = |names: Vec<&str>| {
-            let text = names.join(&separator);
-            if text.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(text)
-            }
-        };
+        let text = |v: &Option<String>| Value::text(v.as_deref());
         FIELDS
             .iter()
             .map(|field| match field {
-                Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+                Field::Number => Value::number(number),
                 Field::Title => Value::Text(event.title.clone()),
                 Field::Kind => Value::Text(
                     EventKind::parse(&event.kind)
@@ -145,16 +145,15 @@ impl EventExport {
                 Field::EndsOn => Value::Date(event.ends_on),
                 Field::Location => text(&event.location),
                 Field::LeadUnit => text(&event.lead_unit),
-                Field::CoOrganisers => {
-                    joined(event.co_organisers.iter().map(String::as_str).collect())
-                }
+                Field::CoOrganisers => Value::joined(&event.co_organisers, &self.separator),
                 Field::Audience => text(&event.audience),
-                Field::Attendees => count(event.attendees),
-                Field::Materials => count(event.materials_count),
-                Field::Consultations => count(event.consultations),
-                Field::Enterprises => {
-                    joined(event.enterprises.iter().map(|e| e.name.as_str()).collect())
-                }
+                Field::Attendees => Value::count(event.attendees),
+                Field::Materials => Value::count(event.materials_count),
+                Field::Consultations => Value::count(event.consultations),
+                Field::Enterprises => Value::joined(
+                    event.enterprises.iter().map(|e| e.name.as_str()),
+                    &self.separator,
+                ),
                 Field::Summary => text(&event.summary),
                 Field::Notes => text(&event.notes),
             })

@@ -109,11 +109,22 @@ pub fn problem_line(problem: &ProblemView, lang: Lang) -> String {
 }
 
 pub struct InspectionExport {
-    pub filter: InspectionFilter,
-    pub lang: Lang,
+    filter: InspectionFilter,
+    lang: Lang,
+    /// Lists in a cell are joined as the language joins them; either imports back.
+    separator: String,
 }
 
 impl InspectionExport {
+    pub fn new(filter: InspectionFilter, lang: Lang) -> InspectionExport {
+        let separator = t(lang, "common.list_separator");
+        InspectionExport {
+            filter,
+            lang,
+            separator,
+        }
+    }
+
     pub fn columns(&self) -> Vec<Column> {
         FIELDS
             .iter()
@@ -147,39 +158,29 @@ impl InspectionExport {
     }
 
     pub fn row(&self, inspection: &InspectionView, number: usize) -> Vec<Value> {
-        let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
-        let count = |v: Option<i64>| v.map_or(Value::Empty, Value::Integer);
-        let joined = |texts: Vec<String>, separator: &str| {
-            let text = texts.join(separator);
-            if text.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(text)
-            }
-        };
-        // Lists in a cell are joined as the language joins them; either imports back.
-        let separator = t(self.lang, "common.list_separator");
+        let text = |v: &Option<String>| Value::text(v.as_deref());
         FIELDS
             .iter()
             .map(|field| match field {
-                Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+                Field::Number => Value::number(number),
                 Field::Title => Value::Text(inspection.title.clone()),
                 Field::StartsOn => Value::Date(inspection.starts_on),
                 Field::EndsOn => Value::Date(inspection.ends_on),
                 Field::LeadAgency => text(&inspection.lead_agency),
-                Field::PartnerAgencies => joined(inspection.partner_agencies.clone(), &separator),
+                Field::PartnerAgencies => {
+                    Value::joined(&inspection.partner_agencies, &self.separator)
+                }
                 Field::Area => text(&inspection.area),
                 Field::Places => text(&inspection.places),
-                Field::StaffCount => count(inspection.staff_count),
-                Field::Premises => count(inspection.premises_inspected),
-                Field::Goods => count(inspection.goods_checked),
-                Field::MarkedGoods => count(inspection.marked_goods_checked),
-                Field::Problems => joined(
+                Field::StaffCount => Value::count(inspection.staff_count),
+                Field::Premises => Value::count(inspection.premises_inspected),
+                Field::Goods => Value::count(inspection.goods_checked),
+                Field::MarkedGoods => Value::count(inspection.marked_goods_checked),
+                Field::Problems => Value::joined(
                     inspection
                         .problems
                         .iter()
-                        .map(|p| problem_line(p, self.lang))
-                        .collect(),
+                        .map(|p| problem_line(p, self.lang)),
                     "\n",
                 ),
                 Field::Notes => text(&inspection.notes),

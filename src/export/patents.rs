@@ -338,15 +338,9 @@ impl PatentExport {
     }
 
     fn value(&self, field: Field, source: &Source, number: usize) -> Value {
-        let text = |s: &str| {
-            if s.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(s.to_owned())
-            }
-        };
+        let text = |s: &str| Value::text(Some(s));
         match field {
-            Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+            Field::Number => Value::number(number),
             Field::ApplicationNumber => {
                 let stored = source.application_number;
                 text(
@@ -357,11 +351,13 @@ impl PatentExport {
             Field::Title => text(source.title),
             Field::Type => self.label(source.patent_type),
             Field::Status => self.label(source.status),
-            Field::Applicants => joined(source.applicants().map(|(name, _)| name), &self.separator),
+            Field::Applicants => {
+                Value::joined(source.applicants().map(|(name, _)| name), &self.separator)
+            }
             Field::Enterprise => {
                 let mut seen = HashSet::new();
                 // An enterprise two of whose spellings applied is named once.
-                joined(
+                Value::joined(
                     source
                         .applicants()
                         .filter_map(|(_, e)| e)
@@ -371,7 +367,7 @@ impl PatentExport {
             }
             Field::Inventors => {
                 let names: Vec<String> = serde_json::from_str(source.inventors).unwrap_or_default();
-                joined(names.iter().map(String::as_str), &self.separator)
+                Value::joined(&names, &self.separator)
             }
             Field::FiledOn => day(source.filed_on).into(),
             Field::GrantedOn => day(source.granted_on).into(),
@@ -596,15 +592,6 @@ fn day(text: &str) -> Option<NaiveDate> {
     let part = |range: std::ops::Range<usize>| text.get(range).and_then(|p| p.parse::<u32>().ok());
     let year = i32::try_from(part(0..4)?).ok()?;
     NaiveDate::from_ymd_opt(year, part(5..7)?, part(8..10)?)
-}
-
-fn joined<'a>(items: impl Iterator<Item = &'a str>, separator: &str) -> Value {
-    let text = items.collect::<Vec<_>>().join(separator);
-    if text.is_empty() {
-        Value::Empty
-    } else {
-        Value::Text(text)
-    }
 }
 
 #[cfg(test)]

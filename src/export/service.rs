@@ -231,18 +231,11 @@ async fn plan(
     lang: Lang,
 ) -> Result<Plan, AppError> {
     Ok(match request {
-        Request::Events(filter) => Plan::Events(EventExport {
-            filter: filter.clone(),
-            lang,
-        }),
-        Request::Visits(filter) => Plan::Visits(VisitExport {
-            filter: filter.clone(),
-            lang,
-        }),
-        Request::Inspections(filter) => Plan::Inspections(InspectionExport {
-            filter: filter.clone(),
-            lang,
-        }),
+        Request::Events(filter) => Plan::Events(EventExport::new(filter.clone(), lang)),
+        Request::Visits(filter) => Plan::Visits(VisitExport::new(filter.clone(), lang)),
+        Request::Inspections(filter) => {
+            Plan::Inspections(InspectionExport::new(filter.clone(), lang))
+        }
         Request::Cases(filter) => Plan::Cases(CaseExport {
             filter: filter.clone(),
             lang,

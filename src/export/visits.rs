@@ -104,11 +104,22 @@ pub fn follow_up_line(follow_up: &FollowUp, lang: Lang) -> String {
 }
 
 pub struct VisitExport {
-    pub filter: VisitFilter,
-    pub lang: Lang,
+    filter: VisitFilter,
+    lang: Lang,
+    /// Lists in a cell are joined as the language joins them; either imports back.
+    separator: String,
 }
 
 impl VisitExport {
+    pub fn new(filter: VisitFilter, lang: Lang) -> VisitExport {
+        let separator = t(lang, "common.list_separator");
+        VisitExport {
+            filter,
+            lang,
+            separator,
+        }
+    }
+
     pub fn columns(&self) -> Vec<Column> {
         FIELDS
             .iter()
@@ -137,45 +148,30 @@ impl VisitExport {
 
     pub fn row(&self, item: &VisitItem, number: usize) -> Vec<Value> {
         let visit = &item.visit;
-        let joined = |texts: Vec<String>, separator: &str| {
-            let text = texts.join(separator);
-            if text.is_empty() {
-                Value::Empty
-            } else {
-                Value::Text(text)
-            }
-        };
-        let text = |v: &Option<String>| Value::from(v.clone().filter(|s| !s.is_empty()));
-        // Lists in a cell are joined as the language joins them; either imports back.
-        let separator = t(self.lang, "common.list_separator");
+        let text = |v: &Option<String>| Value::text(v.as_deref());
         FIELDS
             .iter()
             .map(|field| match field {
-                Field::Number => Value::Integer(i64::try_from(number).unwrap_or(i64::MAX)),
+                Field::Number => Value::number(number),
                 Field::VisitedOn => Value::Date(visit.visited_on),
                 Field::Enterprise => Value::Text(visit.enterprise_name.clone()),
                 Field::Township => text(&visit.township),
-                Field::Officers => joined(visit.officer_names.clone(), &separator),
-                Field::Agencies => joined(visit.agencies.clone(), &separator),
-                Field::Topics => joined(
-                    visit
-                        .topics
-                        .iter()
-                        .map(|raw| {
-                            Topic::parse(raw)
-                                .map_or_else(|| raw.clone(), |k| t(self.lang, &k.label_key()))
-                        })
-                        .collect(),
-                    &separator,
+                Field::Officers => Value::joined(&visit.officer_names, &self.separator),
+                Field::Agencies => Value::joined(&visit.agencies, &self.separator),
+                Field::Topics => Value::joined(
+                    visit.topics.iter().map(|raw| {
+                        Topic::parse(raw)
+                            .map_or_else(|| raw.clone(), |k| t(self.lang, &k.label_key()))
+                    }),
+                    &self.separator,
                 ),
-                Field::Materials => visit.materials_count.map_or(Value::Empty, Value::Integer),
+                Field::Materials => Value::count(visit.materials_count),
                 Field::Needs => text(&visit.needs),
-                Field::FollowUps => joined(
+                Field::FollowUps => Value::joined(
                     visit
                         .follow_ups
                         .iter()
-                        .map(|f| follow_up_line(f, self.lang))
-                        .collect(),
+                        .map(|f| follow_up_line(f, self.lang)),
                     "\n",
                 ),
                 Field::PatentsAfter => {

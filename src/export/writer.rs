@@ -87,6 +87,36 @@ impl From<Option<NaiveDate>> for Value {
 }
 
 impl Value {
+    /// A text cell; a missing or empty text leaves the cell empty.
+    pub fn text(text: Option<&str>) -> Value {
+        match text {
+            Some(text) if !text.is_empty() => Value::Text(text.to_owned()),
+            _ => Value::Empty,
+        }
+    }
+
+    /// A count cell; a count never given leaves the cell empty (not 0).
+    pub fn count(count: Option<i64>) -> Value {
+        count.map_or(Value::Empty, Value::Integer)
+    }
+
+    /// The row's number, counted from 1.
+    pub fn number(number: usize) -> Value {
+        Value::Integer(i64::try_from(number).unwrap_or(i64::MAX))
+    }
+
+    /// A list in one cell, joined with `separator`; an empty list leaves the cell empty.
+    pub fn joined<S: AsRef<str>>(items: impl IntoIterator<Item = S>, separator: &str) -> Value {
+        let mut text = String::new();
+        for (index, item) in items.into_iter().enumerate() {
+            if index > 0 {
+                text.push_str(separator);
+            }
+            text.push_str(item.as_ref());
+        }
+        Value::text(Some(&text))
+    }
+
     /// How wide the value shows, in display columns.
     fn width(&self) -> usize {
         match self {
@@ -491,6 +521,27 @@ fn sheet_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_texts_and_lists_leave_the_cell_empty() {
+        let text = |s: &str| Value::Text(s.to_owned());
+        let cases: [(&[&str], Value); 5] = [
+            (&[], Value::Empty),
+            (&[""], Value::Empty),
+            (&["吴艳"], text("吴艳")),
+            (&["吴艳", "王伟"], text("吴艳、王伟")),
+            // An empty part keeps its place, as the importer reads the cell back.
+            (&["", "王伟"], text("、王伟")),
+        ];
+        for (items, expected) in cases {
+            assert_eq!(Value::joined(items, "、"), expected, "{items:?}");
+        }
+        assert_eq!(Value::text(None), Value::Empty);
+        assert_eq!(Value::text(Some("")), Value::Empty);
+        assert_eq!(Value::text(Some("秭归")), text("秭归"));
+        assert_eq!(Value::count(None), Value::Empty);
+        assert_eq!(Value::count(Some(0)), Value::Integer(0));
+    }
 
     #[test]
     fn chinese_counts_double() {
