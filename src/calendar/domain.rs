@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::{Lang, Msg, t};
+
 /// A day the calendar says differs from the week's rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -39,6 +41,45 @@ impl DayKind {
             _ => None,
         }
     }
+}
+
+/// The public holidays as the State Council's notices name them, with their locale keys.
+const FESTIVALS: [(&str, &str); 7] = [
+    ("元旦", "new_year"),
+    ("春节", "spring_festival"),
+    ("清明节", "qingming"),
+    ("劳动节", "labour_day"),
+    ("端午节", "dragon_boat"),
+    ("中秋节", "mid_autumn"),
+    ("国庆节", "national_day"),
+];
+
+/// A day's name in the reader's language: the notices' names ("国庆节、中秋节", "春节调休上班") are
+/// worded from the locale; any other name, an officer's own, is shown as written.
+pub fn day_name(name: &str, lang: Lang) -> String {
+    let festival = |part: &str| {
+        FESTIVALS
+            .iter()
+            .find(|(words, _)| *words == part)
+            .map(|(_, key)| t(lang, &format!("calendar.festival.{key}")))
+    };
+    let word = |part: &str| {
+        festival(part).or_else(|| {
+            let festival = ["调休上班", "调休", "补班"]
+                .iter()
+                .find_map(|suffix| festival(part.strip_suffix(suffix)?))?;
+            Some(
+                Msg::new("calendar.festival.make_up")
+                    .arg("festival", festival)
+                    .render(lang),
+            )
+        })
+    };
+    let words: Option<Vec<String>> = name.trim().split('、').map(word).collect();
+    words.map_or_else(
+        || name.to_owned(),
+        |words| words.join(&t(lang, "common.list_separator")),
+    )
 }
 
 /// The days that differ from the week's rule, and the years whose days are loaded.
@@ -243,6 +284,37 @@ fn count(calendar: &Calendar, from: NaiveDate, period: Period, pauses: &[Pause])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_notices_names_read_in_either_language() {
+        let cases = [
+            ("国庆节", "国庆节", "National Day"),
+            (
+                "国庆节、中秋节",
+                "国庆节、中秋节",
+                "National Day, Mid-Autumn Festival",
+            ),
+            (
+                "春节调休上班",
+                "春节调休上班",
+                "Make-up working day for Spring Festival",
+            ),
+            (
+                "国庆节调休",
+                "国庆节调休上班",
+                "Make-up working day for National Day",
+            ),
+            (" 元旦 ", "元旦", "New Year's Day"),
+            // An officer's own name is shown as written.
+            ("县庆", "县庆", "县庆"),
+            ("国庆节、县庆", "国庆节、县庆", "国庆节、县庆"),
+            ("", "", ""),
+        ];
+        for (name, zh, en) in cases {
+            assert_eq!(day_name(name, Lang::ZhCn), zh, "{name}");
+            assert_eq!(day_name(name, Lang::En), en, "{name}");
+        }
+    }
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

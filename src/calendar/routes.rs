@@ -31,10 +31,11 @@ async fn page_of(
     year: Option<i32>,
     failed: Option<FailedForm>,
 ) -> Result<Template, AppError> {
-    let view = CalendarView {
-        calendar: api::year_of(state, year).await?,
-        failed,
-    };
+    let mut calendar = api::year_of(state, year).await?;
+    for day in &mut calendar.days {
+        day.name = super::domain::day_name(&day.name, page.lang);
+    }
+    let view = CalendarView { calendar, failed };
     Ok(page.render("settings/calendar", view))
 }
 

@@ -1,5 +1,5 @@
 //! A year's holiday calendar from a spreadsheet, as an officer copies it from the State Council's
-//! notice: a date (or a range, 2026-10-01至2026-10-07) in the first column, 休 or 班 in the second,
+//! notice: a date (or a range, 2026-10-01至2026-10-07 or 2026-10-01 to 2026-10-07) in the first column, 休 or 班 in the second,
 //! the holiday's name in the third. Rows that are no day (a title, the header) are passed over;
 //! a row that has a day but no kind is an error naming its row.
 
@@ -24,18 +24,31 @@ const LONGEST: i64 = 31;
 /// The days of a first-column cell: one date, or a range. Only days of the years the desk keeps:
 /// a row number (1, 2, 3 …) reads as a serial date of 1900, and is no day of a calendar.
 fn days_of(cell: &Cell, is_1904: bool) -> Option<Vec<NaiveDate>> {
-    if let Ok(Some(day)) = values::date(cell, is_1904) {
-        return crate::dates::in_desk_years(day).then(|| vec![day]);
+    // A range first: "2026-05-01 to 2026-05-05" would otherwise read as its first day and a time.
+    if let Some(range) = range_of(cell) {
+        return range;
     }
+    let day = values::date(cell, is_1904).ok().flatten()?;
+    crate::dates::in_desk_years(day).then(|| vec![day])
+}
+
+/// The days of a range such as 2026-10-01至2026-10-07; `None` when the cell is no range, and
+/// `Some(None)` when it is one but not of days the calendar may hold.
+fn range_of(cell: &Cell) -> Option<Option<Vec<NaiveDate>>> {
     let text = crate::text::clean(&cell.display());
-    let (from, to) = text.split_once(['至', '~', '～', '–', '—'])?;
-    let from = crate::dates::parse_optional(from).ok().flatten()?;
-    let to = crate::dates::parse_optional(to).ok().flatten()?;
+    let (from, to) = text
+        .split_once(['至', '~', '～', '–', '—'])
+        .or_else(|| text.split_once(" to "))?;
+    let from = crate::dates::parse_optional(from).ok().flatten();
+    let to = crate::dates::parse_optional(to).ok().flatten();
+    let (Some(from), Some(to)) = (from, to) else {
+        return Some(None);
+    };
     let length = (to - from).num_days();
     if !(0..=LONGEST).contains(&length) || !crate::dates::in_desk_years(from) {
-        return None;
+        return Some(None);
     }
-    Some(from.iter_days().take_while(|d| *d <= to).collect())
+    Some(Some(from.iter_days().take_while(|d| *d <= to).collect()))
 }
 
 /// Every day the workbook's first sheet gives, or the first problem found.
@@ -111,9 +124,14 @@ mod tests {
             row(1, &["日期", "类型", "名称"]),
             row(2, &["2026-10-01至2026-10-07", "休", "国庆节"]),
             row(3, &["2026年9月20日", "班", "国庆节调休"]),
+            row(4, &["2026-05-01 to 2026-05-05", "holiday", "Labour Day"]),
         ]));
         let days = got.unwrap_or_default();
-        assert_eq!(days.len(), 8);
+        assert_eq!(days.len(), 13);
+        assert_eq!(
+            days[12].day,
+            NaiveDate::from_ymd_opt(2026, 5, 5).unwrap_or_default()
+        );
         assert_eq!(days[0].name, "国庆节");
         assert_eq!(days[7].kind, DayKind::Workday);
         assert_eq!(

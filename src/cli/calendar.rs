@@ -8,6 +8,7 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 
 use crate::audit::Actor;
+use crate::calendar::domain::day_name;
 use crate::calendar::service::{self, DayInput};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
@@ -57,14 +58,20 @@ pub async fn run(
             }
             for d in &days {
                 let kind = t(lang, &format!("calendar.kind.{}", d.kind.as_str()));
-                say!("{}  {kind}  {}", d.day, d.name);
+                say!("{}  {kind}  {}", d.day, day_name(&d.name, lang));
             }
             if days.is_empty() {
+                let how = if crate::calendar::notices::days(year).is_some() {
+                    "cli.calendar.load_notice"
+                } else {
+                    "cli.calendar.load_sheet"
+                };
                 say!(
-                    "{}",
+                    "{}{}",
                     Msg::new("calendar.not_loaded")
                         .arg("year", year)
-                        .render(lang)
+                        .render(lang),
+                    Msg::new(how).arg("year", year).render(lang)
                 );
             }
             Ok(())

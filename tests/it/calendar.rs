@@ -127,7 +127,14 @@ async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
     page.assert_contains(&["2027年的节假日安排还没有导入"]);
     app.switch_to_english().await;
     let page = app.get("/settings/calendar?year=2026").await;
-    page.assert_contains(&["Working-day calendar 2026", "Make-up working day (班)"]);
+    // The notice's names read in English; the API keeps them as stored.
+    page.assert_contains(&[
+        "Working-day calendar 2026",
+        "Make-up working day (班)",
+        "National Day",
+        "Make-up working day for National Day",
+    ]);
+    page.assert_lacks(&["国庆节"]);
 }
 
 /// A year the State Council's notice is built in for loads at one request, through the API and

@@ -1612,6 +1612,37 @@ async fn a_year_s_holidays_load_from_the_terminal() {
     let listed = run(&db, &["calendar", "list", "--year", "2026", "--json"]);
     let days: serde_json::Value = serde_json::from_str(&stdout(&listed)).unwrap();
     assert_eq!(days.as_array().map(Vec::len), Some(39));
+    // The notice's names read in the reader's language; the JSON keeps them as stored.
+    assert_eq!(days[0]["name"], "元旦");
+    let english = stdout(&run(
+        &db,
+        &["--lang", "en", "calendar", "list", "--year", "2026"],
+    ));
+    assert!(
+        english.contains("2026-01-01  Holiday (休)  New Year's Day")
+            && english.contains(
+                "2026-01-04  Make-up working day (班)  Make-up working day for New Year's Day"
+            ),
+        "{english}"
+    );
+    let chinese = stdout(&run(&db, &["calendar", "list", "--year", "2026"]));
+    assert!(
+        chinese.contains("2026-01-04  调休上班（班）  元旦调休上班"),
+        "{chinese}"
+    );
+    // A year not loaded says how to load it: the built-in notice, or a sheet.
+    let empty = stdout(&run(&db, &["calendar", "list", "--year", "2025"]));
+    assert!(empty.contains("ipdesk calendar notice 2025"), "{empty}");
+    let empty = stdout(&run(
+        &db,
+        &["--lang", "en", "calendar", "list", "--year", "2027"],
+    ));
+    assert!(
+        empty.contains(
+            "carry a warning. (to load the notice copied into a sheet: ipdesk calendar import"
+        ),
+        "{empty}"
+    );
     let unknown = run(&db, &["calendar", "notice", "2019", "--json"]);
     assert_refused(&unknown, "没有内置2019年的放假通知");
 }
