@@ -798,6 +798,9 @@ async fn a_problem_found_on_inspection_opens_a_case_in_one_step_and_the_pages_fo
         "Time limits",
     ]);
     english.assert_lacks(&["线索登记"]);
+    app.get(&format!("{case_path}/print"))
+        .await
+        .assert_contains(&["Case number: ", "Patent enforcement case summary"]);
     // The search box says what it searches: cases, not inspections.
     let list = app.get("/cases").await;
     list.assert_contains(&[
