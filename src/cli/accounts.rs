@@ -220,20 +220,9 @@ pub async fn token(
             if list.is_empty() {
                 say!("{}", t(lang, "tokens.empty"));
             }
-            let revoked = t(lang, "tokens.revoked_mark");
+            let timezone = crate::settings::service::load(db).await?.timezone;
             for token in list {
-                let mark = if token.revoked_at.is_some() {
-                    revoked.as_str()
-                } else {
-                    ""
-                };
-                say!(
-                    "{:>4}  {}…  {:<16} {}{mark}",
-                    token.id,
-                    token.prefix,
-                    token.username,
-                    token.label
-                );
+                say!("{}", token_line(&token, timezone, lang));
             }
         }
         TokenAction::Revoke { id } => {
@@ -247,4 +236,37 @@ pub async fn token(
         }
     }
     Ok(())
+}
+
+/// One token as 'token list' shows it: who holds it and what for, and when it was last used, so
+/// that the one to revoke is found.
+fn token_line(
+    token: &tokens::TokenView,
+    timezone: crate::settings::Timezone,
+    lang: Lang,
+) -> String {
+    let when = |at: chrono::DateTime<chrono::Utc>| crate::clock::display(at, timezone);
+    let used = token.last_used_at.map_or_else(
+        || t(lang, "cli.token.never_used"),
+        |at| Msg::new("cli.token.used").arg("at", when(at)).render(lang),
+    );
+    let mark = match token.revoked_at {
+        Some(at) => Msg::new("cli.token.revoked")
+            .arg("at", when(at))
+            .render(lang),
+        None => String::new(),
+    };
+    let dates = Msg::new("cli.token.dates")
+        .arg("created", when(token.created_at))
+        .arg("used", used)
+        .render(lang);
+    let label = if token.label.is_empty() {
+        String::new()
+    } else {
+        format!("{}  ", token.label)
+    };
+    format!(
+        "{:>4}  {}…  {}  {label}{dates}{mark}",
+        token.id, token.prefix, token.username
+    )
 }

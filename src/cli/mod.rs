@@ -547,13 +547,20 @@ async fn settings(
         }
         SettingsAction::Show { json } => {
             let settings = service::load(db).await?;
+            let settable = service::settable(&settings);
             if json {
-                say!(
-                    "{}",
-                    serde_json::json!({"timezone": settings.timezone.name()})
-                );
+                let object: serde_json::Map<String, serde_json::Value> = settable
+                    .into_iter()
+                    .map(|(key, value)| (key.to_owned(), value))
+                    .collect();
+                say!("{}", serde_json::Value::Object(object));
             } else {
-                say!("timezone = {}", settings.timezone.name());
+                for (key, value) in settable {
+                    let value = value
+                        .as_str()
+                        .map_or_else(|| value.to_string(), str::to_owned);
+                    say!("{key} = {value}");
+                }
             }
         }
     }

@@ -21,6 +21,14 @@ const SECURE_COOKIES: &str = "secure_cookies";
 /// The keys `ipdesk settings set` accepts.
 pub const SETTABLE_KEYS: [&str; 2] = [TIMEZONE, SECURE_COOKIES];
 
+/// The settings `ipdesk settings set` changes, by key, with their values now.
+pub fn settable(settings: &Settings) -> [(&'static str, serde_json::Value); 2] {
+    [
+        (TIMEZONE, settings.timezone.name().into()),
+        (SECURE_COOKIES, settings.secure_cookies.into()),
+    ]
+}
+
 /// Every setting, with defaults for those never set.
 pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, AppError> {
     let rows = setting::Entity::find().all(db).await?;

@@ -295,7 +295,15 @@ async fn settings_set_timezone() {
     let good = run(&db, &["settings", "set", "timezone", "Asia/Urumqi"]);
     assert_exit(&good, 0);
     let shown = run(&db, &["settings", "show", "--json"]);
-    assert!(stdout(&shown).contains("Asia/Urumqi"));
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+    assert_eq!(
+        shown,
+        serde_json::json!({"timezone": "Asia/Urumqi", "secure_cookies": false})
+    );
+    // Every key 'settings set' takes is shown, as it takes it.
+    assert_exit(&run(&db, &["settings", "set", "secure_cookies", "on"]), 0);
+    let shown = stdout(&run(&db, &["settings", "show"]));
+    assert_eq!(shown, "timezone = Asia/Urumqi\nsecure_cookies = true\n");
 }
 
 #[rocket::async_test]
@@ -602,14 +610,23 @@ async fn token_commands() {
     assert_eq!(token.len(), 68);
     let listed = stdout(&run(&db, &["token", "list"]));
     assert!(
-        listed.contains(&token[..12]) && listed.contains("名册同步") && !listed.contains(&token),
+        listed.contains(&token[..12])
+            && listed.contains("robot  名册同步  创建于 ")
+            && listed.contains("，从未使用")
+            && !listed.contains(&token),
         "{listed}"
     );
     let json: serde_json::Value =
         serde_json::from_str(&stdout(&run(&db, &["token", "list", "--json"]))).unwrap();
     let id = json[0]["id"].as_i64().unwrap().to_string();
     assert_exit(&run(&db, &["token", "revoke", &id]), 0);
-    assert!(stdout(&run(&db, &["token", "list"])).contains("（已吊销）"));
+    let listed = stdout(&run(&db, &["token", "list"]));
+    assert!(listed.contains(" 已吊销）"), "{listed}");
+    let english = stdout(&run(&db, &["--lang", "en", "token", "list"]));
+    assert!(
+        english.contains(", never used (revoked ") && !english.contains("从未"),
+        "{english}"
+    );
     assert_exit(&run(&db, &["token", "revoke", "999"]), 2);
     assert_exit(&run(&db, &["token", "create", "ghost"]), 2);
 }
