@@ -391,6 +391,17 @@ async fn tokens_are_shown_once_on_the_admin_page() {
     later.assert_lacks(&[&token]);
     let me = with_bearer(&app, Method::Get, "/api/v1/me", &token, None).await;
     assert_eq!(me.json()["username"], "admin");
+    // Times read in the desk's time zone (Asia/Shanghai), to the minute, as everywhere else.
+    let listed = app.get("/api/v1/tokens").await.json();
+    let local = |at: &serde_json::Value| {
+        let at: chrono::DateTime<chrono::Utc> = at.as_str().unwrap().parse().unwrap();
+        ipdesk::clock::display(at, ipdesk::settings::Timezone::default())
+    };
+    let page = app.get("/admin/tokens").await;
+    page.assert_contains(&[
+        &format!("<td>{}</td>", local(&listed[0]["created_at"])),
+        &format!("<td>{}</td>", local(&listed[0]["last_used_at"])),
+    ]);
     let missing = app
         .post_form("/admin/tokens", &[("user", "ghost"), ("label", "")])
         .await;
