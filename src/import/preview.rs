@@ -188,10 +188,9 @@ impl Cells<'_> {
         problems: &[&(bool, &Problem)],
     ) -> GridCell {
         let field = spec(self.register).field_type_of(self.mapping, column.column);
-        let (text, changed) = cell
+        let (text, serial) = cell
             .map(|c| values::typed_text(c, field, self.is_1904))
             .unwrap_or_default();
-        let serial = changed && matches!(cell, Some(Cell::Number(_)));
         let mut notes: Vec<String> = problems
             .iter()
             .map(|(_, p)| p.msg.render(self.lang))

@@ -234,7 +234,7 @@ fn write_header(
 }
 
 /// A cell as a person would type it, filled red or yellow when it has a problem, with a note
-/// saying why (and what the file held, when that was written otherwise).
+/// saying why (and the number a date was written from, when the file held a bare one).
 fn write_cell(
     sheet: &mut Worksheet,
     rows: &ReportRows<'_>,
@@ -245,7 +245,7 @@ fn write_cell(
 ) -> Result<(), AppError> {
     let c = u16::try_from(column).unwrap_or(0);
     let field = spec(rows.register).field_type_of(&rows.mapping.columns, column);
-    let (text, changed) = values::typed_text(cell, field, rows.is_1904);
+    let (text, serial) = values::typed_text(cell, field, rows.is_1904);
     let problems = rows.by_cell.get(&(excel_row, column_letter(column)));
     let format = match problems {
         Some(list) if list.iter().any(|(e, _)| *e) => formats.red,
@@ -260,7 +260,7 @@ fn write_cell(
         .flatten()
         .map(|(_, p)| p.msg.render(rows.lang))
         .collect();
-    if changed {
+    if serial {
         notes.push(
             Msg::new("import.report.original")
                 .arg("value", cell.display())

@@ -10,7 +10,9 @@ use crate::i18n::{Lang, Msg};
 use crate::patents::{PatentStatus, PatentType};
 use crate::{dates, text};
 
-/// A cell's value as a person would type it in its field, and whether that differs from the cell.
+/// A cell's value as a person would type it in its field, and whether the file held something
+/// else than a person saw there: a bare number in a date column, written as its day, is worth a
+/// note with the number; a date cell written as the date Excel showed is not.
 pub fn typed_text(
     cell: &Cell,
     field: Option<super::spec::FieldType>,
@@ -19,10 +21,10 @@ pub fn typed_text(
     let as_date = matches!(field, Some(super::spec::FieldType::Date));
     match cell {
         Cell::Date(_) | Cell::Number(_) if as_date => match date(cell, is_1904) {
-            Ok(Some(day)) => (day.to_string(), true),
+            Ok(Some(day)) => (day.to_string(), matches!(cell, Cell::Number(_))),
             _ => (cell.display(), false),
         },
-        Cell::Date(_) => (cell.shown(is_1904), true),
+        Cell::Date(_) => (cell.shown(is_1904), false),
         other => (other.display(), false),
     }
 }

@@ -242,7 +242,7 @@ fn assert_openpyxl_agrees(bytes: &[u8], calamine: &Sheet) {
 }
 
 /// One part of the workbook's zip, as text.
-fn part(bytes: &[u8], name: &str) -> String {
+pub fn part(bytes: &[u8], name: &str) -> String {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut text = String::new();
     zip.by_name(name)

@@ -1801,6 +1801,11 @@ async fn the_error_report_explains_each_row_and_imports_back_once_fixed() {
         invalid.iter().all(|r| !r[status_at + 1].is_empty()),
         "every invalid row says why"
     );
+    // A bare number in a date column (36 in the roster) is written as its day with the number in
+    // a note; a date cell (970) is written as the date Excel showed, with no note to wade through.
+    let notes = crate::exports::part(&report, "xl/comments1.xml");
+    assert!(notes.contains("原值：46238"), "{notes}");
+    assert_eq!(notes.matches("原值：").count(), 36);
     let summary_sheet = sheet_text(&report, "说明");
     assert!(
         summary_sheet
