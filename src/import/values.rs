@@ -10,9 +10,9 @@ use crate::i18n::{Lang, Msg};
 use crate::patents::{PatentStatus, PatentType};
 use crate::{dates, text};
 
-/// A cell's value as a person would type it in its field, and whether the file held something
-/// else than a person saw there: a bare number in a date column, written as its day, is worth a
-/// note with the number; a date cell written as the date Excel showed is not.
+/// A cell's value as a person would type it in its field (a date as yyyy-mm-dd), and whether
+/// that is worth a note with what the file held: a bare number or a date typed otherwise
+/// ("2025.1.5") is; a date cell, written as the date Excel showed, is not.
 pub fn typed_text(
     cell: &Cell,
     field: Option<super::spec::FieldType>,
@@ -20,8 +20,16 @@ pub fn typed_text(
 ) -> (String, bool) {
     let as_date = matches!(field, Some(super::spec::FieldType::Date));
     match cell {
-        Cell::Date(_) | Cell::Number(_) if as_date => match date(cell, is_1904) {
-            Ok(Some(day)) => (day.to_string(), matches!(cell, Cell::Number(_))),
+        _ if as_date => match date(cell, is_1904) {
+            Ok(Some(day)) => {
+                let written = day.to_string();
+                let noted = match cell {
+                    Cell::Number(_) => true,
+                    Cell::Text(typed) => text::clean(typed) != written,
+                    _ => false,
+                };
+                (written, noted)
+            }
             _ => (cell.display(), false),
         },
         Cell::Date(_) => (cell.shown(is_1904), false),
@@ -212,9 +220,44 @@ pub fn cell_text(cell: &Cell, is_1904: bool) -> Result<String, Msg> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::spec::FieldType;
 
     fn day(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
         NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn a_cell_as_a_person_would_type_it_and_when_to_say_what_it_held() {
+        let text = |s: &str| Cell::Text(s.to_owned());
+        let date = Some(FieldType::Date);
+        let cases = [
+            // A date cell is the date Excel showed: no note.
+            (Cell::Date(45299.0), date, "2024-01-08", false),
+            (
+                Cell::IsoDate("2024-01-08T00:00:00".into()),
+                date,
+                "2024-01-08",
+                false,
+            ),
+            // A bare number in a date column is its day, the number in a note.
+            (Cell::Number(45299.0), date, "2024-01-08", true),
+            // A typed date is written yyyy-mm-dd; noted only when typed otherwise.
+            (text("2025.1.5"), date, "2025-01-05", true),
+            (text("2025-01-05"), date, "2025-01-05", false),
+            // What is no date stays as it was, for the officer to mend.
+            (text("2025-02-30"), date, "2025-02-30", false),
+            (text("待定"), date, "待定", false),
+            // Outside a date column, everything reads as shown.
+            (text("2025.1.5"), Some(FieldType::Text), "2025.1.5", false),
+            (Cell::Number(45299.0), Some(FieldType::Text), "45299", false),
+        ];
+        for (cell, field, written, noted) in cases {
+            assert_eq!(
+                typed_text(&cell, field, false),
+                (written.to_owned(), noted),
+                "{cell:?}"
+            );
+        }
     }
 
     #[test]

@@ -1801,11 +1801,15 @@ async fn the_error_report_explains_each_row_and_imports_back_once_fixed() {
         invalid.iter().all(|r| !r[status_at + 1].is_empty()),
         "every invalid row says why"
     );
-    // A bare number in a date column (36 in the roster) is written as its day with the number in
-    // a note; a date cell (970) is written as the date Excel showed, with no note to wade through.
+    // Dates are written yyyy-mm-dd. A bare number in a date column (36 in the roster) or a date
+    // typed otherwise (149: 2025.1.6, 2025/4/24, 2025年12月7日) keeps what the file held in a
+    // note; a date cell (970) is the date Excel showed, with no note to wade through.
     let notes = crate::exports::part(&report, "xl/comments1.xml");
-    assert!(notes.contains("原值：46238"), "{notes}");
-    assert_eq!(notes.matches("原值：").count(), 36);
+    assert!(
+        notes.contains("原值：46238") && notes.contains("原值：2025.1.6"),
+        "{notes}"
+    );
+    assert_eq!(notes.matches("原值：").count(), 36 + 149);
     let summary_sheet = sheet_text(&report, "说明");
     assert!(
         summary_sheet
