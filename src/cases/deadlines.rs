@@ -122,6 +122,17 @@ pub enum DeadlineStatus {
     Overdue,
 }
 
+impl DeadlineStatus {
+    /// The code, as stored and serialised (`cases.deadline_status.<code>` words it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineStatus::Open => "open",
+            DeadlineStatus::Met => "met",
+            DeadlineStatus::Overdue => "overdue",
+        }
+    }
+}
+
 /// A time limit of a case as it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Deadline {
@@ -225,6 +236,20 @@ pub fn deadlines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_code_is_what_the_json_says() {
+        for status in [
+            DeadlineStatus::Open,
+            DeadlineStatus::Met,
+            DeadlineStatus::Overdue,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).ok(),
+                Some(serde_json::Value::from(status.as_str()))
+            );
+        }
+    }
     use crate::calendar::domain::DayKind;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

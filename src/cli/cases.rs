@@ -9,12 +9,13 @@ use sea_orm::DatabaseConnection;
 
 use crate::audit::Actor;
 use crate::cases::attachments::{self, Upload};
+use crate::cases::deadlines::Deadline;
 use crate::cases::domain::{CaseInput, MoneyInput, PartyInput};
 use crate::cases::query::{self, CaseFilter};
-use crate::cases::service::{self, CaseView};
+use crate::cases::service::{self, CaseView, StepView};
 use crate::cases::workflow::StepInput;
 use crate::error::AppError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, t};
 
 #[derive(Subcommand, Debug)]
 pub enum CaseAction {
@@ -255,17 +256,80 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
         return super::import::json(c);
     }
     card::print(&line(c, lang), c, "cases.field.", &CARD, lang);
-    for step in &c.steps {
-        let name = Msg::new(format!("cases.step_name.{}", step.step.as_str())).render(lang);
-        say!(
-            "        {}  {name}  {}  {}",
-            step.on,
-            step.officer_names
-                .join(&crate::i18n::t(lang, "common.list_separator")),
-            step.note.as_deref().unwrap_or("")
+    let mut deadlines = Vec::new();
+    for deadline in &c.deadlines {
+        deadlines.push(deadline_line(&deadline.deadline, lang));
+        if let Some(warning) = &deadline.warning {
+            deadlines.push(format!("  {}", warning.render(lang)));
+        }
+    }
+    section("cases.field.deadlines", &deadlines, lang);
+    let steps: Vec<String> = c.steps.iter().map(|step| step_line(step, lang)).collect();
+    section("cases.field.steps", &steps, lang);
+    Ok(())
+}
+
+/// A part of the case under the card, headed by its label: "        Time limits:"; nothing when
+/// it has no lines.
+fn section(label: &str, lines: &[String], lang: Lang) {
+    if lines.is_empty() {
+        return;
+    }
+    say!(
+        "        {}{}",
+        t(lang, label),
+        t(lang, "common.colon").trim_end()
+    );
+    for line in lines {
+        say!("          {line}");
+    }
+}
+
+/// A step as the case page's table shows it: day, step, officers and note.
+fn step_line(step: &StepView, lang: Lang) -> String {
+    let name = Msg::new(format!("cases.step_name.{}", step.step.as_str())).render(lang);
+    let officers = step.officer_names.join(&t(lang, "common.list_separator"));
+    let note = step.note.as_deref().unwrap_or("");
+    format!("{}  {name}  {officers}  {note}", step.on)
+        .trim_end()
+        .to_owned()
+}
+
+/// A time limit as the case page's table shows it: the rule, the day it falls due (or that the
+/// clock stands still), how it stands and the day it was met.
+fn deadline_line(deadline: &Deadline, lang: Lang) -> String {
+    let mut rule = t(lang, &format!("cases.rule.{}", deadline.rule));
+    if deadline.extended {
+        rule = format!(
+            "{rule}{}",
+            Msg::new("common.aside")
+                .arg("text", t(lang, "cases.deadline.extended"))
+                .render(lang)
         );
     }
-    Ok(())
+    let due = deadline
+        .due_on
+        .map_or_else(|| t(lang, "cases.deadline.suspended"), |d| d.to_string());
+    let mut state = t(
+        lang,
+        &format!("cases.deadline_status.{}", deadline.status.as_str()),
+    );
+    if let Some(days) = deadline.days_left {
+        let (key, days) = if days < 0 {
+            ("cases.deadline.overdue_by", -days)
+        } else {
+            ("cases.deadline.days_left", days)
+        };
+        state = format!("{state} · {}", Msg::new(key).arg("days", days).render(lang));
+    }
+    let met = deadline.met_on.map_or_else(String::new, |day| {
+        format!(
+            "  {}{}{day}",
+            t(lang, "cases.field.met_on"),
+            t(lang, "common.colon")
+        )
+    });
+    format!("{rule}  {due}  {state}{met}")
 }
 
 pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Result<(), AppError> {

@@ -1773,6 +1773,24 @@ async fn cases_from_the_terminal() {
     let shown = run(&db, &["cases", "show", &id, "--json"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
     assert_eq!(shown["attachments"][0]["content_type"], "image/jpeg");
+    // The card lists the time limits as the case page does, then the steps.
+    let card = stdout(&run(&db, &["cases", "show", &id]));
+    for expected in [
+        "        办案期限：\n          收到线索后决定是否立案  2026-03-23  已完成  完成日期：2026-03-05\n",
+        "          假冒专利案件立案后作出处理决定  2026-06-03  已超期 · 超期",
+        "            期限跨入2026年，其节假日尚未载入，到期日可能变化。\n",
+        "        办案步骤：\n          2026-03-02  线索登记\n          2026-03-05  立案\n",
+    ] {
+        assert!(card.contains(expected), "{expected}\n{card}");
+    }
+    let english = stdout(&run(&db, &["--lang", "en", "cases", "show", &id]));
+    for expected in [
+        "        Time limits:\n          Decide whether to open a case after a clue  2026-03-23  Met  Met on: 2026-03-05\n",
+        "          Decide a counterfeiting case after opening it  2026-06-03  Overdue · ",
+        "        Steps:\n          2026-03-02  Clue received\n",
+    ] {
+        assert!(english.contains(expected), "{expected}\n{english}");
+    }
     assert_eq!(shown["status"], "open");
     let listed = run(&db, &["cases", "list", "--deadline", "overdue"]);
     assert_exit(&listed, 0);
