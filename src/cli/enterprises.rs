@@ -6,10 +6,11 @@ use sea_orm::DatabaseConnection;
 
 use crate::audit::Actor;
 use crate::enterprises::domain::{EnterpriseInput, HighTechInput};
-use crate::enterprises::query::{self, EnterpriseFilter};
+use crate::enterprises::query::{self, EnterpriseFilter, PatentFigures};
 use crate::enterprises::service::{self, EnterpriseView};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
+use crate::patents::PatentType;
 use crate::web::pagination::PageRequest;
 
 #[derive(Subcommand, Debug)]
@@ -171,6 +172,52 @@ fn show(e: &EnterpriseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The enterprise's patents in figures under its card, as its page shows them: each type with
+/// how many are granted and pending, then the grants of each year.
+fn print_figures(figures: &PatentFigures, lang: Lang) {
+    let heading = Msg::new("cli.card.line")
+        .arg("label", t(lang, "enterprises.patents_by_type"))
+        .arg(
+            "value",
+            Msg::new("cli.enterprise.total")
+                .arg("total", figures.total)
+                .render(lang),
+        );
+    say!("        {}", heading.render(lang));
+    let count = |map: &std::collections::BTreeMap<String, u64>, key: &str| {
+        map.get(key).copied().unwrap_or(0)
+    };
+    for (type_name, total) in &figures.by_type {
+        let line = Msg::new("cli.enterprise.by_type")
+            .arg("type", t(lang, &format!("patent_type.{type_name}")))
+            .arg("count", *total)
+            .arg("granted", count(&figures.granted_by_type, type_name))
+            .arg("pending", count(&figures.pending_by_type, type_name));
+        say!("          {}", line.render(lang));
+    }
+    if figures.grants_by_year.is_empty() {
+        return;
+    }
+    say!(
+        "        {}{}",
+        t(lang, "enterprises.grants_by_year"),
+        t(lang, "common.colon").trim_end()
+    );
+    for (year, counts) in figures.grants_by_year.iter().rev() {
+        let counts: Vec<String> = PatentType::ALL
+            .iter()
+            .map(|kind| {
+                let name = t(lang, &format!("patent_type.{}", kind.as_str()));
+                format!("{name} {}", count(counts, kind.as_str()))
+            })
+            .collect();
+        let line = Msg::new("cli.enterprise.year")
+            .arg("year", year)
+            .arg("counts", counts.join(&t(lang, "common.list_separator")));
+        say!("          {}", line.render(lang));
+    }
+}
+
 pub async fn run(
     db: &DatabaseConnection,
     action: EnterpriseAction,
@@ -213,7 +260,11 @@ pub async fn run(
             Ok(())
         }
         EnterpriseAction::Show { id, json: as_json } => {
-            show(&service::view(db, id).await?, as_json, lang)
+            show(&service::view(db, id).await?, as_json, lang)?;
+            if !as_json {
+                print_figures(&query::figures(db, id).await?, lang);
+            }
+            Ok(())
         }
         EnterpriseAction::Add {
             fields,

@@ -16,7 +16,7 @@ use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, update, archive, unlinked, link]
+    routes![list, create, show, figures, update, archive, unlinked, link]
 }
 
 #[get("/enterprises?<filter..>")]
@@ -47,6 +47,17 @@ async fn show(
     Ok(Json(
         service::view(&state.db, service::parse_id(id)?).await?,
     ))
+}
+
+/// The enterprise's patents in figures, as its page shows them.
+#[get("/enterprises/<id>/figures")]
+async fn figures(
+    _user: Viewer,
+    state: &State<AppState>,
+    id: &str,
+) -> Result<Json<query::PatentFigures>, AppError> {
+    let enterprise = service::view(&state.db, service::parse_id(id)?).await?;
+    Ok(Json(query::figures(&state.db, enterprise.id).await?))
 }
 
 #[derive(Deserialize)]

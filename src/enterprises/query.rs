@@ -144,6 +144,10 @@ pub struct PatentFigures {
     /// type → status → count.
     pub by_type_and_status: BTreeMap<String, BTreeMap<String, u64>>,
     pub by_type: BTreeMap<String, u64>,
+    /// type → patents whose status is granted (in force).
+    pub granted_by_type: BTreeMap<String, u64>,
+    /// type → applications not yet decided.
+    pub pending_by_type: BTreeMap<String, u64>,
     /// year → type → grants (years as text: template context keys must be strings).
     pub grants_by_year: BTreeMap<String, BTreeMap<String, u64>>,
     pub total: u64,
@@ -179,6 +183,16 @@ pub async fn figures(
             .entry(status.as_str().to_owned())
             .or_default() += 1;
         *figures.by_type.entry(type_name.clone()).or_default() += 1;
+        let granted = figures
+            .granted_by_type
+            .entry(type_name.clone())
+            .or_default();
+        *granted += u64::from(status == PatentStatus::Granted);
+        let pending = figures
+            .pending_by_type
+            .entry(type_name.clone())
+            .or_default();
+        *pending += u64::from(status.is_pending());
         if let Some(day) = granted_on {
             *figures
                 .grants_by_year

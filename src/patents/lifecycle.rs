@@ -74,6 +74,14 @@ impl PatentStatus {
         format!("patent_status.{}", self.as_str())
     }
 
+    /// Applied for and not yet decided: filed, published or under substantive examination.
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            PatentStatus::Filed | PatentStatus::Published | PatentStatus::Examination
+        )
+    }
+
     /// Nothing can follow these.
     pub fn is_terminal(self) -> bool {
         !matches!(

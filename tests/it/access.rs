@@ -89,6 +89,7 @@ pub(crate) const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/enterprises", "/api/v1/enterprises", At(Role::Viewer)),
     (Method::Post, "/api/v1/enterprises", "/api/v1/enterprises", At(Role::Officer)),
     (Method::Get, "/api/v1/enterprises/<id>", "/api/v1/enterprises/999999", At(Role::Viewer)),
+    (Method::Get, "/api/v1/enterprises/<id>/figures", "/api/v1/enterprises/999999/figures", At(Role::Viewer)),
     (Method::Put, "/api/v1/enterprises/<id>", "/api/v1/enterprises/999999", At(Role::Officer)),
     (Method::Post, "/api/v1/enterprises/<id>/<action>", "/api/v1/enterprises/999999/restore", At(Role::Admin)),
     (Method::Post, "/api/v1/enterprises/<id>/names", "/api/v1/enterprises/999999/names", At(Role::Officer)),

@@ -788,6 +788,22 @@ async fn patent_and_enterprise_commands() {
         shown["applicants"][0]["enterprise_id"], enterprise["id"],
         "linked when the enterprise was recorded"
     );
+    // The enterprise's card ends with its patents in figures, as its page shows them.
+    let id = enterprise["id"].to_string();
+    let card = stdout(&run(&db, &["enterprises", "show", &id]));
+    assert!(
+        card.contains(
+            "        专利情况：1 件\n          发明 1 件（授权 1，审查中 0）\n        各年授权：\n          2019 年：发明 1、实用新型 0、外观设计 0\n"
+        ),
+        "{card}"
+    );
+    let card = stdout(&run(&db, &["--lang", "en", "enterprises", "show", &id]));
+    assert!(
+        card.contains(
+            "        Patents in figures: 1\n          Invention: 1 (granted 1, pending 0)\n"
+        ),
+        "{card}"
+    );
     let bad_code = run(
         &db,
         &[

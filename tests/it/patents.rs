@@ -462,6 +462,20 @@ async fn applicants_link_to_enterprises_both_ways_and_by_alias() {
         "茶叶包装盒",
         "<th scope=\"row\">2019</th>",
     ]);
+    // The same figures through the API: each type with its granted and pending patents.
+    let figures = app
+        .get(&format!("/api/v1/enterprises/{enterprise_id}/figures"))
+        .await
+        .json();
+    assert_eq!(figures["total"], 2, "{figures}");
+    assert_eq!(figures["granted_by_type"]["invention"], 1, "{figures}");
+    assert_eq!(figures["pending_by_type"]["design"], 1, "{figures}");
+    assert_eq!(
+        figures["grants_by_year"]["2019"]["invention"], 1,
+        "{figures}"
+    );
+    let missing = app.get("/api/v1/enterprises/999999/figures").await;
+    assert_eq!(missing.status, Status::NotFound);
     let patent_page = app.get(&format!("/patents/{id}")).await;
     assert_eq!(patent_page.status, Status::Ok);
     patent_page.assert_contains(&[
