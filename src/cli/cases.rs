@@ -31,6 +31,8 @@ pub enum CaseAction {
         #[arg(long)]
         deadline: Option<String>,
         #[arg(long)]
+        enterprise: Option<i64>,
+        #[arg(long)]
         q: Option<String>,
         #[arg(long)]
         archived: bool,
@@ -341,6 +343,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
             kind,
             status,
             deadline,
+            enterprise,
             q,
             archived,
             page,
@@ -353,7 +356,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 kind,
                 status,
                 deadline,
-                enterprise_id: None,
+                enterprise_id: enterprise,
                 q,
                 archived: archived.then_some(true),
                 page,

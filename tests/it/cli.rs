@@ -1062,6 +1062,15 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
         assert_eq!(report["invalid"], 0, "{report}");
         assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
     }
+    // An enterprise's cases, as its page lists them.
+    let found = stdout(&run(&db, &["enterprises", "list", "--q", "橘颂", "--json"]));
+    let found: serde_json::Value = serde_json::from_str(&found).unwrap();
+    let tea = found["items"][0]["id"].to_string();
+    let cases = stdout(&run(&db, &["cases", "list", "--enterprise", &tea]));
+    assert!(
+        cases.contains("秭知执字〔2026〕4号") && !cases.contains("秭知执字〔2026〕1号"),
+        "{cases}"
+    );
     let again = run(&db, &["demo"]);
     assert_exit(&again, 2);
     assert!(stderr(&again).contains("空的工作台"), "{}", stderr(&again));
