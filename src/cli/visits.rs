@@ -8,7 +8,7 @@ use super::{card, or_list};
 use crate::audit::Actor;
 use crate::error::AppError;
 use crate::fields::CountInput;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, t};
 use crate::import::ledger_rows::follow_up;
 use crate::visits::domain::{FollowUpInput, VisitInput};
 use crate::visits::query::{self, VisitFilter};
@@ -42,6 +42,10 @@ pub enum VisitAction {
     },
     Show {
         id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    Due {
         #[arg(long)]
         json: bool,
     },
@@ -141,7 +145,7 @@ fn as_input(view: &VisitView) -> VisitInput {
 }
 
 fn line(v: &VisitView, lang: Lang) -> String {
-    let separator = crate::i18n::t(lang, "common.list_separator");
+    let separator = t(lang, "common.list_separator");
     format!(
         "{:>6}  {}  {}  {}",
         v.id,
@@ -169,6 +173,29 @@ fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     }
     card::print(&line(v, lang), v, "visits.field.", &CARD, lang);
     Ok(())
+}
+
+/// A follow-up as the dashboard lists it: when it falls due (or since when it is overdue), the
+/// enterprise, the action and who owns it, and the visit to open.
+fn due_line(follow_up: &query::DueFollowUp, lang: Lang) -> String {
+    let key = if follow_up.overdue {
+        "home.follow_up_overdue"
+    } else {
+        "home.follow_up_due"
+    };
+    let when = Msg::new(key).arg("date", follow_up.due_on).render(lang);
+    let owner = follow_up
+        .owner
+        .as_deref()
+        .map_or_else(String::new, |owner| {
+            Msg::new("common.aside").arg("text", owner).render(lang)
+        });
+    let line = Msg::new("cli.visits.due")
+        .arg("when", when)
+        .arg("enterprise", &follow_up.enterprise_name)
+        .arg("action", format!("{}{owner}", follow_up.action))
+        .arg("visit", follow_up.visit_id);
+    line.render(lang)
 }
 
 pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Result<(), AppError> {
@@ -216,6 +243,19 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
         }
         VisitAction::Show { id, json: as_json } => {
             show(&service::view(db, id).await?, as_json, lang)
+        }
+        VisitAction::Due { json: as_json } => {
+            let due = query::due_today(db).await?;
+            if as_json {
+                return super::import::json(&due);
+            }
+            if due.is_empty() {
+                say!("{}", t(lang, "cli.visits.nothing_due"));
+            }
+            for follow_up in &due {
+                say!("{}", due_line(follow_up, lang));
+            }
+            Ok(())
         }
         VisitAction::Add {
             fields,

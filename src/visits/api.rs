@@ -15,7 +15,7 @@ use crate::web::forms::archive_action;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, update, archive]
+    routes![list, due, create, show, update, archive]
 }
 
 #[get("/visits?<filter..>")]
@@ -25,6 +25,16 @@ async fn list(
     filter: VisitFilter,
 ) -> Result<Json<VisitPage>, AppError> {
     Ok(Json(query::list(&state.db, &filter).await?))
+}
+
+/// Follow-ups not done that fall due within a week or are overdue, the most urgent first, as
+/// the dashboard lists them.
+#[get("/visits/follow-ups/due")]
+async fn due(
+    _user: Viewer,
+    state: &State<AppState>,
+) -> Result<Json<Vec<query::DueFollowUp>>, AppError> {
+    Ok(Json(query::due_today(&state.db).await?))
 }
 
 #[post("/visits", data = "<input>")]

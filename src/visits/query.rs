@@ -428,6 +428,12 @@ struct DueRow {
     due_on: NaiveDate,
 }
 
+/// [`follow_ups_due`] as of today in the desk's time zone.
+pub async fn due_today(db: &impl ConnectionTrait) -> Result<Vec<DueFollowUp>, AppError> {
+    let timezone = crate::settings::service::load(db).await?.timezone;
+    follow_ups_due(db, crate::clock::today(timezone)).await
+}
+
 /// Follow-ups not done, of visits not archived, due within a week of `today` or overdue, the
 /// most urgent first.
 pub async fn follow_ups_due(

@@ -141,6 +141,7 @@ pub(crate) const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Post, "/visits/<id>/<action>", "/visits/999999/archive", At(Role::Admin)),
     (Method::Get, "/api/v1/visits", "/api/v1/visits", At(Role::Viewer)),
     (Method::Post, "/api/v1/visits", "/api/v1/visits", At(Role::Officer)),
+    (Method::Get, "/api/v1/visits/follow-ups/due", "/api/v1/visits/follow-ups/due", At(Role::Viewer)),
     (Method::Get, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Viewer)),
     (Method::Put, "/api/v1/visits/<id>", "/api/v1/visits/999999", At(Role::Officer)),
     (Method::Post, "/api/v1/visits/<id>/<action>", "/api/v1/visits/999999/archive", At(Role::Admin)),

@@ -1589,6 +1589,24 @@ async fn events_and_visits_from_the_terminal() {
     let open: serde_json::Value = serde_json::from_str(&stdout(&open)).unwrap();
     assert_eq!(open["total"], 1);
     let id = visit["id"].to_string();
+    // What the dashboard lists as due or overdue, from the terminal.
+    let due = stdout(&run(&db, &["visits", "due"]));
+    assert_eq!(
+        due,
+        format!(
+            "已逾期（2026-06-01）  秭归县屈乡脐橙有限公司：联系代理机构（张三）（走访 {id}）\n"
+        )
+    );
+    let due = stdout(&run(&db, &["--lang", "en", "visits", "due"]));
+    assert_eq!(
+        due,
+        format!(
+            "overdue since 2026-06-01  秭归县屈乡脐橙有限公司: 联系代理机构(张三) (visit {id})\n"
+        )
+    );
+    let due: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&db, &["visits", "due", "--json"]))).unwrap();
+    assert_eq!(due[0]["overdue"], true, "{due}");
     let done = run(
         &db,
         &[
@@ -1603,6 +1621,10 @@ async fn events_and_visits_from_the_terminal() {
     let open = run(&db, &["visits", "list", "--open", "--json"]);
     let open: serde_json::Value = serde_json::from_str(&stdout(&open)).unwrap();
     assert_eq!(open["total"], 0, "{open}");
+    assert_eq!(
+        stdout(&run(&db, &["visits", "due"])),
+        "没有一周内到期或已逾期的跟进事项。\n"
+    );
     let archived = run(&db, &["visits", "archive", &id]);
     assert_exit(&archived, 0);
     assert!(stdout(&archived).contains("已归档对“秭归县屈乡脐橙有限公司”的走访。"));

@@ -376,6 +376,17 @@ async fn follow_ups_coming_due_reach_the_dashboard() {
         "</a>：送达奖补申请表 <span class=\"muted\">（张三）</span>",
     ]);
     home.assert_lacks(&["下个月的培训", "已经办完的事"]);
+    // The same list through the API, the most urgent first.
+    let due = app.get("/api/v1/visits/follow-ups/due").await.json();
+    let actions: Vec<&str> = due
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["回访专利撰写进度", "送达奖补申请表"]);
+    assert_eq!(due[0]["overdue"], true);
+    assert_eq!(due[1]["owner"], "张三");
     app.switch_to_english().await;
     let home = app.get("/").await;
     home.assert_contains(&[
