@@ -74,6 +74,12 @@ pub enum CaseAction {
         #[arg(long)]
         step_id: Option<i64>,
     },
+    Fetch {
+        id: i64,
+        attachment: i64,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
     Archive {
         id: i64,
     },
@@ -268,6 +274,15 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     section("cases.field.deadlines", &deadlines, lang);
     let steps: Vec<String> = c.steps.iter().map(|step| step_line(step, lang)).collect();
     section("cases.field.steps", &steps, lang);
+    let files: Vec<String> = c
+        .attachments
+        .iter()
+        .map(|a| {
+            let size = kilobytes(usize::try_from(a.size).unwrap_or(0));
+            format!("{}  {}  {size} KB  {}", a.id, a.file_name, a.uploaded_by)
+        })
+        .collect();
+    section("cases.field.attachments", &files, lang);
     Ok(())
 }
 
@@ -411,9 +426,48 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
         CaseAction::Attach { id, file, step_id } => {
             attach(db, &actor, id, &file, step_id, lang).await
         }
+        CaseAction::Fetch {
+            id,
+            attachment,
+            output,
+        } => fetch(db, id, attachment, output, lang).await,
         CaseAction::Archive { id } => set_archived(db, &actor, id, true, lang).await,
         CaseAction::Restore { id } => set_archived(db, &actor, id, false, lang).await,
     }
+}
+
+/// Saves an attachment as it was uploaded: under its own name in this folder unless told where.
+async fn fetch(
+    db: &DatabaseConnection,
+    id: i64,
+    attachment: i64,
+    output: Option<PathBuf>,
+    lang: Lang,
+) -> Result<(), AppError> {
+    let found = attachments::fetch(db, id, attachment).await?;
+    // Only the name's last part: a stored name never leads the file into another folder.
+    let own_name = std::path::Path::new(&found.file_name)
+        .file_name()
+        .map_or_else(
+            || PathBuf::from(format!("attachment-{attachment}")),
+            PathBuf::from,
+        );
+    let path = output.unwrap_or(own_name);
+    crate::export::service::write_as_is(&path, &found.bytes)?;
+    say!(
+        "{}",
+        Msg::new("cli.cases.fetched")
+            .arg("file", &found.file_name)
+            .arg("size", kilobytes(found.bytes.len()))
+            .arg("path", path.display())
+            .render(lang)
+    );
+    Ok(())
+}
+
+/// A file's size as the case page shows it: kilobytes, one decimal.
+fn kilobytes(bytes: usize) -> String {
+    format!("{:.1}", bytes as f64 / 1024.0)
 }
 
 async fn attach(

@@ -267,9 +267,8 @@ fn file_name(parts: &[&str]) -> String {
     file_safe(&parts.join("_")) + ".xlsx"
 }
 
-/// Before anything is read: the name must end in .xlsx, its folder must be there, and what the
-/// name already names may only be a plain file: the export is renamed into place, which would put
-/// it in the stead of a device, a pipe or a link (as root, `-o /dev/null` would replace the device).
+/// Before anything is read: the name must end in .xlsx and the place must take a file
+/// ([`check_place`]).
 fn check_target(target: &Target) -> Result<(), AppError> {
     let Target::File(path) = target else {
         return Ok(());
@@ -286,6 +285,13 @@ fn check_target(target: &Target) -> Result<(), AppError> {
                 .arg("suggested", path.with_extension("xlsx").display()),
         ));
     }
+    check_place(path)
+}
+
+/// The file's folder must be there, and what the name already names may only be a plain file:
+/// the file is renamed into place, which would put it in the stead of a device, a pipe or a link
+/// (as root, `-o /dev/null` would replace the device).
+fn check_place(path: &Path) -> Result<(), AppError> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(folder) = folder
         && !folder.is_dir()
@@ -313,9 +319,15 @@ fn save_file(workbook: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()
     })
 }
 
-/// Writes bytes to a file the same way; the folder must be there.
+/// Writes a workbook's bytes to a file the same way; the name must end in .xlsx.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     check_target(&Target::File(path.to_path_buf()))?;
+    replace_whole(path, |partial| std::fs::write(partial, bytes))
+}
+
+/// Writes any file's bytes (a case's attachment) the same way, under whatever name it has.
+pub fn write_as_is(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
+    check_place(path)?;
     replace_whole(path, |partial| std::fs::write(partial, bytes))
 }
 

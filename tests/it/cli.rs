@@ -1820,6 +1820,38 @@ async fn cases_from_the_terminal() {
     let shown = run(&db, &["cases", "show", &id, "--json"]);
     let shown: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
     assert_eq!(shown["attachments"][0]["content_type"], "image/jpeg");
+    // The card lists the attachments; 'cases fetch' saves one as it was uploaded, under its own
+    // name unless told where.
+    let file = shown["attachments"][0]["id"].to_string();
+    let card = stdout(&run(&db, &["cases", "show", &id]));
+    assert!(
+        card.contains(&format!(
+            "        附件：\n          {file}  现场照片.jpg  0.0 KB  "
+        )),
+        "{card}"
+    );
+    std::fs::remove_file(&evidence).unwrap();
+    let fetched = run(&db, &["cases", "fetch", &id, &file]);
+    assert_exit(&fetched, 0);
+    assert_eq!(
+        stdout(&fetched),
+        "已把 现场照片.jpg（0.0 KB）保存到 现场照片.jpg。\n"
+    );
+    assert_eq!(std::fs::read(&evidence).unwrap(), b"\xff\xd8\xff photo");
+    let elsewhere = run(&db, &["cases", "fetch", &id, &file, "-o", "取回.jpg"]);
+    assert_exit(&elsewhere, 0);
+    assert_eq!(
+        std::fs::read(db.dir.path().join("取回.jpg")).unwrap(),
+        b"\xff\xd8\xff photo"
+    );
+    assert_exit(&run(&db, &["cases", "fetch", &id, "999"]), 2);
+    assert_exit(
+        &run(
+            &db,
+            &["cases", "fetch", &id, &file, "-o", "no/such/folder/a.jpg"],
+        ),
+        2,
+    );
     // The card lists the time limits as the case page does, then the steps.
     let card = stdout(&run(&db, &["cases", "show", &id]));
     for expected in [
