@@ -1,4 +1,4 @@
-//! `ipdesk audit [--entity E] [--id ID] [--user N] [--from D] [--to D] [--limit N] [--json]`:
+//! `ipdesk audit [--entity E] [--id ID] [--user NAME] [--from D] [--to D] [--limit N] [--json]`:
 //! the audit log from the terminal, newest first, filtered as on its page.
 
 use clap::Args;
@@ -16,7 +16,7 @@ pub struct AuditArgs {
     #[arg(long)]
     id: Option<String>,
     #[arg(long)]
-    user: Option<i64>,
+    user: Option<String>,
     #[arg(long)]
     from: Option<String>,
     #[arg(long)]
@@ -27,10 +27,23 @@ pub struct AuditArgs {
     json: bool,
 }
 
+/// The user `--user` names: by username (as the officer knows them), or by the number the JSON
+/// gives.
+async fn user_id(db: &DatabaseConnection, user: &str) -> Result<i64, AppError> {
+    match crate::auth::users::find(db, user).await {
+        Ok(found) => Ok(found.id),
+        Err(not_found) => user.trim().parse().map_err(|_| not_found),
+    }
+}
+
 pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result<(), AppError> {
     let date = |raw: &Option<String>| crate::dates::parse_given(raw.as_deref());
+    let user_id = match args.user.as_deref() {
+        Some(user) => Some(user_id(db, user).await?),
+        None => None,
+    };
     let filter = Filter {
-        user_id: args.user,
+        user_id,
         entity: args.entity.filter(|e| !e.trim().is_empty()),
         entity_id: args.id.filter(|i| !i.trim().is_empty()),
         from: date(&args.from)?,

@@ -629,6 +629,24 @@ async fn token_commands() {
     );
     assert_exit(&run(&db, &["token", "revoke", "999"]), 2);
     assert_exit(&run(&db, &["token", "create", "ghost"]), 2);
+
+    // The log of what one person did, named as the officer knows them (or by number).
+    let conn = db.connect().await;
+    ipdesk::auth::sessions::sign_in(&conn, "robot", "correct horse battery", "127.0.0.1")
+        .await
+        .unwrap();
+    let by_name = stdout(&run(&db, &["audit", "--user", "robot", "--json"]));
+    let by_name: serde_json::Value = serde_json::from_str(&by_name).unwrap();
+    assert_eq!(by_name["total"], 1, "{by_name}");
+    assert_eq!(by_name["entries"][0]["action"], "sign_in", "{by_name}");
+    let id = by_name["entries"][0]["user_id"].to_string();
+    let by_id = stdout(&run(&db, &["audit", "--user", &id, "--json"]));
+    let by_id: serde_json::Value = serde_json::from_str(&by_id).unwrap();
+    assert_eq!(by_id["total"], 1, "{by_id}");
+    assert_refused(
+        &run(&db, &["audit", "--user", "ghost"]),
+        "找不到用户“ghost”",
+    );
 }
 
 #[rocket::async_test]
