@@ -182,16 +182,21 @@ async fn print_users(db: &DatabaseConnection, json: bool, lang: Lang) -> Result<
         return Ok(());
     }
     let disabled = t(lang, "users.disabled_mark");
-    for user in list {
-        let mark = if user.active { "" } else { disabled.as_str() };
-        let role = t(lang, &user.role.label_key());
-        let certificate = user.certificate_number.unwrap_or_default();
-        say!(
-            "{:<20} {:<12} {:<8} {certificate}{mark}",
-            user.username,
-            user.real_name,
-            role
-        );
+    let rows: Vec<Vec<String>> = list
+        .into_iter()
+        .map(|user| {
+            let mark = if user.active { "" } else { disabled.as_str() };
+            let certificate = user.certificate_number.unwrap_or_default();
+            vec![
+                user.username,
+                user.real_name,
+                t(lang, &user.role.label_key()),
+                format!("{certificate}{mark}"),
+            ]
+        })
+        .collect();
+    for line in super::table::lines(&rows) {
+        say!("{line}");
     }
     Ok(())
 }

@@ -40,18 +40,24 @@ fn length(period: Option<Period>, lang: Lang) -> String {
     }
 }
 
-fn line(rule: &RuleView, lang: Lang) -> String {
+/// The rules as lines, their columns lined up.
+fn lines(rules: &[RuleView], lang: Lang) -> Vec<String> {
+    let rows: Vec<Vec<String>> = rules.iter().map(|rule| cells(rule, lang)).collect();
+    super::table::lines(&rows)
+}
+
+fn cells(rule: &RuleView, lang: Lang) -> Vec<String> {
     // "+30日" beside the limit; a limit that cannot be extended says so rather than "+none".
     let extension = match rule.extension {
         Some(period) => format!("+{}", length(Some(period), lang)),
         None => t(lang, "cli.deadlines.no_extension"),
     };
-    format!(
-        "{:<24} {}  {extension}  {}",
-        rule.code,
+    vec![
+        rule.code.clone(),
         length(Some(rule.period), lang),
-        t(lang, &format!("cases.rule.{}", rule.code))
-    )
+        extension,
+        t(lang, &format!("cases.rule.{}", rule.code)),
+    ]
 }
 
 pub async fn run(
@@ -66,8 +72,8 @@ pub async fn run(
             if json {
                 return super::import::json(&views);
             }
-            for rule in &views {
-                say!("{}", line(rule, lang));
+            for line in lines(&views, lang) {
+                say!("{line}");
             }
             Ok(())
         }
@@ -85,12 +91,12 @@ pub async fn run(
                 extension_unit,
             };
             let view = rules::set(db, &actor, &code, &input).await?;
-            say!("{}", line(&view, lang));
+            say!("{}", lines(&[view], lang).join("\n"));
             Ok(())
         }
         DeadlineAction::Reset { code } => {
             let view = rules::reset(db, &actor, &code).await?;
-            say!("{}", line(&view, lang));
+            say!("{}", lines(&[view], lang).join("\n"));
             Ok(())
         }
     }

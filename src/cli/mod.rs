@@ -27,6 +27,7 @@ mod log;
 mod patents;
 mod report;
 mod serve;
+mod table;
 mod visits;
 
 use std::path::PathBuf;

@@ -568,7 +568,12 @@ async fn user_commands() {
     assert_eq!(listed[0]["certificate_number"], "42010001");
 
     assert_exit(&run(&db, &["user", "disable", "zhang"]), 0);
-    assert!(stdout(&run(&db, &["user", "list"])).contains("（已停用）"));
+    let listed = stdout(&run(&db, &["user", "list"]));
+    assert!(listed.contains("（已停用）"), "{listed}");
+    assert!(
+        listed.lines().all(|line| line == line.trim_end()),
+        "{listed}"
+    );
     assert_exit(&run(&db, &["user", "enable", "zhang"]), 0);
     assert_exit(
         &run_with_stdin(
@@ -1735,9 +1740,12 @@ async fn time_limits_from_the_terminal() {
     let listed = run(&db, &["deadlines", "list"]);
     assert_exit(&listed, 0);
     let listed = stdout(&listed);
+    // Columns lined up as the terminal shows Chinese (two columns a character).
     assert!(
-        listed.contains("15个工作日  +15个工作日")
-            && listed.contains("5个工作日  不可延长")
+        listed
+            .contains("acceptance               15个工作日  +15个工作日  收到线索后决定是否立案\n")
+            && listed.contains("dispute_acceptance       5个工作日   不可延长     收到侵权纠纷")
+            && listed.contains("counterfeiting_decision  90日        +30日        假冒专利案件")
             && !listed.contains("+不可延长"),
         "{listed}"
     );
