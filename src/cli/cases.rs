@@ -241,6 +241,8 @@ fn line(c: &CaseView, lang: Lang) -> String {
         Msg::new(format!("cases.kind.{}", c.kind.as_str())).render(lang),
         Msg::new(format!("cases.status.{status}")).render(lang),
     )
+    .trim_end()
+    .to_owned()
 }
 
 /// The fields `show`, `add` and `edit` print under the list's line, which names the rest.

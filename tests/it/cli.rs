@@ -1089,6 +1089,9 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     let found = stdout(&run(&db, &["enterprises", "list", "--q", "橘颂", "--json"]));
     let found: serde_json::Value = serde_json::from_str(&found).unwrap();
     let tea = found["items"][0]["id"].to_string();
+    let all = stdout(&run(&db, &["cases", "list"]));
+    assert!(all.contains("移送"), "{all}");
+    assert!(all.lines().all(|line| line == line.trim_end()), "{all}");
     let cases = stdout(&run(&db, &["cases", "list", "--enterprise", &tea]));
     assert!(
         cases.contains("秭知执字〔2026〕4号") && !cases.contains("秭知执字〔2026〕1号"),
