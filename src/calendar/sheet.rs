@@ -1,6 +1,6 @@
 //! A year's holiday calendar from a spreadsheet, as an officer copies it from the State Council's
-//! notice: a date (or a range, 2026-10-01至2026-10-07 or 2026-10-01 to 2026-10-07) in the first column, 休 or 班 in the second,
-//! the holiday's name in the third. Rows that are no day (a title, the header) are passed over;
+//! notice: a date (or a range, 2026-10-01至2026-10-07 or 2026-10-01 to 2026-10-07) in the first
+//! column, 休 or 班 (holiday or workday) in the second, the holiday's name in the third. Rows that are no day (a title, the header) are passed over;
 //! a row that has a day but no kind is an error naming its row.
 
 use chrono::NaiveDate;

@@ -123,7 +123,7 @@ pub enum DeadlineStatus {
 }
 
 impl DeadlineStatus {
-    /// The code, as stored and serialised (`cases.deadline_status.<code>` words it).
+    /// The code, as the JSON gives it (`cases.deadline_status.<code>` words it).
     pub fn as_str(self) -> &'static str {
         match self {
             DeadlineStatus::Open => "open",
@@ -236,6 +236,7 @@ pub fn deadlines(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::domain::DayKind;
 
     #[test]
     fn a_status_code_is_what_the_json_says() {
@@ -250,7 +251,6 @@ mod tests {
             );
         }
     }
-    use crate::calendar::domain::DayKind;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()

@@ -40,7 +40,7 @@ pub struct CaseFilter {
     /// overdue, due_soon, open or none.
     #[serde(default)]
     pub deadline: Option<String>,
-    /// The respondent the register links to.
+    /// An enterprise of the register that is a party: respondent or complainant.
     #[serde(default)]
     pub enterprise_id: Option<i64>,
     #[serde(default)]

@@ -37,6 +37,22 @@ pub fn lines(record: &impl Serialize, labels: &str, fields: &[&str], lang: Lang)
         .collect()
 }
 
+/// A part of a record under its card, headed by its label ("        Time limits:"), its lines
+/// indented below; nothing when it has none.
+pub fn section(label: &str, lines: &[String], lang: Lang) {
+    if lines.is_empty() {
+        return;
+    }
+    say!(
+        "        {}{}",
+        t(lang, label),
+        t(lang, "common.colon").trim_end()
+    );
+    for line in lines {
+        say!("          {line}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

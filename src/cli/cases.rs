@@ -273,9 +273,9 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
             deadlines.push(format!("  {}", warning.render(lang)));
         }
     }
-    section("cases.field.deadlines", &deadlines, lang);
+    card::section("cases.field.deadlines", &deadlines, lang);
     let steps: Vec<String> = c.steps.iter().map(|step| step_line(step, lang)).collect();
-    section("cases.field.steps", &steps, lang);
+    card::section("cases.field.steps", &steps, lang);
     let files: Vec<String> = c
         .attachments
         .iter()
@@ -284,24 +284,8 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
             format!("{}  {}  {size} KB  {}", a.id, a.file_name, a.uploaded_by)
         })
         .collect();
-    section("cases.field.attachments", &files, lang);
+    card::section("cases.field.attachments", &files, lang);
     Ok(())
-}
-
-/// A part of the case under the card, headed by its label: "        Time limits:"; nothing when
-/// it has no lines.
-fn section(label: &str, lines: &[String], lang: Lang) {
-    if lines.is_empty() {
-        return;
-    }
-    say!(
-        "        {}{}",
-        t(lang, label),
-        t(lang, "common.colon").trim_end()
-    );
-    for line in lines {
-        say!("          {line}");
-    }
 }
 
 /// A step as the case page's table shows it: day, step, officers and note.

@@ -195,27 +195,25 @@ fn print_figures(figures: &PatentFigures, lang: Lang) {
             .arg("pending", count(&figures.pending_by_type, type_name));
         say!("          {}", line.render(lang));
     }
-    if figures.grants_by_year.is_empty() {
-        return;
-    }
-    say!(
-        "        {}{}",
-        t(lang, "enterprises.grants_by_year"),
-        t(lang, "common.colon").trim_end()
-    );
-    for (year, counts) in figures.grants_by_year.iter().rev() {
-        let counts: Vec<String> = PatentType::ALL
-            .iter()
-            .map(|kind| {
-                let name = t(lang, &format!("patent_type.{}", kind.as_str()));
-                format!("{name} {}", count(counts, kind.as_str()))
-            })
-            .collect();
-        let line = Msg::new("cli.enterprise.year")
-            .arg("year", year)
-            .arg("counts", counts.join(&t(lang, "common.list_separator")));
-        say!("          {}", line.render(lang));
-    }
+    let years: Vec<String> = figures
+        .grants_by_year
+        .iter()
+        .rev()
+        .map(|(year, counts)| {
+            let counts: Vec<String> = PatentType::ALL
+                .iter()
+                .map(|kind| {
+                    let name = t(lang, &format!("patent_type.{}", kind.as_str()));
+                    format!("{name} {}", count(counts, kind.as_str()))
+                })
+                .collect();
+            Msg::new("cli.enterprise.year")
+                .arg("year", year)
+                .arg("counts", counts.join(&t(lang, "common.list_separator")))
+                .render(lang)
+        })
+        .collect();
+    card::section("enterprises.grants_by_year", &years, lang);
 }
 
 pub async fn run(
