@@ -16,17 +16,23 @@ pub fn render(error: &clap::Error, lang: Lang, args: &[String]) -> Option<String
         t(lang, "cli.error_prefix"),
         sentence.render(lang)
     );
-    if let Some(usage) = usage(error) {
-        text.push_str(&format!("{} {usage}\n\n", t(lang, "cli.usage")));
+    let (path, command) = command_path(args, lang);
+    if usage(error).is_some() {
+        text.push_str(&format!(
+            "{} {}\n\n",
+            t(lang, "cli.usage"),
+            usage_of(command, &path)
+        ));
     }
-    let more = Msg::new("cli.args.more").arg("command", command_path(args, lang));
+    let more = Msg::new("cli.args.more").arg("command", path);
     text.push_str(&more.render(lang));
     text.push('\n');
     Some(text)
 }
 
-/// The (sub)command the arguments name: "ipdesk token revoke" for `ipdesk token revoke abc`.
-fn command_path(args: &[String], lang: Lang) -> String {
+/// The (sub)command the arguments name, and its path: "ipdesk token revoke" for
+/// `ipdesk token revoke abc`.
+fn command_path(args: &[String], lang: Lang) -> (String, clap::Command) {
     let mut command = super::help::localized_command(lang);
     let mut path = vec![String::from("ipdesk")];
     let mut args = args.iter().skip(1);
@@ -42,7 +48,21 @@ fn command_path(args: &[String], lang: Lang) -> String {
             break;
         }
     }
-    path.join(" ")
+    (path.join(" "), command)
+}
+
+/// The command's usage as its help shows it. clap's error names the arguments it was given
+/// instead, the environment's among them: with DATABASE_URL set, every mistake's usage line read
+/// as if `--database-url <URL>` had been typed.
+fn usage_of(command: clap::Command, path: &str) -> String {
+    let usage = command.bin_name(path.to_owned()).render_usage().to_string();
+    let usage = usage.trim();
+    // clap titles the usage in English; the title is put back in the user's language.
+    usage
+        .split_once(':')
+        .map_or(usage, |(_, rest)| rest)
+        .trim()
+        .to_owned()
 }
 
 /// Whether `--flag` (or `-f`) is followed by its value as the next argument.
@@ -242,7 +262,7 @@ mod tests {
         ];
         for (args, command) in cases {
             let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-            assert_eq!(command_path(&args, Lang::En), command, "{args:?}");
+            assert_eq!(command_path(&args, Lang::En).0, command, "{args:?}");
         }
     }
 }

@@ -150,6 +150,22 @@ fn bad_arguments_exit_2() {
         stderr(&output)
     );
     assert!(stderr(&output).contains("运行 ipdesk jurisdiction set --help 查看说明。"));
+    // The usage line is the command's own, not the arguments clap was given: a database named in
+    // the environment is not shown as if it had been typed.
+    let with_env = ipdesk(
+        dir.path(),
+        Some("sqlite://elsewhere.sqlite"),
+        &["target", "list"],
+    )
+    .output()
+    .unwrap();
+    assert_exit(&with_env, 2);
+    assert!(
+        stderr(&with_env).contains("\n用法： ipdesk target list [OPTIONS] --year <YEAR>\n")
+            && !stderr(&with_env).contains("--database-url"),
+        "{}",
+        stderr(&with_env)
+    );
     let output = ipdesk(dir.path(), None, &["no-such-command"])
         .output()
         .unwrap();
