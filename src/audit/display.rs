@@ -23,6 +23,17 @@ const CODES: [(&str, &str); 8] = [
     ("audit.field.role", "roles."),
 ];
 
+/// Fields recorded as an object of numbers whose names are only in its keys, with the sentence
+/// that words them (`None` when the value is not that object, which then reads as any other).
+type Sentence = fn(&Value, Lang) -> Option<String>;
+const SENTENCES: [(&str, Sentence); 1] = [("audit.field.counts", import_counts)];
+
+/// An import's counts as the import's own summary says them.
+fn import_counts(value: &Value, lang: Lang) -> Option<String> {
+    let counts: crate::import::plan::Counts = serde_json::from_value(value.clone()).ok()?;
+    Some(counts.line(lang))
+}
+
 /// Fields the histories and the log leave out, by label key: another field says the same in words
 /// (a visit's officers as usernames beside their names), or the record's page shows it whole
 /// (a case's steps, the time limits worked out from them, the check of the claimed number).
@@ -89,10 +100,12 @@ pub fn rows(action: &str, changes: &Value, scope: Scope<'_>, lang: Lang) -> Vec<
 /// The value recorded for the field labelled `label_key` ("events.field.kind") as a person reads
 /// it in `lang`: codes in words, lists joined as the language joins them, nothing as "—".
 pub fn shown(value: &Value, lang: Lang, label_key: &str) -> String {
-    if label_key == "audit.field.counts"
-        && let Ok(counts) = serde_json::from_value::<crate::import::plan::Counts>(value.clone())
-    {
-        return counts.line(lang);
+    let worded = SENTENCES
+        .iter()
+        .find(|(label, _)| *label == label_key)
+        .and_then(|(_, sentence)| sentence(value, lang));
+    if let Some(sentence) = worded {
+        return sentence;
     }
     let codes = CODES
         .iter()

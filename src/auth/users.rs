@@ -90,6 +90,15 @@ pub async fn find(db: &impl ConnectionTrait, raw: &str) -> Result<user::Model, A
         .ok_or_else(|| AppError::NotFound(Msg::new("users.not_found_by_name").arg("name", &name)))
 }
 
+/// The id of the user `raw` names: by username, as people know them, or by the number the API
+/// and the JSON give.
+pub async fn id_of(db: &impl ConnectionTrait, raw: &str) -> Result<i64, AppError> {
+    match find(db, raw).await {
+        Ok(found) => Ok(found.id),
+        Err(not_found) => raw.trim().parse().map_err(|_| not_found),
+    }
+}
+
 /// Users among these officers, username → real name.
 pub async fn real_names(
     db: &impl ConnectionTrait,

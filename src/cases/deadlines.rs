@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::domain::CaseKind;
 use super::workflow::{Step, Taken};
 use crate::calendar::domain::{Calendar, Pause, Period, Unit, due};
+use crate::i18n::{Lang, t};
 
 /// A time limit: which cases it binds, the step that starts it, the steps that meet it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +151,21 @@ pub struct Deadline {
     pub unknown_years: Vec<i32>,
 }
 
+impl Deadline {
+    /// The rule in words ("假冒专利案件立案后作出处理决定").
+    pub fn rule_words(&self, lang: Lang) -> String {
+        t(lang, &format!("cases.rule.{}", self.rule))
+    }
+
+    /// The day it falls due, or that the clock stands still while the case is suspended.
+    pub fn due_words(&self, lang: Lang) -> String {
+        self.due_on.map_or_else(
+            || t(lang, "cases.deadline.suspended"),
+            |day| day.to_string(),
+        )
+    }
+}
+
 /// The pauses of a case: each suspension until its resumption.
 pub fn pauses(steps: &[Taken]) -> Vec<Pause> {
     let mut pauses: Vec<Pause> = Vec::new();
@@ -237,6 +253,25 @@ pub fn deadlines(
 mod tests {
     use super::*;
     use crate::calendar::domain::DayKind;
+
+    #[test]
+    fn a_deadline_in_words() {
+        let mut deadline = Deadline {
+            rule: "service".into(),
+            due_on: Some(day(2026, 12, 7)),
+            status: DeadlineStatus::Open,
+            days_left: Some(2),
+            working_days_left: Some(2),
+            met_on: None,
+            extended: false,
+            unknown_years: Vec::new(),
+        };
+        assert_eq!(deadline.rule_words(Lang::ZhCn), "处罚决定作出后送达");
+        assert_eq!(deadline.due_words(Lang::En), "2026-12-07");
+        // Suspended, the clock stands still: no day, and the words say why.
+        deadline.due_on = None;
+        assert_eq!(deadline.due_words(Lang::ZhCn), "中止中，暂停计时");
+    }
 
     #[test]
     fn a_status_code_is_what_the_json_says() {

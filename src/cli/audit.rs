@@ -27,19 +27,10 @@ pub struct AuditArgs {
     json: bool,
 }
 
-/// The user `--user` names: by username (as the officer knows them), or by the number the JSON
-/// gives.
-async fn user_id(db: &DatabaseConnection, user: &str) -> Result<i64, AppError> {
-    match crate::auth::users::find(db, user).await {
-        Ok(found) => Ok(found.id),
-        Err(not_found) => user.trim().parse().map_err(|_| not_found),
-    }
-}
-
 pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result<(), AppError> {
     let date = |raw: &Option<String>| crate::dates::parse_given(raw.as_deref());
     let user_id = match args.user.as_deref() {
-        Some(user) => Some(user_id(db, user).await?),
+        Some(user) => Some(crate::auth::users::id_of(db, user).await?),
         None => None,
     };
     let filter = Filter {

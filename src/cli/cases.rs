@@ -223,10 +223,7 @@ fn as_input(view: &CaseView) -> CaseInput {
 fn line(c: &CaseView, lang: Lang) -> String {
     let status = c.status.map_or("none", |s| s.as_str());
     let next = c.next_deadline.as_ref().map_or_else(String::new, |d| {
-        let due = d
-            .deadline
-            .due_on
-            .map_or_else(|| "—".to_owned(), |day| day.to_string());
+        let due = d.deadline.due_words(lang);
         let state = Msg::new(format!(
             "cases.deadline_state.{}",
             c.deadline_status.as_str()
@@ -301,7 +298,7 @@ fn step_line(step: &StepView, lang: Lang) -> String {
 /// A time limit as the case page's table shows it: the rule, the day it falls due (or that the
 /// clock stands still), how it stands and the day it was met.
 fn deadline_line(deadline: &Deadline, lang: Lang) -> String {
-    let mut rule = t(lang, &format!("cases.rule.{}", deadline.rule));
+    let mut rule = deadline.rule_words(lang);
     if deadline.extended {
         rule = format!(
             "{rule}{}",
@@ -310,9 +307,7 @@ fn deadline_line(deadline: &Deadline, lang: Lang) -> String {
                 .render(lang)
         );
     }
-    let due = deadline
-        .due_on
-        .map_or_else(|| t(lang, "cases.deadline.suspended"), |d| d.to_string());
+    let due = deadline.due_words(lang);
     let mut state = t(
         lang,
         &format!("cases.deadline_status.{}", deadline.status.as_str()),

@@ -179,15 +179,12 @@ impl CaseExport {
             return Value::Empty;
         };
         let lang = self.lang;
-        let rule = t(lang, &format!("cases.rule.{}", next.deadline.rule));
+        let rule = next.deadline.rule_words(lang);
         let state = t(
             lang,
             &format!("cases.deadline_state.{}", case.deadline_status.as_str()),
         );
-        let due = next
-            .deadline
-            .due_on
-            .map_or_else(|| t(lang, "cases.deadline.suspended"), |d| d.to_string());
+        let due = next.deadline.due_words(lang);
         let separator = t(lang, "export.label_separator");
         Value::Text(format!("{state}{separator}{rule} {due}"))
     }
