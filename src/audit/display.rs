@@ -67,14 +67,15 @@ pub enum Scope<'a> {
 }
 
 /// The changes of a log entry (`{"field": {"old": …, "new": …}}`) as the rows a person reads:
-/// values in words; bookkeeping, links and what a record's page shows whole left out (see
-/// [`is_shown`]); a new record, attachment or import only with what it was given.
+/// values in words, in the order of the record's form (the order of its labels in the locale
+/// file; the log keeps fields by name); bookkeeping, links and what a record's page shows whole
+/// left out (see [`is_shown`]); a new record, attachment or import only with what it was given.
 pub fn rows(action: &str, changes: &Value, scope: Scope<'_>, lang: Lang) -> Vec<Row> {
     let Some(fields) = changes.as_object() else {
         return Vec::new();
     };
     let given_only = matches!(action, "create" | "attach" | "import" | "setup");
-    fields
+    let mut rows: Vec<(Option<usize>, Row)> = fields
         .iter()
         .filter_map(|(field, pair)| {
             let key = match scope {
@@ -88,13 +89,17 @@ pub fn rows(action: &str, changes: &Value, scope: Scope<'_>, lang: Lang) -> Vec<
             let label = CATALOG
                 .get(lang, &key)
                 .or_else(|| CATALOG.get(lang, &format!("audit.field.{field}")));
-            Some(Row {
+            let row = Row {
                 label: label.map_or_else(|| field.clone(), str::to_owned),
                 old: (!given_only).then(|| shown(&pair["old"], lang, &key)),
                 new: shown(new, lang, &key),
-            })
+            };
+            Some((CATALOG.position(&key), row))
         })
-        .collect()
+        .collect();
+    // A field without a label of its own keeps its place by name, after the form's fields.
+    rows.sort_by_key(|(position, _)| position.unwrap_or(usize::MAX));
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// The value recorded for the field labelled `label_key` ("events.field.kind") as a person reads
@@ -366,6 +371,31 @@ mod tests {
         assert_eq!(
             rows("create", &case, Scope::Log("case"), Lang::ZhCn),
             [row("案件类型", None, "假冒专利")]
+        );
+        // Fields read in the order of the record's form, not of their names.
+        let edited = json!({
+            "title": {"old": "旧名称", "new": "新名称"},
+            "status": {"old": "pending", "new": "granted"},
+            "applicants": {"old": ["甲"], "new": ["甲", "乙"]},
+            "application_number": {"old": "202410100237.0", "new": "202410100238.5"},
+        });
+        let labels: Vec<String> = rows(
+            "update",
+            &edited,
+            Scope::History("patents.field."),
+            Lang::En,
+        )
+        .into_iter()
+        .map(|row| row.label)
+        .collect();
+        assert_eq!(
+            labels,
+            [
+                "Application number",
+                "Title",
+                "Applicants (patentees)",
+                "Legal status"
+            ]
         );
         let changed = json!({"role": {"old": "viewer", "new": "officer"}});
         assert_eq!(

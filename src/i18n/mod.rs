@@ -1,7 +1,7 @@
 //! Every visible string comes from the locale files beside this module (`zh-CN.toml`, `en.toml`).
 //! Rust code and templates name a key; the request's language picks the text.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,9 @@ impl std::fmt::Display for Lang {
 /// The flattened message tables of both languages, keyed `section.name`.
 pub struct Catalog {
     tables: BTreeMap<Lang, BTreeMap<String, String>>,
+    /// Where each key stands in the Chinese file. A register's `field` section lists its fields
+    /// in the order its form shows them, so a record's history can read in that order too.
+    order: HashMap<String, usize>,
 }
 
 impl Catalog {
@@ -61,11 +64,27 @@ impl Catalog {
             (Lang::ZhCn, include_str!("zh-CN.toml")),
             (Lang::En, include_str!("en.toml")),
         ];
+        let mut order = HashMap::new();
         let tables = sources
             .into_iter()
-            .map(|(lang, source)| (lang, flatten_source(lang, source)))
+            .map(|(lang, source)| {
+                let keys = flatten_source(lang, source);
+                if lang == Lang::default() {
+                    order = keys
+                        .iter()
+                        .enumerate()
+                        .map(|(i, (key, _))| (key.clone(), i))
+                        .collect();
+                }
+                (lang, keys.into_iter().collect())
+            })
             .collect();
-        Catalog { tables }
+        Catalog { tables, order }
+    }
+
+    /// Where `key` stands among the keys, in the order the Chinese file lists them.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.order.get(key).copied()
     }
 
     /// The text for `key`, or `None` when the locale lacks it.
@@ -82,8 +101,9 @@ impl Catalog {
     }
 }
 
-fn flatten_source(lang: Lang, source: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
+/// The keys of one locale file and their texts, in the order the file lists them.
+fn flatten_source(lang: Lang, source: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     match source.parse::<toml::Table>() {
         Ok(table) => flatten("", &table, &mut out),
         // A broken locale file is a build defect; the locale test fails on it. Serving keys
@@ -93,7 +113,7 @@ fn flatten_source(lang: Lang, source: &str) -> BTreeMap<String, String> {
     out
 }
 
-fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>) {
+fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
     for (name, value) in table {
         let key = if prefix.is_empty() {
             name.clone()
@@ -102,12 +122,8 @@ fn flatten(prefix: &str, table: &toml::Table, out: &mut BTreeMap<String, String>
         };
         match value {
             toml::Value::Table(inner) => flatten(&key, inner, out),
-            toml::Value::String(text) => {
-                out.insert(key, text.clone());
-            }
-            other => {
-                out.insert(key, other.to_string());
-            }
+            toml::Value::String(text) => out.push((key, text.clone())),
+            other => out.push((key, other.to_string())),
         }
     }
 }
