@@ -211,7 +211,9 @@ fn postgres_admin(admin: &str, sql: &str) {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let server = sea_orm::Database::connect(admin).await.unwrap();
+        let server = sea_orm::Database::connect(ipdesk::db::pool_options(admin))
+            .await
+            .unwrap();
         server.execute_unprepared(sql).await.unwrap();
         let _ = server.close().await;
     });

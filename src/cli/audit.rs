@@ -59,8 +59,8 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
     }
     if total > entries.len() as u64 {
         let more = Msg::new("cli.audit.more")
-            .arg("shown", entries.len())
-            .arg("total", total);
+            .count("shown", entries.len())
+            .count("total", total);
         say!("{}", more.render(lang));
     }
     Ok(())

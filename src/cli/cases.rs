@@ -371,7 +371,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 .arg("active", t.active)
                 .arg("overdue", t.overdue)
                 .arg("due_soon", t.due_soon)
-                .arg("closed", t.closed)
+                .count("closed", t.closed)
                 .arg("fines", &t.fines_text);
             say!("{}", msg.render(lang));
             Ok(())

@@ -180,7 +180,7 @@ fn print_figures(figures: &PatentFigures, lang: Lang) {
         .arg(
             "value",
             Msg::new("cli.enterprise.total")
-                .arg("total", figures.total)
+                .count("total", figures.total)
                 .render(lang),
         );
     say!("        {}", heading.render(lang));
@@ -190,7 +190,7 @@ fn print_figures(figures: &PatentFigures, lang: Lang) {
     for (type_name, total) in &figures.by_type {
         let line = Msg::new("cli.enterprise.by_type")
             .arg("type", t(lang, &format!("patent_type.{type_name}")))
-            .arg("count", *total)
+            .count("count", *total)
             .arg("granted", count(&figures.granted_by_type, type_name))
             .arg("pending", count(&figures.pending_by_type, type_name));
         say!("          {}", line.render(lang));
@@ -252,7 +252,7 @@ pub async fn run(
             say!(
                 "{}",
                 Msg::new("enterprises.count")
-                    .arg("count", page.total)
+                    .count("count", page.total)
                     .render(lang)
             );
             Ok(())
@@ -293,7 +293,7 @@ pub async fn run(
                 "{}",
                 Msg::new("enterprises.link.done")
                     .arg("name", name.trim())
-                    .arg("count", linked)
+                    .count("count", linked)
                     .render(lang)
             );
             Ok(())

@@ -201,10 +201,10 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
             }
             let totals = &page.totals;
             let msg = Msg::new("events.totals")
-                .arg("events", totals.events)
-                .arg("attendees", totals.attendees)
-                .arg("materials", totals.materials_count)
-                .arg("consultations", totals.consultations);
+                .count("events", totals.events)
+                .count("attendees", totals.attendees)
+                .count("materials", totals.materials_count)
+                .count("consultations", totals.consultations);
             say!("{}", msg.render(lang));
             Ok(())
         }

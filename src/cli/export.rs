@@ -146,7 +146,7 @@ pub async fn run(db: &DatabaseConnection, args: ExportArgs, lang: Lang) -> Resul
     say!(
         "{}",
         Msg::new("cli.export.done")
-            .arg("rows", export.rows)
+            .count("rows", export.rows)
             .arg("path", args.output.display())
             .render(lang)
     );

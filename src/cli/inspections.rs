@@ -141,7 +141,7 @@ fn as_input(view: &InspectionView) -> InspectionInput {
 }
 
 fn line(i: &InspectionView, lang: Lang) -> String {
-    let problems = Msg::new("inspections.problems_found").arg("count", i.problems.len());
+    let problems = Msg::new("inspections.problems_found").count("count", i.problems.len());
     format!(
         "{:>6}  {}  {}  {}",
         i.id,
@@ -208,9 +208,9 @@ pub async fn run(
             }
             let totals = &page.totals;
             let msg = Msg::new("inspections.totals")
-                .arg("inspections", totals.inspections)
-                .arg("premises", totals.premises_inspected)
-                .arg("goods", totals.goods_checked)
+                .count("inspections", totals.inspections)
+                .count("premises", totals.premises_inspected)
+                .count("goods", totals.goods_checked)
                 .arg("marked", totals.marked_goods_checked)
                 .arg("problems", totals.problems);
             say!("{}", msg.render(lang));

@@ -257,7 +257,8 @@ pub async fn run(
             for patent in &page.items {
                 say!("{}", line(patent, lang));
             }
-            let total = format!("{}{}", page.total, if page.total_capped { "+" } else { "" });
+            let total = crate::i18n::number(lang, page.total);
+            let total = format!("{total}{}", if page.total_capped { "+" } else { "" });
             say!(
                 "{}",
                 Msg::new("patents.count").arg("count", total).render(lang)

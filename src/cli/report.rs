@@ -121,10 +121,10 @@ pub async fn report(
 fn print_report(report: &YtdReport, lang: Lang) {
     let counts = |c: &Counts| {
         Msg::new("cli.report.counts")
-            .arg("total", c.total)
-            .arg("invention", c.invention)
-            .arg("utility_model", c.utility_model)
-            .arg("design", c.design)
+            .count("total", c.total)
+            .count("invention", c.invention)
+            .count("utility_model", c.utility_model)
+            .count("design", c.design)
             .render(lang)
     };
     let percent = |p: Option<f64>, sign: bool| match (p, sign) {

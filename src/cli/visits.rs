@@ -235,9 +235,9 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             }
             let totals = &page.totals;
             let msg = Msg::new("visits.totals")
-                .arg("visits", totals.visits)
-                .arg("enterprises", totals.effect.visited_enterprises)
-                .arg("materials", totals.materials_count);
+                .count("visits", totals.visits)
+                .count("enterprises", totals.effect.visited_enterprises)
+                .count("materials", totals.materials_count);
             say!("{}", msg.render(lang));
             Ok(())
         }

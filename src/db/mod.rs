@@ -112,6 +112,19 @@ fn log_slow_statements(db: &mut DatabaseConnection) {
 /// The page size of a new SQLite database, in bytes.
 pub const SQLITE_PAGE_SIZE: u32 = 16_384;
 
+/// The options every pool of ipdesk starts from: no idle timeout and no lifetime, so that sqlx
+/// starts no task to close idle and old connections. In sqlx 0.9.0 that task's count of idle
+/// connections can wrap below zero when a connection is handed back while another is taken
+/// (sqlx issues 3645 and 4289); the task then loops without yielding at 100% CPU, and the process
+/// cannot end (a `township add` of the CLI tests spun so for minutes). Nothing is lost by it: a
+/// SQLite connection gains nothing by being opened again, and a PostgreSQL pool keeps its few
+/// connections, each checked before it is used.
+pub fn pool_options(url: impl Into<String>) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
+    options.idle_timeout(None).max_lifetime(None);
+    options
+}
+
 async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection, AppError> {
     if let Some(dir) = data_dir(url) {
         std::fs::create_dir_all(&dir).map_err(|error| {
@@ -119,7 +132,7 @@ async fn connect_sqlite(url: &str, pool_size: u32) -> Result<DatabaseConnection,
             AppError::BadRequest(Msg::new("db.cannot_create_folder").arg("path", dir.display()))
         })?;
     }
-    let mut options = ConnectOptions::new(url);
+    let mut options = pool_options(url);
     options
         .max_connections(pool_size)
         .sqlx_logging(false)
@@ -167,7 +180,7 @@ async fn open_postgres(
     pool_size: u32,
     ssl: Option<PgSslMode>,
 ) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(url);
+    let mut options = pool_options(url);
     options
         .max_connections(pool_size)
         .connect_timeout(Duration::from_secs(10))
@@ -400,6 +413,21 @@ pub async fn ping(db: &DatabaseConnection) -> bool {
 mod tests {
     use super::*;
 
+    /// sqlx starts its task that closes idle and old connections (the one that can spin
+    /// forever) only when a pool has an idle timeout or a lifetime; ours have neither.
+    #[test]
+    fn pools_start_no_task_to_close_idle_connections() {
+        for url in [
+            "sqlite://data/ipdesk.sqlite",
+            "postgres://postgres@127.0.0.1/ipdesk",
+        ] {
+            let options = pool_options(url);
+            assert_eq!(options.get_idle_timeout(), Some(None), "{url}");
+            assert_eq!(options.get_max_lifetime(), Some(None), "{url}");
+            assert_eq!(options.get_min_connections(), None, "{url}");
+        }
+    }
+
     #[test]
     fn postgres_on_this_machine_is_asked_without_tls_unless_told() {
         let cases = [
@@ -477,7 +505,7 @@ mod tests {
 
         // A database made with SQLite's default pages, as ipdesk made them before.
         let old = dir.path().join("old.sqlite");
-        let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", old.display()));
+        let mut options = pool_options(format!("sqlite://{}?mode=rwc", old.display()));
         options.max_connections(1);
         let before = Database::connect(options).await.unwrap();
         before

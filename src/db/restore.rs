@@ -140,7 +140,7 @@ async fn check_backup(source: &Path) -> Result<(), AppError> {
         || AppError::BadRequest(Msg::new("restore.not_a_backup").arg("path", source.display()));
     // Immutable: a backup is read as it lies, without a write-ahead log of its own.
     let url = format!("sqlite://{}?mode=ro&immutable=true", source.display());
-    let db = Database::connect(url.as_str())
+    let db = Database::connect(super::pool_options(url))
         .await
         .map_err(|_| refused())?;
     let check = db
@@ -172,7 +172,7 @@ async fn check_backup(source: &Path) -> Result<(), AppError> {
 
 /// How many records the database at `url` holds; 0 for a file that is no ipdesk database yet.
 async fn count_records(url: &str) -> Result<i64, AppError> {
-    let db = Database::connect(url).await?;
+    let db = Database::connect(super::pool_options(url)).await?;
     let mut total = 0;
     for table in RECORD_TABLES {
         let sql = format!("SELECT count(*) FROM {table}");

@@ -475,7 +475,7 @@ async fn link(
             UNLINKED,
             Msg::new("enterprises.link.done")
                 .arg("name", form.name.trim())
-                .arg("count", linked),
+                .count("count", linked),
         )),
         Err(error) => unlinked_again(&page, state, &form.name, error).await,
     }

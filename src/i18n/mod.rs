@@ -211,6 +211,14 @@ impl Msg {
         self
     }
 
+    /// Adds a placeholder for a count, written as the language writes figures in running text
+    /// (see [`number`]).
+    pub fn count(self, name: &str, n: impl TryInto<i128>) -> Msg {
+        // Every integer type a count is kept in fits in an i128.
+        let n: i128 = n.try_into().unwrap_or_default();
+        self.arg(name, format!("{COUNT_MARK}{n}"))
+    }
+
     /// Adds a placeholder for a list, joined when rendered with the separator of the language
     /// (“2026、2027” in Chinese, “2026, 2027” in English).
     pub fn list_arg(self, name: &str, items: impl IntoIterator<Item = impl ToString>) -> Msg {
@@ -233,15 +241,45 @@ impl Msg {
     }
 }
 
-/// Marks a list argument and separates its items: control characters no text of a message holds.
+/// Marks a list argument and separates its items, and marks a count: control characters no
+/// text of a message holds.
 const LIST_MARK: char = '\u{1e}';
 const LIST_ITEM: char = '\u{1f}';
+const COUNT_MARK: char = '\u{1d}';
+
+/// A whole number as `lang` writes it in running text and figures: English groups the
+/// thousands ("1,260 materials"); Chinese work reports write figures whole
+/// ("发放宣传资料1260份"), so Chinese leaves them as they are.
+pub fn number(lang: Lang, n: impl Into<i128>) -> String {
+    let n = n.into();
+    let digits = n.unsigned_abs().to_string();
+    if lang != Lang::En || digits.len() <= 3 {
+        return n.to_string();
+    }
+    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        text.push('-');
+    }
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            text.push(',');
+        }
+        text.push(digit);
+    }
+    text
+}
 
 fn render_arg(value: &str, lang: Lang) -> String {
     if let Some(key) = value.strip_prefix('@')
         && CATALOG.get(lang, key).is_some()
     {
         return t(lang, key);
+    }
+    if let Some(n) = value
+        .strip_prefix(COUNT_MARK)
+        .and_then(|n| n.parse::<i128>().ok())
+    {
+        return number(lang, n);
     }
     match value.strip_prefix(LIST_MARK) {
         Some(items) => items
@@ -287,6 +325,37 @@ mod tests {
             missing_in_zh.is_empty(),
             "missing in zh-CN: {missing_in_zh:?}"
         );
+    }
+
+    #[test]
+    fn figures_are_written_as_each_language_writes_them() {
+        // (number, English, Chinese)
+        let cases: [(i128, &str, &str); 8] = [
+            (0, "0", "0"),
+            (7, "7", "7"),
+            (999, "999", "999"),
+            (1000, "1,000", "1000"),
+            (1260, "1,260", "1260"),
+            (100_000, "100,000", "100000"),
+            (1_234_567, "1,234,567", "1234567"),
+            (-24_000, "-24,000", "-24000"),
+        ];
+        for (n, en, zh) in cases {
+            assert_eq!(number(Lang::En, n), en);
+            assert_eq!(number(Lang::ZhCn, n), zh);
+        }
+        let counted = |n: i64| {
+            Msg::new("reports.events.figures")
+                .count("attendees", n)
+                .count("materials", 1)
+                .count("consultations", 0)
+        };
+        assert_eq!(
+            counted(1260).render(Lang::En),
+            "1,260 attendees · 1 material · 0 consultations"
+        );
+        assert!(counted(1).render(Lang::En).starts_with("1 attendee "));
+        assert!(counted(1260).render(Lang::ZhCn).contains("1260"));
     }
 
     #[test]

@@ -121,13 +121,13 @@ impl Counts {
     /// "600 rows: 400 new, 0 updated, …" — every count, in the reader's language.
     pub fn line(&self, lang: crate::i18n::Lang) -> String {
         crate::i18n::Msg::new("import.cli.counts")
-            .arg("read", self.rows_read)
-            .arg("new", self.new)
-            .arg("updated", self.updated)
-            .arg("unchanged", self.unchanged)
-            .arg("duplicates", self.duplicates_in_file)
-            .arg("out", self.out_of_jurisdiction)
-            .arg("invalid", self.invalid)
+            .count("read", self.rows_read)
+            .count("new", self.new)
+            .count("updated", self.updated)
+            .count("unchanged", self.unchanged)
+            .count("duplicates", self.duplicates_in_file)
+            .count("out", self.out_of_jurisdiction)
+            .count("invalid", self.invalid)
             .render(lang)
     }
 

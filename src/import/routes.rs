@@ -395,7 +395,7 @@ async fn undo(
     } else {
         page_layout::failure(
             to,
-            Msg::new("import.undo.with_conflicts").arg("count", result.conflicts.len()),
+            Msg::new("import.undo.with_conflicts").count("count", result.conflicts.len()),
         )
     })
 }

@@ -188,7 +188,7 @@ fn of_which(counts: &Counts, lang: Lang) -> Option<String> {
     .filter(|(_, n)| *n > 0)
     .map(|(kind, n)| {
         Msg::new(format!("reports.summary.kind.{kind}"))
-            .arg("count", n)
+            .count("count", n)
             .render(lang)
     })
     .collect();
@@ -206,13 +206,13 @@ fn of_which(counts: &Counts, lang: Lang) -> Option<String> {
 /// year is left out rather than invented.
 pub fn paragraph(figures: &SummaryFigures, today: NaiveDate, lang: Lang) -> String {
     let mut applications = Msg::new("reports.summary.applications")
-        .arg("count", figures.applications.total)
+        .count("count", figures.applications.total)
         .render(lang);
     if let Some(parts) = of_which(&figures.applications, lang) {
         applications.push_str(&parts);
     }
     let mut grants = Msg::new("reports.summary.grants")
-        .arg("count", figures.grants.total)
+        .count("count", figures.grants.total)
         .render(lang);
     if let Some(target) = figures.grants_target.filter(|t| *t > 0) {
         let percent = (figures.grants.total as f64 * 100.0 / target as f64).round();
@@ -258,9 +258,9 @@ fn activities(events: &EventTotals, lang: Lang) -> String {
         return String::new();
     }
     Msg::new("reports.summary.events")
-        .arg("events", events.events)
-        .arg("materials", events.materials_count)
-        .arg("consultations", events.consultations)
+        .count("events", events.events)
+        .count("materials", events.materials_count)
+        .count("consultations", events.consultations)
         .render(lang)
 }
 
@@ -271,13 +271,13 @@ fn visits(visits: &VisitTotals, lang: Lang) -> String {
         return String::new();
     }
     let mut text = Msg::new("reports.summary.visits")
-        .arg("visits", visits.visits)
+        .count("visits", visits.visits)
         .render(lang);
     if visits.materials_count > 0 {
         let materials = Msg::new("reports.summary.visit_materials");
         text.push_str(
             &materials
-                .arg("materials", visits.materials_count)
+                .count("materials", visits.materials_count)
                 .render(lang),
         );
     }
@@ -285,7 +285,7 @@ fn visits(visits: &VisitTotals, lang: Lang) -> String {
         let filed = Msg::new("reports.summary.visit_effect");
         text.push_str(
             &filed
-                .arg("filed", visits.effect.filed_enterprises)
+                .count("filed", visits.effect.filed_enterprises)
                 .render(lang),
         );
     }
@@ -298,9 +298,9 @@ fn inspections(inspections: &InspectionTotals, lang: Lang) -> String {
         return String::new();
     }
     Msg::new("reports.summary.inspections")
-        .arg("inspections", inspections.inspections)
-        .arg("premises", inspections.premises_inspected)
-        .arg("goods", inspections.goods_checked)
+        .count("inspections", inspections.inspections)
+        .count("premises", inspections.premises_inspected)
+        .count("goods", inspections.goods_checked)
         .render(lang)
 }
 
@@ -311,7 +311,7 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
         return String::new();
     }
     let mut text = Msg::new("reports.summary.cases")
-        .arg("opened", cases.opened)
+        .count("opened", cases.opened)
         .render(lang);
     if !cases.by_kind.is_empty() {
         let separator = crate::i18n::t(lang, "reports.summary.list_separator");
@@ -322,7 +322,7 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
                 Msg::new("reports.summary.case_kind")
                     // The kind's name as it reads inside a sentence ("1 patent counterfeiting case").
                     .arg("kind", format!("@reports.summary.case_kind_name.{kind}"))
-                    .arg("count", count)
+                    .count("count", *count)
                     .render(lang)
             })
             .collect();
@@ -333,7 +333,7 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
         );
     }
     if cases.closed > 0 {
-        let closed = Msg::new("reports.summary.cases_closed").arg("closed", cases.closed);
+        let closed = Msg::new("reports.summary.cases_closed").count("closed", cases.closed);
         text.push_str(&closed.render(lang));
     }
     if cases.fines > 0.0 {
@@ -530,7 +530,7 @@ mod tests {
         );
         let english = paragraph(&figures, today, Lang::En);
         assert!(
-            english.ends_with("; 3 IP publicity events were held, handing out 1100 materials and answering 30 consultations."),
+            english.ends_with("; 3 IP publicity events were held, handing out 1,100 materials and answering 30 consultations."),
             "{english}"
         );
     }

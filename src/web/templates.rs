@@ -21,6 +21,7 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_function("csrf_field", csrf_field);
     env.add_filter("datetime", datetime);
     env.add_filter("msg", message);
+    env.add_filter("count", count);
     env.add_function(
         "history_rows",
         |state: &State, entry: Value, prefix: &str| {
@@ -55,6 +56,15 @@ fn message(state: &State, value: Value) -> Result<String, Error> {
         .and_then(serde_json::from_value)
         .map_err(|e| Error::new(ErrorKind::InvalidOperation, e.to_string()))?;
     Ok(msg.render(lang))
+}
+
+/// `{{ r.grants.total | count }}`, `t("pager.rows", total=p.total | count)`: a whole number as
+/// the page's language writes figures ("1,260" in English); any other value as it is.
+fn count(state: &State, value: Value) -> String {
+    match i128::try_from(value.clone()) {
+        Ok(n) => crate::i18n::number(page_lang(state), n),
+        Err(_) => value.to_string(),
+    }
 }
 
 /// The language of the page being rendered.

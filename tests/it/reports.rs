@@ -451,6 +451,18 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
 
     let home = app.get("/").await;
     home.assert_contains(&["专利授权", "<svg role=\"img\"", "最近的导入", name]);
+    // Figures of four digits and more: English groups the thousands, Chinese writes them whole.
+    let event = json!({
+        "kind": "world_ip_day", "title": "4.26宣传周", "starts_on": "2026-04-26",
+        "attendees": 12600, "materials_count": 1260, "consultations": 30,
+    });
+    let created = app
+        .send_json(Method::Post, "/api/v1/events", &event.to_string())
+        .await;
+    assert_eq!(created.status, Status::Created, "{}", created.body);
+    app.get("/reports?year=2026&as_of=2026-06-30")
+        .await
+        .assert_contains(&["参加12600人次 · 发放资料1260份"]);
     app.switch_to_english().await;
     app.get("/reports?year=2026&as_of=2026-06-30")
         .await
@@ -460,7 +472,19 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
             "of the target 200: 65.5%",
             "up 21.3%",
             "down 79.8%",
+            "12,600 attendees · 1,260 materials · 30 consultations",
         ]);
+    let english = app
+        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30&lang=en")
+        .await
+        .json();
+    assert!(
+        english["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("handing out 1,260 materials"),
+        "{english}"
+    );
 
     let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
     viewer

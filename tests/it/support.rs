@@ -46,7 +46,7 @@ impl TestDatabase {
                 } else {
                     "template0 ENCODING 'UTF8'".to_owned()
                 };
-                let admin = Database::connect(&admin_url)
+                let admin = Database::connect(ipdesk::db::pool_options(&admin_url))
                     .await
                     .expect("connect to PostgreSQL");
                 admin
@@ -98,7 +98,9 @@ impl Drop for TestDatabase {
                 .build();
             if let Ok(runtime) = runtime {
                 runtime.block_on(async {
-                    if let Ok(admin) = Database::connect(&pg.admin_url).await {
+                    if let Ok(admin) =
+                        Database::connect(ipdesk::db::pool_options(&pg.admin_url)).await
+                    {
                         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", pg.name);
                         let _ = admin.execute_unprepared(&sql).await;
                         let _ = admin.close().await;
@@ -146,7 +148,7 @@ async fn ensure_template(admin_url: &str) -> String {
         std::fs::read(&source).unwrap_or_default().hash(&mut hasher);
     }
     let template = format!("ipdesk_template_{:016x}", hasher.finish());
-    let mut options = sea_orm::ConnectOptions::new(admin_url);
+    let mut options = ipdesk::db::pool_options(admin_url);
     options.max_connections(1);
     let admin = Database::connect(options)
         .await
