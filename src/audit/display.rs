@@ -179,9 +179,8 @@ fn words(value: &Value, lang: Lang, codes: Option<&str>) -> String {
         Value::Null => String::new(),
         Value::Bool(yes) => t(lang, if *yes { "common.yes" } else { "common.no" }),
         Value::Number(number) => match number.as_f64() {
-            // Money is stored as a float: 24000.0 reads as 24000.
-            Some(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
-            _ => number.to_string(),
+            Some(n) => crate::i18n::amount(lang, n),
+            None => number.to_string(),
         },
         Value::String(text) => code_words(text, lang, codes),
         Value::Array(items) => joined(items.iter(), lang, codes, "common.list_separator"),
@@ -255,7 +254,7 @@ mod tests {
             (json!(null), "events.field.notes", "—", "—"),
             (json!(false), "events.field.archived", "否", "No"),
             (json!(true), "events.field.archived", "是", "Yes"),
-            (json!(24000.0), "cases.field.fine", "24000", "24000"),
+            (json!(24000.0), "cases.field.fine", "24000", "24,000"),
             (json!(12.5), "cases.field.fine", "12.5", "12.5"),
             (
                 json!(["向明", "郑华"]),

@@ -372,7 +372,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 .arg("overdue", t.overdue)
                 .arg("due_soon", t.due_soon)
                 .count("closed", t.closed)
-                .arg("fines", &t.fines_text);
+                .amount("fines", &t.fines_text);
             say!("{}", msg.render(lang));
             Ok(())
         }

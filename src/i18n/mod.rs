@@ -211,12 +211,17 @@ impl Msg {
         self
     }
 
-    /// Adds a placeholder for a count, written as the language writes figures in running text
-    /// (see [`number`]).
+    /// Adds a placeholder for a count, written as the language writes figures (see [`figure`]).
     pub fn count(self, name: &str, n: impl TryInto<i128>) -> Msg {
         // Every integer type a count is kept in fits in an i128.
         let n: i128 = n.try_into().unwrap_or_default();
-        self.arg(name, format!("{COUNT_MARK}{n}"))
+        self.amount(name, &n.to_string())
+    }
+
+    /// Adds a placeholder for an amount written out ("24000.50"), written as the language
+    /// writes figures (see [`figure`]).
+    pub fn amount(self, name: &str, text: &str) -> Msg {
+        self.arg(name, format!("{FIGURE_MARK}{text}"))
     }
 
     /// Adds a placeholder for a list, joined when rendered with the separator of the language
@@ -241,32 +246,57 @@ impl Msg {
     }
 }
 
-/// Marks a list argument and separates its items, and marks a count: control characters no
+/// Marks a list argument and separates its items, and marks a figure: control characters no
 /// text of a message holds.
 const LIST_MARK: char = '\u{1e}';
 const LIST_ITEM: char = '\u{1f}';
-const COUNT_MARK: char = '\u{1d}';
+const FIGURE_MARK: char = '\u{1d}';
 
-/// A whole number as `lang` writes it in running text and figures: English groups the
-/// thousands ("1,260 materials"); Chinese work reports write figures whole
-/// ("发放宣传资料1260份"), so Chinese leaves them as they are.
+/// A whole number as `lang` writes it in running text and figures (see [`figure`]).
 pub fn number(lang: Lang, n: impl Into<i128>) -> String {
-    let n = n.into();
-    let digits = n.unsigned_abs().to_string();
-    if lang != Lang::En || digits.len() <= 3 {
-        return n.to_string();
+    figure(lang, &n.into().to_string())
+}
+
+/// A number kept as a float (money is) as `lang` writes figures: 24000.0 reads as 24000.
+pub fn amount(lang: Lang, n: f64) -> String {
+    let text = if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        n.to_string()
+    };
+    figure(lang, &text)
+}
+
+/// A number written out ("1260", "24000.50") as `lang` writes figures: English groups the
+/// thousands ("1,260", "24,000.50"); Chinese work reports write figures whole
+/// ("发放宣传资料1260份", "罚款24000元"), so Chinese leaves them as they are, as does any text
+/// that is not a plain number.
+pub fn figure(lang: Lang, text: &str) -> String {
+    let (sign, unsigned) = text
+        .strip_prefix('-')
+        .map_or(("", text), |rest| ("-", rest));
+    let (whole, fraction) = unsigned
+        .split_once('.')
+        .map_or((unsigned, None), |(whole, fraction)| {
+            (whole, Some(fraction))
+        });
+    let plain = |digits: &str| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    if lang != Lang::En || whole.len() <= 3 || !plain(whole) || !fraction.is_none_or(plain) {
+        return text.to_owned();
     }
-    let mut text = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        text.push('-');
-    }
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            text.push(',');
+    let mut grouped = String::with_capacity(text.len() + whole.len() / 3);
+    grouped.push_str(sign);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
         }
-        text.push(digit);
+        grouped.push(digit);
     }
-    text
+    if let Some(fraction) = fraction {
+        grouped.push('.');
+        grouped.push_str(fraction);
+    }
+    grouped
 }
 
 fn render_arg(value: &str, lang: Lang) -> String {
@@ -275,11 +305,8 @@ fn render_arg(value: &str, lang: Lang) -> String {
     {
         return t(lang, key);
     }
-    if let Some(n) = value
-        .strip_prefix(COUNT_MARK)
-        .and_then(|n| n.parse::<i128>().ok())
-    {
-        return number(lang, n);
+    if let Some(text) = value.strip_prefix(FIGURE_MARK) {
+        return figure(lang, text);
     }
     match value.strip_prefix(LIST_MARK) {
         Some(items) => items
@@ -343,6 +370,20 @@ mod tests {
         for (n, en, zh) in cases {
             assert_eq!(number(Lang::En, n), en);
             assert_eq!(number(Lang::ZhCn, n), zh);
+        }
+        // (written out, English)
+        let amounts = [
+            ("24000.50", "24,000.50"),
+            ("350.5", "350.5"),
+            ("1234567.05", "1,234,567.05"),
+            ("2.4万", "2.4万"),
+            ("12345a", "12345a"),
+            ("1234.", "1234."),
+            ("", ""),
+        ];
+        for (text, en) in amounts {
+            assert_eq!(figure(Lang::En, text), en);
+            assert_eq!(figure(Lang::ZhCn, text), text);
         }
         let counted = |n: i64| {
             Msg::new("reports.events.figures")

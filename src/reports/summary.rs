@@ -337,7 +337,7 @@ fn cases(cases: &CaseFigures, lang: Lang) -> String {
         text.push_str(&closed.render(lang));
     }
     if cases.fines > 0.0 {
-        let fined = Msg::new("reports.summary.case_fines").arg("fines", &cases.fines_text);
+        let fined = Msg::new("reports.summary.case_fines").amount("fines", &cases.fines_text);
         text.push_str(&fined.render(lang));
     }
     text

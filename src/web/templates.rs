@@ -21,7 +21,7 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_function("csrf_field", csrf_field);
     env.add_filter("datetime", datetime);
     env.add_filter("msg", message);
-    env.add_filter("count", count);
+    env.add_filter("figure", figure);
     env.add_function(
         "history_rows",
         |state: &State, entry: Value, prefix: &str| {
@@ -58,12 +58,14 @@ fn message(state: &State, value: Value) -> Result<String, Error> {
     Ok(msg.render(lang))
 }
 
-/// `{{ r.grants.total | count }}`, `t("pager.rows", total=p.total | count)`: a whole number as
-/// the page's language writes figures ("1,260" in English); any other value as it is.
-fn count(state: &State, value: Value) -> String {
-    match i128::try_from(value.clone()) {
-        Ok(n) => crate::i18n::number(page_lang(state), n),
-        Err(_) => value.to_string(),
+/// `{{ r.grants.total | figure }}`, `t("pager.rows", total=p.total | figure)`: a number (or an
+/// amount written out, "24000.50") as the page's language writes figures ("1,260" in English);
+/// any other value as it is.
+fn figure(state: &State, value: Value) -> String {
+    let lang = page_lang(state);
+    match f64::try_from(value.clone()) {
+        Ok(n) => crate::i18n::amount(lang, n),
+        Err(_) => crate::i18n::figure(lang, &value.to_string()),
     }
 }
 

@@ -846,15 +846,17 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         text.contains("；立案查处专利违法案件1件（其中假冒专利1件），结案1件，罚款24000元"),
         "{text}"
     );
-    let english = app
-        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30&lang=en")
-        .await
-        .json();
+    let english = crate::reports::first_half_summary(&app, "en").await;
     assert!(
-        english["text"]
-            .as_str()
-            .unwrap()
-            .contains("; 1 enforcement case was opened (1 patent counterfeiting case), 1 case closed, fines of ¥24000 imposed"),
+        english.contains("; 1 enforcement case was opened (1 patent counterfeiting case), 1 case closed, fines of ¥24,000 imposed"),
         "{english}"
     );
+    // The fine on the case's page: whole yuan, the thousands grouped in English.
+    let page = app.get(&format!("/cases/{id}")).await;
+    page.assert_contains(&["<dd>24000</dd>"]);
+    app.switch_to_english().await;
+    app.get(&format!("/cases/{id}"))
+        .await
+        .assert_contains(&["<dd>24,000</dd>"]);
+    app.get("/").await.assert_contains(&["fines ¥24,000"]);
 }

@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 use crate::imports::{api_import, fixture, import_high_tech_list, set_zigui};
 use crate::support::TestApp;
 
+/// The work summary's paragraph for the first half of 2026, in the language `lang`.
+pub(crate) async fn first_half_summary(app: &TestApp, lang: &str) -> String {
+    let query = format!("from=2026-01-01&to=2026-06-30&lang={lang}");
+    let summary = app.get(&format!("/api/v1/reports/summary?{query}")).await;
+    assert_eq!(summary.status, Status::Ok, "{}", summary.body);
+    summary.json()["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 async fn ytd(app: &TestApp, query: &str) -> Value {
     let page = app.get(&format!("/api/v1/reports/ytd?{query}")).await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
@@ -353,15 +364,9 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         ),
         (Some("2026-01-01"), Some("2026-06-30"), Some("zh-CN"))
     );
-    let english = app
-        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30&lang=en")
-        .await
-        .json();
+    let english = first_half_summary(&app, "en").await;
     assert!(
-        english["text"]
-            .as_str()
-            .unwrap()
-            .starts_with("In the first half of the year, 21 patent applications were filed"),
+        english.starts_with("In the first half of the year, 21 patent applications were filed"),
         "{english}"
     );
     let bad = app.get("/api/v1/reports/summary?lang=fr").await;
@@ -474,17 +479,8 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
             "down 79.8%",
             "12,600 attendees · 1,260 materials · 30 consultations",
         ]);
-    let english = app
-        .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30&lang=en")
-        .await
-        .json();
-    assert!(
-        english["text"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("handing out 1,260 materials"),
-        "{english}"
-    );
+    let english = first_half_summary(&app, "en").await;
+    assert!(english.contains("handing out 1,260 materials"), "{english}");
 
     let viewer = TestApp::signed_in(ipdesk::auth::Role::Viewer).await;
     viewer
