@@ -5,7 +5,7 @@ use clap::{Arg, ArgAction, Command, CommandFactory};
 
 use crate::i18n::{Lang, t};
 
-use super::Cli;
+use super::{Cli, GLOBAL_OPTIONS_ORDER};
 
 /// The clap command with descriptions, headings and the help flag in `lang`.
 pub fn localized_command(lang: Lang) -> Command {
@@ -19,6 +19,7 @@ pub fn localized_command(lang: Lang) -> Command {
                 .long("help")
                 .action(ArgAction::Help)
                 .global(true)
+                .display_order(GLOBAL_OPTIONS_ORDER + 2)
                 .help(t(lang, "cli.help_flag"))
                 .help_heading(t(lang, "cli.options")),
         )
@@ -27,6 +28,7 @@ pub fn localized_command(lang: Lang) -> Command {
                 .short('V')
                 .long("version")
                 .action(ArgAction::Version)
+                .display_order(GLOBAL_OPTIONS_ORDER + 3)
                 .help(t(lang, "cli.version_flag"))
                 .help_heading(t(lang, "cli.options")),
         )
@@ -109,6 +111,32 @@ mod tests {
     fn the_localized_command_is_consistent() {
         for lang in Lang::ALL {
             localized_command(lang).debug_assert();
+        }
+    }
+
+    #[test]
+    fn a_command_s_help_lists_its_own_options_before_those_every_command_takes() {
+        let mut command = localized_command(Lang::En);
+        // Building hands the global options down to every subcommand, as a run does.
+        command.build();
+        let Some(list) = command
+            .find_subcommand("patents")
+            .and_then(|patents| patents.find_subcommand("list"))
+        else {
+            panic!("no `patents list` command");
+        };
+        let help = list.clone().render_help().to_string();
+        let at = |flag: &str| {
+            help.find(&format!("  {flag} "))
+                .unwrap_or_else(|| panic!("{flag} missing from:\n{help}"))
+        };
+        let (own_first, own_last) = (at("--type"), at("--json"));
+        assert!(own_first < own_last, "{help}");
+        for global in ["--database-url", "--lang", "-h, --help"] {
+            assert!(
+                at(global) > own_last,
+                "{global} among the own options:\n{help}"
+            );
         }
     }
 

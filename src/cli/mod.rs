@@ -41,12 +41,28 @@ use crate::i18n::{Lang, Msg, t};
 use crate::settings::{JurisdictionInput, ListKind, service};
 use crate::{db, text};
 
+/// Where the options every command takes stand in its help: after the command's own.
+pub const GLOBAL_OPTIONS_ORDER: usize = 1000;
+
 #[derive(Parser, Debug)]
 #[command(name = "ipdesk", version)]
 pub struct Cli {
-    #[arg(long, env = "DATABASE_URL", global = true, value_name = "URL")]
+    // Every command's help lists these after its own options (clap would otherwise interleave
+    // them by declaration order: --database-url first, --lang among the command's third).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        global = true,
+        value_name = "URL",
+        display_order = GLOBAL_OPTIONS_ORDER
+    )]
     pub database_url: Option<String>,
-    #[arg(long, global = true, value_name = "zh-CN|en")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "zh-CN|en",
+        display_order = GLOBAL_OPTIONS_ORDER + 1
+    )]
     pub lang: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
