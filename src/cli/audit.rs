@@ -1,4 +1,5 @@
-//! `ipdesk audit [--entity E] [--id ID] [--user NAME] [--from D] [--to D] [--limit N] [--json]`:
+//! `ipdesk audit [--entity E] [--id ID] [--user NAME] [--from D] [--to D] [--limit N] [--page P]
+//! [--json]`:
 //! the audit log from the terminal, newest first, filtered as on its page.
 
 use clap::Args;
@@ -7,7 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::audit::{self, Entry, Filter, display};
 use crate::error::AppError;
 use crate::i18n::{CATALOG, Lang, Msg, t};
-use crate::web::pagination::PageRequest;
+use crate::web::pagination::{MAX_PER_PAGE, PageRequest};
 
 #[derive(Args, Debug)]
 pub struct AuditArgs {
@@ -21,8 +22,14 @@ pub struct AuditArgs {
     from: Option<String>,
     #[arg(long)]
     to: Option<String>,
-    #[arg(long, default_value_t = 50)]
+    #[arg(
+        long,
+        default_value_t = 50,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_PER_PAGE)
+    )]
     limit: u64,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    page: u64,
     #[arg(long)]
     json: bool,
 }
@@ -41,7 +48,7 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
         to: date(&args.to)?,
     };
     let timezone = crate::settings::service::load(db).await?.timezone;
-    let page = PageRequest::new(Some(1), Some(args.limit));
+    let page = PageRequest::new(Some(args.page), Some(args.limit));
     let (entries, total) = audit::list(db, &filter, page, timezone).await?;
     if args.json {
         return super::import::json(&serde_json::json!({"entries": entries, "total": total}));
@@ -57,10 +64,13 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
             say!("    {}", change(&row, lang));
         }
     }
-    if total > entries.len() as u64 {
+    let last = page.offset() + entries.len() as u64;
+    if total > last {
         let more = Msg::new("cli.audit.more")
-            .count("shown", entries.len())
-            .count("total", total);
+            .count("first", page.offset() + 1)
+            .count("last", last)
+            .count("total", total)
+            .arg("next", page.page + 1);
         say!("{}", more.render(lang));
     }
     Ok(())

@@ -956,7 +956,28 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_exit(&audit, 0);
     let audit: serde_json::Value = serde_json::from_str(&stdout(&audit)).unwrap();
     assert_eq!(audit["entries"].as_array().map(Vec::len), Some(1));
-    assert!(audit["total"].as_u64().unwrap() > 1, "{audit}");
+    let total = audit["total"].as_u64().unwrap();
+    assert!(total > 1, "{audit}");
+    // Page by page: the second entry on the second page, and the way to the next page told.
+    let paged = stdout(&run(&db, &["audit", "--limit", "1", "--page", "2"]));
+    assert!(
+        paged.contains(&format!(
+            "列出了第 2–2 条，共 {total} 条；下一页：--page 3。"
+        )),
+        "{paged}"
+    );
+    let second = run(&db, &["audit", "--limit", "1", "--page", "2", "--json"]);
+    let second: serde_json::Value = serde_json::from_str(&stdout(&second)).unwrap();
+    assert_ne!(second["entries"][0], audit["entries"][0]);
+    for limit in ["0", "201"] {
+        let refused = run(&db, &["audit", "--limit", limit]);
+        assert_exit(&refused, 2);
+        assert!(
+            stderr(&refused).contains(&format!("--limit <LIMIT> 的值“{limit}”不对")),
+            "{}",
+            stderr(&refused)
+        );
+    }
     let bad_day = run(&db, &["audit", "--from", "2026-02-30"]);
     assert_exit(&bad_day, 2);
     assert!(stderr(&bad_day).contains("“2026-02-30”不是有效的日期"));
