@@ -53,7 +53,7 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
     if args.json {
         return super::import::json(&serde_json::json!({"entries": entries, "total": total}));
     }
-    if entries.is_empty() {
+    if total == 0 {
         say!("{}", t(lang, "audit.empty"));
         return Ok(());
     }
@@ -64,15 +64,8 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
             say!("    {}", change(&row, lang));
         }
     }
-    let last = page.offset() + entries.len() as u64;
-    if total > last {
-        let more = Msg::new("cli.audit.more")
-            .count("first", page.offset() + 1)
-            .count("last", last)
-            .count("total", total)
-            .arg("next", page.page + 1);
-        say!("{}", more.render(lang));
-    }
+    let shown = super::pager::Shown::of(page.page, page.per_page, entries.len(), total);
+    super::pager::print(shown, lang);
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! (a party's fields as `--respondent-name` and so on); steps recorded as the API records them.
 
 use super::card;
+use super::pager::Shown;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -367,13 +368,15 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
             }
             let t = &page.totals;
             let msg = Msg::new("cases.totals")
-                .arg("cases", t.cases)
-                .arg("active", t.active)
-                .arg("overdue", t.overdue)
-                .arg("due_soon", t.due_soon)
+                .count("cases", t.cases)
+                .count("active", t.active)
+                .count("overdue", t.overdue)
+                .count("due_soon", t.due_soon)
                 .count("closed", t.closed)
                 .amount("fines", &t.fines_text);
             say!("{}", msg.render(lang));
+            let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
+            super::pager::print(shown, lang);
             Ok(())
         }
         CaseAction::Show { id, json: as_json } => {

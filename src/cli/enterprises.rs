@@ -1,6 +1,7 @@
 //! `ipdesk enterprises …`: the enterprise register from the terminal.
 
 use super::card;
+use super::pager::Shown;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -65,6 +66,10 @@ pub enum EnterpriseAction {
     Unlinked {
         #[arg(long)]
         people: bool,
+        #[arg(long)]
+        page: Option<u64>,
+        #[arg(long)]
+        per_page: Option<u64>,
         #[arg(long)]
         json: bool,
     },
@@ -255,6 +260,8 @@ pub async fn run(
                     .count("count", page.total)
                     .render(lang)
             );
+            let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
+            super::pager::print(shown, lang);
             Ok(())
         }
         EnterpriseAction::Show { id, json: as_json } => {
@@ -300,18 +307,23 @@ pub async fn run(
         }
         EnterpriseAction::Unlinked {
             people,
+            page,
+            per_page,
             json: as_json,
         } => {
-            let (names, _) = query::unlinked(db, people, PageRequest::new(None, Some(200))).await?;
+            let request = PageRequest::new(page, per_page);
+            let (names, total) = query::unlinked(db, people, request).await?;
             if as_json {
                 return json(&names);
             }
-            if names.is_empty() {
+            if total == 0 {
                 say!("{}", t(lang, "enterprises.unlinked.empty"));
             }
-            for name in names {
+            for name in &names {
                 say!("{:>5}  {}", name.patents, name.name);
             }
+            let shown = Shown::of(request.page, request.per_page, names.len(), total);
+            super::pager::print(shown, lang);
             Ok(())
         }
     }

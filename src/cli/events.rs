@@ -1,6 +1,7 @@
 //! `ipdesk events …`: the publicity events register from the terminal, with the API's field
 //! names as flags.
 
+use super::pager::Shown;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -206,6 +207,8 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
                 .count("materials", totals.materials_count)
                 .count("consultations", totals.consultations);
             say!("{}", msg.render(lang));
+            let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
+            super::pager::print(shown, lang);
             Ok(())
         }
         EventAction::Show { id, json: as_json } => {

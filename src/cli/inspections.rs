@@ -1,6 +1,7 @@
 //! `ipdesk inspections …`: the inspections register from the terminal, with the API's field names
 //! as flags; a problem is written as the export writes it: "标注已失效的专利号（当事人：某超市）".
 
+use super::pager::Shown;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -211,9 +212,11 @@ pub async fn run(
                 .count("inspections", totals.inspections)
                 .count("premises", totals.premises_inspected)
                 .count("goods", totals.goods_checked)
-                .arg("marked", totals.marked_goods_checked)
-                .arg("problems", totals.problems);
+                .count("marked", totals.marked_goods_checked)
+                .count("problems", totals.problems);
             say!("{}", msg.render(lang));
+            let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
+            super::pager::print(shown, lang);
             Ok(())
         }
         InspectionAction::Show { id, json: as_json } => {

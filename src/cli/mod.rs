@@ -24,6 +24,7 @@ mod import;
 mod inspections;
 mod lists;
 mod log;
+mod pager;
 mod patents;
 mod report;
 mod serve;

@@ -2,6 +2,7 @@
 //! as flags.
 
 use super::card;
+use super::pager::Shown;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -263,6 +264,11 @@ pub async fn run(
                 "{}",
                 Msg::new("patents.count").arg("count", total).render(lang)
             );
+            let shown = Shown {
+                capped: page.total_capped,
+                ..Shown::of(page.page, page.per_page, page.items.len(), page.total)
+            };
+            super::pager::print(shown, lang);
             Ok(())
         }
         PatentAction::Show {

@@ -1,6 +1,7 @@
 //! `ipdesk visits …`: the visits register from the terminal, with the API's field names as flags;
 //! a follow-up is written as the export writes it: "联系代理机构（责任人：张三；期限：2026-06-01）".
 
+use super::pager::Shown;
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -239,6 +240,8 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
                 .count("enterprises", totals.effect.visited_enterprises)
                 .count("materials", totals.materials_count);
             say!("{}", msg.render(lang));
+            let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
+            super::pager::print(shown, lang);
             Ok(())
         }
         VisitAction::Show { id, json: as_json } => {

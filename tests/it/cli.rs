@@ -1512,6 +1512,45 @@ async fn empty_lists_say_they_are_empty() {
     }
 }
 
+/// A terminal has no pager links: a list that shows one page of several says which rows it shows
+/// and how to reach the next page, and a page past the end says how many there are.
+#[rocket::async_test]
+async fn a_list_of_several_pages_tells_how_to_reach_the_next() {
+    let db = TestDatabase::new().await;
+    assert_exit(&run(&db, &["demo", "--as-of", "2026-11-30"]), 0);
+    let page = |args: &[&str]| {
+        let listed = run(&db, args);
+        assert_exit(&listed, 0);
+        stdout(&listed)
+    };
+    let first = page(&["patents", "list", "--per-page", "10"]);
+    assert_eq!(first.lines().count(), 12, "{first}");
+    assert!(
+        first.ends_with("共 28 件\n列出了第 1–10 条，共 28 条；下一页：--page 2。\n"),
+        "{first}"
+    );
+    let last = page(&["patents", "list", "--per-page", "10", "--page", "3"]);
+    assert_eq!(last.lines().count(), 10, "{last}");
+    assert!(last.ends_with("列出了第 21–28 条，共 28 条。\n"), "{last}");
+    let past = page(&["patents", "list", "--per-page", "10", "--page", "9"]);
+    assert_eq!(past, "共 28 件\n第 9 页没有记录：共 28 条，分 3 页。\n");
+    // One page holding everything needs no such line.
+    let whole = page(&["patents", "list"]);
+    assert!(whole.ends_with("共 28 件\n"), "{whole}");
+    let english = page(&["--lang", "en", "enterprises", "list", "--per-page", "4"]);
+    assert!(
+        english.ends_with("Rows 1–4 of 10; the next page: --page 2.\n"),
+        "{english}"
+    );
+    for register in ["events", "visits", "inspections", "cases"] {
+        let listed = page(&[register, "list", "--per-page", "1", "--page", "2"]);
+        assert!(
+            listed.contains("列出了第 2–2 条，共 "),
+            "{register}: {listed}"
+        );
+    }
+}
+
 #[rocket::async_test]
 async fn an_inspection_from_the_terminal_reads_in_full() {
     let db = TestDatabase::new().await;
