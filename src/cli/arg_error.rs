@@ -10,13 +10,13 @@ use crate::i18n::{Lang, Msg, t};
 /// What to print on stderr for a command line clap refused; `None` when clap's own output is
 /// the answer (help, the version, a kind not named here).
 pub fn render(error: &clap::Error, lang: Lang, args: &[String]) -> Option<String> {
-    let sentence = sentence(error)?;
+    let (path, command) = command_path(args, lang);
+    let sentence = sentence(error, &command)?;
     let mut text = format!(
         "{}{}\n\n",
         t(lang, "cli.error_prefix"),
         sentence.render(lang)
     );
-    let (path, command) = command_path(args, lang);
     if usage(error).is_some() {
         text.push_str(&format!(
             "{} {}\n\n",
@@ -79,8 +79,9 @@ fn takes_value(command: &clap::Command, flag: &str) -> bool {
     })
 }
 
-/// The mistake in one sentence, when it is one of the kinds a person makes by hand.
-fn sentence(error: &clap::Error) -> Option<Msg> {
+/// The mistake in one sentence, when it is one of the kinds a person makes by hand; `command` is
+/// the (sub)command the arguments reached.
+fn sentence(error: &clap::Error, command: &clap::Command) -> Option<Msg> {
     let arg = || text(error, ContextKind::InvalidArg);
     let value = || text(error, ContextKind::InvalidValue);
     let msg = match error.kind() {
@@ -99,8 +100,11 @@ fn sentence(error: &clap::Error) -> Option<Msg> {
         ErrorKind::ArgumentConflict => Msg::new("cli.args.conflict")
             .arg("arg", arg()?)
             .list_arg("other", list(error, ContextKind::PriorArg)?),
-        ErrorKind::InvalidSubcommand => Msg::new("cli.args.unknown_command")
-            .arg("command", text(error, ContextKind::InvalidSubcommand)?),
+        ErrorKind::InvalidSubcommand => unknown_command(
+            &text(error, ContextKind::InvalidSubcommand)?,
+            text(error, ContextKind::SuggestedSubcommand),
+            command,
+        ),
         ErrorKind::MissingSubcommand => Msg::new("cli.args.missing_command")
             .list_arg("commands", list(error, ContextKind::ValidSubcommand)?),
         _ => return None,
@@ -123,6 +127,25 @@ fn unknown_argument(arg: &str, suggested: Option<String>) -> Msg {
             .arg("arg", arg)
             .arg("suggested", flag),
         None => Msg::new("cli.args.unknown").arg("arg", arg),
+    }
+}
+
+/// A command name that is none of `command`'s: the one it was likely meant to be, or else the
+/// ones there are, so the user need not run `--help` to find them.
+fn unknown_command(name: &str, suggested: Option<String>, command: &clap::Command) -> Msg {
+    match suggested {
+        Some(suggested) => Msg::new("cli.args.unknown_command_did_you_mean")
+            .arg("command", name)
+            .arg("suggested", suggested),
+        None => Msg::new("cli.args.unknown_command")
+            .arg("command", name)
+            .list_arg(
+                "commands",
+                command
+                    .get_subcommands()
+                    .filter(|sub| !sub.is_hide_set())
+                    .map(|sub| sub.get_name().to_owned()),
+            ),
     }
 }
 
@@ -169,7 +192,7 @@ mod tests {
     #[test]
     fn mistakes_are_said_in_the_user_s_language() {
         // (arguments, what the Chinese text says)
-        let cases: [(&[&str], &str); 10] = [
+        let cases: [(&[&str], &str); 12] = [
             (
                 &[
                     "ipdesk", "target", "set", "--year", "2026", "--metric", "grants", "--value",
@@ -207,7 +230,18 @@ mod tests {
                 &["ipdesk", "audit", "--limit"],
                 "错误：--limit <LIMIT> 后面缺少值。",
             ),
-            (&["ipdesk", "lunch"], "错误：没有“lunch”这个命令。"),
+            (
+                &["ipdesk", "lunch"],
+                "错误：没有“lunch”这个命令，可选：serve、migrate、",
+            ),
+            (
+                &["ipdesk", "visits", "follow-ups"],
+                "错误：没有“follow-ups”这个命令，可选：list、show、due、add、edit、archive、restore。",
+            ),
+            (
+                &["ipdesk", "patents", "lsit"],
+                "错误：没有“lsit”这个命令，是不是“list”？",
+            ),
             (
                 &["ipdesk", "report", "ytd", "2026"],
                 "错误：多余的参数“2026”。",

@@ -171,7 +171,7 @@ fn bad_arguments_exit_2() {
         .unwrap();
     assert_exit(&output, 2);
     assert!(
-        stderr(&output).starts_with("错误：没有“no-such-command”这个命令。"),
+        stderr(&output).starts_with("错误：没有“no-such-command”这个命令，可选：serve、"),
         "{}",
         stderr(&output)
     );
