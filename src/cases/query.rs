@@ -101,7 +101,9 @@ fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
     {
         return Err(field_error(
             "status",
-            Msg::new("cases.filter.unknown_status").arg("value", status),
+            Msg::new("cases.filter.unknown_status")
+                .arg("value", status)
+                .list_arg("choices", Status::ALL.map(|s| s.as_str())),
         ));
     }
     let deadline = match given(&filter.deadline) {
@@ -109,7 +111,9 @@ fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
         Some(raw) => Some(DeadlineState::parse(raw).ok_or_else(|| {
             field_error(
                 "deadline",
-                Msg::new("cases.filter.unknown_deadline").arg("value", raw),
+                Msg::new("cases.filter.unknown_deadline")
+                    .arg("value", raw)
+                    .list_arg("choices", DeadlineState::ALL.map(|s| s.as_str())),
             )
         })?),
     };
@@ -153,7 +157,9 @@ async fn rows(
         let kind = CaseKind::parse(raw).ok_or_else(|| {
             field_error(
                 "kind",
-                Msg::new("cases.filter.unknown_kind").arg("value", raw),
+                Msg::new("cases.filter.unknown_kind")
+                    .arg("value", raw)
+                    .list_arg("choices", CaseKind::ALL.map(|k| k.as_str())),
             )
         })?;
         query = query.filter(enforcement_case::Column::Kind.eq(kind.as_str()));

@@ -165,7 +165,9 @@ impl EventInput {
             raw => EventKind::parse(raw).or_else(|| {
                 errors.add(
                     "kind",
-                    Msg::new("events.error.kind_unknown").arg("kind", raw),
+                    Msg::new("events.error.kind_unknown")
+                        .arg("kind", raw)
+                        .list_arg("choices", EventKind::ALL.map(EventKind::as_str)),
                 );
                 None
             }),

@@ -83,7 +83,9 @@ pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError>
             let kind = EventKind::parse(raw).ok_or_else(|| {
                 field_error(
                     "kind",
-                    Msg::new("events.error.kind_unknown").arg("kind", raw),
+                    Msg::new("events.error.kind_unknown")
+                        .arg("kind", raw)
+                        .list_arg("choices", EventKind::ALL.map(EventKind::as_str)),
                 )
             })?;
             query = query.filter(event::Column::Kind.eq(kind.as_str()));

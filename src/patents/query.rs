@@ -87,7 +87,7 @@ impl Sort {
     /// (1.9 s at a million patents, 0.3 ms by grant day).
     pub fn of(filter: &PatentFilter) -> Sort {
         let by_grant = filter.granted_year.is_some();
-        Sort::named(filter.sort.as_deref()).unwrap_or(if by_grant {
+        Sort::named(given(&filter.sort)).unwrap_or(if by_grant {
             Sort::GrantedDesc
         } else {
             Sort::FiledDesc
@@ -166,6 +166,16 @@ pub async fn filtered(
     db: &impl ConnectionTrait,
     filter: &PatentFilter,
 ) -> Result<Select<patent::Entity>, AppError> {
+    if let Some(raw) = given(&filter.sort)
+        && Sort::named(Some(raw)).is_none()
+    {
+        return Err(field_error(
+            "sort",
+            Msg::new("patents.filter.bad_sort")
+                .arg("value", raw)
+                .list_arg("choices", Sort::ALL.map(|(_, name)| name)),
+        ));
+    }
     let mut query = patent::Entity::find();
     query = if filter.archived == Some(true) {
         query.filter(patent::Column::ArchivedAt.is_not_null())
@@ -186,7 +196,9 @@ pub async fn filtered(
         let status = PatentStatus::parse(raw).ok_or_else(|| {
             field_error(
                 "status",
-                Msg::new("patents.filter.bad_status").arg("value", raw),
+                Msg::new("patents.filter.bad_status")
+                    .arg("value", raw)
+                    .list_arg("choices", PatentStatus::ALL.map(|s| s.as_str())),
             )
         })?;
         query = query.filter(patent::Column::Status.eq(status.as_str()));

@@ -229,7 +229,9 @@ impl VisitInput {
                 Some(_) => {}
                 None => errors.add(
                     "topics",
-                    Msg::new("visits.error.topic_unknown").arg("topic", raw.trim()),
+                    Msg::new("visits.error.topic_unknown")
+                        .arg("topic", raw.trim())
+                        .list_arg("choices", Topic::ALL.map(Topic::as_str)),
                 ),
             }
         }

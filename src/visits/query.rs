@@ -146,7 +146,9 @@ pub async fn filtered(
             let topic = Topic::parse(raw).ok_or_else(|| {
                 field_error(
                     "topic",
-                    Msg::new("visits.error.topic_unknown").arg("topic", raw),
+                    Msg::new("visits.error.topic_unknown")
+                        .arg("topic", raw)
+                        .list_arg("choices", Topic::ALL.map(Topic::as_str)),
                 )
             })?;
             // Topics are a JSON list of codes: the code in quotes is the topic itself.

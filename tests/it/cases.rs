@@ -464,6 +464,19 @@ async fn deadlines_follow_the_calendar_suspension_and_extension() {
     assert_eq!(listed["totals"]["overdue"], 1);
     let unknown = app.get("/api/v1/cases?deadline=late").await;
     assert_eq!(unknown.status, Status::UnprocessableEntity);
+    assert_eq!(
+        unknown.json()["error"]["fields"]["deadline"],
+        "没有“late”这种期限状态，可选：overdue、due_soon、open、none。"
+    );
+    let unknown = app.get("/api/v1/cases?status=finished").await;
+    assert!(
+        unknown.json()["error"]["fields"]["status"]
+            .as_str()
+            .is_some_and(|said| said
+                .starts_with("没有“finished”这种案件状态，可选：active（在办）、received、")),
+        "{}",
+        unknown.body
+    );
     // A clue that came in before the new year waits into 2026, whose holidays are not loaded:
     // the warning stands while it waits, and goes once the case is accepted in time whatever
     // 2026's notice says.

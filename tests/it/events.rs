@@ -152,7 +152,11 @@ async fn bad_events_are_refused_with_a_reason_per_field() {
         fields["starts_on"].as_str().unwrap().contains("超过一年"),
         "{fields}"
     );
-    assert_eq!(fields["kind"], "没有“party”这种活动类型。");
+    assert_eq!(
+        fields["kind"],
+        "没有“party”这种活动类型，可选：consumer_rights_day、world_ip_day、ip_week、st_week、\
+         st_to_countryside、lecture、other。"
+    );
     assert_eq!(fields["title"], "请填写活动名称。");
 
     let fields = refused(world_ip_day(&[424242])).await;

@@ -295,8 +295,18 @@ async fn numbers_in_any_spelling_and_chinese_text_find_patents() {
     let typo = app.get("/api/v1/patents?status=lost").await;
     assert_eq!(
         typo.json()["error"]["fields"]["status"],
-        "没有“lost”这种法律状态。"
+        "没有“lost”这种法律状态，可选：filed、published、examination、granted、rejected、\
+         withdrawn、deemed_withdrawn、lapsed、invalidated、expired。"
     );
+    // So is an order the register has not: the list, the API and the export alike.
+    let typo = app.get("/api/v1/patents?sort=newest").await;
+    assert_eq!(typo.status, Status::UnprocessableEntity, "{}", typo.body);
+    assert_eq!(
+        typo.json()["error"]["fields"]["sort"],
+        "没有“newest”这种排序，可选：filed_desc、filed_asc、granted_desc、granted_asc、number。"
+    );
+    let typo = app.get("/exports/patents.xlsx?sort=newest").await;
+    assert_eq!(typo.status, Status::UnprocessableEntity);
     let page = app.get("/patents?type=desing").await;
     assert_eq!(page.status, Status::UnprocessableEntity);
     page.assert_contains(&["没有“desing”这种专利类型"]);

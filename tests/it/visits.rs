@@ -168,7 +168,11 @@ async fn bad_visits_are_refused_with_a_reason_per_field_and_nothing_written() {
     }))
     .await;
     assert_eq!(fields["materials_count"], "请填写不小于0的整数。");
-    assert_eq!(fields["topics"], "没有“lunch”这项走访内容。");
+    assert_eq!(
+        fields["topics"],
+        "没有“lunch”这项走访内容，可选：patent_filing、ip_protection、reward_policy、\
+         high_tech_certification、project_application、other。"
+    );
     assert_eq!(
         fields["follow_ups.0.done_on"],
         "完成日期不能早于走访日期（2026-05-12）。"
