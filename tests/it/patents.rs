@@ -319,6 +319,16 @@ async fn numbers_in_any_spelling_and_chinese_text_find_patents() {
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["page"], 2);
     assert_eq!(page["per_page"], 2);
+    // A page past the end (an old bookmark) says where the rows are, not that none match.
+    let past = app.get("/patents?per_page=2&page=9").await;
+    assert_eq!(past.status, Status::Ok);
+    past.assert_contains(&["这一页已在列表末尾之后：共 3 条，分 2 页。", "转到最后一页"]);
+    past.assert_lacks(&["没有符合条件的专利"]);
+    assert!(
+        past.body.contains("per_page=2&amp;page=2\""),
+        "{}",
+        past.body
+    );
     let html = app.get("/patents?q=%E8%8C%B6").await;
     html.assert_contains(&["一种茶叶揉捻装置", "茶杯（青花）", "共 2 件"]);
     html.assert_lacks(&["脐橙"]);
