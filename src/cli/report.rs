@@ -127,7 +127,9 @@ fn print_report(report: &YtdReport, lang: Lang) {
             .count("design", c.design)
             .render(lang)
     };
+    // No change reads as the web's card reads it ("持平"), not as a signed zero.
     let percent = |p: Option<f64>, sign: bool| match (p, sign) {
+        (Some(0.0), true) => t(lang, "reports.flat"),
         (Some(p), true) => format!("{p:+.1}%"),
         (Some(p), false) => format!("{p:.1}%"),
         (None, _) => t(lang, "cli.report.none"),

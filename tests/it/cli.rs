@@ -1368,6 +1368,15 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
         text.contains("未设 2026 年的年度目标（设定：ipdesk target set --year 2026"),
         "{text}"
     );
+    // By the end of March the demo has granted as many patents as by then last year: the change
+    // reads as on the web, not as a signed zero; with nothing filed by then last year, as "—".
+    for (as_of, change) in [
+        ("2026-03-31", "授权 3 项（持平）"),
+        ("2026-01-31", "申请 0 项（—）"),
+    ] {
+        let report = run(&db, &["report", "ytd", "--year", "2026", "--as-of", as_of]);
+        assert!(stdout(&report).contains(change), "{}", stdout(&report));
+    }
 
     let excel = run(
         &db,
