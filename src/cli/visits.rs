@@ -240,6 +240,14 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
                 .count("enterprises", totals.effect.visited_enterprises)
                 .count("materials", totals.materials_count);
             say!("{}", msg.render(lang));
+            // What the visits led to, as the web's list says under its totals.
+            if let Some(share) = totals.effect.share_percent {
+                let effect = Msg::new("visits.effect")
+                    .count("filed", totals.effect.filed_enterprises)
+                    .count("enterprises", totals.effect.visited_enterprises)
+                    .arg("share", format!("{share:.1}"));
+                say!("{}", effect.render(lang));
+            }
             let shown = Shown::of(page.page, page.per_page, page.items.len(), page.total);
             super::pager::print(shown, lang);
             Ok(())

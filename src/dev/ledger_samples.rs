@@ -40,7 +40,7 @@ fn follow_up(action: &str, owner: &str, due: NaiveDate, done: Option<NaiveDate>)
     Cell::Text(format!("{action}（责任人：{owner}；期限：{due}{done}）"))
 }
 
-/// Dates typed into a date column as people do: `2026.4.22`, `2026年7月15日`.
+/// Dates typed into a date column as people do: `2026.4.22`, `2026年4月16日`.
 fn dotted(date: NaiveDate) -> Cell {
     Cell::Text(date.format("%Y.%-m.%-d").to_string())
 }
@@ -190,6 +190,17 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             text("送达质押融资政策汇编"),
         ],
         vec![
+            in_chinese(at(4, 16)),
+            text("秭归县九畹药业有限公司"),
+            text("九畹溪镇"),
+            text("郑华"),
+            Cell::Blank,
+            text("中药材加工专利申请辅导"),
+            number(10),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
             dotted(at(4, 22)),
             text("秭归县丰源机械制造有限公司"),
             text("郭家坝镇"),
@@ -212,6 +223,17 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             follow_up("提供维权援助指引", "郑华", at(6, 15), Some(at(6, 12))),
         ],
         vec![
+            date(6, 3),
+            text("秭归云峰农业科技有限公司"),
+            text("杨林桥镇"),
+            text("向明"),
+            Cell::Blank,
+            text("专利申请资助政策兑现"),
+            number(6),
+            Cell::Blank,
+            Cell::Blank,
+        ],
+        vec![
             date(6, 9),
             text("秭归绿源生物科技有限公司"),
             text("屈原镇"),
@@ -219,28 +241,6 @@ pub fn visits_workbook(shift: Shift) -> Result<Vec<u8>, AppError> {
             text("县科技局"),
             text("高新技术企业认定中的知识产权要求"),
             number(8),
-            Cell::Blank,
-            Cell::Blank,
-        ],
-        vec![
-            in_chinese(at(7, 15)),
-            text("秭归县九畹药业有限公司"),
-            text("九畹溪镇"),
-            text("郑华"),
-            Cell::Blank,
-            text("中药材加工专利申请辅导"),
-            number(10),
-            Cell::Blank,
-            Cell::Blank,
-        ],
-        vec![
-            date(9, 3),
-            text("秭归云峰农业科技有限公司"),
-            text("杨林桥镇"),
-            text("向明"),
-            Cell::Blank,
-            text("专利申请资助政策兑现"),
-            number(6),
             Cell::Blank,
             Cell::Blank,
         ],
@@ -646,7 +646,7 @@ mod tests {
         }
         assert!(!cases.contains("2026-11-30"), "{cases}");
         let visits = text(visits_workbook(shift).unwrap());
-        let typed = on(shift, 7, 15).format("%Y年%-m月%-d日").to_string();
+        let typed = on(shift, 4, 16).format("%Y年%-m月%-d日").to_string();
         assert!(visits.contains(&typed), "{typed}: {visits}");
         assert!(visits.contains(&on(shift, 12, 20).to_string()), "{visits}");
         let events = text(events_workbook(shift).unwrap());

@@ -1134,6 +1134,13 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
         cases.contains("秭知执字〔2026〕4号") && !cases.contains("秭知执字〔2026〕1号"),
         "{cases}"
     );
+    // Two of the enterprises visited file a patent application after the visit, so the desk
+    // shows what visits lead to, as a county's does.
+    let visits = stdout(&run(&db, &["visits", "list"]));
+    assert!(
+        visits.contains("走访的8家企业中，2家在走访后12个月内提交了专利申请，占25.0%。"),
+        "{visits}"
+    );
     let again = run(&db, &["demo"]);
     assert_exit(&again, 2);
     assert!(stderr(&again).contains("空的工作台"), "{}", stderr(&again));
