@@ -280,7 +280,7 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
     again.assert_contains(&["结束日期不能早于开始日期", "请填写不小于0的整数。"]);
 
     fields[3] = ("ends_on", "");
-    fields[6] = ("attendees", "300");
+    fields[6] = ("attendees", "1200");
     let done = app.post_form("/events", &fields).await;
     assert_eq!(done.status, Status::SeeOther, "{}", done.body);
     let page = app.follow(&done).await;
@@ -293,7 +293,7 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
     let list = app.get("/events").await;
     list.assert_contains(&[
         "4.26知识产权进校园",
-        "共1次活动，参加300人次",
+        "共1次活动，参加1200人次",
         "/exports/events.xlsx?",
     ]);
 
@@ -302,7 +302,8 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
     list.assert_contains(&[
         "Publicity events",
         "4.26 World IP Day",
-        "Events: 1; attendees: 300",
+        // Figures read as on the dashboard: grouped in English.
+        "Events: 1; attendees: 1,200",
     ]);
     list.assert_lacks(&["宣传活动"]);
     // The enterprise's page lists the events it took part in.
