@@ -39,13 +39,13 @@ pub fn lines(record: &impl Serialize, labels: &str, fields: &[&str], lang: Lang)
 
 /// A part of a record under its card, headed by its label ("        Time limits:"), its lines
 /// indented below; nothing when it has none.
-pub fn section(label: &str, lines: &[String], lang: Lang) {
+pub fn section(label: &Msg, lines: &[String], lang: Lang) {
     if lines.is_empty() {
         return;
     }
     say!(
         "        {}{}",
-        t(lang, label),
+        label.render(lang),
         t(lang, "common.colon").trim_end()
     );
     for line in lines {

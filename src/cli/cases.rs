@@ -271,9 +271,9 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
             deadlines.push(format!("  {}", warning.render(lang)));
         }
     }
-    card::section("cases.field.deadlines", &deadlines, lang);
+    card::section(&Msg::new("cases.field.deadlines"), &deadlines, lang);
     let steps: Vec<String> = c.steps.iter().map(|step| step_line(step, lang)).collect();
-    card::section("cases.field.steps", &steps, lang);
+    card::section(&Msg::new("cases.field.steps"), &steps, lang);
     let files: Vec<String> = c
         .attachments
         .iter()
@@ -282,7 +282,7 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
             format!("{}  {}  {size} KB  {}", a.id, a.file_name, a.uploaded_by)
         })
         .collect();
-    card::section("cases.field.attachments", &files, lang);
+    card::section(&Msg::new("cases.field.attachments"), &files, lang);
     Ok(())
 }
 

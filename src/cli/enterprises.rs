@@ -218,7 +218,7 @@ fn print_figures(figures: &PatentFigures, lang: Lang) {
                 .render(lang)
         })
         .collect();
-    card::section("enterprises.grants_by_year", &years, lang);
+    card::section(&Msg::new("enterprises.grants_by_year"), &years, lang);
 }
 
 pub async fn run(

@@ -176,6 +176,25 @@ fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A visit with the patents its enterprise filed after it, as the visit's page shows them.
+fn show_detail(detail: &query::VisitDetail, as_json: bool, lang: Lang) -> Result<(), AppError> {
+    if as_json {
+        return super::import::json(detail);
+    }
+    show(&detail.visit, false, lang)?;
+    let filed: Vec<String> = detail
+        .patents_after
+        .iter()
+        .map(|p| format!("{}  {}  {}", p.filed_on, p.application_number, p.title))
+        .collect();
+    if filed.is_empty() {
+        say!("        {}", t(lang, "visits.no_patents_after"));
+    }
+    let title = Msg::new("visits.patents_after_title").arg("months", query::EFFECT_MONTHS.as_u32());
+    card::section(&title, &filed, lang);
+    Ok(())
+}
+
 /// A follow-up as the dashboard lists it: when it falls due (or since when it is overdue), the
 /// enterprise, the action and who owns it, and the visit to open.
 fn due_line(follow_up: &query::DueFollowUp, lang: Lang) -> String {
@@ -253,7 +272,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             Ok(())
         }
         VisitAction::Show { id, json: as_json } => {
-            show(&service::view(db, id).await?, as_json, lang)
+            show_detail(&query::detail(db, id).await?, as_json, lang)
         }
         VisitAction::Due { json: as_json } => {
             let due = query::due_today(db).await?;

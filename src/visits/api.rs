@@ -52,9 +52,9 @@ async fn show(
     _user: Viewer,
     state: &State<AppState>,
     id: &str,
-) -> Result<Json<VisitView>, AppError> {
+) -> Result<Json<query::VisitDetail>, AppError> {
     Ok(Json(
-        service::view(&state.db, service::parse_id(id)?).await?,
+        query::detail(&state.db, service::parse_id(id)?).await?,
     ))
 }
 

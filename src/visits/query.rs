@@ -60,6 +60,29 @@ pub struct FiledPatent {
     pub filed_on: NaiveDate,
 }
 
+/// A visit with what came of it: the patent applications its enterprise filed in the months
+/// after it. The visit's page, `GET /api/v1/visits/{id}` and `ipdesk visits show` answer this.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VisitDetail {
+    #[serde(flatten)]
+    pub visit: VisitView,
+    pub patents_after: Vec<FiledPatent>,
+}
+
+/// The visit numbered `id` with the patents filed after it.
+pub async fn detail(db: &impl ConnectionTrait, id: i64) -> Result<VisitDetail, AppError> {
+    let visit = service::view(db, id).await?;
+    let key = (visit.enterprise_id, visit.visited_on);
+    let patents_after = patents_after(db, &[key])
+        .await?
+        .remove(&key)
+        .unwrap_or_default();
+    Ok(VisitDetail {
+        visit,
+        patents_after,
+    })
+}
+
 /// The effect of a set of visits: of the enterprises visited, how many filed a patent within
 /// twelve months after a visit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

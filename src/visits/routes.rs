@@ -313,12 +313,10 @@ async fn show(
     id: &str,
 ) -> Result<Template, AppError> {
     let id = service::parse_id(id)?;
-    let visit = service::view(&state.db, id).await?;
-    let key = (visit.enterprise_id, visit.visited_on);
-    let patents_after = query::patents_after(&state.db, &[key])
-        .await?
-        .remove(&key)
-        .unwrap_or_default();
+    let query::VisitDetail {
+        visit,
+        patents_after,
+    } = query::detail(&state.db, id).await?;
     let view = ShowView {
         topics: visit
             .topics
