@@ -41,7 +41,7 @@ pub struct EnterpriseSnapshot {
 }
 
 impl EnterpriseSnapshot {
-    fn of(row: &enterprise::Model) -> EnterpriseSnapshot {
+    pub(super) fn of(row: &enterprise::Model) -> EnterpriseSnapshot {
         EnterpriseSnapshot {
             id: row.id,
             version: row.version,

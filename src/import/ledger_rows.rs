@@ -12,8 +12,9 @@ use sea_orm::{
 };
 
 use super::mapping::Mapping;
-use super::plan::{PlannedRow, RowReader, RowStatus};
+use super::plan::{Jurisdiction, PlannedRow, RowReader, RowStatus};
 use super::spec::Register;
+use super::visit_township::{self, TownshipFill};
 use super::workbook::Row;
 use crate::audit::Actor;
 use crate::cases::domain::ValidCase;
@@ -47,6 +48,8 @@ pub enum LedgerWrite {
         before: VisitView,
         after: ValidVisit,
     },
+    /// A visited enterprise without a township given the one the row names.
+    Township(TownshipFill),
     NewInspection(ValidInspection),
     UpdateInspection {
         row: u32,
@@ -80,6 +83,8 @@ pub struct Stored {
     certified: HashSet<String>,
     /// Enterprises by name key.
     enterprises: HashMap<String, i64>,
+    /// The townships of those enterprises (visits only).
+    townships: HashMap<i64, Option<i64>>,
     /// Users: username and real name, to keep officers who are users by username.
     users: Vec<(String, String)>,
 }
@@ -155,6 +160,8 @@ pub async fn fetch(
                 .insert((name_key(&view.title), view.starts_on), view);
         }
     } else {
+        let ids = stored.enterprises.values().copied();
+        stored.townships = visit_township::fetch(db, ids).await?;
         let found = visit::Entity::find()
             .filter(visit::Column::VisitedOn.gte(*first))
             .filter(visit::Column::VisitedOn.lte(*last))
@@ -487,14 +494,16 @@ pub fn plan(
     rows: &[&Row],
     mapping: &Mapping,
     stored: &Stored,
-    is_1904: bool,
-    today: NaiveDate,
+    jurisdiction: &Jurisdiction,
+    (is_1904, today): (bool, NaiveDate),
 ) -> (Vec<PlannedRow>, Vec<LedgerWrite>) {
     let mut planned = Vec::with_capacity(rows.len());
     let mut writes = Vec::new();
     let mut accepted: HashSet<(String, NaiveDate)> = HashSet::new();
+    let mut townships = visit_township::Judge::new(jurisdiction, &stored.townships);
     for row in rows {
         let mut reader = RowReader::new(row, mapping, is_1904);
+        let mut township = None;
         let judged = match register {
             Register::Events => {
                 let input = event_input(&mut reader, stored);
@@ -528,7 +537,10 @@ pub fn plan(
                     .map_err(|e| report_invalid(&mut reader, e, &rename))
                     .ok()
                     .filter(|_| reader.errors.is_empty())
-                    .map(|valid| judge_visit(&mut reader, valid, stored))
+                    .map(|valid| {
+                        township = townships.judge(&mut reader, &valid.enterprise);
+                        judge_visit(&mut reader, valid, stored)
+                    })
             }
         };
         let status = match judged {
@@ -544,6 +556,8 @@ pub fn plan(
                     _ => RowStatus::Updated,
                 };
                 writes.push(write);
+                // After the visit, which registers an enterprise the row names anew.
+                writes.extend(township.map(LedgerWrite::Township));
                 status
             }
         };
@@ -713,7 +727,7 @@ fn judge_visit(
     (key, judged)
 }
 
-fn before_row<T: serde::Serialize>(
+pub(super) fn before_row<T: serde::Serialize>(
     batch: i64,
     entity: &str,
     id: i64,
@@ -767,6 +781,9 @@ pub async fn commit(
                     .update(db)
                     .await?;
                 }
+            }
+            LedgerWrite::Township(fill) => {
+                visit_township::commit(db, actor, batch, fill).await?;
             }
             LedgerWrite::NewInspection(valid) => {
                 crate::inspections::service::insert(db, actor, &valid, Some(batch)).await?;

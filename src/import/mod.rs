@@ -26,6 +26,7 @@ pub mod spec;
 pub mod streamed;
 pub mod undo;
 pub mod values;
+pub mod visit_township;
 pub mod wire;
 pub mod workbook;
 pub mod xlsb_merges;

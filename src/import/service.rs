@@ -473,8 +473,14 @@ pub async fn plan(
         }
         Register::Events | Register::Visits | Register::Inspections | Register::Cases => {
             let stored = ledger_rows::fetch(db, register, &rows, &table.mapping, is_1904).await?;
-            let (planned, writes) =
-                ledger_rows::plan(register, &rows, &table.mapping, &stored, is_1904, today);
+            let (planned, writes) = ledger_rows::plan(
+                register,
+                &rows,
+                &table.mapping,
+                &stored,
+                &jurisdiction,
+                (is_1904, today),
+            );
             Ok((planned, Some(Writes::Ledger(writes))))
         }
     }

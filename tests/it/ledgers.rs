@@ -296,3 +296,124 @@ async fn an_old_visits_ledger_registers_new_enterprises_and_undo_removes_them() 
     assert_eq!(visit::Entity::find().count(&app.db).await.unwrap(), 0);
     assert_eq!(enterprise::Entity::find().count(&app.db).await.unwrap(), 1);
 }
+
+/// A visit ledger's township column (所属乡镇) gives a visited enterprise without one its
+/// township, told in the preview as a new enterprise is; a township the desk holds is kept and a
+/// row that says otherwise is warned of; undo takes the township back.
+#[rocket::async_test]
+async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names() {
+    let (app, token) = crate::imports::officer_app().await;
+    let mut ids = Vec::new();
+    for body in [
+        json!({"name": "秭归县甲公司"}),
+        json!({"name": "秭归县乙公司", "township": "屈原镇"}),
+    ] {
+        let made = with_bearer(
+            &app,
+            Method::Post,
+            "/api/v1/enterprises",
+            &token,
+            Some(&body.to_string()),
+        )
+        .await;
+        assert_eq!(made.status, Status::Created, "{}", made.body);
+        ids.push(made.json()["id"].as_i64().unwrap());
+    }
+    let township_of = |name: &'static str| {
+        let app = &app;
+        async move {
+            let row = enterprise::Entity::find()
+                .filter(enterprise::Column::Name.eq(name))
+                .one(&app.db)
+                .await
+                .unwrap()
+                .unwrap_or_else(|| panic!("{name} is registered"));
+            let found = ipdesk::entities::township::Entity::find();
+            let names = found.all(&app.db).await.unwrap();
+            row.township_id
+                .and_then(|id| names.into_iter().find(|t| t.id == id).map(|t| t.name))
+        }
+    };
+    let header = [
+        "序号",
+        "走访日期",
+        "企业名称",
+        "所属乡镇",
+        "走访人员",
+        "走访内容",
+    ];
+    let row = |n: i64, day: &str, name: &str, township: &str| {
+        vec![
+            json!(n),
+            json!(day),
+            json!(name),
+            json!(township),
+            json!("县局老王"),
+            json!("专利申报"),
+        ]
+    };
+    let rows = vec![
+        row(1, "2026-03-10", "秭归县甲公司", "茅坪镇"),
+        row(2, "2026-03-11", "秭归县乙公司", "茅坪镇"),
+        row(3, "2026-03-12", "秭归县丙公司", "归州镇"),
+        row(4, "2026-03-13", "秭归县丁公司", "火星镇"),
+        row(5, "2026-04-01", "秭归县甲公司", "归州镇"),
+    ];
+    let book = ledger("走访企业台账", &header, &rows);
+    let dry_run = [("register", "visits"), ("dry_run", "true")];
+    let preview = import(&app, &token, &book, &dry_run).await;
+    assert_eq!(counts(&preview), (5, 0, 0, 0), "{preview}");
+    let warnings = messages(&preview, "warnings");
+    for expected in [
+        "3 township: “秭归县甲公司”还没有登记乡镇，导入时将记为茅坪镇。",
+        "4 township: “秭归县乙公司”登记的乡镇是屈原镇，这一行写的是“茅坪镇”：保留屈原镇。要改，请在企业页上修改。",
+        "5 township: “秭归县丙公司”还没有登记乡镇，导入时将记为归州镇。",
+        "6 township: 没有名为“火星镇”的乡镇，乡镇未填。",
+        "7 township: “秭归县甲公司”登记的乡镇是茅坪镇，这一行写的是“归州镇”：保留茅坪镇。要改，请在企业页上修改。",
+    ] {
+        assert!(
+            warnings.iter().any(|w| w == expected),
+            "{expected}: {warnings:?}"
+        );
+    }
+    assert_eq!(
+        township_of("秭归县甲公司").await,
+        None,
+        "a preview writes nothing"
+    );
+
+    let report = import(&app, &token, &book, &[("register", "visits")]).await;
+    assert_eq!(counts(&report), (5, 0, 0, 0), "{report}");
+    assert_eq!(township_of("秭归县甲公司").await.as_deref(), Some("茅坪镇"));
+    assert_eq!(township_of("秭归县乙公司").await.as_deref(), Some("屈原镇"));
+    assert_eq!(township_of("秭归县丙公司").await.as_deref(), Some("归州镇"));
+    assert_eq!(township_of("秭归县丁公司").await, None);
+    // The visits list finds them by the township now, and the change is in the enterprise's history.
+    let path = "/api/v1/visits?township=%E8%8C%85%E5%9D%AA%E9%95%87";
+    let listed = with_bearer(&app, Method::Get, path, &token, None)
+        .await
+        .json();
+    assert_eq!(listed["total"], 2, "{listed}");
+    let path = format!("/api/v1/enterprises/{}", ids[0]);
+    let shown = with_bearer(&app, Method::Get, &path, &token, None)
+        .await
+        .json();
+    assert_eq!(shown["township"], "茅坪镇", "{shown}");
+    let audited = ipdesk::entities::audit_entry::Entity::find()
+        .filter(ipdesk::entities::audit_entry::Column::Entity.eq("enterprise"))
+        .filter(ipdesk::entities::audit_entry::Column::EntityId.eq(ids[0].to_string()))
+        .filter(ipdesk::entities::audit_entry::Column::Action.eq("update"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(audited, 1);
+
+    let undone = undo(&app, &token, &report["batch_id"]).await;
+    assert_eq!(
+        undone["deleted"], 7,
+        "five visits and two enterprises: {undone}"
+    );
+    assert_eq!(undone["restored"], 1, "{undone}");
+    assert_eq!(township_of("秭归县甲公司").await, None);
+    assert_eq!(township_of("秭归县乙公司").await.as_deref(), Some("屈原镇"));
+}

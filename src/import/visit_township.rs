@@ -1,0 +1,178 @@
+//! The township column of a visit ledger (所属乡镇). A visit has no township of its own: it is the
+//! visited enterprise's, and enterprises from the provincial high-tech list come without one. So
+//! the ledger's township gives an enterprise that has none its township, as the officer wrote it;
+//! a township the desk holds already is kept, and a row that says otherwise is warned of, as a
+//! patent roster's township column is judged.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+
+use super::enterprise_rows::{EnterpriseSnapshot, UpdatedEnterprise};
+use super::plan::{Jurisdiction, RowReader};
+use crate::audit::{self, Actor, Changes, Event};
+use crate::enterprises::domain::name_key;
+use crate::entities::enterprise;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::visits::domain::VisitedEnterprise;
+
+/// An enterprise without a township given the one a visit row names.
+pub struct TownshipFill {
+    row: u32,
+    enterprise: VisitedEnterprise,
+    township_id: i64,
+    township: String,
+}
+
+/// The townships of the stored enterprises the rows name (`None`: the enterprise has none).
+pub async fn fetch(
+    db: &impl ConnectionTrait,
+    ids: impl Iterator<Item = i64>,
+) -> Result<HashMap<i64, Option<i64>>, AppError> {
+    let ids: Vec<i64> = ids.collect();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(crate::db::NAMES_PER_LOOKUP) {
+        let rows: Vec<(i64, Option<i64>)> = enterprise::Entity::find()
+            .select_only()
+            .column(enterprise::Column::Id)
+            .column(enterprise::Column::TownshipId)
+            .filter(enterprise::Column::Id.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+/// Judges the rows' township columns: which enterprises get one, and which rows disagree with
+/// what is stored or with an earlier row of the file.
+pub struct Judge<'a> {
+    jurisdiction: &'a Jurisdiction,
+    stored: &'a HashMap<i64, Option<i64>>,
+    /// Townships given by earlier rows, by the enterprise's id or name key.
+    given: HashMap<String, i64>,
+}
+
+impl<'a> Judge<'a> {
+    pub fn new(jurisdiction: &'a Jurisdiction, stored: &'a HashMap<i64, Option<i64>>) -> Self {
+        Judge {
+            jurisdiction,
+            stored,
+            given: HashMap::new(),
+        }
+    }
+
+    /// What the row's township asks of its enterprise: a township to give it, or nothing (none
+    /// in the row, an unknown one, or the enterprise has one already — warned of when another).
+    pub fn judge(
+        &mut self,
+        reader: &mut RowReader<'_>,
+        enterprise: &VisitedEnterprise,
+    ) -> Option<TownshipFill> {
+        let written = reader.text("township")?;
+        let township_id = reader.known_township(&written, self.jurisdiction)?;
+        let (key, held) = match enterprise {
+            VisitedEnterprise::Id(id) => (id.to_string(), self.stored.get(id).copied().flatten()),
+            VisitedEnterprise::Named(name) => (name_key(name), None),
+        };
+        let held = held.or_else(|| self.given.get(&key).copied());
+        if let Some(held) = held {
+            if held != township_id {
+                let name = reader.text("enterprise").unwrap_or_default();
+                let msg = Msg::new("import.ledger.township_differs")
+                    .arg("enterprise", name)
+                    .arg("held", self.name_of(held))
+                    .arg("written", &written);
+                reader.warn("township", written, msg);
+            }
+            return None;
+        }
+        self.given.insert(key, township_id);
+        // Told, as a new enterprise is: the import changes another register.
+        let name = reader.text("enterprise").unwrap_or_default();
+        let township = self.name_of(township_id);
+        let msg = Msg::new("import.ledger.township_given")
+            .arg("enterprise", name)
+            .arg("township", &township);
+        reader.warn("township", written, msg);
+        Some(TownshipFill {
+            row: reader.number(),
+            enterprise: enterprise.clone(),
+            township_id,
+            township,
+        })
+    }
+
+    fn name_of(&self, id: i64) -> String {
+        self.jurisdiction
+            .townships
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Gives the enterprise its township within the caller's transaction, after the row's visit is
+/// written (which registers an enterprise the row names anew). The change is audited; undo
+/// restores an enterprise that was there before, and removes one this import registered.
+pub async fn commit(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    batch: i64,
+    fill: TownshipFill,
+) -> Result<(), AppError> {
+    let id = match &fill.enterprise {
+        VisitedEnterprise::Id(id) => Some(*id),
+        VisitedEnterprise::Named(name) => {
+            let keys = [name_key(name)];
+            let found = crate::enterprises::service::ids_by_name_key_chunked(db, &keys).await?;
+            found.get(&keys[0]).copied()
+        }
+    };
+    let Some(id) = id else {
+        return Ok(());
+    };
+    let Some(row) = enterprise::Entity::find_by_id(id).one(db).await? else {
+        return Ok(());
+    };
+    if row.township_id.is_some() {
+        return Ok(());
+    }
+    // One this import registered stays as registered (version 1), so undo still removes it.
+    let registered_here = row.import_batch_id == Some(batch);
+    let version = if registered_here {
+        row.version
+    } else {
+        row.version + 1
+    };
+    let before = EnterpriseSnapshot::of(&row);
+    let mut active: enterprise::ActiveModel = row.into();
+    active.township_id = Set(Some(fill.township_id));
+    active.version = Set(version);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    let changes = Changes::new().field("township", None::<String>, &fill.township);
+    audit::record(
+        db,
+        actor,
+        Event::new("update", "enterprise", before.id).with(changes),
+    )
+    .await?;
+    if !registered_here {
+        let undo = UpdatedEnterprise {
+            before,
+            added_name: None,
+        };
+        let row = fill.row;
+        super::ledger_rows::before_row(batch, "enterprise", undo.before.id, row, &undo, version)
+            .insert(db)
+            .await?;
+    }
+    Ok(())
+}
