@@ -556,11 +556,17 @@ pub fn plan(
                     _ => RowStatus::Updated,
                 };
                 writes.push(write);
-                // After the visit, which registers an enterprise the row names anew.
-                writes.extend(township.map(LedgerWrite::Township));
                 status
             }
         };
+        // After the visit, which registers an enterprise the row names anew; a visit stored
+        // already still gives its enterprise the township it lacks, as the preview told.
+        if matches!(
+            status,
+            RowStatus::New | RowStatus::Updated | RowStatus::Unchanged
+        ) {
+            writes.extend(township.map(LedgerWrite::Township));
+        }
         planned.push(reader.done(status));
     }
     (planned, writes)

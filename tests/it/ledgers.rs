@@ -319,6 +319,14 @@ async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names()
         assert_eq!(made.status, Status::Created, "{}", made.body);
         ids.push(made.json()["id"].as_i64().unwrap());
     }
+    // A visit recorded by hand before, to an enterprise with no township: the ledger's row of
+    // it is unchanged, and still gives the enterprise its township.
+    let earlier = json!({"enterprise_name": "秭归县戊公司", "visited_on": "2026-02-01",
+        "officers": ["县局老王"], "topics": ["patent_filing"]});
+    let earlier = earlier.to_string();
+    let path = "/api/v1/visits";
+    let made = with_bearer(&app, Method::Post, path, &token, Some(&earlier)).await;
+    assert_eq!(made.status, Status::Created, "{}", made.body);
     let township_of = |name: &'static str| {
         let app = &app;
         async move {
@@ -358,17 +366,19 @@ async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names()
         row(3, "2026-03-12", "秭归县丙公司", "归州镇"),
         row(4, "2026-03-13", "秭归县丁公司", "火星镇"),
         row(5, "2026-04-01", "秭归县甲公司", "归州镇"),
+        row(6, "2026-02-01", "秭归县戊公司", "郭家坝镇"),
     ];
     let book = ledger("走访企业台账", &header, &rows);
     let dry_run = [("register", "visits"), ("dry_run", "true")];
     let preview = import(&app, &token, &book, &dry_run).await;
-    assert_eq!(counts(&preview), (5, 0, 0, 0), "{preview}");
+    assert_eq!(counts(&preview), (5, 0, 1, 0), "{preview}");
     let warnings = messages(&preview, "warnings");
     for expected in [
         "3 township: “秭归县甲公司”还没有登记乡镇，导入时将记为茅坪镇。",
         "4 township: “秭归县乙公司”登记的乡镇是屈原镇，这一行写的是“茅坪镇”：保留屈原镇。要改，请在企业页上修改。",
         "5 township: “秭归县丙公司”还没有登记乡镇，导入时将记为归州镇。",
         "6 township: 没有名为“火星镇”的乡镇，乡镇未填。",
+        "8 township: “秭归县戊公司”还没有登记乡镇，导入时将记为郭家坝镇。",
         "7 township: “秭归县甲公司”登记的乡镇是茅坪镇，这一行写的是“归州镇”：保留茅坪镇。要改，请在企业页上修改。",
     ] {
         assert!(
@@ -383,11 +393,15 @@ async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names()
     );
 
     let report = import(&app, &token, &book, &[("register", "visits")]).await;
-    assert_eq!(counts(&report), (5, 0, 0, 0), "{report}");
+    assert_eq!(counts(&report), (5, 0, 1, 0), "{report}");
     assert_eq!(township_of("秭归县甲公司").await.as_deref(), Some("茅坪镇"));
     assert_eq!(township_of("秭归县乙公司").await.as_deref(), Some("屈原镇"));
     assert_eq!(township_of("秭归县丙公司").await.as_deref(), Some("归州镇"));
     assert_eq!(township_of("秭归县丁公司").await, None);
+    assert_eq!(
+        township_of("秭归县戊公司").await.as_deref(),
+        Some("郭家坝镇")
+    );
     // The visits list finds them by the township now, and the change is in the enterprise's history.
     let path = "/api/v1/visits?township=%E8%8C%85%E5%9D%AA%E9%95%87";
     let listed = with_bearer(&app, Method::Get, path, &token, None)
@@ -407,13 +421,19 @@ async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names()
         .await
         .unwrap();
     assert_eq!(audited, 1);
+    // The same ledger again: every visit unchanged, and no township left to give.
+    let again = import(&app, &token, &book, &[("register", "visits")]).await;
+    assert_eq!(counts(&again), (0, 0, 6, 0), "{again}");
+    let told = messages(&again, "warnings").join("\n");
+    assert!(!told.contains("导入时将记为"), "{told}");
 
     let undone = undo(&app, &token, &report["batch_id"]).await;
     assert_eq!(
         undone["deleted"], 7,
         "five visits and two enterprises: {undone}"
     );
-    assert_eq!(undone["restored"], 1, "{undone}");
+    assert_eq!(undone["restored"], 2, "甲 and 戊: {undone}");
     assert_eq!(township_of("秭归县甲公司").await, None);
+    assert_eq!(township_of("秭归县戊公司").await, None);
     assert_eq!(township_of("秭归县乙公司").await.as_deref(), Some("屈原镇"));
 }
