@@ -177,6 +177,31 @@ fn show(e: &EnterpriseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     Ok(())
 }
 
+/// How many visits, events and cases concern the enterprise, each with the command that lists
+/// them (its page lists them in full).
+fn print_dealings(dealings: &query::Dealings, id: i64, lang: Lang) {
+    for (label, count, register) in [
+        ("enterprises.visits", dealings.visits, "visits"),
+        ("enterprises.events", dealings.events, "events"),
+        ("cases.enterprise_cases", dealings.cases, "cases"),
+    ] {
+        let value = match count {
+            0 => t(lang, "cli.enterprise.none_listed"),
+            _ => Msg::new("cli.enterprise.listed")
+                .count("count", count)
+                .arg(
+                    "command",
+                    format!("ipdesk {register} list --enterprise {id}"),
+                )
+                .render(lang),
+        };
+        let line = Msg::new("cli.card.line")
+            .arg("label", t(lang, label))
+            .arg("value", value);
+        say!("        {}", line.render(lang));
+    }
+}
+
 /// The enterprise's patents in figures under its card, as its page shows them: each type with
 /// how many are granted and pending, then the grants of each year.
 fn print_figures(figures: &PatentFigures, lang: Lang) {
@@ -268,6 +293,7 @@ pub async fn run(
             show(&service::view(db, id).await?, as_json, lang)?;
             if !as_json {
                 print_figures(&query::figures(db, id).await?, lang);
+                print_dealings(&query::dealings(db, id).await?, id, lang);
             }
             Ok(())
         }

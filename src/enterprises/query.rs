@@ -304,6 +304,37 @@ pub async fn choices(db: &impl ConnectionTrait) -> Result<Vec<(i64, String)>, Ap
         .await?)
 }
 
+/// How many visits, publicity events and enforcement cases concern an enterprise, counted as its
+/// page lists them (archived records left out).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Dealings {
+    pub visits: u64,
+    pub events: u64,
+    pub cases: u64,
+}
+
+pub async fn dealings(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Dealings, AppError> {
+    let visits = crate::visits::query::VisitFilter {
+        enterprise: Some(id),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    let events = crate::events::query::EventFilter {
+        enterprise: Some(id),
+        per_page: Some(1),
+        ..Default::default()
+    };
+    let cases = crate::cases::query::CaseFilter {
+        enterprise_id: Some(id),
+        ..Default::default()
+    };
+    Ok(Dealings {
+        visits: crate::visits::query::list(db, &visits).await?.total,
+        events: crate::events::query::list(db, &events).await?.total,
+        cases: crate::cases::query::all(db, &cases).await?.len() as u64,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::looks_like_organisation;

@@ -836,6 +836,7 @@ async fn patent_and_enterprise_commands() {
         ),
         "{card}"
     );
+    assert!(card.contains("        走访记录：无\n"), "{card}");
     let card = stdout(&run(&db, &["--lang", "en", "enterprises", "show", &id]));
     assert!(
         card.contains(
@@ -1141,6 +1142,11 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     let all = stdout(&run(&db, &["cases", "list"]));
     assert!(all.contains("移送"), "{all}");
     assert!(all.lines().all(|line| line == line.trim_end()), "{all}");
+    // Its card counts its visits, events and cases, with the command that lists each.
+    let card = stdout(&run(&db, &["enterprises", "show", &tea]));
+    let listed =
+        format!("        涉及的执法案件：1 条，查看：ipdesk cases list --enterprise {tea}\n");
+    assert!(card.contains(&listed), "{card}");
     let cases = stdout(&run(&db, &["cases", "list", "--enterprise", &tea]));
     assert!(
         cases.contains("秭知执字〔2026〕4号") && !cases.contains("秭知执字〔2026〕1号"),
