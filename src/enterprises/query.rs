@@ -313,15 +313,15 @@ pub struct Dealings {
     pub cases: u64,
 }
 
-pub async fn dealings(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Dealings, AppError> {
+pub async fn dealings(db: &impl ConnectionTrait, id: i64) -> Result<Dealings, AppError> {
+    // The registers' own filters, counted: the same records their lists show, without building
+    // a page of them.
     let visits = crate::visits::query::VisitFilter {
         enterprise: Some(id),
-        per_page: Some(1),
         ..Default::default()
     };
     let events = crate::events::query::EventFilter {
         enterprise: Some(id),
-        per_page: Some(1),
         ..Default::default()
     };
     let cases = crate::cases::query::CaseFilter {
@@ -329,8 +329,11 @@ pub async fn dealings(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Deali
         ..Default::default()
     };
     Ok(Dealings {
-        visits: crate::visits::query::list(db, &visits).await?.total,
-        events: crate::events::query::list(db, &events).await?.total,
+        visits: crate::visits::query::filtered(db, &visits)
+            .await?
+            .count(db)
+            .await?,
+        events: crate::events::query::filtered(&events)?.count(db).await?,
         cases: crate::cases::query::all(db, &cases).await?.len() as u64,
     })
 }

@@ -362,6 +362,14 @@ impl Jurisdiction {
             .map(|(id, _)| *id)
     }
 
+    /// The name of the township numbered `id`.
+    pub fn township_name(&self, id: i64) -> Option<&str> {
+        self.townships
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map(|(_, name)| name.as_str())
+    }
+
     /// The township a cell names.
     pub fn township_named(&self, name: &str) -> Option<i64> {
         let wanted = crate::text::clean(name);

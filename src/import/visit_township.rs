@@ -109,12 +109,8 @@ impl<'a> Judge<'a> {
     }
 
     fn name_of(&self, id: i64) -> String {
-        self.jurisdiction
-            .townships
-            .iter()
-            .find(|(t, _)| *t == id)
-            .map(|(_, name)| name.clone())
-            .unwrap_or_default()
+        let name = self.jurisdiction.township_name(id);
+        name.unwrap_or_default().to_owned()
     }
 }
 
