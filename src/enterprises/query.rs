@@ -338,6 +338,58 @@ pub async fn dealings(db: &impl ConnectionTrait, id: i64) -> Result<Dealings, Ap
     })
 }
 
+/// What an enterprise's page lists beside its record: the first page of its patents, visits and
+/// publicity events with their totals, the cases it is a party to, and its patents in figures.
+#[derive(Clone, Debug, Serialize)]
+pub struct Overview {
+    pub figures: PatentFigures,
+    pub patents: Vec<crate::patents::service::PatentView>,
+    pub patents_total: u64,
+    pub events: Vec<crate::events::service::EventView>,
+    pub events_total: u64,
+    pub visits: Vec<crate::visits::query::VisitItem>,
+    pub visits_total: u64,
+    pub cases: Vec<crate::cases::service::CaseView>,
+}
+
+/// How many of each list the enterprise's page shows before pointing to the register.
+const OVERVIEW_FIRST: u64 = 20;
+
+pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overview, AppError> {
+    let patents = crate::patents::query::PatentFilter {
+        enterprise: Some(id),
+        per_page: Some(OVERVIEW_FIRST),
+        ..Default::default()
+    };
+    let patents = crate::patents::query::list(db, &patents).await?;
+    let events = crate::events::query::EventFilter {
+        enterprise: Some(id),
+        per_page: Some(OVERVIEW_FIRST),
+        ..Default::default()
+    };
+    let events = crate::events::query::list(db, &events).await?;
+    let visits = crate::visits::query::VisitFilter {
+        enterprise: Some(id),
+        per_page: Some(OVERVIEW_FIRST),
+        ..Default::default()
+    };
+    let visits = crate::visits::query::list(db, &visits).await?;
+    let cases = crate::cases::query::CaseFilter {
+        enterprise_id: Some(id),
+        ..Default::default()
+    };
+    Ok(Overview {
+        figures: figures(db, id).await?,
+        patents: patents.items,
+        patents_total: patents.total,
+        events: events.items,
+        events_total: events.total,
+        visits: visits.items,
+        visits_total: visits.total,
+        cases: crate::cases::query::all(db, &cases).await?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::looks_like_organisation;

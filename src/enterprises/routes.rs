@@ -9,15 +9,13 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::domain::{EnterpriseInput, HighTechInput};
-use super::query::{self, EnterpriseFilter, PatentFigures, UnlinkedName};
+use super::query::{self, EnterpriseFilter, UnlinkedName};
 use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::audit::{self, Entry};
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::patents::query::PatentFilter;
-use crate::patents::service::PatentView;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
 use crate::web::layout::{self, PageContext};
@@ -254,15 +252,8 @@ async fn create(
 #[derive(Serialize)]
 struct ShowView {
     enterprise: EnterpriseView,
-    figures: PatentFigures,
-    patents: Vec<PatentView>,
-    patents_total: u64,
-    events: Vec<crate::events::service::EventView>,
-    events_total: u64,
-    visits: Vec<crate::visits::query::VisitItem>,
-    visits_total: u64,
-    /// Cases where the enterprise is a party.
-    cases: Vec<crate::cases::service::CaseView>,
+    #[serde(flatten)]
+    overview: query::Overview,
     history: Vec<Entry>,
 }
 
@@ -274,40 +265,10 @@ async fn show(
     id: &str,
 ) -> Result<Template, AppError> {
     let id = service::parse_id(id)?;
-    let enterprise = service::view(&state.db, id).await?;
-    let filter = PatentFilter {
-        enterprise: Some(id),
-        per_page: Some(20),
-        ..<PatentFilter as Default>::default()
-    };
-    let patents = crate::patents::query::list(&state.db, &filter).await?;
-    let events_filter = crate::events::query::EventFilter {
-        enterprise: Some(id),
-        per_page: Some(20),
-        ..<crate::events::query::EventFilter as Default>::default()
-    };
-    let events = crate::events::query::list(&state.db, &events_filter).await?;
-    let visits_filter = crate::visits::query::VisitFilter {
-        enterprise: Some(id),
-        per_page: Some(20),
-        ..<crate::visits::query::VisitFilter as Default>::default()
-    };
-    let visits = crate::visits::query::list(&state.db, &visits_filter).await?;
-    let cases_filter = crate::cases::query::CaseFilter {
-        enterprise_id: Some(id),
-        ..<crate::cases::query::CaseFilter as Default>::default()
-    };
     let view = ShowView {
-        cases: crate::cases::query::all(&state.db, &cases_filter).await?,
-        visits: visits.items,
-        visits_total: visits.total,
-        events: events.items,
-        events_total: events.total,
-        figures: query::figures(&state.db, id).await?,
-        patents: patents.items,
-        patents_total: patents.total,
+        enterprise: service::view(&state.db, id).await?,
+        overview: query::overview(&state.db, id).await?,
         history: audit::history(&state.db, "enterprise", id, page.settings.timezone).await?,
-        enterprise,
     };
     Ok(page.render("enterprises/show", view))
 }

@@ -761,6 +761,8 @@ pub async fn commit(
     writes: Vec<LedgerWrite>,
     tick: &(dyn Fn(usize) -> Result<(), AppError> + Send + Sync),
 ) -> Result<(), AppError> {
+    // The enterprise a named visit was recorded under, for the row's township that follows it.
+    let mut visited: HashMap<String, i64> = HashMap::new();
     for (done, write) in writes.into_iter().enumerate() {
         tick(done)?;
         match write {
@@ -777,6 +779,9 @@ pub async fn commit(
             LedgerWrite::NewVisit(valid) => {
                 let recorded =
                     crate::visits::service::insert(db, actor, &valid, Some(batch)).await?;
+                if let VisitedEnterprise::Named(name) = &valid.enterprise {
+                    visited.insert(name_key(name), recorded.visit.enterprise_id);
+                }
                 if recorded.new_enterprise {
                     // Registered for this import: undoing it removes the enterprise too.
                     enterprise::ActiveModel {
@@ -789,7 +794,7 @@ pub async fn commit(
                 }
             }
             LedgerWrite::Township(fill) => {
-                visit_township::commit(db, actor, batch, fill).await?;
+                visit_township::commit(db, actor, batch, fill, &visited).await?;
             }
             LedgerWrite::NewInspection(valid) => {
                 crate::inspections::service::insert(db, actor, &valid, Some(batch)).await?;

@@ -115,21 +115,19 @@ impl<'a> Judge<'a> {
 }
 
 /// Gives the enterprise its township within the caller's transaction, after the row's visit is
-/// written (which registers an enterprise the row names anew). The change is audited; undo
-/// restores an enterprise that was there before, and removes one this import registered.
+/// written (which registers an enterprise the row names anew; `visited` holds the ids named
+/// visits were recorded under, by name key). The change is audited; undo restores an enterprise
+/// that was there before, and removes one this import registered.
 pub async fn commit(
     db: &impl ConnectionTrait,
     actor: &Actor,
     batch: i64,
     fill: TownshipFill,
+    visited: &HashMap<String, i64>,
 ) -> Result<(), AppError> {
     let id = match &fill.enterprise {
         VisitedEnterprise::Id(id) => Some(*id),
-        VisitedEnterprise::Named(name) => {
-            let keys = [name_key(name)];
-            let found = crate::enterprises::service::ids_by_name_key_chunked(db, &keys).await?;
-            found.get(&keys[0]).copied()
-        }
+        VisitedEnterprise::Named(name) => visited.get(&name_key(name)).copied(),
     };
     let Some(id) = id else {
         return Ok(());
