@@ -94,6 +94,8 @@ pub struct Fields {
     notes: Option<String>,
     #[arg(long = "follow-up")]
     follow_ups: Vec<String>,
+    #[arg(long)]
+    township: Option<String>,
 }
 
 impl Fields {
@@ -116,6 +118,7 @@ impl Fields {
             needs: self.needs.or(base.needs),
             notes: self.notes.or(base.notes),
             follow_ups: or_list(follow_ups, base.follow_ups),
+            township: self.township.or(base.township),
         }
     }
 }
@@ -142,6 +145,8 @@ fn as_input(view: &VisitView) -> VisitInput {
                 done_on: day(f.done_on),
             })
             .collect(),
+        // The enterprise's township is its own: an edit names one only when asked to.
+        township: None,
     }
 }
 

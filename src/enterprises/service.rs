@@ -379,6 +379,45 @@ pub async fn apply_update(
     Ok(after)
 }
 
+/// Gives an enterprise without a township the one named (a visit's form names it), within the
+/// caller's transaction. A township the enterprise has is changed on the enterprise itself:
+/// naming the same one changes nothing, naming another is refused on the `township` field.
+pub async fn give_township(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: i64,
+    township: &str,
+) -> Result<(), AppError> {
+    let given = lists::township_id(db, Some(township)).await?;
+    let row = row(db, id).await?;
+    if row.township_id.is_some() {
+        if row.township_id == given {
+            return Ok(());
+        }
+        let held = view(db, id).await?.township.unwrap_or_default();
+        return Err(field_error(
+            "township",
+            Msg::new("visits.error.township_differs")
+                .arg("enterprise", &row.name)
+                .arg("held", held)
+                .arg("written", township),
+        ));
+    }
+    let mut active = row.into_active_model();
+    active.township_id = Set(given);
+    active.version = Set(active.version.as_ref() + 1);
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    let changes = Changes::new().field("township", None::<String>, township);
+    audit::record(
+        db,
+        actor,
+        Event::new("update", "enterprise", id).with(changes),
+    )
+    .await?;
+    Ok(())
+}
+
 async fn locked_at_version(
     db: &impl ConnectionTrait,
     id: i64,

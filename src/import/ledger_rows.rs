@@ -484,6 +484,8 @@ fn visit_input(reader: &mut RowReader<'_>, stored: &Stored) -> VisitInput {
             .iter()
             .map(|line| follow_up(line))
             .collect(),
+        // The ledger's township is judged apart, with warnings (`visit_township`).
+        township: None,
     }
 }
 

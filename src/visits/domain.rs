@@ -141,6 +141,10 @@ pub struct VisitInput {
     pub notes: Option<String>,
     #[serde(default)]
     pub follow_ups: Vec<FollowUpInput>,
+    /// The township of an enterprise the visit registers, or of one registered without a
+    /// township; an enterprise's township is not changed from here.
+    #[serde(default)]
+    pub township: Option<String>,
 }
 
 /// Which enterprise was visited.
@@ -171,6 +175,8 @@ pub struct ValidVisit {
     pub needs: Option<String>,
     pub notes: Option<String>,
     pub follow_ups: Vec<FollowUp>,
+    /// A township name as typed (the service finds it among the townships).
+    pub township: Option<String>,
 }
 
 impl VisitInput {
@@ -197,6 +203,7 @@ impl VisitInput {
             needs: text(&self.needs, 5000, "needs", &mut errors),
             notes: text(&self.notes, 2000, "notes", &mut errors),
             follow_ups: self.follow_ups(visited_on, today, &mut errors),
+            township: text(&self.township, 50, "township", &mut errors),
         };
         errors.into_result()?;
         Ok(valid)

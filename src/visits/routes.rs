@@ -111,6 +111,8 @@ pub struct VisitForm {
     notes: String,
     follow_ups: Vec<FollowUpForm>,
     #[field(default = String::new())]
+    township: String,
+    #[field(default = String::new())]
     version: String,
 }
 
@@ -140,6 +142,7 @@ impl VisitForm {
                     done_on: text(&f.done_on),
                 })
                 .collect(),
+            township: text(&self.township),
         }
     }
 
@@ -165,6 +168,9 @@ impl VisitForm {
                     done_on: day(f.done_on),
                 })
                 .collect(),
+            // Left empty: the enterprise's township is shown on the visit, and changed on the
+            // enterprise; a township chosen here is for an enterprise that has none.
+            township: String::new(),
             version: v.version.to_string(),
         }
     }
@@ -189,6 +195,7 @@ struct FormView {
     form: VisitForm,
     topics: Vec<(String, String)>,
     enterprises: Vec<String>,
+    townships: Vec<String>,
     failed: Option<FailedForm>,
     changed_by_others: Vec<Entry>,
 }
@@ -209,6 +216,7 @@ async fn form_view(
         form: form.with_blank_rows(),
         topics: topics(lang),
         enterprises,
+        townships: township_names(state).await?,
         failed: None,
         changed_by_others: Vec::new(),
     })

@@ -162,13 +162,26 @@ pub async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
 
 /// The enterprise visited: the one with the id, or the one of the name — registered now when
 /// there is none (officers meet enterprises the register does not know yet). The flag says
-/// whether it was created.
-pub async fn visited_enterprise(
+/// whether it was created. The visit's township goes to an enterprise registered now, or to one
+/// that has none.
+async fn visited_enterprise(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    enterprise: &VisitedEnterprise,
+    valid: &ValidVisit,
 ) -> Result<(i64, bool), AppError> {
-    match enterprise {
+    let (id, created) = found_or_registered(db, actor, valid).await?;
+    if let (false, Some(township)) = (created, &valid.township) {
+        crate::enterprises::service::give_township(db, actor, id, township).await?;
+    }
+    Ok((id, created))
+}
+
+async fn found_or_registered(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    valid: &ValidVisit,
+) -> Result<(i64, bool), AppError> {
+    match &valid.enterprise {
         VisitedEnterprise::Id(id) => {
             if crate::enterprises::service::exists(db, *id).await? {
                 Ok((*id, false))
@@ -189,6 +202,7 @@ pub async fn visited_enterprise(
             }
             let input = EnterpriseInput {
                 name: name.clone(),
+                township: valid.township.clone(),
                 ..EnterpriseInput::default()
             };
             let valid = input
@@ -260,7 +274,8 @@ pub async fn create(
     actor: &Actor,
     input: &VisitInput,
 ) -> Result<Recorded, AppError> {
-    let valid = input.validate(today(db).await?)?;
+    let validated = input.validate(today(db).await?);
+    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let recorded = insert(&txn, actor, &valid, None).await?;
     txn.commit().await?;
@@ -274,7 +289,7 @@ pub async fn insert(
     valid: &ValidVisit,
     batch: Option<i64>,
 ) -> Result<Recorded, AppError> {
-    let (enterprise_id, new_enterprise) = visited_enterprise(db, actor, &valid.enterprise).await?;
+    let (enterprise_id, new_enterprise) = visited_enterprise(db, actor, valid).await?;
     let officers = users::officer_keys(db, &valid.officers).await?;
     let now = Utc::now();
     let mut active = visit::ActiveModel {
@@ -328,7 +343,8 @@ pub async fn update(
     version: i32,
     input: &VisitInput,
 ) -> Result<Recorded, AppError> {
-    let valid = input.validate(today(db).await?)?;
+    let validated = input.validate(today(db).await?);
+    let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
     let txn = db::begin_write(db).await?;
     let recorded = replace(&txn, actor, (id, version), &valid).await?;
     txn.commit().await?;
@@ -343,7 +359,7 @@ pub async fn replace(
     (id, version): (i64, i32),
     valid: &ValidVisit,
 ) -> Result<Recorded, AppError> {
-    let (enterprise_id, new_enterprise) = visited_enterprise(txn, actor, &valid.enterprise).await?;
+    let (enterprise_id, new_enterprise) = visited_enterprise(txn, actor, valid).await?;
     let officers = users::officer_keys(txn, &valid.officers).await?;
     let apply = |active: &mut visit::ActiveModel| fill(active, valid, enterprise_id, &officers);
     let visit = change(
@@ -418,6 +434,7 @@ impl VisitView {
             needs: self.needs.clone(),
             notes: self.notes.clone(),
             follow_ups: self.follow_ups.clone(),
+            township: None,
         }
     }
 }

@@ -1159,6 +1159,19 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
         visits.contains("走访的8家企业中，2家在走访后12个月内提交了专利申请，占25.0%。"),
         "{visits}"
     );
+    // A visit registers an enterprise in the township given; a later visit naming another
+    // township is refused, since the enterprise's township is changed on the enterprise.
+    let named = ["visits", "add", "--enterprise-name", "秭归县新来的茶叶公司"];
+    let day = ["--visited-on", "2026-11-20", "--json"];
+    let recorded = run(&db, &[&named[..], &day, &["--township", "屈原镇"]].concat());
+    assert_exit(&recorded, 0);
+    let recorded: serde_json::Value = serde_json::from_str(&stdout(&recorded)).unwrap();
+    assert_eq!(recorded["township"], "屈原镇", "{recorded}");
+    let other = run(&db, &[&named[..], &day, &["--township", "茅坪镇"]].concat());
+    assert_refused(
+        &other,
+        "“秭归县新来的茶叶公司”已登记在屈原镇。要改为茅坪镇，请在企业页修改",
+    );
     let again = run(&db, &["demo"]);
     assert_exit(&again, 2);
     assert!(stderr(&again).contains("空的工作台"), "{}", stderr(&again));

@@ -529,3 +529,98 @@ async fn the_year_s_visits_reach_the_summary_and_the_report() {
     let page = app.get("/reports?year=2026&as_of=2026-12-31").await;
     page.assert_contains(&["走访企业（家次）", "走访后提交专利申请的企业1家，占50.0%"]);
 }
+
+#[rocket::async_test]
+async fn a_visit_gives_its_township_to_an_enterprise_that_has_none() {
+    let app = TestApp::admin().await;
+    for name in ["茅坪镇", "归州镇"] {
+        post(&app, "/api/v1/townships", &json!({ "name": name })).await;
+    }
+    let township_of = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            let row = enterprise::Entity::find_by_id(id).one(&db).await.unwrap();
+            row.unwrap().township_id
+        }
+    };
+    // The form offers the townships; a new enterprise is registered in the one chosen.
+    let form = app.get("/visits/new").await;
+    form.assert_contains(&["所属乡镇", "还没有登记乡镇的企业", "归州镇"]);
+    let fields = [
+        ("enterprise", "秭归县刚认识的公司"),
+        ("visited_on", "2026-05-13"),
+        ("township", "归州镇"),
+    ];
+    let done = app.post_form("/visits", &fields).await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    let page = app.follow(&done).await;
+    page.assert_contains(&["并新登记了该企业", "归州镇"]);
+
+    // An enterprise registered without a township is given it, audited as its update; the same
+    // township again changes nothing; another is refused on the field, and nothing is written.
+    let bare = enterprise(&app, json!({"name": "秭归县机械厂"})).await;
+    let given = visit(
+        &app,
+        &json!({"enterprise_id": bare, "visited_on": "2026-05-14", "township": "茅坪镇"}),
+    )
+    .await;
+    assert_eq!(given["township"], "茅坪镇");
+    let held = township_of(bare).await;
+    assert!(held.is_some());
+    let updates = || {
+        audit_entry::Entity::find()
+            .filter(audit_entry::Column::Entity.eq("enterprise"))
+            .filter(audit_entry::Column::Action.eq("update"))
+            .count(&app.db)
+    };
+    assert_eq!(updates().await.unwrap(), 1);
+    let same = json!({"enterprise_id": bare, "visited_on": "2026-05-15", "township": "茅坪镇"});
+    visit(&app, &same).await;
+    assert_eq!(updates().await.unwrap(), 1);
+    let visits_before = ipdesk::entities::visit::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    let other = json!({"enterprise_id": bare, "visited_on": "2026-05-16", "township": "归州镇"});
+    let refused = post(&app, "/api/v1/visits", &other).await;
+    assert_eq!(
+        refused.status,
+        Status::UnprocessableEntity,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("“秭归县机械厂”已登记在茅坪镇。要改为归州镇，请在企业页修改"),
+        "{}",
+        refused.body
+    );
+    let visits_after = ipdesk::entities::visit::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(visits_after, visits_before);
+    assert_eq!(township_of(bare).await, held);
+
+    // An unknown township is told with the form's other mistakes, in the user's language.
+    let fields = [
+        ("enterprise", "秭归县又一家公司"),
+        ("visited_on", ""),
+        ("township", "火星镇"),
+    ];
+    let again = app.post_form("/visits", &fields).await;
+    assert_eq!(again.status, Status::UnprocessableEntity, "{}", again.body);
+    again.assert_contains(&["请填写走访日期。", "火星镇"]);
+    app.switch_to_english().await;
+    let form = app.get("/visits/new").await;
+    form.assert_contains(&["Township", "or one without a township, is given this one"]);
+    let refused = post(&app, "/api/v1/visits", &other).await;
+    assert!(
+        refused
+            .body
+            .contains("“秭归县机械厂” is registered in 茅坪镇."),
+        "{}",
+        refused.body
+    );
+}
