@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::audit::Actor;
 use crate::enterprises::domain::{EnterpriseInput, HighTechInput};
-use crate::enterprises::query::{self, EnterpriseFilter, PatentFigures};
+use crate::enterprises::query::{self, EnterpriseFilter, PatentFigures, TownshipSuggestion};
 use crate::enterprises::service::{self, EnterpriseView};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
@@ -70,6 +70,14 @@ pub enum EnterpriseAction {
         page: Option<u64>,
         #[arg(long)]
         per_page: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    Townships {
+        #[arg(long)]
+        apply: bool,
+        #[arg(long = "enterprise", value_name = "ID")]
+        enterprises: Vec<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -352,7 +360,53 @@ pub async fn run(
             super::pager::print(shown, lang);
             Ok(())
         }
+        EnterpriseAction::Townships {
+            apply,
+            enterprises,
+            json: as_json,
+        } => {
+            let only = (!enterprises.is_empty()).then_some(enterprises.as_slice());
+            if apply {
+                let given = service::fill_townships(db, &actor, only).await?;
+                return print_townships("given", &given, as_json, lang);
+            }
+            let mut items = query::township_suggestions(db).await?;
+            items.retain(|s| only.is_none_or(|ids| ids.contains(&s.enterprise_id)));
+            print_townships("items", &items, as_json, lang)?;
+            if !items.is_empty() && !as_json {
+                say!("{}", t(lang, "cli.enterprise.townships_apply"));
+            }
+            Ok(())
+        }
     }
+}
+
+/// Townships suggested (`items`) or given (`given`), as the API answers them.
+fn print_townships(
+    key: &str,
+    suggestions: &[TownshipSuggestion],
+    as_json: bool,
+    lang: Lang,
+) -> Result<(), AppError> {
+    if as_json {
+        return json(&serde_json::json!({ key: suggestions }));
+    }
+    for s in suggestions {
+        let line = Msg::new("cli.enterprise.township_suggestion")
+            .arg("enterprise", &s.enterprise)
+            .arg("id", s.enterprise_id)
+            .arg("township", &s.township)
+            .count("patents", s.patents)
+            .count("of", s.of);
+        say!("{}", line.render(lang));
+    }
+    let summary = match key {
+        "given" => Msg::new("enterprises.townships.given").count("count", suggestions.len()),
+        _ if suggestions.is_empty() => Msg::new("enterprises.townships.empty"),
+        _ => Msg::new("cli.enterprise.townships_suggested").count("count", suggestions.len()),
+    };
+    say!("{}", summary.render(lang));
+    Ok(())
 }
 
 async fn set_archived(

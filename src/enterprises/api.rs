@@ -6,7 +6,7 @@ use rocket::{Route, State, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
 use super::domain::EnterpriseInput;
-use super::query::{self, EnterpriseFilter, EnterprisePage, UnlinkedName};
+use super::query::{self, EnterpriseFilter, EnterprisePage, TownshipSuggestion, UnlinkedName};
 use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
@@ -16,7 +16,18 @@ use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
-    routes![list, create, show, figures, update, archive, unlinked, link]
+    routes![
+        list,
+        create,
+        show,
+        figures,
+        update,
+        archive,
+        unlinked,
+        link,
+        townships,
+        fill_townships
+    ]
 }
 
 #[get("/enterprises?<filter..>")]
@@ -172,4 +183,43 @@ async fn link(
             linked_applicants: linked,
         }),
     ))
+}
+
+#[derive(Serialize)]
+struct TownshipsJson {
+    items: Vec<TownshipSuggestion>,
+}
+
+/// The townships the patents suggest for enterprises registered without one.
+#[get("/enterprises/townships")]
+async fn townships(
+    _user: Viewer,
+    state: &State<AppState>,
+) -> Result<Json<TownshipsJson>, AppError> {
+    let items = query::township_suggestions(&state.db).await?;
+    Ok(Json(TownshipsJson { items }))
+}
+
+#[derive(Deserialize)]
+struct FillJson {
+    /// Only these enterprises; every one suggested when absent.
+    #[serde(default)]
+    enterprise_ids: Option<Vec<i64>>,
+}
+
+#[derive(Serialize)]
+struct FilledJson {
+    given: Vec<TownshipSuggestion>,
+}
+
+#[post("/enterprises/townships", data = "<input>")]
+async fn fill_townships(
+    officer: Officer,
+    state: &State<AppState>,
+    input: Result<Json<FillJson>, json::Error<'_>>,
+) -> Result<Json<FilledJson>, AppError> {
+    let only = body(input)?.enterprise_ids;
+    let actor = officer.actor();
+    let given = service::fill_townships(&state.db, &actor, only.as_deref()).await?;
+    Ok(Json(FilledJson { given }))
 }

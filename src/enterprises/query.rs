@@ -338,6 +338,99 @@ pub async fn dealings(db: &impl ConnectionTrait, id: i64) -> Result<Dealings, Ap
     })
 }
 
+/// A township for an enterprise registered without one (the high-tech list names none): the one
+/// the addresses of most of the patents it first-applied for are in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TownshipSuggestion {
+    pub enterprise_id: i64,
+    pub enterprise: String,
+    pub township_id: i64,
+    pub township: String,
+    /// Its patents in that township, of `of` whose township is known.
+    pub patents: i64,
+    pub of: i64,
+}
+
+/// The townships the patents suggest for the active enterprises without one, in pinyin order of
+/// the enterprises. An enterprise whose patents are split evenly between townships gets none:
+/// the officer decides that one on the enterprise.
+pub async fn township_suggestions(
+    db: &impl ConnectionTrait,
+) -> Result<Vec<TownshipSuggestion>, AppError> {
+    let (e, a, p) = (enterprise::Entity, patent_applicant::Entity, patent::Entity);
+    let counted = Query::select()
+        .column((e, enterprise::Column::Id))
+        .column((e, enterprise::Column::Name))
+        .column((p, patent::Column::TownshipId))
+        .expr(Expr::col((p, patent::Column::Id)).count())
+        .from(e)
+        .inner_join(
+            a,
+            Expr::col((a, patent_applicant::Column::EnterpriseId))
+                .equals((e, enterprise::Column::Id)),
+        )
+        .inner_join(
+            p,
+            Expr::col((p, patent::Column::Id)).equals((a, patent_applicant::Column::PatentId)),
+        )
+        .and_where(Expr::col((e, enterprise::Column::TownshipId)).is_null())
+        .and_where(Expr::col((e, enterprise::Column::ArchivedAt)).is_null())
+        // The address on a patent is its first applicant's.
+        .and_where(Expr::col((a, patent_applicant::Column::Position)).eq(0))
+        .and_where(Expr::col((p, patent::Column::TownshipId)).is_not_null())
+        .and_where(Expr::col((p, patent::Column::ArchivedAt)).is_null())
+        .group_by_col((e, enterprise::Column::Id))
+        .group_by_col((e, enterprise::Column::Name))
+        .group_by_col((e, enterprise::Column::SortKey))
+        .group_by_col((p, patent::Column::TownshipId))
+        .order_by((e, enterprise::Column::SortKey), Order::Asc)
+        .order_by((e, enterprise::Column::Id), Order::Asc)
+        .to_owned();
+    let mut counts: Vec<(i64, String, i64, i64)> = Vec::new();
+    for row in db.query_all(&counted).await? {
+        counts.push((
+            row.try_get_by_index(0)?,
+            row.try_get_by_index(1)?,
+            row.try_get_by_index(2)?,
+            row.try_get_by_index(3)?,
+        ));
+    }
+    let names: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t.name))
+        .collect();
+    Ok(most_patents_by_enterprise(&counts)
+        .into_iter()
+        .filter_map(|mut suggestion| {
+            suggestion.township = names.get(&suggestion.township_id)?.clone();
+            Some(suggestion)
+        })
+        .collect())
+}
+
+/// Per enterprise (rows of one enterprise are adjacent): the township with the most patents,
+/// when one has more than every other.
+fn most_patents_by_enterprise(counts: &[(i64, String, i64, i64)]) -> Vec<TownshipSuggestion> {
+    let mut suggestions = Vec::new();
+    for group in counts.chunk_by(|x, y| x.0 == y.0) {
+        let of: i64 = group.iter().map(|row| row.3).sum();
+        let most = group.iter().map(|row| row.3).max().unwrap_or_default();
+        let mut leaders = group.iter().filter(|row| row.3 == most);
+        if let (Some((id, name, township_id, patents)), None) = (leaders.next(), leaders.next()) {
+            suggestions.push(TownshipSuggestion {
+                enterprise_id: *id,
+                enterprise: name.clone(),
+                township_id: *township_id,
+                township: String::new(),
+                patents: *patents,
+                of,
+            });
+        }
+    }
+    suggestions
+}
+
 /// What an enterprise's page lists beside its record: the first page of its patents, visits and
 /// publicity events with their totals, the cases it is a party to, and its patents in figures.
 #[derive(Clone, Debug, Serialize)]
@@ -392,7 +485,23 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
 
 #[cfg(test)]
 mod tests {
-    use super::looks_like_organisation;
+    use super::{looks_like_organisation, most_patents_by_enterprise};
+
+    #[test]
+    fn the_township_with_most_patents_is_suggested_and_a_tie_suggests_none() {
+        let counts = [
+            (1, "甲".to_owned(), 10, 3),
+            (1, "甲".to_owned(), 11, 1),
+            (2, "乙".to_owned(), 10, 2),
+            (2, "乙".to_owned(), 11, 2),
+            (3, "丙".to_owned(), 12, 1),
+        ];
+        let got: Vec<(i64, i64, i64, i64)> = most_patents_by_enterprise(&counts)
+            .into_iter()
+            .map(|s| (s.enterprise_id, s.township_id, s.patents, s.of))
+            .collect();
+        assert_eq!(got, [(1, 10, 3, 4), (3, 12, 1, 1)]);
+    }
 
     #[test]
     fn people_and_organisations() {

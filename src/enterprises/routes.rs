@@ -9,7 +9,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::domain::{EnterpriseInput, HighTechInput};
-use super::query::{self, EnterpriseFilter, UnlinkedName};
+use super::query::{self, EnterpriseFilter, TownshipSuggestion, UnlinkedName};
 use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -33,7 +33,9 @@ pub fn routes() -> Vec<Route> {
         archive,
         unlinked,
         link,
-        create_from_name
+        create_from_name,
+        townships,
+        fill_townships
     ]
 }
 
@@ -462,6 +464,45 @@ async fn create_from_name(
         )),
         Err(error) => unlinked_again(&page, state, &form.name, error).await,
     }
+}
+
+#[derive(Serialize)]
+struct TownshipsView {
+    suggestions: Vec<TownshipSuggestion>,
+}
+
+/// The townships the patents suggest for enterprises registered without one.
+#[get("/enterprises/townships")]
+async fn townships(
+    _user: Viewer,
+    page: PageContext,
+    state: &State<AppState>,
+) -> Result<Template, AppError> {
+    let suggestions = query::township_suggestions(&state.db).await?;
+    Ok(page.render("enterprises/townships", TownshipsView { suggestions }))
+}
+
+#[derive(FromForm)]
+struct FillForm {
+    enterprises: Vec<i64>,
+}
+
+const TOWNSHIPS: &str = "/enterprises/townships";
+
+#[post("/enterprises/townships", data = "<form>")]
+async fn fill_townships(
+    officer: Officer,
+    state: &State<AppState>,
+    form: Form<FillForm>,
+) -> Result<rocket::response::Flash<rocket::response::Redirect>, AppError> {
+    if form.enterprises.is_empty() {
+        let msg = Msg::new("enterprises.townships.none_chosen");
+        return Ok(layout::failure(TOWNSHIPS, msg));
+    }
+    let actor = officer.actor();
+    let given = service::fill_townships(&state.db, &actor, Some(&form.enterprises)).await?;
+    let msg = Msg::new("enterprises.townships.given").count("count", given.len());
+    Ok(layout::success(TOWNSHIPS, msg))
 }
 
 async fn unlinked_again(

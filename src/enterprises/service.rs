@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::domain::{
     CreditCode, EnterpriseInput, HighTech, ValidEnterprise, name_key, pinyin_sort_key,
 };
+use super::query::TownshipSuggestion;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{enterprise, enterprise_name, patent_applicant};
@@ -390,21 +391,61 @@ pub async fn give_township(
 ) -> Result<(), AppError> {
     let given = lists::township_id(db, Some(township)).await?;
     let row = row(db, id).await?;
-    if row.township_id.is_some() {
-        if row.township_id == given {
-            return Ok(());
+    match (row.township_id, given) {
+        (None, Some(given)) => set_township(db, actor, row, (given, township)).await,
+        (held, _) if held == given => Ok(()),
+        _ => {
+            let held = view(db, id).await?.township.unwrap_or_default();
+            Err(field_error(
+                "township",
+                Msg::new("visits.error.township_differs")
+                    .arg("enterprise", &row.name)
+                    .arg("held", held)
+                    .arg("written", township),
+            ))
         }
-        let held = view(db, id).await?.township.unwrap_or_default();
-        return Err(field_error(
-            "township",
-            Msg::new("visits.error.township_differs")
-                .arg("enterprise", &row.name)
-                .arg("held", held)
-                .arg("written", township),
-        ));
     }
+}
+
+/// Gives each active enterprise without a township the one its patents suggest
+/// (`query::township_suggestions`), or only those of `only`, in one transaction; each is audited
+/// as the enterprise's update. Answers what was given.
+pub async fn fill_townships(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    only: Option<&[i64]>,
+) -> Result<Vec<TownshipSuggestion>, AppError> {
+    let txn = db::begin_write(db).await?;
+    let mut given = Vec::new();
+    for suggestion in super::query::township_suggestions(&txn).await? {
+        if only.is_some_and(|ids| !ids.contains(&suggestion.enterprise_id)) {
+            continue;
+        }
+        // Locked and checked again: on PostgreSQL another instance may have given one since.
+        let row = enterprise::Entity::find_by_id(suggestion.enterprise_id)
+            .lock_exclusive()
+            .one(&txn)
+            .await?;
+        let Some(row) = row.filter(|r| r.township_id.is_none()) else {
+            continue;
+        };
+        let township = (suggestion.township_id, suggestion.township.as_str());
+        set_township(&txn, actor, row, township).await?;
+        given.push(suggestion);
+    }
+    txn.commit().await?;
+    Ok(given)
+}
+
+async fn set_township(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    row: enterprise::Model,
+    (township_id, township): (i64, &str),
+) -> Result<(), AppError> {
+    let id = row.id;
     let mut active = row.into_active_model();
-    active.township_id = Set(given);
+    active.township_id = Set(Some(township_id));
     active.version = Set(active.version.as_ref() + 1);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;

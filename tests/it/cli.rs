@@ -1159,6 +1159,32 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
         visits.contains("走访的8家企业中，2家在走访后12个月内提交了专利申请，占25.0%。"),
         "{visits}"
     );
+    // Two enterprises of the high-tech list have no township, and their patents tell it.
+    let listed = stdout(&run(&db, &["enterprises", "townships"]));
+    assert!(
+        listed
+            .contains("秭归恒通建材有限公司（编号 6）：两河口镇（3 件专利中 3 件的地址在该乡镇）"),
+        "{listed}"
+    );
+    assert!(listed.contains("2 家企业还没有登记乡镇"), "{listed}");
+    let apply = [
+        "enterprises",
+        "townships",
+        "--apply",
+        "--enterprise",
+        "6",
+        "--json",
+    ];
+    let given = run(&db, &apply);
+    assert_exit(&given, 0);
+    let given: serde_json::Value = serde_json::from_str(&stdout(&given)).unwrap();
+    assert_eq!(given["given"][0]["township"], "两河口镇", "{given}");
+    assert_eq!(given["given"].as_array().map(Vec::len), Some(1), "{given}");
+    let card = stdout(&run(&db, &["enterprises", "show", "6"]));
+    assert!(card.contains("两河口镇"), "{card}");
+    let left = stdout(&run(&db, &["enterprises", "townships", "--json"]));
+    let left: serde_json::Value = serde_json::from_str(&left).unwrap();
+    assert_eq!(left["items"].as_array().map(Vec::len), Some(1), "{left}");
     // A visit registers an enterprise in the township given; a later visit naming another
     // township is refused, since the enterprise's township is changed on the enterprise.
     let named = ["visits", "add", "--enterprise-name", "秭归县新来的茶叶公司"];

@@ -177,3 +177,111 @@ async fn the_enterprise_form_keeps_values_and_names_problems() {
         .await
         .assert_contains(&["已登记企业“秭归县橘颂柑橘专业合作社”。", "科技型中小企业"]);
 }
+
+#[rocket::async_test]
+async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
+    let app = TestApp::admin().await;
+    for name in ["茅坪镇", "归州镇"] {
+        let page = app
+            .send_json(
+                Method::Post,
+                "/api/v1/townships",
+                &json!({ "name": name }).to_string(),
+            )
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let mut ids = Vec::new();
+    for name in [
+        "秭归县屈乡脐橙有限公司",
+        "秭归县屈原茶业有限公司",
+        "秭归县机械厂",
+    ] {
+        let page = post(&app, json!({ "name": name })).await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+        ids.push(page.json()["id"].as_i64().unwrap());
+    }
+    // The orange company's patents are mostly in 茅坪镇 (one is second applicant elsewhere and
+    // does not count); the tea company's are split evenly, so it is left to the officer; the
+    // mill has no patents.
+    let patents = [
+        (1, vec!["秭归县屈乡脐橙有限公司"], "茅坪镇"),
+        (2, vec!["秭归县屈乡脐橙有限公司"], "茅坪镇"),
+        (3, vec!["秭归县屈乡脐橙有限公司"], "归州镇"),
+        (
+            4,
+            vec!["秭归县屈原茶业有限公司", "秭归县屈乡脐橙有限公司"],
+            "归州镇",
+        ),
+        (5, vec!["秭归县屈原茶业有限公司"], "茅坪镇"),
+    ];
+    for (serial, applicants, township) in patents {
+        let body = json!({
+            "application_number": crate::reports::number(2025, 1, serial),
+            "title": format!("一种装置{serial}"),
+            "applicants": applicants,
+            "filed_on": "2025-03-01",
+            "township": township,
+        });
+        let page = app
+            .send_json(Method::Post, "/api/v1/patents", &body.to_string())
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    let suggested = app.get("/api/v1/enterprises/townships").await.json();
+    assert_eq!(
+        suggested["items"].as_array().unwrap().len(),
+        1,
+        "{suggested}"
+    );
+    let orange = &suggested["items"][0];
+    assert_eq!(orange["enterprise_id"], ids[0]);
+    assert_eq!(orange["township"], "茅坪镇");
+    assert_eq!(
+        (orange["patents"].as_i64(), orange["of"].as_i64()),
+        (Some(2), Some(3))
+    );
+
+    let page = app.get("/enterprises/townships").await;
+    page.assert_contains(&[
+        "按专利地址补全企业的乡镇",
+        "秭归县屈乡脐橙有限公司",
+        "茅坪镇",
+        "3 件中 2 件",
+    ]);
+    page.assert_lacks(&["秭归县屈原茶业有限公司", "秭归县机械厂"]);
+    app.get("/enterprises")
+        .await
+        .assert_contains(&["/enterprises/townships"]);
+    let nothing = app.post_form("/enterprises/townships", &[]).await;
+    assert_eq!(nothing.status, Status::SeeOther);
+    app.follow(&nothing)
+        .await
+        .assert_contains(&["请至少勾选一家企业。"]);
+
+    let id = ids[0].to_string();
+    let done = app
+        .post_form("/enterprises/townships", &[("enterprises", id.as_str())])
+        .await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    let page = app.follow(&done).await;
+    page.assert_contains(&["已为 1 家企业补全乡镇。", "没有可按专利地址补全乡镇的企业"]);
+    let shown = app.get(&format!("/api/v1/enterprises/{id}")).await.json();
+    assert_eq!(shown["township"], "茅坪镇");
+    assert_eq!(shown["version"], 2);
+    let history = app.get(&format!("/enterprises/{id}")).await;
+    history.assert_contains(&["茅坪镇"]);
+    // Nothing more to give: the API answers an empty list, and applying gives nothing.
+    let given = app
+        .send_json(Method::Post, "/api/v1/enterprises/townships", "{}")
+        .await;
+    assert_eq!(given.status, Status::Ok, "{}", given.body);
+    assert_eq!(given.json()["given"], json!([]));
+
+    app.switch_to_english().await;
+    let page = app.get("/enterprises/townships").await;
+    page.assert_contains(&[
+        "Townships for enterprises from their patents",
+        "every enterprise has one",
+    ]);
+}

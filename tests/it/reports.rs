@@ -98,7 +98,7 @@ async fn the_fixture_gives_its_expected_year_to_date_figures() {
 }
 
 /// A valid application number of `year`, type digit `kind`, serial `serial`.
-fn number(year: i32, kind: u32, serial: u32) -> String {
+pub(crate) fn number(year: i32, kind: u32, serial: u32) -> String {
     let digits = format!("{year}{kind}{serial:07}");
     format!("{digits}.{}", check_character(&digits).unwrap())
 }
