@@ -375,6 +375,18 @@ async fn registers(trail: &mut Trail<'_>) {
     ] {
         register_round(trail, register, body, field, new).await;
     }
+
+    // The township of the enterprise's patent, given to the enterprise that has none.
+    let number = crate::reports::number(2018, 1, 1);
+    let patent = json!({"application_number": number, "title": "一种脐橙分拣装置",
+        "applicants": [visited["name"]], "filed_on": "2018-03-01", "township": "茅坪"});
+    let create = (Method::Post, "/api/v1/patents");
+    trail.write(create, create.1, patent, "create").await;
+    let fill = (Method::Post, "/api/v1/enterprises/townships");
+    let only = json!({"enterprise_ids": [visited["id"]]});
+    let (given, entry) = trail.write(fill, fill.1, only, "update").await;
+    assert_eq!(given["given"][0]["township"], "茅坪", "{given}");
+    assert_change(&entry, "township", Value::Null, json!("茅坪"));
 }
 
 /// Create, update one field, archive — each one audited entry, the update with old and new.
