@@ -370,7 +370,7 @@ pub async fn run(
                 let given = service::fill_townships(db, &actor, only).await?;
                 return print_townships("given", &given, as_json, lang);
             }
-            let mut items = query::township_suggestions(db).await?;
+            let mut items = query::township_suggestions(db, None).await?;
             items.retain(|s| only.is_none_or(|ids| ids.contains(&s.enterprise_id)));
             print_townships("items", &items, as_json, lang)?;
             if !items.is_empty() && !as_json {

@@ -196,7 +196,7 @@ async fn townships(
     _user: Viewer,
     state: &State<AppState>,
 ) -> Result<Json<TownshipsJson>, AppError> {
-    let items = query::township_suggestions(&state.db).await?;
+    let items = query::township_suggestions(&state.db, None).await?;
     Ok(Json(TownshipsJson { items }))
 }
 

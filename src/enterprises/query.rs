@@ -351,14 +351,15 @@ pub struct TownshipSuggestion {
     pub of: i64,
 }
 
-/// The townships the patents suggest for the active enterprises without one, in pinyin order of
-/// the enterprises. An enterprise whose patents are split evenly between townships gets none:
-/// the officer decides that one on the enterprise.
+/// The townships the patents suggest for the active enterprises without one (or for `only`), in
+/// pinyin order of the enterprises. An enterprise whose patents are split evenly between
+/// townships gets none: the officer decides that one on the enterprise.
 pub async fn township_suggestions(
     db: &impl ConnectionTrait,
+    only: Option<i64>,
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let (e, a, p) = (enterprise::Entity, patent_applicant::Entity, patent::Entity);
-    let counted = Query::select()
+    let mut counted = Query::select()
         .column((e, enterprise::Column::Id))
         .column((e, enterprise::Column::Name))
         .column((p, patent::Column::TownshipId))
@@ -386,6 +387,9 @@ pub async fn township_suggestions(
         .order_by((e, enterprise::Column::SortKey), Order::Asc)
         .order_by((e, enterprise::Column::Id), Order::Asc)
         .to_owned();
+    if let Some(id) = only {
+        counted.and_where(Expr::col((e, enterprise::Column::Id)).eq(id));
+    }
     let mut counts: Vec<(i64, String, i64, i64)> = Vec::new();
     for row in db.query_all(&counted).await? {
         counts.push((
@@ -443,6 +447,8 @@ pub struct Overview {
     pub visits: Vec<crate::visits::query::VisitItem>,
     pub visits_total: u64,
     pub cases: Vec<crate::cases::service::CaseView>,
+    /// The township its patents suggest, when it has none.
+    pub township_suggestion: Option<TownshipSuggestion>,
 }
 
 /// How many of each list the enterprise's page shows before pointing to the register.
@@ -480,6 +486,7 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
         visits: visits.items,
         visits_total: visits.total,
         cases: crate::cases::query::all(db, &cases).await?,
+        township_suggestion: township_suggestions(db, Some(id)).await?.pop(),
     })
 }
 

@@ -478,13 +478,16 @@ async fn townships(
     page: PageContext,
     state: &State<AppState>,
 ) -> Result<Template, AppError> {
-    let suggestions = query::township_suggestions(&state.db).await?;
+    let suggestions = query::township_suggestions(&state.db, None).await?;
     Ok(page.render("enterprises/townships", TownshipsView { suggestions }))
 }
 
 #[derive(FromForm)]
 struct FillForm {
     enterprises: Vec<i64>,
+    /// `enterprise`: sent from an enterprise's page, which the answer returns to.
+    #[field(default = String::new())]
+    back: String,
 }
 
 const TOWNSHIPS: &str = "/enterprises/townships";
@@ -502,7 +505,11 @@ async fn fill_townships(
     let actor = officer.actor();
     let given = service::fill_townships(&state.db, &actor, Some(&form.enterprises)).await?;
     let msg = Msg::new("enterprises.townships.given").count("count", given.len());
-    Ok(layout::success(TOWNSHIPS, msg))
+    let back = match form.enterprises.as_slice() {
+        [id] if form.back == "enterprise" => format!("/enterprises/{id}"),
+        _ => TOWNSHIPS.to_owned(),
+    };
+    Ok(layout::success(back, msg))
 }
 
 async fn unlinked_again(

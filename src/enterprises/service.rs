@@ -417,7 +417,7 @@ pub async fn fill_townships(
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let txn = db::begin_write(db).await?;
     let mut given = Vec::new();
-    for suggestion in super::query::township_suggestions(&txn).await? {
+    for suggestion in super::query::township_suggestions(&txn, None).await? {
         if only.is_some_and(|ids| !ids.contains(&suggestion.enterprise_id)) {
             continue;
         }

@@ -259,18 +259,24 @@ async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
         .await
         .assert_contains(&["请至少勾选一家企业。"]);
 
+    // The enterprise's page offers its township too, and filling it there returns to the page.
     let id = ids[0].to_string();
-    let done = app
-        .post_form("/enterprises/townships", &[("enterprises", id.as_str())])
-        .await;
+    let page = app.get(&format!("/enterprises/{id}")).await;
+    page.assert_contains(&["专利地址多在茅坪镇（3 件中 2 件）", "补全为茅坪镇"]);
+    let tea = app.get(&format!("/enterprises/{}", ids[1])).await;
+    tea.assert_lacks(&["专利地址多在"]);
+    let fields = [("enterprises", id.as_str()), ("back", "enterprise")];
+    let done = app.post_form("/enterprises/townships", &fields).await;
     assert_eq!(done.status, Status::SeeOther, "{}", done.body);
     let page = app.follow(&done).await;
-    page.assert_contains(&["已为 1 家企业补全乡镇。", "没有可按专利地址补全乡镇的企业"]);
+    page.assert_contains(&["已为 1 家企业补全乡镇。", "秭归县屈乡脐橙有限公司"]);
+    page.assert_lacks(&["专利地址多在"]);
+    app.get("/enterprises/townships")
+        .await
+        .assert_contains(&["没有可按专利地址补全乡镇的企业"]);
     let shown = app.get(&format!("/api/v1/enterprises/{id}")).await.json();
     assert_eq!(shown["township"], "茅坪镇");
     assert_eq!(shown["version"], 2);
-    let history = app.get(&format!("/enterprises/{id}")).await;
-    history.assert_contains(&["茅坪镇"]);
     // Nothing more to give: the API answers an empty list, and applying gives nothing.
     let given = app
         .send_json(Method::Post, "/api/v1/enterprises/townships", "{}")
