@@ -381,6 +381,18 @@ pub async fn run(
     }
 }
 
+/// After an import of patents or enterprises: how many enterprises without a township their
+/// patents could give one, and the command that lists them.
+pub async fn mention_townships(db: &DatabaseConnection, lang: Lang) -> Result<(), AppError> {
+    let count = query::township_suggestions(db, None).await?.len();
+    if count > 0 {
+        let told = Msg::new("enterprises.townships.suggested").count("count", count);
+        say!("{}", told.render(lang));
+        say!("{}", t(lang, "cli.enterprise.townships_apply"));
+    }
+    Ok(())
+}
+
 /// Townships suggested (`items`) or given (`given`), as the API answers them.
 fn print_townships(
     key: &str,
@@ -403,7 +415,7 @@ fn print_townships(
     let summary = match key {
         "given" => Msg::new("enterprises.townships.given").count("count", suggestions.len()),
         _ if suggestions.is_empty() => Msg::new("enterprises.townships.empty"),
-        _ => Msg::new("cli.enterprise.townships_suggested").count("count", suggestions.len()),
+        _ => Msg::new("enterprises.townships.suggested").count("count", suggestions.len()),
     };
     say!("{}", summary.render(lang));
     Ok(())

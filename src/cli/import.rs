@@ -187,6 +187,9 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
         json(&report.to_json(lang))?;
     } else {
         summary(&report, lang);
+        if report.committed && report.register.concerns_enterprises() {
+            super::enterprises::mention_townships(db, lang).await?;
+        }
     }
     if report.refused {
         return Err(AppError::Refused(

@@ -445,6 +445,7 @@ async fn demo(
     for report in &reports {
         import::summary(report, lang);
     }
+    enterprises::mention_townships(db, lang).await?;
     say!("{}", t(lang, "demo.cli_done"));
     Ok(())
 }

@@ -162,6 +162,8 @@ async fn upload(
 #[derive(Serialize)]
 struct ShowView {
     batch: HistoryRow,
+    /// Enterprises without a township that their patents could give one.
+    townships_to_fill: usize,
     register: String,
     sheet: String,
     sheets: Vec<String>,
@@ -254,9 +256,24 @@ async fn show(
         progress,
         message,
         can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
+        townships_to_fill: townships_to_fill(&state.db, &batch, register).await?,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))
+}
+
+/// How many enterprises without a township their patents could give one, told on the result of
+/// an import that concerns enterprises.
+async fn townships_to_fill(
+    db: &sea_orm::DatabaseConnection,
+    batch: &import_batch::Model,
+    register: Register,
+) -> Result<usize, AppError> {
+    if batch.state != "committed" || !register.concerns_enterprises() {
+        return Ok(0);
+    }
+    let suggestions = crate::enterprises::query::township_suggestions(db, None).await?;
+    Ok(suggestions.len())
 }
 
 /// The preview again with another sheet, header row or mapping.

@@ -42,6 +42,13 @@ impl Register {
         }
     }
 
+    /// Whether an import of this register can leave enterprises without a township that their
+    /// patents could give one (a patent roster links patents, an enterprise list adds
+    /// enterprises), so its result points to the suggestions.
+    pub fn concerns_enterprises(self) -> bool {
+        matches!(self, Register::Patents | Register::Enterprises)
+    }
+
     /// What an upload is for when nobody says: the province's monthly patent roster.
     pub const DEFAULT: Register = Register::Patents;
 

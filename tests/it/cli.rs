@@ -1185,6 +1185,31 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     let left = stdout(&run(&db, &["enterprises", "townships", "--json"]));
     let left: serde_json::Value = serde_json::from_str(&left).unwrap();
     assert_eq!(left["items"].as_array().map(Vec::len), Some(1), "{left}");
+    // A patent roster's import ends by pointing to the one left.
+    let roster = db.dir.path().join("roster.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let number = crate::reports::number(2026, 2, 99);
+    let row = [
+        ("申请号", number.as_str()),
+        ("专利名称", "一种柑橘分拣装置"),
+        ("申请人", "秭归县新来的果业公司"),
+        ("申请日", "2026-03-02"),
+        ("地址", "湖北省宜昌市秭归县茅坪镇"),
+    ];
+    for (col, (header, value)) in row.iter().enumerate() {
+        sheet.write(0, col as u16, *header).unwrap();
+        sheet.write(1, col as u16, *value).unwrap();
+    }
+    book.save(&roster).unwrap();
+    let imported = run(&db, &["import", roster.to_str().unwrap()]);
+    assert_exit(&imported, 0);
+    let told = stdout(&imported);
+    assert!(told.contains("新增 1"), "{told}");
+    assert!(
+        told.contains("1 家企业还没有登记乡镇，可按其专利地址补全。\n补全：ipdesk enterprises townships --apply"),
+        "{told}"
+    );
     // A visit registers an enterprise in the township given; a later visit naming another
     // township is refused, since the enterprise's township is changed on the enterprise.
     let named = ["visits", "add", "--enterprise-name", "秭归县新来的茶叶公司"];

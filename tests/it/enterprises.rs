@@ -259,6 +259,27 @@ async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
         .await
         .assert_contains(&["请至少勾选一家企业。"]);
 
+    // A patent roster's import ends by pointing to the suggestions.
+    let token = app.token_for("admin").await;
+    let number = crate::reports::number(2025, 2, 9);
+    let roster = crate::imports::xlsx(&[
+        &["申请号", "专利名称", "申请人", "申请日"],
+        &[
+            &number,
+            "一种柑橘分拣装置",
+            "秭归县新来的果业公司",
+            "2025-03-02",
+        ],
+    ]);
+    let imported = crate::imports::api_import(&app, &token, "r.xlsx", &roster, &[]).await;
+    assert!(imported.status.code < 300, "{}", imported.body);
+    let batch = imported.json()["batch_id"].clone();
+    let result = app.get(&format!("/imports/{batch}")).await;
+    result.assert_contains(&[
+        "1 家企业还没有登记乡镇，可按其专利地址补全。",
+        "/enterprises/townships",
+    ]);
+
     // The enterprise's page offers its township too, and filling it there returns to the page.
     let id = ids[0].to_string();
     let page = app.get(&format!("/enterprises/{id}")).await;
