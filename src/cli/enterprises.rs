@@ -368,11 +368,10 @@ pub async fn run(
             let only = (!enterprises.is_empty()).then_some(enterprises.as_slice());
             if apply {
                 let given = service::fill_townships(db, &actor, only).await?;
-                return print_townships("given", &given, as_json, lang);
+                return print_townships(Townships::Given, &given, as_json, lang);
             }
-            let mut items = query::township_suggestions(db, None).await?;
-            items.retain(|s| only.is_none_or(|ids| ids.contains(&s.enterprise_id)));
-            print_townships("items", &items, as_json, lang)?;
+            let items = query::township_suggestions(db, only).await?;
+            print_townships(Townships::Suggested, &items, as_json, lang)?;
             if !items.is_empty() && !as_json {
                 say!("{}", t(lang, "cli.enterprise.townships_apply"));
             }
@@ -381,27 +380,34 @@ pub async fn run(
     }
 }
 
-/// After an import of patents or enterprises: how many enterprises without a township their
-/// patents could give one, and the command that lists them.
-pub async fn mention_townships(db: &DatabaseConnection, lang: Lang) -> Result<(), AppError> {
-    let count = query::township_suggestions(db, None).await?.len();
+/// After an import that concerns enterprises: how many enterprises without a township their
+/// patents could give one (`count`), and the command that lists them.
+pub fn mention_townships(count: usize, lang: Lang) {
     if count > 0 {
         let told = Msg::new("enterprises.townships.suggested").count("count", count);
         say!("{}", told.render(lang));
         say!("{}", t(lang, "cli.enterprise.townships_apply"));
     }
-    Ok(())
 }
 
-/// Townships suggested (`items`) or given (`given`), as the API answers them.
+#[derive(Clone, Copy)]
+enum Townships {
+    Suggested,
+    Given,
+}
+
+/// Townships suggested or given, as the API answers them (`items`, `given`).
 fn print_townships(
-    key: &str,
+    what: Townships,
     suggestions: &[TownshipSuggestion],
     as_json: bool,
     lang: Lang,
 ) -> Result<(), AppError> {
     if as_json {
-        return json(&serde_json::json!({ key: suggestions }));
+        return json(&match what {
+            Townships::Suggested => serde_json::json!({ "items": suggestions }),
+            Townships::Given => serde_json::json!({ "given": suggestions }),
+        });
     }
     for s in suggestions {
         let line = Msg::new("cli.enterprise.township_suggestion")
@@ -412,10 +418,11 @@ fn print_townships(
             .count("of", s.of);
         say!("{}", line.render(lang));
     }
-    let summary = match key {
-        "given" => Msg::new("enterprises.townships.given").count("count", suggestions.len()),
-        _ if suggestions.is_empty() => Msg::new("enterprises.townships.empty"),
-        _ => Msg::new("enterprises.townships.suggested").count("count", suggestions.len()),
+    let count = suggestions.len();
+    let summary = match what {
+        Townships::Given => Msg::new("enterprises.townships.given").count("count", count),
+        _ if count == 0 => Msg::new("enterprises.townships.empty"),
+        Townships::Suggested => Msg::new("enterprises.townships.suggested").count("count", count),
     };
     say!("{}", summary.render(lang));
     Ok(())

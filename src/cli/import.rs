@@ -187,9 +187,8 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
         json(&report.to_json(lang))?;
     } else {
         summary(&report, lang);
-        if report.committed && report.register.concerns_enterprises() {
-            super::enterprises::mention_townships(db, lang).await?;
-        }
+        let count = service::townships_to_fill(db, report.register, report.committed).await?;
+        super::enterprises::mention_townships(count, lang);
     }
     if report.refused {
         return Err(AppError::Refused(

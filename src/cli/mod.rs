@@ -445,7 +445,8 @@ async fn demo(
     for report in &reports {
         import::summary(report, lang);
     }
-    enterprises::mention_townships(db, lang).await?;
+    let count = crate::enterprises::query::townships_to_fill(db).await?;
+    enterprises::mention_townships(count, lang);
     say!("{}", t(lang, "demo.cli_done"));
     Ok(())
 }

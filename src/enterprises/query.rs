@@ -351,12 +351,12 @@ pub struct TownshipSuggestion {
     pub of: i64,
 }
 
-/// The townships the patents suggest for the active enterprises without one (or for `only`), in
-/// pinyin order of the enterprises. An enterprise whose patents are split evenly between
-/// townships gets none: the officer decides that one on the enterprise.
+/// The townships the patents suggest for the active enterprises without one (or for those of
+/// `only` among them), in pinyin order of the enterprises. An enterprise whose patents are split
+/// evenly between townships gets none: the officer decides that one on the enterprise.
 pub async fn township_suggestions(
     db: &impl ConnectionTrait,
-    only: Option<i64>,
+    only: Option<&[i64]>,
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let (e, a, p) = (enterprise::Entity, patent_applicant::Entity, patent::Entity);
     let mut counted = Query::select()
@@ -387,8 +387,9 @@ pub async fn township_suggestions(
         .order_by((e, enterprise::Column::SortKey), Order::Asc)
         .order_by((e, enterprise::Column::Id), Order::Asc)
         .to_owned();
-    if let Some(id) = only {
-        counted.and_where(Expr::col((e, enterprise::Column::Id)).eq(id));
+    if let Some(ids) = only {
+        let ids = ids.iter().copied();
+        counted.and_where(Expr::col((e, enterprise::Column::Id)).is_in(ids));
     }
     let mut counts: Vec<(i64, String, i64, i64)> = Vec::new();
     for row in db.query_all(&counted).await? {
@@ -398,6 +399,9 @@ pub async fn township_suggestions(
             row.try_get_by_index(2)?,
             row.try_get_by_index(3)?,
         ));
+    }
+    if counts.is_empty() {
+        return Ok(Vec::new());
     }
     let names: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
         .await?
@@ -433,6 +437,11 @@ fn most_patents_by_enterprise(counts: &[(i64, String, i64, i64)]) -> Vec<Townshi
         }
     }
     suggestions
+}
+
+/// How many enterprises without a township their patents could give one.
+pub async fn townships_to_fill(db: &impl ConnectionTrait) -> Result<usize, AppError> {
+    Ok(township_suggestions(db, None).await?.len())
 }
 
 /// What an enterprise's page lists beside its record: the first page of its patents, visits and
@@ -486,7 +495,7 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
         visits: visits.items,
         visits_total: visits.total,
         cases: crate::cases::query::all(db, &cases).await?,
-        township_suggestion: township_suggestions(db, Some(id)).await?.pop(),
+        township_suggestion: township_suggestions(db, Some(&[id])).await?.pop(),
     })
 }
 

@@ -392,10 +392,16 @@ pub async fn give_township(
     let given = lists::township_id(db, Some(township)).await?;
     let row = row(db, id).await?;
     match (row.township_id, given) {
-        (None, Some(given)) => set_township(db, actor, row, (given, township)).await,
+        (None, Some(given)) => {
+            let version = row.version + 1;
+            set_township(db, actor, row, (given, township), version).await
+        }
         (held, _) if held == given => Ok(()),
-        _ => {
-            let held = view(db, id).await?.township.unwrap_or_default();
+        (held, _) => {
+            let held = match held {
+                Some(held) => lists::get(db, ListKind::Townships, held).await?.name,
+                None => String::new(),
+            };
             Err(field_error(
                 "township",
                 Msg::new("visits.error.township_differs")
@@ -417,10 +423,7 @@ pub async fn fill_townships(
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let txn = db::begin_write(db).await?;
     let mut given = Vec::new();
-    for suggestion in super::query::township_suggestions(&txn, None).await? {
-        if only.is_some_and(|ids| !ids.contains(&suggestion.enterprise_id)) {
-            continue;
-        }
+    for suggestion in super::query::township_suggestions(&txn, only).await? {
         // Locked and checked again: on PostgreSQL another instance may have given one since.
         let row = enterprise::Entity::find_by_id(suggestion.enterprise_id)
             .lock_exclusive()
@@ -430,23 +433,28 @@ pub async fn fill_townships(
             continue;
         };
         let township = (suggestion.township_id, suggestion.township.as_str());
-        set_township(&txn, actor, row, township).await?;
+        let version = row.version + 1;
+        set_township(&txn, actor, row, township, version).await?;
         given.push(suggestion);
     }
     txn.commit().await?;
     Ok(given)
 }
 
-async fn set_township(
+/// Gives the enterprise of `row`, which has no township, the township `(id, name)` and the
+/// version `version` (the importer keeps an enterprise it registered at its first), audited as
+/// the enterprise's update.
+pub(crate) async fn set_township(
     db: &impl ConnectionTrait,
     actor: &Actor,
     row: enterprise::Model,
     (township_id, township): (i64, &str),
+    version: i32,
 ) -> Result<(), AppError> {
     let id = row.id;
     let mut active = row.into_active_model();
     active.township_id = Set(Some(township_id));
-    active.version = Set(active.version.as_ref() + 1);
+    active.version = Set(version);
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
     let changes = Changes::new().field("township", None::<String>, township);

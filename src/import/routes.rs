@@ -256,24 +256,15 @@ async fn show(
         progress,
         message,
         can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
-        townships_to_fill: townships_to_fill(&state.db, &batch, register).await?,
+        townships_to_fill: service::townships_to_fill(
+            &state.db,
+            register,
+            batch.state == "committed",
+        )
+        .await?,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))
-}
-
-/// How many enterprises without a township their patents could give one, told on the result of
-/// an import that concerns enterprises.
-async fn townships_to_fill(
-    db: &sea_orm::DatabaseConnection,
-    batch: &import_batch::Model,
-    register: Register,
-) -> Result<usize, AppError> {
-    if batch.state != "committed" || !register.concerns_enterprises() {
-        return Ok(0);
-    }
-    let suggestions = crate::enterprises::query::township_suggestions(db, None).await?;
-    Ok(suggestions.len())
 }
 
 /// The preview again with another sheet, header row or mapping.

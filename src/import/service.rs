@@ -93,6 +93,19 @@ pub struct Report {
     pub refused: bool,
 }
 
+/// How many enterprises without a township their patents could give one, told on the result of
+/// a committed import that concerns enterprises (none otherwise).
+pub async fn townships_to_fill(
+    db: &impl ConnectionTrait,
+    register: Register,
+    committed: bool,
+) -> Result<usize, AppError> {
+    if !committed || !register.concerns_enterprises() {
+        return Ok(0);
+    }
+    crate::enterprises::query::townships_to_fill(db).await
+}
+
 /// The JSON of the CLI and the API.
 #[derive(Clone, Debug, Serialize)]
 pub struct ReportJson {

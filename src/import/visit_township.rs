@@ -6,14 +6,13 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 
 use super::enterprise_rows::{EnterpriseSnapshot, UpdatedEnterprise};
 use super::plan::{Jurisdiction, RowReader};
-use crate::audit::{self, Actor, Changes, Event};
+use crate::audit::Actor;
 use crate::enterprises::domain::name_key;
 use crate::entities::enterprise;
 use crate::error::AppError;
@@ -146,18 +145,8 @@ pub async fn commit(
         row.version + 1
     };
     let before = EnterpriseSnapshot::of(&row);
-    let mut active: enterprise::ActiveModel = row.into();
-    active.township_id = Set(Some(fill.township_id));
-    active.version = Set(version);
-    active.updated_at = Set(Utc::now());
-    active.update(db).await?;
-    let changes = Changes::new().field("township", None::<String>, &fill.township);
-    audit::record(
-        db,
-        actor,
-        Event::new("update", "enterprise", before.id).with(changes),
-    )
-    .await?;
+    let township = (fill.township_id, fill.township.as_str());
+    crate::enterprises::service::set_township(db, actor, row, township, version).await?;
     if !registered_here {
         let undo = UpdatedEnterprise {
             before,
