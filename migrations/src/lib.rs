@@ -22,6 +22,7 @@ mod m20261129_000015_holder_tally;
 mod m20261129_000016_follow_ups_due;
 mod m20261130_000017_search_terms_only;
 mod m20261202_000018_inserts_counted_by_writer;
+mod m20261206_000019_holder_townships;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000016_follow_ups_due::Migration),
             Box::new(m20261130_000017_search_terms_only::Migration),
             Box::new(m20261202_000018_inserts_counted_by_writer::Migration),
+            Box::new(m20261206_000019_holder_townships::Migration),
         ]
     }
 }
@@ -143,7 +145,6 @@ pub(crate) fn at_null(column: impl IntoIden) -> ColumnDef {
         .to_owned()
 }
 
-/// An index over named columns.
 /// Runs statements in order (within the migration's transaction).
 pub(crate) async fn execute_all(
     manager: &SchemaManager<'_>,
@@ -169,6 +170,7 @@ pub(crate) async fn execute_all_on_postgres(
     execute_all(manager, statements()).await
 }
 
+/// An index over named columns.
 pub(crate) async fn index(
     manager: &SchemaManager<'_>,
     name: &str,

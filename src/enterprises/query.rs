@@ -4,10 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
+use futures_util::StreamExt;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, StreamTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -354,32 +355,28 @@ pub struct TownshipSuggestion {
 /// The townships the patents suggest for the active enterprises without one (or for those of
 /// `only` among them), in pinyin order of the enterprises. An enterprise whose patents are split
 /// evenly between townships gets none: the officer decides that one on the enterprise.
-pub async fn township_suggestions(
-    db: &impl ConnectionTrait,
+pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
+    db: &D,
     only: Option<&[i64]>,
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
-    let (e, a, p) = (enterprise::Entity, patent_applicant::Entity, patent::Entity);
+    let (e, p) = (enterprise::Entity, patent::Entity);
     let mut counted = Query::select()
         .column((e, enterprise::Column::Id))
         .column((e, enterprise::Column::Name))
         .column((p, patent::Column::TownshipId))
         .expr(Expr::col((p, patent::Column::Id)).count())
         .from(e)
-        .inner_join(
-            a,
-            Expr::col((a, patent_applicant::Column::EnterpriseId))
-                .equals((e, enterprise::Column::Id)),
-        )
+        // The address on a patent is its first applicant's; the patent keeps that applicant's
+        // enterprise, so the index `patents_holder_townships` answers without the patents' rows.
         .inner_join(
             p,
-            Expr::col((p, patent::Column::Id)).equals((a, patent_applicant::Column::PatentId)),
+            Expr::col((p, patent::Column::FirstApplicantEnterpriseId))
+                .equals((e, enterprise::Column::Id)),
         )
         .and_where(Expr::col((e, enterprise::Column::TownshipId)).is_null())
         .and_where(Expr::col((e, enterprise::Column::ArchivedAt)).is_null())
-        // The address on a patent is its first applicant's.
-        .and_where(Expr::col((a, patent_applicant::Column::Position)).eq(0))
-        .and_where(Expr::col((p, patent::Column::TownshipId)).is_not_null())
         .and_where(Expr::col((p, patent::Column::ArchivedAt)).is_null())
+        .and_where(Expr::col((p, patent::Column::TownshipId)).is_not_null())
         .group_by_col((e, enterprise::Column::Id))
         .group_by_col((e, enterprise::Column::Name))
         .group_by_col((e, enterprise::Column::SortKey))
@@ -391,24 +388,16 @@ pub async fn township_suggestions(
         let ids = ids.iter().copied();
         counted.and_where(Expr::col((e, enterprise::Column::Id)).is_in(ids));
     }
-    let mut counts: Vec<(i64, String, i64, i64)> = Vec::new();
-    for row in db.query_all(&counted).await? {
-        counts.push((
-            row.try_get_by_index(0)?,
-            row.try_get_by_index(1)?,
-            row.try_get_by_index(2)?,
-            row.try_get_by_index(3)?,
-        ));
-    }
-    if counts.is_empty() {
-        return Ok(Vec::new());
+    let suggestions = most_patents_streamed(db, &counted).await?;
+    if suggestions.is_empty() {
+        return Ok(suggestions);
     }
     let names: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
         .await?
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    Ok(most_patents_by_enterprise(&counts)
+    Ok(suggestions
         .into_iter()
         .filter_map(|mut suggestion| {
             suggestion.township = names.get(&suggestion.township_id)?.clone();
@@ -417,30 +406,70 @@ pub async fn township_suggestions(
         .collect())
 }
 
-/// Per enterprise (rows of one enterprise are adjacent): the township with the most patents,
-/// when one has more than every other.
-fn most_patents_by_enterprise(counts: &[(i64, String, i64, i64)]) -> Vec<TownshipSuggestion> {
+/// The suggestions of `counted`'s rows (ordered by enterprise), streamed an enterprise at a time:
+/// where thousands of enterprises have no township their rows run to hundreds of thousands,
+/// which read at once took 200 MB. The stream ends with this function, so the connection (or
+/// the transaction) it holds is free for the caller's next statement.
+async fn most_patents_streamed<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+    counted: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<TownshipSuggestion>, AppError> {
+    let stream = StreamTrait::stream(db, counted).await?;
+    let mut stream = std::pin::pin!(stream);
     let mut suggestions = Vec::new();
-    for group in counts.chunk_by(|x, y| x.0 == y.0) {
-        let of: i64 = group.iter().map(|row| row.3).sum();
-        let most = group.iter().map(|row| row.3).max().unwrap_or_default();
-        let mut leaders = group.iter().filter(|row| row.3 == most);
-        if let (Some((id, name, township_id, patents)), None) = (leaders.next(), leaders.next()) {
-            suggestions.push(TownshipSuggestion {
-                enterprise_id: *id,
-                enterprise: name.clone(),
-                township_id: *township_id,
-                township: String::new(),
-                patents: *patents,
-                of,
-            });
+    let mut group: Vec<TownshipCount> = Vec::new();
+    while let Some(row) = stream.next().await {
+        let row = row?;
+        let count = TownshipCount {
+            enterprise_id: row.try_get_by_index(0)?,
+            enterprise: row.try_get_by_index(1)?,
+            township_id: row.try_get_by_index(2)?,
+            patents: row.try_get_by_index(3)?,
+        };
+        if group
+            .first()
+            .is_some_and(|first| first.enterprise_id != count.enterprise_id)
+        {
+            suggestions.extend(most_patents(&group));
+            group.clear();
         }
+        group.push(count);
     }
-    suggestions
+    suggestions.extend(most_patents(&group));
+    Ok(suggestions)
+}
+
+/// An enterprise's patents in one township.
+struct TownshipCount {
+    enterprise_id: i64,
+    enterprise: String,
+    township_id: i64,
+    patents: i64,
+}
+
+/// Of one enterprise's counts: the township with the most patents, when one has more than every
+/// other.
+fn most_patents(group: &[TownshipCount]) -> Option<TownshipSuggestion> {
+    let of: i64 = group.iter().map(|count| count.patents).sum();
+    let most = group.iter().map(|count| count.patents).max()?;
+    let mut leaders = group.iter().filter(|count| count.patents == most);
+    match (leaders.next(), leaders.next()) {
+        (Some(leader), None) => Some(TownshipSuggestion {
+            enterprise_id: leader.enterprise_id,
+            enterprise: leader.enterprise.clone(),
+            township_id: leader.township_id,
+            township: String::new(),
+            patents: leader.patents,
+            of,
+        }),
+        _ => None,
+    }
 }
 
 /// How many enterprises without a township their patents could give one.
-pub async fn townships_to_fill(db: &impl ConnectionTrait) -> Result<usize, AppError> {
+pub async fn townships_to_fill<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+) -> Result<usize, AppError> {
     Ok(township_suggestions(db, None).await?.len())
 }
 
@@ -501,22 +530,34 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
 
 #[cfg(test)]
 mod tests {
-    use super::{looks_like_organisation, most_patents_by_enterprise};
+    use super::{TownshipCount, looks_like_organisation, most_patents};
 
     #[test]
     fn the_township_with_most_patents_is_suggested_and_a_tie_suggests_none() {
-        let counts = [
-            (1, "甲".to_owned(), 10, 3),
-            (1, "甲".to_owned(), 11, 1),
-            (2, "乙".to_owned(), 10, 2),
-            (2, "乙".to_owned(), 11, 2),
-            (3, "丙".to_owned(), 12, 1),
+        let count = |township_id, patents| TownshipCount {
+            enterprise_id: 7,
+            enterprise: "甲".to_owned(),
+            township_id,
+            patents,
+        };
+        let suggested = |group: &[TownshipCount]| {
+            most_patents(group).map(|s| (s.enterprise_id, s.township_id, s.patents, s.of))
+        };
+        // (townships' counts of one enterprise) → (enterprise, township, patents, of)
+        let cases = [
+            (vec![count(10, 3), count(11, 1)], Some((7, 10, 3, 4))),
+            (
+                vec![count(10, 1), count(11, 2), count(12, 1)],
+                Some((7, 11, 2, 4)),
+            ),
+            (vec![count(10, 2), count(11, 2)], None),
+            (vec![count(10, 1), count(11, 3), count(12, 3)], None),
+            (vec![count(12, 1)], Some((7, 12, 1, 1))),
+            (vec![], None),
         ];
-        let got: Vec<(i64, i64, i64, i64)> = most_patents_by_enterprise(&counts)
-            .into_iter()
-            .map(|s| (s.enterprise_id, s.township_id, s.patents, s.of))
-            .collect();
-        assert_eq!(got, [(1, 10, 3, 4), (3, 12, 1, 1)]);
+        for (group, expected) in cases {
+            assert_eq!(suggested(&group), expected, "{}", group.len());
+        }
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub struct Report {
 /// How many enterprises without a township their patents could give one, told on the result of
 /// a committed import that concerns enterprises (none otherwise).
 pub async fn townships_to_fill(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     register: Register,
     committed: bool,
 ) -> Result<usize, AppError> {
