@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
 use futures_util::StreamExt;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, StreamTrait,
@@ -364,7 +364,9 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .column((e, enterprise::Column::Id))
         .column((e, enterprise::Column::Name))
         .column((p, patent::Column::TownshipId))
-        .expr(Expr::col((p, patent::Column::Id)).count())
+        // Counting rows, not ids: PostgreSQL then reads the index alone.
+        .expr(Expr::col(Asterisk).count())
+        .column((e, enterprise::Column::SortKey))
         .from(e)
         // The address on a patent is its first applicant's; the patent keeps that applicant's
         // enterprise, so the index `patents_holder_townships` answers without the patents' rows.
@@ -381,17 +383,18 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .group_by_col((e, enterprise::Column::Name))
         .group_by_col((e, enterprise::Column::SortKey))
         .group_by_col((p, patent::Column::TownshipId))
-        .order_by((e, enterprise::Column::SortKey), Order::Asc)
+        // In the order the index gives; the few suggestions are put in pinyin order after.
         .order_by((e, enterprise::Column::Id), Order::Asc)
         .to_owned();
     if let Some(ids) = only {
         let ids = ids.iter().copied();
         counted.and_where(Expr::col((e, enterprise::Column::Id)).is_in(ids));
     }
-    let suggestions = most_patents_streamed(db, &counted).await?;
+    let mut suggestions = most_patents_streamed(db, &counted).await?;
     if suggestions.is_empty() {
-        return Ok(suggestions);
+        return Ok(Vec::new());
     }
+    suggestions.sort_by(|(a, x), (b, y)| (a, x.enterprise_id).cmp(&(b, y.enterprise_id)));
     let names: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
         .await?
         .into_iter()
@@ -399,21 +402,22 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .collect();
     Ok(suggestions
         .into_iter()
-        .filter_map(|mut suggestion| {
+        .filter_map(|(_, mut suggestion)| {
             suggestion.township = names.get(&suggestion.township_id)?.clone();
             Some(suggestion)
         })
         .collect())
 }
 
-/// The suggestions of `counted`'s rows (ordered by enterprise), streamed an enterprise at a time:
+/// The suggestions of `counted`'s rows (ordered by enterprise), each with its enterprise's sort
+/// key, streamed an enterprise at a time:
 /// where thousands of enterprises have no township their rows run to hundreds of thousands,
 /// which read at once took 200 MB. The stream ends with this function, so the connection (or
 /// the transaction) it holds is free for the caller's next statement.
 async fn most_patents_streamed<D: ConnectionTrait + StreamTrait>(
     db: &D,
     counted: &sea_orm::sea_query::SelectStatement,
-) -> Result<Vec<TownshipSuggestion>, AppError> {
+) -> Result<Vec<(String, TownshipSuggestion)>, AppError> {
     let stream = StreamTrait::stream(db, counted).await?;
     let mut stream = std::pin::pin!(stream);
     let mut suggestions = Vec::new();
@@ -425,6 +429,7 @@ async fn most_patents_streamed<D: ConnectionTrait + StreamTrait>(
             enterprise: row.try_get_by_index(1)?,
             township_id: row.try_get_by_index(2)?,
             patents: row.try_get_by_index(3)?,
+            sort_key: row.try_get_by_index(4)?,
         };
         if group
             .first()
@@ -445,23 +450,27 @@ struct TownshipCount {
     enterprise: String,
     township_id: i64,
     patents: i64,
+    sort_key: String,
 }
 
 /// Of one enterprise's counts: the township with the most patents, when one has more than every
 /// other.
-fn most_patents(group: &[TownshipCount]) -> Option<TownshipSuggestion> {
+fn most_patents(group: &[TownshipCount]) -> Option<(String, TownshipSuggestion)> {
     let of: i64 = group.iter().map(|count| count.patents).sum();
     let most = group.iter().map(|count| count.patents).max()?;
     let mut leaders = group.iter().filter(|count| count.patents == most);
     match (leaders.next(), leaders.next()) {
-        (Some(leader), None) => Some(TownshipSuggestion {
-            enterprise_id: leader.enterprise_id,
-            enterprise: leader.enterprise.clone(),
-            township_id: leader.township_id,
-            township: String::new(),
-            patents: leader.patents,
-            of,
-        }),
+        (Some(leader), None) => Some((
+            leader.sort_key.clone(),
+            TownshipSuggestion {
+                enterprise_id: leader.enterprise_id,
+                enterprise: leader.enterprise.clone(),
+                township_id: leader.township_id,
+                township: String::new(),
+                patents: leader.patents,
+                of,
+            },
+        )),
         _ => None,
     }
 }
@@ -539,9 +548,10 @@ mod tests {
             enterprise: "甲".to_owned(),
             township_id,
             patents,
+            sort_key: "jia".to_owned(),
         };
         let suggested = |group: &[TownshipCount]| {
-            most_patents(group).map(|s| (s.enterprise_id, s.township_id, s.patents, s.of))
+            most_patents(group).map(|(_, s)| (s.enterprise_id, s.township_id, s.patents, s.of))
         };
         // (townships' counts of one enterprise) → (enterprise, township, patents, of)
         let cases = [
