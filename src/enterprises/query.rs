@@ -383,7 +383,8 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .group_by_col((e, enterprise::Column::Name))
         .group_by_col((e, enterprise::Column::SortKey))
         .group_by_col((p, patent::Column::TownshipId))
-        // In the order the index gives; the few suggestions are put in pinyin order after.
+        // In the order the index gives (the stream needs an enterprise's rows together); the
+        // suggestions, one an enterprise at most, are put in pinyin order after.
         .order_by((e, enterprise::Column::Id), Order::Asc)
         .to_owned();
     if let Some(ids) = only {
@@ -410,10 +411,10 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
 }
 
 /// The suggestions of `counted`'s rows (ordered by enterprise), each with its enterprise's sort
-/// key, streamed an enterprise at a time:
-/// where thousands of enterprises have no township their rows run to hundreds of thousands,
-/// which read at once took 200 MB. The stream ends with this function, so the connection (or
-/// the transaction) it holds is free for the caller's next statement.
+/// key, streamed an enterprise at a time: where thousands of enterprises have no township their
+/// rows run to hundreds of thousands, which read at once took 200 MB. The stream ends with this
+/// function, so the connection (or the transaction) it holds is free for the caller's next
+/// statement.
 async fn most_patents_streamed<D: ConnectionTrait + StreamTrait>(
     db: &D,
     counted: &sea_orm::sea_query::SelectStatement,
