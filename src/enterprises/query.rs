@@ -1,7 +1,7 @@
 //! Reading enterprises: the register (in pinyin order), an enterprise's patents by type, status
 //! and year, and the applicant names that link to no enterprise yet.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use futures_util::StreamExt;
@@ -117,11 +117,7 @@ async fn list_in(
         .limit(request.per_page)
         .all(db)
         .await?;
-    let townships: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let townships = lists::names_by_id(db, ListKind::Townships).await?;
     let items = rows
         .iter()
         .map(|row| {
@@ -396,11 +392,7 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         return Ok(Vec::new());
     }
     suggestions.sort_by(|(a, x), (b, y)| (a, x.enterprise_id).cmp(&(b, y.enterprise_id)));
-    let names: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let names = lists::names_by_id(db, ListKind::Townships).await?;
     Ok(suggestions
         .into_iter()
         .filter_map(|(_, mut suggestion)| {

@@ -245,11 +245,7 @@ async fn plan(
             lang,
         }),
         Request::Patents(filter) | Request::Grants(filter, _) => {
-            let townships = lists::list(db, ListKind::Townships, true)
-                .await?
-                .into_iter()
-                .map(|t| (t.id, t.name))
-                .collect();
+            let townships = lists::names_by_id(db, ListKind::Townships).await?;
             Plan::Patents(Box::new(PatentExport::new(
                 filter.clone(),
                 grants,

@@ -350,11 +350,7 @@ pub async fn views(
                 .push(applicant);
         }
     }
-    let townships: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let townships = lists::names_by_id(db, ListKind::Townships).await?;
     Ok(rows
         .iter()
         .map(|row| {

@@ -277,12 +277,8 @@ pub async fn list(db: &impl ConnectionTrait, year: i32) -> Result<Vec<TargetView
             Msg::new("reports.target.bad_year").arg("year", year),
         ));
     }
-    let townships: std::collections::HashMap<i64, String> = township::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let townships =
+        crate::settings::lists::names_by_id(db, crate::settings::ListKind::Townships).await?;
     let mut targets: Vec<TargetView> = target::Entity::find()
         .filter(target::Column::Year.eq(year))
         .order_by_asc(target::Column::Id)

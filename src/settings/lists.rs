@@ -169,6 +169,18 @@ pub async fn list(
         .collect()
 }
 
+/// Every item's name by its id, archived ones too: how records that keep an id show its name.
+pub async fn names_by_id(
+    db: &impl ConnectionTrait,
+    kind: ListKind,
+) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    Ok(list(db, kind, true)
+        .await?
+        .into_iter()
+        .map(|item| (item.id, item.name))
+        .collect())
+}
+
 /// One item by id.
 pub async fn get(db: &impl ConnectionTrait, kind: ListKind, id: i64) -> Result<ListItem, AppError> {
     let mut select = select_items(kind);

@@ -79,11 +79,7 @@ pub async fn views(
         .into_iter()
         .map(|e| (e.id, e))
         .collect();
-    let townships: HashMap<i64, String> = lists::list(db, ListKind::Townships, true)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t.name))
-        .collect();
+    let townships = lists::names_by_id(db, ListKind::Townships).await?;
     let mut follow_ups = follow_ups_of(db, rows.iter().map(|r| r.id)).await?;
     let officers: Vec<String> = rows.iter().flat_map(|r| list_of(&r.officers)).collect();
     let people = users::real_names(db, &officers).await?;
