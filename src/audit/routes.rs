@@ -13,6 +13,7 @@ use crate::auth::users;
 use crate::error::AppError;
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
+use crate::web::query_string;
 use crate::{AppState, clock};
 
 pub fn routes() -> Vec<Route> {
@@ -63,21 +64,12 @@ impl Query {
             ("to", &self.to),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-                parts.push(format!("{name}={}", urlencode(value)));
+                parts.push(format!("{name}={}", query_string::encode(value)));
             }
         }
         parts.push(String::new());
         format!("/admin/audit?{}", parts.join("&"))
     }
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Serialize)]

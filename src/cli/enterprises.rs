@@ -79,6 +79,8 @@ pub enum EnterpriseAction {
         #[arg(long = "enterprise", value_name = "ID")]
         enterprises: Vec<i64>,
         #[arg(long)]
+        township: Option<String>,
+        #[arg(long)]
         json: bool,
     },
 }
@@ -363,14 +365,18 @@ pub async fn run(
         EnterpriseAction::Townships {
             apply,
             enterprises,
+            township,
             json: as_json,
         } => {
-            let only = (!enterprises.is_empty()).then_some(enterprises.as_slice());
+            let choice = query::SuggestionChoice {
+                only: (!enterprises.is_empty()).then_some(enterprises.as_slice()),
+                township: township.as_deref(),
+            };
             if apply {
-                let given = service::fill_townships(db, &actor, only).await?;
+                let given = service::fill_townships(db, &actor, choice).await?;
                 return print_townships(Townships::Given, &given, as_json, lang);
             }
-            let items = query::township_suggestions(db, only).await?;
+            let items = query::chosen_suggestions(db, choice).await?;
             print_townships(Townships::Suggested, &items, as_json, lang)?;
             if !items.is_empty() && !as_json {
                 say!("{}", t(lang, "cli.enterprise.townships_apply"));

@@ -6,7 +6,10 @@ use rocket::{Route, State, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
 use super::domain::EnterpriseInput;
-use super::query::{self, EnterpriseFilter, EnterprisePage, TownshipSuggestion, UnlinkedName};
+use super::query::{
+    self, EnterpriseFilter, EnterprisePage, SuggestionChoice, SuggestionPage, TownshipSuggestion,
+    UnlinkedName,
+};
 use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
@@ -185,19 +188,20 @@ async fn link(
     ))
 }
 
-#[derive(Serialize)]
-struct TownshipsJson {
-    items: Vec<TownshipSuggestion>,
-}
-
-/// The townships the patents suggest for enterprises registered without one.
-#[get("/enterprises/townships")]
+/// The townships the patents suggest for enterprises registered without one, a page at a time,
+/// of one suggested township (`township`, by name) or of all.
+#[get("/enterprises/townships?<township>&<page>&<per_page>")]
 async fn townships(
     _user: Viewer,
     state: &State<AppState>,
-) -> Result<Json<TownshipsJson>, AppError> {
-    let items = query::township_suggestions(&state.db, None).await?;
-    Ok(Json(TownshipsJson { items }))
+    township: Option<String>,
+    page: Option<u64>,
+    per_page: Option<u64>,
+) -> Result<Json<SuggestionPage>, AppError> {
+    let request = PageRequest::new(page, per_page);
+    let wanted = township.as_deref();
+    let page = query::township_suggestion_page(&state.db, wanted, request).await?;
+    Ok(Json(page))
 }
 
 #[derive(Deserialize)]
@@ -205,6 +209,9 @@ struct FillJson {
     /// Only these enterprises; every one suggested when absent.
     #[serde(default)]
     enterprise_ids: Option<Vec<i64>>,
+    /// Only the enterprises suggested this township (by name).
+    #[serde(default)]
+    township: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -218,8 +225,11 @@ async fn fill_townships(
     state: &State<AppState>,
     input: Result<Json<FillJson>, json::Error<'_>>,
 ) -> Result<Json<FilledJson>, AppError> {
-    let only = body(input)?.enterprise_ids;
-    let actor = officer.actor();
-    let given = service::fill_townships(&state.db, &actor, only.as_deref()).await?;
+    let input = body(input)?;
+    let choice = SuggestionChoice {
+        only: input.enterprise_ids.as_deref(),
+        township: input.township.as_deref(),
+    };
+    let given = service::fill_townships(&state.db, &officer.actor(), choice).await?;
     Ok(Json(FilledJson { given }))
 }

@@ -402,6 +402,98 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .collect())
 }
 
+/// Which township suggestions: those of the enterprises `only`, of the suggested township named
+/// `township`, both (those of `only` suggested that township), or all when neither is given.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SuggestionChoice<'a> {
+    pub only: Option<&'a [i64]>,
+    pub township: Option<&'a str>,
+}
+
+/// The suggestions `choice` names. A township name not in the list is an error rather than no
+/// suggestions, so a mistyped name is told.
+pub async fn chosen_suggestions<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+    choice: SuggestionChoice<'_>,
+) -> Result<Vec<TownshipSuggestion>, AppError> {
+    let township_id = match wanted_township(choice.township) {
+        Some(name) => Some(lists::find(db, ListKind::Townships, &name).await?.id),
+        None => None,
+    };
+    let suggestions = township_suggestions(db, choice.only).await?;
+    Ok(suggestions
+        .into_iter()
+        .filter(|s| township_id.is_none_or(|id| s.township_id == id))
+        .collect())
+}
+
+/// One page of the township suggestions, of one suggested township or of all, with every
+/// township suggested and for how many enterprises (the page's filter).
+#[derive(Clone, Debug, Serialize)]
+pub struct SuggestionPage {
+    pub items: Vec<TownshipSuggestion>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    pub townships: Vec<SuggestedTownship>,
+}
+
+/// A township suggested, and for how many enterprises.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SuggestedTownship {
+    pub township: String,
+    pub enterprises: u64,
+}
+
+/// The page `request` of the suggestions of the township named `township` (all when `None` or
+/// blank; an unknown name matches nothing, as on the register). A province's rosters leave
+/// thousands of enterprises to suggest for, too many for one page or one look.
+pub async fn township_suggestion_page<D: ConnectionTrait + StreamTrait>(
+    db: &D,
+    township: Option<&str>,
+    request: PageRequest,
+) -> Result<SuggestionPage, AppError> {
+    let all = township_suggestions(db, None).await?;
+    let townships = by_township(&all);
+    let chosen: Vec<TownshipSuggestion> = match wanted_township(township) {
+        Some(name) => all.into_iter().filter(|s| s.township == name).collect(),
+        None => all,
+    };
+    let total = chosen.len() as u64;
+    let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
+    let take = usize::try_from(request.per_page).unwrap_or(usize::MAX);
+    Ok(SuggestionPage {
+        items: chosen.into_iter().skip(skip).take(take).collect(),
+        total,
+        page: request.page,
+        per_page: request.per_page,
+        townships,
+    })
+}
+
+/// The township name a filter asks for, cleaned; `None` for every township.
+pub fn wanted_township(raw: Option<&str>) -> Option<String> {
+    raw.map(crate::text::clean).filter(|name| !name.is_empty())
+}
+
+/// The townships of `suggestions` with how many enterprises each is suggested for, most first
+/// (then by name, so the order holds from one look to the next).
+fn by_township(suggestions: &[TownshipSuggestion]) -> Vec<SuggestedTownship> {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for suggestion in suggestions {
+        *counts.entry(suggestion.township.as_str()).or_default() += 1;
+    }
+    let mut townships: Vec<SuggestedTownship> = counts
+        .into_iter()
+        .map(|(township, enterprises)| SuggestedTownship {
+            township: township.to_owned(),
+            enterprises,
+        })
+        .collect();
+    townships.sort_by_key(|t| std::cmp::Reverse(t.enterprises));
+    townships
+}
+
 /// The suggestions of `counted`'s rows (ordered by enterprise), each with its enterprise's sort
 /// key, streamed an enterprise at a time: where thousands of enterprises have no township their
 /// rows run to hundreds of thousands, which read at once took 200 MB. The stream ends with this
@@ -532,7 +624,10 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
 
 #[cfg(test)]
 mod tests {
-    use super::{TownshipCount, looks_like_organisation, most_patents};
+    use super::{
+        TownshipCount, TownshipSuggestion, by_township, looks_like_organisation, most_patents,
+        wanted_township,
+    };
 
     #[test]
     fn the_township_with_most_patents_is_suggested_and_a_tie_suggests_none() {
@@ -560,6 +655,53 @@ mod tests {
         ];
         for (group, expected) in cases {
             assert_eq!(suggested(&group), expected, "{}", group.len());
+        }
+    }
+
+    #[test]
+    fn townships_are_tallied_most_suggested_first_then_by_name() {
+        let suggestion = |township: &str| TownshipSuggestion {
+            enterprise_id: 1,
+            enterprise: "甲".to_owned(),
+            township_id: 1,
+            township: township.to_owned(),
+            patents: 1,
+            of: 1,
+        };
+        let tally = |names: &[&str]| {
+            let suggestions: Vec<_> = names.iter().map(|n| suggestion(n)).collect();
+            let tallied = by_township(&suggestions);
+            tallied
+                .iter()
+                .map(|t| format!("{} {}", t.township, t.enterprises))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        // (townships suggested, in the enterprises' order) → the tally
+        let cases = [
+            (vec![], ""),
+            (vec!["茅坪镇"], "茅坪镇 1"),
+            (
+                vec!["郭家坝镇", "茅坪镇", "郭家坝镇"],
+                "郭家坝镇 2, 茅坪镇 1",
+            ),
+            (vec!["B", "A", "C", "C"], "C 2, A 1, B 1"),
+        ];
+        for (names, expected) in cases {
+            assert_eq!(tally(&names), expected, "{names:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_township_filter_asks_for_every_township() {
+        let cases = [
+            (None, None),
+            (Some(""), None),
+            (Some("  "), None),
+            (Some(" 茅坪镇 "), Some("茅坪镇")),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(wanted_township(raw).as_deref(), expected, "{raw:?}");
         }
     }
 

@@ -9,7 +9,7 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use super::domain::{EnterpriseInput, HighTechInput};
-use super::query::{self, EnterpriseFilter, TownshipSuggestion, UnlinkedName};
+use super::query::{self, EnterpriseFilter, SuggestionChoice, SuggestionPage, UnlinkedName};
 use super::service::{self, EnterpriseView};
 use crate::AppState;
 use crate::audit::{self, Entry};
@@ -468,23 +468,53 @@ async fn create_from_name(
 
 #[derive(Serialize)]
 struct TownshipsView {
-    suggestions: Vec<TownshipSuggestion>,
+    #[serde(flatten)]
+    suggestions: SuggestionPage,
+    pagination: Pagination,
+    base: String,
+    /// The township the page shows the suggestions of; empty for all.
+    township: String,
 }
 
-/// The townships the patents suggest for enterprises registered without one.
-#[get("/enterprises/townships")]
+/// The townships the patents suggest for enterprises registered without one, a page at a time,
+/// of one suggested township or of all.
+#[get("/enterprises/townships?<township>&<page>")]
 async fn townships(
     _user: Viewer,
-    page: PageContext,
+    context: PageContext,
     state: &State<AppState>,
+    township: Option<String>,
+    page: Option<u64>,
 ) -> Result<Template, AppError> {
-    let suggestions = query::township_suggestions(&state.db, None).await?;
-    Ok(page.render("enterprises/townships", TownshipsView { suggestions }))
+    let request = PageRequest::new(page, None);
+    let township = query::wanted_township(township.as_deref()).unwrap_or_default();
+    let wanted = Some(township.as_str());
+    let suggestions = query::township_suggestion_page(&state.db, wanted, request).await?;
+    let view = TownshipsView {
+        pagination: Pagination::new(request, suggestions.total),
+        base: townships_page(&township),
+        suggestions,
+        township,
+    };
+    Ok(context.render("enterprises/townships", view))
+}
+
+/// The suggestions' page of the township `township` (all when empty), ready for `page=N`.
+fn townships_page(township: &str) -> String {
+    match township {
+        "" => format!("{TOWNSHIPS}?"),
+        name => format!("{TOWNSHIPS}?township={}&", query_string::encode(name)),
+    }
 }
 
 #[derive(FromForm)]
 struct FillForm {
     enterprises: Vec<i64>,
+    /// Every suggestion of `township` (of all townships when it is empty), not only the ticked.
+    #[field(default = false)]
+    all: bool,
+    #[field(default = String::new())]
+    township: String,
     /// `enterprise`: sent from an enterprise's page, which the answer returns to.
     #[field(default = String::new())]
     back: String,
@@ -498,16 +528,22 @@ async fn fill_townships(
     state: &State<AppState>,
     form: Form<FillForm>,
 ) -> Result<rocket::response::Flash<rocket::response::Redirect>, AppError> {
-    if form.enterprises.is_empty() {
+    let township = query::wanted_township(Some(&form.township)).unwrap_or_default();
+    let page = townships_page(&township);
+    let page = page.trim_end_matches(['?', '&']);
+    if form.enterprises.is_empty() && !form.all {
         let msg = Msg::new("enterprises.townships.none_chosen");
-        return Ok(layout::failure(TOWNSHIPS, msg));
+        return Ok(layout::failure(page, msg));
     }
-    let actor = officer.actor();
-    let given = service::fill_townships(&state.db, &actor, Some(&form.enterprises)).await?;
+    let choice = SuggestionChoice {
+        only: (!form.all).then_some(form.enterprises.as_slice()),
+        township: Some(&township),
+    };
+    let given = service::fill_townships(&state.db, &officer.actor(), choice).await?;
     let msg = Msg::new("enterprises.townships.given").count("count", given.len());
     let back = match form.enterprises.as_slice() {
         [id] if form.back == "enterprise" => format!("/enterprises/{id}"),
-        _ => TOWNSHIPS.to_owned(),
+        _ => page.to_owned(),
     };
     Ok(layout::success(back, msg))
 }

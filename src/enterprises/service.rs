@@ -15,7 +15,7 @@ use serde::Serialize;
 use super::domain::{
     CreditCode, EnterpriseInput, HighTech, ValidEnterprise, name_key, pinyin_sort_key,
 };
-use super::query::TownshipSuggestion;
+use super::query::{SuggestionChoice, TownshipSuggestion};
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{enterprise, enterprise_name, patent_applicant};
@@ -413,17 +413,18 @@ pub async fn give_township(
     }
 }
 
-/// Gives each active enterprise without a township the one its patents suggest
-/// (`query::township_suggestions`), or only those of `only`, in one transaction; each is audited
-/// as the enterprise's update. Answers what was given.
+/// Gives each active enterprise without a township the one its patents suggest, of those
+/// `choice` names (`query::chosen_suggestions`), in one transaction; each is audited as the
+/// enterprise's update. Answers what was given.
 pub async fn fill_townships(
     db: &DatabaseConnection,
     actor: &Actor,
-    only: Option<&[i64]>,
+    choice: SuggestionChoice<'_>,
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let txn = db::begin_write(db).await?;
+    let chosen = super::query::chosen_suggestions(&txn, choice).await?;
     let mut given = Vec::new();
-    for suggestion in super::query::township_suggestions(&txn, only).await? {
+    for suggestion in chosen {
         // Locked and checked again: on PostgreSQL another instance may have given one since.
         let row = enterprise::Entity::find_by_id(suggestion.enterprise_id)
             .lock_exclusive()

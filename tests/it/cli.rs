@@ -1185,6 +1185,18 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     let left = stdout(&run(&db, &["enterprises", "townships", "--json"]));
     let left: serde_json::Value = serde_json::from_str(&left).unwrap();
     assert_eq!(left["items"].as_array().map(Vec::len), Some(1), "{left}");
+    // Listed by the township suggested; a township not in the list is told, not answered empty.
+    let township = left["items"][0]["township"].as_str().unwrap();
+    let of_it = ["enterprises", "townships", "--township", township, "--json"];
+    let of_it: serde_json::Value = serde_json::from_str(&stdout(&run(&db, &of_it))).unwrap();
+    assert_eq!(of_it["items"], left["items"]);
+    let unknown = run(&db, &["enterprises", "townships", "--township", "不存在镇"]);
+    assert_exit(&unknown, 2);
+    assert!(
+        stderr(&unknown).contains("找不到名为“不存在镇”的乡镇。"),
+        "{}",
+        stderr(&unknown)
+    );
     // A patent roster's import ends by pointing to the one left.
     let roster = db.dir.path().join("roster.xlsx");
     let mut book = rust_xlsxwriter::Workbook::new();

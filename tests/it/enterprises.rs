@@ -312,3 +312,137 @@ async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
         "every enterprise has one",
     ]);
 }
+
+/// A province's rosters leave thousands of enterprises without a township: the suggestions come
+/// a page at a time, by the township suggested, and all of them (or all of one township) can be
+/// given at once.
+#[rocket::async_test]
+async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
+    let app = TestApp::admin().await;
+    for name in ["茅坪镇", "归州镇"] {
+        let body = json!({ "name": name }).to_string();
+        let page = app
+            .send_json(Method::Post, "/api/v1/townships", &body)
+            .await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+    }
+    // Sixty enterprises of a list that names no township; forty have their patents in 茅坪镇.
+    let names: Vec<String> = (1..=60)
+        .map(|i| format!("秭归县第{i:02}果业有限公司"))
+        .collect();
+    let mut enterprises = vec![vec!["企业名称".to_owned(), "联系人".to_owned()]];
+    enterprises.extend(names.iter().map(|n| vec![n.clone(), "王经理".to_owned()]));
+    let mut patents = vec![["申请号", "专利名称", "申请人", "申请日", "乡镇"].map(String::from)];
+    for (i, name) in names.iter().enumerate() {
+        let township = if i < 40 { "茅坪镇" } else { "归州镇" };
+        patents.push([
+            crate::reports::number(2025, 1, i as u32 + 1),
+            format!("一种果品分拣装置{i}"),
+            name.clone(),
+            "2025-03-01".to_owned(),
+            township.to_owned(),
+        ]);
+    }
+    let token = app.token_for("admin").await;
+    for (file, rows, register) in [
+        ("e.xlsx", enterprises, "enterprises"),
+        (
+            "p.xlsx",
+            patents.into_iter().map(Vec::from).collect(),
+            "patents",
+        ),
+    ] {
+        let rows: Vec<Vec<&str>> = rows
+            .iter()
+            .map(|r| r.iter().map(String::as_str).collect())
+            .collect();
+        let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+        let book = crate::imports::xlsx(&rows);
+        let fields = [("register", register)];
+        let imported = crate::imports::api_import(&app, &token, file, &book, &fields).await;
+        assert_eq!(imported.json()["new"], 60, "{}", imported.body);
+    }
+
+    let all = app.get("/api/v1/enterprises/townships").await.json();
+    assert_eq!(
+        (all["total"].as_u64(), all["per_page"].as_u64()),
+        (Some(60), Some(50))
+    );
+    assert_eq!(all["items"].as_array().map(Vec::len), Some(50), "{all}");
+    let tally = json!([
+        { "township": "茅坪镇", "enterprises": 40 },
+        { "township": "归州镇", "enterprises": 20 },
+    ]);
+    assert_eq!(all["townships"], tally);
+    let second = app.get("/api/v1/enterprises/townships?page=2").await.json();
+    assert_eq!(
+        second["items"].as_array().map(Vec::len),
+        Some(10),
+        "{second}"
+    );
+    let of_one = "/api/v1/enterprises/townships?township=%E5%BD%92%E5%B7%9E%E9%95%87";
+    let of_one = app.get(of_one).await.json();
+    assert_eq!(of_one["total"], 20, "{of_one}");
+    assert!(
+        of_one["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["township"] == "归州镇")
+    );
+
+    // The page: the townships as filters, a page of 50, and a button for all 60.
+    let page = app.get("/enterprises/townships").await;
+    page.assert_contains(&[
+        "茅坪镇 <span class=\"count\">40</span>",
+        "为全部 60 家企业补全乡镇",
+    ]);
+    page.assert_contains(&["秭归县第01果业有限公司", "page=2"]);
+    page.assert_lacks(&["秭归县第60果业有限公司"]);
+    let of_maoping = app
+        .get("/enterprises/townships?township=%E8%8C%85%E5%9D%AA%E9%95%87")
+        .await;
+    of_maoping.assert_contains(&["秭归县第40果业有限公司", "aria-current=\"true\">茅坪镇"]);
+    of_maoping.assert_lacks(&["秭归县第41果业有限公司", "全部 40 家"]);
+
+    // All of one township at once, back to its (now empty) page; the others stay.
+    let fields = [("all", "true"), ("township", "茅坪镇")];
+    let done = app.post_form("/enterprises/townships", &fields).await;
+    assert_eq!(done.status, Status::SeeOther, "{}", done.body);
+    let page = app.follow(&done).await;
+    page.assert_contains(&["已为 40 家企业补全乡镇。", "没有建议补全为茅坪镇的企业了。"]);
+    page.assert_contains(&["归州镇 <span class=\"count\">20</span>"]);
+    let first = app
+        .get("/api/v1/enterprises?township=%E8%8C%85%E5%9D%AA%E9%95%87")
+        .await
+        .json();
+    assert_eq!(first["total"], 40, "{first}");
+
+    // The API refuses a township not in the list, and gives all of one that is.
+    let unknown = json!({ "township": "不存在镇" }).to_string();
+    let unknown = app
+        .send_json(Method::Post, "/api/v1/enterprises/townships", &unknown)
+        .await;
+    assert_eq!(unknown.status, Status::NotFound, "{}", unknown.body);
+    assert!(
+        unknown.body.contains("找不到名为“不存在镇”的乡镇。"),
+        "{}",
+        unknown.body
+    );
+    let rest = json!({ "township": "归州镇" }).to_string();
+    let rest = app
+        .send_json(Method::Post, "/api/v1/enterprises/townships", &rest)
+        .await;
+    assert_eq!(
+        rest.json()["given"].as_array().map(Vec::len),
+        Some(20),
+        "{}",
+        rest.body
+    );
+
+    app.switch_to_english().await;
+    let page = app
+        .get("/enterprises/townships?township=%E5%BD%92%E5%B7%9E%E9%95%87")
+        .await;
+    page.assert_contains(&["No enterprise is left to be given 归州镇."]);
+}
