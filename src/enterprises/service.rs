@@ -2,10 +2,10 @@
 //! its own name and by any aliases an officer linked; an applicant whose name (in any spelling)
 //! is one of those names links to it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Set,
@@ -423,23 +423,62 @@ pub async fn fill_townships(
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let txn = db::begin_write(db).await?;
     let chosen = super::query::chosen_suggestions(&txn, choice).await?;
-    let mut given = Vec::new();
-    for suggestion in chosen {
-        // Locked and checked again: on PostgreSQL another instance may have given one since.
-        let row = enterprise::Entity::find_by_id(suggestion.enterprise_id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?;
-        let Some(row) = row.filter(|r| r.township_id.is_none()) else {
-            continue;
-        };
-        let township = (suggestion.township_id, suggestion.township.as_str());
-        let version = row.version + 1;
-        set_township(&txn, actor, row, township, version).await?;
-        given.push(suggestion);
+    let mut by_township: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for suggestion in &chosen {
+        let ids = by_township.entry(suggestion.township_id).or_default();
+        ids.push(suggestion.enterprise_id);
     }
+    // A province's rosters leave thousands to fill at once: a statement for many enterprises of
+    // one township, not three (lock, update, audit) for each.
+    let mut filled = HashSet::new();
+    for (township_id, ids) in by_township {
+        for some in ids.chunks(FILL_CHUNK) {
+            filled.extend(give_many(&txn, township_id, some).await?);
+        }
+    }
+    let given: Vec<TownshipSuggestion> = chosen
+        .into_iter()
+        .filter(|s| filled.contains(&s.enterprise_id))
+        .collect();
+    let events = given.iter().map(|s| {
+        let changes = Changes::new().field("township", None::<String>, &s.township);
+        Event::new("update", "enterprise", s.enterprise_id).with(changes)
+    });
+    audit::record_all(&txn, actor, events).await?;
     txn.commit().await?;
     Ok(given)
+}
+
+/// Enterprises given their township by one statement; well under either database's limit of
+/// parameters.
+const FILL_CHUNK: usize = 1000;
+
+/// Gives the township `township_id` to those of the enterprises `ids` that are active and have
+/// none still (on PostgreSQL another instance may have given one since the suggestions were
+/// read: the update waits for its lock and checks again), as their update. Answers their ids.
+async fn give_many(
+    db: &impl ConnectionTrait,
+    township_id: i64,
+    ids: &[i64],
+) -> Result<Vec<i64>, AppError> {
+    let update = Query::update()
+        .table(enterprise::Entity)
+        .value(enterprise::Column::TownshipId, township_id)
+        .value(
+            enterprise::Column::Version,
+            Expr::col(enterprise::Column::Version).add(1),
+        )
+        .value(enterprise::Column::UpdatedAt, Utc::now())
+        .and_where(enterprise::Column::Id.is_in(ids.iter().copied()))
+        .and_where(enterprise::Column::TownshipId.is_null())
+        .and_where(enterprise::Column::ArchivedAt.is_null())
+        .returning_col(enterprise::Column::Id)
+        .to_owned();
+    let rows = db.query_all(&update).await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get_by_index::<i64>(0))
+        .collect::<Result<_, _>>()?)
 }
 
 /// Gives the enterprise of `row`, which has no township, the township `(id, name)` and the

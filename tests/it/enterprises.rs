@@ -417,6 +417,17 @@ async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
         .await
         .json();
     assert_eq!(first["total"], 40, "{first}");
+    assert!(
+        first["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["version"] == 2),
+        "{first}"
+    );
+    // Each one given is audited as the enterprise's update.
+    let audited = app.get("/api/v1/audit?entity=enterprise").await.json();
+    assert_eq!(audited["total"], 40, "{audited}");
 
     // The API refuses a township not in the list, and gives all of one that is.
     let unknown = json!({ "township": "不存在镇" }).to_string();
