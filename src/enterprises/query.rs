@@ -1,7 +1,8 @@
 //! Reading enterprises: the register (in pinyin order), an enterprise's patents by type, status
 //! and year, and the applicant names that link to no enterprise yet.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
 use futures_util::StreamExt;
@@ -379,9 +380,8 @@ pub async fn township_suggestions<D: ConnectionTrait + StreamTrait>(
         .group_by_col((e, enterprise::Column::Name))
         .group_by_col((e, enterprise::Column::SortKey))
         .group_by_col((p, patent::Column::TownshipId))
-        // In the order the index gives (the stream needs an enterprise's rows together); the
-        // suggestions, one an enterprise at most, are put in pinyin order after.
-        .order_by((e, enterprise::Column::Id), Order::Asc)
+        // In no order: each enterprise's rows are tallied wherever they come (an order cost
+        // SQLite a sort of every grouped row); the suggestions are put in pinyin order after.
         .to_owned();
     if let Some(ids) = only {
         let ids = ids.iter().copied();
@@ -494,69 +494,82 @@ fn by_township(suggestions: &[TownshipSuggestion]) -> Vec<SuggestedTownship> {
     townships
 }
 
-/// The suggestions of `counted`'s rows (ordered by enterprise), each with its enterprise's sort
-/// key, streamed an enterprise at a time: where thousands of enterprises have no township their
-/// rows run to hundreds of thousands, which read at once took 200 MB. The stream ends with this
-/// function, so the connection (or the transaction) it holds is free for the caller's next
-/// statement.
+/// The suggestions of `counted`'s rows, each with its enterprise's sort key, streamed and tallied
+/// an enterprise at a time: where thousands of enterprises have no township their rows run to
+/// hundreds of thousands, which read at once took 200 MB. The stream ends with this function, so
+/// the connection (or the transaction) it holds is free for the caller's next statement.
 async fn most_patents_streamed<D: ConnectionTrait + StreamTrait>(
     db: &D,
     counted: &sea_orm::sea_query::SelectStatement,
 ) -> Result<Vec<(String, TownshipSuggestion)>, AppError> {
     let stream = StreamTrait::stream(db, counted).await?;
     let mut stream = std::pin::pin!(stream);
-    let mut suggestions = Vec::new();
-    let mut group: Vec<TownshipCount> = Vec::new();
+    let mut tallies: HashMap<i64, Tally> = HashMap::new();
     while let Some(row) = stream.next().await {
         let row = row?;
-        let count = TownshipCount {
-            enterprise_id: row.try_get_by_index(0)?,
-            enterprise: row.try_get_by_index(1)?,
-            township_id: row.try_get_by_index(2)?,
-            patents: row.try_get_by_index(3)?,
-            sort_key: row.try_get_by_index(4)?,
+        let tally = match tallies.entry(row.try_get_by_index(0)?) {
+            Entry::Occupied(held) => held.into_mut(),
+            Entry::Vacant(new) => new.insert(Tally::of(
+                row.try_get_by_index(1)?,
+                row.try_get_by_index(4)?,
+            )),
         };
-        if group
-            .first()
-            .is_some_and(|first| first.enterprise_id != count.enterprise_id)
-        {
-            suggestions.extend(most_patents(&group));
-            group.clear();
-        }
-        group.push(count);
+        tally.add(row.try_get_by_index(2)?, row.try_get_by_index(3)?);
     }
-    suggestions.extend(most_patents(&group));
-    Ok(suggestions)
+    Ok(tallies
+        .into_iter()
+        .filter_map(|(id, tally)| tally.suggestion(id))
+        .collect())
 }
 
-/// An enterprise's patents in one township.
-struct TownshipCount {
-    enterprise_id: i64,
+/// One enterprise's patents by township, tallied as its rows come, in any order: the township
+/// with most patents so far, whether another has as many, and the patents of all of them.
+struct Tally {
     enterprise: String,
+    sort_key: String,
     township_id: i64,
     patents: i64,
-    sort_key: String,
+    tied: bool,
+    of: i64,
 }
 
-/// Of one enterprise's counts: the township with the most patents, when one has more than every
-/// other.
-fn most_patents(group: &[TownshipCount]) -> Option<(String, TownshipSuggestion)> {
-    let of: i64 = group.iter().map(|count| count.patents).sum();
-    let most = group.iter().map(|count| count.patents).max()?;
-    let mut leaders = group.iter().filter(|count| count.patents == most);
-    match (leaders.next(), leaders.next()) {
-        (Some(leader), None) => Some((
-            leader.sort_key.clone(),
-            TownshipSuggestion {
-                enterprise_id: leader.enterprise_id,
-                enterprise: leader.enterprise.clone(),
-                township_id: leader.township_id,
-                township: String::new(),
-                patents: leader.patents,
-                of,
-            },
-        )),
-        _ => None,
+impl Tally {
+    fn of(enterprise: String, sort_key: String) -> Tally {
+        Tally {
+            enterprise,
+            sort_key,
+            township_id: 0,
+            patents: 0,
+            tied: false,
+            of: 0,
+        }
+    }
+
+    /// Its `patents` in the township `township_id`.
+    fn add(&mut self, township_id: i64, patents: i64) {
+        self.of += patents;
+        if patents > self.patents {
+            (self.township_id, self.patents, self.tied) = (township_id, patents, false);
+        } else if patents == self.patents {
+            self.tied = true;
+        }
+    }
+
+    /// The township suggested for the enterprise `enterprise_id`, with its sort key, when one has
+    /// more of its patents than every other.
+    fn suggestion(self, enterprise_id: i64) -> Option<(String, TownshipSuggestion)> {
+        if self.tied || self.patents == 0 {
+            return None;
+        }
+        let suggestion = TownshipSuggestion {
+            enterprise_id,
+            enterprise: self.enterprise,
+            township_id: self.township_id,
+            township: String::new(),
+            patents: self.patents,
+            of: self.of,
+        };
+        Some((self.sort_key, suggestion))
     }
 }
 
@@ -624,37 +637,56 @@ pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overv
 
 #[cfg(test)]
 mod tests {
-    use super::{
-        TownshipCount, TownshipSuggestion, by_township, looks_like_organisation, most_patents,
-        wanted_township,
-    };
+    use proptest::prelude::*;
+
+    use super::{Tally, TownshipSuggestion, by_township, looks_like_organisation, wanted_township};
+
+    /// The tally of one enterprise's `(township, patents)` rows, as (township, patents, of).
+    fn suggested(rows: &[(i64, i64)]) -> Option<(i64, i64, i64)> {
+        let mut tally = Tally::of("甲".to_owned(), "jia".to_owned());
+        for &(township_id, patents) in rows {
+            tally.add(township_id, patents);
+        }
+        let (_, s) = tally.suggestion(7)?;
+        assert_eq!((s.enterprise_id, s.enterprise.as_str()), (7, "甲"));
+        Some((s.township_id, s.patents, s.of))
+    }
 
     #[test]
     fn the_township_with_most_patents_is_suggested_and_a_tie_suggests_none() {
-        let count = |township_id, patents| TownshipCount {
-            enterprise_id: 7,
-            enterprise: "甲".to_owned(),
-            township_id,
-            patents,
-            sort_key: "jia".to_owned(),
-        };
-        let suggested = |group: &[TownshipCount]| {
-            most_patents(group).map(|(_, s)| (s.enterprise_id, s.township_id, s.patents, s.of))
-        };
-        // (townships' counts of one enterprise) → (enterprise, township, patents, of)
+        // (townships' counts of one enterprise, in the order the rows come) → (township, patents, of)
         let cases = [
-            (vec![count(10, 3), count(11, 1)], Some((7, 10, 3, 4))),
-            (
-                vec![count(10, 1), count(11, 2), count(12, 1)],
-                Some((7, 11, 2, 4)),
-            ),
-            (vec![count(10, 2), count(11, 2)], None),
-            (vec![count(10, 1), count(11, 3), count(12, 3)], None),
-            (vec![count(12, 1)], Some((7, 12, 1, 1))),
+            (vec![(10, 3), (11, 1)], Some((10, 3, 4))),
+            (vec![(11, 1), (10, 3)], Some((10, 3, 4))),
+            (vec![(10, 1), (11, 2), (12, 1)], Some((11, 2, 4))),
+            (vec![(10, 2), (11, 2)], None),
+            (vec![(10, 1), (11, 3), (12, 3)], None),
+            (vec![(11, 3), (12, 3), (10, 4)], Some((10, 4, 10))),
+            (vec![(12, 1)], Some((12, 1, 1))),
             (vec![], None),
         ];
-        for (group, expected) in cases {
-            assert_eq!(suggested(&group), expected, "{}", group.len());
+        for (rows, expected) in cases {
+            assert_eq!(suggested(&rows), expected, "{rows:?}");
+        }
+    }
+
+    proptest! {
+        /// Tallied in any order, the suggestion is the township whose count is the one largest.
+        #[test]
+        fn the_tally_is_the_one_largest_count_in_any_order(
+            counts in proptest::collection::vec(1i64..5, 0..6),
+            turn in 0usize..6,
+        ) {
+            let mut rows: Vec<(i64, i64)> = (10..).zip(counts.iter().copied()).collect();
+            let turn = turn.min(rows.len());
+            rows.rotate_left(turn);
+            let most = counts.iter().copied().max();
+            let leaders: Vec<_> = rows.iter().filter(|r| Some(r.1) == most).collect();
+            let expected = match leaders.as_slice() {
+                [(township, patents)] => Some((*township, *patents, counts.iter().sum())),
+                _ => None,
+            };
+            prop_assert_eq!(suggested(&rows), expected);
         }
     }
 
