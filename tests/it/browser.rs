@@ -376,6 +376,7 @@ const SECONDARY_PAGES: &[&str] = &[
     "/patents/new",
     "/patents/1",
     "/enterprises/new",
+    "/enterprises/townships",
     "/visits/new",
     "/events/new",
     "/inspections/new",
