@@ -181,17 +181,17 @@ pub async fn record_all<'a>(
     events: impl IntoIterator<Item = Event<'a>>,
 ) -> Result<(), AppError> {
     let at = Utc::now();
-    let rows: Vec<audit_entry::ActiveModel> = events
-        .into_iter()
-        .map(|event| entry(actor, event, at))
-        .collect();
-    // Eight columns a row: well under either database's limit of parameters.
-    for some in rows.chunks(1000) {
-        audit_entry::Entity::insert_many(some.to_vec())
+    let mut rows = events.into_iter().map(|event| entry(actor, event, at));
+    loop {
+        // Eight columns a row: well under either database's limit of parameters.
+        let some: Vec<audit_entry::ActiveModel> = rows.by_ref().take(1000).collect();
+        if some.is_empty() {
+            return Ok(());
+        }
+        audit_entry::Entity::insert_many(some)
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
 }
 
 /// What the audit page and API filter by. Dates are days in the configured time zone.

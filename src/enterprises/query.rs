@@ -416,15 +416,26 @@ pub async fn chosen_suggestions<D: ConnectionTrait + StreamTrait>(
     db: &D,
     choice: SuggestionChoice<'_>,
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
-    let township_id = match wanted_township(choice.township) {
-        Some(name) => Some(lists::find(db, ListKind::Townships, &name).await?.id),
+    let township = match wanted_township(choice.township) {
+        Some(name) => Some(lists::find(db, ListKind::Townships, &name).await?.name),
         None => None,
     };
     let suggestions = township_suggestions(db, choice.only).await?;
-    Ok(suggestions
-        .into_iter()
-        .filter(|s| township_id.is_none_or(|id| s.township_id == id))
-        .collect())
+    Ok(of_township(suggestions, township.as_deref()))
+}
+
+/// Those of `suggestions` that suggest the township named `township` (all when `None`).
+fn of_township(
+    suggestions: Vec<TownshipSuggestion>,
+    township: Option<&str>,
+) -> Vec<TownshipSuggestion> {
+    match township {
+        Some(name) => suggestions
+            .into_iter()
+            .filter(|s| s.township == name)
+            .collect(),
+        None => suggestions,
+    }
 }
 
 /// One page of the township suggestions, of one suggested township or of all, with every
@@ -455,10 +466,7 @@ pub async fn township_suggestion_page<D: ConnectionTrait + StreamTrait>(
 ) -> Result<SuggestionPage, AppError> {
     let all = township_suggestions(db, None).await?;
     let townships = by_township(&all);
-    let chosen: Vec<TownshipSuggestion> = match wanted_township(township) {
-        Some(name) => all.into_iter().filter(|s| s.township == name).collect(),
-        None => all,
-    };
+    let chosen = of_township(all, wanted_township(township).as_deref());
     let total = chosen.len() as u64;
     let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
     let take = usize::try_from(request.per_page).unwrap_or(usize::MAX);

@@ -492,19 +492,25 @@ async fn townships(
     let suggestions = query::township_suggestion_page(&state.db, wanted, request).await?;
     let view = TownshipsView {
         pagination: Pagination::new(request, suggestions.total),
-        base: townships_page(&township),
+        base: pager_base(&townships_page(&township)),
         suggestions,
         township,
     };
     Ok(context.render("enterprises/townships", view))
 }
 
-/// The suggestions' page of the township `township` (all when empty), ready for `page=N`.
+/// The suggestions' page of the township `township` (all when empty).
 fn townships_page(township: &str) -> String {
     match township {
-        "" => format!("{TOWNSHIPS}?"),
-        name => format!("{TOWNSHIPS}?township={}&", query_string::encode(name)),
+        "" => TOWNSHIPS.to_owned(),
+        name => format!("{TOWNSHIPS}?township={}", query_string::encode(name)),
     }
+}
+
+/// `page`, ready for the pager's `page=N`.
+fn pager_base(page: &str) -> String {
+    let joint = if page.contains('?') { '&' } else { '?' };
+    format!("{page}{joint}")
 }
 
 #[derive(FromForm)]
@@ -530,7 +536,6 @@ async fn fill_townships(
 ) -> Result<rocket::response::Flash<rocket::response::Redirect>, AppError> {
     let township = query::wanted_township(Some(&form.township)).unwrap_or_default();
     let page = townships_page(&township);
-    let page = page.trim_end_matches(['?', '&']);
     if form.enterprises.is_empty() && !form.all {
         let msg = Msg::new("enterprises.townships.none_chosen");
         return Ok(layout::failure(page, msg));
@@ -543,7 +548,7 @@ async fn fill_townships(
     let msg = Msg::new("enterprises.townships.given").count("count", given.len());
     let back = match form.enterprises.as_slice() {
         [id] if form.back == "enterprise" => format!("/enterprises/{id}"),
-        _ => page.to_owned(),
+        _ => page,
     };
     Ok(layout::success(back, msg))
 }

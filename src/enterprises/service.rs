@@ -423,15 +423,15 @@ pub async fn fill_townships(
 ) -> Result<Vec<TownshipSuggestion>, AppError> {
     let txn = db::begin_write(db).await?;
     let chosen = super::query::chosen_suggestions(&txn, choice).await?;
-    let mut by_township: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut ids_by_township: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for suggestion in &chosen {
-        let ids = by_township.entry(suggestion.township_id).or_default();
+        let ids = ids_by_township.entry(suggestion.township_id).or_default();
         ids.push(suggestion.enterprise_id);
     }
     // A province's rosters leave thousands to fill at once: a statement for many enterprises of
     // one township, not three (lock, update, audit) for each.
     let mut filled = HashSet::new();
-    for (township_id, ids) in by_township {
+    for (township_id, ids) in ids_by_township {
         for some in ids.chunks(FILL_CHUNK) {
             filled.extend(give_many(&txn, township_id, some).await?);
         }
@@ -440,10 +440,13 @@ pub async fn fill_townships(
         .into_iter()
         .filter(|s| filled.contains(&s.enterprise_id))
         .collect();
-    let events = given.iter().map(|s| {
-        let changes = Changes::new().field("township", None::<String>, &s.township);
-        Event::new("update", "enterprise", s.enterprise_id).with(changes)
-    });
+    let events: Vec<Event> = given
+        .iter()
+        .map(|s| {
+            let changes = Changes::new().field("township", None::<String>, &s.township);
+            Event::new("update", "enterprise", s.enterprise_id).with(changes)
+        })
+        .collect();
     audit::record_all(&txn, actor, events).await?;
     txn.commit().await?;
     Ok(given)

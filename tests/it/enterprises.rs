@@ -383,13 +383,7 @@ async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
     let of_one = "/api/v1/enterprises/townships?township=%E5%BD%92%E5%B7%9E%E9%95%87";
     let of_one = app.get(of_one).await.json();
     assert_eq!(of_one["total"], 20, "{of_one}");
-    assert!(
-        of_one["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|s| s["township"] == "归州镇")
-    );
+    assert!(every_item(&of_one, "township", "归州镇"), "{of_one}");
 
     // The page: the townships as filters, a page of 50, and a button for all 60.
     let page = app.get("/enterprises/townships").await;
@@ -417,14 +411,7 @@ async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
         .await
         .json();
     assert_eq!(first["total"], 40, "{first}");
-    assert!(
-        first["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["version"] == 2),
-        "{first}"
-    );
+    assert!(every_item(&first, "version", 2), "{first}");
     // Each one given is audited as the enterprise's update.
     let audited = app.get("/api/v1/audit?entity=enterprise").await.json();
     assert_eq!(audited["total"], 40, "{audited}");
@@ -456,4 +443,11 @@ async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
         .get("/enterprises/townships?township=%E5%BD%92%E5%B7%9E%E9%95%87")
         .await;
     page.assert_contains(&["No enterprise is left to be given 归州镇."]);
+}
+
+/// Whether every item of an API page has `value` in `field`.
+fn every_item(page: &serde_json::Value, field: &str, value: impl Into<serde_json::Value>) -> bool {
+    let value = value.into();
+    let items = page["items"].as_array();
+    items.is_some_and(|items| items.iter().all(|item| item[field] == value))
 }
