@@ -41,6 +41,9 @@ pub struct AppState {
     pub reader: import::reader::ChildReader,
     /// The year-so-far report, kept while nothing is committed.
     pub reports: reports::cache::ReportCache,
+    /// The townships the patents suggest for enterprises without one, kept while nothing is
+    /// committed.
+    pub suggestions: db::stamp::Kept<Vec<enterprises::query::TownshipSuggestion>>,
 }
 
 /// Builds the web application over an open (and migrated) database.
@@ -50,6 +53,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
             db,
             reader: config.reader.clone(),
             reports: reports::cache::ReportCache::for_url(&config.database_url),
+            suggestions: db::stamp::Kept::for_url(&config.database_url),
         })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)

@@ -5,7 +5,9 @@
 //! stamp also changes without a commit now and then (a writer that aborted); that costs one
 //! recomputation, never a stale answer.
 
+use std::future::Future;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
 use sea_orm::sqlx::{ConnectOptions, Connection};
@@ -13,6 +15,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use tokio::sync::Mutex;
 
 use super::{Engine, SQLITE_BUSY_TIMEOUT, sqlite_path};
+use crate::error::AppError;
 
 /// The committed state a result was computed from, as far as equality goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +112,58 @@ async fn sqlite_data_version(
     }
 }
 
+/// One result computed from the database, kept while nothing is committed: the requests that
+/// find nothing kept wait for the first one's answer instead of all computing it at once. For
+/// results too costly to compute per request and read far more often than the database changes
+/// (the townships suggested for enterprises, 0.4 s over a million patents).
+pub struct Kept<T> {
+    stamps: Stamps,
+    held: std::sync::Mutex<Option<(Stamp, Arc<T>)>>,
+    computing: Mutex<()>,
+}
+
+impl<T> Kept<T> {
+    /// Nothing kept yet, for the database `url` names.
+    pub fn for_url(url: &str) -> Kept<T> {
+        Kept {
+            stamps: Stamps::for_url(url),
+            held: std::sync::Mutex::new(None),
+            computing: Mutex::new(()),
+        }
+    }
+
+    /// The result kept for the database as it is now, or `compute`'s, then kept. The stamp is
+    /// read before computing, so what is kept holds at least what the stamp saw.
+    pub async fn get<F, Fut>(&self, db: &DatabaseConnection, compute: F) -> Result<Arc<T>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let stamp = self.stamps.current(db).await;
+        if let Some(kept) = self.kept(&stamp) {
+            return Ok(kept);
+        }
+        let _computing = self.computing.lock().await;
+        // Another request may have computed it while this one waited.
+        if let Some(kept) = self.kept(&stamp) {
+            return Ok(kept);
+        }
+        let computed = Arc::new(compute().await?);
+        if let (Some(stamp), Ok(mut held)) = (stamp, self.held.lock()) {
+            *held = Some((stamp, Arc::clone(&computed)));
+        }
+        Ok(computed)
+    }
+
+    fn kept(&self, stamp: &Option<Stamp>) -> Option<Arc<T>> {
+        let held = self.held.lock().ok()?;
+        match (stamp, held.as_ref()) {
+            (Some(now), Some((then, kept))) if now == then => Some(Arc::clone(kept)),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +195,47 @@ mod tests {
             second,
             "another process committed"
         );
+    }
+
+    #[tokio::test]
+    async fn a_kept_result_is_computed_again_after_a_commit_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("k.sqlite").display()
+        );
+        let db = super::super::connect(&url).await.unwrap();
+        write(&db, "CREATE TABLE t (x INTEGER)").await;
+        let kept: Kept<i64> = Kept::for_url(&url);
+        let computed = std::sync::atomic::AtomicI64::new(0);
+        let count = || async {
+            let row = db
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "SELECT COUNT(*) AS n FROM t",
+                ))
+                .await?;
+            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(row.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))?)
+        };
+        assert_eq!(*kept.get(&db, count).await.unwrap(), 0);
+        assert_eq!(*kept.get(&db, count).await.unwrap(), 0);
+        assert_eq!(
+            computed.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "kept"
+        );
+        write(&db, "INSERT INTO t VALUES (1)").await;
+        assert_eq!(*kept.get(&db, count).await.unwrap(), 1, "computed again");
+        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let memory = super::super::connect("sqlite::memory:").await.unwrap();
+        let unstamped: Kept<i64> = Kept::for_url("sqlite::memory:");
+        let runs = std::sync::atomic::AtomicI64::new(0);
+        for _ in 0..2 {
+            let run = || async { Ok(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) };
+            unstamped.get(&memory, run).await.unwrap();
+        }
+        assert_eq!(runs.into_inner(), 2, "an in-memory database keeps nothing");
     }
 
     #[tokio::test]

@@ -200,7 +200,8 @@ async fn townships(
 ) -> Result<Json<SuggestionPage>, AppError> {
     let request = PageRequest::new(page, per_page);
     let wanted = township.as_deref();
-    let page = query::township_suggestion_page(&state.db, wanted, request).await?;
+    let page =
+        query::township_suggestion_page(&state.db, &state.suggestions, wanted, request).await?;
     Ok(Json(page))
 }
 

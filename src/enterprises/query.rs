@@ -8,13 +8,14 @@ use chrono::Datelike;
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, StreamTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, StreamTrait,
 };
 use serde::{Deserialize, Serialize};
 
 use super::domain::name_key;
 use super::service::EnterpriseView;
+use crate::db::stamp::Kept;
 use crate::entities::{enterprise, patent, patent_applicant};
 use crate::error::AppError;
 use crate::patents::{PatentStatus, PatentType};
@@ -429,12 +430,16 @@ fn of_township(
     suggestions: Vec<TownshipSuggestion>,
     township: Option<&str>,
 ) -> Vec<TownshipSuggestion> {
-    match township {
-        Some(name) => suggestions
-            .into_iter()
-            .filter(|s| s.township == name)
-            .collect(),
-        None => suggestions,
+    suggestions
+        .into_iter()
+        .filter(|s| s.suggests(township))
+        .collect()
+}
+
+impl TownshipSuggestion {
+    /// Whether it suggests the township named `township` (any when `None`).
+    fn suggests(&self, township: Option<&str>) -> bool {
+        township.is_none_or(|name| self.township == name)
     }
 }
 
@@ -459,19 +464,27 @@ pub struct SuggestedTownship {
 /// The page `request` of the suggestions of the township named `township` (all when `None` or
 /// blank; an unknown name matches nothing, as on the register). A province's rosters leave
 /// thousands of enterprises to suggest for, too many for one page or one look.
-pub async fn township_suggestion_page<D: ConnectionTrait + StreamTrait>(
-    db: &D,
+///
+/// Every suggestion is computed to count them by township, so they are kept (in `kept`) while
+/// nothing is committed: turning a page or choosing a township then costs no second computation.
+pub async fn township_suggestion_page(
+    db: &DatabaseConnection,
+    kept: &Kept<Vec<TownshipSuggestion>>,
     township: Option<&str>,
     request: PageRequest,
 ) -> Result<SuggestionPage, AppError> {
-    let all = township_suggestions(db, None).await?;
+    let all = kept.get(db, || township_suggestions(db, None)).await?;
     let townships = by_township(&all);
-    let chosen = of_township(all, wanted_township(township).as_deref());
+    let wanted = wanted_township(township);
+    let chosen: Vec<&TownshipSuggestion> = all
+        .iter()
+        .filter(|s| s.suggests(wanted.as_deref()))
+        .collect();
     let total = chosen.len() as u64;
     let skip = usize::try_from(request.offset()).unwrap_or(usize::MAX);
     let take = usize::try_from(request.per_page).unwrap_or(usize::MAX);
     Ok(SuggestionPage {
-        items: chosen.into_iter().skip(skip).take(take).collect(),
+        items: chosen.into_iter().skip(skip).take(take).cloned().collect(),
         total,
         page: request.page,
         per_page: request.per_page,

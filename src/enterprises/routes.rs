@@ -489,7 +489,8 @@ async fn townships(
     let request = PageRequest::new(page, None);
     let township = query::wanted_township(township.as_deref()).unwrap_or_default();
     let wanted = Some(township.as_str());
-    let suggestions = query::township_suggestion_page(&state.db, wanted, request).await?;
+    let suggestions =
+        query::township_suggestion_page(&state.db, &state.suggestions, wanted, request).await?;
     let view = TownshipsView {
         pagination: Pagination::new(request, suggestions.total),
         base: pager_base(&townships_page(&township)),

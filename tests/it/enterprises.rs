@@ -1,6 +1,7 @@
 //! The enterprise register: credit codes, unique names, pinyin order, pages and API.
 
 use rocket::http::{Method, Status};
+use sea_orm::ConnectionTrait;
 use serde_json::json;
 
 use crate::support::TestApp;
@@ -398,6 +399,28 @@ async fn township_suggestions_come_by_page_and_township_and_all_at_once() {
         .await;
     of_maoping.assert_contains(&["秭归县第40果业有限公司", "aria-current=\"true\">茅坪镇"]);
     of_maoping.assert_lacks(&["秭归县第41果业有限公司", "全部 40 家"]);
+
+    // The suggestions are kept between views, but a commit from anywhere — here a connection of
+    // its own, as another instance or the CLI would — is seen by the next view.
+    let elsewhere = app._database.connect().await;
+    let set_township = |to: &str| {
+        format!(
+            "UPDATE enterprises SET township_id = {to} \
+             WHERE name = '秭归县第60果业有限公司'"
+        )
+    };
+    let total = || async { app.get("/api/v1/enterprises/townships").await.json()["total"].clone() };
+    let some = "(SELECT MIN(id) FROM townships)";
+    elsewhere
+        .execute_unprepared(&set_township(some))
+        .await
+        .unwrap();
+    assert_eq!(total().await, 59);
+    elsewhere
+        .execute_unprepared(&set_township("NULL"))
+        .await
+        .unwrap();
+    assert_eq!(total().await, 60);
 
     // All of one township at once, back to its (now empty) page; the others stay.
     let fields = [("all", "true"), ("township", "茅坪镇")];
