@@ -473,7 +473,7 @@ pub async fn township_suggestion_page(
     township: Option<&str>,
     request: PageRequest,
 ) -> Result<SuggestionPage, AppError> {
-    let all = kept.get(db, || township_suggestions(db, None)).await?;
+    let all = kept_suggestions(db, kept).await?;
     let townships = by_township(&all);
     let wanted = wanted_township(township);
     let chosen: Vec<&TownshipSuggestion> = all
@@ -490,6 +490,14 @@ pub async fn township_suggestion_page(
         per_page: request.per_page,
         townships,
     })
+}
+
+/// Every township suggestion, kept in `kept` while nothing is committed.
+pub async fn kept_suggestions(
+    db: &DatabaseConnection,
+    kept: &Kept<Vec<TownshipSuggestion>>,
+) -> Result<std::sync::Arc<Vec<TownshipSuggestion>>, AppError> {
+    kept.get(db, || township_suggestions(db, None)).await
 }
 
 /// The township name a filter asks for, cleaned; `None` for every township.

@@ -256,15 +256,25 @@ async fn show(
         progress,
         message,
         can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
-        townships_to_fill: service::townships_to_fill(
-            &state.db,
-            register,
-            batch.state == "committed",
-        )
-        .await?,
+        townships_to_fill: townships_to_fill(state, register, batch.state == "committed").await?,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))
+}
+
+/// What [`service::townships_to_fill`] tells, from the suggestions the server keeps: the import's
+/// page is looked at again and again (its rows a page at a time), and counting the suggestions
+/// afresh would cost each look half a second at a provincial scale.
+async fn townships_to_fill(
+    state: &AppState,
+    register: Register,
+    committed: bool,
+) -> Result<usize, AppError> {
+    if !service::tells_townships_to_fill(register, committed) {
+        return Ok(0);
+    }
+    let kept = crate::enterprises::query::kept_suggestions(&state.db, &state.suggestions).await?;
+    Ok(kept.len())
 }
 
 /// The preview again with another sheet, header row or mapping.

@@ -93,6 +93,12 @@ pub struct Report {
     pub refused: bool,
 }
 
+/// Whether an import's result tells how many enterprises without a township their patents could
+/// give one: when it committed rows that concern enterprises.
+pub fn tells_townships_to_fill(register: Register, committed: bool) -> bool {
+    committed && register.concerns_enterprises()
+}
+
 /// How many enterprises without a township their patents could give one, told on the result of
 /// a committed import that concerns enterprises (none otherwise).
 pub async fn townships_to_fill(
@@ -100,7 +106,7 @@ pub async fn townships_to_fill(
     register: Register,
     committed: bool,
 ) -> Result<usize, AppError> {
-    if !committed || !register.concerns_enterprises() {
+    if !tells_townships_to_fill(register, committed) {
         return Ok(0);
     }
     crate::enterprises::query::townships_to_fill(db).await

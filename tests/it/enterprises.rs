@@ -296,6 +296,8 @@ async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
     app.get("/enterprises/townships")
         .await
         .assert_contains(&["没有可按专利地址补全乡镇的企业"]);
+    let result = app.get(&format!("/imports/{batch}")).await;
+    result.assert_lacks(&["家企业还没有登记乡镇"]);
     let shown = app.get(&format!("/api/v1/enterprises/{id}")).await.json();
     assert_eq!(shown["township"], "茅坪镇");
     assert_eq!(shown["version"], 2);
