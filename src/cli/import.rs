@@ -183,12 +183,14 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
         bar.finish_and_clear();
     }
     let report = report?;
+    let to_fill = service::townships_to_fill(db, report.register, report.committed).await?;
     if args.json {
-        json(&report.to_json(lang))?;
+        let mut told = report.to_json(lang);
+        told.townships_to_fill = to_fill;
+        json(&told)?;
     } else {
         summary(&report, lang);
-        let count = service::townships_to_fill(db, report.register, report.committed).await?;
-        super::enterprises::mention_townships(count, lang);
+        super::enterprises::mention_townships(to_fill.unwrap_or(0), lang);
     }
     if report.refused {
         return Err(AppError::Refused(

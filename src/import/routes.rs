@@ -11,7 +11,7 @@ use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::api::{UploadForm, may_undo, request_of};
+use super::api::{UploadForm, kept_townships_to_fill, may_undo, request_of};
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, RowStatus};
 use super::preview::{self, GridRow, PreviewPage};
@@ -163,7 +163,7 @@ async fn upload(
 struct ShowView {
     batch: HistoryRow,
     /// Enterprises without a township that their patents could give one.
-    townships_to_fill: usize,
+    townships_to_fill: Option<usize>,
     register: String,
     sheet: String,
     sheets: Vec<String>,
@@ -256,25 +256,11 @@ async fn show(
         progress,
         message,
         can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
-        townships_to_fill: townships_to_fill(state, register, batch.state == "committed").await?,
+        townships_to_fill: kept_townships_to_fill(state, register, batch.state == "committed")
+            .await?,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))
-}
-
-/// What [`service::townships_to_fill`] tells, from the suggestions the server keeps: the import's
-/// page is looked at again and again (its rows a page at a time), and counting the suggestions
-/// afresh would cost each look half a second at a provincial scale.
-async fn townships_to_fill(
-    state: &AppState,
-    register: Register,
-    committed: bool,
-) -> Result<usize, AppError> {
-    if !service::tells_townships_to_fill(register, committed) {
-        return Ok(0);
-    }
-    let kept = crate::enterprises::query::kept_suggestions(&state.db, &state.suggestions).await?;
-    Ok(kept.len())
 }
 
 /// The preview again with another sheet, header row or mapping.

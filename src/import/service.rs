@@ -100,16 +100,18 @@ pub fn tells_townships_to_fill(register: Register, committed: bool) -> bool {
 }
 
 /// How many enterprises without a township their patents could give one, told on the result of
-/// a committed import that concerns enterprises (none otherwise).
+/// a committed import that concerns enterprises (`None` otherwise).
 pub async fn townships_to_fill(
     db: &DatabaseConnection,
     register: Register,
     committed: bool,
-) -> Result<usize, AppError> {
+) -> Result<Option<usize>, AppError> {
     if !tells_townships_to_fill(register, committed) {
-        return Ok(0);
+        return Ok(None);
     }
-    crate::enterprises::query::townships_to_fill(db).await
+    Ok(Some(
+        crate::enterprises::query::townships_to_fill(db).await?,
+    ))
 }
 
 /// The JSON of the CLI and the API.
@@ -126,6 +128,10 @@ pub struct ReportJson {
     pub warnings: Vec<ProblemJson>,
     pub dry_run: bool,
     pub committed: bool,
+    /// How many enterprises without a township their patents could now give one, on a committed
+    /// import that concerns enterprises (absent otherwise), as the import's page tells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub townships_to_fill: Option<usize>,
 }
 
 impl Report {
@@ -148,6 +154,7 @@ impl Report {
             warnings: problems(|r| &r.warnings),
             dry_run: self.dry_run,
             committed: self.committed,
+            townships_to_fill: None,
         }
     }
 }

@@ -920,6 +920,11 @@ async fn import_commands_answer_in_json_with_exit_codes() {
         (Some(400), Some(true))
     );
     assert_eq!(report["mapping"]["专利申请号"], "application_number");
+    assert_eq!(
+        report.get("townships_to_fill"),
+        None,
+        "a dry run tells none"
+    );
 
     let done = run(&db, &["import", fixture]);
     assert_exit(&done, 0);

@@ -274,6 +274,7 @@ async fn enterprises_without_a_township_get_the_one_their_patents_are_in() {
     ]);
     let imported = crate::imports::api_import(&app, &token, "r.xlsx", &roster, &[]).await;
     assert!(imported.status.code < 300, "{}", imported.body);
+    assert_eq!(imported.json()["townships_to_fill"], 1, "{}", imported.body);
     let batch = imported.json()["batch_id"].clone();
     let result = app.get(&format!("/imports/{batch}")).await;
     result.assert_contains(&[

@@ -273,6 +273,11 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
         (dry["dry_run"].as_bool(), dry["committed"].as_bool()),
         (Some(true), Some(false))
     );
+    assert_eq!(
+        dry.get("townships_to_fill"),
+        None,
+        "only a committed import tells it"
+    );
     assert_same(&snapshot(&app.db).await, &empty, "empty");
 
     let first = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[])
@@ -282,6 +287,7 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     assert_eq!(first["sheet"], expected["sheet"]);
     assert_eq!(first["header_row"], expected["header_row"]);
     assert_eq!(first["committed"], true);
+    assert!(first["townships_to_fill"].is_u64(), "{first}");
     let invalid: BTreeSet<u64> = expected["first_import"]["invalid_rows"]
         .as_array()
         .unwrap()
