@@ -183,7 +183,9 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
         bar.finish_and_clear();
     }
     let report = report?;
-    let to_fill = service::townships_to_fill(db, report.register, report.committed).await?;
+    let unkept = crate::db::stamp::Kept::unkept();
+    let to_fill =
+        service::townships_to_fill(db, &unkept, report.register, report.committed).await?;
     if args.json {
         let mut told = report.to_json(lang);
         told.townships_to_fill = to_fill;

@@ -132,6 +132,17 @@ impl<T> Kept<T> {
         }
     }
 
+    /// One that keeps nothing, for a command that asks once and ends.
+    pub fn unkept() -> Kept<T> {
+        Kept {
+            stamps: Stamps {
+                source: Source::Unstamped,
+            },
+            held: std::sync::Mutex::new(None),
+            computing: Mutex::new(()),
+        }
+    }
+
     /// The result kept for the database as it is now, or `compute`'s, then kept. The stamp is
     /// read before computing, so what is kept holds at least what the stamp saw.
     pub async fn get<F, Fut>(&self, db: &DatabaseConnection, compute: F) -> Result<Arc<T>, AppError>
@@ -172,15 +183,21 @@ mod tests {
         db.execute_unprepared(sql).await.unwrap();
     }
 
-    #[tokio::test]
-    async fn an_sqlite_stamp_changes_with_every_commit_and_only_then() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A database in a file of `dir` (an in-memory one has no stamp), with a table `t`.
+    async fn file_database(dir: &tempfile::TempDir) -> (String, DatabaseConnection) {
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("s.sqlite").display()
         );
         let db = super::super::connect(&url).await.unwrap();
         write(&db, "CREATE TABLE t (x INTEGER)").await;
+        (url, db)
+    }
+
+    #[tokio::test]
+    async fn an_sqlite_stamp_changes_with_every_commit_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, db) = file_database(&dir).await;
         let stamps = Stamps::for_url(&url);
         let first = stamps.current(&db).await;
         assert!(first.is_some());
@@ -199,43 +216,39 @@ mod tests {
 
     #[tokio::test]
     async fn a_kept_result_is_computed_again_after_a_commit_and_only_then() {
+        use std::sync::atomic::{AtomicI64, Ordering};
         let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("k.sqlite").display()
-        );
-        let db = super::super::connect(&url).await.unwrap();
-        write(&db, "CREATE TABLE t (x INTEGER)").await;
+        let (url, db) = file_database(&dir).await;
         let kept: Kept<i64> = Kept::for_url(&url);
-        let computed = std::sync::atomic::AtomicI64::new(0);
+        let computed = AtomicI64::new(0);
         let count = || async {
+            let sql = "SELECT COUNT(*) AS n FROM t";
             let row = db
-                .query_one_raw(Statement::from_string(
-                    DbBackend::Sqlite,
-                    "SELECT COUNT(*) AS n FROM t",
-                ))
+                .query_one_raw(Statement::from_string(DbBackend::Sqlite, sql))
                 .await?;
-            computed.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            computed.fetch_add(1, Ordering::SeqCst);
             Ok(row.map_or(Ok(0), |row| row.try_get::<i64>("", "n"))?)
         };
         assert_eq!(*kept.get(&db, count).await.unwrap(), 0);
         assert_eq!(*kept.get(&db, count).await.unwrap(), 0);
-        assert_eq!(
-            computed.load(std::sync::atomic::Ordering::SeqCst),
-            1,
-            "kept"
-        );
+        assert_eq!(computed.load(Ordering::SeqCst), 1, "kept");
         write(&db, "INSERT INTO t VALUES (1)").await;
         assert_eq!(*kept.get(&db, count).await.unwrap(), 1, "computed again");
-        assert_eq!(computed.load(std::sync::atomic::Ordering::SeqCst), 2);
+        assert_eq!(computed.load(Ordering::SeqCst), 2);
+
         let memory = super::super::connect("sqlite::memory:").await.unwrap();
-        let unstamped: Kept<i64> = Kept::for_url("sqlite::memory:");
-        let runs = std::sync::atomic::AtomicI64::new(0);
-        for _ in 0..2 {
-            let run = || async { Ok(runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst)) };
-            unstamped.get(&memory, run).await.unwrap();
+        let runs = AtomicI64::new(0);
+        for unkept in [Kept::for_url("sqlite::memory:"), Kept::unkept()] {
+            for _ in 0..2 {
+                let run = || async { Ok(runs.fetch_add(1, Ordering::SeqCst)) };
+                unkept.get(&memory, run).await.unwrap();
+            }
         }
-        assert_eq!(runs.into_inner(), 2, "an in-memory database keeps nothing");
+        assert_eq!(
+            runs.into_inner(),
+            4,
+            "an in-memory database, or none kept: nothing kept"
+        );
     }
 
     #[tokio::test]

@@ -119,24 +119,14 @@ async fn create(
     )
     .await?;
     let mut json = report.to_json(lang);
-    json.townships_to_fill =
-        kept_townships_to_fill(state, report.register, report.committed).await?;
+    json.townships_to_fill = service::townships_to_fill(
+        &state.db,
+        &state.suggestions,
+        report.register,
+        report.committed,
+    )
+    .await?;
     Ok(Json(json))
-}
-
-/// What [`service::townships_to_fill`] tells, from the suggestions the server keeps: the import's
-/// page is looked at again and again (its rows a page at a time), and counting the suggestions
-/// afresh would cost each look half a second at a provincial scale.
-pub async fn kept_townships_to_fill(
-    state: &AppState,
-    register: Register,
-    committed: bool,
-) -> Result<Option<usize>, AppError> {
-    if !service::tells_townships_to_fill(register, committed) {
-        return Ok(None);
-    }
-    let kept = crate::enterprises::query::kept_suggestions(&state.db, &state.suggestions).await?;
-    Ok(Some(kept.len()))
 }
 
 /// Anything but a multipart upload gets told how to send the file, rather than falling through

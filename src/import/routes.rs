@@ -11,7 +11,7 @@ use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::api::{UploadForm, kept_townships_to_fill, may_undo, request_of};
+use super::api::{UploadForm, may_undo, request_of};
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, RowStatus};
 use super::preview::{self, GridRow, PreviewPage};
@@ -256,8 +256,13 @@ async fn show(
         progress,
         message,
         can_undo: batch.state == "committed" && may_undo(&user, &batch).is_ok(),
-        townships_to_fill: kept_townships_to_fill(state, register, batch.state == "committed")
-            .await?,
+        townships_to_fill: service::townships_to_fill(
+            &state.db,
+            &state.suggestions,
+            register,
+            batch.state == "committed",
+        )
+        .await?,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))

@@ -24,6 +24,8 @@ use super::streamed::{self, DataRows, Opening};
 use super::workbook::{Row, Sheet, Workbook};
 use super::{enterprise_rows, ledger_rows, patent_rows};
 use crate::audit::{self, Actor, Changes, Event};
+use crate::db::stamp::Kept;
+use crate::enterprises::query::{TownshipSuggestion, kept_suggestions};
 use crate::entities::{import_batch, import_upload};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
@@ -93,25 +95,20 @@ pub struct Report {
     pub refused: bool,
 }
 
-/// Whether an import's result tells how many enterprises without a township their patents could
-/// give one: when it committed rows that concern enterprises.
-pub fn tells_townships_to_fill(register: Register, committed: bool) -> bool {
-    committed && register.concerns_enterprises()
-}
-
 /// How many enterprises without a township their patents could give one, told on the result of
-/// a committed import that concerns enterprises (`None` otherwise).
+/// a committed import that concerns enterprises (`None` otherwise). Counted from the suggestions
+/// `kept`: the import's page is looked at again and again (its rows a page at a time), and
+/// counting them afresh would cost each look half a second at a provincial scale.
 pub async fn townships_to_fill(
     db: &DatabaseConnection,
+    kept: &Kept<Vec<TownshipSuggestion>>,
     register: Register,
     committed: bool,
 ) -> Result<Option<usize>, AppError> {
-    if !tells_townships_to_fill(register, committed) {
+    if !committed || !register.concerns_enterprises() {
         return Ok(None);
     }
-    Ok(Some(
-        crate::enterprises::query::townships_to_fill(db).await?,
-    ))
+    Ok(Some(kept_suggestions(db, kept).await?.len()))
 }
 
 /// The JSON of the CLI and the API.
