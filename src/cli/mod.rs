@@ -437,16 +437,17 @@ async fn demo(
 ) -> Result<(), AppError> {
     let as_of = crate::dates::parse_given(as_of)?;
     let reader = crate::import::reader::ChildReader::current();
-    let reports = crate::demo::load(db, &reader, &crate::audit::Actor::cli(), as_of).await?;
+    let unkept = crate::db::stamp::Kept::unkept();
+    let actor = crate::audit::Actor::cli();
+    let loaded = crate::demo::load(db, &reader, &actor, as_of, &unkept).await?;
     if json {
-        let all: Vec<_> = reports.iter().map(|r| r.to_json(lang)).collect();
+        let all: Vec<_> = loaded.samples.iter().map(|l| l.to_json(lang)).collect();
         return import::json(&all);
     }
-    for report in &reports {
-        import::summary(report, lang);
+    for sample in &loaded.samples {
+        import::summary(&sample.report, lang);
     }
-    let count = crate::enterprises::query::townships_to_fill(db).await?;
-    enterprises::mention_townships(count, lang);
+    enterprises::mention_townships(loaded.townships_to_fill, lang);
     say!("{}", t(lang, "demo.cli_done"));
     Ok(())
 }

@@ -11,9 +11,11 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::{DatabaseConnection, EntityTrait};
 
 use crate::audit::Actor;
+use crate::db::stamp::Kept;
 use crate::dev::ledger_samples::{CASES_SAMPLE, EVENTS_SAMPLE, INSPECTIONS_SAMPLE, VISITS_SAMPLE};
 use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
 use crate::dev::shift::Shift;
+use crate::enterprises::query::TownshipSuggestion;
 use crate::entities::{
     enforcement_case, enterprise, event, import_batch, inspection, patent, visit,
 };
@@ -21,7 +23,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::import::mapping::Choices;
 use crate::import::reader::ChildReader;
-use crate::import::service::{self, Policy, Report, Request};
+use crate::import::service::{self, Policy, Report, ReportJson, Request};
 use crate::import::spec::Register;
 use crate::settings::Settings;
 use crate::settings::domain::JurisdictionInput;
@@ -63,18 +65,50 @@ pub async fn desk_is_empty(db: &DatabaseConnection) -> Result<bool, AppError> {
         && enforcement_case::Entity::find().one(db).await?.is_none())
 }
 
-/// What the samples brought: the new records of each register.
-pub fn loaded(reports: &[Report]) -> Msg {
+/// One sample's import, with what its result tells as every import's does: how many enterprises
+/// without a township their patents could then give one (on the imports that concern enterprises).
+pub struct LoadedSample {
+    pub report: Report,
+    pub townships_to_fill: Option<usize>,
+}
+
+impl LoadedSample {
+    pub fn to_json(&self, lang: crate::i18n::Lang) -> ReportJson {
+        let mut json = self.report.to_json(lang);
+        json.townships_to_fill = self.townships_to_fill;
+        json
+    }
+}
+
+/// What the demo loaded: each sample's import, and how many enterprises without a township
+/// their patents could give one once all are in (the samples leave some, for the officer to see
+/// how; the visits ledger fills others, so this is counted at the end).
+pub struct Loaded {
+    pub samples: Vec<LoadedSample>,
+    pub townships_to_fill: usize,
+}
+
+/// What the samples brought: the new records of each register, and the enterprises whose
+/// township their patents could fill, since the samples leave some for the officer to see how.
+pub fn loaded(loaded: &Loaded) -> Msg {
+    let to_fill = loaded.townships_to_fill;
+    let key = if to_fill > 0 {
+        "demo.loaded_townships"
+    } else {
+        "demo.loaded"
+    };
     Register::ALL
         .into_iter()
-        .fold(Msg::new("demo.loaded"), |msg, register| {
-            let new: u64 = reports
+        .fold(Msg::new(key), |msg, register| {
+            let new: u64 = loaded
+                .samples
                 .iter()
-                .filter(|r| r.register == register)
-                .map(|r| r.counts.new)
+                .filter(|l| l.report.register == register)
+                .map(|l| l.report.counts.new)
                 .sum();
             msg.arg(register.as_str(), new)
         })
+        .count("townships", to_fill)
 }
 
 /// The State Council's holidays of the years the sample cases run in (from the first case's
@@ -150,13 +184,15 @@ async fn set_sample_jurisdiction(db: &DatabaseConnection, actor: &Actor) -> Resu
 }
 
 /// Loads the samples, their dates moved to end by `as_of` (today when not given), into an
-/// empty desk; refuses a desk that holds records or another county.
+/// empty desk; refuses a desk that holds records or another county. The township suggestions are
+/// counted from `kept` (the server's, so that the next view finds them counted).
 pub async fn load(
     db: &DatabaseConnection,
     reader: &ChildReader,
     actor: &Actor,
     as_of: Option<NaiveDate>,
-) -> Result<Vec<Report>, AppError> {
+    kept: &Kept<Vec<TownshipSuggestion>>,
+) -> Result<Loaded, AppError> {
     if !desk_is_empty(db).await? {
         return Err(AppError::Conflict(Msg::new("demo.not_empty")));
     }
@@ -168,7 +204,7 @@ pub async fn load(
         set_sample_jurisdiction(db, actor).await?;
     }
     load_sample_calendars(db, actor, shift).await?;
-    let mut reports = Vec::new();
+    let mut samples = Vec::new();
     for (name, register) in SAMPLES {
         let request = Request {
             file_name: name.to_owned(),
@@ -180,7 +216,19 @@ pub async fn load(
             dry_run: false,
             policy: Policy::ValidRows,
         };
-        reports.push(service::run(db, reader, actor, request, &|_, _, _| {}).await?);
+        let report = service::run(db, reader, actor, request, &|_, _, _| {}).await?;
+        let townships_to_fill =
+            service::townships_to_fill(db, kept, report.register, report.committed).await?;
+        samples.push(LoadedSample {
+            report,
+            townships_to_fill,
+        });
     }
-    Ok(reports)
+    let townships_to_fill = crate::enterprises::query::kept_suggestions(db, kept)
+        .await?
+        .len();
+    Ok(Loaded {
+        samples,
+        townships_to_fill,
+    })
 }

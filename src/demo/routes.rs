@@ -37,10 +37,11 @@ async fn load_page(
     let form = form.map(Form::into_inner).unwrap_or_default();
     let loaded = async {
         let day = crate::dates::parse_given(form.as_of.as_deref())?;
-        super::load(&state.db, &state.reader, &admin.actor(), day).await
+        let kept = &state.suggestions;
+        super::load(&state.db, &state.reader, &admin.actor(), day, kept).await
     };
     match loaded.await {
-        Ok(reports) => Ok(page_layout::success("/imports", super::loaded(&reports))),
+        Ok(loaded) => Ok(page_layout::success("/imports", super::loaded(&loaded))),
         Err(error) if error.status().code < 500 => Ok(page_layout::failure("/", error.message())),
         Err(error) => Err(error),
     }
@@ -55,8 +56,11 @@ async fn load_api(
     as_of: Option<&str>,
 ) -> Result<Json<Vec<ReportJson>>, AppError> {
     let day = crate::dates::parse_given(as_of)?;
-    let reports = super::load(&state.db, &state.reader, &admin.actor(), day).await?;
-    Ok(Json(reports.iter().map(|r| r.to_json(lang)).collect()))
+    let kept = &state.suggestions;
+    let loaded = super::load(&state.db, &state.reader, &admin.actor(), day, kept).await?;
+    Ok(Json(
+        loaded.samples.iter().map(|l| l.to_json(lang)).collect(),
+    ))
 }
 
 #[get("/samples/<name>")]

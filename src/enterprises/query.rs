@@ -602,13 +602,6 @@ impl Tally {
     }
 }
 
-/// How many enterprises without a township their patents could give one.
-pub async fn townships_to_fill<D: ConnectionTrait + StreamTrait>(
-    db: &D,
-) -> Result<usize, AppError> {
-    Ok(township_suggestions(db, None).await?.len())
-}
-
 /// What an enterprise's page lists beside its record: the first page of its patents, visits and
 /// publicity events with their totals, the cases it is a party to, and its patents in figures.
 #[derive(Clone, Debug, Serialize)]

@@ -1112,6 +1112,10 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
     assert_eq!(reports[0]["new"], 10);
     assert_eq!(reports[1]["new"], 28);
     assert_eq!(reports[1]["invalid"], 2);
+    // As every import's result tells it: after the patents, none of the ten enterprises of the
+    // high-tech list has a township their patents could not suggest (the visits fill eight).
+    assert_eq!(reports[0]["townships_to_fill"], 0);
+    assert_eq!(reports[1]["townships_to_fill"], 10);
     // The officer's own ledgers: visits, events, inspections and cases, every row good.
     for (index, (file, new)) in [
         ("visits-ledger-sample.xlsx", 8),
@@ -1126,6 +1130,7 @@ async fn demo_loads_the_samples_into_an_empty_desk() {
         assert_eq!(report["file"], file, "{report}");
         assert_eq!(report["new"], new, "{report}");
         assert_eq!(report["invalid"], 0, "{report}");
+        assert!(report.get("townships_to_fill").is_none(), "{report}");
         // The visits ledger names the townships the enterprises of the high-tech list lack.
         let told = report["warnings"].as_array().unwrap();
         let townships_given = if file == "visits-ledger-sample.xlsx" {

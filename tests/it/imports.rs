@@ -2161,6 +2161,8 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
     let history = app.follow(&loaded).await;
     history.assert_contains(&[
         "已载入示例数据：10 家企业、28 件专利、8 次走访、5 场宣传活动、3 次执法检查、4 件案件",
+        // The visits ledger gave eight of the ten enterprises their township; two are left.
+        "其中 2 家企业还没有登记乡镇，可在企业登记簿的“补全乡镇”中按其专利地址补全",
         "patents-grants-sample.xlsx",
         "enterprises-high-tech-sample.xlsx",
         "cases-ledger-sample.xlsx",
@@ -2282,6 +2284,8 @@ async fn the_demo_is_dated_up_to_the_day_it_is_loaded_for() {
         }
     }
     assert_eq!(reports[1]["invalid"], 2, "{}", reports[1]);
+    // As the API's every import tells it, on the enterprises' and the patents' results.
+    assert_eq!(reports[1]["townships_to_fill"], 10, "{}", reports[1]);
     app.get("/cases").await.assert_contains(&[
         "秭知执字〔2025〕1号",
         "秭知执字〔2026〕1号",
@@ -2308,6 +2312,12 @@ async fn the_demo_day_is_asked_and_refused_in_english_too() {
         "Sample data cannot be dated after today: 2999-01-01 is later than today (",
     ]);
     assert!(ipdesk::demo::desk_is_empty(&app.db).await.unwrap());
+    let loaded = app.post_form("/demo", &[("as_of", "2026-11-30")]).await;
+    app.follow(&loaded).await.assert_contains(&[
+        "Sample data loaded: 10 enterprises, 28 patents",
+        "2 of the enterprises have no township yet: the enterprise register",
+        "“Fill in townships” fills them",
+    ]);
 }
 
 /// The latest day any sample record is dated: a filing or a grant, a visit, an event's or
