@@ -39,7 +39,7 @@ pub fn run(db: &Db, rows: u64) -> Vec<Row> {
     // Each process runs three times; the median time counts (a shared machine's noise is of
     // the size of the margins measured here), and the highest peak.
     let exported_path = dir.path().join("patents.xlsx");
-    let export = median_of_three(|| {
+    let export = common::median_of_three("ipdesk export patents", || {
         let export = common::run(
             common::ipdesk(&url, "zh-CN")
                 .args(["export", "patents", "--json", "-o"])
@@ -54,7 +54,7 @@ pub fn run(db: &Db, rows: u64) -> Vec<Row> {
     let cells = dir.path().join("cells.jsonl");
     let count = cells_of(&exported_path, &cells);
     let plain_path = dir.path().join("plain.xlsx");
-    let plain = median_of_three(|| {
+    let plain = common::median_of_three("rust_xlsxwriter alone", || {
         let plain = common::run(
             Command::new(std::env::current_exe().unwrap())
                 .arg("--xlsxwriter-only")
@@ -102,20 +102,6 @@ pub fn run(db: &Db, rows: u64) -> Vec<Row> {
         target: "≤ 1.5×, ≤ 300 MB".to_owned(),
         met: Some(ratio <= 1.5 && export.peak_mb() <= 300.0),
     }]
-}
-
-/// Runs a process three times: the median time, the highest peak.
-fn median_of_three(mut once: impl FnMut() -> Run) -> Run {
-    let mut runs = vec![once(), once(), once()];
-    let times: Vec<String> = runs.iter().map(|r| format!("{:.2} s", r.seconds)).collect();
-    println!("  three runs: {}", times.join(", "));
-    let peak = runs.iter().map(|r| r.peak_kb).max().unwrap_or(0);
-    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
-    let middle = runs.swap_remove(1);
-    Run {
-        peak_kb: peak,
-        ..middle
-    }
 }
 
 fn size_mb(path: &Path) -> f64 {

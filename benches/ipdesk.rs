@@ -81,7 +81,7 @@ fn main() {
         }
         let corpus = wants("corpus") && matches!(engine, Engine::Sqlite);
         if wants("import") || corpus {
-            table.extend(import::run(&Db::fresh(&engine), rows as u32, corpus));
+            table.extend(import::run(&engine, rows as u32, corpus));
         }
         if wants("export") {
             table.extend(export::run(&Db::fresh(&engine), rows));

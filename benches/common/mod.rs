@@ -32,6 +32,24 @@ pub fn line(what: &str, run: &Run, target: &str) {
     );
 }
 
+/// Runs a process three times: the median time, the highest peak.
+pub fn median_of_three(what: &str, mut once: impl FnMut() -> Run) -> Run {
+    median(what, vec![once(), once(), once()])
+}
+
+/// The median time of `runs` (each printed, after `what`), with the highest peak of them.
+pub fn median(what: &str, mut runs: Vec<Run>) -> Run {
+    let times: Vec<String> = runs.iter().map(|r| format!("{:.2} s", r.seconds)).collect();
+    println!("  {what}: {}", times.join(", "));
+    let peak = runs.iter().map(|r| r.peak_kb).max().unwrap_or(0);
+    runs.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    let middle = runs.swap_remove(runs.len() / 2);
+    Run {
+        peak_kb: peak,
+        ..middle
+    }
+}
+
 /// Runs a command to its end, sampling the memory of its process tree every few milliseconds.
 pub fn run(command: &mut Command) -> Run {
     let started = Instant::now();
