@@ -89,7 +89,7 @@ pub struct Loaded {
 }
 
 /// What the samples brought: the new records of each register, and the enterprises whose
-/// township their patents could fill, since the samples leave some for the officer to see how.
+/// township their patents could fill.
 pub fn loaded(loaded: &Loaded) -> Msg {
     let to_fill = loaded.townships_to_fill;
     let key = if to_fill > 0 {

@@ -842,10 +842,14 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         let page = step(&app, id, &body).await;
         assert_eq!(page.status, Status::Created, "{}", page.body);
     }
+    // The day it fell due, then how late: in Chinese in full-width brackets.
+    let due = deadline(&late, "acceptance")["due_on"].as_str().unwrap();
     let home = app.get("/").await;
     home.assert_contains(&[
         "执法案件期限提醒",
         late["case_number"].as_str().unwrap(),
+        &format!("{due}（超期"),
+        "天）",
         "已超期",
         "立案查处案件（件）",
         "结案1件 · 罚款24000元",
@@ -871,5 +875,6 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
     app.get(&format!("/cases/{id}"))
         .await
         .assert_contains(&["<dd>24,000</dd>"]);
-    app.get("/").await.assert_contains(&["fines ¥24,000"]);
+    let home = app.get("/").await;
+    home.assert_contains(&["fines ¥24,000", &format!("{due} ("), " days overdue)"]);
 }

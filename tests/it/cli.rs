@@ -1823,7 +1823,7 @@ async fn events_and_visits_from_the_terminal() {
     assert_eq!(
         due,
         format!(
-            "overdue since 2026-06-01  秭归县屈乡脐橙有限公司: 联系代理机构(张三) (visit {id})\n"
+            "overdue since 2026-06-01  秭归县屈乡脐橙有限公司: 联系代理机构 (张三) (visit {id})\n"
         )
     );
     let due: serde_json::Value =

@@ -378,7 +378,7 @@ async fn follow_ups_coming_due_reach_the_dashboard() {
         &format!("{}到期", day(3)),
         "回访专利撰写进度",
         &format!("已逾期（{}）", day(-2)),
-        "</a>：送达奖补申请表 <span class=\"muted\">（张三）</span>",
+        "</a>：送达奖补申请表<span class=\"muted\">（张三）</span>",
     ]);
     home.assert_lacks(&["下个月的培训", "已经办完的事"]);
     // The same list through the API, the most urgent first.
@@ -397,7 +397,7 @@ async fn follow_ups_coming_due_reach_the_dashboard() {
     home.assert_contains(&[
         "Visit follow-ups due within a week or overdue",
         "overdue since",
-        "</a>: 送达奖补申请表 <span class=\"muted\">(张三)</span>",
+        "</a>: 送达奖补申请表<span class=\"muted\"> (张三)</span>",
     ]);
     home.assert_lacks(&["（张三）"]);
 }
