@@ -130,7 +130,7 @@ async fn a_counterfeiting_case_goes_from_clue_to_closed() {
         ),
         (
             json!({"step": "decided", "on": "2026-04-30", "officers": two, "outcome": "penalty",
-                   "illegal_gains": 8000, "fine": "2.4万"}),
+                   "illegal_gains": 8000, "fine": "2.4万", "note": "没收 & 责令改正"}),
             "decided",
         ),
         (json!({"step": "served", "on": "2026-05-06"}), "served"),
@@ -154,6 +154,15 @@ async fn a_counterfeiting_case_goes_from_clue_to_closed() {
     }
     assert_eq!(last["fine"], 24000.0);
     assert_eq!(last["illegal_gains"], 8000.0);
+    // The decision's row on the case's page: its note (escaped once), then its sums, each with
+    // the language's colon.
+    app.get(&format!("/cases/{id}")).await.assert_contains(&[
+        "<td class=\"prewrap\">没收 &amp; 责令改正 罚款（元）：24000 违法所得（元）：8000<",
+    ]);
+    app.switch_to_english().await;
+    app.get(&format!("/cases/{id}")).await.assert_contains(&[
+        "<td class=\"prewrap\">没收 &amp; 责令改正 Fine (¥): 24,000 Illegal gains (¥): 8,000<",
+    ]);
     let investigation = &last["steps"][2];
     assert_eq!(investigation["officers"], json!(["zhang", "li"]));
     assert_eq!(investigation["by"], "admin");
@@ -423,6 +432,11 @@ async fn deadlines_follow_the_calendar_suspension_and_extension() {
     .json();
     // Fifteen more working days: 13 November.
     assert_eq!(deadline(&extended, "acceptance")["due_on"], "2025-11-13");
+    // The extension marked on its deadline, its approver beside its reason.
+    app.get(&format!("/cases/{id}")).await.assert_contains(&[
+        "<td class=\"prewrap\">案情复杂（批准人：局长）<",
+        "（已延期）</td>",
+    ]);
     // An infringement dispute accepted on the last day of November is closed within three
     // months: the last day of February, a Saturday, so the Monday after (a period that ends on
     // a day off ends on the next working day) — and 2026's holidays are not loaded.
@@ -575,6 +589,8 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
     page.assert_contains(&[
         "<dt>文件名</dt><dd>现场照片.jpg</dd>",
         "<dt>大小（字节）</dt><dd>5000</dd>",
+        // In the list of attachments: its size and who uploaded it, in full-width brackets.
+        "现场照片.jpg</a><span class=\"muted\">（4.9 KB · admin）</span>",
     ]);
     page.assert_lacks(&["<dt>content_type</dt>", "<dt>step_id</dt>"]);
 }
