@@ -14,8 +14,14 @@ use serde_json::{Map, Value};
 
 use crate::entities::audit_entry;
 use crate::error::AppError;
+use crate::i18n::{Lang, Msg, t};
 use crate::settings::Timezone;
 use crate::web::pagination::PageRequest;
+
+/// How the command line's actor names begin: `cli:` and the operating-system account.
+const CLI_PREFIX: &str = "cli:";
+/// The actor name of someone not signed in.
+const ANONYMOUS: &str = "anonymous";
 
 /// Who acts: a signed-in person, an API token's owner, or the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,7 +44,7 @@ impl Actor {
             .unwrap_or_else(|| "unknown".to_owned());
         Actor {
             user_id: None,
-            name: format!("cli:{account}"),
+            name: format!("{CLI_PREFIX}{account}"),
             address: None,
         }
     }
@@ -47,10 +53,25 @@ impl Actor {
     pub fn anonymous(address: Option<String>) -> Actor {
         Actor {
             user_id: None,
-            name: "anonymous".to_owned(),
+            name: ANONYMOUS.to_owned(),
             address,
         }
     }
+}
+
+/// An actor's stored name as a page says it: a user by their username, the command line as
+/// “命令行（root）”, someone not signed in as such. The log, the API and the exports keep the
+/// stored name, which scripts filter on.
+pub fn actor_words(name: &str, lang: Lang) -> String {
+    if let Some(account) = name.strip_prefix(CLI_PREFIX) {
+        return Msg::new("audit.actor.cli")
+            .arg("account", account)
+            .render(lang);
+    }
+    if name == ANONYMOUS {
+        return t(lang, "audit.actor.anonymous");
+    }
+    name.to_owned()
 }
 
 /// Field-level changes: field → {old, new}. Fields whose value did not change are left out.
@@ -337,6 +358,22 @@ pub async fn entities(db: &impl ConnectionTrait) -> Result<Vec<String>, AppError
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn actors_read_as_words_and_users_as_their_names() {
+        for (stored, lang, words) in [
+            ("cli:root", Lang::ZhCn, "命令行（root）"),
+            ("cli:ipdesk", Lang::En, "command line (ipdesk)"),
+            ("anonymous", Lang::ZhCn, "未登录的访客"),
+            ("anonymous", Lang::En, "not signed in"),
+            ("zhang", Lang::ZhCn, "zhang"),
+            ("client.admin", Lang::En, "client.admin"),
+        ] {
+            assert_eq!(actor_words(stored, lang), words, "{stored}");
+        }
+        assert_eq!(Actor::anonymous(None).name, "anonymous");
+        assert!(Actor::cli().name.starts_with("cli:"));
+    }
 
     #[test]
     fn diffs_keep_only_what_changed() {

@@ -11,6 +11,7 @@ use super::{Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
 use crate::error::AppError;
+use crate::i18n::Msg;
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -117,9 +118,10 @@ async fn page(
             .await?
             .into_iter()
             .map(|u| {
+                let username = Msg::new("common.aside").arg("text", &u.username);
                 (
                     u.id.to_string(),
-                    format!("{} ({})", u.real_name, u.username),
+                    format!("{}{}", u.real_name, username.render(page.lang)),
                 )
             })
             .collect(),

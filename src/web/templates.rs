@@ -22,6 +22,7 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_filter("datetime", datetime);
     env.add_filter("msg", message);
     env.add_filter("figure", figure);
+    env.add_filter("actor", actor);
     env.add_function(
         "history_rows",
         |state: &State, entry: Value, prefix: &str| {
@@ -67,6 +68,11 @@ fn figure(state: &State, value: Value) -> String {
         Ok(n) => crate::i18n::amount(lang, n),
         Err(_) => crate::i18n::figure(lang, &value.to_string()),
     }
+}
+
+/// `{{ entry.actor | actor }}`: who did it, as the page's language says it.
+fn actor(state: &State, name: String) -> String {
+    crate::audit::actor_words(&name, page_lang(state))
 }
 
 /// The language of the page being rendered.

@@ -101,6 +101,15 @@ async fn first_run_setup_creates_one_admin_with_the_printed_token() {
             .unwrap()
             .is_none()
     );
+    // The log says who made the admin in words: nobody was signed in yet. The API keeps the
+    // stored name.
+    let log = app.get("/admin/audit?entity=user").await;
+    log.assert_contains(&["<td>未登录的访客<br>", "王专干（admin）"]);
+    let api = app.get("/api/v1/audit?entity=user").await.json();
+    assert_eq!(api["entries"][1]["actor"], "anonymous", "{api}");
+    app.switch_to_english().await;
+    let log = app.get("/admin/audit?entity=user").await;
+    log.assert_contains(&["<td>not signed in<br>", "王专干 (admin)"]);
 }
 
 #[rocket::async_test]
