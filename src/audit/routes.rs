@@ -11,7 +11,6 @@ use super::{Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
 use crate::error::AppError;
-use crate::i18n::Msg;
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -117,13 +116,7 @@ async fn page(
         user_options: users::list(&state.db)
             .await?
             .into_iter()
-            .map(|u| {
-                let username = Msg::new("common.aside").arg("text", &u.username);
-                (
-                    u.id.to_string(),
-                    format!("{}{}", u.real_name, username.render(page.lang)),
-                )
-            })
+            .map(|u| (u.id.to_string(), u.label(page.lang)))
             .collect(),
         entities: super::entities(&state.db).await?,
         user: query.user.clone().unwrap_or_default(),

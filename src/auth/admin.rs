@@ -14,7 +14,7 @@ use super::tokens::{self, CreatedToken, TokenView};
 use super::users::{self, UserChange, UserView};
 use crate::AppState;
 use crate::error::AppError;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::layout::{self, PageContext};
 
@@ -184,6 +184,7 @@ struct TokensView {
 
 async fn tokens_view(
     state: &AppState,
+    lang: Lang,
     created: Option<CreatedToken>,
     failed: Option<FailedForm>,
 ) -> Result<TokensView, AppError> {
@@ -193,12 +194,7 @@ async fn tokens_view(
             .await?
             .into_iter()
             .filter(|u| u.active)
-            .map(|u| {
-                (
-                    u.username.clone(),
-                    format!("{} ({})", u.real_name, u.username),
-                )
-            })
+            .map(|u| (u.username.clone(), u.label(lang)))
             .collect(),
         created,
         failed,
@@ -211,7 +207,10 @@ async fn tokens_page(
     page: PageContext,
     state: &State<AppState>,
 ) -> Result<Template, AppError> {
-    Ok(page.render("admin/tokens", tokens_view(state, None, None).await?))
+    Ok(page.render(
+        "admin/tokens",
+        tokens_view(state, page.lang, None, None).await?,
+    ))
 }
 
 #[derive(FromForm)]
@@ -244,7 +243,7 @@ async fn create_token(
             }
         }
     };
-    match tokens_view(state, created, failed).await {
+    match tokens_view(state, page.lang, created, failed).await {
         Ok(view) => FormResponse::Again(status, page.render("admin/tokens", view)),
         Err(error) => FormResponse::Failed(error),
     }

@@ -30,6 +30,14 @@ pub struct UserView {
     pub version: i32,
 }
 
+impl UserView {
+    /// How a list to choose a person from names them: “王明（wang）”, “Wang Ming (wang)”.
+    pub fn label(&self, lang: crate::i18n::Lang) -> String {
+        let username = crate::i18n::Msg::new("common.aside").arg("text", &self.username);
+        format!("{}{}", self.real_name, username.render(lang))
+    }
+}
+
 impl From<&user::Model> for UserView {
     fn from(row: &user::Model) -> UserView {
         UserView {

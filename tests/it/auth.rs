@@ -396,7 +396,8 @@ async fn tokens_are_shown_once_on_the_admin_page() {
         .collect();
     assert_eq!(token.len(), 4 + 64);
     let later = app.get("/admin/tokens").await;
-    later.assert_contains(&["名册同步", &token[..12]]);
+    // The owners to choose from, each with their username in the language's brackets.
+    later.assert_contains(&["名册同步", &token[..12], "（admin）</option>"]);
     later.assert_lacks(&[&token]);
     let me = with_bearer(&app, Method::Get, "/api/v1/me", &token, None).await;
     assert_eq!(me.json()["username"], "admin");
