@@ -31,8 +31,12 @@ pub struct UserView {
 }
 
 impl UserView {
-    /// How a list to choose a person from names them: “王明（wang）”, “Wang Ming (wang)”.
+    /// How a list to choose a person from names them: “王明（wang）”, “Wang Ming (wang)”; a user
+    /// given no real name (it defaults to the username) by the username alone.
     pub fn label(&self, lang: crate::i18n::Lang) -> String {
+        if self.real_name == self.username {
+            return self.username.clone();
+        }
         let username = crate::i18n::Msg::new("common.aside").arg("text", &self.username);
         format!("{}{}", self.real_name, username.render(lang))
     }
@@ -443,4 +447,31 @@ pub async fn change_own_password(
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn a_person_is_named_by_real_name_and_username_in_the_language_s_brackets() {
+        let user = |username: &str, real_name: &str| UserView {
+            id: 1,
+            username: username.to_owned(),
+            real_name: real_name.to_owned(),
+            role: Role::Officer,
+            certificate_number: None,
+            active: true,
+            version: 1,
+        };
+        for (username, real_name, lang, label) in [
+            ("wang", "王明", Lang::ZhCn, "王明（wang）"),
+            ("wang", "Wang Ming", Lang::En, "Wang Ming (wang)"),
+            ("wangwu", "wangwu", Lang::ZhCn, "wangwu"),
+            ("wangwu", "wangwu", Lang::En, "wangwu"),
+        ] {
+            assert_eq!(user(username, real_name).label(lang), label);
+        }
+    }
 }
