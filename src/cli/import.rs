@@ -187,9 +187,7 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let to_fill =
         service::townships_to_fill(db, &unkept, report.register, report.committed).await?;
     if args.json {
-        let mut told = report.to_json(lang);
-        told.townships_to_fill = to_fill;
-        json(&told)?;
+        json(&report.to_json(lang, to_fill))?;
     } else {
         summary(&report, lang);
         super::enterprises::mention_townships(to_fill.unwrap_or(0), lang);

@@ -74,9 +74,7 @@ pub struct LoadedSample {
 
 impl LoadedSample {
     pub fn to_json(&self, lang: crate::i18n::Lang) -> ReportJson {
-        let mut json = self.report.to_json(lang);
-        json.townships_to_fill = self.townships_to_fill;
-        json
+        self.report.to_json(lang, self.townships_to_fill)
     }
 }
 

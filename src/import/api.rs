@@ -118,15 +118,10 @@ async fn create(
         &|_, _, _| {},
     )
     .await?;
-    let mut json = report.to_json(lang);
-    json.townships_to_fill = service::townships_to_fill(
-        &state.db,
-        &state.suggestions,
-        report.register,
-        report.committed,
-    )
-    .await?;
-    Ok(Json(json))
+    let kept = &state.suggestions;
+    let to_fill =
+        service::townships_to_fill(&state.db, kept, report.register, report.committed).await?;
+    Ok(Json(report.to_json(lang, to_fill)))
 }
 
 /// Anything but a multipart upload gets told how to send the file, rather than falling through

@@ -132,7 +132,8 @@ pub struct ReportJson {
 }
 
 impl Report {
-    pub fn to_json(&self, lang: Lang) -> ReportJson {
+    /// The report as JSON, with what [`townships_to_fill`] told of it.
+    pub fn to_json(&self, lang: Lang, townships_to_fill: Option<usize>) -> ReportJson {
         let problems = |pick: fn(&PlannedRow) -> &Vec<Problem>| {
             self.rows
                 .iter()
@@ -151,7 +152,7 @@ impl Report {
             warnings: problems(|r| &r.warnings),
             dry_run: self.dry_run,
             committed: self.committed,
-            townships_to_fill: None,
+            townships_to_fill,
         }
     }
 }
