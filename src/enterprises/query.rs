@@ -137,6 +137,16 @@ async fn list_in(
     })
 }
 
+/// How many active enterprises have no township: the dashboard asks for them, since they drop
+/// out of every list by township (the register's, the visits').
+pub async fn without_township(db: &impl ConnectionTrait) -> Result<u64, AppError> {
+    let filter = EnterpriseFilter {
+        township: Some("-".into()),
+        ..EnterpriseFilter::default()
+    };
+    Ok(filtered(db, &filter).await?.count(db).await?)
+}
+
 /// An enterprise's patents in figures: by type and status, and grants per year.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PatentFigures {

@@ -1,5 +1,6 @@
 //! The home page: the dashboard — the year so far against the plan and last year, its chart,
-//! the cases whose deadlines are overdue or near, the visits' follow-ups coming due, the recent imports — and the jurisdiction.
+//! the cases whose deadlines are overdue or near, the visits' follow-ups coming due, the
+//! enterprises without a township, the recent imports — and the jurisdiction.
 
 use chrono::{Datelike, NaiveDate};
 use rocket::{State, get};
@@ -32,6 +33,8 @@ struct HomeView {
     calendar_missing: Option<MissingYear>,
     /// An administrator of an SQLite desk is asked for a copy of it when none is recent.
     backup_due: Option<BackupDue>,
+    /// Active enterprises with no township, to be filled in.
+    without_township: u64,
 }
 
 #[derive(Serialize)]
@@ -156,6 +159,7 @@ pub async fn index(
         cases: crate::cases::query::pressing(&state.db).await?,
         calendar_missing: calendar_missing(state, today).await?,
         backup_due: backup_due(state, &page, empty_desk).await?,
+        without_township: crate::enterprises::query::without_township(&state.db).await?,
         empty_desk,
         report,
         chart,

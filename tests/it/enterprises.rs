@@ -477,3 +477,58 @@ fn every_item(page: &serde_json::Value, field: &str, value: impl Into<serde_json
     let items = page["items"].as_array();
     items.is_some_and(|items| items.iter().all(|item| item[field] == value))
 }
+
+#[rocket::async_test]
+async fn the_dashboard_counts_the_enterprises_without_a_township() {
+    let app = TestApp::admin().await;
+    app.send_json(Method::Post, "/api/v1/townships", r#"{"name":"茅坪镇"}"#)
+        .await;
+    let mut ids = Vec::new();
+    for body in [
+        json!({"name": "秭归县屈乡脐橙有限公司"}),
+        json!({"name": "秭归县屈原茶业有限公司"}),
+        json!({"name": "秭归县机械厂", "township": "茅坪镇"}),
+    ] {
+        let page = post(&app, body).await;
+        assert_eq!(page.status, Status::Created, "{}", page.body);
+        ids.push(page.json()["id"].as_i64().unwrap());
+    }
+    let home = app.get("/").await;
+    home.assert_contains(&[
+        "2 家企业还没有登记所属乡镇",
+        "<a href=\"/enterprises?township=-\">查看这 2 家企业</a>",
+        "<a href=\"/enterprises/townships\">补全乡镇</a>",
+    ]);
+    // The link lists those two, as the API's filter does.
+    let listed = app.get("/enterprises?township=-").await;
+    listed.assert_contains(&["秭归县屈乡脐橙有限公司", "秭归县屈原茶业有限公司"]);
+    listed.assert_lacks(&["秭归县机械厂"]);
+    let api = app.get("/api/v1/enterprises?township=-").await.json();
+    assert_eq!(api["total"], 2);
+
+    // An archived enterprise is not asked for; one given a township no longer is.
+    let archive = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/enterprises/{}/archive", ids[1]),
+            r#"{"version":1}"#,
+        )
+        .await;
+    assert_eq!(archive.status, Status::Ok, "{}", archive.body);
+    app.switch_to_english().await;
+    app.get("/").await.assert_contains(&[
+        "1 enterprise has no township yet, so it is missing when enterprises or visits are listed by township.",
+        ">See it</a>",
+        ">Fill in townships</a>",
+    ]);
+    let given = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/enterprises/{}", ids[0]),
+            &json!({"version": 1, "name": "秭归县屈乡脐橙有限公司", "township": "茅坪镇"})
+                .to_string(),
+        )
+        .await;
+    assert_eq!(given.status, Status::Ok, "{}", given.body);
+    app.get("/").await.assert_lacks(&["no township yet"]);
+}
