@@ -229,7 +229,7 @@ pub async fn seed(db: &DatabaseConnection, plan: Plan) -> Result<Report, AppErro
     txn.commit().await?;
     // The tallies were folded with the indexes made again: the registers seeded since do not
     // touch them.
-    db::refresh_statistics(db).await?;
+    db::settle_after_seed(db).await?;
     Ok(Report {
         enterprises: enterprises.len() as u64,
         patents,
