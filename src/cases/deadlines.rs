@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::domain::CaseKind;
 use super::workflow::{Step, Taken};
 use crate::calendar::domain::{Calendar, Pause, Period, Unit, due};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, Msg, t};
 
 /// A time limit: which cases it binds, the step that starts it, the steps that meet it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -164,6 +164,22 @@ impl Deadline {
             |day| day.to_string(),
         )
     }
+
+    /// The days left to the due day in words, or how long it is overdue; none once met.
+    pub fn left_words(&self, lang: Lang) -> Option<String> {
+        self.days_left.map(|days| days_left_words(days, lang))
+    }
+}
+
+/// Calendar days to a due day in words: "剩3天" / "3 days left", or "超期2天" / "2 days
+/// overdue" once past it (`days` negative).
+pub fn days_left_words(days: i64, lang: Lang) -> String {
+    let (key, days) = if days < 0 {
+        ("cases.deadline.overdue_by", -days)
+    } else {
+        ("cases.deadline.days_left", days)
+    };
+    Msg::new(key).arg("days", days).render(lang)
 }
 
 /// The pauses of a case: each suspension until its resumption.
@@ -268,6 +284,21 @@ mod tests {
         };
         assert_eq!(deadline.rule_words(Lang::ZhCn), "处罚决定作出后送达");
         assert_eq!(deadline.due_words(Lang::En), "2026-12-07");
+        assert_eq!(deadline.left_words(Lang::ZhCn).as_deref(), Some("剩2天"));
+        for (days, lang, words) in [
+            (0, Lang::ZhCn, "剩0天"),
+            (1, Lang::En, "1 day left"),
+            (-1, Lang::ZhCn, "超期1天"),
+            (-3, Lang::En, "3 days overdue"),
+        ] {
+            assert_eq!(days_left_words(days, lang), words, "{days}");
+        }
+        deadline.days_left = None;
+        assert_eq!(
+            deadline.left_words(Lang::En),
+            None,
+            "met: nothing left to count"
+        );
         // Suspended, the clock stands still: no day, and the words say why.
         deadline.due_on = None;
         assert_eq!(deadline.due_words(Lang::ZhCn), "中止中，暂停计时");

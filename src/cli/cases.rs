@@ -313,13 +313,8 @@ fn deadline_line(deadline: &Deadline, lang: Lang) -> String {
         lang,
         &format!("cases.deadline_status.{}", deadline.status.as_str()),
     );
-    if let Some(days) = deadline.days_left {
-        let (key, days) = if days < 0 {
-            ("cases.deadline.overdue_by", -days)
-        } else {
-            ("cases.deadline.days_left", days)
-        };
-        state = format!("{state} · {}", Msg::new(key).arg("days", days).render(lang));
+    if let Some(left) = deadline.left_words(lang) {
+        state = format!("{state} · {left}");
     }
     let met = deadline.met_on.map_or_else(String::new, |day| {
         format!(

@@ -23,6 +23,9 @@ pub fn configure(env: &mut Environment<'static>) {
     env.add_filter("msg", message);
     env.add_filter("figure", figure);
     env.add_filter("actor", actor);
+    env.add_function("days_left", |state: &State, days: i64| {
+        crate::cases::deadlines::days_left_words(days, page_lang(state))
+    });
     env.add_function(
         "history_rows",
         |state: &State, entry: Value, prefix: &str| {
