@@ -34,6 +34,15 @@ struct ReportView {
     /// The named periods the summary can be written for, and the one shown.
     periods: [&'static str; 7],
     period: &'static str,
+    /// The days a bureau reports as of, offered as links.
+    report_days: Vec<ReportDay>,
+}
+
+#[derive(Serialize)]
+struct ReportDay {
+    year: i32,
+    day: NaiveDate,
+    words: String,
 }
 
 /// The report of a year as of a day, with its chart; what the dashboard and /reports show.
@@ -91,6 +100,14 @@ async fn report_page(
         summary,
         periods: Period::ALL.map(Period::as_str),
         period: chosen.as_str(),
+        report_days: summary::report_days(today)
+            .into_iter()
+            .map(|day| ReportDay {
+                year: day.year(),
+                day,
+                words: summary::report_day_words(day, page.lang),
+            })
+            .collect(),
     };
     Ok(page.render("reports/index", view))
 }

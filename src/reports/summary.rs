@@ -84,13 +84,16 @@ impl Period {
         Period::ALL.into_iter().find(|p| p.as_str() == raw.trim())
     }
 
-    /// The period a report as of `as_of` is summed up for unless another is chosen: the year so
-    /// far, or the whole year when the report looks back.
+    /// The period a report as of `as_of` is summed up for unless another is chosen: the days its
+    /// cards count, 1 January to `as_of` — named the whole year or the first half when it ends on
+    /// 31 December or 30 June. (It once was the whole year for any day but today, so the
+    /// half-year report's paragraph told the whole year's figures beside the half year's cards.)
     pub fn default_for(as_of: NaiveDate, today: NaiveDate) -> Period {
-        if as_of == today {
-            Period::SoFar
-        } else {
-            Period::Year
+        match (as_of.month(), as_of.day()) {
+            _ if as_of == today => Period::SoFar,
+            (12, 31) => Period::Year,
+            (6, 30) => Period::FirstHalf,
+            _ => Period::SoFar,
         }
     }
 
@@ -112,6 +115,38 @@ impl Period {
             Period::Year => Some((day(1, 1)?, day(12, 31)?)),
         }
     }
+}
+
+/// The days a bureau reports as of, the latest first: the end of last month (the monthly
+/// report), 30 June once the half year is over (the half-year report) and 31 December of last
+/// year (the annual one), each once — what /reports offers beside its date field.
+pub fn report_days(today: NaiveDate) -> Vec<NaiveDate> {
+    let candidates = [
+        today.with_day(1).and_then(|first| first.pred_opt()),
+        NaiveDate::from_ymd_opt(today.year(), 6, 30).filter(|end| *end < today),
+        NaiveDate::from_ymd_opt(today.year() - 1, 12, 31),
+    ];
+    let mut days: Vec<NaiveDate> = Vec::new();
+    for day in candidates.into_iter().flatten() {
+        if !days.contains(&day) {
+            days.push(day);
+        }
+    }
+    days
+}
+
+/// A report day as its link names it: 2026年1—11月, 2026年上半年, 2025年全年.
+pub fn report_day_words(day: NaiveDate, lang: Lang) -> String {
+    let key = match (day.month(), day.day()) {
+        (12, 31) => "reports.report_day.year",
+        (6, 30) => "reports.report_day.half",
+        (1, _) => "reports.report_day.january",
+        _ => "reports.report_day.months",
+    };
+    Msg::new(key)
+        .arg("year", day.year())
+        .arg("month", format!("@months.{}", day.month()))
+        .render(lang)
 }
 
 /// The figures of [from, to] and of the same days a year earlier.
@@ -152,7 +187,7 @@ pub async fn figures(
     })
 }
 
-/// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, or the dates.
+/// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, 1—11月, or the dates.
 fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) -> String {
     let same_year = from.year() == to.year();
     // The year so far is told by its end (today), not by its dates.
@@ -167,6 +202,17 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         Some(Period::FirstHalf) => "reports.summary.period.h1".to_owned(),
         Some(Period::Quarter(q)) => format!("reports.summary.period.q{q}"),
         Some(Period::Year) => "reports.summary.period.year".to_owned(),
+        // The way reports name a year's first months: 2026年1—11月.
+        _ if same_year && from.ordinal() == 1 && is_month_end(to) => {
+            let key = match to.month() {
+                1 => "reports.summary.period.january",
+                _ => "reports.summary.period.months",
+            };
+            return Msg::new(key)
+                .arg("year", to.year())
+                .arg("month", to.month())
+                .render(lang);
+        }
         _ => {
             return Msg::new("reports.summary.period.dates")
                 .arg("from", from)
@@ -175,6 +221,11 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         }
     };
     Msg::new(&key).arg("year", from.year()).render(lang)
+}
+
+fn is_month_end(day: NaiveDate) -> bool {
+    day.succ_opt()
+        .is_some_and(|next| next.month() != day.month())
 }
 
 /// "其中发明专利1项、实用新型3项": the types with any, in the language's list.
@@ -502,6 +553,101 @@ mod tests {
             ..figures
         };
         assert!(paragraph(&odd, today, Lang::ZhCn).starts_with("2026-03-05至2026-03-20，"));
+    }
+
+    #[test]
+    fn a_report_looking_back_is_summed_up_for_the_days_its_cards_count() {
+        let today = day(2026, 11, 28);
+        // (as-of day) → the paragraph's default period, which counts 1 January to that day
+        let cases = [
+            (today, Period::SoFar),
+            (day(2026, 6, 30), Period::FirstHalf),
+            (day(2025, 12, 31), Period::Year),
+            (day(2026, 10, 31), Period::SoFar),
+            (day(2026, 3, 15), Period::SoFar),
+            (day(2026, 12, 31), Period::Year),
+        ];
+        for (as_of, period) in cases {
+            let chosen = Period::default_for(as_of, today);
+            assert_eq!(chosen, period, "{as_of}");
+            let new_year = day(as_of.year(), 1, 1);
+            assert_eq!(chosen.dates(as_of.year(), as_of), Some((new_year, as_of)));
+        }
+    }
+
+    #[test]
+    fn a_year_s_first_months_are_named_as_reports_name_them() {
+        let today = day(2026, 11, 28);
+        // (from, to) → the period's words in Chinese and in English
+        let cases = [
+            (
+                (1, 1),
+                (10, 31),
+                "2026年1—10月",
+                "In the first 10 months of 2026",
+            ),
+            ((1, 1), (1, 31), "2026年1月", "In January 2026"),
+            (
+                (1, 1),
+                (2, 28),
+                "2026年1—2月",
+                "In the first 2 months of 2026",
+            ),
+            ((1, 1), (3, 31), "第一季度", "In the first quarter"),
+            ((1, 1), (6, 30), "上半年", "In the first half of the year"),
+            ((1, 1), (11, 28), "今年以来", "So far this year"),
+            (
+                (1, 1),
+                (10, 30),
+                "2026-01-01至2026-10-30",
+                "From 2026-01-01 to 2026-10-30",
+            ),
+            (
+                (2, 1),
+                (10, 31),
+                "2026-02-01至2026-10-31",
+                "From 2026-02-01 to 2026-10-31",
+            ),
+        ];
+        for ((fm, fd), (tm, td), zh, en) in cases {
+            let (from, to) = (day(2026, fm, fd), day(2026, tm, td));
+            assert_eq!(period_words(from, to, today, Lang::ZhCn), zh, "{from}–{to}");
+            assert_eq!(period_words(from, to, today, Lang::En), en, "{from}–{to}");
+        }
+        let leap = (day(2028, 1, 1), day(2028, 2, 29));
+        assert_eq!(
+            period_words(leap.0, leap.1, today, Lang::ZhCn),
+            "2028年1—2月"
+        );
+    }
+
+    #[test]
+    fn the_days_a_bureau_reports_as_of_are_offered_latest_first() {
+        // (today) → the report days offered
+        let cases = [
+            (
+                day(2026, 12, 7),
+                vec![day(2026, 11, 30), day(2026, 6, 30), day(2025, 12, 31)],
+            ),
+            (day(2026, 7, 3), vec![day(2026, 6, 30), day(2025, 12, 31)]),
+            (day(2026, 6, 30), vec![day(2026, 5, 31), day(2025, 12, 31)]),
+            (day(2026, 1, 15), vec![day(2025, 12, 31)]),
+            (day(2028, 3, 1), vec![day(2028, 2, 29), day(2027, 12, 31)]),
+        ];
+        for (today, days) in cases {
+            assert_eq!(report_days(today), days, "{today}");
+        }
+        // (report day) → its link's words in Chinese and in English
+        let words = [
+            (day(2026, 11, 30), "2026年1—11月", "Jan–Nov 2026"),
+            (day(2026, 1, 31), "2026年1月", "Jan 2026"),
+            (day(2026, 6, 30), "2026年上半年", "First half of 2026"),
+            (day(2025, 12, 31), "2025年全年", "All of 2025"),
+        ];
+        for (day, zh, en) in words {
+            assert_eq!(report_day_words(day, Lang::ZhCn), zh, "{day}");
+            assert_eq!(report_day_words(day, Lang::En), en, "{day}");
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! periods (1 January, the as-of day, 29 February), archived patents, township targets, growth
 //! with no base, and the CLI.
 
+use chrono::Datelike;
 use ipdesk::patents::number::check_character;
 use rocket::http::{Method, Status};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -379,6 +380,36 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "上半年，共申报专利21项",
         "data-copy=\"summary-text\"",
     ]);
+    // Without a period chosen, the paragraph tells the days the cards count: the half year's
+    // report its half year, a month's end the months up to it, not the whole year.
+    let half_year = app.get("/reports?year=2026&as_of=2026-06-30").await;
+    half_year.assert_contains(&["上半年，共申报专利21项", "获得国家专利授权131项"]);
+    half_year.assert_lacks(&["2026年全年"]);
+    let months = app.get("/reports?year=2026&as_of=2026-05-31").await;
+    months.assert_contains(&["2026年1—5月，共申报专利"]);
+    app.switch_to_english().await;
+    let months = app.get("/reports?year=2026&as_of=2026-05-31").await;
+    months.assert_contains(&["In the first 5 months of 2026, "]);
+    months.assert_lacks(&["In 2026, "]);
+    app.get("/lang/zh-CN?next=/").await;
+    // The days a bureau reports as of are one click away, and each opens the report as of it.
+    let today = ipdesk::clock::today(ipdesk::settings::Timezone::default());
+    let days = ipdesk::reports::summary::report_days(today);
+    let offered = app.get("/reports").await;
+    offered.assert_contains(&["按报送时点"]);
+    for day in &days {
+        let link = format!("/reports?year={}&amp;as_of={day}", day.year());
+        offered.assert_contains(&[link.as_str()]);
+    }
+    let last_year = format!("{}年全年", today.year() - 1);
+    offered.assert_contains(&[last_year.as_str()]);
+    let first = days[0];
+    let opened = app
+        .get(&format!("/reports?year={}&as_of={first}", first.year()))
+        .await;
+    let words = ipdesk::reports::summary::report_day_words(first, ipdesk::i18n::Lang::ZhCn);
+    let current = format!("aria-current=\"page\">{words}</a>");
+    opened.assert_contains(&[format!("至 {first}").as_str(), current.as_str()]);
 
     // The Excel report: the months with their sums, the growth, the townships, the summary and
     // a native chart of stacked columns with the cumulative line.
