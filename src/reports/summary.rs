@@ -50,7 +50,7 @@ pub struct Summary {
 /// A named period of a year: what the bureau's summaries are written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Period {
-    /// 1 January to today (今年以来).
+    /// 1 January to the report's as-of day: today (今年以来) unless another day is chosen.
     SoFar,
     FirstHalf,
     Quarter(u32),

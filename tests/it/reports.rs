@@ -386,7 +386,10 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
     half_year.assert_contains(&["上半年，共申报专利21项", "获得国家专利授权131项"]);
     half_year.assert_lacks(&["2026年全年"]);
     let months = app.get("/reports?year=2026&as_of=2026-05-31").await;
-    months.assert_contains(&["2026年1—5月，共申报专利"]);
+    months.assert_contains(&[
+        "2026年1—5月，共申报专利",
+        "<option value=\"so_far\" selected>年初至截止日期</option>",
+    ]);
     app.switch_to_english().await;
     let months = app.get("/reports?year=2026&as_of=2026-05-31").await;
     months.assert_contains(&["In the first 5 months of 2026, "]);
