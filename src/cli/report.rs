@@ -28,6 +28,10 @@ pub enum ReportAction {
         #[arg(long)]
         to: Option<String>,
         #[arg(long)]
+        period: Option<String>,
+        #[arg(long)]
+        year: Option<i32>,
+        #[arg(long)]
         lang: Option<String>,
         #[arg(long)]
         json: bool,
@@ -99,15 +103,19 @@ pub async fn report(
         ReportAction::Summary {
             from,
             to,
+            period,
+            year,
             lang: asked,
             json,
         } => {
             let lang = summary::language(asked.as_deref(), lang)?;
-            let (from, to) = (
-                crate::dates::parse_given(from.as_deref())?,
-                crate::dates::parse_given(to.as_deref())?,
-            );
-            let summary = summary::summary(db, from, to, lang).await?;
+            let asked = summary::Asked {
+                from: crate::dates::parse_given(from.as_deref())?,
+                to: crate::dates::parse_given(to.as_deref())?,
+                period: period.as_deref(),
+                year,
+            };
+            let summary = summary::summary(db, asked, lang).await?;
             if json {
                 return super::import::json(&summary);
             }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use rocket::serde::json::{self, Json};
-use rocket::{Route, State, get, put, routes};
+use rocket::{FromForm, Route, State, get, put, routes};
 
 use super::summary::{self, Summary};
 use super::targets::{self, TargetInput, TargetView};
@@ -28,31 +28,59 @@ fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
 }
 
+/// A year from a query parameter, refused with its sentence when it is not a whole number
+/// (Rocket's `Option<i32>` would read `year=20x6` as no year at all).
+fn year(raw: Option<&str>) -> Result<Option<i32>, AppError> {
+    match raw.map(str::trim).filter(|y| !y.is_empty()) {
+        None => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|_| {
+            field_error(
+                "year",
+                crate::i18n::Msg::new("reports.target.not_a_number").arg("value", text),
+            )
+        }),
+    }
+}
+
 #[get("/reports/ytd?<year>&<as_of>")]
 async fn get_ytd(
     _user: Viewer,
     state: &State<AppState>,
-    year: Option<i32>,
+    year: Option<&str>,
     as_of: Option<&str>,
 ) -> Result<Json<YtdReport>, AppError> {
+    let year = self::year(year)?;
     let as_of = day("as_of", as_of)?;
     Ok(Json(state.reports.report(&state.db, year, as_of).await?))
 }
 
-/// The summary paragraph of [from, to] in `lang` (the request's language by default):
-/// `{"from", "to", "lang", "text", "figures"}`.
-#[get("/reports/summary?<from>&<to>&<lang>")]
+/// What `/api/v1/reports/summary` is asked, as typed: each is read (and refused) below.
+#[derive(FromForm)]
+struct SummaryQuery<'r> {
+    from: Option<&'r str>,
+    to: Option<&'r str>,
+    period: Option<&'r str>,
+    year: Option<&'r str>,
+    lang: Option<&'r str>,
+}
+
+/// The summary paragraph of [from, to], or of a named period of a year, in `lang` (the
+/// request's language by default): `{"from", "to", "lang", "text", "figures"}`.
+#[get("/reports/summary?<query..>")]
 async fn get_summary(
     _user: Viewer,
     state: &State<AppState>,
     request_lang: Lang,
-    from: Option<&str>,
-    to: Option<&str>,
-    lang: Option<&str>,
+    query: SummaryQuery<'_>,
 ) -> Result<Json<Summary>, AppError> {
-    let lang = summary::language(lang, request_lang)?;
-    let (from, to) = (day("from", from)?, day("to", to)?);
-    Ok(Json(summary::summary(&state.db, from, to, lang).await?))
+    let lang = summary::language(query.lang, request_lang)?;
+    let asked = summary::Asked {
+        from: day("from", query.from)?,
+        to: day("to", query.to)?,
+        period: query.period,
+        year: year(query.year)?,
+    };
+    Ok(Json(summary::summary(&state.db, asked, lang).await?))
 }
 
 #[get("/targets?<year>")]

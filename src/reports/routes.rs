@@ -91,7 +91,12 @@ async fn report_page(
     let summary = if (from.ordinal(), to) == (1, report.as_of) {
         summary::of_report(&report, today, page.lang)
     } else {
-        summary::summary(&state.db, Some(from), Some(to), page.lang).await?
+        let asked = summary::Asked {
+            from: Some(from),
+            to: Some(to),
+            ..Default::default()
+        };
+        summary::summary(&state.db, asked, page.lang).await?
     };
     let view = ReportView {
         report,

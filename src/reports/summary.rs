@@ -437,14 +437,12 @@ pub fn of_report(report: &ytd::YtdReport, today: NaiveDate, lang: Lang) -> Summa
 /// The summary of [from, to] (this year so far by default) in `lang`.
 pub async fn summary(
     db: &impl ConnectionTrait,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
+    asked: Asked<'_>,
     lang: Lang,
 ) -> Result<Summary, AppError> {
     let settings = settings::service::load(db).await?;
     let today = clock::today(settings.timezone);
-    let to = to.unwrap_or(today);
-    let from = from.unwrap_or_else(|| NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to));
+    let (from, to) = asked.days(today)?;
     let figures = figures(db, from, to).await?;
     Ok(Summary {
         from,
@@ -453,6 +451,48 @@ pub async fn summary(
         text: paragraph(&figures, today, lang),
         figures,
     })
+}
+
+/// What a summary is asked for: dates (1 January of the end's year to today when left out), or
+/// a named period (so_far, h1, q1…q4, year) of a year (this year when left out) — not both.
+#[derive(Debug, Default)]
+pub struct Asked<'a> {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub period: Option<&'a str>,
+    pub year: Option<i32>,
+}
+
+impl Asked<'_> {
+    /// The dates asked for. A year without a period is summed up as its report is: so far this
+    /// year, the whole of a year gone by.
+    pub fn days(&self, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
+        let period = self.period.map(str::trim).filter(|p| !p.is_empty());
+        if period.is_none() && self.year.is_none() {
+            let to = self.to.unwrap_or(today);
+            let from = self.from.unwrap_or_else(|| new_year_of(to));
+            return Ok((from, to));
+        }
+        if self.from.is_some() || self.to.is_some() {
+            let msg = Msg::new("reports.summary.period_and_dates");
+            return Err(crate::error::field_error("period", msg));
+        }
+        let end = ytd::period_end(Some(self.year.unwrap_or(today.year())), None, today)?;
+        let chosen = match period {
+            Some(raw) => Period::parse(raw).ok_or_else(|| {
+                let msg = Msg::new("reports.summary.unknown_period").arg("period", raw);
+                crate::error::field_error("period", msg)
+            })?,
+            None => Period::default_for(end, today),
+        };
+        Ok(chosen
+            .dates(end.year(), end)
+            .unwrap_or((new_year_of(end), end)))
+    }
+}
+
+fn new_year_of(day: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day)
 }
 
 #[cfg(test)]
@@ -619,6 +659,72 @@ mod tests {
             period_words(leap.0, leap.1, today, Lang::ZhCn),
             "2028年1—2月"
         );
+    }
+
+    #[test]
+    fn a_summary_is_asked_for_by_dates_or_by_a_period_of_a_year() {
+        let today = day(2026, 11, 28);
+        let dates = |from, to| Asked {
+            from,
+            to,
+            ..Asked::default()
+        };
+        let period = |period, year| Asked {
+            period,
+            year,
+            ..Asked::default()
+        };
+        // (what was asked) → its days
+        let cases = [
+            (dates(None, None), (day(2026, 1, 1), today)),
+            (
+                dates(None, Some(day(2025, 5, 31))),
+                (day(2025, 1, 1), day(2025, 5, 31)),
+            ),
+            (dates(Some(day(2026, 3, 1)), None), (day(2026, 3, 1), today)),
+            (
+                period(Some("h1"), None),
+                (day(2026, 1, 1), day(2026, 6, 30)),
+            ),
+            (
+                period(Some(" q3 "), Some(2025)),
+                (day(2025, 7, 1), day(2025, 9, 30)),
+            ),
+            (period(Some("so_far"), None), (day(2026, 1, 1), today)),
+            (
+                period(Some("so_far"), Some(2024)),
+                (day(2024, 1, 1), day(2024, 12, 31)),
+            ),
+            (
+                period(None, Some(2025)),
+                (day(2025, 1, 1), day(2025, 12, 31)),
+            ),
+            (period(None, Some(2026)), (day(2026, 1, 1), today)),
+            (period(Some(""), Some(2026)), (day(2026, 1, 1), today)),
+        ];
+        for (asked, days) in cases {
+            assert_eq!(asked.days(today).ok(), Some(days), "{asked:?}");
+        }
+        let refused = [
+            Asked {
+                period: Some("h3"),
+                ..Asked::default()
+            },
+            Asked {
+                period: Some("h1"),
+                from: Some(day(2026, 1, 1)),
+                ..Asked::default()
+            },
+            Asked {
+                year: Some(2025),
+                to: Some(day(2025, 3, 1)),
+                ..Asked::default()
+            },
+            period(Some("year"), Some(1899)),
+        ];
+        for asked in refused {
+            assert!(asked.days(today).is_err(), "{asked:?}");
+        }
     }
 
     #[test]

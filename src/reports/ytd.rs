@@ -755,7 +755,7 @@ async fn townships(
 
 /// The as-of day: the one asked for, else today — or the year's last day when the year asked
 /// for is over (and its first when it has not begun).
-fn period_end(
+pub(crate) fn period_end(
     year: Option<i32>,
     as_of: Option<NaiveDate>,
     today: NaiveDate,

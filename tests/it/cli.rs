@@ -1563,6 +1563,28 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
         ],
     );
     assert_exit(&backwards, 2);
+    // A named period of a year says the same as its dates; a period unknown, or given with
+    // dates, is refused with its sentence.
+    let named = run(
+        &db,
+        &["report", "summary", "--period", "h1", "--year", "2026"],
+    );
+    assert_exit(&named, 0);
+    assert_eq!(stdout(&named), stdout(&summary));
+    let unknown = run(&db, &["report", "summary", "--period", "h3"]);
+    assert_refused(&unknown, "没有“h3”这个时段");
+    let both = run(
+        &db,
+        &[
+            "report",
+            "summary",
+            "--period",
+            "h1",
+            "--from",
+            "2026-01-01",
+        ],
+    );
+    assert_refused(&both, "时段（及年份）与起止日期只能二选一");
     let bad = run(
         &db,
         &[

@@ -372,6 +372,29 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
     );
     let bad = app.get("/api/v1/reports/summary?lang=fr").await;
     assert_eq!(bad.status, Status::UnprocessableEntity);
+    // A named period of a year gives the paragraph of its dates.
+    let named = app
+        .get("/api/v1/reports/summary?period=h1&year=2026")
+        .await
+        .json();
+    assert_eq!(named["text"], summary["text"]);
+    assert_eq!(named["to"], "2026-06-30");
+    let unknown = app.get("/api/v1/reports/summary?period=h3").await;
+    assert_eq!(unknown.status, Status::UnprocessableEntity);
+    unknown.assert_contains(&["没有“h3”这个时段"]);
+    let both = app
+        .get("/api/v1/reports/summary?period=h1&from=2026-01-01")
+        .await;
+    assert_eq!(both.status, Status::UnprocessableEntity);
+    both.assert_contains(&["只能二选一"]);
+    for path in [
+        "/api/v1/reports/summary?period=h1&year=20x6",
+        "/api/v1/reports/ytd?year=20x6",
+    ] {
+        let bad_year = app.get(path).await;
+        assert_eq!(bad_year.status, Status::UnprocessableEntity, "{path}");
+        bad_year.assert_contains(&["“20x6”不是整数"]);
+    }
     let page = app
         .get("/reports?year=2026&as_of=2026-06-30&period=h1")
         .await;
