@@ -199,8 +199,9 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         _ if same_year && from.ordinal() == 1 && to == today => {
             "reports.summary.period.so_far".to_owned()
         }
-        Some(Period::FirstHalf) => "reports.summary.period.h1".to_owned(),
-        Some(Period::Quarter(q)) => format!("reports.summary.period.q{q}"),
+        // 上半年 and 第一季度 are this year's; another year's are named with it (2025年上半年).
+        Some(Period::FirstHalf) => format!("reports.summary.{}.h1", of_year(from, today)),
+        Some(Period::Quarter(q)) => format!("reports.summary.{}.q{q}", of_year(from, today)),
         Some(Period::Year) => "reports.summary.period.year".to_owned(),
         // The way reports name a year's first months: 2026年1—11月.
         _ if same_year && from.ordinal() == 1 && is_month_end(to) => {
@@ -221,6 +222,15 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         }
     };
     Msg::new(&key).arg("year", from.year()).render(lang)
+}
+
+/// The catalogue's table for a part of `from`'s year: named alone this year, with its year else.
+fn of_year(from: NaiveDate, today: NaiveDate) -> &'static str {
+    if from.year() == today.year() {
+        "period"
+    } else {
+        "period_of_year"
+    }
 }
 
 fn is_month_end(day: NaiveDate) -> bool {
@@ -654,6 +664,12 @@ mod tests {
             assert_eq!(period_words(from, to, today, Lang::ZhCn), zh, "{from}–{to}");
             assert_eq!(period_words(from, to, today, Lang::En), en, "{from}–{to}");
         }
+        // Another year's half and quarters are named with their year.
+        let words = |from, to| period_words(from, to, today, Lang::ZhCn);
+        assert_eq!(words(day(2025, 1, 1), day(2025, 6, 30)), "2025年上半年");
+        assert_eq!(words(day(2025, 10, 1), day(2025, 12, 31)), "2025年第四季度");
+        let english = period_words(day(2025, 4, 1), day(2025, 6, 30), today, Lang::En);
+        assert_eq!(english, "In the second quarter of 2025");
         let leap = (day(2028, 1, 1), day(2028, 2, 29));
         assert_eq!(
             period_words(leap.0, leap.1, today, Lang::ZhCn),

@@ -1524,7 +1524,10 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
     );
     assert_exit(&summary, 0);
     assert!(
-        stdout(&summary).starts_with("上半年，共申报专利"),
+        stdout(&summary).starts_with(&format!(
+            "{}，共申报专利",
+            crate::reports::first_half_of_2026("zh")
+        )),
         "{}",
         stdout(&summary)
     );
@@ -1548,7 +1551,7 @@ async fn targets_and_the_year_to_date_report_from_the_command_line() {
         english["text"]
             .as_str()
             .unwrap()
-            .starts_with("In the first half of the year"),
+            .starts_with(crate::reports::first_half_of_2026("en")),
         "{english}"
     );
     let backwards = run(

@@ -22,6 +22,18 @@ pub(crate) async fn first_half_summary(app: &TestApp, lang: &str) -> String {
         .to_owned()
 }
 
+/// How the paragraph names the first half of 2026 in `lang`: without its year while 2026 is this
+/// year (上半年), with it once it is not (2026年上半年).
+pub(crate) fn first_half_of_2026(lang: &str) -> &'static str {
+    let this_year = ipdesk::clock::today(ipdesk::settings::Timezone::default()).year();
+    match (this_year == 2026, lang) {
+        (true, "en") => "In the first half of the year",
+        (false, "en") => "In the first half of 2026",
+        (true, _) => "上半年",
+        (false, _) => "2026年上半年",
+    }
+}
+
 async fn ytd(app: &TestApp, query: &str) -> Value {
     let page = app.get(&format!("/api/v1/reports/ytd?{query}")).await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
@@ -354,8 +366,11 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         .await
         .json();
     assert_eq!(
-        summary["text"],
-        "上半年，共申报专利21项，其中发明专利3项、实用新型17项、外观设计1项；获得国家专利授权131项，完成年度计划任务的66%，比去年同期增长21%。"
+        summary["text"].as_str().unwrap_or_default(),
+        format!(
+            "{}，共申报专利21项，其中发明专利3项、实用新型17项、外观设计1项；获得国家专利授权131项，完成年度计划任务的66%，比去年同期增长21%。",
+            first_half_of_2026("zh")
+        )
     );
     assert_eq!(
         (
@@ -367,7 +382,10 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
     );
     let english = first_half_summary(&app, "en").await;
     assert!(
-        english.starts_with("In the first half of the year, 21 patent applications were filed"),
+        english.starts_with(&format!(
+            "{}, 21 patent applications were filed",
+            first_half_of_2026("en")
+        )),
         "{english}"
     );
     let bad = app.get("/api/v1/reports/summary?lang=fr").await;
@@ -398,15 +416,12 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
     let page = app
         .get("/reports?year=2026&as_of=2026-06-30&period=h1")
         .await;
-    page.assert_contains(&[
-        "工作总结",
-        "上半年，共申报专利21项",
-        "data-copy=\"summary-text\"",
-    ]);
+    let first_half = format!("{}，共申报专利21项", first_half_of_2026("zh"));
+    page.assert_contains(&["工作总结", &first_half, "data-copy=\"summary-text\""]);
     // Without a period chosen, the paragraph tells the days the cards count: the half year's
     // report its half year, a month's end the months up to it, not the whole year.
     let half_year = app.get("/reports?year=2026&as_of=2026-06-30").await;
-    half_year.assert_contains(&["上半年，共申报专利21项", "获得国家专利授权131项"]);
+    half_year.assert_contains(&[&first_half, "获得国家专利授权131项"]);
     half_year.assert_lacks(&["2026年全年"]);
     let months = app.get("/reports?year=2026&as_of=2026-05-31").await;
     months.assert_contains(&[
