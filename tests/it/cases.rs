@@ -813,9 +813,20 @@ async fn a_problem_found_on_inspection_opens_a_case_in_one_step_and_the_pages_fo
             "现场检查",
             "假冒专利案件立案后作出处理决定",
         ]);
-    let list = app.get("/cases?deadline=open").await;
-    list.assert_contains(&["知执字〔2026〕1号", "期限内"]);
-    app.get("/cases?deadline=overdue")
+    // Its time limit runs from its 2026 dates: within it until it falls due, overdue after.
+    let case = app.get(&format!("/api/v1{case_path}")).await.json();
+    let overdue = case["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d["status"] == "overdue");
+    let (holds, lacks, words) = match overdue {
+        false => ("open", "overdue", "期限内"),
+        true => ("overdue", "open", "已超期"),
+    };
+    let list = app.get(&format!("/cases?deadline={holds}")).await;
+    list.assert_contains(&["知执字〔2026〕1号", words]);
+    app.get(&format!("/cases?deadline={lacks}"))
         .await
         .assert_contains(&["没有符合条件的案件"]);
     app.switch_to_english().await;
@@ -867,9 +878,11 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         &format!("{due}（超期"),
         "天）",
         "已超期",
-        "立案查处案件（件）",
-        "结案1件 · 罚款24000元",
     ]);
+    // The year's cases in its report's cards (the dashboard's while 2026 is this year).
+    app.get("/reports?year=2026")
+        .await
+        .assert_contains(&["立案查处案件（件）", "结案1件 · 罚款24000元"]);
     let summary = app
         .get("/api/v1/reports/summary?from=2026-01-01&to=2026-06-30")
         .await
@@ -892,5 +905,8 @@ async fn overdue_cases_reach_the_dashboard_and_the_year_s_cases_the_summary() {
         .await
         .assert_contains(&["<dd>24,000</dd>"]);
     let home = app.get("/").await;
-    home.assert_contains(&["fines ¥24,000", &format!("{due} ("), " days overdue)"]);
+    home.assert_contains(&[&format!("{due} ("), " days overdue)"]);
+    app.get("/reports?year=2026")
+        .await
+        .assert_contains(&["fines ¥24,000"]);
 }
