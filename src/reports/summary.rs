@@ -89,8 +89,17 @@ impl Period {
     /// 31 December or 30 June. (It once was the whole year for any day but today, so the
     /// half-year report's paragraph told the whole year's figures beside the half year's cards.)
     pub fn default_for(as_of: NaiveDate, today: NaiveDate) -> Period {
-        match (as_of.month(), as_of.day()) {
-            _ if as_of == today => Period::SoFar,
+        if as_of == today {
+            Period::SoFar
+        } else {
+            Period::ending_on(as_of)
+        }
+    }
+
+    /// The period from 1 January that ends on `day` by name: the year on 31 December, the first
+    /// half on 30 June, else the days so far.
+    fn ending_on(day: NaiveDate) -> Period {
+        match (day.month(), day.day()) {
             (12, 31) => Period::Year,
             (6, 30) => Period::FirstHalf,
             _ => Period::SoFar,
@@ -137,10 +146,10 @@ pub fn report_days(today: NaiveDate) -> Vec<NaiveDate> {
 
 /// A report day as its link names it: 2026年1—11月, 2026年上半年, 2025年全年.
 pub fn report_day_words(day: NaiveDate, lang: Lang) -> String {
-    let key = match (day.month(), day.day()) {
-        (12, 31) => "reports.report_day.year",
-        (6, 30) => "reports.report_day.half",
-        (1, _) => "reports.report_day.january",
+    let key = match Period::ending_on(day) {
+        Period::Year => "reports.report_day.year",
+        Period::FirstHalf => "reports.report_day.half",
+        _ if day.month() == 1 => "reports.report_day.january",
         _ => "reports.report_day.months",
     };
     Msg::new(key)
@@ -480,7 +489,7 @@ impl Asked<'_> {
         let period = self.period.map(str::trim).filter(|p| !p.is_empty());
         if period.is_none() && self.year.is_none() {
             let to = self.to.unwrap_or(today);
-            let from = self.from.unwrap_or_else(|| new_year_of(to));
+            let from = self.from.unwrap_or_else(|| ytd::new_year(to));
             return Ok((from, to));
         }
         if self.from.is_some() || self.to.is_some() {
@@ -497,12 +506,8 @@ impl Asked<'_> {
         };
         Ok(chosen
             .dates(end.year(), end)
-            .unwrap_or((new_year_of(end), end)))
+            .unwrap_or((ytd::new_year(end), end)))
     }
-}
-
-fn new_year_of(day: NaiveDate) -> NaiveDate {
-    NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day)
 }
 
 #[cfg(test)]

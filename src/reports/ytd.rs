@@ -151,7 +151,7 @@ pub fn a_year_earlier(day: NaiveDate) -> NaiveDate {
 }
 
 /// 1 January of `day`'s year.
-fn new_year(day: NaiveDate) -> NaiveDate {
+pub(crate) fn new_year(day: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(day.year(), 1, 1).unwrap_or(day)
 }
 
