@@ -104,7 +104,7 @@ async fn queries(db: &sea_orm::DatabaseConnection) -> Vec<Measured> {
             50.0,
             filter(|f| {
                 f.patent_type = Some("utility_model".into());
-                f.granted_year = Some(2020);
+                f.granted_year = Some(2020).into();
                 f.township = Some("茅坪镇".into());
             }),
         )

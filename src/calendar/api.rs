@@ -13,6 +13,7 @@ use super::sheet::CalendarDay;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
+use crate::web::given::Given;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -47,9 +48,10 @@ pub async fn year_of(state: &AppState, year: Option<i32>) -> Result<YearJson, Ap
 async fn year(
     _user: Viewer,
     state: &State<AppState>,
-    year: Option<i32>,
+    year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Json<YearJson>, AppError> {
-    Ok(Json(year_of(state, year).await?))
+    let year = year.map_err(crate::web::given::refused)?;
+    Ok(Json(year_of(state, *year).await?))
 }
 
 #[derive(Deserialize)]

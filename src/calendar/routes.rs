@@ -13,6 +13,7 @@ use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::given::Given;
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
@@ -44,9 +45,10 @@ async fn show(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
-    year: Option<i32>,
+    year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Template, AppError> {
-    page_of(state, &page, year, None).await
+    let year = year.map_err(crate::web::given::refused)?;
+    page_of(state, &page, *year, None).await
 }
 
 #[derive(Debug, Default, FromForm, Serialize)]

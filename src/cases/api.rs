@@ -28,8 +28,9 @@ pub fn routes() -> Vec<Route> {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: CaseFilter,
+    filter: rocket::form::Result<'_, CaseFilter>,
 ) -> Result<Json<CasePage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

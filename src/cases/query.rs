@@ -42,11 +42,11 @@ pub struct CaseFilter {
     pub deadline: Option<String>,
     /// An enterprise of the register that is a party: respondent or complainant.
     #[serde(default)]
-    pub enterprise_id: Option<i64>,
+    pub enterprise_id: crate::web::given::Given<i64>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -148,7 +148,7 @@ async fn rows(
     filter: &CaseFilter,
 ) -> Result<Vec<enforcement_case::Model>, AppError> {
     let mut query = enforcement_case::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(enforcement_case::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(enforcement_case::Column::ArchivedAt.is_null())
@@ -164,7 +164,7 @@ async fn rows(
         })?;
         query = query.filter(enforcement_case::Column::Kind.eq(kind.as_str()));
     }
-    if let Some(id) = filter.enterprise_id {
+    if let Some(id) = *filter.enterprise_id {
         query = query.filter(
             Condition::any()
                 .add(enforcement_case::Column::RespondentEnterpriseId.eq(id))

@@ -78,8 +78,9 @@ async fn list(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
-    filter: CaseFilter,
+    filter: rocket::form::Result<'_, CaseFilter>,
 ) -> Result<Template, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),

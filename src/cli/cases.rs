@@ -348,9 +348,9 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 kind,
                 status,
                 deadline,
-                enterprise_id: enterprise,
+                enterprise_id: enterprise.into(),
                 q,
-                archived: archived.then_some(true),
+                archived: archived.then_some(true).into(),
                 page,
                 per_page,
             };

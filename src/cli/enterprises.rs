@@ -276,9 +276,9 @@ pub async fn run(
             let filter = EnterpriseFilter {
                 q,
                 township,
-                high_tech,
-                tech_sme,
-                archived: archived.then_some(true),
+                high_tech: high_tech.into(),
+                tech_sme: tech_sme.into(),
+                archived: archived.then_some(true).into(),
                 page,
                 per_page,
             };

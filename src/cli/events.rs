@@ -187,9 +187,9 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
                 from,
                 to,
                 kind,
-                enterprise,
+                enterprise: enterprise.into(),
                 q,
-                archived: archived.then_some(true),
+                archived: archived.then_some(true).into(),
                 page,
                 per_page,
             };

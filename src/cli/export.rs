@@ -66,10 +66,10 @@ impl ExportArgs {
         let patents = || PatentFilter {
             patent_type: self.patent_type.clone(),
             status: self.status.clone(),
-            filed_year: self.filed_year,
-            granted_year: self.granted_year,
+            filed_year: self.filed_year.into(),
+            granted_year: self.granted_year.into(),
             township: self.township.clone(),
-            archived: self.archived.then_some(true),
+            archived: self.archived.then_some(true).into(),
             q: self.q.clone(),
             ..PatentFilter::default()
         };
@@ -78,7 +78,7 @@ impl ExportArgs {
             Register::Grants => Request::Grants(
                 patents(),
                 Period {
-                    year: self.year,
+                    year: self.year.into(),
                     from: self.from.clone(),
                     to: self.to.clone(),
                 },
@@ -88,7 +88,7 @@ impl ExportArgs {
                 to: self.to.clone(),
                 kind: self.kind.clone(),
                 q: self.q.clone(),
-                archived: self.archived.then_some(true),
+                archived: self.archived.then_some(true).into(),
                 ..EventFilter::default()
             }),
             Register::Visits => Request::Visits(VisitFilter {
@@ -96,16 +96,16 @@ impl ExportArgs {
                 to: self.to.clone(),
                 township: self.township.clone(),
                 topic: self.topic.clone(),
-                open: self.open.then_some(true),
+                open: self.open.then_some(true).into(),
                 q: self.q.clone(),
-                archived: self.archived.then_some(true),
+                archived: self.archived.then_some(true).into(),
                 ..VisitFilter::default()
             }),
             Register::Inspections => Request::Inspections(InspectionFilter {
                 from: self.from.clone(),
                 to: self.to.clone(),
                 q: self.q.clone(),
-                archived: self.archived.then_some(true),
+                archived: self.archived.then_some(true).into(),
                 ..InspectionFilter::default()
             }),
             Register::Cases => Request::Cases(CaseFilter {
@@ -115,15 +115,15 @@ impl ExportArgs {
                 status: self.status.clone(),
                 deadline: self.deadline.clone(),
                 q: self.q.clone(),
-                archived: self.archived.then_some(true),
+                archived: self.archived.then_some(true).into(),
                 ..CaseFilter::default()
             }),
             Register::Enterprises => Request::Enterprises(EnterpriseFilter {
                 q: self.q.clone(),
                 township: self.township.clone(),
-                high_tech: self.high_tech.then_some(true),
-                tech_sme: self.tech_sme.then_some(true),
-                archived: self.archived.then_some(true),
+                high_tech: self.high_tech.then_some(true).into(),
+                tech_sme: self.tech_sme.then_some(true).into(),
+                archived: self.archived.then_some(true).into(),
                 ..EnterpriseFilter::default()
             }),
         }

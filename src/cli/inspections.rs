@@ -196,7 +196,7 @@ pub async fn run(
                 from,
                 to,
                 q,
-                archived: archived.then_some(true),
+                archived: archived.then_some(true).into(),
                 page,
                 per_page,
             };

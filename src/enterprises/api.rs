@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
+use crate::web::given::Given;
 use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
@@ -37,8 +38,9 @@ pub fn routes() -> Vec<Route> {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: EnterpriseFilter,
+    filter: rocket::form::Result<'_, EnterpriseFilter>,
 ) -> Result<Json<EnterprisePage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 
@@ -141,10 +143,11 @@ struct UnlinkedJson {
 async fn unlinked(
     _user: Viewer,
     state: &State<AppState>,
-    people: Option<bool>,
+    people: rocket::form::Result<'_, Given<bool>>,
     page: Option<u64>,
     per_page: Option<u64>,
 ) -> Result<Json<UnlinkedJson>, AppError> {
+    let people = people.map_err(crate::web::given::refused)?;
     let request = PageRequest::new(page, per_page);
     let (items, total) = query::unlinked(&state.db, people.unwrap_or(false), request).await?;
     Ok(Json(UnlinkedJson {

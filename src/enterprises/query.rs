@@ -29,11 +29,11 @@ pub struct EnterpriseFilter {
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub high_tech: Option<bool>,
+    pub high_tech: crate::web::given::Given<bool>,
     #[serde(default)]
-    pub tech_sme: Option<bool>,
+    pub tech_sme: crate::web::given::Given<bool>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -55,7 +55,7 @@ pub async fn filtered(
     filter: &EnterpriseFilter,
 ) -> Result<sea_orm::Select<enterprise::Entity>, AppError> {
     let mut query = enterprise::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(enterprise::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(enterprise::Column::ArchivedAt.is_null())
@@ -84,14 +84,14 @@ pub async fn filtered(
             query = query.filter(enterprise::Column::TownshipId.eq(id));
         }
     }
-    if let Some(high_tech) = filter.high_tech {
+    if let Some(high_tech) = *filter.high_tech {
         query = if high_tech {
             query.filter(enterprise::Column::HighTechCertificate.is_not_null())
         } else {
             query.filter(enterprise::Column::HighTechCertificate.is_null())
         };
     }
-    if let Some(tech_sme) = filter.tech_sme {
+    if let Some(tech_sme) = *filter.tech_sme {
         query = query.filter(enterprise::Column::TechSme.eq(tech_sme));
     }
     Ok(query)
@@ -326,15 +326,15 @@ pub async fn dealings(db: &impl ConnectionTrait, id: i64) -> Result<Dealings, Ap
     // The registers' own filters, counted: the same records their lists show, without building
     // a page of them.
     let visits = crate::visits::query::VisitFilter {
-        enterprise: Some(id),
+        enterprise: Some(id).into(),
         ..Default::default()
     };
     let events = crate::events::query::EventFilter {
-        enterprise: Some(id),
+        enterprise: Some(id).into(),
         ..Default::default()
     };
     let cases = crate::cases::query::CaseFilter {
-        enterprise_id: Some(id),
+        enterprise_id: Some(id).into(),
         ..Default::default()
     };
     Ok(Dealings {
@@ -633,25 +633,25 @@ const OVERVIEW_FIRST: u64 = 20;
 
 pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overview, AppError> {
     let patents = crate::patents::query::PatentFilter {
-        enterprise: Some(id),
+        enterprise: Some(id).into(),
         per_page: Some(OVERVIEW_FIRST),
         ..Default::default()
     };
     let patents = crate::patents::query::list(db, &patents).await?;
     let events = crate::events::query::EventFilter {
-        enterprise: Some(id),
+        enterprise: Some(id).into(),
         per_page: Some(OVERVIEW_FIRST),
         ..Default::default()
     };
     let events = crate::events::query::list(db, &events).await?;
     let visits = crate::visits::query::VisitFilter {
-        enterprise: Some(id),
+        enterprise: Some(id).into(),
         per_page: Some(OVERVIEW_FIRST),
         ..Default::default()
     };
     let visits = crate::visits::query::list(db, &visits).await?;
     let cases = crate::cases::query::CaseFilter {
-        enterprise_id: Some(id),
+        enterprise_id: Some(id).into(),
         ..Default::default()
     };
     Ok(Overview {

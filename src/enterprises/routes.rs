@@ -18,6 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::given::Given;
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -63,8 +64,9 @@ async fn list(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
-    filter: EnterpriseFilter,
+    filter: rocket::form::Result<'_, EnterpriseFilter>,
 ) -> Result<Template, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
@@ -398,9 +400,10 @@ async fn unlinked(
     _user: Viewer,
     context: PageContext,
     state: &State<AppState>,
-    people: Option<bool>,
+    people: rocket::form::Result<'_, Given<bool>>,
     page: Option<u64>,
 ) -> Result<Template, AppError> {
+    let people = people.map_err(crate::web::given::refused)?;
     Ok(context.render(
         "enterprises/unlinked",
         unlinked_view(state, people.unwrap_or(false), page, None).await?,

@@ -22,8 +22,9 @@ pub fn routes() -> Vec<Route> {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: EventFilter,
+    filter: rocket::form::Result<'_, EventFilter>,
 ) -> Result<Json<EventPage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -30,11 +30,11 @@ pub struct EventFilter {
     pub kind: Option<String>,
     /// Events an enterprise took part in.
     #[serde(default)]
-    pub enterprise: Option<i64>,
+    pub enterprise: crate::web::given::Given<i64>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -66,7 +66,7 @@ fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
 /// The events the filters select, before ordering and paging.
 pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError> {
     let mut query = event::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(event::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(event::Column::ArchivedAt.is_null())
@@ -91,7 +91,7 @@ pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError>
             query = query.filter(event::Column::Kind.eq(kind.as_str()));
         }
     }
-    if let Some(enterprise) = filter.enterprise {
+    if let Some(enterprise) = *filter.enterprise {
         let took_part = Query::select()
             .column(event_enterprise::Column::EventId)
             .from(event_enterprise::Entity)

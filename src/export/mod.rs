@@ -21,7 +21,6 @@ use crate::cases::query::CaseFilter;
 use crate::enterprises::query::EnterpriseFilter;
 use crate::error::AppError;
 use crate::events::query::EventFilter;
-use crate::i18n::Msg;
 use crate::inspections::query::InspectionFilter;
 use crate::patents::query::PatentFilter;
 use crate::visits::query::VisitFilter;
@@ -90,7 +89,7 @@ pub enum Request {
 #[derive(Clone, Debug, Default, Deserialize, rocket::FromForm)]
 pub struct Period {
     #[serde(default)]
-    pub year: Option<i32>,
+    pub year: crate::web::given::Given<i32>,
     #[serde(default)]
     pub from: Option<String>,
     #[serde(default)]
@@ -113,8 +112,7 @@ impl Request {
     /// A register's request from a query string: the list page's, carried by its Export link.
     pub fn from_query(register: Register, query: &RawStr) -> Result<Request, AppError> {
         fn parse<T: for<'a> FromForm<'a> + 'static>(query: &RawStr) -> Result<T, AppError> {
-            Form::<T>::parse_encoded(query)
-                .map_err(|_| AppError::BadRequest(Msg::new("export.bad_query")))
+            Form::<T>::parse_encoded(query).map_err(crate::web::given::refused)
         }
         Ok(match register {
             Register::Patents => Request::Patents(parse(query)?),

@@ -114,7 +114,7 @@ impl Plan {
 /// The period of the grants register: a year, from and to, or this year so far. Its errors are
 /// whole sentences (the period comes in a link or on the command line, not a form to mark up).
 pub fn period(query: &Period, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
-    if let Some(year) = query.year {
+    if let Some(year) = *query.year {
         let start = NaiveDate::from_ymd_opt(year, 1, 1);
         let end = NaiveDate::from_ymd_opt(year, 12, 31);
         return match (start, end) {
@@ -587,7 +587,7 @@ mod tests {
     fn periods_from_a_year_a_range_or_this_year_so_far() {
         let today = day(2026, 11, 28);
         let query = |year: Option<i32>, from: Option<&str>, to: Option<&str>| Period {
-            year,
+            year: year.into(),
             from: from.map(str::to_owned),
             to: to.map(str::to_owned),
         };

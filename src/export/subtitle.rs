@@ -116,33 +116,33 @@ fn patents(parts: &mut Parts, filter: &PatentFilter) {
     if let Some(status) = filter.status.as_deref().and_then(PatentStatus::parse) {
         parts.add_named("patents.field.status", &status.label_key());
     }
-    if let Some(year) = filter.filed_year {
+    if let Some(year) = *filter.filed_year {
         parts.add("export.subtitle.filed_year", year.to_string());
     }
-    if let Some(year) = filter.granted_year {
+    if let Some(year) = *filter.granted_year {
         parts.add("export.subtitle.granted_year", year.to_string());
     }
-    if let Some(linked) = filter.linked {
+    if let Some(linked) = *filter.linked {
         parts.add_yes_no("patents.filter.linked", linked);
     }
     parts.add_common(
         filter.township.as_deref(),
         filter.q.as_deref(),
-        filter.archived,
+        *filter.archived,
     );
 }
 
 fn enterprises(parts: &mut Parts, filter: &EnterpriseFilter) {
-    if let Some(high_tech) = filter.high_tech {
+    if let Some(high_tech) = *filter.high_tech {
         parts.add_yes_no("enterprises.field.high_tech", high_tech);
     }
-    if let Some(tech_sme) = filter.tech_sme {
+    if let Some(tech_sme) = *filter.tech_sme {
         parts.add_yes_no("enterprises.field.tech_sme", tech_sme);
     }
     parts.add_common(
         filter.township.as_deref(),
         filter.q.as_deref(),
-        filter.archived,
+        *filter.archived,
     );
 }
 
@@ -155,14 +155,14 @@ fn events(parts: &mut Parts, filter: &EventFilter) {
         filter.from.as_deref(),
         filter.to.as_deref(),
     );
-    parts.add_common(None, filter.q.as_deref(), filter.archived);
+    parts.add_common(None, filter.q.as_deref(), *filter.archived);
 }
 
 fn visits(parts: &mut Parts, filter: &VisitFilter) {
     if let Some(topic) = filter.topic.as_deref().and_then(Topic::parse) {
         parts.add_named("visits.field.topics", &topic.label_key());
     }
-    if filter.open == Some(true) {
+    if *filter.open == Some(true) {
         parts.add_yes_no("visits.filter.open", true);
     }
     parts.add_range(
@@ -173,7 +173,7 @@ fn visits(parts: &mut Parts, filter: &VisitFilter) {
     parts.add_common(
         filter.township.as_deref(),
         filter.q.as_deref(),
-        filter.archived,
+        *filter.archived,
     );
 }
 
@@ -183,7 +183,7 @@ fn inspections(parts: &mut Parts, filter: &InspectionFilter) {
         filter.from.as_deref(),
         filter.to.as_deref(),
     );
-    parts.add_common(None, filter.q.as_deref(), filter.archived);
+    parts.add_common(None, filter.q.as_deref(), *filter.archived);
 }
 
 fn cases(parts: &mut Parts, filter: &CaseFilter) {
@@ -208,7 +208,7 @@ fn cases(parts: &mut Parts, filter: &CaseFilter) {
         filter.from.as_deref(),
         filter.to.as_deref(),
     );
-    parts.add_common(None, filter.q.as_deref(), filter.archived);
+    parts.add_common(None, filter.q.as_deref(), *filter.archived);
 }
 
 #[cfg(test)]
@@ -226,7 +226,7 @@ mod tests {
             patent_type: given(patent_type),
             township: given(township),
             q: given(q),
-            archived,
+            archived: archived.into(),
             ..PatentFilter::default()
         }
     }

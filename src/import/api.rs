@@ -25,10 +25,10 @@ pub fn routes() -> Vec<Route> {
 pub struct UploadForm<'r> {
     pub file: Option<TempFile<'r>>,
     pub register: Option<String>,
-    pub dry_run: Option<bool>,
+    pub dry_run: crate::web::given::Given<bool>,
     pub policy: Option<String>,
     pub sheet: Option<String>,
-    pub header_row: Option<u32>,
+    pub header_row: crate::web::given::Given<u32>,
 }
 
 /// The name and bytes of an uploaded file; none chosen is the `file` field's error.
@@ -95,7 +95,7 @@ pub async fn request_of(
         bytes,
         register,
         sheet: form.sheet.clone().filter(|s| !s.trim().is_empty()),
-        header_row: form.header_row,
+        header_row: *form.header_row,
         choices: Choices::new(),
         dry_run: form.dry_run.unwrap_or(dry_run_default),
         policy,
@@ -107,8 +107,9 @@ async fn create(
     officer: Officer,
     lang: Lang,
     state: &State<AppState>,
-    mut form: Form<UploadForm<'_>>,
+    form: Result<Form<UploadForm<'_>>, rocket::form::Errors<'_>>,
 ) -> Result<Json<ReportJson>, AppError> {
+    let mut form = form.map_err(crate::web::given::refused)?;
     let request = request_of(&mut form, false).await?;
     let report = service::run(
         &state.db,

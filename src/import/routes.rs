@@ -130,9 +130,18 @@ async fn upload(
     officer: Officer,
     page: PageContext,
     state: &State<AppState>,
-    mut form: Form<UploadForm<'_>>,
+    form: Result<Form<UploadForm<'_>>, rocket::form::Errors<'_>>,
 ) -> FormResponse {
-    let result = async { dry_run(state, &officer, request_of(&mut form, true).await?).await }.await;
+    let (result, register) = match form {
+        Ok(mut form) => {
+            let result = match request_of(&mut form, true).await {
+                Ok(request) => dry_run(state, &officer, request).await,
+                Err(error) => Err(error),
+            };
+            (result, form.register.clone())
+        }
+        Err(errors) => (Err(crate::web::given::refused(errors)), None),
+    };
     match result {
         Ok(report) => FormResponse::Done(page_layout::success(
             format!("/imports/{}", report.batch_id),
@@ -150,7 +159,7 @@ async fn upload(
                 return FormResponse::Failed(error);
             }
             // The register the officer chose stays chosen for the next try.
-            let chosen = offered(form.register.as_deref());
+            let chosen = offered(register.as_deref());
             match index_view(state, chosen, Some(failed)).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),
@@ -272,7 +281,7 @@ async fn show(
 #[derive(FromForm)]
 struct PreviewForm {
     sheet: Option<String>,
-    header_row: Option<u32>,
+    header_row: crate::web::given::Given<u32>,
     /// Column letter → field ("" for not imported).
     map: BTreeMap<String, String>,
 }
@@ -282,15 +291,16 @@ async fn repreview(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    form: Form<PreviewForm>,
+    form: Result<Form<PreviewForm>, rocket::form::Errors<'_>>,
 ) -> Result<Flash<Redirect>, AppError> {
+    let form = form.map_err(crate::web::given::refused)?;
     let id = service::batch_id(id)?;
     let batch = service::batch(&state.db, id).await?;
     let mut request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;
     let same_table = form.sheet.as_ref() == batch.sheet.as_ref()
         && form.header_row.and_then(|r| i32::try_from(r).ok()) == batch.header_row;
     request.sheet = form.sheet.clone().filter(|s| !s.is_empty());
-    request.header_row = form.header_row;
+    request.header_row = *form.header_row;
     // A new sheet or header row has columns of its own: earlier choices do not apply.
     request.choices = if same_table {
         form.map.clone()

@@ -22,8 +22,9 @@ pub fn routes() -> Vec<Route> {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: InspectionFilter,
+    filter: rocket::form::Result<'_, InspectionFilter>,
 ) -> Result<Json<InspectionPage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -25,7 +25,7 @@ pub struct InspectionFilter {
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -59,7 +59,7 @@ fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
 /// The inspections the filters select, before ordering and paging.
 pub fn filtered(filter: &InspectionFilter) -> Result<Select<inspection::Entity>, AppError> {
     let mut query = inspection::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(inspection::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(inspection::Column::ArchivedAt.is_null())

@@ -40,8 +40,9 @@ impl SavedJson {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: PatentFilter,
+    filter: rocket::form::Result<'_, PatentFilter>,
 ) -> Result<Json<PatentPage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

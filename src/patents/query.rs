@@ -33,18 +33,18 @@ pub struct PatentFilter {
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
-    pub filed_year: Option<i32>,
+    pub filed_year: crate::web::given::Given<i32>,
     #[serde(default)]
-    pub granted_year: Option<i32>,
+    pub granted_year: crate::web::given::Given<i32>,
     /// A township's name, or `-` for patents with none.
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub enterprise: Option<i64>,
+    pub enterprise: crate::web::given::Given<i64>,
     #[serde(default)]
-    pub linked: Option<bool>,
+    pub linked: crate::web::given::Given<bool>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
@@ -177,7 +177,7 @@ pub async fn filtered(
         ));
     }
     let mut query = patent::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(patent::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(patent::Column::ArchivedAt.is_null())
@@ -225,7 +225,7 @@ pub async fn filtered(
             query = query.filter(patent::Column::TownshipId.eq(id));
         }
     }
-    if let Some(enterprise) = filter.enterprise {
+    if let Some(enterprise) = *filter.enterprise {
         let ids = Query::select()
             .column(patent_applicant::Column::PatentId)
             .from(patent_applicant::Entity)
@@ -233,7 +233,7 @@ pub async fn filtered(
             .to_owned();
         query = query.filter(patent::Column::Id.in_subquery(ids));
     }
-    if let Some(linked) = filter.linked {
+    if let Some(linked) = *filter.linked {
         let ids = Query::select()
             .column(patent_applicant::Column::PatentId)
             .from(patent_applicant::Entity)
@@ -372,7 +372,7 @@ mod tests {
     fn sorts_parse_with_a_default() {
         let filter = |sort: Option<&str>, granted_year: Option<i32>| PatentFilter {
             sort: sort.map(str::to_owned),
-            granted_year,
+            granted_year: granted_year.into(),
             ..PatentFilter::default()
         };
         assert_eq!(

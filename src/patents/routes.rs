@@ -42,7 +42,7 @@ struct Choices {
 }
 
 async fn choices(state: &AppState, filter: &PatentFilter) -> Result<Choices, AppError> {
-    let enterprise_name = match filter.enterprise {
+    let enterprise_name = match *filter.enterprise {
         Some(id) => crate::enterprises::service::row(&state.db, id)
             .await
             .ok()
@@ -84,8 +84,9 @@ async fn list(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
-    filter: PatentFilter,
+    filter: rocket::form::Result<'_, PatentFilter>,
 ) -> Result<Template, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     let result = query::list(&state.db, &filter).await?;
     let request = PageRequest::new(filter.page, filter.per_page);
     let today = crate::clock::today(page.settings.timezone);

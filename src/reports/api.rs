@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::Lang;
+use crate::web::given::{Given, refused};
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -28,28 +29,14 @@ fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
 }
 
-/// A year from a query parameter, refused with its sentence when it is not a whole number
-/// (Rocket's `Option<i32>` would read `year=20x6` as no year at all).
-fn year(raw: Option<&str>) -> Result<Option<i32>, AppError> {
-    match raw.map(str::trim).filter(|y| !y.is_empty()) {
-        None => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|_| {
-            field_error(
-                "year",
-                crate::i18n::Msg::new("reports.target.not_a_number").arg("value", text),
-            )
-        }),
-    }
-}
-
 #[get("/reports/ytd?<year>&<as_of>")]
 async fn get_ytd(
     _user: Viewer,
     state: &State<AppState>,
-    year: Option<&str>,
+    year: rocket::form::Result<'_, Given<i32>>,
     as_of: Option<&str>,
 ) -> Result<Json<YtdReport>, AppError> {
-    let year = self::year(year)?;
+    let year = *year.map_err(refused)?;
     let as_of = day("as_of", as_of)?;
     Ok(Json(state.reports.report(&state.db, year, as_of).await?))
 }
@@ -60,7 +47,7 @@ struct SummaryQuery<'r> {
     from: Option<&'r str>,
     to: Option<&'r str>,
     period: Option<&'r str>,
-    year: Option<&'r str>,
+    year: Given<i32>,
     lang: Option<&'r str>,
 }
 
@@ -71,14 +58,15 @@ async fn get_summary(
     _user: Viewer,
     state: &State<AppState>,
     request_lang: Lang,
-    query: SummaryQuery<'_>,
+    query: rocket::form::Result<'_, SummaryQuery<'_>>,
 ) -> Result<Json<Summary>, AppError> {
+    let query = query.map_err(refused)?;
     let lang = summary::language(query.lang, request_lang)?;
     let asked = summary::Asked {
         from: day("from", query.from)?,
         to: day("to", query.to)?,
         period: query.period,
-        year: year(query.year)?,
+        year: *query.year,
     };
     Ok(Json(summary::summary(&state.db, asked, lang).await?))
 }

@@ -11,6 +11,7 @@ use super::service;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
+use crate::web::given::Given;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -115,8 +116,9 @@ async fn list_items(
     _user: Viewer,
     state: &State<AppState>,
     kind: &str,
-    archived: Option<bool>,
+    archived: rocket::form::Result<'_, Given<bool>>,
 ) -> Result<Json<Vec<ListItem>>, AppError> {
+    let archived = archived.map_err(crate::web::given::refused)?;
     let kind = kind_from_slug(kind)?;
     Ok(Json(
         lists::list(&state.db, kind, archived.unwrap_or(false)).await?,

@@ -22,8 +22,9 @@ pub fn routes() -> Vec<Route> {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: VisitFilter,
+    filter: rocket::form::Result<'_, VisitFilter>,
 ) -> Result<Json<VisitPage>, AppError> {
+    let filter = filter.map_err(crate::web::given::refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

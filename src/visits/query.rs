@@ -32,16 +32,16 @@ pub struct VisitFilter {
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub enterprise: Option<i64>,
+    pub enterprise: crate::web::given::Given<i64>,
     #[serde(default)]
     pub topic: Option<String>,
     /// Only visits with a follow-up not yet done.
     #[serde(default)]
-    pub open: Option<bool>,
+    pub open: crate::web::given::Given<bool>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: Option<bool>,
+    pub archived: crate::web::given::Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]
@@ -131,7 +131,7 @@ pub async fn filtered(
     filter: &VisitFilter,
 ) -> Result<Select<visit::Entity>, AppError> {
     let mut query = visit::Entity::find();
-    query = if filter.archived == Some(true) {
+    query = if *filter.archived == Some(true) {
         query.filter(visit::Column::ArchivedAt.is_not_null())
     } else {
         query.filter(visit::Column::ArchivedAt.is_null())
@@ -160,7 +160,7 @@ pub async fn filtered(
             .to_owned();
         query = query.filter(visit::Column::EnterpriseId.in_subquery(in_township));
     }
-    if let Some(enterprise) = filter.enterprise {
+    if let Some(enterprise) = *filter.enterprise {
         query = query.filter(visit::Column::EnterpriseId.eq(enterprise));
     }
     match filter.topic.as_deref().map(str::trim) {
@@ -178,7 +178,7 @@ pub async fn filtered(
             query = query.filter(visit::Column::Topics.contains(format!("\"{}\"", topic.as_str())));
         }
     }
-    if filter.open == Some(true) {
+    if *filter.open == Some(true) {
         let open = Query::select()
             .column(visit_follow_up::Column::VisitId)
             .from(visit_follow_up::Entity)

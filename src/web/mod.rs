@@ -4,6 +4,7 @@
 pub mod catchers;
 pub mod download;
 pub mod forms;
+pub mod given;
 pub mod health;
 pub mod home;
 pub mod json;

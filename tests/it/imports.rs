@@ -252,6 +252,48 @@ async fn assert_found_by_title(app: &TestApp, token: &str, titles: &[(i64, Strin
     }
 }
 
+/// A dry run asked for in a way the form cannot read is refused, never taken for a commit
+/// (`dry_run=1` once imported the file); blank, it is not asked for.
+#[rocket::async_test]
+async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
+    let (app, token) = officer_app().await;
+    let empty = snapshot(&app.db).await;
+    for (field, value, sentence) in [
+        (
+            "dry_run",
+            "1",
+            "dry_run 的值“1”不是“是”或“否”：请写 true 或 false。",
+        ),
+        (
+            "dry_run",
+            "dry",
+            "dry_run 的值“dry”不是“是”或“否”：请写 true 或 false。",
+        ),
+        ("header_row", "first", "header_row 的值“first”不是整数。"),
+    ] {
+        let fields = [(field, value)];
+        let refused = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &fields).await;
+        assert_eq!(
+            refused.status,
+            Status::UnprocessableEntity,
+            "{}",
+            refused.body
+        );
+        assert_eq!(refused.json()["error"]["fields"][field], sentence);
+    }
+    assert_same(&snapshot(&app.db).await, &empty, "empty");
+    let yes = import_fixture(
+        &app,
+        &token,
+        "zigui-grants-2026.xlsx",
+        &[("dry_run", "yes")],
+    );
+    assert_eq!(yes.await.json()["committed"], false);
+    assert_same(&snapshot(&app.db).await, &empty, "empty");
+    let blank = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[("dry_run", "")]);
+    assert_eq!(blank.await.json()["committed"], true);
+}
+
 #[rocket::async_test]
 async fn fixture_imports_as_expected_again_revised_and_undone() {
     let (app, token) = officer_app().await;

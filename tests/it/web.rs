@@ -106,3 +106,100 @@ async fn every_template_renders_in_both_languages() {
         }
     }
 }
+
+/// A list's filter form sends the selects left at 全部 (All) blank: every record is listed (a
+/// blank yes-or-no was once read as yes, so filtering by name alone showed only the high-tech
+/// tech SMEs). A value that cannot be read is refused with a sentence naming it, on the page and
+/// in the API, never read as no filter at all.
+#[rocket::async_test]
+async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
+    let app = TestApp::admin().await;
+    for body in [
+        r#"{"name":"甲茶业有限公司","tech_sme":true}"#,
+        r#"{"name":"乙柑橘有限公司"}"#,
+    ] {
+        let created = app
+            .send_json(rocket::http::Method::Post, "/api/v1/enterprises", body)
+            .await;
+        assert_eq!(created.status, Status::Created, "{}", created.body);
+    }
+    let page = app
+        .get("/enterprises?q=&township=&high_tech=&tech_sme=")
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains(&["甲茶业有限公司", "乙柑橘有限公司"]);
+    for (query, total) in [
+        ("high_tech=&tech_sme=", 2),
+        ("tech_sme=true", 1),
+        ("tech_sme=no", 1),
+    ] {
+        let listed = app.get(&format!("/api/v1/enterprises?{query}")).await;
+        assert_eq!(listed.json()["total"], total, "{query}");
+    }
+
+    let refused = [
+        (
+            "/api/v1/enterprises?tech_sme=1",
+            "tech_sme",
+            "tech_sme 的值“1”不是“是”或“否”：请写 true 或 false。",
+        ),
+        (
+            "/api/v1/patents?filed_year=20x6",
+            "filed_year",
+            "filed_year 的值“20x6”不是整数。",
+        ),
+        (
+            "/api/v1/visits?enterprise=abc",
+            "enterprise",
+            "enterprise 的值“abc”不是整数。",
+        ),
+        (
+            "/api/v1/calendar?year=next",
+            "year",
+            "year 的值“next”不是整数。",
+        ),
+        (
+            "/api/v1/townships?archived=1",
+            "archived",
+            "archived 的值“1”不是“是”或“否”：请写 true 或 false。",
+        ),
+        (
+            "/api/v1/reports/summary?year=20x6",
+            "year",
+            "year 的值“20x6”不是整数。",
+        ),
+    ];
+    for (path, field, sentence) in refused {
+        let answer = app.get(path).await;
+        assert_eq!(answer.status, Status::UnprocessableEntity, "{path}");
+        assert_eq!(answer.json()["error"]["fields"][field], sentence, "{path}");
+    }
+    for (path, sentence) in [
+        (
+            "/patents?filed_year=20x6",
+            "filed_year 的值“20x6”不是整数。",
+        ),
+        (
+            "/cases?archived=maybe",
+            "archived 的值“maybe”不是“是”或“否”",
+        ),
+        ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
+        (
+            "/enterprises/unlinked?people=all",
+            "people 的值“all”不是“是”或“否”",
+        ),
+        ("/settings/calendar?year=next", "year 的值“next”不是整数。"),
+        (
+            "/exports/patents.xlsx?granted_year=MMXXVI",
+            "granted_year 的值“MMXXVI”不是整数。",
+        ),
+    ] {
+        let page = app.get(path).await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{path}");
+        page.assert_contains(&[sentence]);
+    }
+    app.switch_to_english().await;
+    app.get("/visits?open=1")
+        .await
+        .assert_contains(&["“1” given for open is neither yes nor no: write true or false."]);
+}
