@@ -113,6 +113,30 @@ const PATHS: &[(Method, &str)] = &[
     (Method::Post, "/api/v1/cases/1/steps?x="),
 ];
 
+/// Filters that take a whole number of 32 or 64 bits, or a yes-or-no (0): any text is read (200)
+/// when blank or what the field takes, else refused with the field's sentence (422), never taken
+/// for another value or for no filter.
+#[rustfmt::skip]
+const TYPED_FILTERS: &[(&str, u8)] = &[
+    ("/api/v1/enterprises?high_tech=", 0),
+    ("/api/v1/visits?open=", 0),
+    ("/exports/patents.xlsx?linked=", 0),
+    ("/api/v1/patents?filed_year=", 32),
+    ("/patents?granted_year=", 32),
+    ("/api/v1/cases?enterprise_id=", 64),
+];
+
+/// Whether a filter of that kind reads `text` (as Rocket reads a number or a yes-or-no).
+fn filter_reads(text: &str, bits: u8) -> bool {
+    let yes_no = ["true", "false", "yes", "no", "on", "off"];
+    text.trim().is_empty()
+        || match bits {
+            32 => text.parse::<i32>().is_ok(),
+            64 => text.parse::<i64>().is_ok(),
+            _ => yes_no.iter().any(|word| word.eq_ignore_ascii_case(text)),
+        }
+}
+
 /// `text` in the shape the field takes (a list, a party, a number…), so that the body passes the
 /// JSON reading and the hostile text reaches the rules themselves.
 fn shaped(field: &str, text: &str) -> Value {
@@ -226,6 +250,17 @@ async fn random_ids_and_filters_in_paths_get_an_answer_never_a_500() {
                 app.send_json(*method, &path, "{}").await
             };
             assert_answered(&path, &page);
+        }
+        for (prefix, bits) in TYPED_FILTERS {
+            let path = format!("{prefix}{}", urlencode(&text));
+            let page = app.get(&path).await;
+            if filter_reads(&text, *bits) {
+                assert_eq!(page.status, Status::Ok, "{path}: {}", page.body);
+            } else {
+                let field = prefix.rsplit(['?', '=']).nth(1).unwrap_or_default();
+                assert_eq!(page.status, Status::UnprocessableEntity, "{path}");
+                page.assert_contains(&[&format!("{field} ")]);
+            }
         }
     }
 }
