@@ -13,7 +13,7 @@ use super::sheet::CalendarDay;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -50,7 +50,7 @@ async fn year(
     state: &State<AppState>,
     year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Json<YearJson>, AppError> {
-    let year = year.map_err(crate::web::given::refused)?;
+    let year = year.map_err(refused)?;
     Ok(Json(year_of(state, *year).await?))
 }
 

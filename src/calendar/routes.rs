@@ -13,7 +13,7 @@ use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
@@ -47,7 +47,7 @@ async fn show(
     state: &State<AppState>,
     year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Template, AppError> {
-    let year = year.map_err(crate::web::given::refused)?;
+    let year = year.map_err(refused)?;
     page_of(state, &page, *year, None).await
 }
 

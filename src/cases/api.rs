@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
+use crate::web::given::refused;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -30,7 +31,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, CaseFilter>,
 ) -> Result<Json<CasePage>, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -22,6 +22,7 @@ use super::workflow::{Status, Step};
 use crate::entities::{case_event, enforcement_case};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
@@ -42,11 +43,11 @@ pub struct CaseFilter {
     pub deadline: Option<String>,
     /// An enterprise of the register that is a party: respondent or complainant.
     #[serde(default)]
-    pub enterprise_id: crate::web::given::Given<i64>,
+    pub enterprise_id: Given<i64>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::json::body;
 use crate::web::pagination::PageRequest;
 
@@ -40,7 +40,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, EnterpriseFilter>,
 ) -> Result<Json<EnterprisePage>, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 
@@ -147,7 +147,7 @@ async fn unlinked(
     page: Option<u64>,
     per_page: Option<u64>,
 ) -> Result<Json<UnlinkedJson>, AppError> {
-    let people = people.map_err(crate::web::given::refused)?;
+    let people = people.map_err(refused)?;
     let request = PageRequest::new(page, per_page);
     let (items, total) = query::unlinked(&state.db, people.unwrap_or(false), request).await?;
     Ok(Json(UnlinkedJson {

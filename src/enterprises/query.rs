@@ -20,6 +20,7 @@ use crate::entities::{enterprise, patent, patent_applicant};
 use crate::error::AppError;
 use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind};
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
@@ -29,11 +30,11 @@ pub struct EnterpriseFilter {
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub high_tech: crate::web::given::Given<bool>,
+    pub high_tech: Given<bool>,
     #[serde(default)]
-    pub tech_sme: crate::web::given::Given<bool>,
+    pub tech_sme: Given<bool>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]

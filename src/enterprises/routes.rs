@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -66,7 +66,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, EnterpriseFilter>,
 ) -> Result<Template, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
@@ -403,7 +403,7 @@ async fn unlinked(
     people: rocket::form::Result<'_, Given<bool>>,
     page: Option<u64>,
 ) -> Result<Template, AppError> {
-    let people = people.map_err(crate::web::given::refused)?;
+    let people = people.map_err(refused)?;
     Ok(context.render(
         "enterprises/unlinked",
         unlinked_view(state, people.unwrap_or(false), page, None).await?,

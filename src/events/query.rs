@@ -16,6 +16,7 @@ use super::service::{EventView, Participant};
 use crate::entities::{enterprise, event, event_enterprise};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
@@ -30,11 +31,11 @@ pub struct EventFilter {
     pub kind: Option<String>,
     /// Events an enterprise took part in.
     #[serde(default)]
-    pub enterprise: crate::web::given::Given<i64>,
+    pub enterprise: Given<i64>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]

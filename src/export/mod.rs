@@ -24,6 +24,7 @@ use crate::events::query::EventFilter;
 use crate::inspections::query::InspectionFilter;
 use crate::patents::query::PatentFilter;
 use crate::visits::query::VisitFilter;
+use crate::web::given::{Given, refused};
 
 /// The registers that export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,7 +90,7 @@ pub enum Request {
 #[derive(Clone, Debug, Default, Deserialize, rocket::FromForm)]
 pub struct Period {
     #[serde(default)]
-    pub year: crate::web::given::Given<i32>,
+    pub year: Given<i32>,
     #[serde(default)]
     pub from: Option<String>,
     #[serde(default)]
@@ -112,7 +113,7 @@ impl Request {
     /// A register's request from a query string: the list page's, carried by its Export link.
     pub fn from_query(register: Register, query: &RawStr) -> Result<Request, AppError> {
         fn parse<T: for<'a> FromForm<'a> + 'static>(query: &RawStr) -> Result<T, AppError> {
-            Form::<T>::parse_encoded(query).map_err(crate::web::given::refused)
+            Form::<T>::parse_encoded(query).map_err(refused)
         }
         Ok(match register {
             Register::Patents => Request::Patents(parse(query)?),

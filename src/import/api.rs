@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg};
+use crate::web::given::{Given, refused};
 
 pub fn routes() -> Vec<Route> {
     routes![create, create_not_multipart, list, show, undo_batch, errors]
@@ -25,10 +26,10 @@ pub fn routes() -> Vec<Route> {
 pub struct UploadForm<'r> {
     pub file: Option<TempFile<'r>>,
     pub register: Option<String>,
-    pub dry_run: crate::web::given::Given<bool>,
+    pub dry_run: Given<bool>,
     pub policy: Option<String>,
     pub sheet: Option<String>,
-    pub header_row: crate::web::given::Given<u32>,
+    pub header_row: Given<u32>,
 }
 
 /// The name and bytes of an uploaded file; none chosen is the `file` field's error.
@@ -109,7 +110,7 @@ async fn create(
     state: &State<AppState>,
     form: Result<Form<UploadForm<'_>>, rocket::form::Errors<'_>>,
 ) -> Result<Json<ReportJson>, AppError> {
-    let mut form = form.map_err(crate::web::given::refused)?;
+    let mut form = form.map_err(refused)?;
     let request = request_of(&mut form, false).await?;
     let report = service::run(
         &state.db,

@@ -23,6 +23,7 @@ use crate::entities::import_batch;
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
+use crate::web::given::{Given, refused};
 use crate::web::layout::{self as page_layout, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 
@@ -140,7 +141,7 @@ async fn upload(
             };
             (result, form.register.clone())
         }
-        Err(errors) => (Err(crate::web::given::refused(errors)), None),
+        Err(errors) => (Err(refused(errors)), None),
     };
     match result {
         Ok(report) => FormResponse::Done(page_layout::success(
@@ -281,7 +282,7 @@ async fn show(
 #[derive(FromForm)]
 struct PreviewForm {
     sheet: Option<String>,
-    header_row: crate::web::given::Given<u32>,
+    header_row: Given<u32>,
     /// Column letter → field ("" for not imported).
     map: BTreeMap<String, String>,
 }
@@ -293,7 +294,7 @@ async fn repreview(
     id: &str,
     form: Result<Form<PreviewForm>, rocket::form::Errors<'_>>,
 ) -> Result<Flash<Redirect>, AppError> {
-    let form = form.map_err(crate::web::given::refused)?;
+    let form = form.map_err(refused)?;
     let id = service::batch_id(id)?;
     let batch = service::batch(&state.db, id).await?;
     let mut request = service::stored_request(&state.db, &batch, Policy::ValidRows).await?;

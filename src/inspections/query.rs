@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::service::{self, InspectionView};
 use crate::entities::{inspection, inspection_problem};
 use crate::error::{AppError, field_error};
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
@@ -25,7 +26,7 @@ pub struct InspectionFilter {
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]

@@ -18,6 +18,7 @@ use crate::i18n::Msg;
 use crate::web::forms::{
     FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
 };
+use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -43,7 +44,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, InspectionFilter>,
 ) -> Result<Template, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),

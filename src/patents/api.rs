@@ -13,6 +13,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::forms::archive_action;
+use crate::web::given::refused;
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -42,7 +43,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, PatentFilter>,
 ) -> Result<Json<PatentPage>, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -19,6 +19,7 @@ use crate::entities::{patent, patent_applicant};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 /// Totals are counted up to here.
@@ -33,18 +34,18 @@ pub struct PatentFilter {
     #[serde(default)]
     pub status: Option<String>,
     #[serde(default)]
-    pub filed_year: crate::web::given::Given<i32>,
+    pub filed_year: Given<i32>,
     #[serde(default)]
-    pub granted_year: crate::web::given::Given<i32>,
+    pub granted_year: Given<i32>,
     /// A township's name, or `-` for patents with none.
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub enterprise: crate::web::given::Given<i64>,
+    pub enterprise: Given<i64>,
     #[serde(default)]
-    pub linked: crate::web::given::Given<bool>,
+    pub linked: Given<bool>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]

@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -86,7 +87,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, PatentFilter>,
 ) -> Result<Template, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let request = PageRequest::new(filter.page, filter.per_page);
     let today = crate::clock::today(page.settings.timezone);

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::import::api::Download;
 use crate::settings::lists::{self, ListKind};
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
@@ -68,7 +68,7 @@ async fn report_page(
     as_of: Option<&str>,
     period: Option<&str>,
 ) -> Result<Template, AppError> {
-    let year = *year.map_err(crate::web::given::refused)?;
+    let year = *year.map_err(refused)?;
     let typed = as_of.map(str::trim).filter(|s| !s.is_empty());
     let parsed = crate::dates::parse_optional(typed.unwrap_or_default());
     let bad_as_of = parsed
@@ -129,7 +129,7 @@ pub async fn report_workbook(
     year: rocket::form::Result<'_, Given<i32>>,
     as_of: Option<&str>,
 ) -> Result<Download, AppError> {
-    let year = *year.map_err(crate::web::given::refused)?;
+    let year = *year.map_err(refused)?;
     let as_of = crate::dates::parse_optional(as_of.unwrap_or_default())
         .map_err(|msg| crate::error::field_error("as_of", msg))?;
     let (bytes, name) = excel::report_workbook(&state.db, year, as_of, lang).await?;
@@ -152,7 +152,7 @@ async fn targets_page(
     year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Template, AppError> {
     let year = year
-        .map_err(crate::web::given::refused)?
+        .map_err(refused)?
         .filter(|y| targets::YEARS.contains(y))
         .unwrap_or_else(|| crate::clock::today(page.settings.timezone).year());
     let view = TargetsView {

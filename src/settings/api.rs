@@ -11,7 +11,7 @@ use super::service;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::web::given::Given;
+use crate::web::given::{Given, refused};
 use crate::web::json::body;
 
 pub fn routes() -> Vec<Route> {
@@ -118,7 +118,7 @@ async fn list_items(
     kind: &str,
     archived: rocket::form::Result<'_, Given<bool>>,
 ) -> Result<Json<Vec<ListItem>>, AppError> {
-    let archived = archived.map_err(crate::web::given::refused)?;
+    let archived = archived.map_err(refused)?;
     let kind = kind_from_slug(kind)?;
     Ok(Json(
         lists::list(&state.db, kind, archived.unwrap_or(false)).await?,

@@ -18,6 +18,7 @@ use crate::entities::{enterprise, patent, patent_applicant, visit, visit_follow_
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
+use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize, rocket::FromForm)]
@@ -32,16 +33,16 @@ pub struct VisitFilter {
     #[serde(default)]
     pub township: Option<String>,
     #[serde(default)]
-    pub enterprise: crate::web::given::Given<i64>,
+    pub enterprise: Given<i64>,
     #[serde(default)]
     pub topic: Option<String>,
     /// Only visits with a follow-up not yet done.
     #[serde(default)]
-    pub open: crate::web::given::Given<bool>,
+    pub open: Given<bool>,
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
-    pub archived: crate::web::given::Given<bool>,
+    pub archived: Given<bool>,
     #[serde(default)]
     pub page: Option<u64>,
     #[serde(default)]

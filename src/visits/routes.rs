@@ -19,6 +19,7 @@ use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{
     FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
 };
+use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -63,7 +64,7 @@ async fn list(
     state: &State<AppState>,
     filter: rocket::form::Result<'_, VisitFilter>,
 ) -> Result<Template, AppError> {
-    let filter = filter.map_err(crate::web::given::refused)?;
+    let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
         pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
