@@ -151,7 +151,7 @@ async fn upload(
         Err(error) => {
             // A file that cannot be read is told on the upload page, in its own sentence.
             let mut failed = FailedForm::new("upload", None, BTreeMap::new());
-            failed.message = Some(error.message().render(page.lang));
+            failed.message = Some(upload_message(&error).render(page.lang));
             if let Some(fields) = error.fields() {
                 failed.errors = fields.render(page.lang);
             }
@@ -167,6 +167,23 @@ async fn upload(
             }
         }
     }
+}
+
+/// The fields the upload form shows a problem beside.
+const UPLOAD_FIELDS: [&str; 2] = ["file", "register"];
+
+/// What the upload form says above its fields: the problem of a field it does not show (sent by
+/// hand: `dry_run`, `header_row`) in its own words, else the error's message.
+fn upload_message(error: &AppError) -> Msg {
+    error
+        .fields()
+        .and_then(|fields| {
+            fields
+                .iter()
+                .find(|(field, _)| !UPLOAD_FIELDS.contains(&field.as_str()))
+                .map(|(_, msg)| msg.clone())
+        })
+        .unwrap_or_else(|| error.message())
 }
 
 #[derive(Serialize)]

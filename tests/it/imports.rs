@@ -292,6 +292,17 @@ async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
     assert_same(&snapshot(&app.db).await, &empty, "empty");
     let blank = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[("dry_run", "")]);
     assert_eq!(blank.await.json()["committed"], true);
+    // The upload page has no such field: its message says it.
+    app.login("officer", crate::support::PASSWORD).await;
+    let page = app
+        .post_multipart(
+            "/imports",
+            &[("header_row", "first")],
+            Some(("zigui.xlsx", &fixture("zigui-grants-2026.xlsx"))),
+        )
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["header_row 的值“first”不是整数。", "上传表格"]);
 }
 
 #[rocket::async_test]
