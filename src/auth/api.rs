@@ -1,7 +1,7 @@
 //! Users and tokens as JSON under `/api/v1`: the same services as the admin pages.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, patch, post, routes};
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use super::tokens::{self, CreatedToken, TokenView};
 use super::users::{self, UserChange, UserView};
 use crate::AppState;
 use crate::error::AppError;
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -24,6 +24,11 @@ pub fn routes() -> Vec<Route> {
         revoke_token
     ]
 }
+
+accepts!(NewUser, []);
+// A user's answer besides what a change writes.
+accepts!(UserChange, ["id", "username"]);
+accepts!(NewToken, []);
 
 #[derive(Serialize)]
 struct Me {
@@ -57,7 +62,7 @@ async fn list_users(
 async fn create_user(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<NewUser>, json::Error<'_>>,
+    input: Result<Body<NewUser>, AppError>,
 ) -> Result<(Status, Json<UserView>), AppError> {
     let user = users::create(&state.db, &admin.actor(), body(input)?).await?;
     Ok((Status::Created, Json(user)))
@@ -68,7 +73,7 @@ async fn change_user(
     admin: Admin,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<UserChange>, json::Error<'_>>,
+    input: Result<Body<UserChange>, AppError>,
 ) -> Result<Json<UserView>, AppError> {
     let id = crate::error::record_id(id, "users.not_found")?;
     Ok(Json(
@@ -96,7 +101,7 @@ struct NewToken {
 async fn create_token(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<NewToken>, json::Error<'_>>,
+    input: Result<Body<NewToken>, AppError>,
 ) -> Result<(Status, Json<CreatedToken>), AppError> {
     let input = body(input)?;
     let created = tokens::create(&state.db, &admin.actor(), &input.user, &input.label).await?;

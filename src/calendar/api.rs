@@ -4,7 +4,7 @@
 use rocket::form::{Form, FromForm};
 use rocket::fs::TempFile;
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +14,14 @@ use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::web::given::{Given, refused};
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![year, set, remove, import, load_notice]
 }
+
+// A day of the calendar's answer names its day, which the path gives.
+accepts!(DayJson, ["day"]);
 
 #[derive(Serialize)]
 pub struct YearJson {
@@ -67,7 +70,7 @@ async fn set(
     admin: Admin,
     state: &State<AppState>,
     day: &str,
-    input: Result<Json<DayJson>, json::Error<'_>>,
+    input: Result<Body<DayJson>, AppError>,
 ) -> Result<Json<CalendarDay>, AppError> {
     let input = body(input)?;
     let input = DayInput {

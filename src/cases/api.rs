@@ -3,7 +3,7 @@
 use rocket::form::Form;
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Status};
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, post, put, routes};
 use serde::Deserialize;
 
@@ -17,13 +17,41 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
 use crate::web::given::refused;
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![
         list, create, show, update, add_step, attach, attachment, archive
     ]
 }
+
+// What a client may send back of a case's answer besides the fields it writes: what its steps
+// made of it (status, deadlines, money) is read-only here.
+accepts!(
+    CaseInput,
+    [
+        "id",
+        "version",
+        "archived",
+        "status",
+        "accepted_on",
+        "closed_on",
+        "inspection_title",
+        "complainant.enterprise_id",
+        "respondent.enterprise_id",
+        "claimed_patent_check",
+        "steps",
+        "deadlines",
+        "next_deadline",
+        "deadline_status",
+        "illegal_gains",
+        "fine",
+        "attachments",
+    ]
+);
+accepts!(Versioned => CaseInput, ["version"]);
+accepts!(StepInput, ["id", "by", "officer_names"]);
+accepts!(VersionJson, []);
 
 #[get("/cases?<filter..>")]
 async fn list(
@@ -39,7 +67,7 @@ async fn list(
 async fn create(
     officer: Officer,
     state: &State<AppState>,
-    input: Result<Json<CaseInput>, json::Error<'_>>,
+    input: Result<Body<CaseInput>, AppError>,
 ) -> Result<(Status, Json<CaseView>), AppError> {
     let case = service::create(&state.db, &officer.actor(), &body(input)?).await?;
     Ok((Status::Created, Json(case)))
@@ -68,7 +96,7 @@ async fn update(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<Versioned>, json::Error<'_>>,
+    input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<CaseView>, AppError> {
     let input = body(input)?;
     let id = service::parse_id(id)?;
@@ -82,7 +110,7 @@ async fn add_step(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<StepInput>, json::Error<'_>>,
+    input: Result<Body<StepInput>, AppError>,
 ) -> Result<(Status, Json<CaseView>), AppError> {
     let input = body(input)?;
     let id = service::parse_id(id)?;
@@ -179,7 +207,7 @@ async fn archive(
     state: &State<AppState>,
     id: &str,
     action: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
+    input: Result<Body<VersionJson>, AppError>,
 ) -> Result<Json<CaseView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;

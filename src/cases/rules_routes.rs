@@ -3,7 +3,7 @@
 
 use rocket::form::{Form, FromForm};
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, put, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
@@ -14,12 +14,14 @@ use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
     routes![page, save, reset]
 }
+
+accepts!(RuleInput, []);
 
 pub fn api_routes() -> Vec<Route> {
     routes![list_json, set_json, reset_json]
@@ -126,7 +128,7 @@ async fn set_json(
     admin: Admin,
     state: &State<AppState>,
     code: &str,
-    input: Result<Json<RuleInput>, json::Error<'_>>,
+    input: Result<Body<RuleInput>, AppError>,
 ) -> Result<Json<RuleView>, AppError> {
     let input = body(input)?;
     Ok(Json(

@@ -1,7 +1,7 @@
 //! Enterprises as JSON under `/api/v1`: the same services and rules as the pages.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +16,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
 use crate::web::given::{Given, refused};
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
@@ -34,6 +34,13 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+// What a client may send back of an enterprise's answer besides the fields it writes.
+accepts!(EnterpriseInput, ["id", "version", "archived"]);
+accepts!(Versioned => EnterpriseInput, ["version"]);
+accepts!(VersionJson, []);
+accepts!(LinkJson, []);
+accepts!(FillJson, []);
+
 #[get("/enterprises?<filter..>")]
 async fn list(
     _user: Viewer,
@@ -48,7 +55,7 @@ async fn list(
 async fn create(
     officer: Officer,
     state: &State<AppState>,
-    input: Result<Json<EnterpriseInput>, json::Error<'_>>,
+    input: Result<Body<EnterpriseInput>, AppError>,
 ) -> Result<(Status, Json<EnterpriseView>), AppError> {
     let enterprise = service::create(&state.db, &officer.actor(), &body(input)?).await?;
     Ok((Status::Created, Json(enterprise)))
@@ -88,7 +95,7 @@ async fn update(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<Versioned>, json::Error<'_>>,
+    input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<EnterpriseView>, AppError> {
     let input = body(input)?;
     Ok(Json(
@@ -115,7 +122,7 @@ async fn archive(
     state: &State<AppState>,
     id: &str,
     action: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
+    input: Result<Body<VersionJson>, AppError>,
 ) -> Result<Json<EnterpriseView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;
@@ -174,7 +181,7 @@ async fn link(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<LinkJson>, json::Error<'_>>,
+    input: Result<Body<LinkJson>, AppError>,
 ) -> Result<(Status, Json<LinkedJson>), AppError> {
     let linked = service::link_name(
         &state.db,
@@ -227,7 +234,7 @@ struct FilledJson {
 async fn fill_townships(
     officer: Officer,
     state: &State<AppState>,
-    input: Result<Json<FillJson>, json::Error<'_>>,
+    input: Result<Body<FillJson>, AppError>,
 ) -> Result<Json<FilledJson>, AppError> {
     let input = body(input)?;
     let choice = SuggestionChoice {

@@ -1,7 +1,7 @@
 //! Inspections as JSON under `/api/v1`: the same services and rules as the pages.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use serde::Deserialize;
 
@@ -13,11 +13,25 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
 use crate::web::given::refused;
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, archive]
 }
+
+// What a client may send back of an inspection's answer besides the fields it writes.
+accepts!(
+    InspectionInput,
+    [
+        "id",
+        "version",
+        "archived",
+        "problems.*.case_id",
+        "problems.*.case_number"
+    ]
+);
+accepts!(Versioned => InspectionInput, ["version"]);
+accepts!(VersionJson, []);
 
 #[get("/inspections?<filter..>")]
 async fn list(
@@ -33,7 +47,7 @@ async fn list(
 async fn create(
     officer: Officer,
     state: &State<AppState>,
-    input: Result<Json<InspectionInput>, json::Error<'_>>,
+    input: Result<Body<InspectionInput>, AppError>,
 ) -> Result<(Status, Json<InspectionView>), AppError> {
     let inspection = service::create(&state.db, &officer.actor(), &body(input)?).await?;
     Ok((Status::Created, Json(inspection)))
@@ -62,7 +76,7 @@ async fn update(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<Versioned>, json::Error<'_>>,
+    input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<InspectionView>, AppError> {
     let input = body(input)?;
     let id = service::parse_id(id)?;
@@ -83,7 +97,7 @@ async fn archive(
     state: &State<AppState>,
     id: &str,
     action: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
+    input: Result<Body<VersionJson>, AppError>,
 ) -> Result<Json<InspectionView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;

@@ -1,7 +1,7 @@
 //! Patents as JSON under `/api/v1`: the same services and rules as the pages.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
@@ -14,11 +14,27 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::forms::archive_action;
 use crate::web::given::refused;
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, add_event, archive]
 }
+
+// What a client may send back of a patent's answer besides the fields it writes.
+accepts!(
+    PatentInput,
+    [
+        "id",
+        "patent_type",
+        "status",
+        "version",
+        "archived",
+        "warnings"
+    ]
+);
+accepts!(Versioned<PatentInput> => PatentInput, ["version"]);
+accepts!(EventInput, []);
+accepts!(VersionJson, []);
 
 /// A saved patent and what the person should know (a computed check character).
 #[derive(Serialize)]
@@ -52,7 +68,7 @@ async fn create(
     officer: Officer,
     lang: Lang,
     state: &State<AppState>,
-    input: Result<Json<PatentInput>, json::Error<'_>>,
+    input: Result<Body<PatentInput>, AppError>,
 ) -> Result<(Status, Json<SavedJson>), AppError> {
     let saved = service::create(&state.db, &officer.actor(), &body(input)?).await?;
     Ok((Status::Created, Json(SavedJson::new(saved, lang))))
@@ -83,7 +99,7 @@ async fn update(
     lang: Lang,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<Versioned<PatentInput>>, json::Error<'_>>,
+    input: Result<Body<Versioned<PatentInput>>, AppError>,
 ) -> Result<Json<SavedJson>, AppError> {
     let id = service::parse_id(id)?;
     let input = body(input)?;
@@ -103,7 +119,7 @@ async fn add_event(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<EventInput>, json::Error<'_>>,
+    input: Result<Body<EventInput>, AppError>,
 ) -> Result<(Status, Json<PatentView>), AppError> {
     let patent = service::add_event(
         &state.db,
@@ -127,7 +143,7 @@ async fn archive(
     state: &State<AppState>,
     id: &str,
     action: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
+    input: Result<Body<VersionJson>, AppError>,
 ) -> Result<Json<PatentView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;

@@ -1,7 +1,7 @@
 //! Reports and targets as JSON under `/api/v1`: the same services as the CLI.
 
 use chrono::NaiveDate;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, put, routes};
 
 use super::summary::{self, Summary};
@@ -12,7 +12,7 @@ use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::Lang;
 use crate::web::given::{Given, refused};
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -23,6 +23,8 @@ pub fn routes() -> Vec<Route> {
         super::routes::report_workbook
     ]
 }
+
+accepts!(TargetInput, []);
 
 /// A date from a query parameter, refused with its sentence when it is not one.
 fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
@@ -85,7 +87,7 @@ async fn get_targets(
 async fn put_target(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<TargetInput>, json::Error<'_>>,
+    input: Result<Body<TargetInput>, AppError>,
 ) -> Result<Json<Option<TargetView>>, AppError> {
     let input = body(input)?;
     Ok(Json(targets::set(&state.db, &admin.actor(), &input).await?))

@@ -1,7 +1,7 @@
 //! The settings as JSON under `/api/v1`: the same services as the settings page.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, patch, post, put, routes};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::web::given::{Given, refused};
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -27,6 +27,13 @@ pub fn routes() -> Vec<Route> {
         change_item
     ]
 }
+
+accepts!(JurisdictionInput, []);
+accepts!(TimezoneJson, []);
+accepts!(SecureCookiesJson, []);
+accepts!(NewItem, []);
+// A township's or agency's answer besides what a change writes.
+accepts!(ItemChange, ["id", "archived_at"]);
 
 #[derive(Serialize)]
 struct SettingsJson {
@@ -72,7 +79,7 @@ async fn post_backup(
 async fn put_jurisdiction(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<JurisdictionInput>, json::Error<'_>>,
+    input: Result<Body<JurisdictionInput>, AppError>,
 ) -> Result<Json<Jurisdiction>, AppError> {
     let jurisdiction = service::set_jurisdiction(&state.db, &admin.actor(), body(input)?).await?;
     Ok(Json(jurisdiction))
@@ -87,7 +94,7 @@ struct TimezoneJson {
 async fn put_timezone(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<TimezoneJson>, json::Error<'_>>,
+    input: Result<Body<TimezoneJson>, AppError>,
 ) -> Result<Json<TimezoneJson>, AppError> {
     let timezone = service::set_timezone(&state.db, &admin.actor(), &body(input)?.timezone).await?;
     Ok(Json(TimezoneJson {
@@ -104,7 +111,7 @@ struct SecureCookiesJson {
 async fn put_secure_cookies(
     admin: Admin,
     state: &State<AppState>,
-    input: Result<Json<SecureCookiesJson>, json::Error<'_>>,
+    input: Result<Body<SecureCookiesJson>, AppError>,
 ) -> Result<Json<SecureCookiesJson>, AppError> {
     let on = body(input)?.secure_cookies;
     let secure_cookies = service::set_secure_cookies(&state.db, &admin.actor(), on).await?;
@@ -146,7 +153,7 @@ async fn add_item(
     admin: Admin,
     state: &State<AppState>,
     kind: &str,
-    input: Result<Json<NewItem>, json::Error<'_>>,
+    input: Result<Body<NewItem>, AppError>,
 ) -> Result<(Status, Json<ListItem>), AppError> {
     let kind = kind_from_slug(kind)?;
     let item = lists::add(&state.db, &admin.actor(), kind, &body(input)?.name).await?;
@@ -159,7 +166,7 @@ async fn change_item(
     state: &State<AppState>,
     kind: &str,
     id: &str,
-    input: Result<Json<ItemChange>, json::Error<'_>>,
+    input: Result<Body<ItemChange>, AppError>,
 ) -> Result<Json<ListItem>, AppError> {
     let (kind, id) = target_from_path(kind, id)?;
     Ok(Json(

@@ -1,7 +1,7 @@
 //! Visits as JSON under `/api/v1`: the same services and rules as the pages.
 
 use rocket::http::Status;
-use rocket::serde::json::{self, Json};
+use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, put, routes};
 use serde::Deserialize;
 
@@ -13,11 +13,28 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
 use crate::web::given::refused;
-use crate::web::json::body;
+use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![list, due, create, show, update, archive]
 }
+
+// What a client may send back of a visit's answer (or of a list's item) besides the fields it
+// writes.
+accepts!(
+    VisitInput,
+    [
+        "id",
+        "version",
+        "archived",
+        "officer_names",
+        "patents_after",
+        "patents_filed_after",
+        "open_follow_ups",
+    ]
+);
+accepts!(Versioned => VisitInput, ["version"]);
+accepts!(VersionJson, []);
 
 #[get("/visits?<filter..>")]
 async fn list(
@@ -43,7 +60,7 @@ async fn due(
 async fn create(
     officer: Officer,
     state: &State<AppState>,
-    input: Result<Json<VisitInput>, json::Error<'_>>,
+    input: Result<Body<VisitInput>, AppError>,
 ) -> Result<(Status, Json<VisitView>), AppError> {
     let recorded = service::create(&state.db, &officer.actor(), &body(input)?).await?;
     Ok((Status::Created, Json(recorded.visit)))
@@ -72,7 +89,7 @@ async fn update(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    input: Result<Json<Versioned>, json::Error<'_>>,
+    input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<VisitView>, AppError> {
     let input = body(input)?;
     let id = service::parse_id(id)?;
@@ -93,7 +110,7 @@ async fn archive(
     state: &State<AppState>,
     id: &str,
     action: &str,
-    input: Result<Json<VersionJson>, json::Error<'_>>,
+    input: Result<Body<VersionJson>, AppError>,
 ) -> Result<Json<VisitView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;

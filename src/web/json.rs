@@ -1,23 +1,135 @@
 //! JSON request bodies with precise errors: malformed JSON is a 400 naming the line and column,
-//! a body of the wrong shape is a 422, an oversized body is a 413.
+//! a body of the wrong shape or with a field the request does not take is a 422, an oversized
+//! body is a 413.
+//!
+//! A misspelt field must not be ignored: a `PUT` replaces the whole record, so `"adress"` for
+//! `"address"` would erase the address without a word. Each body type says what else it may
+//! hold ([`Accepts`]): the read-only fields of the record's answers, so that a client may send
+//! back what it was given.
 
-use rocket::serde::json::{Error, Json};
+use rocket::data::{Data, FromData, Limits, Outcome};
+use rocket::request::Request;
+use serde::de::DeserializeOwned;
 
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::i18n::Msg;
 
+/// A JSON body of type `T` whose every field is one `T` reads or one it accepts besides.
+pub struct Body<T>(pub T);
+
+/// What a JSON body may hold.
+pub trait Accepts: DeserializeOwned {
+    /// The type whose fields are checked: the body's own, or the flattened one inside it (serde
+    /// cannot tell an unknown field through `#[serde(flatten)]`).
+    type Checked: Accepts;
+    /// Fields read by neither type that the body may hold and that are ignored: the answer's
+    /// read-only fields, dotted from the top with `*` for any index (`problems.*.case_number`).
+    /// The checked type's own are accepted too.
+    const ALSO: &'static [&'static str] = &[];
+}
+
+/// `Accepts` for a body type: `accepts!(Type, ["id", …])`, or with the flattened type checked
+/// in its place, `accepts!(Type => Inner, ["version", …])`.
+macro_rules! accepts {
+    ($body:ty, [$($also:literal),* $(,)?]) => {
+        impl $crate::web::json::Accepts for $body {
+            type Checked = Self;
+            const ALSO: &'static [&'static str] = &[$($also),*];
+        }
+    };
+    ($body:ty => $checked:ty, [$($also:literal),* $(,)?]) => {
+        impl $crate::web::json::Accepts for $body {
+            type Checked = $checked;
+            const ALSO: &'static [&'static str] = &[$($also),*];
+        }
+    };
+}
+pub(crate) use accepts;
+
 /// The body of an API request, or the error that explains why it could not be read.
-pub fn body<T>(received: Result<Json<T>, Error<'_>>) -> Result<T, AppError> {
-    match received {
-        Ok(Json(value)) => Ok(value),
-        Err(Error::Io(error)) if error.kind() == std::io::ErrorKind::UnexpectedEof => {
-            Err(AppError::PayloadTooLarge)
+pub fn body<T>(received: Result<Body<T>, AppError>) -> Result<T, AppError> {
+    received.map(|Body(value)| value)
+}
+
+#[rocket::async_trait]
+impl<'r, T: Accepts> FromData<'r> for Body<T> {
+    type Error = AppError;
+
+    async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
+        let limit = request.limits().get("json").unwrap_or(Limits::JSON);
+        let read = match data.open(limit).into_string().await {
+            Ok(text) if text.is_complete() => read::<T>(&text.into_inner()),
+            Ok(_) => Err(AppError::PayloadTooLarge),
+            Err(error) => {
+                tracing::warn!(%error, "could not read a request body");
+                Err(AppError::BadRequest(Msg::new("errors.json.unreadable")))
+            }
+        };
+        match read {
+            Ok(value) => Outcome::Success(Body(value)),
+            Err(error) => Outcome::Error((error.status(), error)),
         }
-        Err(Error::Io(error)) => {
-            tracing::warn!(%error, "could not read a request body");
-            Err(AppError::BadRequest(Msg::new("errors.json.unreadable")))
+    }
+}
+
+/// The body read as `T`, refused when it holds a field `T` neither reads nor accepts. A field
+/// misspelt is named even when the body could not be read as `T` for want of its right spelling
+/// ("missing field `name`" beside "nmae").
+pub fn read<T: Accepts>(text: &str) -> Result<T, AppError> {
+    let read = serde_json::from_str::<T>(text);
+    let mut errors = FieldErrors::new();
+    for field in unknown_fields::<T>(text) {
+        let msg = Msg::new("errors.json.unknown_field").arg("field", &field);
+        errors.add(&field, msg);
+    }
+    match read {
+        Ok(value) if errors.is_empty() => Ok(value),
+        Ok(_) => Err(AppError::Validation(errors)),
+        Err(error) => match parse_error(&error) {
+            AppError::Validation(shape) => {
+                for (field, msg) in shape.iter() {
+                    errors.add(field, msg.clone());
+                }
+                Err(AppError::Validation(errors))
+            }
+            malformed => Err(malformed),
+        },
+    }
+}
+
+/// The fields of the body, dotted from the top (`follow_ups.0.acton`), that were ignored.
+fn unknown_fields<T: Accepts>(text: &str) -> Vec<String> {
+    let mut ignored = Vec::new();
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    // The body has been read as `T` already; reading it as the checked type only lists names.
+    let _ = serde_ignored::deserialize::<_, _, T::Checked>(&mut deserializer, |path| {
+        let pattern = dotted(&path, true);
+        let also = |list: &[&str]| list.contains(&pattern.as_str());
+        if !also(T::ALSO) && !also(<T::Checked as Accepts>::ALSO) {
+            ignored.push(dotted(&path, false));
         }
-        Err(Error::Parse(_, error)) => Err(parse_error(&error)),
+    });
+    ignored
+}
+
+/// A path as a client wrote it: keys and indexes joined by dots, without serde's marks for an
+/// `Option` or a newtype; as a pattern, with `*` for every index.
+fn dotted(path: &serde_ignored::Path<'_>, pattern: bool) -> String {
+    use serde_ignored::Path;
+    let (parent, own) = match path {
+        Path::Root => return String::new(),
+        Path::Seq { parent, .. } if pattern => (parent, "*".to_owned()),
+        Path::Seq { parent, index } => (parent, index.to_string()),
+        Path::Map { parent, key } => (parent, key.clone()),
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => {
+            return dotted(parent, pattern);
+        }
+    };
+    match dotted(parent, pattern) {
+        above if above.is_empty() => own,
+        above => format!("{above}.{own}"),
     }
 }
 
@@ -39,8 +151,8 @@ fn parse_error(error: &serde_json::Error) -> AppError {
     }
 }
 
-fn single_field(field: &str, msg: Msg) -> crate::error::FieldErrors {
-    let mut errors = crate::error::FieldErrors::new();
+fn single_field(field: &str, msg: Msg) -> FieldErrors {
+    let mut errors = FieldErrors::new();
     errors.add(field, msg);
     errors
 }
@@ -51,5 +163,111 @@ fn data_detail(error: &serde_json::Error) -> String {
     match text.rfind(" at line ") {
         Some(index) => text[..index].to_owned(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    struct Item {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        tags: Vec<Tag>,
+        #[serde(default)]
+        extra: Option<Tag>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Tag {
+        #[serde(default)]
+        label: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    struct Versioned {
+        version: i32,
+        #[serde(flatten)]
+        item: Item,
+    }
+
+    accepts!(Item, ["id", "tags.*.id"]);
+    accepts!(Versioned => Item, ["version"]);
+
+    fn refused<T: Accepts>(text: &str) -> Vec<String> {
+        match read::<T>(text) {
+            Ok(_) => Vec::new(),
+            Err(AppError::Validation(fields)) => fields.iter().map(|(f, _)| f.clone()).collect(),
+            Err(other) => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn a_field_neither_read_nor_accepted_is_refused_by_its_dotted_name() {
+        let cases: [(&str, &[&str]); 9] = [
+            (r#"{"name": "a"}"#, &[]),
+            (r#"{"name": "a", "id": 3}"#, &[]),
+            (r#"{"tags": [{"label": "x", "id": 1}]}"#, &[]),
+            (r#"{"nmae": "a"}"#, &["nmae"]),
+            (
+                r#"{"tags": [{"label": "x"}, {"lable": "y"}]}"#,
+                &["tags.1.lable"],
+            ),
+            (r#"{"extra": {"lable": "y"}}"#, &["extra.lable"]),
+            (r#"{"extra": {"id": 1}}"#, &["extra.id"]),
+            (
+                r#"{"name": "a", "nmae": 1, "x": {"deep": []}}"#,
+                &["nmae", "x"],
+            ),
+            (r#"{"id": "not read, so any shape"}"#, &[]),
+        ];
+        for (body, expected) in cases {
+            assert_eq!(refused::<Item>(body), expected, "{body}");
+        }
+    }
+
+    #[test]
+    fn what_is_read_is_the_body_itself() {
+        let body =
+            r#"{"version": 2, "name": "a", "tags": [{"label": "x"}], "extra": {"label": "y"}}"#;
+        let Ok(read) = read::<Versioned>(body) else {
+            panic!("{body} not read");
+        };
+        assert_eq!(read.version, 2);
+        assert_eq!(read.item.name, "a");
+        assert_eq!(read.item.tags[0].label, "x");
+        assert_eq!(read.item.extra.map(|tag| tag.label).as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn a_flattened_body_checks_its_inner_fields() {
+        assert_eq!(
+            refused::<Versioned>(r#"{"version": 1, "name": "a"}"#),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            refused::<Versioned>(r#"{"version": 1, "nmae": "a"}"#),
+            ["nmae"]
+        );
+        assert_eq!(
+            refused::<Versioned>(r#"{"version": 1, "tags": [{"lable": ""}]}"#),
+            ["tags.0.lable"]
+        );
+        // Without its version the body cannot be read; the slip is named beside serde's word.
+        assert_eq!(
+            refused::<Versioned>(r#"{"verison": 1}"#),
+            ["verison", "body"]
+        );
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request_whatever_its_fields() {
+        assert!(matches!(
+            read::<Item>(r#"{"nmae": "#),
+            Err(AppError::BadRequest(_))
+        ));
     }
 }

@@ -36,24 +36,14 @@ async fn validation_errors_name_the_fields_in_the_requested_language() {
     assert!(error["fields"]["aliases"].is_string());
     assert!(error["fields"]["case_prefix"].is_string());
 
-    let response = app
-        .client
-        .put("/api/v1/settings/timezone")
-        .header(rocket::http::Header::new(
-            "X-CSRF-Token",
-            app.forget_csrf().unwrap(),
-        ))
-        .header(rocket::http::ContentType::JSON)
-        .header(rocket::http::Header::new(
-            "Accept-Language",
-            "en-US,en;q=0.9",
-        ))
-        .body(r#"{"timezone": "Mars/Olympus"}"#)
-        .dispatch()
-        .await;
-    assert_eq!(response.status(), Status::UnprocessableEntity);
-    let body: serde_json::Value =
-        serde_json::from_str(&response.into_string().await.unwrap_or_default()).unwrap();
+    let (status, body) = send_in_english(
+        &app,
+        Method::Put,
+        "/api/v1/settings/timezone",
+        r#"{"timezone": "Mars/Olympus"}"#,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(
         body["error"]["fields"]["timezone"],
         "“Mars/Olympus” is not a known time zone; enter a name such as Asia/Shanghai."
@@ -172,4 +162,131 @@ async fn agencies_are_listed_in_order() {
             "卫生健康局"
         ]
     );
+}
+
+/// A record sent back as its answer gave it is taken, its read-only fields ignored; a field the
+/// request does not take — misspelt at the top or inside — is refused with its name, and the
+/// record is left as it was (a PUT replaces the whole record: an ignored "adress" would have
+/// erased the address).
+#[rocket::async_test]
+async fn a_record_sent_back_is_taken_and_a_misspelt_field_refused() {
+    let app = TestApp::admin().await;
+    let demo = app.send_json(Method::Post, "/api/v1/demo", "{}").await;
+    assert_eq!(demo.status, Status::Ok, "{}", demo.body);
+    // The register, a field renamed at the top, and a field renamed inside one of its values.
+    let registers = [
+        ("patents", "address", None),
+        (
+            "enterprises",
+            "credit_code",
+            Some(("high_tech", "issued_on")),
+        ),
+        ("events", "attendees", None),
+        ("visits", "needs", Some(("follow_ups", "action"))),
+        (
+            "inspections",
+            "goods_checked",
+            Some(("problems", "description")),
+        ),
+        ("cases", "product", Some(("respondent", "name"))),
+    ];
+    for (register, top, inside) in registers {
+        let path = format!("/api/v1/{register}/1");
+        let answer = app.get(&path).await.json();
+        let page = app.send_json(Method::Put, &path, &answer.to_string()).await;
+        assert_eq!(page.status, Status::Ok, "{register}: {}", page.body);
+        let kept = app.get(&path).await.json();
+
+        let mut misspelt = kept.clone();
+        rename(&mut misspelt, top);
+        let page = app
+            .send_json(Method::Put, &path, &misspelt.to_string())
+            .await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{register}");
+        let sentence = &page.json()["error"]["fields"][format!("{top}x")];
+        assert!(
+            sentence.as_str().is_some_and(|s| s.contains("拼写")),
+            "{sentence}"
+        );
+
+        if let Some((outer, field)) = inside {
+            let mut misspelt = kept.clone();
+            let holder = match &mut misspelt[outer] {
+                serde_json::Value::Array(items) => &mut items[0],
+                object => object,
+            };
+            rename(holder, field);
+            let page = app
+                .send_json(Method::Put, &path, &misspelt.to_string())
+                .await;
+            assert_eq!(page.status, Status::UnprocessableEntity, "{register}");
+            let dotted = match &kept[outer] {
+                serde_json::Value::Array(_) => format!("{outer}.0.{field}x"),
+                _ => format!("{outer}.{field}x"),
+            };
+            assert!(
+                page.json()["error"]["fields"][&dotted].is_string(),
+                "{}",
+                page.body
+            );
+        }
+        assert_eq!(app.get(&path).await.json(), kept, "{register}");
+    }
+
+    // A township sent back as read is a change of nothing.
+    let township = app.get("/api/v1/townships/1").await.json();
+    let page = app
+        .send_json(Method::Patch, "/api/v1/townships/1", &township.to_string())
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+
+    // Creating: the same rule, in English when asked.
+    let (status, body) = send_in_english(
+        &app,
+        Method::Post,
+        "/api/v1/townships",
+        r#"{"nmae": "新镇"}"#,
+    )
+    .await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(
+        body["error"]["fields"]["nmae"],
+        "“nmae” is not a field this request takes; check its spelling. Nothing was written."
+    );
+    // serde's own word for the field the slip left out stands beside it.
+    assert!(body["error"]["fields"]["body"].is_string(), "{body}");
+}
+
+/// The field `name` of an object written as `{name}x`, as a typing slip would.
+fn rename(object: &mut serde_json::Value, name: &str) {
+    let object = object.as_object_mut().expect("an object");
+    let value = object.remove(name).expect("the field");
+    object.insert(format!("{name}x"), value);
+}
+
+/// Sends JSON as a client asking for English does, the session's CSRF token spent on it.
+async fn send_in_english(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: &str,
+) -> (Status, serde_json::Value) {
+    let response = app
+        .client
+        .req(method, path.to_owned())
+        .header(rocket::http::Header::new(
+            "X-CSRF-Token",
+            app.forget_csrf().unwrap_or_default(),
+        ))
+        .header(rocket::http::ContentType::JSON)
+        .header(rocket::http::Header::new(
+            "Accept-Language",
+            "en-US,en;q=0.9",
+        ))
+        .body(body)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let text = response.into_string().await.unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or_default())
 }
