@@ -1,6 +1,6 @@
 //! Imports as JSON under `/api/v1`: the same service as the CLI and the pages.
 
-use rocket::form::{Form, FromForm};
+use rocket::form::{Form, FromForm, Lenient};
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Status};
 use rocket::serde::json::Json;
@@ -15,21 +15,26 @@ use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg};
-use crate::web::given::{Given, refused};
+use crate::web::given::{Exact, Given, refused};
 
 pub fn routes() -> Vec<Route> {
     routes![create, create_not_multipart, list, show, undo_batch, errors]
 }
 
-/// The upload form of `POST /api/v1/imports` (and of the page).
+/// The upload form of `POST /api/v1/imports` (and of the page). The API reads it strictly (a
+/// field it does not take, say `dryrun`, is refused rather than the file committed); the values
+/// that may be left out stay lenient inside it.
 #[derive(FromForm)]
 pub struct UploadForm<'r> {
     pub file: Option<TempFile<'r>>,
     pub register: Option<String>,
-    pub dry_run: Given<bool>,
+    pub dry_run: Lenient<Given<bool>>,
     pub policy: Option<String>,
     pub sheet: Option<String>,
-    pub header_row: Given<u32>,
+    pub header_row: Lenient<Given<u32>>,
+    /// A signed-in browser's token, checked from the body before the form is read
+    /// (`auth::csrf`); named so that the strict form takes it.
+    pub csrf_token: Option<String>,
 }
 
 /// The name and bytes of an uploaded file; none chosen is the `file` field's error.
@@ -96,7 +101,7 @@ pub async fn request_of(
         bytes,
         register,
         sheet: form.sheet.clone().filter(|s| !s.trim().is_empty()),
-        header_row: *form.header_row,
+        header_row: **form.header_row,
         choices: Choices::new(),
         dry_run: form.dry_run.unwrap_or(dry_run_default),
         policy,
@@ -108,9 +113,9 @@ async fn create(
     officer: Officer,
     lang: Lang,
     state: &State<AppState>,
-    form: Result<Form<UploadForm<'_>>, rocket::form::Errors<'_>>,
+    form: Result<Form<Exact<UploadForm<'_>>>, rocket::form::Errors<'_>>,
 ) -> Result<Json<ReportJson>, AppError> {
-    let mut form = form.map_err(refused)?;
+    let Exact(mut form) = form.map_err(refused)?.into_inner();
     let request = request_of(&mut form, false).await?;
     let report = service::run(
         &state.db,

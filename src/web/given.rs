@@ -8,7 +8,9 @@
 
 use std::ops::Deref;
 
-use rocket::form::{self, FromFormField, ValueField, error::ErrorKind};
+use rocket::form::{
+    self, DataField, FromForm, FromFormField, Options, ValueField, error::ErrorKind,
+};
 use rocket::http::Status;
 use serde::{Deserialize, Serialize};
 
@@ -54,6 +56,37 @@ impl<'v, T: FromFormField<'v> + Send> FromFormField<'v> for Given<T> {
     }
 }
 
+/// A form read strictly: a field it does not take (`dryrun` for `dry_run`) is refused, not left
+/// out. Rocket's own `Strict` does that but drops the parser's errors, so that a body over the
+/// limit read as no file at all; this passes them on. Fields that may be missing inside it are
+/// `Lenient` (Rocket's strict `Given` would call a missing one an error).
+pub struct Exact<T>(pub T);
+
+#[rocket::async_trait]
+impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
+    type Context = T::Context;
+
+    fn init(_: Options) -> Self::Context {
+        T::init(Options::Strict)
+    }
+
+    fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
+        T::push_value(ctxt, field)
+    }
+
+    async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
+        T::push_data(ctxt, field).await
+    }
+
+    fn push_error(ctxt: &mut Self::Context, error: form::Error<'v>) {
+        T::push_error(ctxt, error)
+    }
+
+    fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
+        T::finalize(ctxt).map(Exact)
+    }
+}
+
 /// The sentence for each value a form or query could not read, under its field's name: 422,
 /// the fields in the API's answer, the first sentence on a page.
 pub fn refused(errors: form::Errors<'_>) -> AppError {
@@ -69,6 +102,7 @@ pub fn refused(errors: form::Errors<'_>) -> AppError {
         let key = match &error.kind {
             ErrorKind::Int(_) => "errors.form.not_a_whole_number",
             ErrorKind::Bool(_) => "errors.form.not_yes_or_no",
+            ErrorKind::Unexpected => "errors.form.unknown_field",
             _ => "errors.form.unreadable",
         };
         let value = error.value.as_deref().unwrap_or_default();
@@ -131,6 +165,41 @@ mod tests {
         assert_eq!(
             linked.as_deref(),
             Some("linked 的值“1”不是“是”或“否”：请写 true 或 false。")
+        );
+    }
+
+    #[derive(Debug, rocket::FromForm)]
+    struct Upload {
+        dry_run: rocket::form::Lenient<Given<bool>>,
+        sheet: Option<String>,
+    }
+
+    #[test]
+    fn an_exact_form_refuses_a_field_it_does_not_take_and_leaves_out_the_rest() {
+        let read = |query: &str| Form::<Exact<Upload>>::parse(query).map_err(refused);
+        let Ok(Exact(upload)) = read("") else {
+            panic!("an empty form is read");
+        };
+        assert_eq!((**upload.dry_run, upload.sheet), (None, None));
+        let Ok(Exact(upload)) = read("dry_run=true&sheet=a") else {
+            panic!("a form of its own fields is read");
+        };
+        assert_eq!(
+            (**upload.dry_run, upload.sheet.as_deref()),
+            (Some(true), Some("a"))
+        );
+        let Err(error) = read("dryrun=true") else {
+            panic!("a misspelt field is refused");
+        };
+        let fields = error.fields().cloned().unwrap_or_default();
+        let sentence = fields
+            .get("dryrun")
+            .map(|m| m.render(crate::i18n::Lang::En));
+        assert_eq!(
+            sentence.as_deref(),
+            Some(
+                "dryrun is not a field this request takes; check its spelling. Nothing was written."
+            )
         );
     }
 }

@@ -270,6 +270,12 @@ async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
             "dry_run 的值“dry”不是“是”或“否”：请写 true 或 false。",
         ),
         ("header_row", "first", "header_row 的值“first”不是整数。"),
+        // A misspelt field is refused, not left out (which would commit the file).
+        (
+            "dryrun",
+            "true",
+            "不认识的字段 dryrun：请检查拼写。没有写入任何内容。",
+        ),
     ] {
         let fields = [(field, value)];
         let refused = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &fields).await;
