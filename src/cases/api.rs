@@ -16,12 +16,20 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
-use crate::web::given::refused;
+use crate::web::given::{Exact, refused};
 use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
     routes![
-        list, create, show, update, add_step, attach, attachment, archive
+        list,
+        create,
+        show,
+        update,
+        add_step,
+        attach,
+        attach_not_multipart,
+        attachment,
+        archive
     ]
 }
 
@@ -123,6 +131,9 @@ async fn add_step(
 pub struct AttachmentForm<'r> {
     pub file: Option<TempFile<'r>>,
     pub step_id: Option<String>,
+    /// A signed-in browser's token, checked from the body before the form is read
+    /// (`auth::csrf`); named so that the exact form takes it.
+    pub csrf_token: Option<String>,
 }
 
 /// The upload as the service takes it; a step id that is no number is the field's error.
@@ -153,21 +164,31 @@ pub async fn upload_of(form: &mut AttachmentForm<'_>) -> Result<(Option<i64>, Up
     Ok((step_id, upload))
 }
 
+/// Through the API the form is read exactly: `stepid=3` is refused, not the file attached to the
+/// case instead of its step.
 #[post("/cases/<id>/attachments", data = "<form>")]
 async fn attach(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-    form: Option<Form<AttachmentForm<'_>>>,
+    form: Result<Form<Exact<AttachmentForm<'_>>>, rocket::form::Errors<'_>>,
 ) -> Result<(Status, Json<AttachmentView>), AppError> {
     let id = service::parse_id(id)?;
-    // Anything but a form upload (JSON, say) is told so, not passed to another route.
-    let mut form = form.ok_or_else(|| {
-        AppError::UnsupportedMediaType(crate::i18n::Msg::new("import.upload.not_multipart"))
-    })?;
+    let Exact(mut form) = form.map_err(refused)?.into_inner();
     let (step_id, upload) = upload_of(&mut form).await?;
     let added = attachments::add(&state.db, &officer.actor(), id, step_id, upload).await?;
     Ok((Status::Created, Json(added)))
+}
+
+/// Anything but a form upload (JSON, say) is told so, not passed to another route.
+#[post("/cases/<id>/attachments", rank = 2)]
+async fn attach_not_multipart(_officer: Officer, id: &str) -> AppError {
+    match service::parse_id(id) {
+        Err(bad_id) => bad_id,
+        Ok(_) => {
+            AppError::UnsupportedMediaType(crate::i18n::Msg::new("cases.attachment.not_multipart"))
+        }
+    }
 }
 
 /// The file itself, as uploaded.

@@ -573,6 +573,25 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
         )
         .await;
     assert_eq!(wrong_step.status, Status::UnprocessableEntity);
+    // A misspelt field is refused by name, not the file attached to the case instead of its step.
+    let misspelt = app
+        .post_multipart(
+            &format!("/api/v1/cases/{id}/attachments"),
+            &[("stepid", &step_id.to_string())],
+            Some(("决定书.pdf", b"%PDF-1.4")),
+        )
+        .await;
+    assert_eq!(misspelt.status, Status::UnprocessableEntity);
+    assert!(misspelt.body.contains("stepid"), "{}", misspelt.body);
+    let not_a_form = app
+        .send_json(
+            Method::Post,
+            &format!("/api/v1/cases/{id}/attachments"),
+            &json!({"step_id": step_id}).to_string(),
+        )
+        .await;
+    assert_eq!(not_a_form.status, Status::UnsupportedMediaType);
+    assert!(not_a_form.body.contains("step_id"), "{}", not_a_form.body);
     let other = app
         .client
         .get(format!("/api/v1/cases/{}/attachments/{file}", id + 1))
