@@ -13,11 +13,11 @@ use super::sheet::CalendarDay;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::web::given::{Given, refused};
+use crate::web::given::{Exact, Given, refused};
 use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
-    routes![year, set, remove, import, load_notice]
+    routes![year, set, remove, import, import_not_multipart, load_notice]
 }
 
 // A day of the calendar's answer names its day, which the path gives.
@@ -92,6 +92,9 @@ async fn remove(admin: Admin, state: &State<AppState>, day: &str) -> Result<Stat
 #[derive(FromForm)]
 pub struct CalendarUpload<'r> {
     pub file: Option<TempFile<'r>>,
+    /// A signed-in browser's token, checked from the body before the form is read
+    /// (`auth::csrf`); named so that the exact form takes it.
+    pub csrf_token: Option<String>,
 }
 
 /// Replaces the years of an uploaded sheet.
@@ -104,13 +107,22 @@ pub async fn import_upload(
     service::import_sheet(&state.db, &state.reader, &admin.actor(), &bytes).await
 }
 
+/// Through the API the form is read exactly: a field it does not take (`year=2027`, as if it
+/// chose the year) is refused, not ignored while every year of the sheet is replaced.
 #[post("/calendar/import", data = "<form>")]
 async fn import(
     admin: Admin,
     state: &State<AppState>,
-    mut form: Form<CalendarUpload<'_>>,
+    form: Result<Form<Exact<CalendarUpload<'_>>>, rocket::form::Errors<'_>>,
 ) -> Result<Json<Replaced>, AppError> {
+    let Exact(mut form) = form.map_err(refused)?.into_inner();
     Ok(Json(import_upload(state, &admin, &mut form).await?))
+}
+
+/// Anything but a form upload (JSON, say) is told so, not passed to another route.
+#[post("/calendar/import", rank = 2)]
+async fn import_not_multipart(_admin: Admin) -> AppError {
+    AppError::UnsupportedMediaType(crate::i18n::Msg::new("calendar.import.not_multipart"))
 }
 
 /// Loads a year from the State Council's notice built into ipdesk, replacing what it held.

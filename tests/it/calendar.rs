@@ -92,6 +92,31 @@ async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
         Some(8)
     );
 
+    // A field the upload does not take is refused by name, and nothing replaced: the sheet's
+    // every year would be, whatever `year` said.
+    let with_year = app
+        .post_multipart(
+            "/api/v1/calendar/import",
+            &[("year", "2027")],
+            Some(("2026节假日.xlsx", &national_day_2026())),
+        )
+        .await;
+    assert_eq!(with_year.status, Status::UnprocessableEntity);
+    assert!(with_year.body.contains("year"), "{}", with_year.body);
+    let kept: Value = app.get("/api/v1/calendar?year=2026").await.json();
+    assert!(
+        kept["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["day"] == "2026-09-20"),
+        "{kept}"
+    );
+    let not_a_form = app
+        .send_json(Method::Post, "/api/v1/calendar/import", "{}")
+        .await;
+    assert_eq!(not_a_form.status, Status::UnsupportedMediaType);
+    assert!(not_a_form.body.contains("multipart"), "{}", not_a_form.body);
     // Loading the notice again replaces the year: the hand-set make-up day is gone.
     upload(&app, "/api/v1/calendar/import", &national_day_2026()).await;
     let year: Value = app.get("/api/v1/calendar?year=2026").await.json();
