@@ -92,29 +92,14 @@ pub struct RuleInput {
 impl RuleInput {
     fn validate(&self) -> Result<(Period, Option<Period>), AppError> {
         let mut errors = FieldErrors::new();
-        let read = |amount: &str, unit: &str, field: &str, errors: &mut FieldErrors| {
-            let amount = amount
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=3650).contains(n));
-            if amount.is_none() {
-                errors.add(field, Msg::new("cases.rules.amount"));
-            }
-            let unit = Unit::parse(unit);
-            if unit.is_none() {
-                errors.add(&format!("{field}_unit"), Msg::new("cases.rules.unit"));
-            }
-            amount.zip(unit).map(|(a, u)| Period::new(a, u))
-        };
-        let period = read(&self.amount, &self.unit, "amount", &mut errors);
+        let period = read_period(&self.amount, &self.unit, "", &mut errors);
         let extension = if self.extension_amount.trim().is_empty() {
             None
         } else {
-            read(
+            read_period(
                 &self.extension_amount,
                 &self.extension_unit,
-                "extension_amount",
+                "extension_",
                 &mut errors,
             )
         };
@@ -124,6 +109,31 @@ impl RuleInput {
             None => Err(AppError::Internal("validated period missing".into())),
         }
     }
+}
+
+/// A length from its amount and unit, or the problems with them on fields `{prefix}amount` and
+/// `{prefix}unit`, each in a sentence of its own: the CLI prints the sentences without the
+/// fields, so the extension's must say that they are the extension's.
+fn read_period(amount: &str, unit: &str, prefix: &str, errors: &mut FieldErrors) -> Option<Period> {
+    let amount = amount
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=3650).contains(n));
+    if amount.is_none() {
+        errors.add(
+            &format!("{prefix}amount"),
+            Msg::new(format!("cases.rules.{prefix}amount")),
+        );
+    }
+    let unit = Unit::parse(unit);
+    if unit.is_none() {
+        errors.add(
+            &format!("{prefix}unit"),
+            Msg::new(format!("cases.rules.{prefix}unit")),
+        );
+    }
+    amount.zip(unit).map(|(a, u)| Period::new(a, u))
 }
 
 fn known(code: &str) -> Result<(), AppError> {

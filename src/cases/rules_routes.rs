@@ -6,12 +6,13 @@ use rocket::http::Status;
 use rocket::serde::json::Json;
 use rocket::{Route, State, delete, get, post, put, routes};
 use rocket_dyn_templates::Template;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::rules::{self, RuleInput, RuleView};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
+use crate::fields::CountInput;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::json::{Body, accepts, body};
@@ -20,8 +21,6 @@ use crate::web::layout::{self, PageContext};
 pub fn routes() -> Vec<Route> {
     routes![page, save, reset]
 }
-
-accepts!(RuleInput, []);
 
 pub fn api_routes() -> Vec<Route> {
     routes![list_json, set_json, reset_json]
@@ -123,17 +122,81 @@ async fn list_json(
     Ok(Json(rules::views(&state.db).await?))
 }
 
+/// A rule as the API takes it: in the shape it answers, so that a rule read can be sent back with
+/// a change. No extension (`null` or left out) means none.
+#[derive(Deserialize)]
+struct RuleJson {
+    period: PeriodJson,
+    #[serde(default)]
+    extension: Option<PeriodJson>,
+}
+
+/// A length: its amount as a number (as answered) or as text, and its unit.
+#[derive(Deserialize)]
+struct PeriodJson {
+    #[serde(default)]
+    amount: CountInput,
+    #[serde(default)]
+    unit: String,
+}
+
+// The answer's other fields say what the rule is and was; the path names it.
+accepts!(
+    RuleJson,
+    [
+        "code",
+        "default_period",
+        "default_extension",
+        "changed",
+        "version"
+    ]
+);
+
+/// Where the body holds each field of the form's [`RuleInput`].
+const BODY_FIELDS: [(&str, &str); 4] = [
+    ("amount", "period.amount"),
+    ("unit", "period.unit"),
+    ("extension_amount", "extension.amount"),
+    ("extension_unit", "extension.unit"),
+];
+
+impl PeriodJson {
+    fn amount_text(&self) -> String {
+        match &self.amount {
+            CountInput::None => String::new(),
+            CountInput::Number(n) => n.to_string(),
+            CountInput::Text(text) => text.clone(),
+        }
+    }
+}
+
+impl From<RuleJson> for RuleInput {
+    fn from(json: RuleJson) -> RuleInput {
+        let extension = json.extension.as_ref();
+        RuleInput {
+            amount: json.period.amount_text(),
+            unit: json.period.unit.clone(),
+            extension_amount: extension.map(PeriodJson::amount_text).unwrap_or_default(),
+            extension_unit: extension.map(|e| e.unit.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 #[put("/deadline-rules/<code>", data = "<input>")]
 async fn set_json(
     admin: Admin,
     state: &State<AppState>,
     code: &str,
-    input: Result<Body<RuleInput>, AppError>,
+    input: Result<Body<RuleJson>, AppError>,
 ) -> Result<Json<RuleView>, AppError> {
-    let input = body(input)?;
-    Ok(Json(
-        rules::set(&state.db, &admin.actor(), code, &input).await?,
-    ))
+    let input = RuleInput::from(body(input)?);
+    let set = rules::set(&state.db, &admin.actor(), code, &input).await;
+    let set = set.map_err(|error| {
+        BODY_FIELDS
+            .iter()
+            .fold(error, |error, (from, to)| error.renamed_field(from, to))
+    })?;
+    Ok(Json(set))
 }
 
 #[delete("/deadline-rules/<code>")]

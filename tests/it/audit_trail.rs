@@ -515,7 +515,7 @@ async fn cases_and_calendar(trail: &mut Trail<'_>) {
         .write(
             rule,
             "/api/v1/deadline-rules/counterfeiting_decision",
-            json!({"amount": "60", "unit": "days", "extension_amount": ""}),
+            json!({"period": {"amount": 60, "unit": "days"}}),
             "set",
         )
         .await;

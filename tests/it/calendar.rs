@@ -331,7 +331,7 @@ async fn the_time_limits_show_their_defaults_and_admins_change_them() {
     assert_eq!(rules[2]["extension"], json!({"amount": 30, "unit": "days"}));
 
     let path = "/api/v1/deadline-rules/counterfeiting_decision";
-    let body = json!({"amount": "60", "unit": "days", "extension_amount": ""});
+    let body = json!({"period": {"amount": 60, "unit": "days"}, "extension": null});
     let set = app.send_json(Method::Put, path, &body.to_string()).await;
     assert_eq!(set.status, Status::Ok, "{}", set.body);
     let set = set.json();
@@ -339,13 +339,38 @@ async fn the_time_limits_show_their_defaults_and_admins_change_them() {
     assert_eq!(set["extension"], Value::Null);
     assert_eq!(set["changed"], true);
     assert_eq!(set["default_period"], json!({"amount": 90, "unit": "days"}));
+    // What was read goes back with a change: the extension kept, the amount as text too.
+    let mut read = app.get("/api/v1/deadline-rules").await.json()[0].clone();
+    read["period"]["amount"] = json!("20");
+    let sent_back = app
+        .send_json(
+            Method::Put,
+            "/api/v1/deadline-rules/acceptance",
+            &read.to_string(),
+        )
+        .await;
+    assert_eq!(sent_back.status, Status::Ok, "{}", sent_back.body);
+    assert_eq!(
+        sent_back.json()["period"],
+        json!({"amount": 20, "unit": "working_days"})
+    );
+    assert_eq!(
+        sent_back.json()["extension"],
+        json!({"amount": 15, "unit": "working_days"})
+    );
 
-    let bad = json!({"amount": "0", "unit": "weeks"});
+    // Each problem is on the field of the body that holds it.
+    let bad = json!({"period": {"amount": 0, "unit": "weeks"}, "extension": {"amount": "x", "unit": "days"}});
     let bad = app.send_json(Method::Put, path, &bad.to_string()).await;
     assert_eq!(bad.status, Status::UnprocessableEntity, "{}", bad.body);
     let fields = &bad.json()["error"]["fields"];
-    assert_eq!(fields["amount"], "请填写1到3650之间的整数。");
-    assert_eq!(fields["amount_unit"], "请选择天、月或工作日。");
+    assert_eq!(fields["period.amount"], "请填写1到3650之间的整数。");
+    assert_eq!(fields["period.unit"], "请选择天、月或工作日。");
+    assert_eq!(
+        fields["extension.amount"],
+        "可延长的长度请填写1到3650之间的整数；不可延长的留空。"
+    );
+    assert_eq!(fields.as_object().map(|f| f.len()), Some(3), "{fields}");
     let unknown = app
         .send_json(
             Method::Put,
@@ -384,6 +409,22 @@ async fn the_time_limits_show_their_defaults_and_admins_change_them() {
     app.follow(&saved)
         .await
         .assert_contains(&["已保存“处罚决定作出后送达”的期限。", "10个工作日"]);
+    // A unit that is none of the three is said under the unit's own list.
+    let wrong_unit = app
+        .post_form(
+            "/settings/deadlines/service",
+            &[
+                ("amount", "10"),
+                ("unit", "weeks"),
+                ("extension_amount", ""),
+            ],
+        )
+        .await;
+    assert_eq!(wrong_unit.status, Status::UnprocessableEntity);
+    wrong_unit.assert_contains(&[
+        "aria-describedby=\"service-unit-error\" aria-invalid=\"true\"",
+        "<p class=\"field-error\" id=\"service-unit-error\">请选择天、月或工作日。</p>",
+    ]);
     app.switch_to_english().await;
     app.get("/settings/deadlines").await.assert_contains(&[
         "Enforcement time limits",

@@ -2002,6 +2002,29 @@ async fn time_limits_from_the_terminal() {
         ],
     );
     assert_exit(&bad, 2);
+    // The sentences are printed without their fields, so each says which length it is about.
+    let both = run(
+        &db,
+        &[
+            "deadlines",
+            "set",
+            "acceptance",
+            "--amount",
+            "0",
+            "--unit",
+            "days",
+            "--extension-amount",
+            "0",
+        ],
+    );
+    assert_exit(&both, 2);
+    assert!(
+        stderr(&both).contains("错误：请填写1到3650之间的整数。")
+            && stderr(&both)
+                .contains("错误：可延长的长度请填写1到3650之间的整数；不可延长的留空。"),
+        "{}",
+        stderr(&both)
+    );
     assert_exit(&run(&db, &["deadlines", "reset", "acceptance"]), 0);
     let json = run(&db, &["deadlines", "list", "--json"]);
     let rules: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();

@@ -93,7 +93,7 @@ const WRITES: &[(Method, &str, &[&str])] = &[
     (Method::Put, "/api/v1/settings/jurisdiction", &["county", "aliases", "case_prefix"]),
     (Method::Put, "/api/v1/settings/timezone", &["timezone"]),
     (Method::Put, "/api/v1/targets", &["year", "metric", "township", "value"]),
-    (Method::Put, "/api/v1/deadline-rules/counterfeiting_decision", &["amount", "unit", "extension_amount", "extension_unit"]),
+    (Method::Put, "/api/v1/deadline-rules/counterfeiting_decision", &["period", "extension"]),
     (Method::Put, "/api/v1/calendar/2026-10-01", &["kind", "name"]),
     (Method::Post, "/api/v1/cases/1/steps", &["step", "on", "officers", "note", "approver", "outcome", "illegal_gains", "fine", "hearing_requested"]),
 ];
@@ -147,6 +147,7 @@ fn shaped(field: &str, text: &str) -> Value {
         "follow_ups" => json!([{"action": text, "owner": text, "due_on": text, "done_on": text}]),
         "problems" => json!([{"description": text, "party": text, "product": text}]),
         "high_tech" => json!({"certificate_number": text, "issued_on": text, "expires_on": text}),
+        "period" | "extension" => json!({"amount": text, "unit": text}),
         "complainant" | "respondent" => json!({"name": text, "credit_code": text, "address": text}),
         "enterprise_id" | "inspection_id" | "year" | "value" => number,
         "enterprise_ids" => json!([number]),
