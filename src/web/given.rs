@@ -57,33 +57,75 @@ impl<'v, T: FromFormField<'v> + Send> FromFormField<'v> for Given<T> {
 }
 
 /// A form read strictly: a field it does not take (`dryrun` for `dry_run`) is refused, not left
-/// out. Rocket's own `Strict` does that but drops the parser's errors, so that a body over the
-/// limit read as no file at all; this passes them on. Fields that may be missing inside it are
-/// `Lenient` (Rocket's strict `Given` would call a missing one an error).
+/// out, and so is a field given twice (`dry_run=false&dry_run=true` read its first value, and
+/// committed). Rocket's own `Strict` refuses the first but drops the parser's errors, so that a
+/// body over the limit read as no file at all; this passes them on. Fields that may be missing
+/// inside it are `Lenient` (Rocket's strict `Given` would call a missing one an error). Its forms
+/// take each field once, so none of their fields is a list.
 pub struct Exact<T>(pub T);
+
+/// What [`Exact`] reads: the form's own reading, and the names given so far.
+pub struct ExactContext<'v, T: FromForm<'v>> {
+    inner: T::Context,
+    given: Vec<String>,
+    twice: Vec<String>,
+}
+
+impl<'v, T: FromForm<'v>> ExactContext<'v, T> {
+    /// Whether `name` is given for the first time; a second time is remembered as the error.
+    fn first(&mut self, name: &str) -> bool {
+        if self.given.iter().any(|given| given == name) {
+            if !self.twice.iter().any(|twice| twice == name) {
+                self.twice.push(name.to_owned());
+            }
+            return false;
+        }
+        self.given.push(name.to_owned());
+        true
+    }
+}
 
 #[rocket::async_trait]
 impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
-    type Context = T::Context;
+    type Context = ExactContext<'v, T>;
 
     fn init(_: Options) -> Self::Context {
-        T::init(Options::Strict)
+        ExactContext {
+            inner: T::init(Options::Strict),
+            given: Vec::new(),
+            twice: Vec::new(),
+        }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
-        T::push_value(ctxt, field)
+        if ctxt.first(field.name.source().as_str()) {
+            T::push_value(&mut ctxt.inner, field)
+        }
     }
 
     async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
-        T::push_data(ctxt, field).await
+        if ctxt.first(field.name.source().as_str()) {
+            T::push_data(&mut ctxt.inner, field).await
+        }
     }
 
     fn push_error(ctxt: &mut Self::Context, error: form::Error<'v>) {
-        T::push_error(ctxt, error)
+        T::push_error(&mut ctxt.inner, error)
     }
 
     fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
-        T::finalize(ctxt).map(Exact)
+        let twice = ctxt
+            .twice
+            .into_iter()
+            .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name));
+        match T::finalize(ctxt.inner) {
+            Ok(read) if twice.len() == 0 => Ok(Exact(read)),
+            Ok(_) => Err(twice.collect::<Vec<_>>().into()),
+            Err(mut errors) => {
+                errors.extend(twice);
+                Err(errors)
+            }
+        }
     }
 }
 
@@ -103,6 +145,7 @@ pub fn refused(errors: form::Errors<'_>) -> AppError {
             ErrorKind::Int(_) => "errors.form.not_a_whole_number",
             ErrorKind::Bool(_) => "errors.form.not_yes_or_no",
             ErrorKind::Unexpected => "errors.form.unknown_field",
+            ErrorKind::Duplicate => "errors.form.given_twice",
             _ => "errors.form.unreadable",
         };
         let value = error.value.as_deref().unwrap_or_default();
@@ -201,5 +244,20 @@ mod tests {
                 "dryrun is not a field this request takes; check its spelling. Nothing was written."
             )
         );
+        // A field given twice is refused, whichever value came first, and the form's other
+        // errors are kept beside it.
+        for twice in ["dry_run=false&dry_run=true", "sheet=a&sheet=a&dryrun=true"] {
+            let Err(error) = read(twice) else {
+                panic!("{twice} is refused");
+            };
+            let fields = error.fields().cloned().unwrap_or_default();
+            let named: Vec<&String> = fields.iter().map(|(name, _)| name).collect();
+            let expected = if twice.contains("dryrun") {
+                vec!["dryrun", "sheet"]
+            } else {
+                vec!["dry_run"]
+            };
+            assert_eq!(named, expected, "{twice}");
+        }
     }
 }

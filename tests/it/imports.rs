@@ -258,34 +258,46 @@ async fn assert_found_by_title(app: &TestApp, token: &str, titles: &[(i64, Strin
 async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
     let (app, token) = officer_app().await;
     let empty = snapshot(&app.db).await;
-    for (field, value, sentence) in [
+    // The fields sent, the field refused and its sentence.
+    type Refusal<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let refusals: [Refusal; 5] = [
         (
+            &[("dry_run", "1")],
             "dry_run",
-            "1",
             "dry_run 的值“1”不是“是”或“否”：请写 true 或 false。",
         ),
         (
+            &[("dry_run", "dry")],
             "dry_run",
-            "dry",
             "dry_run 的值“dry”不是“是”或“否”：请写 true 或 false。",
         ),
-        ("header_row", "first", "header_row 的值“first”不是整数。"),
+        (
+            &[("header_row", "first")],
+            "header_row",
+            "header_row 的值“first”不是整数。",
+        ),
         // A misspelt field is refused, not left out (which would commit the file).
         (
+            &[("dryrun", "true")],
             "dryrun",
-            "true",
             "不认识的字段 dryrun：请检查拼写。没有写入任何内容。",
         ),
-    ] {
-        let fields = [(field, value)];
-        let refused = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &fields).await;
+        // A field given twice is refused, not read as its first value (which committed).
+        (
+            &[("dry_run", "false"), ("dry_run", "true")],
+            "dry_run",
+            "字段 dry_run 给了不止一次，只能给一次。没有写入任何内容。",
+        ),
+    ];
+    for (fields, named, sentence) in refusals {
+        let refused = import_fixture(&app, &token, "zigui-grants-2026.xlsx", fields).await;
         assert_eq!(
             refused.status,
             Status::UnprocessableEntity,
             "{}",
             refused.body
         );
-        assert_eq!(refused.json()["error"]["fields"][field], sentence);
+        assert_eq!(refused.json()["error"]["fields"][named], sentence);
     }
     assert_same(&snapshot(&app.db).await, &empty, "empty");
     let yes = import_fixture(
