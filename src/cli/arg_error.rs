@@ -11,7 +11,7 @@ use crate::i18n::{Lang, Msg, t};
 /// the answer (help, the version, a kind not named here).
 pub fn render(error: &clap::Error, lang: Lang, args: &[String]) -> Option<String> {
     let (path, command) = command_path(args, lang);
-    let sentence = sentence(error, &command)?;
+    let sentence = sentence(error, &command, &path)?;
     let mut text = format!(
         "{}{}\n\n",
         t(lang, "cli.error_prefix"),
@@ -80,14 +80,17 @@ fn takes_value(command: &clap::Command, flag: &str) -> bool {
 }
 
 /// The mistake in one sentence, when it is one of the kinds a person makes by hand; `command` is
-/// the (sub)command the arguments reached.
-fn sentence(error: &clap::Error, command: &clap::Command) -> Option<Msg> {
+/// the (sub)command the arguments reached, `path` how it was called.
+fn sentence(error: &clap::Error, command: &clap::Command, path: &str) -> Option<Msg> {
     let arg = || text(error, ContextKind::InvalidArg);
     let value = || text(error, ContextKind::InvalidValue);
     let msg = match error.kind() {
-        ErrorKind::UnknownArgument => {
-            unknown_argument(&arg()?, text(error, ContextKind::SuggestedArg))
-        }
+        ErrorKind::UnknownArgument => unknown_argument(
+            &arg()?,
+            text(error, ContextKind::SuggestedArg),
+            command,
+            path,
+        ),
         ErrorKind::InvalidValue if value().is_some_and(|v| v.is_empty()) => {
             Msg::new("cli.args.no_value").arg("arg", arg()?)
         }
@@ -114,20 +117,46 @@ fn sentence(error: &clap::Error, command: &clap::Command) -> Option<Msg> {
 
 /// A negative number where a flag was expected is a value ("--value -5"): every count and
 /// amount on this command line is zero or more. A word without a dash is one too many ("ytd 2026"
-/// where the year is --year), not a misspelt flag.
-fn unknown_argument(arg: &str, suggested: Option<String>) -> Msg {
+/// where the year is --year), not a misspelt flag. A flag of one of the command's own commands
+/// was given before naming it (`ipdesk report --year 2026`): the sentence names the commands.
+fn unknown_argument(
+    arg: &str,
+    suggested: Option<String>,
+    command: &clap::Command,
+    path: &str,
+) -> Msg {
     if !arg.starts_with('-') {
         return Msg::new("cli.args.unexpected").arg("arg", arg);
     }
     if arg.parse::<f64>().is_ok() {
         return Msg::new("cli.args.negative").arg("value", arg);
     }
+    let owners = commands_taking(command, arg);
     match suggested {
         Some(flag) => Msg::new("cli.args.unknown_did_you_mean")
             .arg("arg", arg)
             .arg("suggested", flag),
+        None if !owners.is_empty() => Msg::new("cli.args.belongs_to_command")
+            .arg("arg", arg)
+            .list_arg(
+                "commands",
+                owners.iter().map(|name| format!("{path} {name}")),
+            ),
         None => Msg::new("cli.args.unknown").arg("arg", arg),
     }
+}
+
+/// The names of `command`'s own commands that take `--flag` (clap names it without its value).
+fn commands_taking(command: &clap::Command, arg: &str) -> Vec<String> {
+    let Some(long) = arg.strip_prefix("--") else {
+        return Vec::new();
+    };
+    command
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .filter(|sub| sub.get_arguments().any(|a| a.get_long() == Some(long)))
+        .map(|sub| sub.get_name().to_owned())
+        .collect()
 }
 
 /// A command name that is none of `command`'s: the one it was likely meant to be, or else the
@@ -192,7 +221,7 @@ mod tests {
     #[test]
     fn mistakes_are_said_in_the_user_s_language() {
         // (arguments, what the Chinese text says)
-        let cases: [(&[&str], &str); 12] = [
+        let cases: [(&[&str], &str); 14] = [
             (
                 &[
                     "ipdesk", "target", "set", "--year", "2026", "--metric", "grants", "--value",
@@ -250,6 +279,14 @@ mod tests {
                 &["ipdesk", "patents", "show", "1", "extra"],
                 "错误：多余的参数“extra”。",
             ),
+            (
+                &["ipdesk", "report", "--year", "2026"],
+                "错误：这里不认识参数“--year”，它是 ipdesk report ytd、ipdesk report summary 的参数：请先写出命令名。",
+            ),
+            (
+                &["ipdesk", "report", "--as-of=2026-06-30"],
+                "错误：这里不认识参数“--as-of”，它是 ipdesk report ytd 的参数：请先写出命令名。",
+            ),
             // With no flag at all clap shows the help instead; DATABASE_URL in the
             // environment counts as a flag given.
             (
@@ -275,6 +312,14 @@ mod tests {
         assert!(
             text.contains("运行 ipdesk token revoke --help 查看说明。"),
             "{text}"
+        );
+        let english = refused(&["ipdesk", "report", "--as-of", "2026-06-30"], Lang::En);
+        assert!(
+            english.starts_with(
+                "Error: --as-of is not an option here; it is an option of ipdesk report ytd: \
+                 name the command first."
+            ),
+            "{english}"
         );
         let english = refused(&["ipdesk", "token", "revoke", "abc"], Lang::En);
         assert!(
