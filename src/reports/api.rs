@@ -24,7 +24,8 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-accepts!(TargetInput, []);
+// A target is named by its year, metric and township; what else it answers is its own.
+accepts!(TargetInput, ["id", "version"]);
 
 /// A date from a query parameter, refused with its sentence when it is not one.
 fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
@@ -73,12 +74,20 @@ async fn get_summary(
     Ok(Json(summary::summary(&state.db, asked, lang).await?))
 }
 
+/// A year's targets; this year's when none is asked (as on the page).
 #[get("/targets?<year>")]
 async fn get_targets(
     _user: Viewer,
     state: &State<AppState>,
-    year: i32,
+    year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Json<Vec<TargetView>>, AppError> {
+    let year = match *year.map_err(refused)? {
+        Some(year) => year,
+        None => {
+            let settings = crate::settings::service::load(&state.db).await?;
+            chrono::Datelike::year(&crate::clock::today(settings.timezone))
+        }
+    };
     Ok(Json(targets::list(&state.db, year).await?))
 }
 

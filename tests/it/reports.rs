@@ -264,6 +264,26 @@ async fn periods_end_on_the_as_of_day_and_start_on_1_january() {
     assert_eq!(listed.as_array().map(Vec::len), Some(3), "{listed}");
     assert_eq!(listed[0]["metric"], "grants");
     assert_eq!(listed[2]["township"], "茅坪镇");
+    // A target read is sent back with a change: its id and version are its own, not refused.
+    let mut changed = listed[0].clone();
+    changed["value"] = json!(changed["value"].as_i64().unwrap() + 1);
+    let sent_back = set_target(&app, changed.clone()).await;
+    assert_eq!(sent_back.status, Status::Ok, "{}", sent_back.body);
+    assert_eq!(sent_back.json()["value"], changed["value"]);
+    assert_eq!(sent_back.json()["id"], listed[0]["id"]);
+    // With no year the list is this year's, as on the page; a year that is no number is refused.
+    let this_year = ipdesk::clock::today(ipdesk::settings::Timezone::default()).year();
+    set_target(
+        &app,
+        json!({"year": this_year, "metric": "applications", "value": 9}),
+    )
+    .await;
+    let current = app.get("/api/v1/targets").await;
+    assert_eq!(current.status, Status::Ok, "{}", current.body);
+    assert_eq!(current.json()[0]["year"], this_year, "{}", current.body);
+    let not_a_year = app.get("/api/v1/targets?year=abc").await;
+    assert_eq!(not_a_year.status, Status::UnprocessableEntity);
+    assert!(not_a_year.json()["error"]["fields"]["year"].is_string());
 }
 
 #[rocket::async_test]
