@@ -1,16 +1,17 @@
 //! The audit log page and its JSON twin, for administrators. Read-only: no route changes or
 //! deletes an entry.
 
-use chrono::NaiveDate;
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, routes};
 use rocket_dyn_templates::Template;
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use super::{Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
+use crate::web::given::refused;
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -24,30 +25,49 @@ pub fn api_routes() -> Vec<Route> {
     routes![api_list]
 }
 
-/// The filter as typed in the query string; unreadable values are ignored, not errors.
+/// The filter as typed in the query string, as the CLI's flags take it: `user` a username or an
+/// id, `id` a record's id within `entity`. A value that cannot be read is
+/// refused with its sentence, as on the registers' lists: ignored, `from=2026/13/01` showed the
+/// whole log as if it were the days asked for.
 #[derive(Debug, Default, rocket::FromForm)]
 pub struct Query {
     user: Option<String>,
     entity: Option<String>,
+    id: Option<String>,
     from: Option<String>,
     to: Option<String>,
     page: Option<u64>,
     per_page: Option<u64>,
 }
 
+/// A filter's text, none when blank.
+fn given(raw: &Option<String>) -> Option<String> {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 impl Query {
-    fn filter(&self) -> Filter {
-        let date = |raw: &Option<String>| {
-            raw.as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok())
+    async fn filter(&self, db: &DatabaseConnection) -> Result<Filter, AppError> {
+        let day = |raw: &Option<String>, field: &str| {
+            crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
+                .map_err(|msg| field_error(field, msg))
         };
-        Filter {
-            user_id: self.user.as_deref().and_then(|u| u.trim().parse().ok()),
-            entity: self.entity.clone().filter(|e| !e.trim().is_empty()),
-            entity_id: None,
-            from: date(&self.from),
-            to: date(&self.to),
-        }
+        let user_id = match given(&self.user) {
+            Some(user) => Some(users::id_of(db, &user).await.map_err(|error| match error {
+                AppError::NotFound(msg) => field_error("user", msg),
+                other => other,
+            })?),
+            None => None,
+        };
+        Ok(Filter {
+            user_id,
+            entity: given(&self.entity),
+            entity_id: given(&self.id),
+            from: day(&self.from, "from")?,
+            to: day(&self.to, "to")?,
+        })
     }
 
     fn page(&self) -> PageRequest {
@@ -60,6 +80,7 @@ impl Query {
         for (name, value) in [
             ("user", &self.user),
             ("entity", &self.entity),
+            ("id", &self.id),
             ("from", &self.from),
             ("to", &self.to),
         ] {
@@ -87,8 +108,10 @@ struct AuditView {
     /// [id, "real name (username)"], for the user drop-down.
     user_options: Vec<(String, String)>,
     entities: Vec<String>,
+    /// The chosen user's id, as the drop-down's values are (the query may name them).
     user: String,
     entity: String,
+    id: String,
     from: String,
     to: String,
 }
@@ -98,10 +121,12 @@ async fn page(
     _admin: Admin,
     page: PageContext,
     state: &State<AppState>,
-    query: Query,
+    query: rocket::form::Result<'_, Query>,
 ) -> Result<Template, AppError> {
+    let query = query.map_err(refused)?;
     let timezone = page.settings.timezone;
-    let (entries, total) = super::list(&state.db, &query.filter(), query.page(), timezone).await?;
+    let filter = query.filter(&state.db).await?;
+    let (entries, total) = super::list(&state.db, &filter, query.page(), timezone).await?;
     let rows = entries
         .into_iter()
         .map(|entry| Row {
@@ -119,8 +144,9 @@ async fn page(
             .map(|u| (u.id.to_string(), u.label(page.lang)))
             .collect(),
         entities: super::entities(&state.db).await?,
-        user: query.user.clone().unwrap_or_default(),
-        entity: query.entity.clone().unwrap_or_default(),
+        user: filter.user_id.map(|id| id.to_string()).unwrap_or_default(),
+        entity: filter.entity.unwrap_or_default(),
+        id: filter.entity_id.unwrap_or_default(),
         from: query.from.clone().unwrap_or_default(),
         to: query.to.clone().unwrap_or_default(),
     };
@@ -139,12 +165,18 @@ struct AuditJson {
 async fn api_list(
     _admin: Admin,
     state: &State<AppState>,
-    query: Query,
+    query: rocket::form::Result<'_, Query>,
 ) -> Result<Json<AuditJson>, AppError> {
+    let query = query.map_err(refused)?;
     let settings = crate::settings::service::load(&state.db).await?;
     let request = query.page();
-    let (entries, total) =
-        super::list(&state.db, &query.filter(), request, settings.timezone).await?;
+    let (entries, total) = super::list(
+        &state.db,
+        &query.filter(&state.db).await?,
+        request,
+        settings.timezone,
+    )
+    .await?;
     Ok(Json(AuditJson {
         entries,
         total,

@@ -638,3 +638,78 @@ async fn no_route_changes_the_audit_log() {
         );
     }
 }
+
+/// The log's filters are read or refused, never left out: an unread `from` showed the whole log as
+/// if it were the days asked for.
+#[rocket::async_test]
+async fn the_log_is_filtered_by_what_it_can_read_and_refuses_the_rest() {
+    let app = TestApp::admin().await;
+    let today = ipdesk::clock::today(ipdesk::settings::Timezone::default());
+    let tomorrow = today.succ_opt().unwrap();
+    let since_today = app.get(&format!("/api/v1/audit?from={today}")).await;
+    assert_eq!(since_today.status, Status::Ok, "{}", since_today.body);
+    assert!(since_today.json()["total"].as_u64().unwrap() > 0);
+    let since_tomorrow = app.get(&format!("/api/v1/audit?from={tomorrow}")).await;
+    assert_eq!(since_tomorrow.json()["total"], 0, "{}", since_tomorrow.body);
+    for (query, field) in [
+        ("from=2026-13-01", "from"),
+        ("to=yesterday", "to"),
+        ("user=wang", "user"),
+    ] {
+        let refused = app.get(&format!("/api/v1/audit?{query}")).await;
+        assert_eq!(refused.status, Status::UnprocessableEntity, "{query}");
+        assert!(
+            refused.json()["error"]["fields"][field].is_string(),
+            "{query}: {}",
+            refused.body
+        );
+        let page = app.get(&format!("/admin/audit?{query}")).await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{query}");
+    }
+    let page = app.get("/admin/audit?from=2026-13-01").await;
+    page.assert_contains(&["“2026-13-01”不是有效的日期"]);
+    let nobody = app.get("/api/v1/audit?user=nobody").await;
+    assert_eq!(
+        nobody.status,
+        Status::UnprocessableEntity,
+        "{}",
+        nobody.body
+    );
+    assert!(nobody.json()["error"]["fields"]["user"].is_string());
+
+    // As the CLI's flags: the user by name, and one record of an entity by its id.
+    for name in ["甲", "乙"] {
+        let added = app
+            .send_json(
+                Method::Post,
+                "/api/v1/townships",
+                &json!({"name": format!("{name}镇")}).to_string(),
+            )
+            .await;
+        assert_eq!(added.status, Status::Created, "{}", added.body);
+    }
+    let second = app.get("/api/v1/townships").await.json()[1]["id"].to_string();
+    let by_name = app
+        .get("/api/v1/audit?user=admin&entity=township")
+        .await
+        .json();
+    assert_eq!(by_name["total"], 2, "{by_name}");
+    let one = app
+        .get(&format!(
+            "/api/v1/audit?user=admin&entity=township&id={second}"
+        ))
+        .await
+        .json();
+    assert_eq!(one["total"], 1, "{one}");
+    assert_eq!(one["entries"][0]["entity_id"], second.as_str(), "{one}");
+    let page = app
+        .get(&format!(
+            "/admin/audit?user=admin&entity=township&id={second}"
+        ))
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    page.assert_contains(&[
+        &format!("name=\"id\" type=\"text\" value=\"{second}\" aria-describedby=\"audit-id-hint\""),
+        &format!("#{second}</td>"),
+    ]);
+}
