@@ -9,8 +9,8 @@ use sea_orm::sqlx::postgres::{PgConnectOptions, PgSslMode};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, IsolationLevel, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    DbBackend, DbErr, IsolationLevel, RuntimeErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
 };
 
 use crate::error::AppError;
@@ -266,9 +266,33 @@ pub async fn plan_statements(
     Ok(())
 }
 
+/// A database that cannot be opened: a reason that lies in its address or its file is said (it
+/// will not pass by waiting), anything else is the server not answering yet.
 fn open_error(error: DbErr) -> AppError {
     tracing::error!(%error, "cannot open the database");
-    AppError::Unavailable
+    match lasting_reason(&error) {
+        Some(reason) => AppError::BadRequest(Msg::new(reason)),
+        None => AppError::Unavailable,
+    }
+}
+
+/// The message for an error code that waiting will not change: PostgreSQL's SQLSTATE for a
+/// database that does not exist and for a user or password refused, SQLite's result codes for a
+/// file that is not a database and for one that cannot be opened.
+fn lasting_reason(error: &DbErr) -> Option<&'static str> {
+    let DbErr::Conn(RuntimeErr::SqlxError(error)) = error else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(error) = error.as_ref() else {
+        return None;
+    };
+    match error.code()?.as_ref() {
+        "3D000" => Some("db.open.no_database"),
+        "28P01" | "28000" => Some("db.open.refused"),
+        "26" => Some("db.open.not_sqlite"),
+        "14" => Some("db.open.cannot_open"),
+        _ => None,
+    }
 }
 
 /// One migration's name and whether it was already applied before this run.

@@ -199,6 +199,43 @@ fn migrate_creates_the_default_database_in_the_working_folder() {
     assert!(stdout(&again).contains("此前已应用") && !stdout(&again).contains("本次应用"));
 }
 
+/// A database that cannot be opened for a reason in its address or file says that reason, and
+/// that waiting will not help (exit 2), where it said to try again later. The file is left alone.
+#[test]
+fn a_database_address_that_cannot_work_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let notes = dir.path().join("notes.sqlite");
+    std::fs::write(&notes, "会议记录，不是数据库").unwrap();
+    let url = format!("sqlite://{}", notes.display());
+    let not_sqlite = ipdesk(dir.path(), Some(&url), &["patents", "list"])
+        .output()
+        .unwrap();
+    assert_refused_with_detail(
+        &not_sqlite,
+        "数据库地址指向的文件不是 SQLite 数据库",
+        "cannot open the database",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&notes).unwrap(),
+        "会议记录，不是数据库"
+    );
+    // PostgreSQL's reasons, when a server is at hand: a database that does not exist.
+    if let Ok(server) = std::env::var(crate::support::PG_ENV) {
+        let url = format!(
+            "{}/ipdesk_no_such_database",
+            server.rsplit_once('/').unwrap().0
+        );
+        let missing = ipdesk(dir.path(), Some(&url), &["patents", "list"])
+            .output()
+            .unwrap();
+        assert_refused_with_detail(
+            &missing,
+            "数据库地址里的数据库不存在",
+            "cannot open the database",
+        );
+    }
+}
+
 #[rocket::async_test]
 async fn jurisdiction_set_and_show() {
     let db = TestDatabase::new().await;
