@@ -165,6 +165,9 @@ async fn connect_postgres(url: &str, pool_size: u32) -> Result<DatabaseConnectio
     if plain_on_loopback(url, std::env::var_os("PGSSLMODE").is_some()) {
         match open_postgres(url, pool_size, Some(PgSslMode::Disable)).await {
             Ok(db) => return Ok(db),
+            // A server that did not answer in the pool's wait will not answer over TLS either:
+            // asking again doubled a stopped server's 30 s into a minute of silence.
+            Err(error) if server_silent(&error) => return Err(open_error(error)),
             Err(error) => {
                 tracing::debug!(%error, "a plain connection over the loopback was refused");
             }
@@ -173,6 +176,16 @@ async fn connect_postgres(url: &str, pool_size: u32) -> Result<DatabaseConnectio
     open_postgres(url, pool_size, None)
         .await
         .map_err(open_error)
+}
+
+/// Whether a connection failed for want of an answer (the pool waited out its time, retrying),
+/// not because the server said no.
+fn server_silent(error: &DbErr) -> bool {
+    matches!(
+        error,
+        DbErr::Conn(RuntimeErr::SqlxError(error))
+            if matches!(error.as_ref(), sea_orm::sqlx::Error::PoolTimedOut | sea_orm::sqlx::Error::Io(_))
+    )
 }
 
 async fn open_postgres(
