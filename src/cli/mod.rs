@@ -337,6 +337,19 @@ fn report(error: &AppError, lang: Lang) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The database's first opening, said on stderr to be waited for once it has taken a few seconds:
+/// a stopped PostgreSQL server is waited for 30 s (it may be starting), which was 30 s of silence.
+async fn patiently<T>(opening: impl std::future::Future<Output = T>, lang: Lang) -> T {
+    tokio::pin!(opening);
+    tokio::select! {
+        opened = &mut opening => return opened,
+        () = tokio::time::sleep(std::time::Duration::from_secs(3)) => {
+            eprintln!("{}", t(lang, "cli.waiting_for_database"));
+        }
+    }
+    opening.await
+}
+
 async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError> {
     let url = cli
         .database_url
@@ -356,7 +369,7 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
     if let Command::Restore { file, force } = &command {
         return restore(&url, file, *force, lang).await;
     }
-    let migrations = db::migrate(&url).await?;
+    let migrations = patiently(db::migrate(&url), lang).await?;
     if let Command::Migrate = command {
         print_migrations(&migrations, lang);
         return Ok(());

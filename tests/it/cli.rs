@@ -236,6 +236,38 @@ fn a_database_address_that_cannot_work_says_why() {
     }
 }
 
+/// A database server that does not answer is waited for, and the command says so rather than
+/// sitting silent through the wait. (A listener that never accepts stands for a stopped server
+/// that is still starting; the command is stopped once it has spoken.)
+#[test]
+fn a_database_that_does_not_answer_is_said_to_be_waited_for() {
+    use std::io::{BufRead, BufReader};
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/test",
+        silent.local_addr().unwrap().port()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ipdesk(dir.path(), Some(&url), &["patents", "list"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(stderr).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    let said = rx.recv_timeout(std::time::Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        said.as_deref().map(str::trim_end),
+        Ok("正在等待数据库响应（最多 30 秒）……")
+    );
+}
+
 #[rocket::async_test]
 async fn jurisdiction_set_and_show() {
     let db = TestDatabase::new().await;
