@@ -11,7 +11,7 @@ use super::tokens::{self, CreatedToken, TokenView};
 use super::users::{self, UserChange, UserView};
 use crate::AppState;
 use crate::error::AppError;
-use crate::web::json::{Body, accepts, body};
+use crate::web::json::{Body, accepts, body, body_for};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -77,7 +77,7 @@ async fn change_user(
 ) -> Result<Json<UserView>, AppError> {
     let id = crate::error::record_id(id, "users.not_found")?;
     Ok(Json(
-        users::change(&state.db, &admin.actor(), id, body(input)?).await?,
+        users::change(&state.db, &admin.actor(), id, body_for(input, id)?).await?,
     ))
 }
 

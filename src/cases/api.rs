@@ -17,7 +17,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
 use crate::web::given::{Exact, refused};
-use crate::web::json::{Body, accepts, body};
+use crate::web::json::{Body, accepts, body, body_for};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -106,8 +106,8 @@ async fn update(
     id: &str,
     input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<CaseView>, AppError> {
-    let input = body(input)?;
     let id = service::parse_id(id)?;
+    let input = body_for(input, id)?;
     let actor = officer.actor();
     let case = service::update(&state.db, &actor, id, input.version, &input.fields);
     Ok(Json(case.await?))

@@ -16,7 +16,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
 use crate::web::given::{Given, refused};
-use crate::web::json::{Body, accepts, body};
+use crate::web::json::{Body, accepts, body, body_for};
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
@@ -97,12 +97,13 @@ async fn update(
     id: &str,
     input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<EnterpriseView>, AppError> {
-    let input = body(input)?;
+    let id = service::parse_id(id)?;
+    let input = body_for(input, id)?;
     Ok(Json(
         service::update(
             &state.db,
             &officer.actor(),
-            service::parse_id(id)?,
+            id,
             input.version,
             &input.fields,
         )

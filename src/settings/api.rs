@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
 use crate::web::given::{Given, refused};
-use crate::web::json::{Body, accepts, body};
+use crate::web::json::{Body, accepts, body, body_for};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -170,6 +170,6 @@ async fn change_item(
 ) -> Result<Json<ListItem>, AppError> {
     let (kind, id) = target_from_path(kind, id)?;
     Ok(Json(
-        lists::change(&state.db, &admin.actor(), kind, id, body(input)?).await?,
+        lists::change(&state.db, &admin.actor(), kind, id, body_for(input, id)?).await?,
     ))
 }

@@ -15,7 +15,18 @@ use crate::error::{AppError, FieldErrors};
 use crate::i18n::Msg;
 
 /// A JSON body of type `T` whose every field is one `T` reads or one it accepts besides.
-pub struct Body<T>(pub T);
+pub struct Body<T> {
+    value: T,
+    /// The `id` the body gives at its top, which no body type reads: a record's answer holds it.
+    sent_id: Option<serde_json::Value>,
+}
+
+/// The top of a body, for its `id` alone.
+#[derive(serde::Deserialize)]
+struct SentId {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+}
 
 /// What a JSON body may hold.
 pub trait Accepts: DeserializeOwned {
@@ -48,7 +59,29 @@ pub(crate) use accepts;
 
 /// The body of an API request, or the error that explains why it could not be read.
 pub fn body<T>(received: Result<Body<T>, AppError>) -> Result<T, AppError> {
-    received.map(|Body(value)| value)
+    received.map(|body| body.value)
+}
+
+/// The body of a write to the record at `id`. A body whose `id` names another record is
+/// refused: a record read and sent back to the wrong address would otherwise be copied over this
+/// one (its `version` alone often matches, both being 1).
+pub fn body_for<T>(received: Result<Body<T>, AppError>, id: i64) -> Result<T, AppError> {
+    let body = received?;
+    let same = |sent: &serde_json::Value| match sent {
+        serde_json::Value::Null => true,
+        serde_json::Value::Number(n) => n.as_i64() == Some(id),
+        serde_json::Value::String(text) => text.trim() == id.to_string(),
+        _ => false,
+    };
+    match body.sent_id {
+        Some(sent) if !same(&sent) => Err(AppError::Validation(single_field(
+            "id",
+            Msg::new("errors.json.other_record")
+                .arg("sent", sent.to_string())
+                .arg("id", id),
+        ))),
+        _ => Ok(body.value),
+    }
 }
 
 #[rocket::async_trait]
@@ -58,7 +91,15 @@ impl<'r, T: Accepts> FromData<'r> for Body<T> {
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> Outcome<'r, Self> {
         let limit = request.limits().get("json").unwrap_or(Limits::JSON);
         let read = match data.open(limit).into_string().await {
-            Ok(text) if text.is_complete() => read::<T>(&text.into_inner()),
+            Ok(text) if text.is_complete() => {
+                let text = text.into_inner();
+                read::<T>(&text).map(|value| Body {
+                    value,
+                    sent_id: serde_json::from_str::<SentId>(&text)
+                        .ok()
+                        .and_then(|top| top.id),
+                })
+            }
             Ok(_) => Err(AppError::PayloadTooLarge),
             Err(error) => {
                 tracing::warn!(%error, "could not read a request body");
@@ -66,7 +107,7 @@ impl<'r, T: Accepts> FromData<'r> for Body<T> {
             }
         };
         match read {
-            Ok(value) => Outcome::Success(Body(value)),
+            Ok(body) => Outcome::Success(body),
             Err(error) => Outcome::Error((error.status(), error)),
         }
     }
@@ -269,5 +310,31 @@ mod tests {
             read::<Item>(r#"{"nmae": "#),
             Err(AppError::BadRequest(_))
         ));
+    }
+
+    #[test]
+    fn a_body_for_a_record_may_name_that_record_only() {
+        // The body's `id` as sent, and whether it may be written to record 5.
+        let cases = [
+            (None, true),
+            (Some(serde_json::Value::Null), true),
+            (Some(serde_json::json!(5)), true),
+            (Some(serde_json::json!(" 5")), true),
+            (Some(serde_json::json!(6)), false),
+            (Some(serde_json::json!("6")), false),
+            (Some(serde_json::json!(5.5)), false),
+            (Some(serde_json::json!(true)), false),
+        ];
+        for (sent_id, taken) in cases {
+            let body = Body {
+                value: (),
+                sent_id: sent_id.clone(),
+            };
+            let written = body_for(Ok(body), 5);
+            assert_eq!(written.is_ok(), taken, "{sent_id:?}");
+            if let Err(error) = written {
+                assert!(error.fields().is_some_and(|f| f.get("id").is_some()));
+            }
+        }
     }
 }

@@ -230,15 +230,30 @@ async fn a_record_sent_back_is_taken_and_a_misspelt_field_refused() {
                 page.body
             );
         }
+        // Another record's answer sent to this address is refused, not copied over this one
+        // (the two versions may well match).
+        let other = app.get(&format!("/api/v1/{register}/2")).await.json();
+        assert_eq!(other["id"], 2, "{register}: {other}");
+        let page = app.send_json(Method::Put, &path, &other.to_string()).await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{register}");
+        assert_eq!(
+            page.json()["error"]["fields"]["id"],
+            "请求内容的 id 是 2，而地址是第 1 条记录的：请把记录发到它自己的地址。没有写入任何内容。",
+            "{register}"
+        );
         assert_eq!(app.get(&path).await.json(), kept, "{register}");
     }
 
-    // A township sent back as read is a change of nothing.
+    // A township sent back as read is a change of nothing; another's is refused.
     let township = app.get("/api/v1/townships/1").await.json();
     let page = app
         .send_json(Method::Patch, "/api/v1/townships/1", &township.to_string())
         .await;
     assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let page = app
+        .send_json(Method::Patch, "/api/v1/townships/2", &township.to_string())
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
 
     // Creating: the same rule, in English when asked.
     let (status, body) = send_in_english(
