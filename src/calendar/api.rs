@@ -12,7 +12,9 @@ use super::service::{self, DayInput, Replaced};
 use super::sheet::CalendarDay;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
-use crate::error::AppError;
+use crate::dates;
+use crate::error::{AppError, field_error};
+use crate::i18n::Msg;
 use crate::web::given::{Exact, Given, refused};
 use crate::web::json::{Body, accepts, body};
 
@@ -20,8 +22,7 @@ pub fn routes() -> Vec<Route> {
     routes![year, set, remove, import, import_not_multipart, load_notice]
 }
 
-// A day of the calendar's answer names its day, which the path gives.
-accepts!(DayJson, ["day"]);
+accepts!(DayJson, []);
 
 #[derive(Serialize)]
 pub struct YearJson {
@@ -59,6 +60,10 @@ async fn year(
 
 #[derive(Deserialize)]
 struct DayJson {
+    /// The day as the calendar's answer names it; the path gives it, and a body naming another
+    /// day is refused rather than written to the path's.
+    #[serde(default)]
+    day: Option<String>,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -73,6 +78,12 @@ async fn set(
     input: Result<Body<DayJson>, AppError>,
 ) -> Result<Json<CalendarDay>, AppError> {
     let input = body(input)?;
+    if let Some(sent) = input.day.as_deref().filter(|sent| !same_day(sent, day)) {
+        let msg = Msg::new("calendar.other_day")
+            .arg("sent", sent)
+            .arg("day", day);
+        return Err(field_error("day", msg));
+    }
     let input = DayInput {
         day: day.to_owned(),
         kind: input.kind,
@@ -81,6 +92,14 @@ async fn set(
     Ok(Json(
         service::set_day(&state.db, &admin.actor(), &input).await?,
     ))
+}
+
+/// Whether two spellings name one day (either unreadable: whether they are the same text).
+fn same_day(one: &str, other: &str) -> bool {
+    match (dates::parse_optional(one), dates::parse_optional(other)) {
+        (Ok(Some(one)), Ok(Some(other))) => one == other,
+        _ => one.trim() == other.trim(),
+    }
 }
 
 #[delete("/calendar/<day>")]

@@ -77,6 +77,34 @@ async fn a_year_loads_from_a_sheet_and_days_are_set_and_removed() {
         bad.json()["error"]["fields"]["kind"],
         "请选择“节假日”或“调休上班”。"
     );
+    // A day as read is sent back changed; another day's, sent here, is refused.
+    let read: Value = app.get("/api/v1/calendar?year=2026").await.json();
+    let mut first = read["days"][0].clone();
+    first["name"] = json!("国庆节（补）");
+    let first_day = first["day"].as_str().unwrap().to_owned();
+    let sent_back = app
+        .send_json(
+            Method::Put,
+            &format!("/api/v1/calendar/{first_day}"),
+            &first.to_string(),
+        )
+        .await;
+    assert_eq!(sent_back.status, Status::Ok, "{}", sent_back.body);
+    let elsewhere = app
+        .send_json(
+            Method::Put,
+            "/api/v1/calendar/2026-12-25",
+            &first.to_string(),
+        )
+        .await;
+    assert_eq!(elsewhere.status, Status::UnprocessableEntity);
+    assert!(
+        elsewhere.json()["error"]["fields"]["day"]
+            .as_str()
+            .is_some_and(|s| s.contains("2026-12-25")),
+        "{}",
+        elsewhere.body
+    );
     let removed = app
         .send_json(Method::Delete, "/api/v1/calendar/2026-10-07", "")
         .await;
