@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::rules::{self, RuleInput, RuleView};
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
 use crate::fields::CountInput;
 use crate::i18n::Msg;
 use crate::web::forms::{FailedForm, FormResponse};
@@ -126,6 +126,10 @@ async fn list_json(
 /// a change. No extension (`null` or left out) means none.
 #[derive(Deserialize)]
 struct RuleJson {
+    /// The rule as its answer names it; the path names it too, and a body of another rule is
+    /// refused rather than written to the path's.
+    #[serde(default)]
+    code: Option<String>,
     period: PeriodJson,
     #[serde(default)]
     extension: Option<PeriodJson>,
@@ -140,16 +144,10 @@ struct PeriodJson {
     unit: String,
 }
 
-// The answer's other fields say what the rule is and was; the path names it.
+// The answer's other fields say what the rule is and was.
 accepts!(
     RuleJson,
-    [
-        "code",
-        "default_period",
-        "default_extension",
-        "changed",
-        "version"
-    ]
+    ["default_period", "default_extension", "changed", "version"]
 );
 
 /// Where the body holds each field of the form's [`RuleInput`].
@@ -189,7 +187,14 @@ async fn set_json(
     code: &str,
     input: Result<Body<RuleJson>, AppError>,
 ) -> Result<Json<RuleView>, AppError> {
-    let input = RuleInput::from(body(input)?);
+    let input = body(input)?;
+    if let Some(sent) = input.code.as_deref().filter(|sent| sent.trim() != code) {
+        let msg = Msg::new("cases.rules.other_rule")
+            .arg("sent", sent)
+            .arg("code", code);
+        return Err(field_error("code", msg));
+    }
+    let input = RuleInput::from(input);
     let set = rules::set(&state.db, &admin.actor(), code, &input).await;
     let set = set.map_err(|error| {
         BODY_FIELDS

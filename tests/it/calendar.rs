@@ -386,6 +386,23 @@ async fn the_time_limits_show_their_defaults_and_admins_change_them() {
         sent_back.json()["extension"],
         json!({"amount": 15, "unit": "working_days"})
     );
+    // Another rule's answer sent to this address is refused, this rule left as it was.
+    let elsewhere = app
+        .send_json(
+            Method::Put,
+            "/api/v1/deadline-rules/service",
+            &read.to_string(),
+        )
+        .await;
+    assert_eq!(elsewhere.status, Status::UnprocessableEntity);
+    assert_eq!(
+        elsewhere.json()["error"]["fields"]["code"],
+        "请求内容是期限 acceptance 的，而地址是 service 的：请把期限发到它自己的地址。没有写入任何内容。"
+    );
+    assert_eq!(
+        app.get("/api/v1/deadline-rules").await.json()[4]["changed"],
+        false
+    );
 
     // Each problem is on the field of the body that holds it.
     let bad = json!({"period": {"amount": 0, "unit": "weeks"}, "extension": {"amount": "x", "unit": "days"}});
