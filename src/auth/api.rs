@@ -27,7 +27,7 @@ pub fn routes() -> Vec<Route> {
 
 accepts!(NewUser, []);
 // A user's answer besides what a change writes.
-accepts!(UserChange, ["id", "username"]);
+accepts!(UserChange, ["id"]);
 accepts!(NewToken, []);
 
 #[derive(Serialize)]

@@ -60,6 +60,10 @@ impl From<&user::Model> for UserView {
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct UserChange {
     pub version: i32,
+    /// The username as the user's answer gives it. It cannot change (sessions, the audit log
+    /// and case officers name people by it): another one is refused, not ignored.
+    #[serde(default)]
+    pub username: Option<String>,
     #[serde(default)]
     pub real_name: Option<String>,
     #[serde(default)]
@@ -312,6 +316,16 @@ impl ValidChange {
             && let Err(msg) = check_password(password, None, username)
         {
             errors.add("password", msg);
+        }
+        if change
+            .username
+            .as_deref()
+            .is_some_and(|given| given.trim() != username)
+        {
+            errors.add(
+                "username",
+                Msg::new("users.username_fixed").arg("name", username),
+            );
         }
         errors.into_result()?;
         Ok(ValidChange {

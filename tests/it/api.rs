@@ -255,6 +255,32 @@ async fn a_record_sent_back_is_taken_and_a_misspelt_field_refused() {
         .await;
     assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
 
+    // A user as read is changed and sent back; its username cannot change, and is not ignored.
+    let mut admin = app.get("/api/v1/users").await.json()[0].clone();
+    admin["real_name"] = json!("王专干");
+    let path = format!("/api/v1/users/{}", admin["id"]);
+    let page = app
+        .send_json(Method::Patch, &path, &admin.to_string())
+        .await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let mut renamed = page.json();
+    renamed["username"] = json!("wang");
+    let page = app
+        .send_json(Method::Patch, &path, &renamed.to_string())
+        .await;
+    assert_eq!(page.status, Status::UnprocessableEntity, "{}", page.body);
+    assert!(
+        page.json()["error"]["fields"]["username"]
+            .as_str()
+            .is_some_and(|s| s.contains("不能修改")),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        app.get("/api/v1/users").await.json()[0]["username"],
+        "admin"
+    );
+
     // Creating: the same rule, in English when asked.
     let (status, body) = send_in_english(
         &app,
