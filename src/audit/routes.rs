@@ -26,9 +26,9 @@ pub fn api_routes() -> Vec<Route> {
 }
 
 /// The filter as typed in the query string, as the CLI's flags take it: `user` a username or an
-/// id, `id` a record's id within `entity`. A value that cannot be read is
-/// refused with its sentence, as on the registers' lists: ignored, `from=2026/13/01` showed the
-/// whole log as if it were the days asked for.
+/// id, `id` a record's id within `entity`. A value that cannot be read is refused with its
+/// sentence, as on the registers' lists: ignored, `from=2026-13-01` showed the whole log as if it
+/// were the days asked for.
 #[derive(Debug, Default, rocket::FromForm)]
 pub struct Query {
     user: Option<String>,

@@ -339,6 +339,7 @@ fn report(error: &AppError, lang: Lang) -> ExitCode {
 
 /// The database's first opening, said on stderr to be waited for once it has taken a few seconds:
 /// a stopped PostgreSQL server is waited for 30 s (it may be starting), which was 30 s of silence.
+/// Only the opening: a long migration is work, not a wait.
 async fn patiently<T>(opening: impl std::future::Future<Output = T>, lang: Lang) -> T {
     tokio::pin!(opening);
     tokio::select! {
@@ -369,7 +370,8 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
     if let Command::Restore { file, force } = &command {
         return restore(&url, file, *force, lang).await;
     }
-    let migrations = patiently(db::migrate(&url), lang).await?;
+    let migration = patiently(db::open_for_migration(&url), lang).await?;
+    let migrations = migration.run().await?;
     if let Command::Migrate = command {
         print_migrations(&migrations, lang);
         return Ok(());

@@ -321,24 +321,43 @@ pub struct MigrationState {
 /// at the same moment take turns. On SQLite each migration is one transaction; when two processes
 /// race, the loser finds nothing left to do.
 pub async fn migrate(url: &str) -> Result<Vec<MigrationState>, AppError> {
+    open_for_migration(url).await?.run().await
+}
+
+/// The one connection a migration runs on, open: opening it is where a server that does not
+/// answer is waited for, apart from the migration's own time (the CLI says the one, not the other).
+pub struct Migration {
+    db: DatabaseConnection,
+    engine: Engine,
+}
+
+/// Opens the connection a migration runs on.
+pub async fn open_for_migration(url: &str) -> Result<Migration, AppError> {
     let engine = Engine::of_url(url)?;
     let db = match engine {
         Engine::Sqlite => connect_sqlite(url, 1).await?,
         Engine::Postgres => connect_postgres(url, 1).await?,
     };
-    let result = match engine {
-        Engine::Postgres => migrate_locked(&db).await,
-        Engine::Sqlite => migrate_sqlite(&db).await,
-    };
-    let _ = db.close().await;
-    let before = result?;
-    Ok(Migrator::migrations()
-        .iter()
-        .map(|m| MigrationState {
-            name: m.name().to_owned(),
-            applied_before: before.iter().any(|name| name == m.name()),
-        })
-        .collect())
+    Ok(Migration { db, engine })
+}
+
+impl Migration {
+    /// Applies pending migrations and reports every migration's state.
+    pub async fn run(self) -> Result<Vec<MigrationState>, AppError> {
+        let result = match self.engine {
+            Engine::Postgres => migrate_locked(&self.db).await,
+            Engine::Sqlite => migrate_sqlite(&self.db).await,
+        };
+        let _ = self.db.close().await;
+        let before = result?;
+        Ok(Migrator::migrations()
+            .iter()
+            .map(|m| MigrationState {
+                name: m.name().to_owned(),
+                applied_before: before.iter().any(|name| name == m.name()),
+            })
+            .collect())
+    }
 }
 
 /// Returns the names applied before this run.
