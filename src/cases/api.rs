@@ -17,7 +17,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
 use crate::web::given::{Exact, refused};
-use crate::web::json::{Body, accepts, body, body_for};
+use crate::web::json::{Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -107,7 +107,8 @@ async fn update(
     input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<CaseView>, AppError> {
     let id = service::parse_id(id)?;
-    let input = body_for(input, id)?;
+    let current = service::view(&state.db, id).await?;
+    let input = body_for_record(input, id, &current)?;
     let actor = officer.actor();
     let case = service::update(&state.db, &actor, id, input.version, &input.fields);
     Ok(Json(case.await?))

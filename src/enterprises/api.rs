@@ -16,7 +16,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
 use crate::web::given::{Given, refused};
-use crate::web::json::{Body, accepts, body, body_for};
+use crate::web::json::{Body, accepts, body, body_for_record};
 use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
@@ -98,7 +98,8 @@ async fn update(
     input: Result<Body<Versioned>, AppError>,
 ) -> Result<Json<EnterpriseView>, AppError> {
     let id = service::parse_id(id)?;
-    let input = body_for(input, id)?;
+    let current = service::view(&state.db, id).await?;
+    let input = body_for_record(input, id, &current)?;
     Ok(Json(
         service::update(
             &state.db,

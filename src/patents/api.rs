@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::forms::archive_action;
 use crate::web::given::refused;
-use crate::web::json::{Body, accepts, body, body_for};
+use crate::web::json::{Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
     routes![list, create, show, update, add_event, archive]
@@ -102,7 +102,8 @@ async fn update(
     input: Result<Body<Versioned<PatentInput>>, AppError>,
 ) -> Result<Json<SavedJson>, AppError> {
     let id = service::parse_id(id)?;
-    let input = body_for(input, id)?;
+    let current = service::view(&state.db, id).await?;
+    let input = body_for_record(input, id, &current)?;
     let saved = service::update(
         &state.db,
         &officer.actor(),

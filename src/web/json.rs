@@ -17,15 +17,21 @@ use crate::i18n::Msg;
 /// A JSON body of type `T` whose every field is one `T` reads or one it accepts besides.
 pub struct Body<T> {
     value: T,
-    /// The `id` the body gives at its top, which no body type reads: a record's answer holds it.
-    sent_id: Option<serde_json::Value>,
+    /// What the body gives at its top of a record's answer, which its type may not read.
+    sent: SentTop,
 }
 
-/// The top of a body, for its `id` alone.
-#[derive(serde::Deserialize)]
-struct SentId {
+/// The fields at the top of a body that say which record it is and what it was read as.
+#[derive(Debug, Default, serde::Deserialize)]
+struct SentTop {
     #[serde(default)]
     id: Option<serde_json::Value>,
+    #[serde(default)]
+    version: Option<serde_json::Value>,
+    #[serde(default)]
+    status: Option<serde_json::Value>,
+    #[serde(default)]
+    archived: Option<serde_json::Value>,
 }
 
 /// What a JSON body may hold.
@@ -67,21 +73,60 @@ pub fn body<T>(received: Result<Body<T>, AppError>) -> Result<T, AppError> {
 /// one (its `version` alone often matches, both being 1).
 pub fn body_for<T>(received: Result<Body<T>, AppError>, id: i64) -> Result<T, AppError> {
     let body = received?;
+    check_id(&body.sent, id)?;
+    Ok(body.value)
+}
+
+/// A body naming another record by its `id` is refused.
+fn check_id(sent: &SentTop, id: i64) -> Result<(), AppError> {
     let same = |sent: &serde_json::Value| match sent {
         serde_json::Value::Null => true,
         serde_json::Value::Number(n) => n.as_i64() == Some(id),
         serde_json::Value::String(text) => text.trim() == id.to_string(),
         _ => false,
     };
-    match body.sent_id {
-        Some(sent) if !same(&sent) => Err(AppError::Validation(single_field(
+    match &sent.id {
+        Some(other) if !same(other) => Err(AppError::Validation(single_field(
             "id",
             Msg::new("errors.json.other_record")
-                .arg("sent", sent.to_string())
+                .arg("sent", other.to_string())
                 .arg("id", id),
         ))),
-        _ => Ok(body.value),
+        _ => Ok(()),
     }
+}
+
+/// The body of a change to record `id`, whose answer is now `current`. Besides the check of
+/// [`body_for`], a `status` or `archived` that differs from the record's is refused: they are
+/// read-only here (events and steps set a status, the archive action the other), and a body that
+/// changes them would otherwise be answered 200 with nothing of it done. A body read before
+/// another change (its `version` not the record's) is left to the version check, a conflict.
+pub fn body_for_record<T>(
+    received: Result<Body<T>, AppError>,
+    id: i64,
+    current: &impl serde::Serialize,
+) -> Result<T, AppError> {
+    let body = received?;
+    check_id(&body.sent, id)?;
+    let current = serde_json::to_value(current).map_err(|e| AppError::Internal(e.to_string()))?;
+    if body.sent.version.as_ref() != current.get("version") {
+        return Ok(body.value);
+    }
+    let mut errors = FieldErrors::new();
+    for (field, sent) in [
+        ("status", &body.sent.status),
+        ("archived", &body.sent.archived),
+    ] {
+        if let (Some(sent), Some(now)) = (sent, current.get(field))
+            && sent != now
+        {
+            let msg =
+                Msg::new(format!("errors.json.elsewhere.{field}")).arg("now", now.to_string());
+            errors.add(field, msg);
+        }
+    }
+    errors.into_result()?;
+    Ok(body.value)
 }
 
 #[rocket::async_trait]
@@ -95,9 +140,7 @@ impl<'r, T: Accepts> FromData<'r> for Body<T> {
                 let text = text.into_inner();
                 read::<T>(&text).map(|value| Body {
                     value,
-                    sent_id: serde_json::from_str::<SentId>(&text)
-                        .ok()
-                        .and_then(|top| top.id),
+                    sent: serde_json::from_str::<SentTop>(&text).unwrap_or_default(),
                 })
             }
             Ok(_) => Err(AppError::PayloadTooLarge),
@@ -328,13 +371,50 @@ mod tests {
         for (sent_id, taken) in cases {
             let body = Body {
                 value: (),
-                sent_id: sent_id.clone(),
+                sent: SentTop {
+                    id: sent_id.clone(),
+                    ..SentTop::default()
+                },
             };
             let written = body_for(Ok(body), 5);
             assert_eq!(written.is_ok(), taken, "{sent_id:?}");
             if let Err(error) = written {
                 assert!(error.fields().is_some_and(|f| f.get("id").is_some()));
             }
+        }
+    }
+
+    #[test]
+    fn what_is_set_elsewhere_is_refused_when_changed_at_the_version_read() {
+        let current =
+            serde_json::json!({"id": 5, "version": 3, "status": "granted", "archived": false});
+        let sent = |version: i64, status: Option<&str>, archived: Option<bool>| SentTop {
+            id: Some(serde_json::json!(5)),
+            version: Some(serde_json::json!(version)),
+            status: status.map(|s| serde_json::json!(s)),
+            archived: archived.map(|a| serde_json::json!(a)),
+        };
+        // (what was sent, the fields refused; none: taken)
+        let cases: [(SentTop, &[&str]); 6] = [
+            (sent(3, None, None), &[]),
+            (sent(3, Some("granted"), Some(false)), &[]),
+            (sent(3, Some("lapsed"), Some(false)), &["status"]),
+            (sent(3, Some("granted"), Some(true)), &["archived"]),
+            (sent(3, Some("filed"), Some(true)), &["status", "archived"]),
+            // Read before another change: the version check answers, with a conflict.
+            (sent(2, Some("filed"), Some(true)), &[]),
+        ];
+        for (sent, refused) in cases {
+            let what = format!("{sent:?}");
+            let body = Body { value: (), sent };
+            let fields: Vec<String> = match body_for_record(Ok(body), 5, &current) {
+                Ok(()) => Vec::new(),
+                Err(error) => error
+                    .fields()
+                    .map(|f| f.iter().map(|(name, _)| name.clone()).collect())
+                    .unwrap_or_default(),
+            };
+            assert_eq!(fields, refused, "{what}");
         }
     }
 }

@@ -230,6 +230,28 @@ async fn a_record_sent_back_is_taken_and_a_misspelt_field_refused() {
                 page.body
             );
         }
+        // What is set elsewhere (archiving; a patent's or case's status) is refused when changed
+        // here, not answered 200 with nothing of it done.
+        let mut archived = kept.clone();
+        archived["archived"] = json!(true);
+        let page = app
+            .send_json(Method::Put, &path, &archived.to_string())
+            .await;
+        assert_eq!(page.status, Status::UnprocessableEntity, "{register}");
+        assert!(
+            page.json()["error"]["fields"]["archived"]
+                .as_str()
+                .is_some_and(|s| s.contains("/archive")),
+            "{register}: {}",
+            page.body
+        );
+        if kept.get("status").is_some() {
+            let mut closed = kept.clone();
+            closed["status"] = json!("closed");
+            let page = app.send_json(Method::Put, &path, &closed.to_string()).await;
+            assert_eq!(page.status, Status::UnprocessableEntity, "{register}");
+            assert!(page.json()["error"]["fields"]["status"].is_string());
+        }
         // Another record's answer sent to this address is refused, not copied over this one
         // (the two versions may well match).
         let other = app.get(&format!("/api/v1/{register}/2")).await.json();
