@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::entities::audit_entry;
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg, t};
 use crate::settings::Timezone;
 use crate::web::pagination::PageRequest;
@@ -223,6 +223,54 @@ pub struct Filter {
     pub entity_id: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+}
+
+/// The filter as typed on the page, in the API's query or on the command line: `user` a username
+/// or an id, `id` a record's id within `entity`, the days in any common spelling.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AskedFilter<'a> {
+    pub user: Option<&'a str>,
+    pub entity: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+}
+
+impl Filter {
+    /// The filter asked for, each value read or refused on its field (a blank one is no filter):
+    /// a value left out when it cannot be read would show the whole log as if it were the part
+    /// asked for.
+    pub async fn read(
+        db: &impl ConnectionTrait,
+        asked: AskedFilter<'_>,
+    ) -> Result<Filter, AppError> {
+        let filled = |raw: Option<&str>| {
+            raw.map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let day = |raw: Option<&str>, field: &str| {
+            crate::dates::parse_optional(raw.unwrap_or_default())
+                .map_err(|msg| field_error(field, msg))
+        };
+        let user_id =
+            match filled(asked.user) {
+                Some(user) => Some(crate::auth::users::id_of(db, &user).await.map_err(
+                    |error| match error {
+                        AppError::NotFound(msg) => field_error("user", msg),
+                        other => other,
+                    },
+                )?),
+                None => None,
+            };
+        Ok(Filter {
+            user_id,
+            entity: filled(asked.entity),
+            entity_id: filled(asked.id),
+            from: day(asked.from, "from")?,
+            to: day(asked.to, "to")?,
+        })
+    }
 }
 
 /// One entry as shown.

@@ -7,10 +7,10 @@ use rocket_dyn_templates::Template;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
-use super::{Entry, Filter};
+use super::{AskedFilter, Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
-use crate::error::{AppError, field_error};
+use crate::error::AppError;
 use crate::web::given::refused;
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
@@ -25,10 +25,7 @@ pub fn api_routes() -> Vec<Route> {
     routes![api_list]
 }
 
-/// The filter as typed in the query string, as the CLI's flags take it: `user` a username or an
-/// id, `id` a record's id within `entity`. A value that cannot be read is refused with its
-/// sentence, as on the registers' lists: ignored, `from=2026-13-01` showed the whole log as if it
-/// were the days asked for.
+/// The filter as typed in the query string, read by [`Filter::read`] as the CLI's flags are.
 #[derive(Debug, Default, rocket::FromForm)]
 pub struct Query {
     user: Option<String>,
@@ -40,34 +37,16 @@ pub struct Query {
     per_page: Option<u64>,
 }
 
-/// A filter's text, none when blank.
-fn given(raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
 impl Query {
     async fn filter(&self, db: &DatabaseConnection) -> Result<Filter, AppError> {
-        let day = |raw: &Option<String>, field: &str| {
-            crate::dates::parse_optional(raw.as_deref().unwrap_or_default())
-                .map_err(|msg| field_error(field, msg))
+        let asked = AskedFilter {
+            user: self.user.as_deref(),
+            entity: self.entity.as_deref(),
+            id: self.id.as_deref(),
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
         };
-        let user_id = match given(&self.user) {
-            Some(user) => Some(users::id_of(db, &user).await.map_err(|error| match error {
-                AppError::NotFound(msg) => field_error("user", msg),
-                other => other,
-            })?),
-            None => None,
-        };
-        Ok(Filter {
-            user_id,
-            entity: given(&self.entity),
-            entity_id: given(&self.id),
-            from: day(&self.from, "from")?,
-            to: day(&self.to, "to")?,
-        })
+        Filter::read(db, asked).await
     }
 
     fn page(&self) -> PageRequest {

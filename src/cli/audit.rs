@@ -5,7 +5,7 @@
 use clap::Args;
 use sea_orm::DatabaseConnection;
 
-use crate::audit::{self, Entry, Filter, display};
+use crate::audit::{self, AskedFilter, Entry, Filter, display};
 use crate::error::AppError;
 use crate::i18n::{CATALOG, Lang, Msg, t};
 use crate::web::pagination::{MAX_PER_PAGE, PageRequest};
@@ -35,18 +35,14 @@ pub struct AuditArgs {
 }
 
 pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result<(), AppError> {
-    let date = |raw: &Option<String>| crate::dates::parse_given(raw.as_deref());
-    let user_id = match args.user.as_deref() {
-        Some(user) => Some(crate::auth::users::id_of(db, user).await?),
-        None => None,
+    let asked = AskedFilter {
+        user: args.user.as_deref(),
+        entity: args.entity.as_deref(),
+        id: args.id.as_deref(),
+        from: args.from.as_deref(),
+        to: args.to.as_deref(),
     };
-    let filter = Filter {
-        user_id,
-        entity: args.entity.filter(|e| !e.trim().is_empty()),
-        entity_id: args.id.filter(|i| !i.trim().is_empty()),
-        from: date(&args.from)?,
-        to: date(&args.to)?,
-    };
+    let filter = Filter::read(db, asked).await?;
     let timezone = crate::settings::service::load(db).await?.timezone;
     let page = PageRequest::new(Some(args.page), Some(args.limit));
     let (entries, total) = audit::list(db, &filter, page, timezone).await?;
