@@ -27,7 +27,7 @@ use crate::entities::{
 };
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
-use crate::{calendar, clock, db, settings};
+use crate::{calendar, db, settings};
 
 /// How often opening a case tries again after another officer took the same number meanwhile.
 const NUMBER_ATTEMPTS: usize = 8;
@@ -190,7 +190,7 @@ impl Clock {
 
 /// The county's today.
 pub async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 pub fn yuan(fen: Option<i64>) -> Option<f64> {

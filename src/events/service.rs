@@ -14,7 +14,7 @@ use crate::enterprises::domain::name_key;
 use crate::entities::{enterprise, event, event_enterprise};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
-use crate::{clock, db, settings};
+use crate::{db, settings};
 
 /// The id in a path; anything but a number is no such record.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -137,7 +137,7 @@ pub async fn view(db: &impl ConnectionTrait, id: i64) -> Result<EventView, AppEr
 
 /// The county's today, which bounds how far ahead an event may be.
 async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 /// The enterprises these names (as people write them) belong to, in order; a name that is no

@@ -30,7 +30,7 @@ use crate::entities::{import_batch, import_upload};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::settings::lists::{self, ListKind};
-use crate::{clock, db, settings};
+use crate::{db, settings};
 
 /// What happens to invalid rows at commit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -454,7 +454,7 @@ async fn jurisdiction(db: &impl ConnectionTrait) -> Result<Jurisdiction, AppErro
 }
 
 async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 /// What a commit writes, as judged by the plan (a patents roster is judged again as it is

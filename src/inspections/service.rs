@@ -15,7 +15,7 @@ use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{enforcement_case, inspection, inspection_problem};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::{clock, db, settings};
+use crate::{db, settings};
 
 /// The id in a path; anything but a number is no such record.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -163,7 +163,7 @@ pub async fn view(db: &impl ConnectionTrait, id: i64) -> Result<InspectionView, 
 
 /// The county's today, which bounds how far ahead an inspection may be.
 async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 fn fill(active: &mut inspection::ActiveModel, valid: &ValidInspection) {

@@ -20,7 +20,7 @@ use crate::entities::{patent, patent_applicant, patent_event};
 use crate::error::{AppError, FieldErrors, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
-use crate::{clock, dates, db, enterprises, settings, text};
+use crate::{dates, db, enterprises, settings, text};
 
 /// The id in a path; anything but a number is no such record.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -123,7 +123,7 @@ pub struct Saved {
 
 /// Today in the configured time zone.
 async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 async fn township_name(

@@ -83,10 +83,7 @@ async fn get_targets(
 ) -> Result<Json<Vec<TargetView>>, AppError> {
     let year = match *year.map_err(refused)? {
         Some(year) => year,
-        None => {
-            let settings = crate::settings::service::load(&state.db).await?;
-            chrono::Datelike::year(&crate::clock::today(settings.timezone))
-        }
+        None => chrono::Datelike::year(&crate::settings::service::today(&state.db).await?),
     };
     Ok(Json(targets::list(&state.db, year).await?))
 }

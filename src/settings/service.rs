@@ -29,6 +29,12 @@ pub fn settable(settings: &Settings) -> [(&'static str, serde_json::Value); 2] {
     ]
 }
 
+/// The county's today: the date in its time zone (a desk in Beijing passes midnight eight hours
+/// before the server's UTC does).
+pub async fn today(db: &impl ConnectionTrait) -> Result<chrono::NaiveDate, AppError> {
+    Ok(crate::clock::today(load(db).await?.timezone))
+}
+
 /// Every setting, with defaults for those never set.
 pub async fn load(db: &impl ConnectionTrait) -> Result<Settings, AppError> {
     let rows = setting::Entity::find().all(db).await?;

@@ -19,7 +19,7 @@ use crate::entities::{enterprise, visit, visit_follow_up};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
-use crate::{clock, db, settings};
+use crate::{db, settings};
 
 /// The id in a path; anything but a number is no such record.
 pub fn parse_id(raw: &str) -> Result<i64, AppError> {
@@ -153,7 +153,7 @@ pub async fn view(db: &impl ConnectionTrait, id: i64) -> Result<VisitView, AppEr
 
 /// The county's today, which bounds how far ahead a visit may be.
 pub async fn today(db: &impl ConnectionTrait) -> Result<NaiveDate, AppError> {
-    Ok(clock::today(settings::service::load(db).await?.timezone))
+    settings::service::today(db).await
 }
 
 /// The enterprise visited: the one with the id, or the one of the name — registered now when
