@@ -11,7 +11,7 @@ use super::{AskedFilter, Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
 use crate::error::AppError;
-use crate::web::given::refused;
+use crate::web::given::{Known, refused, refused_query};
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -144,9 +144,9 @@ struct AuditJson {
 async fn api_list(
     _admin: Admin,
     state: &State<AppState>,
-    query: rocket::form::Result<'_, Query>,
+    query: rocket::form::Result<'_, Known<Query>>,
 ) -> Result<Json<AuditJson>, AppError> {
-    let query = query.map_err(refused)?;
+    let Known(query) = query.map_err(refused_query)?;
     let settings = crate::settings::service::load(&state.db).await?;
     let request = query.page();
     let (entries, total) = super::list(

@@ -15,7 +15,7 @@ use crate::auth::{Admin, Viewer};
 use crate::dates;
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
-use crate::web::given::{Exact, Given, refused};
+use crate::web::given::{Exact, Known, YearQuery, refused, refused_query};
 use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
@@ -36,9 +36,10 @@ pub struct YearJson {
 
 /// A year's days; this year when none is asked.
 pub async fn year_of(state: &AppState, year: Option<i32>) -> Result<YearJson, AppError> {
-    let settings = crate::settings::service::load(&state.db).await?;
-    let year =
-        year.unwrap_or_else(|| chrono::Datelike::year(&crate::clock::today(settings.timezone)));
+    let year = match year {
+        Some(year) => year,
+        None => chrono::Datelike::year(&crate::settings::service::today(&state.db).await?),
+    };
     let days = service::year(&state.db, year).await?;
     Ok(YearJson {
         year,
@@ -48,14 +49,14 @@ pub async fn year_of(state: &AppState, year: Option<i32>) -> Result<YearJson, Ap
     })
 }
 
-#[get("/calendar?<year>")]
+#[get("/calendar?<query..>")]
 async fn year(
     _user: Viewer,
     state: &State<AppState>,
-    year: rocket::form::Result<'_, Given<i32>>,
+    query: rocket::form::Result<'_, Known<YearQuery>>,
 ) -> Result<Json<YearJson>, AppError> {
-    let year = year.map_err(refused)?;
-    Ok(Json(year_of(state, *year).await?))
+    let Known(asked) = query.map_err(refused_query)?;
+    Ok(Json(year_of(state, *asked.year).await?))
 }
 
 #[derive(Deserialize)]

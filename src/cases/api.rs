@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
-use crate::web::given::{Exact, refused};
+use crate::web::given::{Exact, Known, refused, refused_query};
 use crate::web::json::{Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
@@ -65,9 +65,9 @@ accepts!(VersionJson, []);
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: rocket::form::Result<'_, CaseFilter>,
+    filter: rocket::form::Result<'_, Known<CaseFilter>>,
 ) -> Result<Json<CasePage>, AppError> {
-    let filter = filter.map_err(refused)?;
+    let Known(filter) = filter.map_err(refused_query)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -2,7 +2,7 @@
 
 use rocket::http::Status;
 use rocket::serde::json::Json;
-use rocket::{Route, State, get, post, put, routes};
+use rocket::{FromForm, Route, State, get, post, put, routes};
 use serde::{Deserialize, Serialize};
 
 use super::domain::EnterpriseInput;
@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
-use crate::web::given::{Given, refused};
+use crate::web::given::{Given, Known, refused_query};
 use crate::web::json::{Body, accepts, body, body_for_record};
 use crate::web::pagination::PageRequest;
 
@@ -45,9 +45,9 @@ accepts!(FillJson, []);
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: rocket::form::Result<'_, EnterpriseFilter>,
+    filter: rocket::form::Result<'_, Known<EnterpriseFilter>>,
 ) -> Result<Json<EnterprisePage>, AppError> {
-    let filter = filter.map_err(refused)?;
+    let Known(filter) = filter.map_err(refused_query)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 
@@ -148,17 +148,23 @@ struct UnlinkedJson {
     per_page: u64,
 }
 
-#[get("/enterprises/unlinked?<people>&<page>&<per_page>")]
+/// What `/api/v1/enterprises/unlinked` is asked: people's names rather than firms', and the page.
+#[derive(FromForm)]
+struct UnlinkedQuery {
+    people: Given<bool>,
+    page: Given<u64>,
+    per_page: Given<u64>,
+}
+
+#[get("/enterprises/unlinked?<query..>")]
 async fn unlinked(
     _user: Viewer,
     state: &State<AppState>,
-    people: rocket::form::Result<'_, Given<bool>>,
-    page: Option<u64>,
-    per_page: Option<u64>,
+    query: rocket::form::Result<'_, Known<UnlinkedQuery>>,
 ) -> Result<Json<UnlinkedJson>, AppError> {
-    let people = people.map_err(refused)?;
-    let request = PageRequest::new(page, per_page);
-    let (items, total) = query::unlinked(&state.db, people.unwrap_or(false), request).await?;
+    let Known(asked) = query.map_err(refused_query)?;
+    let request = PageRequest::new(*asked.page, *asked.per_page);
+    let (items, total) = query::unlinked(&state.db, asked.people.unwrap_or(false), request).await?;
     Ok(Json(UnlinkedJson {
         items,
         total,
@@ -202,16 +208,24 @@ async fn link(
 
 /// The townships the patents suggest for enterprises registered without one, a page at a time,
 /// of one suggested township (`township`, by name) or of all.
-#[get("/enterprises/townships?<township>&<page>&<per_page>")]
+/// What `/api/v1/enterprises/townships` is asked: one suggested township (by name) or all, and
+/// the page.
+#[derive(FromForm)]
+struct SuggestionQuery {
+    township: Option<String>,
+    page: Given<u64>,
+    per_page: Given<u64>,
+}
+
+#[get("/enterprises/townships?<query..>")]
 async fn townships(
     _user: Viewer,
     state: &State<AppState>,
-    township: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
+    query: rocket::form::Result<'_, Known<SuggestionQuery>>,
 ) -> Result<Json<SuggestionPage>, AppError> {
-    let request = PageRequest::new(page, per_page);
-    let wanted = township.as_deref();
+    let Known(asked) = query.map_err(refused_query)?;
+    let request = PageRequest::new(*asked.page, *asked.per_page);
+    let wanted = asked.township.as_deref();
     let page =
         query::township_suggestion_page(&state.db, &state.suggestions, wanted, request).await?;
     Ok(Json(page))

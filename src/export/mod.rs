@@ -24,7 +24,7 @@ use crate::events::query::EventFilter;
 use crate::inspections::query::InspectionFilter;
 use crate::patents::query::PatentFilter;
 use crate::visits::query::VisitFilter;
-use crate::web::given::{Given, refused};
+use crate::web::given::{Both, Given, Known, refused_query};
 
 /// The registers that export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,12 +112,19 @@ impl Request {
 
     /// A register's request from a query string: the list page's, carried by its Export link.
     pub fn from_query(register: Register, query: &RawStr) -> Result<Request, AppError> {
+        // A parameter the register's list does not take is refused, not left out: a misspelt
+        // filter would have exported the whole register as if it were the rows asked for.
         fn parse<T: for<'a> FromForm<'a> + 'static>(query: &RawStr) -> Result<T, AppError> {
-            Form::<T>::parse_encoded(query).map_err(refused)
+            Form::<Known<T>>::parse_encoded(query)
+                .map(|Known(read)| read)
+                .map_err(refused_query)
         }
         Ok(match register {
             Register::Patents => Request::Patents(parse(query)?),
-            Register::Grants => Request::Grants(parse(query)?, parse(query)?),
+            Register::Grants => {
+                let Both(filter, period) = parse(query)?;
+                Request::Grants(filter, period)
+            }
             Register::Enterprises => Request::Enterprises(parse(query)?),
             Register::Events => Request::Events(parse(query)?),
             Register::Visits => Request::Visits(parse(query)?),

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::web::forms::archive_action;
-use crate::web::given::refused;
+use crate::web::given::{Known, refused_query};
 use crate::web::json::{Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
@@ -37,9 +37,9 @@ accepts!(VersionJson, []);
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: rocket::form::Result<'_, InspectionFilter>,
+    filter: rocket::form::Result<'_, Known<InspectionFilter>>,
 ) -> Result<Json<InspectionPage>, AppError> {
-    let filter = filter.map_err(refused)?;
+    let Known(filter) = filter.map_err(refused_query)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

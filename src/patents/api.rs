@@ -13,7 +13,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::forms::archive_action;
-use crate::web::given::refused;
+use crate::web::given::{Known, refused_query};
 use crate::web::json::{Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
@@ -57,9 +57,9 @@ impl SavedJson {
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-    filter: rocket::form::Result<'_, PatentFilter>,
+    filter: rocket::form::Result<'_, Known<PatentFilter>>,
 ) -> Result<Json<PatentPage>, AppError> {
-    let filter = filter.map_err(refused)?;
+    let Known(filter) = filter.map_err(refused_query)?;
     Ok(Json(query::list(&state.db, &filter).await?))
 }
 

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::Lang;
-use crate::web::given::{Given, refused};
+use crate::web::given::{Given, Known, YearQuery, refused_query};
 use crate::web::json::{Body, accepts, body};
 
 pub fn routes() -> Vec<Route> {
@@ -32,16 +32,24 @@ fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
 }
 
-#[get("/reports/ytd?<year>&<as_of>")]
+/// What `/api/v1/reports/ytd` is asked: the year and the as-of day, as typed.
+#[derive(FromForm)]
+struct YtdQuery<'r> {
+    year: Given<i32>,
+    as_of: Option<&'r str>,
+}
+
+#[get("/reports/ytd?<query..>")]
 async fn get_ytd(
     _user: Viewer,
     state: &State<AppState>,
-    year: rocket::form::Result<'_, Given<i32>>,
-    as_of: Option<&str>,
+    query: rocket::form::Result<'_, Known<YtdQuery<'_>>>,
 ) -> Result<Json<YtdReport>, AppError> {
-    let year = *year.map_err(refused)?;
-    let as_of = day("as_of", as_of)?;
-    Ok(Json(state.reports.report(&state.db, year, as_of).await?))
+    let Known(asked) = query.map_err(refused_query)?;
+    let as_of = day("as_of", asked.as_of)?;
+    Ok(Json(
+        state.reports.report(&state.db, *asked.year, as_of).await?,
+    ))
 }
 
 /// What `/api/v1/reports/summary` is asked, as typed: each is read (and refused) below.
@@ -61,9 +69,9 @@ async fn get_summary(
     _user: Viewer,
     state: &State<AppState>,
     request_lang: Lang,
-    query: rocket::form::Result<'_, SummaryQuery<'_>>,
+    query: rocket::form::Result<'_, Known<SummaryQuery<'_>>>,
 ) -> Result<Json<Summary>, AppError> {
-    let query = query.map_err(refused)?;
+    let Known(query) = query.map_err(refused_query)?;
     let lang = summary::language(query.lang, request_lang)?;
     let asked = summary::Asked {
         from: day("from", query.from)?,
@@ -75,13 +83,14 @@ async fn get_summary(
 }
 
 /// A year's targets; this year's when none is asked (as on the page).
-#[get("/targets?<year>")]
+#[get("/targets?<query..>")]
 async fn get_targets(
     _user: Viewer,
     state: &State<AppState>,
-    year: rocket::form::Result<'_, Given<i32>>,
+    query: rocket::form::Result<'_, Known<YearQuery>>,
 ) -> Result<Json<Vec<TargetView>>, AppError> {
-    let year = match *year.map_err(refused)? {
+    let Known(asked) = query.map_err(refused_query)?;
+    let year = match *asked.year {
         Some(year) => year,
         None => chrono::Datelike::year(&crate::settings::service::today(&state.db).await?),
     };

@@ -16,7 +16,7 @@ use super::ytd::{self, YtdReport};
 use crate::db::stamp::{Stamp, Stamps};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::{clock, settings};
+use crate::settings;
 
 /// What a report was asked: the year and the as-of day as given, and today, which the defaults
 /// follow.
@@ -120,7 +120,7 @@ impl ReportCache {
         as_of: Option<NaiveDate>,
     ) -> Result<(Option<Stamp>, Question, Option<Answer>), AppError> {
         let stamp = self.stamps.current(db).await;
-        let today = clock::today(settings::service::load(db).await?.timezone);
+        let today = settings::service::today(db).await?;
         let question = (year, as_of, today);
         let kept = self.kept(&stamp, &question);
         Ok((stamp, question, kept))

@@ -11,7 +11,7 @@ use super::service;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::web::given::{Given, refused};
+use crate::web::given::{Given, Known, refused_query};
 use crate::web::json::{Body, accepts, body, body_for};
 
 pub fn routes() -> Vec<Route> {
@@ -118,17 +118,24 @@ async fn put_secure_cookies(
     Ok(Json(SecureCookiesJson { secure_cookies }))
 }
 
-#[get("/<kind>?<archived>", rank = 5)]
+/// What a list of townships or agencies is asked: the archived ones rather than those in use.
+#[derive(rocket::FromForm)]
+struct ItemsQuery {
+    archived: Given<bool>,
+}
+
+#[get("/<kind>?<query..>", rank = 5)]
 async fn list_items(
     _user: Viewer,
     state: &State<AppState>,
     kind: &str,
-    archived: rocket::form::Result<'_, Given<bool>>,
+    query: rocket::form::Result<'_, Known<ItemsQuery>>,
 ) -> Result<Json<Vec<ListItem>>, AppError> {
-    let archived = archived.map_err(refused)?;
+    // An address that names no list is not found, whatever it is asked.
     let kind = kind_from_slug(kind)?;
+    let Known(asked) = query.map_err(refused_query)?;
     Ok(Json(
-        lists::list(&state.db, kind, archived.unwrap_or(false)).await?,
+        lists::list(&state.db, kind, asked.archived.unwrap_or(false)).await?,
     ))
 }
 

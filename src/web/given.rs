@@ -129,9 +129,176 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
     }
 }
 
+/// A query of one year, as `/api/v1/targets` and `/api/v1/calendar` are asked; this year when
+/// none is given.
+#[derive(Debug, Default, rocket::FromForm)]
+pub struct YearQuery {
+    pub year: Given<i32>,
+}
+
+/// An API query read as leniently as a page's (a field left out is none), except that a parameter
+/// the list does not take (`stauts=granted`) or one given twice is refused: left out, it answered
+/// the whole register as if it were the list asked for. The query is read twice, once leniently
+/// for its values and once strictly for the names `T` takes (the derive names no list of them);
+/// the strict reading's other errors, a missing field above all, are not the query's.
+pub struct Known<T>(pub T);
+
+impl<T> Deref for Known<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// What [`Known`] reads: the lenient and the strict reading, and the names given so far.
+pub struct KnownContext<'v, T: FromForm<'v>> {
+    lenient: T::Context,
+    strict: T::Context,
+    given: Vec<String>,
+    twice: Vec<String>,
+}
+
+#[rocket::async_trait]
+impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
+    type Context = KnownContext<'v, T>;
+
+    fn init(_: Options) -> Self::Context {
+        KnownContext {
+            lenient: T::init(Options::Lenient),
+            strict: T::init(Options::Strict),
+            given: Vec::new(),
+            twice: Vec::new(),
+        }
+    }
+
+    fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
+        let name = field.name.source().as_str();
+        if ctxt.given.iter().any(|given| given == name) {
+            if !ctxt.twice.iter().any(|twice| twice == name) {
+                ctxt.twice.push(name.to_owned());
+            }
+            return;
+        }
+        ctxt.given.push(name.to_owned());
+        T::push_value(&mut ctxt.strict, field.clone());
+        T::push_value(&mut ctxt.lenient, field)
+    }
+
+    async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
+        // A query has no data fields; a form body read this way is read as its own type reads it.
+        T::push_data(&mut ctxt.lenient, field).await
+    }
+
+    fn push_error(ctxt: &mut Self::Context, error: form::Error<'v>) {
+        T::push_error(&mut ctxt.lenient, error)
+    }
+
+    fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
+        let mut wrong: Vec<form::Error<'v>> = match T::finalize(ctxt.strict) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors
+                .into_iter()
+                .filter(|error| matches!(error.kind, ErrorKind::Unexpected))
+                .collect(),
+        };
+        wrong.extend(
+            ctxt.twice
+                .into_iter()
+                .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name)),
+        );
+        match T::finalize(ctxt.lenient) {
+            Ok(read) if wrong.is_empty() => Ok(Known(read)),
+            Ok(_) => Err(wrong.into()),
+            Err(mut errors) => {
+                errors.extend(wrong);
+                Err(errors)
+            }
+        }
+    }
+}
+
+/// Two forms read from one query, each taking the fields it knows: the grants export reads the
+/// patent list's filters and its period from the same query string. Read strictly, a field is
+/// unexpected only when neither takes it.
+pub struct Both<A, B>(pub A, pub B);
+
+/// What [`Both`] reads: each form's own reading.
+pub struct BothContext<'v, A: FromForm<'v>, B: FromForm<'v>> {
+    first: A::Context,
+    second: B::Context,
+}
+
+#[rocket::async_trait]
+impl<'v, A: FromForm<'v>, B: FromForm<'v>> FromForm<'v> for Both<A, B> {
+    type Context = BothContext<'v, A, B>;
+
+    fn init(opts: Options) -> Self::Context {
+        BothContext {
+            first: A::init(opts),
+            second: B::init(opts),
+        }
+    }
+
+    fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
+        A::push_value(&mut ctxt.first, field.clone());
+        B::push_value(&mut ctxt.second, field)
+    }
+
+    async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
+        // A query has no data fields, and a data field's stream can be read only once.
+        A::push_data(&mut ctxt.first, field).await
+    }
+
+    fn push_error(ctxt: &mut Self::Context, error: form::Error<'v>) {
+        A::push_error(&mut ctxt.first, error)
+    }
+
+    fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
+        match (A::finalize(ctxt.first), B::finalize(ctxt.second)) {
+            (Ok(first), Ok(second)) => Ok(Both(first, second)),
+            (first, second) => {
+                let first = first.err().unwrap_or_default();
+                let second = second.err().unwrap_or_default();
+                let unexpected = |error: &form::Error<'v>| {
+                    matches!(error.kind, ErrorKind::Unexpected)
+                        .then(|| error.name.as_ref().map(|name| name.to_string()))
+                        .flatten()
+                };
+                let second_unexpected: Vec<String> = second.iter().filter_map(unexpected).collect();
+                // A field one form does not take is no error when the other takes it; the second's
+                // unexpected fields are the first's too, or taken by it.
+                let mut errors: Vec<form::Error<'v>> = first
+                    .into_iter()
+                    .filter(|error| {
+                        unexpected(error).is_none_or(|name| second_unexpected.contains(&name))
+                    })
+                    .collect();
+                errors.extend(
+                    second
+                        .into_iter()
+                        .filter(|error| !matches!(error.kind, ErrorKind::Unexpected)),
+                );
+                Err(errors.into())
+            }
+        }
+    }
+}
+
 /// The sentence for each value a form or query could not read, under its field's name: 422,
 /// the fields in the API's answer, the first sentence on a page.
 pub fn refused(errors: form::Errors<'_>) -> AppError {
+    refusal(errors, "errors.form")
+}
+
+/// [`refused`] for an API query: an unknown or repeated parameter is called one, and nothing
+/// is said to be left unwritten (a query writes nothing).
+pub fn refused_query(errors: form::Errors<'_>) -> AppError {
+    refusal(errors, "errors.query")
+}
+
+/// The refusal, its unknown and repeated names worded from `wording`'s keys.
+fn refusal(errors: form::Errors<'_>, wording: &str) -> AppError {
     // A body too large or not a form at all is about the request, not about one of its values.
     if errors.status() == Status::PayloadTooLarge {
         return AppError::PayloadTooLarge;
@@ -142,11 +309,11 @@ pub fn refused(errors: form::Errors<'_>) -> AppError {
             continue;
         };
         let key = match &error.kind {
-            ErrorKind::Int(_) => "errors.form.not_a_whole_number",
-            ErrorKind::Bool(_) => "errors.form.not_yes_or_no",
-            ErrorKind::Unexpected => "errors.form.unknown_field",
-            ErrorKind::Duplicate => "errors.form.given_twice",
-            _ => "errors.form.unreadable",
+            ErrorKind::Int(_) => "errors.form.not_a_whole_number".to_owned(),
+            ErrorKind::Bool(_) => "errors.form.not_yes_or_no".to_owned(),
+            ErrorKind::Unexpected => format!("{wording}.unknown_field"),
+            ErrorKind::Duplicate => format!("{wording}.given_twice"),
+            _ => "errors.form.unreadable".to_owned(),
         };
         let value = error.value.as_deref().unwrap_or_default();
         let msg = Msg::new(key).arg("field", &field).arg("value", value);
@@ -258,6 +425,99 @@ mod tests {
                 vec!["dry_run"]
             };
             assert_eq!(named, expected, "{twice}");
+        }
+    }
+
+    #[test]
+    fn a_known_query_leaves_out_what_is_missing_and_refuses_what_it_does_not_take() {
+        let read = |query: &str| Form::<Known<Filter>>::parse(query).map_err(refused_query);
+        // The query, and the fields it is refused under (none: read).
+        let cases: [(&str, &[&str]); 7] = [
+            ("", &[]),
+            ("year=2026", &[]),
+            ("linked=&year=", &[]),
+            ("yaer=2026", &["yaer"]),
+            ("year=2026&year=2027", &["year"]),
+            ("year=20x6&stauts=granted", &["stauts", "year"]),
+            (
+                "year=2026&linked=true&linked=true&page=2",
+                &["linked", "page"],
+            ),
+        ];
+        for (query, refused_under) in cases {
+            let named: Vec<String> = match read(query) {
+                Ok(_) => Vec::new(),
+                Err(error) => {
+                    let fields = error.fields().cloned().unwrap_or_default();
+                    let mut named: Vec<String> = fields.iter().map(|(n, _)| n.clone()).collect();
+                    named.sort();
+                    named
+                }
+            };
+            assert_eq!(named, refused_under, "{query}");
+        }
+        let Ok(Known(filter)) = read("year=2026&linked=false") else {
+            panic!("a query of its own parameters is read");
+        };
+        assert_eq!(
+            filter,
+            Filter {
+                year: Given(Some(2026)),
+                linked: Given(Some(false))
+            }
+        );
+        let Err(error) = read("stauts=granted") else {
+            panic!("refused");
+        };
+        let fields = error.fields().cloned().unwrap_or_default();
+        let sentence = fields
+            .get("stauts")
+            .map(|m| m.render(crate::i18n::Lang::ZhCn));
+        assert_eq!(
+            sentence.as_deref(),
+            Some(
+                "不认识的参数 stauts：请检查拼写（有它在就不作答，免得答出一份没按它筛选的清单）。"
+            )
+        );
+    }
+
+    #[derive(Debug, Default, PartialEq, rocket::FromForm)]
+    struct Span {
+        from: Option<String>,
+        year: Given<i32>,
+    }
+
+    #[test]
+    fn two_forms_read_from_one_query_refuse_only_what_neither_takes() {
+        let read = |query: &str| {
+            Form::<Known<Both<Filter, Span>>>::parse(query)
+                .map(|Known(both)| (both.0, both.1))
+                .map_err(refused_query)
+        };
+        let Ok((filter, span)) = read("linked=true&from=2026-01-01&year=2026") else {
+            panic!("each form's fields are read");
+        };
+        assert_eq!(
+            filter,
+            Filter {
+                year: Given(Some(2026)),
+                linked: Given(Some(true))
+            }
+        );
+        assert_eq!(
+            span,
+            Span {
+                from: Some("2026-01-01".into()),
+                year: Given(Some(2026))
+            }
+        );
+        for (query, refused_under) in [("form=2026-01-01", "form"), ("year=20x6", "year")] {
+            let Err(error) = read(query) else {
+                panic!("{query} is refused");
+            };
+            let fields = error.fields().cloned().unwrap_or_default();
+            let named: Vec<&String> = fields.iter().map(|(name, _)| name).collect();
+            assert_eq!(named, [refused_under], "{query}");
         }
     }
 }

@@ -459,6 +459,30 @@ async fn exports_are_refused_with_their_reason() {
         api.json()["error"]["message"],
         "结束日期 2026-06-30 早于开始日期 2026-07-01。"
     );
+    // A filter the register's list does not take is refused, not left out (which exported the
+    // whole register); the grants take the patent list's filters and their period alike.
+    for (path, field) in [
+        ("/api/v1/exports/patents.xlsx?stauts=granted", "stauts"),
+        (
+            "/api/v1/exports/grants.xlsx?yaer=2026&type=invention",
+            "yaer",
+        ),
+        ("/api/v1/exports/enterprises.xlsx?hightech=true", "hightech"),
+    ] {
+        let refused = app.get(path).await;
+        assert_eq!(refused.status, Status::UnprocessableEntity, "{path}");
+        assert!(
+            refused.json()["error"]["fields"][field]
+                .as_str()
+                .is_some_and(|sentence| sentence.starts_with(&format!("不认识的参数 {field}"))),
+            "{path}: {}",
+            refused.body
+        );
+    }
+    let grants = app
+        .get("/api/v1/exports/grants.xlsx?year=2026&type=invention&township=")
+        .await;
+    assert_eq!(grants.status, Status::Ok, "{}", grants.body);
     app.switch_to_english().await;
     let english = app.get("/exports/lunches.xlsx").await;
     english.assert_contains(&["There is no such register"]);

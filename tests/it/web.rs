@@ -203,3 +203,66 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         .await
         .assert_contains(&["“1” given for open is neither yes nor no: write true or false."]);
 }
+
+/// An API query's parameter the list does not take, or one given twice, is refused rather than
+/// left out: `stauts=granted` answered the whole register as if it were the granted patents.
+#[rocket::async_test]
+async fn an_api_query_refuses_a_parameter_it_does_not_take() {
+    let app = TestApp::admin().await;
+    let misspelt = [
+        ("/api/v1/patents?stauts=granted", "stauts"),
+        ("/api/v1/enterprises?hightech=true", "hightech"),
+        ("/api/v1/events?form=2026-01-01", "form"),
+        ("/api/v1/visits?enterprise_id=1", "enterprise_id"),
+        ("/api/v1/inspections?year=2026", "year"),
+        ("/api/v1/cases?enterprise=1", "enterprise"),
+        ("/api/v1/enterprises/unlinked?person=true", "person"),
+        ("/api/v1/enterprises/townships?page=1&town=a", "town"),
+        ("/api/v1/reports/ytd?asof=2026-06-30", "asof"),
+        ("/api/v1/reports/summary?period=h1&yaer=2026", "yaer"),
+        ("/api/v1/targets?years=2026", "years"),
+        ("/api/v1/calendar?year=2026&day=2026-10-01", "day"),
+        ("/api/v1/townships?all=true", "all"),
+        ("/api/v1/audit?username=admin", "username"),
+    ];
+    for (path, field) in misspelt {
+        let answer = app.get(path).await;
+        assert_eq!(answer.status, Status::UnprocessableEntity, "{path}");
+        assert_eq!(
+            answer.json()["error"]["fields"][field],
+            format!(
+                "不认识的参数 {field}：请检查拼写（有它在就不作答，免得答出一份没按它筛选的清单）。"
+            ),
+            "{path}"
+        );
+    }
+    let twice = app.get("/api/v1/patents?type=invention&type=design").await;
+    assert_eq!(twice.status, Status::UnprocessableEntity);
+    assert_eq!(
+        twice.json()["error"]["fields"]["type"],
+        "参数 type 给了不止一次，只能给一次。"
+    );
+    // Each list's own parameters are still read, and an address naming no list is still not
+    // found whatever it is asked.
+    for path in [
+        "/api/v1/patents?type=invention&status=&page=1&per_page=5",
+        "/api/v1/enterprises/unlinked?people=false&page=1",
+        "/api/v1/enterprises/townships?township=&page=1&per_page=5",
+        "/api/v1/reports/ytd?year=2026&as_of=2026-06-30",
+        "/api/v1/targets?year=2026",
+        "/api/v1/calendar?year=2026",
+        "/api/v1/agencies?archived=true",
+        "/api/v1/audit?entity=user&per_page=5",
+    ] {
+        let answer = app.get(path).await;
+        assert_eq!(answer.status, Status::Ok, "{path}: {}", answer.body);
+    }
+    let nowhere = app.get("/api/v1/nowhere?all=true").await;
+    assert_eq!(nowhere.status, Status::NotFound);
+    app.switch_to_english().await;
+    let english = app.get("/api/v1/patents?stauts=granted").await;
+    assert_eq!(
+        english.json()["error"]["fields"]["stauts"],
+        "stauts is not a parameter this list takes; check its spelling (nothing is answered while it is there, rather than a list that ignores it)."
+    );
+}
