@@ -64,14 +64,14 @@ impl<'v, T: FromFormField<'v> + Send> FromFormField<'v> for Given<T> {
 /// take each field once, so none of their fields is a list.
 pub struct Exact<T>(pub T);
 
-/// What [`Exact`] reads: the form's own reading, and the names given so far.
-pub struct ExactContext<'v, T: FromForm<'v>> {
-    inner: T::Context,
+/// The names a form was given so far, and those given more than once.
+#[derive(Default)]
+pub struct Names {
     given: Vec<String>,
     twice: Vec<String>,
 }
 
-impl<'v, T: FromForm<'v>> ExactContext<'v, T> {
+impl Names {
     /// Whether `name` is given for the first time; a second time is remembered as the error.
     fn first(&mut self, name: &str) -> bool {
         if self.given.iter().any(|given| given == name) {
@@ -83,6 +83,19 @@ impl<'v, T: FromForm<'v>> ExactContext<'v, T> {
         self.given.push(name.to_owned());
         true
     }
+
+    /// An error for each name given more than once.
+    fn given_twice<'v>(self) -> impl ExactSizeIterator<Item = form::Error<'v>> {
+        self.twice
+            .into_iter()
+            .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name))
+    }
+}
+
+/// What [`Exact`] reads: the form's own reading, and the names given so far.
+pub struct ExactContext<'v, T: FromForm<'v>> {
+    inner: T::Context,
+    names: Names,
 }
 
 #[rocket::async_trait]
@@ -92,19 +105,18 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
     fn init(_: Options) -> Self::Context {
         ExactContext {
             inner: T::init(Options::Strict),
-            given: Vec::new(),
-            twice: Vec::new(),
+            names: Names::default(),
         }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
-        if ctxt.first(field.name.source().as_str()) {
+        if ctxt.names.first(field.name.source().as_str()) {
             T::push_value(&mut ctxt.inner, field)
         }
     }
 
     async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
-        if ctxt.first(field.name.source().as_str()) {
+        if ctxt.names.first(field.name.source().as_str()) {
             T::push_data(&mut ctxt.inner, field).await
         }
     }
@@ -114,10 +126,7 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
     }
 
     fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
-        let twice = ctxt
-            .twice
-            .into_iter()
-            .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name));
+        let twice = ctxt.names.given_twice();
         match T::finalize(ctxt.inner) {
             Ok(read) if twice.len() == 0 => Ok(Exact(read)),
             Ok(_) => Err(twice.collect::<Vec<_>>().into()),
@@ -155,8 +164,7 @@ impl<T> Deref for Known<T> {
 pub struct KnownContext<'v, T: FromForm<'v>> {
     lenient: T::Context,
     strict: T::Context,
-    given: Vec<String>,
-    twice: Vec<String>,
+    names: Names,
 }
 
 #[rocket::async_trait]
@@ -167,22 +175,15 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
         KnownContext {
             lenient: T::init(Options::Lenient),
             strict: T::init(Options::Strict),
-            given: Vec::new(),
-            twice: Vec::new(),
+            names: Names::default(),
         }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
-        let name = field.name.source().as_str();
-        if ctxt.given.iter().any(|given| given == name) {
-            if !ctxt.twice.iter().any(|twice| twice == name) {
-                ctxt.twice.push(name.to_owned());
-            }
-            return;
+        if ctxt.names.first(field.name.source().as_str()) {
+            T::push_value(&mut ctxt.strict, field.clone());
+            T::push_value(&mut ctxt.lenient, field)
         }
-        ctxt.given.push(name.to_owned());
-        T::push_value(&mut ctxt.strict, field.clone());
-        T::push_value(&mut ctxt.lenient, field)
     }
 
     async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
@@ -202,11 +203,7 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
                 .filter(|error| matches!(error.kind, ErrorKind::Unexpected))
                 .collect(),
         };
-        wrong.extend(
-            ctxt.twice
-                .into_iter()
-                .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name)),
-        );
+        wrong.extend(ctxt.names.given_twice());
         match T::finalize(ctxt.lenient) {
             Ok(read) if wrong.is_empty() => Ok(Known(read)),
             Ok(_) => Err(wrong.into()),
