@@ -57,6 +57,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)
+        .attach(web::stray_query::StrayQuery)
         .attach(rocket::fairing::AdHoc::on_liftoff("tallies", |rocket| {
             Box::pin(async move {
                 if let Some(state) = rocket.state::<AppState>()

@@ -13,18 +13,20 @@ use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::import::api::Download;
+use crate::web::given::OwnQuery;
 
 pub fn routes() -> Vec<Route> {
     routes![download]
 }
 
-#[get("/exports/<file>")]
+#[get("/exports/<file>?<_query..>")]
 async fn download(
     _user: Viewer,
     lang: Lang,
     state: &State<AppState>,
     file: &str,
     uri: &Origin<'_>,
+    _query: OwnQuery,
 ) -> Result<Download, AppError> {
     let register = file
         .strip_suffix(".xlsx")

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, put, routes};
 
+use super::routes::YtdQuery;
 use super::summary::{self, Summary};
 use super::targets::{self, TargetInput, TargetView};
 use super::ytd::YtdReport;
@@ -32,13 +33,6 @@ fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
 }
 
-/// What `/api/v1/reports/ytd` is asked: the year and the as-of day, as typed.
-#[derive(FromForm)]
-struct YtdQuery<'r> {
-    year: Given<i32>,
-    as_of: Option<&'r str>,
-}
-
 #[get("/reports/ytd?<query..>")]
 async fn get_ytd(
     _user: Viewer,
@@ -46,7 +40,7 @@ async fn get_ytd(
     query: rocket::form::Result<'_, Known<YtdQuery<'_>>>,
 ) -> Result<Json<YtdReport>, AppError> {
     let Known(asked) = query.map_err(refused_query)?;
-    let as_of = day("as_of", asked.as_of)?;
+    let as_of = asked.as_of()?;
     Ok(Json(
         state.reports.report(&state.db, *asked.year, as_of).await?,
     ))

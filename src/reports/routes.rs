@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::import::api::Download;
 use crate::settings::lists::{self, ListKind};
-use crate::web::given::{Given, refused};
+use crate::web::given::{Given, Known, refused, refused_query};
 use crate::web::layout::{self, PageContext};
 
 pub fn routes() -> Vec<Route> {
@@ -121,19 +121,33 @@ async fn report_page(
 
 /// The report as a workbook: `/reports/ytd.xlsx` and `/api/v1/reports/ytd.xlsx`, with the
 /// summary of 1 January to the as-of day.
-#[get("/reports/ytd.xlsx?<year>&<as_of>")]
+#[get("/reports/ytd.xlsx?<query..>")]
 pub async fn report_workbook(
     _user: Viewer,
     lang: Lang,
     state: &State<AppState>,
-    year: rocket::form::Result<'_, Given<i32>>,
-    as_of: Option<&str>,
+    query: rocket::form::Result<'_, Known<YtdQuery<'_>>>,
 ) -> Result<Download, AppError> {
-    let year = *year.map_err(refused)?;
-    let as_of = crate::dates::parse_optional(as_of.unwrap_or_default())
-        .map_err(|msg| crate::error::field_error("as_of", msg))?;
-    let (bytes, name) = excel::report_workbook(&state.db, year, as_of, lang).await?;
+    let Known(asked) = query.map_err(refused_query)?;
+    let as_of = asked.as_of()?;
+    let (bytes, name) = excel::report_workbook(&state.db, *asked.year, as_of, lang).await?;
     Ok(Download { name, bytes })
+}
+
+/// What the year-so-far report is asked, as its JSON and its workbook take it: the year and the
+/// as-of day, as typed.
+#[derive(FromForm)]
+pub struct YtdQuery<'r> {
+    pub year: Given<i32>,
+    as_of: Option<&'r str>,
+}
+
+impl YtdQuery<'_> {
+    /// The as-of day, refused with its sentence when it is not a date.
+    pub fn as_of(&self) -> Result<Option<NaiveDate>, AppError> {
+        crate::dates::parse_optional(self.as_of.unwrap_or_default())
+            .map_err(|msg| crate::error::field_error("as_of", msg))
+    }
 }
 
 #[derive(Serialize)]

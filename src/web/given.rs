@@ -215,6 +215,26 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
     }
 }
 
+/// A query its route reads itself from the address (an export reads the filters of the register
+/// its path names). Naming it in the route (`?<query..>`) says the route takes a query, so that
+/// [`super::stray_query`] lets it through; the route refuses what it does not take itself.
+pub struct OwnQuery;
+
+#[rocket::async_trait]
+impl<'v> FromForm<'v> for OwnQuery {
+    type Context = ();
+
+    fn init(_: Options) -> Self::Context {}
+
+    fn push_value(_: &mut Self::Context, _: ValueField<'v>) {}
+
+    async fn push_data(_: &mut Self::Context, _: DataField<'v, '_>) {}
+
+    fn finalize(_: Self::Context) -> form::Result<'v, Self> {
+        Ok(OwnQuery)
+    }
+}
+
 /// Two forms read from one query, each taking the fields it knows: the grants export reads the
 /// patent list's filters and its period from the same query string. Read strictly, a field is
 /// unexpected only when neither takes it.
@@ -473,7 +493,7 @@ mod tests {
         assert_eq!(
             sentence.as_deref(),
             Some(
-                "不认识的参数 stauts：请检查拼写（有它在就不作答，免得答出一份没按它筛选的清单）。"
+                "不认识的参数 stauts：这个地址不接收它，请检查拼写（有它在就不作答，免得答出一份没按它来的结果）。"
             )
         );
     }

@@ -12,6 +12,7 @@ pub mod lang;
 pub mod layout;
 pub mod pagination;
 pub mod query_string;
+pub mod stray_query;
 pub mod templates;
 
 use rocket::{Route, routes};

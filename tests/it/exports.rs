@@ -469,15 +469,7 @@ async fn exports_are_refused_with_their_reason() {
         ),
         ("/api/v1/exports/enterprises.xlsx?hightech=true", "hightech"),
     ] {
-        let refused = app.get(path).await;
-        assert_eq!(refused.status, Status::UnprocessableEntity, "{path}");
-        assert!(
-            refused.json()["error"]["fields"][field]
-                .as_str()
-                .is_some_and(|sentence| sentence.starts_with(&format!("不认识的参数 {field}"))),
-            "{path}: {}",
-            refused.body
-        );
+        app.get(path).await.assert_unknown_parameter(field);
     }
     let grants = app
         .get("/api/v1/exports/grants.xlsx?year=2026&type=invention&township=")

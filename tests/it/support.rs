@@ -430,6 +430,20 @@ impl Page {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// Asserts the API refused a query parameter it does not take, `field`, with its sentence.
+    #[track_caller]
+    pub fn assert_unknown_parameter(&self, field: &str) {
+        assert_eq!(self.status, Status::UnprocessableEntity, "{}", self.body);
+        let sentence = self.json()["error"]["fields"][field].clone();
+        assert!(
+            sentence
+                .as_str()
+                .is_some_and(|s| s.starts_with(&format!("不认识的参数 {field}"))),
+            "{field}: {}",
+            self.body
+        );
+    }
+
     /// Asserts the body contains every one of `texts`.
     #[track_caller]
     pub fn assert_contains(&self, texts: &[&str]) {

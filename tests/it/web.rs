@@ -219,6 +219,7 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
         ("/api/v1/enterprises/unlinked?person=true", "person"),
         ("/api/v1/enterprises/townships?page=1&town=a", "town"),
         ("/api/v1/reports/ytd?asof=2026-06-30", "asof"),
+        ("/api/v1/reports/ytd.xlsx?year=2026&township=a", "township"),
         ("/api/v1/reports/summary?period=h1&yaer=2026", "yaer"),
         ("/api/v1/targets?years=2026", "years"),
         ("/api/v1/calendar?year=2026&day=2026-10-01", "day"),
@@ -231,11 +232,30 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
         assert_eq!(
             answer.json()["error"]["fields"][field],
             format!(
-                "不认识的参数 {field}：请检查拼写（有它在就不作答，免得答出一份没按它筛选的清单）。"
+                "不认识的参数 {field}：这个地址不接收它，请检查拼写（有它在就不作答，免得答出一份没按它来的结果）。"
             ),
             "{path}"
         );
     }
+    // An address that takes no query is not asked one either.
+    for (path, field) in [
+        ("/api/v1/imports?register=patents", "register"),
+        ("/api/v1/users?role=admin", "role"),
+        ("/api/v1/visits/follow-ups/due?days=30", "days"),
+        ("/api/v1/settings?key=timezone", "key"),
+    ] {
+        app.get(path).await.assert_unknown_parameter(field);
+    }
+    // A refusal already said stands: no record, or no one signed in.
+    assert_eq!(
+        app.get("/api/v1/patents/999?x=1").await.status,
+        Status::NotFound
+    );
+    let stranger = TestApp::spawn().await;
+    assert_eq!(
+        stranger.get("/api/v1/me?x=1").await.status,
+        Status::Unauthorized
+    );
     let twice = app.get("/api/v1/patents?type=invention&type=design").await;
     assert_eq!(twice.status, Status::UnprocessableEntity);
     assert_eq!(
@@ -249,6 +269,8 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
         "/api/v1/enterprises/unlinked?people=false&page=1",
         "/api/v1/enterprises/townships?township=&page=1&per_page=5",
         "/api/v1/reports/ytd?year=2026&as_of=2026-06-30",
+        "/api/v1/reports/ytd.xlsx?year=2026&as_of=2026-06-30",
+        "/api/v1/exports/patents.xlsx?type=invention&sort=number",
         "/api/v1/targets?year=2026",
         "/api/v1/calendar?year=2026",
         "/api/v1/agencies?archived=true",
@@ -263,6 +285,6 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
     let english = app.get("/api/v1/patents?stauts=granted").await;
     assert_eq!(
         english.json()["error"]["fields"]["stauts"],
-        "stauts is not a parameter this list takes; check its spelling (nothing is answered while it is there, rather than a list that ignores it)."
+        "stauts is not a parameter this address takes; check its spelling (nothing is answered while it is there, rather than an answer that ignores it)."
     );
 }
