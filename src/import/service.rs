@@ -296,8 +296,13 @@ async fn find_table<'a>(
     let spec = spec(request.register);
     let sheet_index = chosen_sheet(workbook, request.sheet.as_deref())?;
     let (at, mut blocker) = match request.header_row {
-        Some(row) if row >= 1 => at_given_row(workbook, spec, sheet_index, row)?,
-        _ => detected_or_first_row(workbook, request.register, sheet_index),
+        // Row 0 was read as "find it", so a header given wrongly was guessed instead.
+        Some(0) => {
+            let msg = Msg::new("import.table.header_row_zero");
+            return Err(crate::error::field_error("header_row", msg));
+        }
+        Some(row) => at_given_row(workbook, spec, sheet_index, row)?,
+        None => detected_or_first_row(workbook, request.register, sheet_index),
     };
     let sheet = workbook
         .sheets

@@ -961,6 +961,14 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&refused)).unwrap();
     assert_eq!(report["committed"], false);
 
+    let zero = run(&db, &["import", fixture, "--header-row", "0", "--dry-run"]);
+    assert_exit(&zero, 2);
+    assert!(
+        stderr(&zero).contains("表头行不能是 0"),
+        "{}",
+        stderr(&zero)
+    );
+
     let dry = run(&db, &["import", fixture, "--dry-run", "--json"]);
     assert_exit(&dry, 0);
     let report: serde_json::Value = serde_json::from_str(&stdout(&dry)).unwrap();

@@ -1183,6 +1183,20 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         "{}",
         past.body
     );
+    // Row 0 is no row: refused, where it was read as "find the header" and guessed.
+    let zero = api_import(
+        &app,
+        &token,
+        "高企名单.xlsx",
+        &high_tech_list(),
+        &[("register", "enterprises"), ("header_row", "0")],
+    )
+    .await;
+    assert_eq!(zero.status, Status::UnprocessableEntity, "{}", zero.body);
+    assert_eq!(
+        zero.json()["error"]["fields"]["header_row"],
+        "行号从 1 起算（与 Excel 一致），表头行不能是 0。不填则由 ipdesk 自动找出表头行。"
+    );
 }
 
 /// A first roster, into a register with no patents yet (on SQLite it looks no number up), still links
