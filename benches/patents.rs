@@ -88,7 +88,7 @@ pub fn run(db: &Db, patents: u64) -> Vec<Row> {
 }
 
 async fn queries(db: &sea_orm::DatabaseConnection) -> Vec<Measured> {
-    let sample = query::list(db, &filter(|f| f.per_page = Some(1)))
+    let sample = query::list(db, &filter(|f| f.per_page = Some(1).into()))
         .await
         .expect("sample");
     let number = sample

@@ -11,7 +11,7 @@ use super::{AskedFilter, Entry, Filter};
 use crate::auth::Admin;
 use crate::auth::users;
 use crate::error::AppError;
-use crate::web::given::{Known, refused, refused_query};
+use crate::web::given::{Given, Known, refused, refused_query};
 use crate::web::layout::PageContext;
 use crate::web::pagination::{PageRequest, Pagination};
 use crate::web::query_string;
@@ -33,8 +33,8 @@ pub struct Query {
     id: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    page: Option<u64>,
-    per_page: Option<u64>,
+    page: Given<u64>,
+    per_page: Given<u64>,
 }
 
 impl Query {
@@ -50,7 +50,7 @@ impl Query {
     }
 
     fn page(&self) -> PageRequest {
-        PageRequest::new(self.page, self.per_page)
+        PageRequest::new(*self.page, *self.per_page)
     }
 
     /// The query string without `page`, for the pager's links.

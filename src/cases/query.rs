@@ -49,9 +49,9 @@ pub struct CaseFilter {
     #[serde(default)]
     pub archived: Given<bool>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 /// What the cases a filter selects add up to.
@@ -228,7 +228,7 @@ pub async fn list(
 }
 
 async fn list_in(db: &impl ConnectionTrait, filter: &CaseFilter) -> Result<CasePage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let cases = all(db, filter).await?;
     let totals = totals(&cases);
     let offset = usize::try_from(request.offset()).unwrap_or(usize::MAX);

@@ -84,7 +84,10 @@ async fn list(
     let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
-        pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
+        pagination: Pagination::new(
+            PageRequest::new(*filter.page, *filter.per_page),
+            result.total,
+        ),
         items: result.items,
         totals: result.totals,
         base: format!("/cases?{}", query_string::without_page(&filter)),

@@ -351,8 +351,8 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 enterprise_id: enterprise.into(),
                 q,
                 archived: archived.then_some(true).into(),
-                page,
-                per_page,
+                page: page.into(),
+                per_page: per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

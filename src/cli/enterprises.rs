@@ -279,8 +279,8 @@ pub async fn run(
                 high_tech: high_tech.into(),
                 tech_sme: tech_sme.into(),
                 archived: archived.then_some(true).into(),
-                page,
-                per_page,
+                page: page.into(),
+                per_page: per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

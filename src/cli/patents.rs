@@ -248,8 +248,8 @@ pub async fn run(
                 archived: filter.archived.then_some(true).into(),
                 q: filter.q,
                 sort: filter.sort,
-                page: filter.page,
-                per_page: filter.per_page,
+                page: filter.page.into(),
+                per_page: filter.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

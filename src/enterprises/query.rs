@@ -36,9 +36,9 @@ pub struct EnterpriseFilter {
     #[serde(default)]
     pub archived: Given<bool>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -110,7 +110,7 @@ async fn list_in(
     db: &impl ConnectionTrait,
     filter: &EnterpriseFilter,
 ) -> Result<EnterprisePage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let query = filtered(db, filter).await?;
     let total = query.clone().count(db).await?;
     let rows = query
@@ -635,19 +635,19 @@ const OVERVIEW_FIRST: u64 = 20;
 pub async fn overview(db: &sea_orm::DatabaseConnection, id: i64) -> Result<Overview, AppError> {
     let patents = crate::patents::query::PatentFilter {
         enterprise: Some(id).into(),
-        per_page: Some(OVERVIEW_FIRST),
+        per_page: Some(OVERVIEW_FIRST).into(),
         ..Default::default()
     };
     let patents = crate::patents::query::list(db, &patents).await?;
     let events = crate::events::query::EventFilter {
         enterprise: Some(id).into(),
-        per_page: Some(OVERVIEW_FIRST),
+        per_page: Some(OVERVIEW_FIRST).into(),
         ..Default::default()
     };
     let events = crate::events::query::list(db, &events).await?;
     let visits = crate::visits::query::VisitFilter {
         enterprise: Some(id).into(),
-        per_page: Some(OVERVIEW_FIRST),
+        per_page: Some(OVERVIEW_FIRST).into(),
         ..Default::default()
     };
     let visits = crate::visits::query::list(db, &visits).await?;

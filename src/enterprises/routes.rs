@@ -69,7 +69,10 @@ async fn list(
     let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
-        pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
+        pagination: Pagination::new(
+            PageRequest::new(*filter.page, *filter.per_page),
+            result.total,
+        ),
         items: result.items,
         base: format!("/enterprises?{}", query_string::without_page(&filter)),
         export_query: query_string::without_page(&filter),

@@ -37,9 +37,9 @@ pub struct EventFilter {
     #[serde(default)]
     pub archived: Given<bool>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 /// What the events a filter selects add up to.
@@ -168,7 +168,7 @@ pub async fn list(
 }
 
 async fn list_in(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<EventPage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let selected = filtered(filter)?;
     let totals = totals(db, selected.clone()).await?;
     let page = selected

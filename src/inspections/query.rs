@@ -28,9 +28,9 @@ pub struct InspectionFilter {
     #[serde(default)]
     pub archived: Given<bool>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 /// What the inspections a filter selects add up to.
@@ -157,7 +157,7 @@ async fn list_in(
     db: &impl ConnectionTrait,
     filter: &InspectionFilter,
 ) -> Result<InspectionPage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let selected = filtered(filter)?;
     let totals = totals(db, selected.clone()).await?;
     let rows = selected

@@ -47,7 +47,10 @@ async fn list(
     let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
     let view = ListView {
-        pagination: Pagination::new(PageRequest::new(filter.page, filter.per_page), result.total),
+        pagination: Pagination::new(
+            PageRequest::new(*filter.page, *filter.per_page),
+            result.total,
+        ),
         items: result.items,
         totals: result.totals,
         base: format!("/inspections?{}", query_string::without_page(&filter)),

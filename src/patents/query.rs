@@ -51,9 +51,9 @@ pub struct PatentFilter {
     #[serde(default)]
     pub sort: Option<String>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 /// How the register can be sorted.
@@ -313,7 +313,7 @@ pub async fn list(
 }
 
 async fn list_in(db: &impl ConnectionTrait, filter: &PatentFilter) -> Result<PatentPage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let query = filtered(db, filter).await?;
     let (total, total_capped) = capped_count(db, query.clone(), COUNT_CAP).await?;
     let rows = sorted(query, Sort::of(filter))

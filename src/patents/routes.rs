@@ -89,7 +89,7 @@ async fn list(
 ) -> Result<Template, AppError> {
     let filter = filter.map_err(refused)?;
     let result = query::list(&state.db, &filter).await?;
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let today = crate::clock::today(page.settings.timezone);
     let view = ListView {
         grants_from: today

@@ -44,9 +44,9 @@ pub struct VisitFilter {
     #[serde(default)]
     pub archived: Given<bool>,
     #[serde(default)]
-    pub page: Option<u64>,
+    pub page: Given<u64>,
     #[serde(default)]
-    pub per_page: Option<u64>,
+    pub per_page: Given<u64>,
 }
 
 /// How long after a visit a filing still counts as its effect.
@@ -384,7 +384,7 @@ pub async fn list(
 }
 
 async fn list_in(db: &impl ConnectionTrait, filter: &VisitFilter) -> Result<VisitPage, AppError> {
-    let request = PageRequest::new(filter.page, filter.per_page);
+    let request = PageRequest::new(*filter.page, *filter.per_page);
     let selected = filtered(db, filter).await?;
     let totals = summed(db, selected.clone()).await?;
     let selected = selected

@@ -168,6 +168,18 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
             "year",
             "year 的值“20x6”不是整数。",
         ),
+        // A page that cannot be read was the first page, as if it were the one asked for.
+        ("/api/v1/cases?page=two", "page", "page 的值“two”不是整数。"),
+        (
+            "/api/v1/audit?per_page=all",
+            "per_page",
+            "per_page 的值“all”不是整数。",
+        ),
+        (
+            "/api/v1/enterprises/unlinked?page=1.5",
+            "page",
+            "page 的值“1.5”不是整数。",
+        ),
     ];
     for (path, field, sentence) in refused {
         let answer = app.get(path).await;
@@ -184,6 +196,7 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
             "archived 的值“maybe”不是“是”或“否”",
         ),
         ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
+        ("/patents?page=abc", "page 的值“abc”不是整数。"),
         (
             "/enterprises/unlinked?people=all",
             "people 的值“all”不是“是”或“否”",
