@@ -57,7 +57,6 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         })
         .attach(web::templates::fairing())
         .attach(auth::csrf::BodyToken)
-        .attach(web::stray_query::StrayQuery)
         .attach(rocket::fairing::AdHoc::on_liftoff("tallies", |rocket| {
             Box::pin(async move {
                 if let Some(state) = rocket.state::<AppState>()
@@ -85,21 +84,29 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
         .mount("/", demo::routes::routes())
         .mount("/", export::routes::routes())
         .mount("/", reports::routes::routes())
-        .mount("/api/v1", auth::api::routes())
-        .mount("/api/v1", audit::routes::api_routes())
-        .mount("/api/v1", settings::api::routes())
-        .mount("/api/v1", patents::api::routes())
-        .mount("/api/v1", enterprises::api::routes())
-        .mount("/api/v1", events::api::routes())
-        .mount("/api/v1", visits::api::routes())
-        .mount("/api/v1", inspections::api::routes())
-        .mount("/api/v1", calendar::api::routes())
-        .mount("/api/v1", cases::rules_routes::api_routes())
-        .mount("/api/v1", cases::api::routes())
-        .mount("/api/v1", import::api::routes())
-        .mount("/api/v1", demo::routes::api_routes())
-        .mount("/api/v1", export::routes::routes())
-        .mount("/api/v1", reports::api::routes())
+        .mount(
+            "/api/v1",
+            web::stray_query::refusing(
+                [
+                    auth::api::routes(),
+                    audit::routes::api_routes(),
+                    settings::api::routes(),
+                    patents::api::routes(),
+                    enterprises::api::routes(),
+                    events::api::routes(),
+                    visits::api::routes(),
+                    inspections::api::routes(),
+                    calendar::api::routes(),
+                    cases::rules_routes::api_routes(),
+                    cases::api::routes(),
+                    import::api::routes(),
+                    demo::routes::api_routes(),
+                    export::routes::routes(),
+                    reports::api::routes(),
+                ]
+                .concat(),
+            ),
+        )
         .mount("/static", FileServer::from(&config.static_dir))
         .register("/", web::catchers::catchers())
 }

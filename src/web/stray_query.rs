@@ -1,49 +1,50 @@
 //! An API address that takes no query is not asked one: `GET /api/v1/imports?register=patents`
-//! listed every import as if it were the patent imports, `GET /api/v1/users?role=admin` every
-//! user. Addresses that take a query read it with [`super::given::Known`], which refuses the
-//! names they do not take; this refuses the query of those that take none.
+//! listed every import as if it were the patent imports, and `POST /api/v1/imports?dry_run=true`
+//! committed the file it was meant only to preview. Addresses that take a query read it with
+//! [`super::given::Known`], which refuses the names they do not take; [`refusing`] wraps the
+//! handler of every API route that takes none, so that its query is refused before it runs.
 //!
-//! It is a fairing because Rocket routes a request past any query a route does not name, and it
-//! answers only reads (GET, and HEAD as its GET): their answer is replaced before it is sent, and
-//! a write is never run and then refused.
+//! Rocket routes a request past any query its route does not name, and no guard runs for every
+//! route, hence the wrapper around the handler rather than a guard in each route.
 
-use rocket::fairing::{Fairing, Info, Kind};
-use rocket::http::{Method, Status};
-use rocket::response::Responder;
-use rocket::{Request, Response};
+use rocket::route::{self, Handler, Route};
+use rocket::{Data, Request};
 
-use crate::error::{AppError, FieldErrors, is_api_request};
+use crate::error::{AppError, FieldErrors};
 use crate::i18n::Msg;
 
-pub struct StrayQuery;
+/// The API's routes, those that take no query refusing one.
+pub fn refusing(routes: Vec<Route>) -> Vec<Route> {
+    routes
+        .into_iter()
+        .map(|mut route| {
+            if route.uri.query().is_none() {
+                route.handler = Box::new(Refusing(route.handler));
+            }
+            route
+        })
+        .collect()
+}
+
+/// A route's handler, run only when the request has no query.
+#[derive(Clone)]
+struct Refusing(Box<dyn Handler>);
 
 #[rocket::async_trait]
-impl Fairing for StrayQuery {
-    fn info(&self) -> Info {
-        Info {
-            name: "API reads refuse a query they do not take",
-            kind: Kind::Response,
+impl Handler for Refusing {
+    async fn handle<'r>(&self, request: &'r Request<'_>, data: Data<'r>) -> route::Outcome<'r> {
+        // Who is not signed in is told that first, by the route itself, as without a query.
+        if let Some(refusal) = stray(request)
+            && crate::auth::guards::signed_in(request).await.is_some()
+        {
+            return route::Outcome::from(request, refusal);
         }
-    }
-
-    async fn on_response<'r>(&self, request: &'r Request<'_>, response: &mut Response<'r>) {
-        let Some(refusal) = stray(request, response.status()) else {
-            return;
-        };
-        if let Ok(refused) = refusal.respond_to(request) {
-            *response = refused;
-        }
+        self.0.handle(request, data).await
     }
 }
 
-/// The refusal of a read's query, when its route takes none and it was answered.
-fn stray(request: &Request<'_>, answered: Status) -> Option<AppError> {
-    let read = matches!(request.method(), Method::Get | Method::Head);
-    // A refusal already said (no token, no such record) is the answer; so is a catcher's.
-    let route = request.route().filter(|_| answered.class().is_success())?;
-    if !read || !is_api_request(request) || route.uri.query().is_some() {
-        return None;
-    }
+/// The refusal of each parameter of a query given to a route that takes none.
+fn stray(request: &Request<'_>) -> Option<AppError> {
     let mut fields = FieldErrors::new();
     for field in request.query_fields() {
         let name = field.name.source().as_str();

@@ -66,10 +66,21 @@ pub(crate) async fn api_import(
     bytes: &[u8],
     fields: &[(&str, &str)],
 ) -> Page {
+    api_import_at(app, token, "/api/v1/imports", (file_name, bytes), fields).await
+}
+
+/// [`api_import`] to `path` (the import's address with a query, say).
+async fn api_import_at(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    (file_name, bytes): (&str, &[u8]),
+    fields: &[(&str, &str)],
+) -> Page {
     let (content_type, body) = multipart(fields, Some((file_name, bytes)));
     let response = app
         .client
-        .post("/api/v1/imports")
+        .post(path.to_owned())
         .header(content_type)
         .header(Header::new("Authorization", format!("Bearer {token}")))
         .body(body)
@@ -2944,4 +2955,45 @@ async fn a_roster_damaged_part_way_through_is_refused_and_nothing_is_kept() {
         0
     );
     assert_eq!(app.get("/healthz").await.status, Status::Ok);
+}
+
+/// A query given to an import's address is refused before anything is written: a client that put
+/// `dry_run=true` there (not in the form) had the file committed, and an undo "dry run" undone.
+#[rocket::async_test]
+async fn a_query_given_to_an_import_is_refused_and_nothing_is_written() {
+    let (app, token) = officer_app().await;
+    let list = high_tech_list();
+    let fields = [("register", "enterprises")];
+    let dry = api_import_at(
+        &app,
+        &token,
+        "/api/v1/imports?dry_run=true",
+        ("高企名单.xlsx", &list),
+        &fields,
+    )
+    .await;
+    dry.assert_unknown_parameter("dry_run");
+    assert_same(
+        &snapshot(&app.db).await,
+        &snapshot_of_nothing(),
+        "after the refusal",
+    );
+
+    let imported = api_import(&app, &token, "高企名单.xlsx", &list, &fields).await;
+    assert_eq!(imported.status, Status::Ok, "{}", imported.body);
+    let after_import = snapshot(&app.db).await;
+    let batch = imported.json()["batch_id"].clone();
+    let undo = api(
+        &app,
+        &token,
+        rocket::http::Method::Post,
+        &format!("/api/v1/imports/{batch}/undo?dry_run=true"),
+    )
+    .await;
+    undo.assert_unknown_parameter("dry_run");
+    assert_same(
+        &snapshot(&app.db).await,
+        &after_import,
+        "after the refused undo",
+    );
 }
