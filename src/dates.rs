@@ -20,6 +20,15 @@ pub fn parse_given(raw: Option<&str>) -> Result<Option<NaiveDate>, crate::error:
     parse_optional(raw.unwrap_or_default()).map_err(crate::error::AppError::BadRequest)
 }
 
+/// A date given in a query or form field, which may be left out: `None` when it is, and a
+/// mistyped one refused under the field's name.
+pub fn parse_field(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<NaiveDate>, crate::error::AppError> {
+    parse_optional(raw.unwrap_or_default()).map_err(|msg| crate::error::field_error(field, msg))
+}
+
 /// A calendar date from any common spelling; `None` for an empty field.
 pub fn parse_optional(raw: &str) -> Result<Option<NaiveDate>, Msg> {
     let text: String = raw.nfkc().filter(|c| !c.is_whitespace()).collect();

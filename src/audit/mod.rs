@@ -249,10 +249,6 @@ impl Filter {
                 .filter(|v| !v.is_empty())
                 .map(str::to_owned)
         };
-        let day = |raw: Option<&str>, field: &str| {
-            crate::dates::parse_optional(raw.unwrap_or_default())
-                .map_err(|msg| field_error(field, msg))
-        };
         let user_id =
             match filled(asked.user) {
                 Some(user) => Some(crate::auth::users::id_of(db, &user).await.map_err(
@@ -267,8 +263,8 @@ impl Filter {
             user_id,
             entity: filled(asked.entity),
             entity_id: filled(asked.id),
-            from: day(asked.from, "from")?,
-            to: day(asked.to, "to")?,
+            from: crate::dates::parse_field("from", asked.from)?,
+            to: crate::dates::parse_field("to", asked.to)?,
         })
     }
 }

@@ -77,10 +77,6 @@ pub struct CasePage {
     pub totals: CaseTotals,
 }
 
-fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
-}
-
 fn given(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -119,8 +115,8 @@ fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
         })?),
     };
     Ok(Worked {
-        from: day(filter.from.as_deref(), "from")?,
-        to: day(filter.to.as_deref(), "to")?,
+        from: crate::dates::parse_field("from", filter.from.as_deref())?,
+        to: crate::dates::parse_field("to", filter.to.as_deref())?,
         status,
         deadline,
     })

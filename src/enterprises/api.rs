@@ -206,8 +206,6 @@ async fn link(
     ))
 }
 
-/// The townships the patents suggest for enterprises registered without one, a page at a time,
-/// of one suggested township (`township`, by name) or of all.
 /// What `/api/v1/enterprises/townships` is asked: one suggested township (by name) or all, and
 /// the page.
 #[derive(FromForm)]
@@ -217,6 +215,8 @@ struct SuggestionQuery {
     per_page: Given<u64>,
 }
 
+/// The townships the patents suggest for enterprises registered without one, a page at a time,
+/// of one suggested township (`township`, by name) or of all.
 #[get("/enterprises/townships?<query..>")]
 async fn townships(
     _user: Viewer,

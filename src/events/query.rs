@@ -60,10 +60,6 @@ pub struct EventPage {
     pub totals: EventTotals,
 }
 
-fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
-}
-
 /// The events the filters select, before ordering and paging.
 pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError> {
     let mut query = event::Entity::find();
@@ -72,10 +68,10 @@ pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError>
     } else {
         query.filter(event::Column::ArchivedAt.is_null())
     };
-    if let Some(from) = day(filter.from.as_deref(), "from")? {
+    if let Some(from) = crate::dates::parse_field("from", filter.from.as_deref())? {
         query = query.filter(event::Column::EndsOn.gte(from));
     }
-    if let Some(to) = day(filter.to.as_deref(), "to")? {
+    if let Some(to) = crate::dates::parse_field("to", filter.to.as_deref())? {
         query = query.filter(event::Column::StartsOn.lte(to));
     }
     match filter.kind.as_deref().map(str::trim) {

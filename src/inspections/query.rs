@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::service::{self, InspectionView};
 use crate::entities::{inspection, inspection_problem};
-use crate::error::{AppError, field_error};
+use crate::error::AppError;
 use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
@@ -53,10 +53,6 @@ pub struct InspectionPage {
     pub totals: InspectionTotals,
 }
 
-fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
-}
-
 /// The inspections the filters select, before ordering and paging.
 pub fn filtered(filter: &InspectionFilter) -> Result<Select<inspection::Entity>, AppError> {
     let mut query = inspection::Entity::find();
@@ -65,10 +61,10 @@ pub fn filtered(filter: &InspectionFilter) -> Result<Select<inspection::Entity>,
     } else {
         query.filter(inspection::Column::ArchivedAt.is_null())
     };
-    if let Some(from) = day(filter.from.as_deref(), "from")? {
+    if let Some(from) = crate::dates::parse_field("from", filter.from.as_deref())? {
         query = query.filter(inspection::Column::EndsOn.gte(from));
     }
-    if let Some(to) = day(filter.to.as_deref(), "to")? {
+    if let Some(to) = crate::dates::parse_field("to", filter.to.as_deref())? {
         query = query.filter(inspection::Column::StartsOn.lte(to));
     }
     if let Some(q) = filter

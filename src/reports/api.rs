@@ -1,6 +1,5 @@
 //! Reports and targets as JSON under `/api/v1`: the same services as the CLI.
 
-use chrono::NaiveDate;
 use rocket::serde::json::Json;
 use rocket::{FromForm, Route, State, get, put, routes};
 
@@ -10,7 +9,7 @@ use super::targets::{self, TargetInput, TargetView};
 use super::ytd::YtdReport;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
-use crate::error::{AppError, field_error};
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::web::given::{Given, Known, YearQuery, refused_query};
 use crate::web::json::{Body, accepts, body};
@@ -27,11 +26,6 @@ pub fn routes() -> Vec<Route> {
 
 // A target is named by its year, metric and township; what else it answers is its own.
 accepts!(TargetInput, ["id", "version"]);
-
-/// A date from a query parameter, refused with its sentence when it is not one.
-fn day(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
-}
 
 #[get("/reports/ytd?<query..>")]
 async fn get_ytd(
@@ -68,8 +62,8 @@ async fn get_summary(
     let Known(query) = query.map_err(refused_query)?;
     let lang = summary::language(query.lang, request_lang)?;
     let asked = summary::Asked {
-        from: day("from", query.from)?,
-        to: day("to", query.to)?,
+        from: crate::dates::parse_field("from", query.from)?,
+        to: crate::dates::parse_field("to", query.to)?,
         period: query.period,
         year: *query.year,
     };

@@ -145,8 +145,7 @@ pub struct YtdQuery<'r> {
 impl YtdQuery<'_> {
     /// The as-of day, refused with its sentence when it is not a date.
     pub fn as_of(&self) -> Result<Option<NaiveDate>, AppError> {
-        crate::dates::parse_optional(self.as_of.unwrap_or_default())
-            .map_err(|msg| crate::error::field_error("as_of", msg))
+        crate::dates::parse_field("as_of", self.as_of)
     }
 }
 

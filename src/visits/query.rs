@@ -121,10 +121,6 @@ pub struct VisitPage {
     pub totals: VisitTotals,
 }
 
-fn day(raw: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
-    crate::dates::parse_optional(raw.unwrap_or_default()).map_err(|msg| field_error(field, msg))
-}
-
 /// The visits the filters select, before ordering and paging. An unknown township matches
 /// nothing; an unknown topic is the filter's error.
 pub async fn filtered(
@@ -137,10 +133,10 @@ pub async fn filtered(
     } else {
         query.filter(visit::Column::ArchivedAt.is_null())
     };
-    if let Some(from) = day(filter.from.as_deref(), "from")? {
+    if let Some(from) = crate::dates::parse_field("from", filter.from.as_deref())? {
         query = query.filter(visit::Column::VisitedOn.gte(from));
     }
-    if let Some(to) = day(filter.to.as_deref(), "to")? {
+    if let Some(to) = crate::dates::parse_field("to", filter.to.as_deref())? {
         query = query.filter(visit::Column::VisitedOn.lte(to));
     }
     if let Some(name) = filter
