@@ -164,9 +164,9 @@ async fn targets_page(
     state: &State<AppState>,
     year: rocket::form::Result<'_, Given<i32>>,
 ) -> Result<Template, AppError> {
+    // A year out of range is refused by the targets' own rule, not shown as this year's.
     let year = year
         .map_err(refused)?
-        .filter(|y| targets::YEARS.contains(y))
         .unwrap_or_else(|| crate::clock::today(page.settings.timezone).year());
     let view = TargetsView {
         year,

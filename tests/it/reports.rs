@@ -284,6 +284,10 @@ async fn periods_end_on_the_as_of_day_and_start_on_1_january() {
     let not_a_year = app.get("/api/v1/targets?year=abc").await;
     assert_eq!(not_a_year.status, Status::UnprocessableEntity);
     assert!(not_a_year.json()["error"]["fields"]["year"].is_string());
+    // The page says so too, where it showed this year's targets as if they were 1800's.
+    let page = app.get("/reports/targets?year=1800").await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    page.assert_contains(&["年份 1800 不对（2000 至 2100）。"]);
 }
 
 #[rocket::async_test]
