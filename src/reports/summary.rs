@@ -84,6 +84,14 @@ impl Period {
         Period::ALL.into_iter().find(|p| p.as_str() == raw.trim())
     }
 
+    /// A period as asked for in the `period` field, or its sentence naming the ones there are.
+    pub fn read(raw: &str) -> Result<Period, AppError> {
+        Period::parse(raw).ok_or_else(|| {
+            let msg = Msg::new("reports.summary.unknown_period").arg("period", raw);
+            crate::error::field_error("period", msg)
+        })
+    }
+
     /// The period a report as of `as_of` is summed up for unless another is chosen: the days its
     /// cards count, 1 January to `as_of` — named the whole year or the first half when it ends on
     /// 31 December or 30 June. (It once was the whole year for any day but today, so the
@@ -498,10 +506,7 @@ impl Asked<'_> {
         }
         let end = ytd::period_end(Some(self.year.unwrap_or(today.year())), None, today)?;
         let chosen = match period {
-            Some(raw) => Period::parse(raw).ok_or_else(|| {
-                let msg = Msg::new("reports.summary.unknown_period").arg("period", raw);
-                crate::error::field_error("period", msg)
-            })?,
+            Some(raw) => Period::read(raw)?,
             None => Period::default_for(end, today),
         };
         Ok(chosen

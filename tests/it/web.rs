@@ -197,6 +197,7 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         ),
         ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
         ("/patents?page=abc", "page 的值“abc”不是整数。"),
+        ("/reports?period=h3", "没有“h3”这个时段，可选：so_far、h1"),
         (
             "/enterprises/unlinked?people=all",
             "people 的值“all”不是“是”或“否”",
