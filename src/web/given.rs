@@ -5,6 +5,10 @@
 //! register, and a filter form's "All" (`tech_sme=`) only the enterprises that are. `Given<T>`
 //! is none when the value is missing or blank and refuses anything else it cannot read; the
 //! handler turns Rocket's errors into a sentence naming the field ([`refused`]).
+//!
+//! Whole forms and queries are read as strictly: [`Exact`] (the API's multipart forms) and
+//! [`Known`] (the API's queries) refuse a name they do not take or one given twice, where Rocket
+//! leaves it out; [`Both`] reads two forms from one query.
 
 use std::collections::HashMap;
 use std::ops::Deref;
