@@ -19,7 +19,7 @@ use crate::db::stamp::Kept;
 use crate::entities::{enterprise, patent, patent_applicant};
 use crate::error::AppError;
 use crate::patents::{PatentStatus, PatentType};
-use crate::settings::lists::{self, ListKind};
+use crate::settings::lists::{self, ListKind, TownshipFilter};
 use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
@@ -50,7 +50,7 @@ pub struct EnterprisePage {
 }
 
 /// The enterprises the filters select, before ordering and paging. An unknown township name
-/// matches nothing.
+/// is refused.
 pub async fn filtered(
     db: &impl ConnectionTrait,
     filter: &EnterpriseFilter,
@@ -74,16 +74,10 @@ pub async fn filtered(
                 .add(enterprise::Column::CreditCode.eq(q.to_uppercase())),
         );
     }
-    match filter.township.as_deref().map(str::trim) {
-        None | Some("") => {}
-        Some("-") => query = query.filter(enterprise::Column::TownshipId.is_null()),
-        Some(name) => {
-            let id = lists::find(db, ListKind::Townships, name)
-                .await
-                .map(|t| t.id)
-                .unwrap_or(-1);
-            query = query.filter(enterprise::Column::TownshipId.eq(id));
-        }
+    match lists::township_filter(db, filter.township.as_deref()).await? {
+        TownshipFilter::Any => {}
+        TownshipFilter::Without => query = query.filter(enterprise::Column::TownshipId.is_null()),
+        TownshipFilter::Is(id) => query = query.filter(enterprise::Column::TownshipId.eq(id)),
     }
     if let Some(high_tech) = *filter.high_tech {
         query = if high_tech {

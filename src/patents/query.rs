@@ -18,7 +18,7 @@ use super::service::PatentView;
 use crate::entities::{patent, patent_applicant};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
-use crate::settings::lists::{self, ListKind};
+use crate::settings::lists::{self, ListKind, TownshipFilter};
 use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
@@ -162,7 +162,7 @@ fn given(raw: &Option<String>) -> Option<&str> {
     raw.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The filtered query, before sorting and paging. An unknown township name matches nothing.
+/// The filtered query, before sorting and paging. An unknown township name is refused.
 pub async fn filtered(
     db: &impl ConnectionTrait,
     filter: &PatentFilter,
@@ -214,17 +214,10 @@ pub async fn filtered(
             .filter(patent::Column::GrantedOn.gte(start))
             .filter(patent::Column::GrantedOn.lt(end));
     }
-    match filter.township.as_deref().map(str::trim) {
-        None | Some("") => {}
-        Some("-") => query = query.filter(patent::Column::TownshipId.is_null()),
-        Some(name) => {
-            let id = match lists::find(db, ListKind::Townships, name).await {
-                Ok(item) => item.id,
-                Err(AppError::NotFound(_)) => -1,
-                Err(error) => return Err(error),
-            };
-            query = query.filter(patent::Column::TownshipId.eq(id));
-        }
+    match lists::township_filter(db, filter.township.as_deref()).await? {
+        TownshipFilter::Any => {}
+        TownshipFilter::Without => query = query.filter(patent::Column::TownshipId.is_null()),
+        TownshipFilter::Is(id) => query = query.filter(patent::Column::TownshipId.eq(id)),
     }
     if let Some(enterprise) = *filter.enterprise {
         let ids = Query::select()

@@ -264,6 +264,34 @@ pub async fn township_id(
     }
 }
 
+/// What a list is filtered by township, as its query names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TownshipFilter {
+    /// No township asked: every record.
+    Any,
+    /// `-`: the records without a township.
+    Without,
+    /// A township of the list (archived ones too), by its id.
+    Is(i64),
+}
+
+/// The township a list is filtered by. A name that is no township is the filter's error, where
+/// it matched nothing and a mistyped name read as a township with no records.
+pub async fn township_filter(
+    db: &impl ConnectionTrait,
+    raw: Option<&str>,
+) -> Result<TownshipFilter, AppError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(TownshipFilter::Any),
+        Some("-") => Ok(TownshipFilter::Without),
+        Some(name) => match find(db, ListKind::Townships, name).await {
+            Ok(item) => Ok(TownshipFilter::Is(item.id)),
+            Err(AppError::NotFound(msg)) => Err(field_error("township", msg)),
+            Err(error) => Err(error),
+        },
+    }
+}
+
 /// A form's own mistakes with an unknown township's beside them: the township is looked up in the
 /// database only after the form's rules, and without this the officer would meet its mistake only
 /// after fixing the others.

@@ -17,7 +17,7 @@ use super::service::{self, VisitView};
 use crate::entities::{enterprise, patent, patent_applicant, visit, visit_follow_up};
 use crate::error::{AppError, field_error};
 use crate::i18n::Msg;
-use crate::settings::lists::{self, ListKind};
+use crate::settings::lists::{self, TownshipFilter};
 use crate::web::given::Given;
 use crate::web::pagination::PageRequest;
 
@@ -121,8 +121,8 @@ pub struct VisitPage {
     pub totals: VisitTotals,
 }
 
-/// The visits the filters select, before ordering and paging. An unknown township matches
-/// nothing; an unknown topic is the filter's error.
+/// The visits the filters select, before ordering and paging. An unknown township is refused
+/// (`-` selects the enterprises without one); an unknown topic is the filter's error.
 pub async fn filtered(
     db: &impl ConnectionTrait,
     filter: &VisitFilter,
@@ -139,21 +139,16 @@ pub async fn filtered(
     if let Some(to) = crate::dates::parse_field("to", filter.to.as_deref())? {
         query = query.filter(visit::Column::VisitedOn.lte(to));
     }
-    if let Some(name) = filter
-        .township
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        let id = match lists::find(db, ListKind::Townships, name).await {
-            Ok(item) => item.id,
-            Err(AppError::NotFound(_)) => -1,
-            Err(error) => return Err(error),
-        };
+    let township = match lists::township_filter(db, filter.township.as_deref()).await? {
+        TownshipFilter::Any => None,
+        TownshipFilter::Without => Some(Expr::col(enterprise::Column::TownshipId).is_null()),
+        TownshipFilter::Is(id) => Some(Expr::col(enterprise::Column::TownshipId).eq(id)),
+    };
+    if let Some(in_it) = township {
         let in_township = Query::select()
             .column(enterprise::Column::Id)
             .from(enterprise::Entity)
-            .and_where(Expr::col(enterprise::Column::TownshipId).eq(id))
+            .and_where(in_it)
             .to_owned();
         query = query.filter(visit::Column::EnterpriseId.in_subquery(in_township));
     }

@@ -320,6 +320,23 @@ async fn the_register_filters_and_shows_what_visits_led_to() {
         list("township=归州镇".replace("归州镇", &urlencode("归州镇"))).await["total"],
         2
     );
+    // `-` lists the visits to enterprises without a township, as the other registers' filters.
+    let without = list("township=-".into()).await;
+    let items = without["items"].as_array().cloned().unwrap_or_default();
+    assert!(
+        items.iter().all(|visit| visit["township"].is_null()),
+        "{without}"
+    );
+    let all = list(String::new()).await["total"]
+        .as_u64()
+        .unwrap_or_default();
+    let in_guizhou = 2;
+    assert!(
+        without["total"]
+            .as_u64()
+            .is_some_and(|n| n + in_guizhou <= all),
+        "{without}"
+    );
     assert_eq!(list(format!("enterprise={tea}")).await["total"], 1);
     assert_eq!(list("topic=ip_protection".into()).await["total"], 1);
     assert_eq!(list("open=true".into()).await["total"], 1);

@@ -168,6 +168,22 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
             "year",
             "year 的值“20x6”不是整数。",
         ),
+        // A township that is none read as one with no records.
+        (
+            "/api/v1/patents?township=%E7%81%AB%E6%98%9F%E9%95%87",
+            "township",
+            "找不到名为“火星镇”的乡镇。",
+        ),
+        (
+            "/api/v1/enterprises?township=%E7%81%AB%E6%98%9F%E9%95%87",
+            "township",
+            "找不到名为“火星镇”的乡镇。",
+        ),
+        (
+            "/api/v1/visits?township=%E7%81%AB%E6%98%9F%E9%95%87",
+            "township",
+            "找不到名为“火星镇”的乡镇。",
+        ),
         // A page that cannot be read was the first page, as if it were the one asked for.
         ("/api/v1/cases?page=two", "page", "page 的值“two”不是整数。"),
         (
@@ -198,6 +214,10 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
         ("/patents?page=abc", "page 的值“abc”不是整数。"),
         ("/reports?period=h3", "没有“h3”这个时段，可选：so_far、h1"),
+        (
+            "/visits?township=%E7%81%AB%E6%98%9F%E9%95%87",
+            "找不到名为“火星镇”的乡镇。",
+        ),
         (
             "/enterprises/unlinked?people=all",
             "people 的值“all”不是“是”或“否”",
