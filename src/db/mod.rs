@@ -334,11 +334,18 @@ pub struct Migration {
 /// Opens the connection a migration runs on.
 pub async fn open_for_migration(url: &str) -> Result<Migration, AppError> {
     let engine = Engine::of_url(url)?;
-    let db = match engine {
-        Engine::Sqlite => connect_sqlite(url, 1).await?,
-        Engine::Postgres => connect_postgres(url, 1).await?,
-    };
+    let db = connect_one(url).await?;
     Ok(Migration { db, engine })
+}
+
+/// One connection, as migrations run on. On a pool of several, SQLite's other connections keep
+/// the schema they last read until they next run a statement: one that missed an index being
+/// dropped refuses to create it again ("index … already exists").
+pub async fn connect_one(url: &str) -> Result<DatabaseConnection, AppError> {
+    match Engine::of_url(url)? {
+        Engine::Sqlite => connect_sqlite(url, 1).await,
+        Engine::Postgres => connect_postgres(url, 1).await,
+    }
 }
 
 impl Migration {

@@ -1025,8 +1025,11 @@ async fn the_report_migrations_go_down_and_up_again() {
     let app = admin_with_townships().await;
     patent(&app, &number(2023, 2, 1), "2023-01-05", Some("2024-01-10")).await;
     patent(&app, &number(2024, 1, 2), "2024-02-01", None).await;
-    migrations::Migrator::down(&app.db, Some(4)).await.unwrap();
-    migrations::Migrator::up(&app.db, None).await.unwrap();
+    let migrating = app.migration_connection().await;
+    migrations::Migrator::down(&migrating, Some(4))
+        .await
+        .unwrap();
+    migrations::Migrator::up(&migrating, None).await.unwrap();
     assert_report_sources_true(&app.db, "after the migrations went down and up").await;
     let report = ytd(&app, "year=2024&as_of=2024-12-31").await;
     assert_eq!(report["grants"]["total"], 1, "{}", report["grants"]);

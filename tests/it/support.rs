@@ -221,6 +221,15 @@ impl TestApp {
         app
     }
 
+    /// One connection to the app's database, for migrating it down and up again as `ipdesk
+    /// migrate` does (see `ipdesk::db::connect_one`): on the app's pool the test failed now and
+    /// then with "index visit_follow_ups_due already exists".
+    pub async fn migration_connection(&self) -> DatabaseConnection {
+        ipdesk::db::connect_one(&self._database.url)
+            .await
+            .expect("one connection to the test database")
+    }
+
     /// An administrator signed in.
     pub async fn admin() -> TestApp {
         TestApp::signed_in(Role::Admin).await
