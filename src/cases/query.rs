@@ -161,7 +161,9 @@ async fn rows(
         })?;
         query = query.filter(enforcement_case::Column::Kind.eq(kind.as_str()));
     }
-    if let Some(id) = *filter.enterprise_id {
+    if let Some(id) =
+        crate::enterprises::query::filter_id(db, "enterprise_id", *filter.enterprise_id).await?
+    {
         query = query.filter(
             Condition::any()
                 .add(enforcement_case::Column::RespondentEnterpriseId.eq(id))

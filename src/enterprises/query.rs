@@ -17,7 +17,8 @@ use super::domain::name_key;
 use super::service::EnterpriseView;
 use crate::db::stamp::Kept;
 use crate::entities::{enterprise, patent, patent_applicant};
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
+use crate::i18n::Msg;
 use crate::patents::{PatentStatus, PatentType};
 use crate::settings::lists::{self, ListKind, TownshipFilter};
 use crate::web::given::Given;
@@ -47,6 +48,30 @@ pub struct EnterprisePage {
     pub total: u64,
     pub page: u64,
     pub per_page: u64,
+}
+
+/// The enterprise a list is filtered by (`field`: `enterprise`, or a case's `enterprise_id`). An
+/// id that is no enterprise's (archived ones are) is the filter's error, where it answered an
+/// empty list as if the enterprise had no records.
+pub async fn filter_id(
+    db: &impl ConnectionTrait,
+    field: &str,
+    id: Option<i64>,
+) -> Result<Option<i64>, AppError> {
+    let Some(id) = id else { return Ok(None) };
+    let found: Option<i64> = enterprise::Entity::find_by_id(id)
+        .select_only()
+        .column(enterprise::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    match found {
+        Some(_) => Ok(Some(id)),
+        None => Err(field_error(
+            field,
+            Msg::new("enterprises.filter.unknown_id").arg("id", id),
+        )),
+    }
 }
 
 /// The enterprises the filters select, before ordering and paging. An unknown township name
@@ -337,7 +362,10 @@ pub async fn dealings(db: &impl ConnectionTrait, id: i64) -> Result<Dealings, Ap
             .await?
             .count(db)
             .await?,
-        events: crate::events::query::filtered(&events)?.count(db).await?,
+        events: crate::events::query::filtered(db, &events)
+            .await?
+            .count(db)
+            .await?,
         cases: crate::cases::query::all(db, &cases).await?.len() as u64,
     })
 }

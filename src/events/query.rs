@@ -61,7 +61,10 @@ pub struct EventPage {
 }
 
 /// The events the filters select, before ordering and paging.
-pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError> {
+pub async fn filtered(
+    db: &impl ConnectionTrait,
+    filter: &EventFilter,
+) -> Result<Select<event::Entity>, AppError> {
     let mut query = event::Entity::find();
     query = if *filter.archived == Some(true) {
         query.filter(event::Column::ArchivedAt.is_not_null())
@@ -88,7 +91,9 @@ pub fn filtered(filter: &EventFilter) -> Result<Select<event::Entity>, AppError>
             query = query.filter(event::Column::Kind.eq(kind.as_str()));
         }
     }
-    if let Some(enterprise) = *filter.enterprise {
+    if let Some(enterprise) =
+        crate::enterprises::query::filter_id(db, "enterprise", *filter.enterprise).await?
+    {
         let took_part = Query::select()
             .column(event_enterprise::Column::EventId)
             .from(event_enterprise::Entity)
@@ -165,7 +170,7 @@ pub async fn list(
 
 async fn list_in(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<EventPage, AppError> {
     let request = PageRequest::new(*filter.page, *filter.per_page);
-    let selected = filtered(filter)?;
+    let selected = filtered(db, filter).await?;
     let totals = totals(db, selected.clone()).await?;
     let page = selected
         .order_by_desc(event::Column::StartsOn)

@@ -124,7 +124,8 @@ impl EventExport {
     /// Every event the filters select, oldest first (a ledger's order). A county holds hundreds,
     /// so they are read at once.
     pub async fn events(&self, db: &impl ConnectionTrait) -> Result<Vec<EventView>, AppError> {
-        let selected = query::filtered(&self.filter)?
+        let selected = query::filtered(db, &self.filter)
+            .await?
             .order_by_asc(event::Column::StartsOn)
             .order_by_asc(event::Column::Id);
         query::views(db, selected).await

@@ -219,7 +219,9 @@ pub async fn filtered(
         TownshipFilter::Without => query = query.filter(patent::Column::TownshipId.is_null()),
         TownshipFilter::Is(id) => query = query.filter(patent::Column::TownshipId.eq(id)),
     }
-    if let Some(enterprise) = *filter.enterprise {
+    if let Some(enterprise) =
+        crate::enterprises::query::filter_id(db, "enterprise", *filter.enterprise).await?
+    {
         let ids = Query::select()
             .column(patent_applicant::Column::PatentId)
             .from(patent_applicant::Entity)

@@ -152,7 +152,9 @@ pub async fn filtered(
             .to_owned();
         query = query.filter(visit::Column::EnterpriseId.in_subquery(in_township));
     }
-    if let Some(enterprise) = *filter.enterprise {
+    if let Some(enterprise) =
+        crate::enterprises::query::filter_id(db, "enterprise", *filter.enterprise).await?
+    {
         query = query.filter(visit::Column::EnterpriseId.eq(enterprise));
     }
     match filter.topic.as_deref().map(str::trim) {

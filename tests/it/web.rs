@@ -184,6 +184,27 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
             "township",
             "找不到名为“火星镇”的乡镇。",
         ),
+        // So did an enterprise that is none.
+        (
+            "/api/v1/patents?enterprise=99999",
+            "enterprise",
+            "找不到编号为 99999 的企业。",
+        ),
+        (
+            "/api/v1/events?enterprise=99999",
+            "enterprise",
+            "找不到编号为 99999 的企业。",
+        ),
+        (
+            "/api/v1/visits?enterprise=99999",
+            "enterprise",
+            "找不到编号为 99999 的企业。",
+        ),
+        (
+            "/api/v1/cases?enterprise_id=99999",
+            "enterprise_id",
+            "找不到编号为 99999 的企业。",
+        ),
         // A page that cannot be read was the first page, as if it were the one asked for.
         ("/api/v1/cases?page=two", "page", "page 的值“two”不是整数。"),
         (
