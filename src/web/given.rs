@@ -171,11 +171,13 @@ impl<T> Deref for Known<T> {
     }
 }
 
-/// What [`Known`] reads: the lenient and the strict reading, and the names given so far.
+/// What [`Known`] reads: the lenient and the strict reading, the names given so far, and those
+/// with more than one key.
 pub struct KnownContext<'v, T: FromForm<'v>> {
     lenient: T::Context,
     strict: T::Context,
     names: Names,
+    nested: Vec<form::Error<'v>>,
 }
 
 #[rocket::async_trait]
@@ -187,10 +189,16 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
             lenient: T::init(Options::Lenient),
             strict: T::init(Options::Strict),
             names: Names::default(),
+            nested: Vec::new(),
         }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
+        // A query's parameters are plain names: `type.x` or `type[]` was read as `type`.
+        if field.name.source().keys().count() > 1 {
+            ctxt.nested.push(field.unexpected());
+            return;
+        }
         if ctxt.names.first(field.name.source().as_str()) {
             T::push_value(&mut ctxt.strict, field.clone());
             T::push_value(&mut ctxt.lenient, field)
@@ -214,6 +222,7 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
                 .filter(|error| matches!(error.kind, ErrorKind::Unexpected))
                 .collect(),
         };
+        wrong.extend(ctxt.nested);
         wrong.extend(ctxt.names.given_twice());
         match T::finalize(ctxt.lenient) {
             Ok(read) if wrong.is_empty() => Ok(Known(read)),
@@ -460,7 +469,7 @@ mod tests {
     fn a_known_query_leaves_out_what_is_missing_and_refuses_what_it_does_not_take() {
         let read = |query: &str| Form::<Known<Filter>>::parse(query).map_err(refused_query);
         // The query, and the fields it is refused under (none: read).
-        let cases: [(&str, &[&str]); 7] = [
+        let cases: [(&str, &[&str]); 9] = [
             ("", &[]),
             ("year=2026", &[]),
             ("linked=&year=", &[]),
@@ -471,6 +480,8 @@ mod tests {
                 "year=2026&linked=true&linked=true&page=2",
                 &["linked", "page"],
             ),
+            ("year.x=2026", &["year.x"]),
+            ("linked[]=true", &["linked[]"]),
         ];
         for (query, refused_under) in cases {
             let named: Vec<String> = match read(query) {

@@ -266,6 +266,8 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
     let app = TestApp::admin().await;
     let misspelt = [
         ("/api/v1/patents?stauts=granted", "stauts"),
+        ("/api/v1/patents?type.x=design", "type.x"),
+        ("/api/v1/cases?status%5B%5D=open", "status[]"),
         ("/api/v1/enterprises?hightech=true", "hightech"),
         ("/api/v1/events?form=2026-01-01", "form"),
         ("/api/v1/visits?enterprise_id=1", "enterprise_id"),
