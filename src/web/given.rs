@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::ops::Deref;
 
+use rocket::form::name::Name;
 use rocket::form::{
     self, DataField, FromForm, FromFormField, Options, ValueField, error::ErrorKind,
 };
@@ -70,36 +71,50 @@ impl<'v, T: FromFormField<'v> + Send> FromFormField<'v> for Given<T> {
 pub struct Exact<T>(pub T);
 
 /// The names a form was given so far, each with whether it was given again (a map: a query of
-/// thousands of names is read in linear time), and those given again, in the order they were.
+/// thousands of names is read in linear time); those given again, in the order they were; and
+/// those of more than one key.
 #[derive(Default)]
 pub struct Names {
     given: HashMap<String, bool>,
     twice: Vec<String>,
+    nested: Vec<String>,
 }
 
 impl Names {
-    /// Whether `name` is given for the first time; a second time is remembered as the error.
-    fn first(&mut self, name: &str) -> bool {
-        match self.given.get_mut(name) {
+    /// Whether `name` is to be read: a plain name given for the first time. A second time, or a
+    /// name of several keys (`type.x`, `type[]`, read as `type` by the field it starts with: the
+    /// forms and queries read this way take plain names only), is remembered as the error.
+    fn first(&mut self, name: &Name) -> bool {
+        if name.keys().count() > 1 {
+            self.nested.push(name.as_str().to_owned());
+            return false;
+        }
+        match self.given.get_mut(name.as_str()) {
             None => {
-                self.given.insert(name.to_owned(), false);
+                self.given.insert(name.as_str().to_owned(), false);
                 true
             }
             Some(again) => {
                 if !*again {
                     *again = true;
-                    self.twice.push(name.to_owned());
+                    self.twice.push(name.as_str().to_owned());
                 }
                 false
             }
         }
     }
 
-    /// An error for each name given more than once.
-    fn given_twice<'v>(self) -> impl ExactSizeIterator<Item = form::Error<'v>> {
-        self.twice
+    /// An error for each name of several keys, and for each given more than once.
+    fn errors<'v>(self) -> Vec<form::Error<'v>> {
+        let nested = self
+            .nested
             .into_iter()
-            .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name))
+            .map(|name| form::Error::from(ErrorKind::Unexpected).with_name(name));
+        let twice = self
+            .twice
+            .into_iter()
+            .map(|name| form::Error::from(ErrorKind::Duplicate).with_name(name));
+        nested.chain(twice).collect()
     }
 }
 
@@ -121,13 +136,13 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
-        if ctxt.names.first(field.name.source().as_str()) {
+        if ctxt.names.first(field.name.source()) {
             T::push_value(&mut ctxt.inner, field)
         }
     }
 
     async fn push_data(ctxt: &mut Self::Context, field: DataField<'v, '_>) {
-        if ctxt.names.first(field.name.source().as_str()) {
+        if ctxt.names.first(field.name.source()) {
             T::push_data(&mut ctxt.inner, field).await
         }
     }
@@ -137,12 +152,12 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Exact<T> {
     }
 
     fn finalize(ctxt: Self::Context) -> form::Result<'v, Self> {
-        let twice = ctxt.names.given_twice();
+        let wrong = ctxt.names.errors();
         match T::finalize(ctxt.inner) {
-            Ok(read) if twice.len() == 0 => Ok(Exact(read)),
-            Ok(_) => Err(twice.collect::<Vec<_>>().into()),
+            Ok(read) if wrong.is_empty() => Ok(Exact(read)),
+            Ok(_) => Err(wrong.into()),
             Err(mut errors) => {
-                errors.extend(twice);
+                errors.extend(wrong);
                 Err(errors)
             }
         }
@@ -171,13 +186,11 @@ impl<T> Deref for Known<T> {
     }
 }
 
-/// What [`Known`] reads: the lenient and the strict reading, the names given so far, and those
-/// with more than one key.
+/// What [`Known`] reads: the lenient and the strict reading, and the names given so far.
 pub struct KnownContext<'v, T: FromForm<'v>> {
     lenient: T::Context,
     strict: T::Context,
     names: Names,
-    nested: Vec<form::Error<'v>>,
 }
 
 #[rocket::async_trait]
@@ -189,17 +202,11 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
             lenient: T::init(Options::Lenient),
             strict: T::init(Options::Strict),
             names: Names::default(),
-            nested: Vec::new(),
         }
     }
 
     fn push_value(ctxt: &mut Self::Context, field: ValueField<'v>) {
-        // A query's parameters are plain names: `type.x` or `type[]` was read as `type`.
-        if field.name.source().keys().count() > 1 {
-            ctxt.nested.push(field.unexpected());
-            return;
-        }
-        if ctxt.names.first(field.name.source().as_str()) {
+        if ctxt.names.first(field.name.source()) {
             T::push_value(&mut ctxt.strict, field.clone());
             T::push_value(&mut ctxt.lenient, field)
         }
@@ -222,8 +229,7 @@ impl<'v, T: FromForm<'v>> FromForm<'v> for Known<T> {
                 .filter(|error| matches!(error.kind, ErrorKind::Unexpected))
                 .collect(),
         };
-        wrong.extend(ctxt.nested);
-        wrong.extend(ctxt.names.given_twice());
+        wrong.extend(ctxt.names.errors());
         match T::finalize(ctxt.lenient) {
             Ok(read) if wrong.is_empty() => Ok(Known(read)),
             Ok(_) => Err(wrong.into()),
@@ -448,6 +454,12 @@ mod tests {
                 "dryrun is not a field this request takes; check its spelling. Nothing was written."
             )
         );
+        // A name of several keys is no field of the form's, though it starts with one.
+        let Err(error) = read("dry_run.x=true") else {
+            panic!("a nested name is refused");
+        };
+        let fields = error.fields().cloned().unwrap_or_default();
+        assert!(fields.get("dry_run.x").is_some(), "{fields:?}");
         // A field given twice is refused, whichever value came first, and the form's other
         // errors are kept beside it.
         for twice in ["dry_run=false&dry_run=true", "sheet=a&sheet=a&dryrun=true"] {
