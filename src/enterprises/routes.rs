@@ -404,12 +404,13 @@ async fn unlinked(
     context: PageContext,
     state: &State<AppState>,
     people: rocket::form::Result<'_, Given<bool>>,
-    page: Option<u64>,
+    page: rocket::form::Result<'_, Given<u64>>,
 ) -> Result<Template, AppError> {
     let people = people.map_err(refused)?;
+    let page = page.map_err(refused)?;
     Ok(context.render(
         "enterprises/unlinked",
-        unlinked_view(state, people.unwrap_or(false), page, None).await?,
+        unlinked_view(state, people.unwrap_or(false), *page, None).await?,
     ))
 }
 
@@ -490,9 +491,9 @@ async fn townships(
     context: PageContext,
     state: &State<AppState>,
     township: Option<String>,
-    page: Option<u64>,
+    page: rocket::form::Result<'_, Given<u64>>,
 ) -> Result<Template, AppError> {
-    let request = PageRequest::new(page, None);
+    let request = PageRequest::new(*page.map_err(refused)?, None);
     let township = query::wanted_township(township.as_deref()).unwrap_or_default();
     let wanted = Some(township.as_str());
     let suggestions =

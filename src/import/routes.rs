@@ -228,8 +228,9 @@ async fn show(
     state: &State<AppState>,
     id: &str,
     status: Option<String>,
-    page: Option<u64>,
+    page: rocket::form::Result<'_, Given<u64>>,
 ) -> Result<Template, AppError> {
+    let page = *page.map_err(refused)?;
     let id = service::batch_id(id)?;
     let (batch, progress) = service::progress(&state.db, id).await?;
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);

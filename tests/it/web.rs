@@ -234,6 +234,11 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         ),
         ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
         ("/patents?page=abc", "page 的值“abc”不是整数。"),
+        ("/enterprises/unlinked?page=two", "page 的值“two”不是整数。"),
+        (
+            "/enterprises/townships?page=two",
+            "page 的值“two”不是整数。",
+        ),
         ("/reports?period=h3", "没有“h3”这个时段，可选：so_far、h1"),
         (
             "/visits?township=%E7%81%AB%E6%98%9F%E9%95%87",
