@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::mapping::{MappedColumn, Mapping};
 use super::workbook::{Cell, Row};
+use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,6 +55,20 @@ impl RowStatus {
             RowStatus::OutOfJurisdiction => "out_of_jurisdiction",
             RowStatus::Invalid => "invalid",
         }
+    }
+
+    /// The rows a preview is filtered by, as its `status` names them: none for every row, and a
+    /// status that is none refused (it showed every row as if they were of the status asked).
+    pub fn read_filter(raw: Option<&str>) -> Result<Option<RowStatus>, AppError> {
+        let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Ok(None);
+        };
+        RowStatus::parse(raw).map(Some).ok_or_else(|| {
+            let msg = Msg::new("import.show.unknown_status")
+                .arg("status", raw)
+                .list_arg("choices", RowStatus::ALL.map(RowStatus::as_str));
+            crate::error::field_error("status", msg)
+        })
     }
 
     pub fn parse(raw: &str) -> Option<RowStatus> {

@@ -235,7 +235,7 @@ async fn show(
     let (batch, progress) = service::progress(&state.db, id).await?;
     let register = Register::parse(&batch.register).unwrap_or(Register::Patents);
     let counts: Counts = serde_json::from_str(&batch.counts).unwrap_or_default();
-    let filter = status.as_deref().and_then(RowStatus::parse);
+    let filter = RowStatus::read_filter(status.as_deref())?;
     let request = PageRequest::new(page, Some(50));
     let preview = if batch.upload_id.is_some() && batch.state != "running" {
         preview::page(

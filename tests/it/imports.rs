@@ -1591,6 +1591,10 @@ async fn cells_merged_down_in_a_ledger_give_each_row_their_value() {
     let id = batch_of(&uploaded);
     let invalid = web.get(&format!("/imports/{id}?status=invalid")).await;
     invalid.assert_contains(&[&wrong, tea]);
+    // A status that is none is said, not read as every row.
+    let unknown = web.get(&format!("/imports/{id}?status=wrong")).await;
+    assert_eq!(unknown.status, Status::UnprocessableEntity);
+    unknown.assert_contains(&["没有“wrong”这种行状态，可选：new、updated"]);
 }
 
 /// The same in an .ods, as LibreOffice and WPS save it: calamine reads no merged cells there,
