@@ -328,14 +328,13 @@ pub async fn migrate(url: &str) -> Result<Vec<MigrationState>, AppError> {
 /// answer is waited for, apart from the migration's own time (the CLI says the one, not the other).
 pub struct Migration {
     db: DatabaseConnection,
-    engine: Engine,
 }
 
 /// Opens the connection a migration runs on.
 pub async fn open_for_migration(url: &str) -> Result<Migration, AppError> {
-    let engine = Engine::of_url(url)?;
-    let db = connect_one(url).await?;
-    Ok(Migration { db, engine })
+    Ok(Migration {
+        db: connect_one(url).await?,
+    })
 }
 
 /// One connection, as migrations run on. On a pool of several, SQLite's other connections keep
@@ -351,9 +350,9 @@ pub async fn connect_one(url: &str) -> Result<DatabaseConnection, AppError> {
 impl Migration {
     /// Applies pending migrations and reports every migration's state.
     pub async fn run(self) -> Result<Vec<MigrationState>, AppError> {
-        let result = match self.engine {
-            Engine::Postgres => migrate_locked(&self.db).await,
-            Engine::Sqlite => migrate_sqlite(&self.db).await,
+        let result = match self.db.get_database_backend() {
+            DbBackend::Postgres => migrate_locked(&self.db).await,
+            _ => migrate_sqlite(&self.db).await,
         };
         let _ = self.db.close().await;
         let before = result?;
