@@ -439,18 +439,22 @@ impl Page {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
-    /// Asserts the API refused a query parameter it does not take, `field`, with its sentence.
+    /// Asserts the API refused the request (422) with a sentence on `field` that holds `text`.
     #[track_caller]
-    pub fn assert_unknown_parameter(&self, field: &str) {
+    pub fn assert_refused_on(&self, field: &str, text: &str) {
         assert_eq!(self.status, Status::UnprocessableEntity, "{}", self.body);
         let sentence = self.json()["error"]["fields"][field].clone();
         assert!(
-            sentence
-                .as_str()
-                .is_some_and(|s| s.starts_with(&format!("不认识的参数 {field}"))),
-            "{field}: {}",
+            sentence.as_str().is_some_and(|s| s.contains(text)),
+            "{field}: {text:?} in {}",
             self.body
         );
+    }
+
+    /// Asserts the API refused a query parameter it does not take, `field`, with its sentence.
+    #[track_caller]
+    pub fn assert_unknown_parameter(&self, field: &str) {
+        self.assert_refused_on(field, &format!("不认识的参数 {field}："));
     }
 
     /// Asserts the body contains every one of `texts`.
