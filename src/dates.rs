@@ -26,7 +26,14 @@ pub fn parse_field(
     field: &str,
     raw: Option<&str>,
 ) -> Result<Option<NaiveDate>, crate::error::AppError> {
-    parse_optional(raw.unwrap_or_default()).map_err(|msg| crate::error::field_error(field, msg))
+    let raw = raw.unwrap_or_default();
+    parse_optional(raw).map_err(|_| {
+        // Said with the field's name: a page shows the sentence alone, not beside a field.
+        let msg = Msg::new("errors.date.invalid_in")
+            .arg("field", field)
+            .arg("value", raw.trim());
+        crate::error::field_error(field, msg)
+    })
 }
 
 /// A calendar date from any common spelling; `None` for an empty field.

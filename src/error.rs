@@ -91,6 +91,23 @@ impl AppError {
     }
 }
 
+/// A field's sentence as a page says it: a field that a link or a filter form gave (`page`,
+/// `from`) is named in the reader's words ("页码", "the start date"), not by its name in the
+/// address. The API keeps the name: it is what its client sent.
+pub fn on_page(field: &str, msg: &Msg) -> Msg {
+    let label = format!("errors.query_field.{field}");
+    if crate::i18n::CATALOG.get(Lang::ZhCn, &label).is_none() {
+        return msg.clone();
+    }
+    let mut named = msg.clone();
+    for (name, value) in &mut named.args {
+        if name == "field" {
+            *value = format!("@{label}");
+        }
+    }
+    named
+}
+
 /// Shorthand for a validation error on one field.
 pub fn field_error(field: &str, msg: Msg) -> AppError {
     let mut errors = FieldErrors::new();
@@ -153,10 +170,10 @@ fn is_unavailable(error: &DbErr) -> bool {
 
 impl AppError {
     /// The error as one sentence, for a page with no form to mark up: a validation error's first
-    /// field message, else its own message.
+    /// field message (see [`on_page`]), else its own message.
     pub fn sentence(&self) -> Msg {
         self.fields()
-            .and_then(|fields| fields.iter().next().map(|(_, msg)| msg.clone()))
+            .and_then(|fields| fields.iter().next().map(|(field, msg)| on_page(field, msg)))
             .unwrap_or_else(|| self.message())
     }
 
@@ -340,5 +357,42 @@ mod tests {
         assert_eq!(errors.get("county"), Some(&Msg::new("a")));
         assert!(errors.into_result().is_err());
         assert!(FieldErrors::new().into_result().is_ok());
+    }
+
+    #[test]
+    fn a_page_names_a_field_of_its_address_in_the_reader_s_words() {
+        let whole = |field: &str| {
+            Msg::new("errors.form.not_a_whole_number")
+                .arg("field", field)
+                .arg("value", "two")
+        };
+        // (field, language, the page's sentence)
+        let cases = [
+            ("page", Lang::ZhCn, "页码：“two”不是整数。"),
+            (
+                "page",
+                Lang::En,
+                "“two” given for the page number is not a whole number.",
+            ),
+            ("per_page", Lang::ZhCn, "每页条数：“two”不是整数。"),
+            // A field no page names keeps the name it was given.
+            ("limit", Lang::ZhCn, "limit：“two”不是整数。"),
+        ];
+        for (field, lang, sentence) in cases {
+            let error = field_error(field, whole(field));
+            assert_eq!(error.sentence().render(lang), sentence, "{field} {lang}");
+            // The API's fields keep the name the client sent.
+            let api = error
+                .fields()
+                .and_then(|f| f.get(field))
+                .map(|m| m.render(lang));
+            assert_eq!(api, Some(whole(field).render(lang)), "{field}");
+        }
+        // A sentence that names no field is left as it is.
+        let plain = field_error("page", Msg::new("errors.date.invalid").arg("value", "x"));
+        assert_eq!(
+            plain.sentence().render(Lang::ZhCn),
+            "“x”不是有效的日期，请按 2026-03-15 的格式填写。"
+        );
     }
 }

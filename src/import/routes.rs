@@ -181,7 +181,7 @@ fn upload_message(error: &AppError) -> Msg {
             fields
                 .iter()
                 .find(|(field, _)| !UPLOAD_FIELDS.contains(&field.as_str()))
-                .map(|(_, msg)| msg.clone())
+                .map(|(field, msg)| crate::error::on_page(field, msg))
         })
         .unwrap_or_else(|| error.message())
 }
@@ -334,18 +334,10 @@ async fn repreview(
         // A header row or mapping that finds no table is told on the preview it came from.
         Err(error) if error.status().code < 500 => Ok(page_layout::failure(
             format!("/imports/{id}"),
-            first_sentence(&error),
+            error.sentence(),
         )),
         Err(error) => Err(error),
     }
-}
-
-/// The most precise sentence of an error: its first field's, else its own.
-fn first_sentence(error: &AppError) -> Msg {
-    error
-        .fields()
-        .and_then(|fields| fields.iter().next().map(|(_, msg)| msg.clone()))
-        .unwrap_or_else(|| error.message())
 }
 
 #[derive(FromForm)]
@@ -384,7 +376,7 @@ async fn commit(
         service::forget_progress(id);
         if let Err(error) = result {
             tracing::error!(%error, batch = id, "import commit failed");
-            let _ = service::fail_job(&db, id, &first_sentence(&error)).await;
+            let _ = service::fail_job(&db, id, &error.sentence()).await;
         }
     });
     Ok(Redirect::to(format!("/imports/{id}")))

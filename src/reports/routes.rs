@@ -74,13 +74,8 @@ async fn report_page(
     let bad_as_of = parsed
         .is_err()
         .then(|| typed.unwrap_or_default().to_owned());
-    // A year or day that does not fit is said in a sentence: there is no form field to mark.
-    let (report, chart) = view_of(state, &page, year, parsed.ok().flatten())
-        .await
-        .map_err(|error| match error {
-            AppError::Validation(_) => AppError::BadRequest(error.sentence()),
-            other => other,
-        })?;
+    // A year or day that does not fit is refused; the error page says it in a sentence.
+    let (report, chart) = view_of(state, &page, year, parsed.ok().flatten()).await?;
     // The summary's period: the one chosen, else the report's default.
     let today = crate::clock::today(page.settings.timezone);
     // A period in the link that is none is said, not replaced by the default.

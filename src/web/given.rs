@@ -417,7 +417,7 @@ mod tests {
             .map(|m| m.render(crate::i18n::Lang::ZhCn));
         assert_eq!(
             linked.as_deref(),
-            Some("linked 的值“1”不是“是”或“否”：请写 true 或 false。")
+            Some("linked：“1”不是“是”或“否”，请写 true 或 false。")
         );
     }
 

@@ -275,17 +275,17 @@ async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
         (
             &[("dry_run", "1")],
             "dry_run",
-            "dry_run 的值“1”不是“是”或“否”：请写 true 或 false。",
+            "dry_run：“1”不是“是”或“否”，请写 true 或 false。",
         ),
         (
             &[("dry_run", "dry")],
             "dry_run",
-            "dry_run 的值“dry”不是“是”或“否”：请写 true 或 false。",
+            "dry_run：“dry”不是“是”或“否”，请写 true 或 false。",
         ),
         (
             &[("header_row", "first")],
             "header_row",
-            "header_row 的值“first”不是整数。",
+            "header_row：“first”不是整数。",
         ),
         // A misspelt field is refused, not left out (which would commit the file).
         (
@@ -331,7 +331,7 @@ async fn a_dry_run_that_cannot_be_read_is_refused_and_nothing_is_written() {
         )
         .await;
     assert_eq!(page.status, Status::UnprocessableEntity);
-    page.assert_contains(&["header_row 的值“first”不是整数。", "上传表格"]);
+    page.assert_contains(&["表头所在行：“first”不是整数。", "上传表格"]);
 }
 
 #[rocket::async_test]

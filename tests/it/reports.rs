@@ -375,10 +375,12 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         "茅坪镇",
     ]);
     report.assert_lacks(&["增长 -"]);
+    // Refused as every other value a page cannot take is (422), in the report's own sentence.
     let bad_year = app.get("/reports?year=1900").await;
-    assert_eq!(bad_year.status, Status::BadRequest);
+    assert_eq!(bad_year.status, Status::UnprocessableEntity);
     bad_year.assert_contains(&["年份 1900 不对"]);
     let other_year = app.get("/reports?year=2026&as_of=2025-06-30").await;
+    assert_eq!(other_year.status, Status::UnprocessableEntity);
     other_year.assert_contains(&["截止日期 2025-06-30 不在 2026 年内"]);
     let bad_day = app.get("/reports?as_of=2026-02-30").await;
     assert_eq!(bad_day.status, Status::Ok);

@@ -141,32 +141,32 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         (
             "/api/v1/enterprises?tech_sme=1",
             "tech_sme",
-            "tech_sme 的值“1”不是“是”或“否”：请写 true 或 false。",
+            "tech_sme：“1”不是“是”或“否”，请写 true 或 false。",
         ),
         (
             "/api/v1/patents?filed_year=20x6",
             "filed_year",
-            "filed_year 的值“20x6”不是整数。",
+            "filed_year：“20x6”不是整数。",
         ),
         (
             "/api/v1/visits?enterprise=abc",
             "enterprise",
-            "enterprise 的值“abc”不是整数。",
+            "enterprise：“abc”不是整数。",
         ),
         (
             "/api/v1/calendar?year=next",
             "year",
-            "year 的值“next”不是整数。",
+            "year：“next”不是整数。",
         ),
         (
             "/api/v1/townships?archived=1",
             "archived",
-            "archived 的值“1”不是“是”或“否”：请写 true 或 false。",
+            "archived：“1”不是“是”或“否”，请写 true 或 false。",
         ),
         (
             "/api/v1/reports/summary?year=20x6",
             "year",
-            "year 的值“20x6”不是整数。",
+            "year：“20x6”不是整数。",
         ),
         // A township that is none read as one with no records.
         (
@@ -206,16 +206,16 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
             "找不到编号为 99999 的企业。",
         ),
         // A page that cannot be read was the first page, as if it were the one asked for.
-        ("/api/v1/cases?page=two", "page", "page 的值“two”不是整数。"),
+        ("/api/v1/cases?page=two", "page", "page：“two”不是整数。"),
         (
             "/api/v1/audit?per_page=all",
             "per_page",
-            "per_page 的值“all”不是整数。",
+            "per_page：“all”不是整数。",
         ),
         (
             "/api/v1/enterprises/unlinked?page=1.5",
             "page",
-            "page 的值“1.5”不是整数。",
+            "page：“1.5”不是整数。",
         ),
     ];
     for (path, field, sentence) in refused {
@@ -224,21 +224,19 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         assert_eq!(answer.json()["error"]["fields"][field], sentence, "{path}");
     }
     for (path, sentence) in [
+        ("/patents?filed_year=20x6", "申请年份：“20x6”不是整数。"),
+        ("/cases?archived=maybe", "只看已归档：“maybe”不是“是”或“否”"),
+        ("/reports?year=20x6", "年份：“20x6”不是整数。"),
+        ("/patents?page=abc", "页码：“abc”不是整数。"),
+        ("/visits?per_page=all", "每页条数：“all”不是整数。"),
+        ("/enterprises/unlinked?page=two", "页码：“two”不是整数。"),
+        ("/enterprises/townships?page=two", "页码：“two”不是整数。"),
+        // A date in the link is named too: the page shows the sentence alone.
         (
-            "/patents?filed_year=20x6",
-            "filed_year 的值“20x6”不是整数。",
+            "/cases?from=2026-13-01",
+            "起始日期：“2026-13-01”不是有效的日期",
         ),
-        (
-            "/cases?archived=maybe",
-            "archived 的值“maybe”不是“是”或“否”",
-        ),
-        ("/reports?year=20x6", "year 的值“20x6”不是整数。"),
-        ("/patents?page=abc", "page 的值“abc”不是整数。"),
-        ("/enterprises/unlinked?page=two", "page 的值“two”不是整数。"),
-        (
-            "/enterprises/townships?page=two",
-            "page 的值“two”不是整数。",
-        ),
+        ("/events?to=x", "结束日期：“x”不是有效的日期"),
         ("/reports?period=h3", "没有“h3”这个时段，可选：so_far、h1"),
         (
             "/visits?township=%E7%81%AB%E6%98%9F%E9%95%87",
@@ -246,12 +244,12 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
         ),
         (
             "/enterprises/unlinked?people=all",
-            "people 的值“all”不是“是”或“否”",
+            "包括个人申请人：“all”不是“是”或“否”",
         ),
-        ("/settings/calendar?year=next", "year 的值“next”不是整数。"),
+        ("/settings/calendar?year=next", "年份：“next”不是整数。"),
         (
             "/exports/patents.xlsx?granted_year=MMXXVI",
-            "granted_year 的值“MMXXVI”不是整数。",
+            "授权年份：“MMXXVI”不是整数。",
         ),
     ] {
         let page = app.get(path).await;
@@ -261,7 +259,10 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
     app.switch_to_english().await;
     app.get("/visits?open=1")
         .await
-        .assert_contains(&["“1” given for open is neither yes nor no: write true or false."]);
+        .assert_contains(&["“1” given for open follow-ups only is neither yes nor no"]);
+    app.get("/admin/audit?from=soon")
+        .await
+        .assert_contains(&["“soon” given for the start date is not a date"]);
 }
 
 /// An API query's parameter the list does not take, or one given twice, is refused rather than
