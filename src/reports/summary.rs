@@ -204,7 +204,8 @@ pub async fn figures(
     })
 }
 
-/// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, 1—11月, or the dates.
+/// How the paragraph names its period: 今年以来, 上半年, 第一季度, 全年, 1—11月, else its months or
+/// its days as a document writes them ([`span_words`]).
 fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) -> String {
     let same_year = from.year() == to.year();
     // The year so far is told by its end (today), not by its dates.
@@ -221,24 +222,48 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         Some(Period::Quarter(q)) => format!("reports.summary.{}.q{q}", of_year(from, today)),
         Some(Period::Year) => "reports.summary.period.year".to_owned(),
         // The way reports name a year's first months: 2026年1—11月.
-        _ if same_year && from.ordinal() == 1 && is_month_end(to) => {
-            let key = match to.month() {
-                1 => "reports.summary.period.january",
-                _ => "reports.summary.period.months",
-            };
-            return Msg::new(key)
+        _ if same_year && from.ordinal() == 1 && is_month_end(to) && to.month() > 1 => {
+            return Msg::new("reports.summary.period.months")
                 .arg("year", to.year())
                 .arg("month", to.month())
                 .render(lang);
         }
-        _ => {
-            return Msg::new("reports.summary.period.dates")
-                .arg("from", from)
-                .arg("to", to)
-                .render(lang);
-        }
+        _ => return span_words(from, to, lang),
     };
     Msg::new(&key).arg("year", from.year()).render(lang)
+}
+
+/// A period no report names, as a work summary writes it: whole months by their months
+/// (2026年3月, 2026年3月至5月, 2025年11月至2026年2月), other periods by their days, the year and
+/// month said once where both ends share them (2026年3月5日至20日, 2026年3月5日至4月20日).
+fn span_words(from: NaiveDate, to: NaiveDate, lang: Lang) -> String {
+    let same_year = from.year() == to.year();
+    let same_month = same_year && from.month() == to.month();
+    let key = if from.day() == 1 && is_month_end(to) {
+        match (same_year, same_month) {
+            (_, true) => "reports.summary.period.month",
+            (true, false) => "reports.summary.period.month_span",
+            (false, _) => "reports.summary.period.month_span_years",
+        }
+    } else {
+        match (same_year, same_month) {
+            _ if from == to => "reports.summary.period.day",
+            (_, true) => "reports.summary.period.days_in_month",
+            (true, false) => "reports.summary.period.days",
+            (false, _) => "reports.summary.period.days_years",
+        }
+    };
+    let mut msg = Msg::new(key);
+    for (end, date) in [("from", from), ("to", to)] {
+        msg = msg
+            .arg(&format!("{end}_year"), date.year())
+            .arg(
+                &format!("{end}_month"),
+                format!("@months.full.{}", date.month()),
+            )
+            .arg(&format!("{end}_day"), date.day());
+    }
+    msg.render(lang)
 }
 
 /// The catalogue's table for a part of `from`'s year: named alone this year, with its year else.
@@ -612,7 +637,7 @@ mod tests {
             to: day(2026, 3, 20),
             ..figures
         };
-        assert!(paragraph(&odd, today, Lang::ZhCn).starts_with("2026-03-05至2026-03-20，"));
+        assert!(paragraph(&odd, today, Lang::ZhCn).starts_with("2026年3月5日至20日，"));
     }
 
     #[test]
@@ -659,14 +684,35 @@ mod tests {
             (
                 (1, 1),
                 (10, 30),
-                "2026-01-01至2026-10-30",
-                "From 2026-01-01 to 2026-10-30",
+                "2026年1月1日至10月30日",
+                "From 1 January to 30 October 2026",
             ),
             (
                 (2, 1),
                 (10, 31),
-                "2026-02-01至2026-10-31",
-                "From 2026-02-01 to 2026-10-31",
+                "2026年2月至10月",
+                "From February to October 2026",
+            ),
+            ((3, 1), (3, 31), "2026年3月", "In March 2026"),
+            (
+                (3, 5),
+                (3, 20),
+                "2026年3月5日至20日",
+                "From 5 to 20 March 2026",
+            ),
+            (
+                (3, 5),
+                (4, 20),
+                "2026年3月5日至4月20日",
+                "From 5 March to 20 April 2026",
+            ),
+            ((12, 7), (12, 7), "2026年12月7日", "On 7 December 2026"),
+            // A month's first days are not the month.
+            (
+                (2, 1),
+                (2, 27),
+                "2026年2月1日至27日",
+                "From 1 to 27 February 2026",
             ),
         ];
         for ((fm, fd), (tm, td), zh, en) in cases {
@@ -684,6 +730,23 @@ mod tests {
         assert_eq!(
             period_words(leap.0, leap.1, today, Lang::ZhCn),
             "2028年1—2月"
+        );
+        // Across a new year, each end says its year.
+        let across = |from, to, lang| period_words(from, to, today, lang);
+        let (nov, feb) = (day(2025, 11, 1), day(2026, 2, 28));
+        assert_eq!(across(nov, feb, Lang::ZhCn), "2025年11月至2026年2月");
+        assert_eq!(
+            across(nov, feb, Lang::En),
+            "From November 2025 to February 2026"
+        );
+        let (late, early) = (day(2025, 12, 15), day(2026, 1, 10));
+        assert_eq!(
+            across(late, early, Lang::ZhCn),
+            "2025年12月15日至2026年1月10日"
+        );
+        assert_eq!(
+            across(late, early, Lang::En),
+            "From 15 December 2025 to 10 January 2026"
         );
     }
 
