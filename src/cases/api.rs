@@ -17,7 +17,7 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::web::forms::archive_action;
 use crate::web::given::{Exact, Known, refused, refused_query};
-use crate::web::json::{Body, accepts, body, body_for_record};
+use crate::web::json::{Answer, Body, accepts, body, body_for_record};
 
 pub fn routes() -> Vec<Route> {
     routes![
@@ -66,9 +66,9 @@ async fn list(
     _user: Viewer,
     state: &State<AppState>,
     filter: rocket::form::Result<'_, Known<CaseFilter>>,
-) -> Result<Json<CasePage>, AppError> {
+) -> Result<Answer<CasePage>, AppError> {
     let Known(filter) = filter.map_err(refused_query)?;
-    Ok(Json(query::list(&state.db, &filter).await?))
+    Ok(Answer(query::list(&state.db, &filter).await?))
 }
 
 #[post("/cases", data = "<input>")]
@@ -76,9 +76,9 @@ async fn create(
     officer: Officer,
     state: &State<AppState>,
     input: Result<Body<CaseInput>, AppError>,
-) -> Result<(Status, Json<CaseView>), AppError> {
+) -> Result<(Status, Answer<CaseView>), AppError> {
     let case = service::create(&state.db, &officer.actor(), &body(input)?).await?;
-    Ok((Status::Created, Json(case)))
+    Ok((Status::Created, Answer(case)))
 }
 
 #[get("/cases/<id>")]
@@ -86,8 +86,8 @@ async fn show(
     _user: Viewer,
     state: &State<AppState>,
     id: &str,
-) -> Result<Json<CaseView>, AppError> {
-    Ok(Json(
+) -> Result<Answer<CaseView>, AppError> {
+    Ok(Answer(
         service::view(&state.db, service::parse_id(id)?).await?,
     ))
 }
@@ -105,13 +105,13 @@ async fn update(
     state: &State<AppState>,
     id: &str,
     input: Result<Body<Versioned>, AppError>,
-) -> Result<Json<CaseView>, AppError> {
+) -> Result<Answer<CaseView>, AppError> {
     let id = service::parse_id(id)?;
     let current = service::view(&state.db, id).await?;
     let input = body_for_record(input, id, &current)?;
     let actor = officer.actor();
     let case = service::update(&state.db, &actor, id, input.version, &input.fields);
-    Ok(Json(case.await?))
+    Ok(Answer(case.await?))
 }
 
 #[post("/cases/<id>/steps", data = "<input>")]
@@ -120,11 +120,11 @@ async fn add_step(
     state: &State<AppState>,
     id: &str,
     input: Result<Body<StepInput>, AppError>,
-) -> Result<(Status, Json<CaseView>), AppError> {
+) -> Result<(Status, Answer<CaseView>), AppError> {
     let input = body(input)?;
     let id = service::parse_id(id)?;
     let case = service::add_step(&state.db, &officer.actor(), id, &input).await?;
-    Ok((Status::Created, Json(case)))
+    Ok((Status::Created, Answer(case)))
 }
 
 /// An attachment as uploaded: the file, and the step it belongs to (none: the case's own).
@@ -230,11 +230,11 @@ async fn archive(
     id: &str,
     action: &str,
     input: Result<Body<VersionJson>, AppError>,
-) -> Result<Json<CaseView>, AppError> {
+) -> Result<Answer<CaseView>, AppError> {
     let archived = archive_action(action)?;
     let version = body(input)?.version;
     let id = service::parse_id(id)?;
     let actor = admin.actor();
     let case = service::set_archived(&state.db, &actor, id, version, archived);
-    Ok(Json(case.await?))
+    Ok(Answer(case.await?))
 }

@@ -47,7 +47,10 @@ pub async fn run(db: &DatabaseConnection, args: AuditArgs, lang: Lang) -> Result
     let page = PageRequest::new(Some(args.page), Some(args.limit));
     let (entries, total) = audit::list(db, &filter, page, timezone).await?;
     if args.json {
-        return super::import::json(&serde_json::json!({"entries": entries, "total": total}));
+        return super::import::json(
+            &serde_json::json!({"entries": entries, "total": total}),
+            lang,
+        );
     }
     if total == 0 {
         say!("{}", t(lang, "audit.empty"));

@@ -54,7 +54,7 @@ pub async fn run(
         CalendarAction::List { year, json } => {
             let days = service::year(db, year).await?;
             if json {
-                return super::import::json(&days);
+                return super::import::json(&days, lang);
             }
             for d in &days {
                 let kind = t(lang, &format!("calendar.kind.{}", d.kind.as_str()));
@@ -111,7 +111,7 @@ pub async fn run(
 /// What loading years did, as JSON or a sentence.
 fn loaded(replaced: &service::Replaced, json: bool, lang: Lang) -> Result<(), AppError> {
     if json {
-        return super::import::json(replaced);
+        return super::import::json(replaced, lang);
     }
     say!("{}", replaced.message(lang).render(lang));
     Ok(())

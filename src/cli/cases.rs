@@ -261,7 +261,7 @@ pub(super) const CARD: [&str; 12] = [
 
 fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return super::import::json(c);
+        return super::import::json(c, lang);
     }
     card::print(&line(c, lang), c, "cases.field.", &CARD, lang);
     let mut deadlines = Vec::new();
@@ -356,7 +356,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return super::import::json(&page);
+                return super::import::json(&page, lang);
             }
             for c in &page.items {
                 say!("{}", line(c, lang));

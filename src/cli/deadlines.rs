@@ -70,7 +70,7 @@ pub async fn run(
         DeadlineAction::List { json } => {
             let views = rules::views(db).await?;
             if json {
-                return super::import::json(&views);
+                return super::import::json(&views, lang);
             }
             for line in lines(&views, lang) {
                 say!("{line}");

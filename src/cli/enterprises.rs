@@ -181,7 +181,7 @@ pub(super) const CARD: [&str; 8] = [
 
 fn show(e: &EnterpriseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return json(e);
+        return json(e, lang);
     }
     card::print(&line(e), e, "enterprises.field.", &CARD, lang);
     Ok(())
@@ -284,7 +284,7 @@ pub async fn run(
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return json(&page);
+                return json(&page, lang);
             }
             for e in &page.items {
                 say!("{}", line(e));
@@ -350,7 +350,7 @@ pub async fn run(
             let request = PageRequest::new(page, per_page);
             let (names, total) = query::unlinked(db, people, request).await?;
             if as_json {
-                return json(&names);
+                return json(&names, lang);
             }
             if total == 0 {
                 say!("{}", t(lang, "enterprises.unlinked.empty"));
@@ -410,10 +410,13 @@ fn print_townships(
     lang: Lang,
 ) -> Result<(), AppError> {
     if as_json {
-        return json(&match what {
-            Townships::Suggested => serde_json::json!({ "items": suggestions }),
-            Townships::Given => serde_json::json!({ "given": suggestions }),
-        });
+        return json(
+            &match what {
+                Townships::Suggested => serde_json::json!({ "items": suggestions }),
+                Townships::Given => serde_json::json!({ "given": suggestions }),
+            },
+            lang,
+        );
     }
     for s in suggestions {
         let line = Msg::new("cli.enterprise.township_suggestion")

@@ -163,7 +163,7 @@ pub(super) const CARD: [&str; 12] = [
 
 fn show(e: &EventView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return super::import::json(e);
+        return super::import::json(e, lang);
     }
     card::print(&line(e, lang), e, "events.field.", &CARD, lang);
     Ok(())
@@ -195,7 +195,7 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return super::import::json(&page);
+                return super::import::json(&page, lang);
             }
             for e in &page.items {
                 say!("{}", line(e, lang));

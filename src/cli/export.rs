@@ -136,12 +136,15 @@ pub async fn run(db: &DatabaseConnection, args: ExportArgs, lang: Lang) -> Resul
     let request = args.request(register);
     let export = service::export(db, &request, lang, Target::File(args.output.clone())).await?;
     if args.json {
-        return super::import::json(&serde_json::json!({
-            "register": register.as_str(),
-            "path": args.output.display().to_string(),
-            "rows": export.rows,
-            "suggested_name": export.file_name,
-        }));
+        return super::import::json(
+            &serde_json::json!({
+                "register": register.as_str(),
+                "path": args.output.display().to_string(),
+                "rows": export.rows,
+                "suggested_name": export.file_name,
+            }),
+            lang,
+        );
     }
     say!(
         "{}",

@@ -53,9 +53,10 @@ pub enum ImportAction {
     },
 }
 
-pub fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
-    let text =
-        serde_json::to_string_pretty(value).map_err(|e| AppError::Internal(e.to_string()))?;
+/// Prints `value` as JSON, its messages in the reader's language.
+pub fn json<T: serde::Serialize>(value: &T, lang: Lang) -> Result<(), AppError> {
+    let text = crate::i18n::answer_json(value, lang, true)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     say!("{text}");
     Ok(())
 }
@@ -68,7 +69,7 @@ pub async fn run(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Resul
         }) => {
             let result = undo::undo(db, &Actor::cli(), batch_id).await?;
             if as_json {
-                return json(&result);
+                return json(&result, lang);
             }
             say!(
                 "{}",
@@ -106,7 +107,7 @@ async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), 
             .iter()
             .map(crate::import::undo::batch_json)
             .collect();
-        return json(&rows);
+        return json(&rows, lang);
     }
     if batches.is_empty() {
         say!("{}", t(lang, "import.history.empty"));
@@ -187,7 +188,7 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let to_fill =
         service::townships_to_fill(db, &unkept, report.register, report.committed).await?;
     if args.json {
-        json(&report.to_json(lang, to_fill))?;
+        json(&report.to_json(lang, to_fill), lang)?;
     } else {
         summary(&report, lang);
         super::enterprises::mention_townships(to_fill.unwrap_or(0), lang);

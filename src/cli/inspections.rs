@@ -170,7 +170,7 @@ pub(super) const CARD: [&str; 12] = [
 
 fn show(i: &InspectionView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return super::import::json(i);
+        return super::import::json(i, lang);
     }
     card::print(&line(i, lang), i, "inspections.field.", &CARD, lang);
     Ok(())
@@ -202,7 +202,7 @@ pub async fn run(
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return super::import::json(&page);
+                return super::import::json(&page, lang);
             }
             for i in &page.items {
                 say!("{}", line(i, lang));

@@ -457,7 +457,7 @@ async fn demo(
     let loaded = crate::demo::load(db, &reader, &actor, as_of, &unkept).await?;
     if json {
         let all: Vec<_> = loaded.samples.iter().map(|l| l.to_json(lang)).collect();
-        return import::json(&all);
+        return import::json(&all, lang);
     }
     for sample in &loaded.samples {
         import::summary(&sample.report, lang);

@@ -206,7 +206,7 @@ fn show(patent: &PatentView, warnings: &[Msg], as_json: bool, lang: Lang) -> Res
         eprintln!("{}", warning.render(lang));
     }
     if as_json {
-        return json(patent);
+        return json(patent, lang);
     }
     card::print(&line(patent, lang), patent, "patents.field.", &CARD, lang);
     Ok(())
@@ -253,7 +253,7 @@ pub async fn run(
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return json(&page);
+                return json(&page, lang);
             }
             for patent in &page.items {
                 say!("{}", line(patent, lang));

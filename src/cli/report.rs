@@ -95,7 +95,7 @@ pub async fn report(
             let report =
                 ytd::report(db, year, crate::dates::parse_given(as_of.as_deref())?).await?;
             if json {
-                return super::import::json(&report);
+                return super::import::json(&report, lang);
             }
             print_report(&report, lang);
             Ok(())
@@ -117,7 +117,7 @@ pub async fn report(
             };
             let summary = summary::summary(db, asked, lang).await?;
             if json {
-                return super::import::json(&summary);
+                return super::import::json(&summary, lang);
             }
             say!("{}", summary.text);
             Ok(())
@@ -237,7 +237,7 @@ async fn list_targets(
 ) -> Result<(), AppError> {
     let listed = targets::list(db, year).await?;
     if json {
-        return super::import::json(&listed);
+        return super::import::json(&listed, lang);
     }
     if listed.is_empty() {
         say!(

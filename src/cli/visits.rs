@@ -175,7 +175,7 @@ pub(super) const CARD: [&str; 8] = [
 
 fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return super::import::json(v);
+        return super::import::json(v, lang);
     }
     card::print(&line(v, lang), v, "visits.field.", &CARD, lang);
     Ok(())
@@ -184,7 +184,7 @@ fn show(v: &VisitView, as_json: bool, lang: Lang) -> Result<(), AppError> {
 /// A visit with the patents its enterprise filed after it, as the visit's page shows them.
 fn show_detail(detail: &query::VisitDetail, as_json: bool, lang: Lang) -> Result<(), AppError> {
     if as_json {
-        return super::import::json(detail);
+        return super::import::json(detail, lang);
     }
     show(&detail.visit, false, lang)?;
     let filed: Vec<String> = detail
@@ -253,7 +253,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             };
             let page = query::list(db, &filter).await?;
             if as_json {
-                return super::import::json(&page);
+                return super::import::json(&page, lang);
             }
             for item in &page.items {
                 say!("{}", line(&item.visit, lang));
@@ -282,7 +282,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
         VisitAction::Due { json: as_json } => {
             let due = query::due_today(db).await?;
             if as_json {
-                return super::import::json(&due);
+                return super::import::json(&due, lang);
             }
             if due.is_empty() {
                 say!("{}", t(lang, "cli.visits.nothing_due"));

@@ -190,10 +190,14 @@ fn placeholder<'a>(inside: &'a str, args: &'a [(String, String)]) -> Option<&'a 
 
 /// A message to show a person: a locale key and its placeholder values, rendered in whichever
 /// language the reader uses. Services return these so that one rule speaks every language.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Serialized, it is its key and arguments (as kept in the database and given to templates),
+/// except inside an answer written by [`answer_json`]: there it is its key and its text in the
+/// answer's language, for the API's client or the CLI's reader, who cannot render a key.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Msg {
     pub key: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub args: Vec<(String, String)>,
 }
 
@@ -243,6 +247,47 @@ impl Msg {
             .map(|(name, value)| (name.clone(), render_arg(value, lang)))
             .collect();
         interpolate(&t(lang, &self.key), &args)
+    }
+}
+
+impl Serialize for Msg {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut msg = serializer.serialize_struct("Msg", 2)?;
+        msg.serialize_field("key", &self.key)?;
+        match ANSWER_LANG.with(std::cell::Cell::get) {
+            Some(lang) => msg.serialize_field("message", &self.render(lang))?,
+            None if self.args.is_empty() => msg.skip_field("args")?,
+            None => msg.serialize_field("args", &self.args)?,
+        }
+        msg.end()
+    }
+}
+
+thread_local! {
+    /// The language of the answer [`answer_json`] is writing on this thread, if any.
+    static ANSWER_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// `value` as the JSON of an answer in `lang` (pretty-printed when asked): every message in it
+/// carries its text, not its arguments, which hold the catalogue's own marks.
+pub fn answer_json<T: Serialize>(
+    value: &T,
+    lang: Lang,
+    pretty: bool,
+) -> serde_json::Result<String> {
+    /// Puts back the language of any answer being written around this one, even on an error.
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            ANSWER_LANG.with(|answer| answer.set(self.0));
+        }
+    }
+    let _restore = Restore(ANSWER_LANG.with(|answer| answer.replace(Some(lang))));
+    if pretty {
+        serde_json::to_string_pretty(value)
+    } else {
+        serde_json::to_string(value)
     }
 }
 
@@ -494,6 +539,24 @@ mod tests {
             "missing translations:\n{}",
             missing.join("\n")
         );
+    }
+
+    #[test]
+    fn a_message_is_kept_by_its_arguments_and_answered_with_its_text() {
+        let msg = Msg::new("cases.deadline.unknown_year").list_arg("years", [2026, 2027]);
+        let kept = serde_json::to_value(&msg).unwrap_or_default();
+        assert_eq!(kept["key"], "cases.deadline.unknown_year");
+        assert_eq!(serde_json::from_value::<Msg>(kept).ok(), Some(msg.clone()));
+        let answered = |lang| answer_json(&[&msg], lang, false).unwrap_or_default();
+        assert_eq!(
+            answered(Lang::ZhCn),
+            r#"[{"key":"cases.deadline.unknown_year","message":"期限跨入2026、2027年，其节假日尚未载入，到期日可能变化。"}]"#
+        );
+        assert!(answered(Lang::En).contains(r#""message":"The period reaches into 2026, 2027"#));
+        // The answer's language is put back once it is written.
+        assert!(serde_json::to_value(&msg).is_ok_and(|v| v.get("message").is_none()));
+        let bare = serde_json::to_string(&Msg::new("pager.rows")).unwrap_or_default();
+        assert_eq!(bare, r#"{"key":"pager.rows"}"#);
     }
 
     #[test]

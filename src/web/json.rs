@@ -8,7 +8,9 @@
 //! back what it was given.
 
 use rocket::data::{Data, FromData, Limits, Outcome};
+use rocket::http::ContentType;
 use rocket::request::Request;
+use rocket::response::{self, Responder};
 use serde::de::DeserializeOwned;
 
 use crate::error::{AppError, FieldErrors};
@@ -93,6 +95,20 @@ fn check_id(sent: &SentTop, id: i64) -> Result<(), AppError> {
                 .arg("id", id),
         ))),
         _ => Ok(()),
+    }
+}
+
+/// A JSON answer whose messages carry their text in the reader's language
+/// ([`crate::i18n::answer_json`]), where `Json` would give a message's key and arguments.
+pub struct Answer<T>(pub T);
+
+impl<'r, T: serde::Serialize> Responder<'r, 'static> for Answer<T> {
+    fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
+        let lang = crate::web::lang::request_lang(request);
+        match crate::i18n::answer_json(&self.0, lang, false) {
+            Ok(text) => (ContentType::JSON, text).respond_to(request),
+            Err(error) => AppError::Internal(error.to_string()).respond_to(request),
+        }
     }
 }
 

@@ -180,7 +180,15 @@ async fn a_counterfeiting_case_goes_from_clue_to_closed() {
         "2026-06-15"
     );
     assert_eq!(last["deadline_status"], "none");
-    assert_eq!(app.get(&format!("/api/v1/cases/{id}")).await.json(), last);
+    // The same case, its note now said in English, the language switched to above.
+    let mut shown = app.get(&format!("/api/v1/cases/{id}")).await.json();
+    let note = &mut shown["claimed_patent_check"]["note"];
+    assert_eq!(
+        note["message"],
+        "Not a patent of the local register — verify with CNIPA."
+    );
+    *note = last["claimed_patent_check"]["note"].clone();
+    assert_eq!(shown, last);
     let audited = audit_entry::Entity::find()
         .filter(audit_entry::Column::Entity.eq("case"))
         .filter(audit_entry::Column::Action.eq("step"))
@@ -391,6 +399,17 @@ async fn the_number_claimed_on_a_product_is_checked() {
         assert_eq!(keys, problems, "{mark}");
         assert_eq!(check["note"]["key"].as_str(), note, "{mark}");
     }
+    // Each problem carries its sentence, in the reader's language, not the catalogue's arguments.
+    let mut body = counterfeit("2026-03-02");
+    body["claimed_patent_number"] = json!("专利号 201710601862.4");
+    let check = open(&app, &body).await.json()["claimed_patent_check"].clone();
+    assert_eq!(
+        check["problems"][0],
+        json!({
+            "key": "patents.number.wrong_check",
+            "message": "申请号“201710601862.4”的校验位应为 3，而不是 4，请核对数字。"
+        })
+    );
 }
 
 async fn national_day_2025(app: &TestApp) {
@@ -449,9 +468,12 @@ async fn deadlines_follow_the_calendar_suspension_and_extension() {
         .json();
     let closing = deadline(&dispute, "dispute_closing");
     assert_eq!(closing["due_on"], "2026-03-02");
-    assert!(
-        closing["warning"]["key"] == "cases.deadline.unknown_year",
-        "{closing}"
+    assert_eq!(
+        closing["warning"],
+        json!({
+            "key": "cases.deadline.unknown_year",
+            "message": "期限跨入2026年，其节假日尚未载入，到期日可能变化。"
+        })
     );
     assert_eq!(closing["status"], "overdue");
     // Suspended: the clock stands still, and the case is neither overdue nor due.

@@ -2134,6 +2134,23 @@ async fn cases_from_the_terminal() {
     assert_eq!(case["case_number"], "知执字〔2026〕1号");
     assert_eq!(case["claimed_patent_check"]["valid"], false);
     let id = case["id"].to_string();
+    // A problem is said in the reader's language, as the API says it.
+    let problem = |lang: &str| {
+        let shown = run(&db, &["--lang", lang, "cases", "show", &id, "--json"]);
+        let shown: serde_json::Value = serde_json::from_str(&stdout(&shown)).unwrap();
+        shown["claimed_patent_check"]["problems"][0].clone()
+    };
+    assert_eq!(
+        problem("zh-CN"),
+        serde_json::json!({
+            "key": "cases.claim.type_mismatch",
+            "message": "标注为实用新型专利，但号码是发明专利的号码。"
+        })
+    );
+    assert_eq!(
+        problem("en")["message"],
+        "Marked as “Utility model”, but the number is that of a patent of type “Invention”."
+    );
     let accepted = run(
         &db,
         &[
