@@ -261,12 +261,29 @@ impl Filter {
             };
         Ok(Filter {
             user_id,
-            entity: filled(asked.entity),
+            entity: filled(asked.entity).map(known_entity).transpose()?,
             entity_id: filled(asked.id),
             from: crate::dates::parse_field("from", asked.from)?,
             to: crate::dates::parse_field("to", asked.to)?,
         })
     }
+}
+
+/// An entity kind the log names, refused when it is none: a misspelt one answered an empty log,
+/// as if nothing had been done to such records.
+fn known_entity(entity: String) -> Result<String, AppError> {
+    // The kinds are those the catalogue names, so that each is shown in words.
+    let kinds: Vec<&str> = crate::i18n::CATALOG
+        .keys(Lang::ZhCn)
+        .filter_map(|key| key.strip_prefix("audit.entity."))
+        .collect();
+    if kinds.contains(&entity.as_str()) {
+        return Ok(entity);
+    }
+    let msg = Msg::new("audit.unknown_entity")
+        .arg("value", &entity)
+        .list_arg("choices", kinds);
+    Err(field_error("entity", msg))
 }
 
 /// One entry as shown.

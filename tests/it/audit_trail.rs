@@ -655,6 +655,8 @@ async fn the_log_is_filtered_by_what_it_can_read_and_refuses_the_rest() {
         ("from=2026-13-01", "from"),
         ("to=yesterday", "to"),
         ("user=wang", "user"),
+        // A kind of record misspelt answered an empty log, as if nothing had been done to any.
+        ("entity=townhsip", "entity"),
     ] {
         let refused = app.get(&format!("/api/v1/audit?{query}")).await;
         assert_eq!(refused.status, Status::UnprocessableEntity, "{query}");
@@ -668,6 +670,15 @@ async fn the_log_is_filtered_by_what_it_can_read_and_refuses_the_rest() {
     }
     let page = app.get("/admin/audit?from=2026-13-01").await;
     page.assert_contains(&["“2026-13-01”不是有效的日期"]);
+    app.get("/api/v1/audit?entity=townhsip")
+        .await
+        .assert_refused_on(
+            "entity",
+            "没有“townhsip”这种对象，可选：agency、api_token、calendar、",
+        );
+    // Every kind the log names is one the filter takes, even before anything of it was done.
+    let none_yet = app.get("/api/v1/audit?entity=calendar_day").await;
+    assert_eq!(none_yet.json()["total"], 0, "{}", none_yet.body);
     let nobody = app.get("/api/v1/audit?user=nobody").await;
     assert_eq!(
         nobody.status,

@@ -737,6 +737,10 @@ async fn token_commands() {
         &run(&db, &["audit", "--user", "ghost"]),
         "找不到用户“ghost”",
     );
+    assert_refused(
+        &run(&db, &["audit", "--entity", "patnet"]),
+        "没有“patnet”这种对象",
+    );
 }
 
 #[rocket::async_test]
