@@ -33,7 +33,7 @@ struct ReportView {
     bad_as_of: Option<String>,
     summary: Summary,
     /// The named periods the summary can be written for, and the one shown.
-    periods: [&'static str; 7],
+    periods: Vec<&'static str>,
     period: &'static str,
     /// The days a bureau reports as of, offered as links.
     report_days: Vec<ReportDay>,
@@ -102,7 +102,7 @@ async fn report_page(
         chart,
         bad_as_of,
         summary,
-        periods: Period::ALL.map(Period::as_str),
+        periods: Period::all().map(Period::as_str).collect(),
         period: chosen.as_str(),
         report_days: summary::report_days(today)
             .into_iter()

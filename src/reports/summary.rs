@@ -54,19 +54,32 @@ pub enum Period {
     SoFar,
     FirstHalf,
     Quarter(u32),
+    /// One month, 1 to 12: the monthly work summary's (11月份).
+    Month(u32),
     Year,
 }
 
+/// The months' names in the `period` field.
+const MONTH_NAMES: [&str; 12] = [
+    "m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9", "m10", "m11", "m12",
+];
+
 impl Period {
-    pub const ALL: [Period; 7] = [
-        Period::SoFar,
-        Period::FirstHalf,
-        Period::Quarter(1),
-        Period::Quarter(2),
-        Period::Quarter(3),
-        Period::Quarter(4),
-        Period::Year,
-    ];
+    /// Every period, in the order the report page offers them.
+    pub fn all() -> impl Iterator<Item = Period> {
+        let named = [
+            Period::SoFar,
+            Period::FirstHalf,
+            Period::Quarter(1),
+            Period::Quarter(2),
+            Period::Quarter(3),
+            Period::Quarter(4),
+        ];
+        named
+            .into_iter()
+            .chain((1..=12).map(Period::Month))
+            .chain([Period::Year])
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,12 +89,13 @@ impl Period {
             Period::Quarter(2) => "q2",
             Period::Quarter(3) => "q3",
             Period::Quarter(_) => "q4",
+            Period::Month(m) => MONTH_NAMES[(m.clamp(1, 12) - 1) as usize],
             Period::Year => "year",
         }
     }
 
     pub fn parse(raw: &str) -> Option<Period> {
-        Period::ALL.into_iter().find(|p| p.as_str() == raw.trim())
+        Period::all().find(|p| p.as_str() == raw.trim())
     }
 
     /// A period as asked for in the `period` field, or its sentence naming the ones there are.
@@ -128,6 +142,14 @@ impl Period {
                     day(first + 3, 1)?.pred_opt()?
                 };
                 Some((day(first, 1)?, end))
+            }
+            Period::Month(m) => {
+                let first = day(m, 1)?;
+                let end = match m {
+                    12 => day(12, 31)?,
+                    _ => day(m + 1, 1)?.pred_opt()?,
+                };
+                Some((first, end))
             }
             Period::Year => Some((day(1, 1)?, day(12, 31)?)),
         }
@@ -209,8 +231,7 @@ pub async fn figures(
 fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) -> String {
     let same_year = from.year() == to.year();
     // The year so far is told by its end (today), not by its dates.
-    let named = Period::ALL
-        .into_iter()
+    let named = Period::all()
         .filter(|p| *p != Period::SoFar)
         .find(|p| p.dates(from.year(), today) == Some((from, to)));
     let key = match named {
@@ -220,6 +241,12 @@ fn period_words(from: NaiveDate, to: NaiveDate, today: NaiveDate, lang: Lang) ->
         // 上半年 and 第一季度 are this year's; another year's are named with it (2025年上半年).
         Some(Period::FirstHalf) => format!("reports.summary.{}.h1", of_year(from, today)),
         Some(Period::Quarter(q)) => format!("reports.summary.{}.q{q}", of_year(from, today)),
+        // This year's month alone (11月份); another year's with its year (2025年11月).
+        Some(Period::Month(m)) if from.year() == today.year() => {
+            return Msg::new("reports.summary.period.this_month")
+                .arg("month", format!("@months.full.{m}"))
+                .render(lang);
+        }
         Some(Period::Year) => "reports.summary.period.year".to_owned(),
         // The way reports name a year's first months: 2026年1—11月.
         _ if same_year && from.ordinal() == 1 && is_month_end(to) && to.month() > 1 => {
@@ -671,7 +698,7 @@ mod tests {
                 "2026年1—10月",
                 "In the first 10 months of 2026",
             ),
-            ((1, 1), (1, 31), "2026年1月", "In January 2026"),
+            ((1, 1), (1, 31), "1月份", "In January"),
             (
                 (1, 1),
                 (2, 28),
@@ -693,7 +720,7 @@ mod tests {
                 "2026年2月至10月",
                 "From February to October 2026",
             ),
-            ((3, 1), (3, 31), "2026年3月", "In March 2026"),
+            ((3, 1), (3, 31), "3月份", "In March"),
             (
                 (3, 5),
                 (3, 20),
@@ -731,6 +758,11 @@ mod tests {
             period_words(leap.0, leap.1, today, Lang::ZhCn),
             "2028年1—2月"
         );
+        // Another year's month is named with its year.
+        let (first, last) = (day(2025, 11, 1), day(2025, 11, 30));
+        assert_eq!(words(first, last), "2025年11月");
+        let english = period_words(first, last, today, Lang::En);
+        assert_eq!(english, "In November 2025");
         // Across a new year, each end says its year.
         let across = |from, to, lang| period_words(from, to, today, lang);
         let (nov, feb) = (day(2025, 11, 1), day(2026, 2, 28));
@@ -945,5 +977,28 @@ mod tests {
         );
         assert_eq!(Period::parse("q3"), Some(Period::Quarter(3)));
         assert_eq!(Period::parse("q5"), None);
+        // (the month's name, the year, its days)
+        let months = [
+            ("m2", 2028, (day(2028, 2, 1), day(2028, 2, 29))),
+            ("m2", 2026, (day(2026, 2, 1), day(2026, 2, 28))),
+            ("m11", 2026, (day(2026, 11, 1), day(2026, 11, 30))),
+            ("m12", 2026, (day(2026, 12, 1), day(2026, 12, 31))),
+        ];
+        for (name, year, days) in months {
+            let month = Period::parse(name);
+            assert_eq!(month.map(Period::as_str), Some(name));
+            assert_eq!(
+                month.and_then(|m| m.dates(year, today)),
+                Some(days),
+                "{name}"
+            );
+        }
+        for name in ["m0", "m13", "m"] {
+            assert_eq!(Period::parse(name), None, "{name}");
+        }
+        // Every period's name reads back as it.
+        for period in Period::all() {
+            assert_eq!(Period::parse(period.as_str()), Some(period));
+        }
     }
 }

@@ -423,9 +423,33 @@ async fn the_dashboard_and_the_report_pages_show_the_figures_and_set_targets() {
         .json();
     assert_eq!(named["text"], summary["text"]);
     assert_eq!(named["to"], "2026-06-30");
+    // A month: the monthly work summary's paragraph (3月份, or 2026年3月 in another year).
+    let march = app
+        .get("/api/v1/reports/summary?period=m3&year=2026")
+        .await
+        .json();
+    assert_eq!(
+        (&march["from"], &march["to"]),
+        (&json!("2026-03-01"), &json!("2026-03-31"))
+    );
+    let this_year = ipdesk::clock::today(ipdesk::settings::Timezone::default()).year();
+    let march_words = if this_year == 2026 {
+        "3月份，"
+    } else {
+        "2026年3月，"
+    };
+    let text = march["text"].as_str().unwrap_or_default();
+    assert!(text.starts_with(march_words), "{text}");
+    let page = app
+        .get("/reports?year=2026&as_of=2026-06-30&period=m3")
+        .await;
+    page.assert_contains(&[march_words, "<option value=\"m3\" selected>3月</option>"]);
     let unknown = app.get("/api/v1/reports/summary?period=h3").await;
     assert_eq!(unknown.status, Status::UnprocessableEntity);
     unknown.assert_contains(&["没有“h3”这个时段"]);
+    app.get("/api/v1/reports/summary?period=m13")
+        .await
+        .assert_refused_on("period", "m1—m12（1—12月）");
     let both = app
         .get("/api/v1/reports/summary?period=h1&from=2026-01-01")
         .await;
