@@ -16,6 +16,7 @@ use crate::auth::{Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg};
 use crate::web::given::{Exact, Given, refused};
+use crate::web::json::Answer;
 
 pub fn routes() -> Vec<Route> {
     routes![create, create_not_multipart, list, show, undo_batch, errors]
@@ -177,10 +178,10 @@ async fn undo_batch(
     officer: Officer,
     state: &State<AppState>,
     id: &str,
-) -> Result<Json<UndoResult>, AppError> {
+) -> Result<Answer<UndoResult>, AppError> {
     let id = service::batch_id(id)?;
     may_undo(&officer, &service::batch(&state.db, id).await?)?;
-    Ok(Json(undo::undo(&state.db, &officer.actor(), id).await?))
+    Ok(Answer(undo::undo(&state.db, &officer.actor(), id).await?))
 }
 
 /// A downloaded workbook with its file name.

@@ -2578,6 +2578,16 @@ async fn undo_leaves_records_changed_since_and_lists_them() {
     assert_eq!(undo["deleted"], 399, "{undo}");
     assert_eq!(undo["conflicts"].as_array().unwrap().len(), 1, "{undo}");
     assert_eq!(undo["conflicts"][0]["id"], id);
+    // Said in a sentence a client can show, not by the catalogue's key and arguments.
+    let said = &undo["conflicts"][0]["msg"];
+    assert_eq!(said["key"], "import.undo.changed_since", "{undo}");
+    assert!(
+        said["message"]
+            .as_str()
+            .is_some_and(|m| m.ends_with(" 在导入后被修改过，未撤销。")),
+        "{undo}"
+    );
+    assert!(said.get("args").is_none(), "{undo}");
     let kept = api(
         &app,
         &token,
