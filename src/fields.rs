@@ -1,7 +1,7 @@
 //! Rules for the fields that the outreach registers (events, visits) share: whole-number counts,
 //! lists of names, dates that may not lie more than a year ahead.
 
-use chrono::{Days, NaiveDate};
+use chrono::{Datelike, Days, NaiveDate};
 use serde::Deserialize;
 
 use crate::auth::domain::optional_text;
@@ -84,8 +84,9 @@ pub fn split_names(text: &str) -> Vec<String> {
 /// How far ahead an event or a visit may be planned.
 const AHEAD: Days = Days::new(366);
 
-/// A date typed into `field`, if it is one; a date more than a year after `today` is refused
-/// (a typo of the year, most often).
+/// A date typed into `field`, if it is one; a date more than a year after `today`, or before the
+/// desk's first year (2000), is refused: a typo of the year, most often (1026 for 2026), which
+/// would leave the record out of every report.
 pub fn day_not_far(
     raw: &str,
     field: &str,
@@ -99,6 +100,11 @@ pub fn day_not_far(
     let latest = today.checked_add_days(AHEAD).unwrap_or(today);
     if date > latest {
         errors.add(field, Msg::new("common.error.too_far").arg("date", date));
+    } else if date.year() < *crate::dates::YEARS.start() {
+        let msg = Msg::new("common.error.too_early")
+            .arg("date", date)
+            .arg("year", crate::dates::YEARS.start());
+        errors.add(field, msg);
     }
     Some(date)
 }
@@ -150,7 +156,15 @@ mod tests {
     #[test]
     fn a_date_more_than_a_year_ahead_is_refused() {
         let today = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap_or_default();
-        let cases = [("2027-11-29", true), ("2027-11-30", false), ("", true)];
+        // A year mistyped before the desk's first is refused too (1026 for 2026).
+        let cases = [
+            ("2027-11-29", true),
+            ("2027-11-30", false),
+            ("", true),
+            ("2000-01-01", true),
+            ("1999-12-31", false),
+            ("1026-04-26", false),
+        ];
         for (raw, ok) in cases {
             let mut errors = FieldErrors::new();
             day_not_far(raw, "d", today, &mut errors);

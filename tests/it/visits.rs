@@ -189,6 +189,8 @@ async fn bad_visits_are_refused_with_a_reason_per_field_and_nothing_written() {
         fields["visited_on"].as_str().unwrap().contains("超过一年"),
         "{fields}"
     );
+    let fields = refused(json!({"enterprise_name": "甲公司", "visited_on": "1926-05-12"})).await;
+    assert_eq!(fields["visited_on"], "1926-05-12早于2000年，请检查年份。");
     let fields = refused(json!({"visited_on": "2026-05-12"})).await;
     assert_eq!(fields["enterprise_name"], "请填写走访的企业。");
     let fields = refused(json!({"enterprise_id": 424242, "visited_on": "2026-05-12"})).await;
