@@ -13,7 +13,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use crate::audit::Actor;
 use crate::db::stamp::Kept;
 use crate::dev::ledger_samples::{CASES_SAMPLE, EVENTS_SAMPLE, INSPECTIONS_SAMPLE, VISITS_SAMPLE};
-use crate::dev::samples::{COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
+use crate::dev::samples::{CASE_PREFIX, COUNTY, ENTERPRISES_SAMPLE, PATENTS_SAMPLE, TOWNSHIPS};
 use crate::dev::shift::Shift;
 use crate::enterprises::query::TownshipSuggestion;
 use crate::entities::{
@@ -173,6 +173,7 @@ fn sample_county_needed(settings: &Settings) -> Result<bool, AppError> {
 async fn set_sample_jurisdiction(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
     let input = JurisdictionInput {
         county: COUNTY.to_owned(),
+        case_prefix: CASE_PREFIX.to_owned(),
         ..JurisdictionInput::default()
     };
     let townships = TOWNSHIPS.iter().map(|t| (*t).to_owned()).collect();

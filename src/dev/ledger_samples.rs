@@ -598,7 +598,13 @@ fn case_numbers<const N: usize>(registered: &[NaiveDate; N]) -> [String; N] {
             .iter()
             .filter(|date| date.year() == year)
             .count();
-        format!("秭知执字〔{year}〕{}号", earlier + 1)
+        let seq = u32::try_from(earlier + 1).unwrap_or(u32::MAX);
+        crate::cases::numbering::render(
+            crate::cases::numbering::DEFAULT_PATTERN,
+            super::samples::CASE_PREFIX,
+            year,
+            seq,
+        )
     })
 }
 

@@ -22,6 +22,9 @@ pub const ENTERPRISES_SAMPLE: &str = "enterprises-high-tech-sample.xlsx";
 
 /// The county the samples belong to, and its townships.
 pub const COUNTY: &str = "秭归县";
+/// The prefix of the sample cases' numbers (秭知执字〔2026〕1号), the county's case prefix when the
+/// demo sets the county, so that the officer's next case continues their numbers.
+pub const CASE_PREFIX: &str = "秭";
 pub const TOWNSHIPS: [&str; 12] = [
     "茅坪镇",
     "归州镇",

@@ -2285,6 +2285,23 @@ async fn the_demo_fills_an_empty_desk_once_and_the_samples_download() {
         .assert_contains(&["秭归县", "茅坪镇"]);
     app.get("/").await.assert_lacks(&["载入示例数据"]);
     demo_ledgers_are_on_their_pages(&app).await;
+    // The officer's next case continues the samples' numbers, under their prefix: it was
+    // 知执字〔2026〕1号, a second series beside 秭知执字〔2026〕1—4号.
+    let next = json!({
+        "kind": "counterfeiting",
+        "source": "complaint",
+        "received_on": "2026-11-30",
+        "respondent": {"name": "某五金店"},
+    });
+    let made = app
+        .send_json(
+            rocket::http::Method::Post,
+            "/api/v1/cases",
+            &next.to_string(),
+        )
+        .await;
+    assert_eq!(made.status, Status::Created, "{}", made.body);
+    assert_eq!(made.json()["case_number"], "秭知执字〔2026〕5号");
 
     // Once only: a desk with records is refused, with its reason.
     let again = app.post_form("/demo", &[]).await;
