@@ -634,6 +634,9 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
         "现场照片.jpg</a><span class=\"muted\">（4.9 KB · admin）</span>",
     ]);
     page.assert_lacks(&["<dt>content_type</dt>", "<dt>step_id</dt>"]);
+    // The upload field says its limit as a hint, not the refusal of a file too large.
+    page.assert_contains(&["每个文件不超过10MB。"]);
+    page.assert_lacks(&["文件超过10MB"]);
 }
 
 trait CountRows {
