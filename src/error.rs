@@ -134,8 +134,9 @@ pub enum AppError {
     /// A rule refused the whole request (an import under the all-or-nothing policy with invalid rows).
     #[error("refused: {0}")]
     Refused(Msg),
+    /// Too large to read: the generic sentence ([`AppError::too_large`]) or one naming the limit.
     #[error("payload too large")]
-    PayloadTooLarge,
+    PayloadTooLarge(Msg),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(Msg),
     #[error("too many requests")]
@@ -169,6 +170,11 @@ fn is_unavailable(error: &DbErr) -> bool {
 }
 
 impl AppError {
+    /// A request too large to read, said in the generic sentence.
+    pub fn too_large() -> AppError {
+        AppError::PayloadTooLarge(status_message(Status::PayloadTooLarge))
+    }
+
     /// The error as one sentence, for a page with no form to mark up: a validation error's first
     /// field message (see [`on_page`]), else its own message.
     pub fn sentence(&self) -> Msg {
@@ -185,7 +191,7 @@ impl AppError {
             AppError::Forbidden(_) => Status::Forbidden,
             AppError::NotFound(_) => Status::NotFound,
             AppError::Conflict(_) | AppError::Refused(_) => Status::Conflict,
-            AppError::PayloadTooLarge => Status::PayloadTooLarge,
+            AppError::PayloadTooLarge(_) => Status::PayloadTooLarge,
             AppError::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
             AppError::TooManyRequests => Status::TooManyRequests,
             AppError::Unavailable => Status::ServiceUnavailable,
@@ -207,6 +213,7 @@ impl AppError {
             | AppError::NotFound(msg)
             | AppError::Conflict(msg)
             | AppError::Refused(msg)
+            | AppError::PayloadTooLarge(msg)
             | AppError::UnsupportedMediaType(msg) => msg.clone(),
             other => status_message(other.status()),
         }
@@ -329,7 +336,7 @@ mod tests {
             (AppError::BadRequest(Msg::new("x")), 400, "bad_request"),
             (AppError::NotFound(Msg::new("x")), 404, "not_found"),
             (AppError::Conflict(Msg::new("x")), 409, "conflict"),
-            (AppError::PayloadTooLarge, 413, "payload_too_large"),
+            (AppError::too_large(), 413, "payload_too_large"),
             (
                 AppError::Internal("secret detail".into()),
                 500,

@@ -1,5 +1,6 @@
 //! Imports as JSON under `/api/v1`: the same service as the CLI and the pages.
 
+use rocket::data::Limits;
 use rocket::form::{Form, FromForm, Lenient};
 use rocket::fs::TempFile;
 use rocket::http::{ContentType, Status};
@@ -114,9 +115,11 @@ async fn create(
     officer: Officer,
     lang: Lang,
     state: &State<AppState>,
+    limits: &Limits,
     form: Result<Form<Exact<UploadForm<'_>>>, rocket::form::Errors<'_>>,
 ) -> Result<Json<ReportJson>, AppError> {
-    let Exact(mut form) = form.map_err(refused)?.into_inner();
+    let form = form.map_err(|errors| naming_the_limit(refused(errors), limits))?;
+    let Exact(mut form) = form.into_inner();
     let request = request_of(&mut form, false).await?;
     let report = service::run(
         &state.db,
@@ -159,6 +162,26 @@ async fn show(
     let mut json = undo::batch_json(&batch);
     json["progress"] = serde_json::to_value(progress).unwrap_or_default();
     Ok(Json(json))
+}
+
+/// The largest upload the server takes, in MiB: the smaller of the file and form limits
+/// (Rocket.toml's `limits.file` and `limits.data-form`, 50 MiB unless set).
+pub fn upload_limit_mb(limits: &Limits) -> u64 {
+    let default = rocket::data::ByteUnit::Mebibyte(50);
+    let file = limits.get("file").unwrap_or(default);
+    let form = limits.get("data-form").unwrap_or(default);
+    file.min(form).as_u64() / (1024 * 1024)
+}
+
+/// An upload refused as too large, said with the limit ("文件超过50MB…"), where the generic
+/// sentence only said that something was too large; any other error as it is.
+pub fn naming_the_limit(error: AppError, limits: &Limits) -> AppError {
+    match error {
+        AppError::PayloadTooLarge(_) => AppError::PayloadTooLarge(
+            Msg::new("import.upload.too_large").arg("max_mb", upload_limit_mb(limits)),
+        ),
+        other => other,
+    }
 }
 
 /// Only the officer who ran an import, or an administrator, may undo it.

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rocket::data::Limits;
 use rocket::form::{Form, FromForm};
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
@@ -11,7 +12,7 @@ use rocket::{Route, State, get, post, routes};
 use rocket_dyn_templates::Template;
 use serde::Serialize;
 
-use super::api::{UploadForm, may_undo, request_of};
+use super::api::{UploadForm, may_undo, naming_the_limit, request_of, upload_limit_mb};
 use super::mapping::{Choices, MappedColumn};
 use super::plan::{Counts, RowStatus};
 use super::preview::{self, GridRow, PreviewPage};
@@ -69,6 +70,8 @@ fn history_row(batch: &import_batch::Model) -> HistoryRow {
 #[derive(Serialize)]
 struct IndexView {
     history: Vec<HistoryRow>,
+    /// The largest upload taken, in MiB, for the hint under the file field.
+    max_mb: u64,
     registers: Vec<&'static str>,
     /// The register the upload form offers first: the one whose page the officer came from.
     chosen: &'static str,
@@ -78,6 +81,7 @@ struct IndexView {
 
 async fn index_view(
     state: &AppState,
+    limits: &Limits,
     chosen: Register,
     failed: Option<FailedForm>,
 ) -> Result<IndexView, AppError> {
@@ -87,6 +91,7 @@ async fn index_view(
             .iter()
             .map(history_row)
             .collect(),
+        max_mb: upload_limit_mb(limits),
         registers: Register::ALL.iter().map(|r| r.as_str()).collect(),
         chosen: chosen.as_str(),
         samples: crate::demo::sample_names(),
@@ -101,11 +106,12 @@ async fn index(
     _user: Viewer,
     page: PageContext,
     state: &State<AppState>,
+    limits: &Limits,
     register: Option<&str>,
 ) -> Result<Template, AppError> {
     Ok(page.render(
         "imports/index",
-        index_view(state, offered(register), None).await?,
+        index_view(state, limits, offered(register), None).await?,
     ))
 }
 
@@ -131,6 +137,7 @@ async fn upload(
     officer: Officer,
     page: PageContext,
     state: &State<AppState>,
+    limits: &Limits,
     form: Result<Form<UploadForm<'_>>, rocket::form::Errors<'_>>,
 ) -> FormResponse {
     let (result, register) = match form {
@@ -141,7 +148,7 @@ async fn upload(
             };
             (result, form.register.clone())
         }
-        Err(errors) => (Err(refused(errors)), None),
+        Err(errors) => (Err(naming_the_limit(refused(errors), limits)), None),
     };
     match result {
         Ok(report) => FormResponse::Done(page_layout::success(
@@ -161,7 +168,7 @@ async fn upload(
             }
             // The register the officer chose stays chosen for the next try.
             let chosen = offered(register.as_deref());
-            match index_view(state, chosen, Some(failed)).await {
+            match index_view(state, limits, chosen, Some(failed)).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),
             }

@@ -344,7 +344,7 @@ pub fn refused_query(errors: form::Errors<'_>) -> AppError {
 fn refusal(errors: form::Errors<'_>, wording: &str) -> AppError {
     // A body too large or not a form at all is about the request, not about one of its values.
     if errors.status() == Status::PayloadTooLarge {
-        return AppError::PayloadTooLarge;
+        return AppError::too_large();
     }
     let mut fields = FieldErrors::new();
     for error in errors.iter() {

@@ -159,7 +159,7 @@ impl<'r, T: Accepts> FromData<'r> for Body<T> {
                     sent: serde_json::from_str::<SentTop>(&text).unwrap_or_default(),
                 })
             }
-            Ok(_) => Err(AppError::PayloadTooLarge),
+            Ok(_) => Err(AppError::too_large()),
             Err(error) => {
                 tracing::warn!(%error, "could not read a request body");
                 Err(AppError::BadRequest(Msg::new("errors.json.unreadable")))

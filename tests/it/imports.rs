@@ -874,6 +874,22 @@ async fn an_upload_over_the_limit_is_refused() {
     let big = vec![b'P'; 51 * 1024 * 1024];
     let page = api_import(&app, &token, "big.xlsx", &big, &[]).await;
     assert_eq!(page.status, Status::PayloadTooLarge, "{}", page.body);
+    // Said with the limit, where it said only that something was too large.
+    let too_large = "文件超过50MB，上传不了：请删去不需要的工作表，或分成几个文件再上传。";
+    assert_eq!(page.json()["error"]["message"], too_large);
+    app.login("officer", crate::support::PASSWORD).await;
+    app.get("/imports")
+        .await
+        .assert_contains(&["把文件拖到这里，或点击选择文件（不超过50MB）。"]);
+    let uploaded = app
+        .post_multipart(
+            "/imports",
+            &[("register", "patents")],
+            Some(("big.xlsx", &big)),
+        )
+        .await;
+    assert_eq!(uploaded.status, Status::PayloadTooLarge);
+    uploaded.assert_contains(&[too_large, "上传表格"]);
     let not_multipart = crate::support::with_bearer(
         &app,
         rocket::http::Method::Post,
