@@ -259,7 +259,7 @@ async fn filters_list_all_when_left_blank_and_refuse_what_they_cannot_read() {
     app.switch_to_english().await;
     app.get("/visits?open=1")
         .await
-        .assert_contains(&["“1” given for open follow-ups only is neither yes nor no"]);
+        .assert_contains(&["“1” given for “open follow-ups only” is neither yes nor no"]);
     app.get("/admin/audit?from=soon")
         .await
         .assert_contains(&["“soon” given for the start date is not a date"]);
