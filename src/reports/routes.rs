@@ -79,10 +79,7 @@ async fn report_page(
     // The summary's period: the one chosen, else the report's default.
     let today = crate::clock::today(page.settings.timezone);
     // A period in the link that is none is said, not replaced by the default.
-    let chosen = match period.map(str::trim).filter(|p| !p.is_empty()) {
-        Some(raw) => Period::read(raw)?,
-        None => Period::default_for(report.as_of, today),
-    };
+    let chosen = Period::chosen(period, report.as_of, today)?;
     let (from, to) = chosen
         .dates(report.year, report.as_of)
         .unwrap_or((report.as_of, report.as_of));

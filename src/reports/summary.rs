@@ -106,6 +106,19 @@ impl Period {
         })
     }
 
+    /// The period asked for in the `period` field (refused when it is none), or when none is
+    /// asked the one a report as of `as_of` is summed up for ([`Period::default_for`]).
+    pub fn chosen(
+        raw: Option<&str>,
+        as_of: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Period, AppError> {
+        match raw.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(raw) => Period::read(raw),
+            None => Ok(Period::default_for(as_of, today)),
+        }
+    }
+
     /// The period a report as of `as_of` is summed up for unless another is chosen: the days its
     /// cards count, 1 January to `as_of` — named the whole year or the first half when it ends on
     /// 31 December or 30 June. (It once was the whole year for any day but today, so the
@@ -557,10 +570,7 @@ impl Asked<'_> {
             return Err(crate::error::field_error("period", msg));
         }
         let end = ytd::period_end(Some(self.year.unwrap_or(today.year())), None, today)?;
-        let chosen = match period {
-            Some(raw) => Period::read(raw)?,
-            None => Period::default_for(end, today),
-        };
+        let chosen = Period::chosen(period, end, today)?;
         Ok(chosen
             .dates(end.year(), end)
             .unwrap_or((ytd::new_year(end), end)))
@@ -996,6 +1006,18 @@ mod tests {
         for name in ["m0", "m13", "m"] {
             assert_eq!(Period::parse(name), None, "{name}");
         }
+        // The period chosen: the one named, else the report's own; a name that is none refused.
+        let half = day(2026, 6, 30);
+        assert_eq!(
+            Period::chosen(Some(" m3 "), half, today).ok(),
+            Some(Period::Month(3))
+        );
+        assert_eq!(
+            Period::chosen(Some(""), half, today).ok(),
+            Some(Period::FirstHalf)
+        );
+        assert_eq!(Period::chosen(None, today, today).ok(), Some(Period::SoFar));
+        assert!(Period::chosen(Some("h3"), half, today).is_err());
         // Every period's name reads back as it.
         for period in Period::all() {
             assert_eq!(Period::parse(period.as_str()), Some(period));
