@@ -1195,15 +1195,14 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         &snapshot_of_nothing(),
         "after undo",
     );
+    let with_header_row = |row: &'static str| {
+        let fields = [("register", "enterprises"), ("header_row", row)];
+        let app = &app;
+        let token = &token;
+        async move { api_import(app, token, "高企名单.xlsx", &high_tech_list(), &fields).await }
+    };
     // A header row past the sheet's end is named as such, not as a missing column.
-    let past = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        &[("register", "enterprises"), ("header_row", "999")],
-    )
-    .await;
+    let past = with_header_row("999").await;
     assert_eq!(past.status, Status::UnprocessableEntity, "{}", past.body);
     assert!(
         past.body.contains("表头行 999 超出了工作表"),
@@ -1211,14 +1210,7 @@ async fn the_high_tech_list_imports_into_the_enterprises_register() {
         past.body
     );
     // Row 0 is no row: refused, where it was read as "find the header" and guessed.
-    let zero = api_import(
-        &app,
-        &token,
-        "高企名单.xlsx",
-        &high_tech_list(),
-        &[("register", "enterprises"), ("header_row", "0")],
-    )
-    .await;
+    let zero = with_header_row("0").await;
     assert_eq!(zero.status, Status::UnprocessableEntity, "{}", zero.body);
     assert_eq!(
         zero.json()["error"]["fields"]["header_row"],
