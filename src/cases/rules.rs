@@ -92,14 +92,14 @@ pub struct RuleInput {
 impl RuleInput {
     fn validate(&self) -> Result<(Period, Option<Period>), AppError> {
         let mut errors = FieldErrors::new();
-        let period = read_period(&self.amount, &self.unit, "", &mut errors);
+        let period = read_period(&self.amount, &self.unit, Length::TimeLimit, &mut errors);
         let extension = if self.extension_amount.trim().is_empty() {
             None
         } else {
             read_period(
                 &self.extension_amount,
                 &self.extension_unit,
-                "extension_",
+                Length::Extension,
                 &mut errors,
             )
         };
@@ -111,27 +111,55 @@ impl RuleInput {
     }
 }
 
-/// A length from its amount and unit, or the problems with them on fields `{prefix}amount` and
-/// `{prefix}unit`, each in a sentence of its own: the CLI prints the sentences without the
-/// fields, so the extension's must say that they are the extension's.
-fn read_period(amount: &str, unit: &str, prefix: &str, errors: &mut FieldErrors) -> Option<Period> {
+/// The two lengths of a rule, as its form and the API take them.
+#[derive(Clone, Copy)]
+enum Length {
+    TimeLimit,
+    Extension,
+}
+
+impl Length {
+    /// The names of the length's amount and unit fields.
+    fn fields(self) -> (&'static str, &'static str) {
+        match self {
+            Length::TimeLimit => ("amount", "unit"),
+            Length::Extension => ("extension_amount", "extension_unit"),
+        }
+    }
+
+    /// The sentences refusing the amount and the unit. The CLI prints them without the fields,
+    /// so the extension's say that they are the extension's.
+    fn refusals(self) -> (Msg, Msg) {
+        match self {
+            Length::TimeLimit => (Msg::new("cases.rules.amount"), Msg::new("cases.rules.unit")),
+            Length::Extension => (
+                Msg::new("cases.rules.extension_amount"),
+                Msg::new("cases.rules.extension_unit"),
+            ),
+        }
+    }
+}
+
+/// A length from its amount and unit, or the problems with them, each on its own field.
+fn read_period(
+    amount: &str,
+    unit: &str,
+    length: Length,
+    errors: &mut FieldErrors,
+) -> Option<Period> {
+    let (amount_field, unit_field) = length.fields();
+    let (bad_amount, bad_unit) = length.refusals();
     let amount = amount
         .trim()
         .parse::<u32>()
         .ok()
         .filter(|n| (1..=3650).contains(n));
     if amount.is_none() {
-        errors.add(
-            &format!("{prefix}amount"),
-            Msg::new(format!("cases.rules.{prefix}amount")),
-        );
+        errors.add(amount_field, bad_amount);
     }
     let unit = Unit::parse(unit);
     if unit.is_none() {
-        errors.add(
-            &format!("{prefix}unit"),
-            Msg::new(format!("cases.rules.{prefix}unit")),
-        );
+        errors.add(unit_field, bad_unit);
     }
     amount.zip(unit).map(|(a, u)| Period::new(a, u))
 }
@@ -209,4 +237,85 @@ pub async fn reset(
     .await?;
     txn.commit().await?;
     after.ok_or_else(|| AppError::NotFound(Msg::new("cases.rules.unknown").arg("code", code)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(amount: &str, unit: &str, extension: (&str, &str)) -> RuleInput {
+        RuleInput {
+            amount: amount.into(),
+            unit: unit.into(),
+            extension_amount: extension.0.into(),
+            extension_unit: extension.1.into(),
+        }
+    }
+
+    /// The fields refused, each with its own sentence.
+    fn refused(input: &RuleInput) -> Vec<(String, String)> {
+        match input.validate() {
+            Err(AppError::Validation(errors)) => errors
+                .iter()
+                .map(|(field, msg)| (field.clone(), msg.key.clone()))
+                .collect(),
+            other => panic!("expected refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_length_is_read_with_its_extension() {
+        let days = |amount| Period::new(amount, Unit::Days);
+        let table = [
+            (input("90", "days", ("", "")), (days(90), None)),
+            (input(" 15 ", "days", ("  ", "bogus")), (days(15), None)),
+            (
+                input("3650", "days", ("1", "months")),
+                (days(3650), Some(Period::new(1, Unit::Months))),
+            ),
+            (
+                input("5", "working_days", ("30", "days")),
+                (Period::new(5, Unit::WorkingDays), Some(days(30))),
+            ),
+        ];
+        for (given, read) in table {
+            assert_eq!(given.validate().ok(), Some(read), "{given:?}");
+        }
+    }
+
+    #[test]
+    fn each_wrong_part_is_refused_on_its_own_field() {
+        let pair = |field: &str, key: &str| (field.to_owned(), key.to_owned());
+        let table = [
+            (
+                input("0", "days", ("", "")),
+                vec![pair("amount", "cases.rules.amount")],
+            ),
+            (
+                input("3651", "weeks", ("", "")),
+                vec![
+                    pair("amount", "cases.rules.amount"),
+                    pair("unit", "cases.rules.unit"),
+                ],
+            ),
+            (
+                input("90", "days", ("-1", "")),
+                vec![
+                    pair("extension_amount", "cases.rules.extension_amount"),
+                    pair("extension_unit", "cases.rules.extension_unit"),
+                ],
+            ),
+            (
+                input("", "", ("x", "days")),
+                vec![
+                    pair("amount", "cases.rules.amount"),
+                    pair("unit", "cases.rules.unit"),
+                    pair("extension_amount", "cases.rules.extension_amount"),
+                ],
+            ),
+        ];
+        for (given, fields) in table {
+            assert_eq!(refused(&given), fields, "{given:?}");
+        }
+    }
 }

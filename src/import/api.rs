@@ -79,17 +79,7 @@ pub async fn request_of(
     form: &mut UploadForm<'_>,
     dry_run_default: bool,
 ) -> Result<Request, AppError> {
-    let register = match form
-        .register
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-    {
-        None => Register::DEFAULT,
-        Some(raw) => {
-            Register::parse(raw).ok_or_else(|| field_error("register", Register::unknown(raw)))?
-        }
-    };
+    let register = Register::named(form.register.as_deref())?;
     let policy = Policy::parse(form.policy.as_deref().unwrap_or_default()).ok_or_else(|| {
         field_error(
             "policy",

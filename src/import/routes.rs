@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use rocket::data::Limits;
 use rocket::form::{Form, FromForm};
+use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::Json;
 use rocket::{Route, State, get, post, routes};
@@ -22,7 +23,7 @@ use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::entities::import_batch;
 use crate::error::AppError;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::given::{Given, refused};
 use crate::web::layout::{self as page_layout, PageContext};
@@ -100,7 +101,8 @@ async fn index_view(
 }
 
 /// The upload form and the history; `?register=visits` (each register's page links so) offers
-/// that register first. An unknown name offers the default, patents.
+/// that register first. A name that is none is refused beside the field, which offers the
+/// default, so the form still serves.
 #[get("/imports?<register>")]
 async fn index(
     _user: Viewer,
@@ -108,18 +110,27 @@ async fn index(
     state: &State<AppState>,
     limits: &Limits,
     register: Option<&str>,
-) -> Result<Template, AppError> {
-    Ok(page.render(
-        "imports/index",
-        index_view(state, limits, offered(register), None).await?,
-    ))
+) -> Result<(Status, Template), AppError> {
+    let (chosen, failed) = match Register::named(register) {
+        Ok(chosen) => (chosen, None),
+        Err(error) => (Register::DEFAULT, Some(failed_upload(&error, page.lang))),
+    };
+    let status = failed
+        .as_ref()
+        .map_or(Status::Ok, |_| Status::UnprocessableEntity);
+    let view = index_view(state, limits, chosen, failed).await?;
+    Ok((status, page.render("imports/index", view)))
 }
 
-/// The register the upload form offers first: the one named, or the default.
-fn offered(register: Option<&str>) -> Register {
-    register
-        .and_then(Register::parse)
-        .unwrap_or(Register::DEFAULT)
+/// The upload form as a refusal leaves it: the sentence above the fields, and beside the field
+/// it concerns.
+fn failed_upload(error: &AppError, lang: Lang) -> FailedForm {
+    let mut failed = FailedForm::new("upload", None, BTreeMap::new());
+    failed.message = Some(upload_message(error).render(lang));
+    if let Some(fields) = error.fields() {
+        failed.errors = fields.render(lang);
+    }
+    failed
 }
 
 /// The preview of a request: its dry run, stored with the upload for the next step.
@@ -157,17 +168,13 @@ async fn upload(
         )),
         Err(error) => {
             // A file that cannot be read is told on the upload page, in its own sentence.
-            let mut failed = FailedForm::new("upload", None, BTreeMap::new());
-            failed.message = Some(upload_message(&error).render(page.lang));
-            if let Some(fields) = error.fields() {
-                failed.errors = fields.render(page.lang);
-            }
+            let failed = failed_upload(&error, page.lang);
             let status = error.status();
             if status.code >= 500 {
                 return FormResponse::Failed(error);
             }
             // The register the officer chose stays chosen for the next try.
-            let chosen = offered(register.as_deref());
+            let chosen = Register::named(register.as_deref()).unwrap_or(Register::DEFAULT);
             match index_view(state, limits, chosen, Some(failed)).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),

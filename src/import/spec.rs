@@ -56,6 +56,16 @@ impl Register {
         Register::ALL.into_iter().find(|r| r.as_str() == raw.trim())
     }
 
+    /// The register a form or a link names in its field `register`: the default when it names
+    /// none, refused on that field when it names one there is not.
+    pub fn named(raw: Option<&str>) -> Result<Register, crate::error::AppError> {
+        match raw.map(str::trim).filter(|r| !r.is_empty()) {
+            None => Ok(Register::DEFAULT),
+            Some(raw) => Register::parse(raw)
+                .ok_or_else(|| crate::error::field_error("register", Register::unknown(raw))),
+        }
+    }
+
     /// "There is no register …; choose one of …", the choices read off [`Register::ALL`].
     pub fn unknown(raw: &str) -> crate::i18n::Msg {
         crate::i18n::Msg::new("import.cli.bad_register")

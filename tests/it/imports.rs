@@ -2540,8 +2540,16 @@ async fn each_register_page_opens_the_upload_with_its_register_chosen() {
         let upload = app.get(&format!("/imports?register={register}")).await;
         upload.assert_contains(&[&chosen(register)]);
     }
+    // A name that is none is refused beside the field, and the form still serves.
     let unknown = app.get("/imports?register=lunches").await;
-    unknown.assert_contains(&[&chosen("patents")]);
+    assert_eq!(unknown.status, Status::UnprocessableEntity);
+    unknown.assert_contains(&[
+        &chosen("patents"),
+        "没有“lunches”这个登记簿，可选：patents、",
+    ]);
+    let empty = app.get("/imports?register=").await;
+    assert_eq!(empty.status, Status::Ok);
+    empty.assert_contains(&[&chosen("patents")]);
     let pdf = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n";
     let refused = app
         .post_multipart(
