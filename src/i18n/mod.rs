@@ -450,7 +450,7 @@ mod tests {
         assert!(message.render(Lang::ZhCn).contains("2026、2027"));
         assert!(message.render(Lang::En).contains("2026, 2027"));
         let one = Msg::new("cases.deadline.unknown_year").list_arg("years", [2027]);
-        assert!(one.render(Lang::En).contains(" 2027,"));
+        assert!(one.render(Lang::En).contains(" 2027 are"));
     }
 
     #[test]
@@ -552,7 +552,10 @@ mod tests {
             answered(Lang::ZhCn),
             r#"[{"key":"cases.deadline.unknown_year","message":"期限跨入2026、2027年，其节假日尚未载入，到期日可能变化。"}]"#
         );
-        assert!(answered(Lang::En).contains(r#""message":"The period reaches into 2026, 2027"#));
+        assert!(
+            answered(Lang::En)
+                .contains(r#""message":"The holidays of 2026, 2027 are not loaded yet"#)
+        );
         // The answer's language is put back once it is written.
         assert!(serde_json::to_value(&msg).is_ok_and(|v| v.get("message").is_none()));
         let bare = serde_json::to_string(&Msg::new("pager.rows")).unwrap_or_default();
