@@ -2,7 +2,7 @@
 //! (a party's fields as `--respondent-name` and so on); steps recorded as the API records them.
 
 use super::card;
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -37,10 +37,8 @@ pub enum CaseAction {
         q: Option<String>,
         #[arg(long)]
         archived: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -338,8 +336,7 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
             enterprise,
             q,
             archived,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
             let filter = CaseFilter {
@@ -351,8 +348,8 @@ pub async fn run(db: &DatabaseConnection, action: CaseAction, lang: Lang) -> Res
                 enterprise_id: enterprise.into(),
                 q,
                 archived: archived.then_some(true).into(),
-                page: page.into(),
-                per_page: per_page.into(),
+                page: paged.page.into(),
+                per_page: paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

@@ -1,7 +1,7 @@
 //! `ipdesk enterprises …`: the enterprise register from the terminal.
 
 use super::card;
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -12,7 +12,6 @@ use crate::enterprises::service::{self, EnterpriseView};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::patents::PatentType;
-use crate::web::pagination::PageRequest;
 
 #[derive(Subcommand, Debug)]
 pub enum EnterpriseAction {
@@ -27,10 +26,8 @@ pub enum EnterpriseAction {
         tech_sme: Option<bool>,
         #[arg(long)]
         archived: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -66,10 +63,8 @@ pub enum EnterpriseAction {
     Unlinked {
         #[arg(long)]
         people: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -269,8 +264,7 @@ pub async fn run(
             high_tech,
             tech_sme,
             archived,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
             let filter = EnterpriseFilter {
@@ -279,8 +273,8 @@ pub async fn run(
                 high_tech: high_tech.into(),
                 tech_sme: tech_sme.into(),
                 archived: archived.then_some(true).into(),
-                page: page.into(),
-                per_page: per_page.into(),
+                page: paged.page.into(),
+                per_page: paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {
@@ -343,11 +337,10 @@ pub async fn run(
         }
         EnterpriseAction::Unlinked {
             people,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
-            let request = PageRequest::new(page, per_page);
+            let request = paged.request();
             let (names, total) = query::unlinked(db, people, request).await?;
             if as_json {
                 return json(&names, lang);

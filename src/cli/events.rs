@@ -1,7 +1,7 @@
 //! `ipdesk events …`: the publicity events register from the terminal, with the API's field
 //! names as flags.
 
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -30,10 +30,8 @@ pub enum EventAction {
         q: Option<String>,
         #[arg(long)]
         archived: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -179,8 +177,7 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
             enterprise,
             q,
             archived,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
             let filter = EventFilter {
@@ -190,8 +187,8 @@ pub async fn run(db: &DatabaseConnection, action: EventAction, lang: Lang) -> Re
                 enterprise: enterprise.into(),
                 q,
                 archived: archived.then_some(true).into(),
-                page: page.into(),
-                per_page: per_page.into(),
+                page: paged.page.into(),
+                per_page: paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

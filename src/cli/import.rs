@@ -15,6 +15,8 @@ use crate::import::service::{self, Policy, Request};
 use crate::import::spec::Register;
 use crate::import::undo;
 
+use super::pager::{PageArgs, Shown};
+
 #[derive(Args, Debug)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct ImportArgs {
@@ -42,15 +44,21 @@ pub enum ImportAction {
         #[arg(long)]
         json: bool,
     },
-    List {
-        #[arg(long)]
-        json: bool,
-    },
+    List(ListArgs),
     Errors {
         batch_id: i64,
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+/// `ipdesk import list`: a page of the history.
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    paged: PageArgs,
+    #[arg(long)]
+    json: bool,
 }
 
 /// Prints `value` as JSON, its messages in the reader's language.
@@ -84,7 +92,7 @@ pub async fn run(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Resul
             }
             Ok(())
         }
-        Some(ImportAction::List { json: as_json }) => list(db, as_json, lang).await,
+        Some(ImportAction::List(asked)) => list(db, asked, lang).await,
         Some(ImportAction::Errors { batch_id, output }) => {
             let reader = ChildReader::current();
             let (name, bytes) =
@@ -100,22 +108,19 @@ pub async fn run(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Resul
     }
 }
 
-async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), AppError> {
-    let batches = service::list(db, 200).await?;
-    if as_json {
-        let rows: Vec<serde_json::Value> = batches
-            .iter()
-            .map(crate::import::undo::batch_json)
-            .collect();
-        return json(&rows, lang);
+async fn list(db: &DatabaseConnection, asked: ListArgs, lang: Lang) -> Result<(), AppError> {
+    let request = asked.paged.request();
+    if asked.json {
+        return json(&crate::import::api::history(db, request).await?, lang);
     }
-    if batches.is_empty() {
+    let (batches, total) = service::history(db, request).await?;
+    if total == 0 {
         say!("{}", t(lang, "import.history.empty"));
         return Ok(());
     }
     // Times as the officer reads them (the desk's time zone), counts as a sentence.
     let timezone = crate::settings::service::load(db).await?.timezone;
-    for batch in batches {
+    for batch in &batches {
         let counts: crate::import::plan::Counts =
             serde_json::from_str(&batch.counts).unwrap_or_default();
         say!(
@@ -129,6 +134,8 @@ async fn list(db: &DatabaseConnection, as_json: bool, lang: Lang) -> Result<(), 
             counts.line(lang)
         );
     }
+    let shown = Shown::of(request.page, request.per_page, batches.len(), total);
+    super::pager::print(shown, lang);
     Ok(())
 }
 

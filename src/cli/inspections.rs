@@ -1,7 +1,7 @@
 //! `ipdesk inspections …`: the inspections register from the terminal, with the API's field names
 //! as flags; a problem is written as the export writes it: "标注已失效的专利号（当事人：某超市）".
 
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -26,10 +26,8 @@ pub enum InspectionAction {
         q: Option<String>,
         #[arg(long)]
         archived: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -188,8 +186,7 @@ pub async fn run(
             to,
             q,
             archived,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
             let filter = InspectionFilter {
@@ -197,8 +194,8 @@ pub async fn run(
                 to,
                 q,
                 archived: archived.then_some(true).into(),
-                page: page.into(),
-                per_page: per_page.into(),
+                page: paged.page.into(),
+                per_page: paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

@@ -5,6 +5,22 @@
 use crate::i18n::{Lang, Msg};
 use crate::web::pagination::PageRequest;
 
+/// `--page` and `--per-page`, which every list command takes.
+#[derive(clap::Args, Clone, Copy, Debug, Default)]
+pub struct PageArgs {
+    #[arg(long)]
+    pub page: Option<u64>,
+    #[arg(long)]
+    pub per_page: Option<u64>,
+}
+
+impl PageArgs {
+    /// The page asked for, clamped as the web's and the API's lists clamp it.
+    pub fn request(self) -> PageRequest {
+        PageRequest::new(self.page, self.per_page)
+    }
+}
+
 /// What a list command was asked for and what it found.
 #[derive(Clone, Copy, Debug)]
 pub struct Shown {

@@ -2,7 +2,7 @@
 //! as flags.
 
 use super::card;
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -80,10 +80,8 @@ pub struct ListArgs {
     /// default, newest grant first when a grant year is chosen.
     #[arg(long)]
     sort: Option<String>,
-    #[arg(long)]
-    page: Option<u64>,
-    #[arg(long)]
-    per_page: Option<u64>,
+    #[command(flatten)]
+    paged: PageArgs,
 }
 
 /// The patent's fields; on `edit`, only those given change.
@@ -248,8 +246,8 @@ pub async fn run(
                 archived: filter.archived.then_some(true).into(),
                 q: filter.q,
                 sort: filter.sort,
-                page: filter.page.into(),
-                per_page: filter.per_page.into(),
+                page: filter.paged.page.into(),
+                per_page: filter.paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

@@ -1,7 +1,7 @@
 //! `ipdesk visits …`: the visits register from the terminal, with the API's field names as flags;
 //! a follow-up is written as the export writes it: "联系代理机构（责任人：张三；期限：2026-06-01）".
 
-use super::pager::Shown;
+use super::pager::{PageArgs, Shown};
 use clap::{Args, Subcommand};
 use sea_orm::DatabaseConnection;
 
@@ -34,10 +34,8 @@ pub enum VisitAction {
         q: Option<String>,
         #[arg(long)]
         archived: bool,
-        #[arg(long)]
-        page: Option<u64>,
-        #[arg(long)]
-        per_page: Option<u64>,
+        #[command(flatten)]
+        paged: PageArgs,
         #[arg(long)]
         json: bool,
     },
@@ -235,8 +233,7 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             open,
             q,
             archived,
-            page,
-            per_page,
+            paged,
             json: as_json,
         } => {
             let filter = VisitFilter {
@@ -248,8 +245,8 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
                 open: open.then_some(true).into(),
                 q,
                 archived: archived.then_some(true).into(),
-                page: page.into(),
-                per_page: per_page.into(),
+                page: paged.page.into(),
+                per_page: paged.per_page.into(),
             };
             let page = query::list(db, &filter).await?;
             if as_json {

@@ -16,8 +16,9 @@ use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg};
-use crate::web::given::{Exact, Given, refused};
+use crate::web::given::{Exact, Given, Known, refused, refused_query};
 use crate::web::json::Answer;
+use crate::web::pagination::PageRequest;
 
 pub fn routes() -> Vec<Route> {
     routes![create, create_not_multipart, list, show, undo_batch, errors]
@@ -132,13 +133,46 @@ async fn create_not_multipart(_officer: Officer) -> AppError {
     AppError::UnsupportedMediaType(Msg::new("import.upload.not_multipart"))
 }
 
-#[get("/imports")]
+/// What the history is asked: its page.
+#[derive(FromForm)]
+pub struct HistoryQuery {
+    page: Given<u64>,
+    per_page: Given<u64>,
+}
+
+/// A page of the history as the API and `ipdesk import list --json` answer it, shaped as the
+/// registers' lists are.
+#[derive(serde::Serialize)]
+pub struct HistoryJson {
+    pub items: Vec<serde_json::Value>,
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+/// The history's page `request`, newest first.
+pub async fn history(
+    db: &impl sea_orm::ConnectionTrait,
+    request: PageRequest,
+) -> Result<HistoryJson, AppError> {
+    let (batches, total) = service::history(db, request).await?;
+    Ok(HistoryJson {
+        items: batches.iter().map(undo::batch_json).collect(),
+        total,
+        page: request.page,
+        per_page: request.per_page,
+    })
+}
+
+#[get("/imports?<query..>")]
 async fn list(
     _user: Viewer,
     state: &State<AppState>,
-) -> Result<Json<Vec<serde_json::Value>>, AppError> {
-    let batches = service::list(&state.db, 200).await?;
-    Ok(Json(batches.iter().map(undo::batch_json).collect()))
+    query: rocket::form::Result<'_, Known<HistoryQuery>>,
+) -> Result<Json<HistoryJson>, AppError> {
+    let Known(asked) = query.map_err(refused_query)?;
+    let request = PageRequest::new(*asked.page, *asked.per_page);
+    Ok(Json(history(&state.db, request).await?))
 }
 
 #[get("/imports/<id>")]

@@ -71,6 +71,9 @@ fn history_row(batch: &import_batch::Model) -> HistoryRow {
 #[derive(Serialize)]
 struct IndexView {
     history: Vec<HistoryRow>,
+    pagination: Pagination,
+    /// The history's pager links, keeping the register the form offers.
+    base: String,
     /// The largest upload taken, in MiB, for the hint under the file field.
     max_mb: u64,
     registers: Vec<&'static str>,
@@ -80,46 +83,62 @@ struct IndexView {
     failed: Option<FailedForm>,
 }
 
+/// What the upload page shows: the form, offering `chosen`, and the history's page `page`.
+struct Shown {
+    chosen: Register,
+    page: PageRequest,
+    failed: Option<FailedForm>,
+}
+
 async fn index_view(
     state: &AppState,
     limits: &Limits,
-    chosen: Register,
-    failed: Option<FailedForm>,
+    shown: Shown,
 ) -> Result<IndexView, AppError> {
+    let (history, total) = service::history(&state.db, shown.page).await?;
+    let base = match shown.chosen {
+        Register::DEFAULT => "/imports?".to_owned(),
+        chosen => format!("/imports?register={}&", chosen.as_str()),
+    };
     Ok(IndexView {
-        history: service::list(&state.db, 50)
-            .await?
-            .iter()
-            .map(history_row)
-            .collect(),
+        history: history.iter().map(history_row).collect(),
+        pagination: Pagination::new(shown.page, total),
+        base,
         max_mb: upload_limit_mb(limits),
         registers: Register::ALL.iter().map(|r| r.as_str()).collect(),
-        chosen: chosen.as_str(),
+        chosen: shown.chosen.as_str(),
         samples: crate::demo::sample_names(),
-        failed,
+        failed: shown.failed,
     })
 }
 
 /// The upload form and the history; `?register=visits` (each register's page links so) offers
 /// that register first. A name that is none is refused beside the field, which offers the
-/// default, so the form still serves.
-#[get("/imports?<register>")]
+/// default, so the form still serves. The history is paged, newest first.
+#[get("/imports?<register>&<page>")]
 async fn index(
     _user: Viewer,
-    page: PageContext,
+    context: PageContext,
     state: &State<AppState>,
     limits: &Limits,
     register: Option<&str>,
+    page: rocket::form::Result<'_, Given<u64>>,
 ) -> Result<(Status, Template), AppError> {
+    let page = PageRequest::new(*page.map_err(refused)?, None);
     let (chosen, failed) = match Register::named(register) {
         Ok(chosen) => (chosen, None),
-        Err(error) => (Register::DEFAULT, Some(failed_upload(&error, page.lang))),
+        Err(error) => (Register::DEFAULT, Some(failed_upload(&error, context.lang))),
     };
     let status = failed
         .as_ref()
         .map_or(Status::Ok, |_| Status::UnprocessableEntity);
-    let view = index_view(state, limits, chosen, failed).await?;
-    Ok((status, page.render("imports/index", view)))
+    let shown = Shown {
+        chosen,
+        page,
+        failed,
+    };
+    let view = index_view(state, limits, shown).await?;
+    Ok((status, context.render("imports/index", view)))
 }
 
 /// The upload form as a refusal leaves it: the sentence above the fields, and beside the field
@@ -174,8 +193,12 @@ async fn upload(
                 return FormResponse::Failed(error);
             }
             // The register the officer chose stays chosen for the next try.
-            let chosen = Register::named(register.as_deref()).unwrap_or(Register::DEFAULT);
-            match index_view(state, limits, chosen, Some(failed)).await {
+            let shown = Shown {
+                chosen: Register::named(register.as_deref()).unwrap_or(Register::DEFAULT),
+                page: PageRequest::default(),
+                failed: Some(failed),
+            };
+            match index_view(state, limits, shown).await {
                 Ok(view) => FormResponse::Again(status, page.render("imports/index", view)),
                 Err(error) => FormResponse::Failed(error),
             }

@@ -30,6 +30,7 @@ use crate::entities::{import_batch, import_upload};
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};
 use crate::settings::lists::{self, ListKind};
+use crate::web::pagination::PageRequest;
 use crate::{db, settings};
 
 /// What happens to invalid rows at commit.
@@ -1138,19 +1139,23 @@ impl Commit<'_> {
     }
 }
 
-/// The batch history, newest first.
-pub async fn list(
+/// A page of the import history, newest first, and how many imports it holds in all. A
+/// preview that was never committed is no import: it is left out.
+pub async fn history(
     db: &impl ConnectionTrait,
-    limit: u64,
-) -> Result<Vec<import_batch::Model>, AppError> {
-    use sea_orm::QuerySelect;
-    Ok(import_batch::Entity::find()
-        .filter(import_batch::Column::State.ne("previewed"))
+    request: PageRequest,
+) -> Result<(Vec<import_batch::Model>, u64), AppError> {
+    use sea_orm::{PaginatorTrait, QuerySelect};
+    let imports = import_batch::Entity::find().filter(import_batch::Column::State.ne("previewed"));
+    let total = imports.clone().count(db).await?;
+    let rows = imports
         .order_by_desc(import_batch::Column::CreatedAt)
         .order_by_desc(import_batch::Column::Id)
-        .limit(limit)
+        .offset(request.offset())
+        .limit(request.per_page)
         .all(db)
-        .await?)
+        .await?;
+    Ok((rows, total))
 }
 
 /// An import's number as a path gives it; anything else is no import at all.

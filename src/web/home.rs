@@ -12,6 +12,7 @@ use crate::settings::lists::{self, ListItem, ListKind};
 use crate::{AppState, clock};
 
 use super::layout::PageContext;
+use super::pagination::PageRequest;
 
 #[derive(Serialize)]
 struct HomeView {
@@ -163,8 +164,9 @@ pub async fn index(
         empty_desk,
         report,
         chart,
-        imports: crate::import::service::list(&state.db, 5)
+        imports: crate::import::service::history(&state.db, PageRequest::new(None, Some(5)))
             .await?
+            .0
             .into_iter()
             .map(|batch| RecentImport {
                 id: batch.id,

@@ -1031,6 +1031,22 @@ async fn import_commands_answer_in_json_with_exit_codes() {
             && !listed.contains("rows_read"),
         "{listed}"
     );
+    // A page of it, newest first, says how to reach the next (the refused import before).
+    let first = stdout(&run(&db, &["import", "list", "--per-page", "1"]));
+    assert!(
+        first.contains("已导入")
+            && !first.contains("未导入")
+            && first.ends_with("列出了第 1–1 条，共 2 条；下一页：--page 2。\n"),
+        "{first}"
+    );
+    let second = stdout(&run(
+        &db,
+        &["import", "list", "--per-page", "1", "--page", "2"],
+    ));
+    assert!(
+        !second.contains("已导入") && second.ends_with("列出了第 2–2 条，共 2 条。\n"),
+        "{second}"
+    );
     // The audit log from the terminal: the import, named in the user's language.
     let audit = stdout(&run(&db, &["audit", "--entity", "import_batch"]));
     assert!(
@@ -1070,7 +1086,12 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert!(stderr(&bad_day).contains("“2026-02-30”不是有效的日期"));
     let list = run(&db, &["import", "list", "--json"]);
     assert_exit(&list, 0);
-    let batches: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    let history: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(
+        (history["total"].as_u64(), history["page"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let batches = &history["items"];
     let id = batches[0]["batch_id"].as_i64().unwrap();
     assert_eq!(batches[0]["state"], "committed");
     let undo = run(&db, &["import", "undo", &id.to_string(), "--json"]);
@@ -1151,7 +1172,7 @@ async fn import_errors_writes_the_report_the_summary_names() {
     );
     let list: serde_json::Value =
         serde_json::from_str(&stdout(&run(&db, &["import", "list", "--json"]))).unwrap();
-    let id = list[0]["batch_id"].as_i64().unwrap().to_string();
+    let id = list["items"][0]["batch_id"].as_i64().unwrap().to_string();
     assert!(
         text.contains(&format!("ipdesk import errors {id}")),
         "{text}"

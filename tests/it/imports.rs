@@ -434,7 +434,8 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
     let history = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports")
         .await
         .json();
-    let states: Vec<&str> = history
+    assert_eq!(history["total"], 3);
+    let states: Vec<&str> = history["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -442,8 +443,8 @@ async fn fixture_imports_as_expected_again_revised_and_undone() {
         .collect();
     // Previews are not history: only what was imported, refused or undone.
     assert_eq!(states, ["undone", "committed", "undone"]);
-    assert_eq!(history[0]["sha256"].as_str().unwrap().len(), 64);
-    assert_eq!(history[0]["user"], "officer");
+    assert_eq!(history["items"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(history["items"][0]["user"], "officer");
     let audit = ipdesk::audit::history(
         &app.db,
         "import_batch",
@@ -473,7 +474,7 @@ async fn all_or_nothing_refuses_a_file_with_invalid_rows() {
     let history = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports")
         .await
         .json();
-    assert_eq!(history[0]["state"], "refused");
+    assert_eq!(history["items"][0]["state"], "refused");
     let bad = api_import(
         &app,
         &token,
@@ -3043,4 +3044,76 @@ async fn a_query_given_to_an_import_is_refused_and_nothing_is_written() {
         &after_import,
         "after the refused undo",
     );
+}
+
+/// The history is paged, newest first, on the upload page and in the API (and in the terminal:
+/// `cli::import_commands_answer_in_json_with_exit_codes`), where it showed the latest 50 (the API 200) and no more.
+#[rocket::async_test]
+async fn the_history_is_paged_newest_first() {
+    use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, Set};
+    let (app, token) = officer_app().await;
+    let page = import_fixture(&app, &token, "zigui-grants-2026.xlsx", &[]).await;
+    assert_eq!(page.status, Status::Ok, "{}", page.body);
+    let first = import_batch::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    // Fifty later imports, written straight into the history: importing each would take long.
+    for n in 1..=50 {
+        let mut later = import_batch::ActiveModel::from(first.clone()).reset_all();
+        later.id = NotSet;
+        later.upload_id = Set(None);
+        later.file_name = Set(format!("第{n}次.xlsx"));
+        later.created_at = Set(first.created_at + chrono::Duration::minutes(n));
+        later.insert(&app.db).await.unwrap();
+    }
+    app.login("officer", crate::support::PASSWORD).await;
+    let newest = app.get("/imports").await;
+    newest.assert_contains(&[
+        "第50次.xlsx",
+        "第1次.xlsx",
+        "第 1–50 条，共 51 条",
+        "imports?page=2\"",
+    ]);
+    newest.assert_lacks(&["zigui-grants-2026.xlsx"]);
+    let oldest = app.get("/imports?page=2").await;
+    oldest.assert_contains(&["zigui-grants-2026.xlsx", "第 51–51 条，共 51 条"]);
+    oldest.assert_lacks(&["第1次.xlsx"]);
+    // The pager keeps the register the form offers; a page that is no number is refused.
+    app.get("/imports?register=visits&page=2")
+        .await
+        .assert_contains(&["imports?register=visits&amp;page=1\""]);
+    let refused = app.get("/imports?page=two").await;
+    assert_eq!(refused.status, Status::UnprocessableEntity);
+    refused.assert_contains(&["页码：“two”不是整数。"]);
+
+    let list = |query: &'static str| {
+        let (app, token) = (&app, &token);
+        async move {
+            let path = format!("/api/v1/imports?{query}");
+            api(app, token, rocket::http::Method::Get, &path).await
+        }
+    };
+    let second = list("per_page=2&page=2").await.json();
+    assert_eq!(
+        (&second["total"], &second["page"], &second["per_page"]),
+        (&json!(51), &json!(2), &json!(2))
+    );
+    let files: Vec<&str> = second["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["第48次.xlsx", "第47次.xlsx"]);
+    let past = list("page=9").await.json();
+    assert_eq!(
+        (past["items"].as_array().map(Vec::len), &past["total"]),
+        (Some(0), &json!(51))
+    );
+    list("page=two").await.assert_refused_on("page", "“two”");
+    list("register=patents")
+        .await
+        .assert_unknown_parameter("register");
 }

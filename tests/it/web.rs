@@ -288,6 +288,7 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
         ("/api/v1/calendar?year=2026&day=2026-10-01", "day"),
         ("/api/v1/townships?all=true", "all"),
         ("/api/v1/audit?username=admin", "username"),
+        ("/api/v1/imports?register=patents", "register"),
     ];
     for (path, field) in misspelt {
         let answer = app.get(path).await;
@@ -302,7 +303,7 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
     }
     // An address that takes no query is not asked one either.
     for (path, field) in [
-        ("/api/v1/imports?register=patents", "register"),
+        ("/api/v1/imports/1?register=patents", "register"),
         ("/api/v1/users?role=admin", "role"),
         ("/api/v1/visits/follow-ups/due?days=30", "days"),
         ("/api/v1/settings?key=timezone", "key"),
