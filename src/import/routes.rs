@@ -22,7 +22,7 @@ use super::spec::{Register, spec};
 use crate::AppState;
 use crate::auth::{Officer, Viewer};
 use crate::entities::import_batch;
-use crate::error::AppError;
+use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg};
 use crate::web::forms::{FailedForm, FormResponse};
 use crate::web::given::{Given, refused};
@@ -125,7 +125,7 @@ async fn index(
     page: rocket::form::Result<'_, Given<u64>>,
 ) -> Result<(Status, Template), AppError> {
     let page = PageRequest::new(*page.map_err(refused)?, None);
-    let (chosen, failed) = match Register::named(register) {
+    let (chosen, failed) = match offered(register) {
         Ok(chosen) => (chosen, None),
         Err(error) => (Register::DEFAULT, Some(failed_upload(&error, context.lang))),
     };
@@ -139,6 +139,18 @@ async fn index(
     };
     let view = index_view(state, limits, shown).await?;
     Ok((status, context.render("imports/index", view)))
+}
+
+/// The register a link asks the upload form to offer. One that is none is refused in the page's
+/// words: the list beside the sentence names the registers as the officer knows them.
+fn offered(register: Option<&str>) -> Result<Register, AppError> {
+    Register::named(register).map_err(|_| {
+        let named = register.unwrap_or_default().trim();
+        field_error(
+            "register",
+            Msg::new("import.upload.unknown_register").arg("register", named),
+        )
+    })
 }
 
 /// The upload form as a refusal leaves it: the sentence above the fields, and beside the field

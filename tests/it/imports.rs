@@ -2558,7 +2558,7 @@ async fn each_register_page_opens_the_upload_with_its_register_chosen() {
     assert_eq!(unknown.status, Status::UnprocessableEntity);
     unknown.assert_contains(&[
         &chosen("patents"),
-        "没有“lunches”这个登记簿，可选：patents、",
+        "没有“lunches”这个登记簿，请从下面的列表中选择。",
     ]);
     let empty = app.get("/imports?register=").await;
     assert_eq!(empty.status, Status::Ok);
