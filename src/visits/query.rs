@@ -437,6 +437,10 @@ pub struct DueFollowUp {
 /// How many days ahead the dashboard warns of a follow-up.
 pub const DUE_SOON_DAYS: u64 = 7;
 
+/// How many follow-ups the due list holds at most, the most urgent: a list to act on today, not
+/// the register (the open visits' list has every one).
+pub const DUE_LISTED: u64 = 50;
+
 #[derive(FromQueryResult)]
 struct DueRow {
     visit_id: i64,
@@ -454,7 +458,7 @@ pub async fn due_today(db: &impl ConnectionTrait) -> Result<Vec<DueFollowUp>, Ap
 }
 
 /// Follow-ups not done, of visits not archived, due within a week of `today` or overdue, the
-/// most urgent first.
+/// most urgent first ([`DUE_LISTED`] at most).
 pub async fn follow_ups_due(
     db: &impl ConnectionTrait,
     today: NaiveDate,
@@ -482,7 +486,7 @@ pub async fn follow_ups_due(
         .filter(visit::Column::ArchivedAt.is_null())
         .order_by_asc(visit_follow_up::Column::DueOn)
         .order_by_asc(visit_follow_up::Column::Id)
-        .limit(50)
+        .limit(DUE_LISTED)
         .into_model::<DueRow>()
         .all(db)
         .await?;
