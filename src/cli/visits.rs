@@ -287,6 +287,15 @@ pub async fn run(db: &DatabaseConnection, action: VisitAction, lang: Lang) -> Re
             for follow_up in &due {
                 say!("{}", due_line(follow_up, lang));
             }
+            // The list stops at its cap; the open visits' list has every one.
+            if due.len() as u64 >= query::DUE_LISTED {
+                say!(
+                    "{}",
+                    Msg::new("cli.visits.due_capped")
+                        .count("count", query::DUE_LISTED)
+                        .render(lang)
+                );
+            }
             Ok(())
         }
         VisitAction::Add {

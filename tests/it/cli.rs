@@ -1979,6 +1979,33 @@ async fn events_and_visits_from_the_terminal() {
     let archived = run(&db, &["visits", "archive", &id]);
     assert_exit(&archived, 0);
     assert!(stdout(&archived).contains("已归档对“秭归县屈乡脐橙有限公司”的走访。"));
+
+    // The due list stops at its 50 most urgent and says where the rest are.
+    let follow_ups: Vec<String> = (1..=51)
+        .map(|n| format!("第{n}件事（期限：2026-06-01）"))
+        .collect();
+    let mut add = vec![
+        "visits",
+        "add",
+        "--enterprise-name",
+        "秭归县屈乡脐橙有限公司",
+        "--visited-on",
+        "2026-05-12",
+    ];
+    for follow_up in &follow_ups {
+        add.extend(["--follow-up", follow_up.as_str()]);
+    }
+    assert_exit(&run(&db, &add), 0);
+    let due = stdout(&run(&db, &["visits", "due"]));
+    assert_eq!(due.lines().count(), 51, "{due}");
+    assert!(
+        due.contains("：第50件事") && !due.contains("：第51件事"),
+        "{due}"
+    );
+    assert!(
+        due.ends_with("以上是最紧迫的 50 条，可能还有更多：ipdesk visits list --open 列出所有有未办结跟进事项的走访。\n"),
+        "{due}"
+    );
 }
 
 #[rocket::async_test]
