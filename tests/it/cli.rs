@@ -1914,23 +1914,30 @@ async fn events_and_visits_from_the_terminal() {
     );
     assert_refused(&bad, "没有“party”这种活动类型");
 
+    // A visit to one enterprise on one day; each use adds its own flags.
+    let visit_add = [
+        "visits",
+        "add",
+        "--enterprise-name",
+        "秭归县屈乡脐橙有限公司",
+        "--visited-on",
+        "2026-05-12",
+    ];
     let visited = run(
         &db,
         &[
-            "visits",
-            "add",
-            "--enterprise-name",
-            "秭归县屈乡脐橙有限公司",
-            "--visited-on",
-            "2026-05-12",
-            "--officer",
-            "县局老王",
-            "--topic",
-            "patent_filing",
-            "--follow-up",
-            "联系代理机构（责任人：张三；期限：2026-06-01）",
-            "--json",
-        ],
+            &visit_add[..],
+            &[
+                "--officer",
+                "县局老王",
+                "--topic",
+                "patent_filing",
+                "--follow-up",
+                "联系代理机构（责任人：张三；期限：2026-06-01）",
+                "--json",
+            ],
+        ]
+        .concat(),
     );
     assert_exit(&visited, 0);
     let visit: serde_json::Value = serde_json::from_str(&stdout(&visited)).unwrap();
@@ -1984,14 +1991,7 @@ async fn events_and_visits_from_the_terminal() {
     let follow_ups: Vec<String> = (1..=51)
         .map(|n| format!("第{n}件事（期限：2026-06-01）"))
         .collect();
-    let mut add = vec![
-        "visits",
-        "add",
-        "--enterprise-name",
-        "秭归县屈乡脐橙有限公司",
-        "--visited-on",
-        "2026-05-12",
-    ];
+    let mut add = visit_add.to_vec();
     for follow_up in &follow_ups {
         add.extend(["--follow-up", follow_up.as_str()]);
     }
