@@ -135,7 +135,7 @@ async fn create_not_multipart(_officer: Officer) -> AppError {
 
 /// What the history is asked: its page.
 #[derive(FromForm)]
-pub struct HistoryQuery {
+struct HistoryQuery {
     page: Given<u64>,
     per_page: Given<u64>,
 }

@@ -1139,23 +1139,40 @@ impl Commit<'_> {
     }
 }
 
-/// A page of the import history, newest first, and how many imports it holds in all. A
-/// preview that was never committed is no import: it is left out.
+/// The imports: every batch but a preview never committed.
+fn imports() -> sea_orm::Select<import_batch::Entity> {
+    import_batch::Entity::find().filter(import_batch::Column::State.ne("previewed"))
+}
+
+/// The imports, newest first.
+fn newest_first() -> sea_orm::Select<import_batch::Entity> {
+    imports()
+        .order_by_desc(import_batch::Column::CreatedAt)
+        .order_by_desc(import_batch::Column::Id)
+}
+
+/// A page of the import history, newest first, and how many imports it holds in all.
 pub async fn history(
     db: &impl ConnectionTrait,
     request: PageRequest,
 ) -> Result<(Vec<import_batch::Model>, u64), AppError> {
     use sea_orm::{PaginatorTrait, QuerySelect};
-    let imports = import_batch::Entity::find().filter(import_batch::Column::State.ne("previewed"));
-    let total = imports.clone().count(db).await?;
-    let rows = imports
-        .order_by_desc(import_batch::Column::CreatedAt)
-        .order_by_desc(import_batch::Column::Id)
+    let total = imports().count(db).await?;
+    let rows = newest_first()
         .offset(request.offset())
         .limit(request.per_page)
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// The latest `count` imports (the home page's), without counting the rest.
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    count: u64,
+) -> Result<Vec<import_batch::Model>, AppError> {
+    use sea_orm::QuerySelect;
+    Ok(newest_first().limit(count).all(db).await?)
 }
 
 /// An import's number as a path gives it; anything else is no import at all.

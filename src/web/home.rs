@@ -12,7 +12,6 @@ use crate::settings::lists::{self, ListItem, ListKind};
 use crate::{AppState, clock};
 
 use super::layout::PageContext;
-use super::pagination::PageRequest;
 
 #[derive(Serialize)]
 struct HomeView {
@@ -164,9 +163,8 @@ pub async fn index(
         empty_desk,
         report,
         chart,
-        imports: crate::import::service::history(&state.db, PageRequest::new(None, Some(5)))
+        imports: crate::import::service::latest(&state.db, 5)
             .await?
-            .0
             .into_iter()
             .map(|batch| RecentImport {
                 id: batch.id,
