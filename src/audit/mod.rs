@@ -282,7 +282,7 @@ fn known_entity(entity: String) -> Result<String, AppError> {
     }
     let msg = Msg::new("audit.unknown_entity")
         .arg("value", &entity)
-        .list_arg("choices", kinds);
+        .choices_arg("choices", kinds);
     Err(field_error("entity", msg))
 }
 

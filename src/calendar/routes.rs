@@ -121,16 +121,11 @@ async fn remove(admin: Admin, state: &State<AppState>, day: &str) -> FormRespons
 }
 
 #[post("/settings/calendar/<year>/notice")]
-async fn load_notice(
-    admin: Admin,
-    page: PageContext,
-    state: &State<AppState>,
-    year: i32,
-) -> FormResponse {
+async fn load_notice(admin: Admin, state: &State<AppState>, year: i32) -> FormResponse {
     match service::load_notice(&state.db, &admin.actor(), year).await {
         Ok(replaced) => FormResponse::Done(layout::success(
             format!("/settings/calendar?year={year}"),
-            replaced.message(page.lang),
+            replaced.message(),
         )),
         Err(error) => FormResponse::Failed(error),
     }
@@ -149,7 +144,7 @@ async fn import(
                 Some(year) => format!("/settings/calendar?year={year}"),
                 None => "/settings/calendar".to_owned(),
             };
-            FormResponse::Done(layout::success(link, replaced.message(page.lang)))
+            FormResponse::Done(layout::success(link, replaced.message()))
         }
         Err(error) => {
             let mut failed = FailedForm::new("calendar_import", None, Default::default());

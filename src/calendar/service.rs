@@ -192,13 +192,9 @@ pub struct Replaced {
 
 impl Replaced {
     /// "Loaded 2026: 33 days off, 6 make-up working days."
-    pub fn message(&self, lang: crate::i18n::Lang) -> Msg {
-        let years: Vec<String> = self.years.iter().map(i32::to_string).collect();
+    pub fn message(&self) -> Msg {
         Msg::new("calendar.imported")
-            .arg(
-                "years",
-                years.join(&crate::i18n::t(lang, "common.list_separator")),
-            )
+            .list_arg("years", &self.years)
             .arg("holidays", self.holidays)
             .arg("workdays", self.workdays)
     }

@@ -100,7 +100,7 @@ fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
             "status",
             Msg::new("cases.filter.unknown_status")
                 .arg("value", status)
-                .list_arg("choices", Status::ALL.map(|s| s.as_str())),
+                .choices_arg("choices", Status::ALL.map(|s| s.as_str())),
         ));
     }
     let deadline = match given(&filter.deadline) {
@@ -110,7 +110,7 @@ fn worked(filter: &CaseFilter) -> Result<Worked, AppError> {
                 "deadline",
                 Msg::new("cases.filter.unknown_deadline")
                     .arg("value", raw)
-                    .list_arg("choices", DeadlineState::ALL.map(|s| s.as_str())),
+                    .choices_arg("choices", DeadlineState::ALL.map(|s| s.as_str())),
             )
         })?),
     };
@@ -156,7 +156,7 @@ async fn rows(
                 "kind",
                 Msg::new("cases.filter.unknown_kind")
                     .arg("value", raw)
-                    .list_arg("choices", CaseKind::ALL.map(|k| k.as_str())),
+                    .choices_arg("choices", CaseKind::ALL.map(|k| k.as_str())),
             )
         })?;
         query = query.filter(enforcement_case::Column::Kind.eq(kind.as_str()));

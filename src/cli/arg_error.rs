@@ -102,14 +102,14 @@ fn sentence(error: &clap::Error, command: &clap::Command, path: &str) -> Option<
         }
         ErrorKind::ArgumentConflict => Msg::new("cli.args.conflict")
             .arg("arg", arg()?)
-            .list_arg("other", list(error, ContextKind::PriorArg)?),
+            .choices_arg("other", list(error, ContextKind::PriorArg)?),
         ErrorKind::InvalidSubcommand => unknown_command(
             &text(error, ContextKind::InvalidSubcommand)?,
             text(error, ContextKind::SuggestedSubcommand),
             command,
         ),
         ErrorKind::MissingSubcommand => Msg::new("cli.args.missing_command")
-            .list_arg("commands", list(error, ContextKind::ValidSubcommand)?),
+            .choices_arg("commands", list(error, ContextKind::ValidSubcommand)?),
         _ => return None,
     };
     Some(msg)
@@ -138,7 +138,7 @@ fn unknown_argument(
             .arg("suggested", flag),
         None if !owners.is_empty() => Msg::new("cli.args.belongs_to_command")
             .arg("arg", arg)
-            .list_arg(
+            .choices_arg(
                 "commands",
                 owners.iter().map(|name| format!("{path} {name}")),
             ),
@@ -168,7 +168,7 @@ fn unknown_command(name: &str, suggested: Option<String>, command: &clap::Comman
             .arg("suggested", suggested),
         None => Msg::new("cli.args.unknown_command")
             .arg("command", name)
-            .list_arg(
+            .choices_arg(
                 "commands",
                 command
                     .get_subcommands()

@@ -113,6 +113,6 @@ fn loaded(replaced: &service::Replaced, json: bool, lang: Lang) -> Result<(), Ap
     if json {
         return super::import::json(replaced, lang);
     }
-    say!("{}", replaced.message(lang).render(lang));
+    say!("{}", replaced.message().render(lang));
     Ok(())
 }

@@ -167,7 +167,7 @@ impl EventInput {
                     "kind",
                     Msg::new("events.error.kind_unknown")
                         .arg("kind", raw)
-                        .list_arg("choices", EventKind::ALL.map(EventKind::as_str)),
+                        .choices_arg("choices", EventKind::ALL.map(EventKind::as_str)),
                 );
                 None
             }),

@@ -85,7 +85,7 @@ pub async fn filtered(
                     "kind",
                     Msg::new("events.error.kind_unknown")
                         .arg("kind", raw)
-                        .list_arg("choices", EventKind::ALL.map(EventKind::as_str)),
+                        .choices_arg("choices", EventKind::ALL.map(EventKind::as_str)),
                 )
             })?;
             query = query.filter(event::Column::Kind.eq(kind.as_str()));

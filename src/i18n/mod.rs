@@ -228,14 +228,16 @@ impl Msg {
         self.arg(name, format!("{FIGURE_MARK}{text}"))
     }
 
-    /// Adds a placeholder for a list, joined when rendered with the separator of the language
-    /// (“2026、2027” in Chinese, “2026, 2027” in English).
+    /// Adds a placeholder for a list of things that all hold, joined when rendered as the
+    /// language writes such a list (“2026、2027” in Chinese, “2026 and 2027” in English).
     pub fn list_arg(self, name: &str, items: impl IntoIterator<Item = impl ToString>) -> Msg {
-        let joined: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
-        self.arg(
-            name,
-            format!("{LIST_MARK}{}", joined.join(&LIST_ITEM.to_string())),
-        )
+        self.arg(name, marked_list(LIST_MARK, items))
+    }
+
+    /// Adds a placeholder for the choices one of which is meant (“a、b、c” in Chinese, “a, b or
+    /// c” in English).
+    pub fn choices_arg(self, name: &str, items: impl IntoIterator<Item = impl ToString>) -> Msg {
+        self.arg(name, marked_list(CHOICES_MARK, items))
     }
 
     /// The message in `lang`, with arguments that are themselves keys (prefixed `@`) translated
@@ -291,10 +293,30 @@ pub fn answer_json<T: Serialize>(
     }
 }
 
-/// Marks a list argument and separates its items, and marks a figure: control characters no
-/// text of a message holds.
+/// Marks a list argument (all of its items, or one of them) and separates its items, and marks
+/// a figure: control characters no text of a message holds.
 const LIST_MARK: char = '\u{1e}';
+const CHOICES_MARK: char = '\u{1c}';
 const LIST_ITEM: char = '\u{1f}';
+
+fn marked_list(mark: char, items: impl IntoIterator<Item = impl ToString>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
+    format!("{mark}{}", items.join(&LIST_ITEM.to_string()))
+}
+
+/// The items of a marked list as `lang` writes them: separated, and the last one set off by the
+/// word the list needs (English “and” or “or”; Chinese uses its enumeration comma throughout).
+fn join_list(items: &str, last: &str, lang: Lang) -> String {
+    let items: Vec<&str> = items.split(LIST_ITEM).collect();
+    match items.split_last() {
+        Some((final_item, rest)) if !rest.is_empty() => format!(
+            "{}{}{final_item}",
+            rest.join(&t(lang, "common.list_separator")),
+            t(lang, last)
+        ),
+        _ => items.concat(),
+    }
+}
 const FIGURE_MARK: char = '\u{1d}';
 
 /// A whole number as `lang` writes it in running text and figures (see [`figure`]).
@@ -353,11 +375,11 @@ fn render_arg(value: &str, lang: Lang) -> String {
     if let Some(text) = value.strip_prefix(FIGURE_MARK) {
         return figure(lang, text);
     }
-    match value.strip_prefix(LIST_MARK) {
-        Some(items) => items
-            .split(LIST_ITEM)
-            .collect::<Vec<_>>()
-            .join(&t(lang, "common.list_separator")),
+    if let Some(items) = value.strip_prefix(LIST_MARK) {
+        return join_list(items, "common.list_and", lang);
+    }
+    match value.strip_prefix(CHOICES_MARK) {
+        Some(items) => join_list(items, "common.list_or", lang),
         None => value.to_owned(),
     }
 }
@@ -446,11 +468,36 @@ mod tests {
 
     #[test]
     fn a_list_is_joined_the_way_each_language_writes_lists() {
-        let message = Msg::new("cases.deadline.unknown_year").list_arg("years", [2026, 2027]);
-        assert!(message.render(Lang::ZhCn).contains("2026、2027"));
-        assert!(message.render(Lang::En).contains("2026, 2027"));
-        let one = Msg::new("cases.deadline.unknown_year").list_arg("years", [2027]);
-        assert!(one.render(Lang::En).contains(" 2027 are"));
+        let years = |items: &[i32]| {
+            let msg = Msg::new("cases.deadline.unknown_year").list_arg("years", items);
+            (msg.render(Lang::ZhCn), msg.render(Lang::En))
+        };
+        let choices = |items: &[&str]| {
+            let msg = Msg::new("audit.unknown_entity")
+                .arg("value", "x")
+                .choices_arg("choices", items);
+            (msg.render(Lang::ZhCn), msg.render(Lang::En))
+        };
+        let table: [((String, String), &str, &str); 6] = [
+            (years(&[2027]), "2027年", "of 2027 are"),
+            (years(&[2026, 2027]), "2026、2027年", "of 2026 and 2027 are"),
+            (
+                years(&[2026, 2027, 2028]),
+                "2026、2027、2028年",
+                "2026, 2027 and 2028 are",
+            ),
+            (choices(&["patent"]), "：patent。", "one of patent."),
+            (
+                choices(&["patent", "case"]),
+                "patent、case",
+                "one of patent or case.",
+            ),
+            (choices(&["a", "b", "c"]), "a、b、c", "one of a, b or c."),
+        ];
+        for ((zh, en), in_zh, in_en) in table {
+            assert!(zh.contains(in_zh), "{zh} lacks {in_zh}");
+            assert!(en.contains(in_en), "{en} lacks {in_en}");
+        }
     }
 
     #[test]
@@ -554,7 +601,7 @@ mod tests {
         );
         assert!(
             answered(Lang::En)
-                .contains(r#""message":"The holidays of 2026, 2027 are not loaded yet"#)
+                .contains(r#""message":"The holidays of 2026 and 2027 are not loaded yet"#)
         );
         // The answer's language is put back once it is written.
         assert!(serde_json::to_value(&msg).is_ok_and(|v| v.get("message").is_none()));

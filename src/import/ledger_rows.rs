@@ -330,7 +330,7 @@ fn topics(reader: &mut RowReader<'_>, notes: &mut Option<String>) -> Vec<String>
         reader.warn(
             "topics",
             &text,
-            Msg::new("import.ledger.topic_other").list_arg("words", &unknown),
+            Msg::new("import.ledger.topic_other").arg("words", &text),
         );
         let kept = format!("{}{text}", t(Lang::ZhCn, "import.ledger.topics_note"));
         *notes = Some(match notes.take() {

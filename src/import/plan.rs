@@ -66,7 +66,7 @@ impl RowStatus {
         RowStatus::parse(raw).map(Some).ok_or_else(|| {
             let msg = Msg::new("import.show.unknown_status")
                 .arg("status", raw)
-                .list_arg("choices", RowStatus::ALL.map(RowStatus::as_str));
+                .choices_arg("choices", RowStatus::ALL.map(RowStatus::as_str));
             crate::error::field_error("status", msg)
         })
     }

@@ -70,7 +70,7 @@ impl Register {
     pub fn unknown(raw: &str) -> crate::i18n::Msg {
         crate::i18n::Msg::new("import.cli.bad_register")
             .arg("register", raw.trim())
-            .list_arg("registers", Register::ALL.map(Register::as_str))
+            .choices_arg("registers", Register::ALL.map(Register::as_str))
     }
 
     /// The locale section of the register's field labels.

@@ -174,7 +174,7 @@ pub async fn filtered(
             "sort",
             Msg::new("patents.filter.bad_sort")
                 .arg("value", raw)
-                .list_arg("choices", Sort::ALL.map(|(_, name)| name)),
+                .choices_arg("choices", Sort::ALL.map(|(_, name)| name)),
         ));
     }
     let mut query = patent::Entity::find();
@@ -199,7 +199,7 @@ pub async fn filtered(
                 "status",
                 Msg::new("patents.filter.bad_status")
                     .arg("value", raw)
-                    .list_arg("choices", PatentStatus::ALL.map(|s| s.as_str())),
+                    .choices_arg("choices", PatentStatus::ALL.map(|s| s.as_str())),
             )
         })?;
         query = query.filter(patent::Column::Status.eq(status.as_str()));

@@ -238,7 +238,7 @@ impl VisitInput {
                     "topics",
                     Msg::new("visits.error.topic_unknown")
                         .arg("topic", raw.trim())
-                        .list_arg("choices", Topic::ALL.map(Topic::as_str)),
+                        .choices_arg("choices", Topic::ALL.map(Topic::as_str)),
                 ),
             }
         }

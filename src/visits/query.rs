@@ -165,7 +165,7 @@ pub async fn filtered(
                     "topic",
                     Msg::new("visits.error.topic_unknown")
                         .arg("topic", raw)
-                        .list_arg("choices", Topic::ALL.map(Topic::as_str)),
+                        .choices_arg("choices", Topic::ALL.map(Topic::as_str)),
                 )
             })?;
             // Topics are a JSON list of codes: the code in quotes is the topic itself.
