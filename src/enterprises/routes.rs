@@ -17,7 +17,9 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
-use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::forms::{
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+};
 use crate::web::given::{Given, refused};
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
@@ -322,36 +324,6 @@ async fn update(
     }
 }
 
-async fn set_archived(
-    admin: &Admin,
-    state: &AppState,
-    id: &str,
-    form: &VersionForm,
-    archived: bool,
-) -> FormResponse {
-    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
-    let result = match request {
-        Ok((id, version)) => {
-            service::set_archived(&state.db, &admin.actor(), id, version, archived).await
-        }
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(e) => {
-            let key = if archived {
-                "enterprises.archived"
-            } else {
-                "enterprises.restored"
-            };
-            FormResponse::Done(layout::success(
-                format!("/enterprises/{}", e.id),
-                Msg::new(key).arg("name", &e.name),
-            ))
-        }
-        Err(error) => FormResponse::Failed(error),
-    }
-}
-
 /// Archive or restore (the last segment says which).
 #[post("/enterprises/<id>/<action>", data = "<form>", rank = 3)]
 async fn archive(
@@ -361,10 +333,14 @@ async fn archive(
     action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    match archive_action(action) {
-        Ok(archived) => set_archived(&admin, state, id, &form, archived).await,
-        Err(error) => FormResponse::Failed(error),
-    }
+    let actor = admin.actor();
+    let apply =
+        |id, version, archived| service::set_archived(&state.db, &actor, id, version, archived);
+    let done = |record: &service::EnterpriseView, archived: bool| {
+        archived_notice("enterprises", record.id, archived, ("name", &record.name))
+    };
+    let request = (id, action, form.version.as_str());
+    archive_form(request, service::parse_id, apply, done).await
 }
 
 #[derive(Serialize)]

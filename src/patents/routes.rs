@@ -20,7 +20,9 @@ use crate::auth::{Admin, Officer, Viewer};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
-use crate::web::forms::{FailedForm, FormResponse, VersionForm, archive_action, parse_version};
+use crate::web::forms::{
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+};
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
 use crate::web::pagination::{PageRequest, Pagination};
@@ -482,36 +484,6 @@ async fn add_event(
     }
 }
 
-async fn set_archived(
-    admin: &Admin,
-    state: &AppState,
-    id: &str,
-    form: &VersionForm,
-    archived: bool,
-) -> FormResponse {
-    let request = service::parse_id(id).and_then(|id| Ok((id, parse_version(&form.version)?)));
-    let result = match request {
-        Ok((id, version)) => {
-            service::set_archived(&state.db, &admin.actor(), id, version, archived).await
-        }
-        Err(error) => Err(error),
-    };
-    match result {
-        Ok(patent) => {
-            let key = if archived {
-                "patents.archived"
-            } else {
-                "patents.restored"
-            };
-            FormResponse::Done(layout::success(
-                format!("/patents/{}", patent.id),
-                Msg::new(key).arg("number", &patent.application_number),
-            ))
-        }
-        Err(error) => FormResponse::Failed(error),
-    }
-}
-
 /// Archive or restore (the last segment says which).
 #[post("/patents/<id>/<action>", data = "<form>", rank = 3)]
 async fn archive(
@@ -521,8 +493,17 @@ async fn archive(
     action: &str,
     form: Form<VersionForm>,
 ) -> FormResponse {
-    match archive_action(action) {
-        Ok(archived) => set_archived(&admin, state, id, &form, archived).await,
-        Err(error) => FormResponse::Failed(error),
-    }
+    let actor = admin.actor();
+    let apply =
+        |id, version, archived| service::set_archived(&state.db, &actor, id, version, archived);
+    let done = |record: &service::PatentView, archived: bool| {
+        archived_notice(
+            "patents",
+            record.id,
+            archived,
+            ("number", &record.application_number),
+        )
+    };
+    let request = (id, action, form.version.as_str());
+    archive_form(request, service::parse_id, apply, done).await
 }

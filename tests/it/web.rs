@@ -351,3 +351,49 @@ async fn an_api_query_refuses_a_parameter_it_does_not_take() {
         "stauts is not a parameter this address takes; check its spelling (nothing is answered while it is there, rather than an answer that ignores it)."
     );
 }
+
+/// Each register's archive and restore buttons: the record's page again, with the sentence that
+/// names the record, and the record's state and version as the API reads them.
+#[rocket::async_test]
+async fn each_register_archives_and_restores_from_the_record_page() {
+    let app = TestApp::admin().await;
+    let demo = app
+        .send_json(rocket::http::Method::Post, "/api/v1/demo", "{}")
+        .await;
+    assert_eq!(demo.status, Status::Ok, "{}", demo.body);
+    // (register, the field naming the record, what archiving says, what restoring says)
+    let registers = [
+        (
+            "patents",
+            "application_number",
+            "已归档专利 ",
+            "已恢复专利 ",
+        ),
+        ("enterprises", "name", "已归档企业“", "已恢复企业“"),
+        ("events", "title", "已归档活动“", "已恢复活动“"),
+        ("visits", "enterprise_name", "已归档对“", "已恢复对“"),
+        ("inspections", "title", "已归档检查“", "已恢复检查“"),
+        ("cases", "case_number", "已归档案件", "已恢复案件"),
+    ];
+    for (register, field, archived, restored) in registers {
+        let record = app.get(&format!("/api/v1/{register}/1")).await.json();
+        let name = record[field].as_str().unwrap_or_default().to_owned();
+        let version = record["version"].as_i64().unwrap_or_default();
+        for (action, said, state, version) in [
+            ("archive", archived, true, version),
+            ("restore", restored, false, version + 1),
+        ] {
+            let path = format!("/{register}/1/{action}");
+            let done = app
+                .post_form(&path, &[("version", &version.to_string())])
+                .await;
+            assert_eq!(done.status, Status::SeeOther, "{path}: {}", done.body);
+            let page = app.follow(&done).await;
+            assert_eq!(page.status, Status::Ok, "{path}");
+            page.assert_contains(&[&format!("{said}{name}")]);
+            let now = app.get(&format!("/api/v1/{register}/1")).await.json();
+            assert_eq!(now["archived"], state, "{path}");
+            assert_eq!(now["version"], version + 1, "{path}");
+        }
+    }
+}
