@@ -166,6 +166,24 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The commands a new desk begins with, which make its SQLite file when there is none:
+    /// serving it, migrating it, loading the samples, adding its first user, and the developer's
+    /// tools. Every other command works on a desk that exists (see `db::require_sqlite_file`).
+    fn may_begin_a_desk(&self) -> bool {
+        matches!(
+            self,
+            Command::Serve(_)
+                | Command::Migrate
+                | Command::Demo { .. }
+                | Command::Dev { .. }
+                | Command::User {
+                    action: accounts::UserAction::Add { .. }
+                }
+        )
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum DevAction {
     /// The reading child: parses one workbook and streams its cells (see import::reader).
@@ -369,6 +387,9 @@ async fn run(cli: Cli, lang: Lang, _matches: &ArgMatches) -> Result<(), AppError
     // A restore replaces the file before anything opens it.
     if let Command::Restore { file, force } = &command {
         return restore(&url, file, *force, lang).await;
+    }
+    if !command.may_begin_a_desk() {
+        db::require_sqlite_file(&url)?;
     }
     let migration = patiently(db::open_for_migration(&url), lang).await?;
     let migrations = migration.run().await?;

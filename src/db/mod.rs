@@ -72,6 +72,22 @@ pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     }
 }
 
+/// SQLite: refuses when the file `url` names does not exist, for the commands that read or change
+/// a desk. Opening it would make an empty desk there: a mistyped address, or a command run in
+/// another folder than the server's, would then answer "0 patents" or import into a file nobody
+/// opens. Only the commands a new desk begins with make the file.
+pub fn require_sqlite_file(url: &str) -> Result<(), AppError> {
+    match sqlite_path(url) {
+        Some(path) if !path.exists() => {
+            let shown = std::path::absolute(&path).unwrap_or(path);
+            Err(AppError::BadRequest(
+                Msg::new("db.open.no_file").arg("path", shown.display()),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// The folder that holds the database file and, on SQLite, the generated secret key.
 pub fn data_dir(url: &str) -> Option<PathBuf> {
     let path = sqlite_path(url)?;

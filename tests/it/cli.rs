@@ -197,6 +197,13 @@ fn migrate_creates_the_default_database_in_the_working_folder() {
     let again = ipdesk(dir.path(), None, &["migrate"]).output().unwrap();
     assert_exit(&again, 0);
     assert!(stdout(&again).contains("此前已应用") && !stdout(&again).contains("本次应用"));
+    // The samples make a desk of their own, as the README's first hour has them.
+    let fresh = tempfile::tempdir().unwrap();
+    let demo = ipdesk(fresh.path(), None, &["demo", "--as-of", "2026-11-30"])
+        .output()
+        .unwrap();
+    assert_exit(&demo, 0);
+    assert!(fresh.path().join("data/ipdesk.sqlite").is_file());
 }
 
 /// A database that cannot be opened for a reason in its address or file says that reason, and
@@ -219,6 +226,43 @@ fn a_database_address_that_cannot_work_says_why() {
         std::fs::read_to_string(&notes).unwrap(),
         "会议记录，不是数据库"
     );
+    // A file that is not there is not made by a command that reads or changes a desk: a mistyped
+    // address would answer "0 patents", or import into a file nobody opens.
+    let typo = dir.path().join("data/ipdesk.sqllite");
+    let url = format!("sqlite://{}?mode=rwc", typo.display());
+    let commands: [&[&str]; 4] = [
+        &["patents", "list"],
+        &["report", "ytd"],
+        &["import", "roster.xlsx"],
+        &["backup", "copy.sqlite"],
+    ];
+    for args in commands {
+        let refused = ipdesk(dir.path(), Some(&url), args).output().unwrap();
+        assert_refused(
+            &refused,
+            &format!(
+                "错误：没有找到数据库文件 {}：请检查数据库地址",
+                typo.display()
+            ),
+        );
+        assert!(!dir.path().join("data").exists(), "{args:?} made a file");
+    }
+    let english = ipdesk(dir.path(), Some(&url), &["--lang", "en", "audit"])
+        .output()
+        .unwrap();
+    assert_refused(&english, "To begin a new desk, run ipdesk migrate first");
+    // The commands a desk begins with make it, and the others then find it.
+    assert_exit(
+        &ipdesk(dir.path(), Some(&url), &["migrate"])
+            .output()
+            .unwrap(),
+        0,
+    );
+    let listed = ipdesk(dir.path(), Some(&url), &["patents", "list"])
+        .output()
+        .unwrap();
+    assert_exit(&listed, 0);
+    assert!(stdout(&listed).contains("共 0 件"), "{}", stdout(&listed));
     // PostgreSQL's reasons, when a server is at hand: a database that does not exist.
     if let Ok(server) = std::env::var(crate::support::PG_ENV) {
         let url = format!(
