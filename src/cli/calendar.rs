@@ -94,9 +94,7 @@ pub async fn run(
             Ok(())
         }
         CalendarAction::Import { file, json } => {
-            let bytes = std::fs::read(&file).map_err(|_| {
-                AppError::BadRequest(Msg::new("import.cli.unreadable").arg("path", file.display()))
-            })?;
+            let bytes = super::file::read(&file)?;
             let replaced =
                 service::import_sheet(db, &ChildReader::current(), &actor, &bytes).await?;
             loaded(&replaced, json, lang)

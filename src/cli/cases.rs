@@ -454,9 +454,7 @@ async fn attach(
     step_id: Option<i64>,
     lang: Lang,
 ) -> Result<(), AppError> {
-    let bytes = std::fs::read(file).map_err(|_| {
-        AppError::BadRequest(Msg::new("import.cli.unreadable").arg("path", file.display()))
-    })?;
+    let bytes = super::file::read(file)?;
     let file_name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -148,9 +148,7 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let policy = Policy::parse(&args.policy).ok_or_else(|| {
         AppError::BadRequest(Msg::new("import.cli.bad_policy").arg("policy", &args.policy))
     })?;
-    let bytes = std::fs::read(&file).map_err(|_| {
-        AppError::BadRequest(Msg::new("import.cli.unreadable").arg("path", file.display()))
-    })?;
+    let bytes = super::file::read(&file)?;
     let request = Request {
         file_name: file
             .file_name()

@@ -19,6 +19,7 @@ mod deadlines;
 mod enterprises;
 mod events;
 mod export;
+mod file;
 mod help;
 mod import;
 mod inspections;

@@ -1153,6 +1153,19 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     assert_eq!(told.trim().lines().count(), 1, "{told}");
     assert!(told.contains("PDF 文件"), "{told}");
     assert!(stdout(&unreadable).is_empty());
+    // A path that names no file, or a folder, says which (the roster misspelt, or its folder given).
+    let misspelt = db.dir.path().join("rostr.xlsx");
+    let missing = run(&db, &["import", misspelt.to_str().unwrap()]);
+    assert_refused(
+        &missing,
+        &format!("错误：找不到文件 {}。", misspelt.display()),
+    );
+    let folder = db.dir.path().to_str().unwrap();
+    let refused = run(&db, &["--lang", "en", "import", folder]);
+    assert_refused(
+        &refused,
+        &format!("Error: {folder} is a folder: name a file in it."),
+    );
     // A file the reading child dies on: the sentence first, the system's words (logged as a
     // warning, which the default filter shows) as its detail.
     if crate::imports::READER_DIES_OF_THE_BIG_WORKBOOK {
