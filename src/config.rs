@@ -82,6 +82,7 @@ impl AppConfig {
         if let Some(port) = overrides.port {
             figment = figment.merge(("port", port));
         }
+        check_listening(&figment)?;
         if !has_secret_key(&figment) {
             let key = secret_key_for(database_url)?;
             figment = figment.merge(("secret_key", key));
@@ -118,6 +119,29 @@ impl AppConfig {
         };
         format!("http://{host}:{port}")
     }
+}
+
+/// The listening address and port as Rocket will read them, refused here in words the
+/// administrator can act on: Rocket refuses a host name ("localhost", "nohost") only at launch,
+/// which said "could not serve" with a guess that the port was taken.
+fn check_listening(figment: &Figment) -> Result<(), AppError> {
+    if figment
+        .extract_inner::<std::net::IpAddr>("address")
+        .is_err()
+    {
+        let given = figment
+            .extract_inner::<String>("address")
+            .unwrap_or_default();
+        return Err(AppError::BadRequest(
+            Msg::new("config.bad_address").arg("value", given),
+        ));
+    }
+    if figment.extract_inner::<u16>("port").is_err() {
+        return Err(AppError::BadRequest(
+            Msg::new("config.bad_value").arg("key", "port"),
+        ));
+    }
+    Ok(())
 }
 
 /// Rocket's defaults hold an all-zero key, so "set" means present and not zero.

@@ -55,9 +55,26 @@ pub async fn serve(url: &str, args: ServeArgs, lang: Lang) -> Result<(), AppErro
         Ok(_) => Ok(()),
         Err(error) => {
             tracing::error!(%error, "the server stopped");
-            Err(AppError::BadRequest(
-                Msg::new("cli.serve.failed").arg("url", config.listen_url()),
-            ))
+            Err(AppError::BadRequest(launch_failed(
+                &error,
+                &config.listen_url(),
+            )))
         }
     }
+}
+
+/// Why the server could not start at `url`, where the administrator can act on it: the port
+/// taken (another ipdesk running), an address this computer does not have, a port it may not use.
+fn launch_failed(error: &rocket::Error, url: &str) -> Msg {
+    use std::io::ErrorKind as Io;
+    let key = match error.kind() {
+        rocket::error::ErrorKind::Bind(io) => match io.kind() {
+            Io::AddrInUse => "cli.serve.in_use",
+            Io::AddrNotAvailable => "cli.serve.not_here",
+            Io::PermissionDenied => "cli.serve.denied",
+            _ => "cli.serve.failed",
+        },
+        _ => "cli.serve.failed",
+    };
+    Msg::new(key).arg("url", url)
 }

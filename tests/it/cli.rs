@@ -595,6 +595,38 @@ async fn serve_answers_and_shows_the_county_set_by_the_cli() {
     assert!(body.contains("秭归县") && !body.contains("兴山县"));
 }
 
+/// A server that cannot listen says why in words the administrator can act on, and stops.
+#[rocket::async_test]
+async fn serve_says_why_it_cannot_listen() {
+    let db = TestDatabase::new().await;
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let refusals = [
+        (
+            vec![],
+            format!("无法在 http://127.0.0.1:{port} 启动服务：这个端口已被占用"),
+        ),
+        (
+            vec!["--address", "nohost"],
+            "监听地址“nohost”不是 IP 地址".to_owned(),
+        ),
+        // TEST-NET-1: an address no computer is given.
+        (
+            vec!["--address", "192.0.2.1"],
+            "这台电脑没有这个地址".to_owned(),
+        ),
+    ];
+    for (args, told) in refusals {
+        let output = server_command(&db, port)
+            .args(&args)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_refused(&output, &told);
+    }
+    drop(taken);
+}
+
 #[rocket::async_test]
 async fn serve_refuses_postgres_without_a_secret_key() {
     let db = TestDatabase::new().await;
