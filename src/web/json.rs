@@ -176,6 +176,7 @@ impl<'r, T: Accepts> FromData<'r> for Body<T> {
 /// misspelt is named even when the body could not be read as `T` for want of its right spelling
 /// ("missing field `name`" beside "nmae").
 pub fn read<T: Accepts>(text: &str) -> Result<T, AppError> {
+    an_object(text)?;
     let read = serde_json::from_str::<T>(text);
     let mut errors = FieldErrors::new();
     for field in unknown_fields::<T>(text) {
@@ -193,6 +194,23 @@ pub fn read<T: Accepts>(text: &str) -> Result<T, AppError> {
                 Err(AppError::Validation(errors))
             }
             malformed => Err(malformed),
+        },
+    }
+}
+
+/// Every body this API takes is an object. serde would read a record from an array too, its
+/// fields by position (`["201710601862.3", "标题"]`), and an empty body was "not valid JSON (line
+/// 1, column 0)": both are said plainly. JSON that does not parse keeps its position.
+fn an_object(text: &str) -> Result<(), AppError> {
+    match text.trim_start().chars().next() {
+        None => Err(AppError::BadRequest(Msg::new("errors.json.empty"))),
+        Some('{') => Ok(()),
+        Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+            Ok(_) => Err(AppError::Validation(single_field(
+                "body",
+                Msg::new("errors.json.not_object"),
+            ))),
+            Err(error) => Err(parse_error(&error)),
         },
     }
 }
@@ -302,6 +320,44 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(AppError::Validation(fields)) => fields.iter().map(|(f, _)| f.clone()).collect(),
             Err(other) => vec![format!("{other:?}")],
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_said_to_be_one() {
+        let told = |text: &str| match read::<Item>(text) {
+            Ok(_) => "read".to_owned(),
+            Err(AppError::Validation(fields)) => fields
+                .iter()
+                .map(|(field, msg)| format!("{field}: {}", msg.render(crate::i18n::Lang::En)))
+                .collect(),
+            Err(other) => other.message().render(crate::i18n::Lang::En),
+        };
+        let not_object = "body: The request body should be a JSON object ({…}), not an array, \
+                          a string or a number. Nothing was written.";
+        let cases = [
+            (r#"{"name": "a"}"#, "read"),
+            (" \n {}", "read"),
+            (
+                "",
+                "The request body is empty; it should be a JSON object ({…}).",
+            ),
+            (
+                "  \n",
+                "The request body is empty; it should be a JSON object ({…}).",
+            ),
+            (r#"["a", []]"#, not_object),
+            ("[]", not_object),
+            (r#""a""#, not_object),
+            ("12", not_object),
+            ("null", not_object),
+            (
+                "[1,",
+                "The request body is not valid JSON (line 1, column 3).",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(told(text), expected, "{text:?}");
         }
     }
 

@@ -171,4 +171,25 @@ async fn malformed_json_is_400_and_the_wrong_shape_is_422() {
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert_eq!(page.json()["error"]["code"], "validation_failed");
     assert!(page.json()["error"]["fields"]["body"].is_string());
+
+    // A record sent as an array is not read by position, and an empty body is said to be empty.
+    let array = app
+        .send_json(
+            Method::Post,
+            "/api/v1/patents",
+            r#"["201710601862.3", "一种茶叶揉捻装置", ["秭归县茶业公司"]]"#,
+        )
+        .await;
+    assert_eq!(array.status, Status::UnprocessableEntity);
+    assert_eq!(
+        array.json()["error"]["fields"]["body"],
+        "请求内容应为一个 JSON 对象（{…}），不是数组、文字或数字。没有写入任何内容。"
+    );
+    let empty = app.send_json(Method::Post, "/api/v1/patents", "").await;
+    assert_eq!(empty.status, Status::BadRequest);
+    assert_eq!(
+        empty.json()["error"]["message"],
+        "请求内容是空的，应为一个 JSON 对象（{…}）。"
+    );
+    assert_eq!(app.get("/api/v1/patents").await.json()["total"], 0);
 }
