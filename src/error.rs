@@ -139,6 +139,9 @@ pub enum AppError {
     PayloadTooLarge(Msg),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(Msg),
+    /// A method the address does not take, with the one that does what was meant.
+    #[error("method not allowed: {0}")]
+    MethodNotAllowed(Msg),
     #[error("too many requests")]
     TooManyRequests,
     #[error("database unavailable")]
@@ -193,6 +196,7 @@ impl AppError {
             AppError::Conflict(_) | AppError::Refused(_) => Status::Conflict,
             AppError::PayloadTooLarge(_) => Status::PayloadTooLarge,
             AppError::UnsupportedMediaType(_) => Status::UnsupportedMediaType,
+            AppError::MethodNotAllowed(_) => Status::MethodNotAllowed,
             AppError::TooManyRequests => Status::TooManyRequests,
             AppError::Unavailable => Status::ServiceUnavailable,
             AppError::Database(_) | AppError::Internal(_) => Status::InternalServerError,
@@ -214,7 +218,8 @@ impl AppError {
             | AppError::Conflict(msg)
             | AppError::Refused(msg)
             | AppError::PayloadTooLarge(msg)
-            | AppError::UnsupportedMediaType(msg) => msg.clone(),
+            | AppError::UnsupportedMediaType(msg)
+            | AppError::MethodNotAllowed(msg) => msg.clone(),
             other => status_message(other.status()),
         }
     }
@@ -247,6 +252,7 @@ pub fn status_code_name(status: Status) -> &'static str {
         401 => "unauthorized",
         403 => "forbidden",
         404 => "not_found",
+        405 => "method_not_allowed",
         409 => "conflict",
         413 => "payload_too_large",
         415 => "unsupported_media_type",
@@ -335,6 +341,11 @@ mod tests {
             ),
             (AppError::BadRequest(Msg::new("x")), 400, "bad_request"),
             (AppError::NotFound(Msg::new("x")), 404, "not_found"),
+            (
+                AppError::MethodNotAllowed(Msg::new("x")),
+                405,
+                "method_not_allowed",
+            ),
             (AppError::Conflict(Msg::new("x")), 409, "conflict"),
             (AppError::too_large(), 413, "payload_too_large"),
             (

@@ -103,6 +103,7 @@ pub fn build(config: &config::AppConfig, db: DatabaseConnection) -> Rocket<Build
                     demo::routes::api_routes(),
                     export::routes::routes(),
                     reports::api::routes(),
+                    web::not_deleted::routes(),
                 ]
                 .concat(),
             ),

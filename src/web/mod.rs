@@ -10,6 +10,7 @@ pub mod home;
 pub mod json;
 pub mod lang;
 pub mod layout;
+pub mod not_deleted;
 pub mod pagination;
 pub mod query_string;
 pub mod stray_query;

@@ -52,6 +52,7 @@ pub(crate) const TABLE: &[(Method, &str, &str, Access)] = &[
     (Method::Get, "/api/v1/tokens", "/api/v1/tokens", At(Role::Admin)),
     (Method::Post, "/api/v1/tokens", "/api/v1/tokens", At(Role::Admin)),
     (Method::Delete, "/api/v1/tokens/<id>", "/api/v1/tokens/999999", At(Role::Admin)),
+    (Method::Delete, "/api/v1/<register>/<id>", "/api/v1/patents/1", At(Role::Viewer)),
     (Method::Get, "/api/v1/audit", "/api/v1/audit", At(Role::Admin)),
     (Method::Get, "/api/v1/settings", "/api/v1/settings", At(Role::Viewer)),
     (Method::Put, "/api/v1/settings/jurisdiction", "/api/v1/settings/jurisdiction", At(Role::Admin)),

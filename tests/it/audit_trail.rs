@@ -59,6 +59,15 @@ impl Trail<'_> {
         self.check(route, path, page, action).await
     }
 
+    /// A request through `route` that changes nothing: refused with `status`, no audit entry.
+    async fn refused(&mut self, route: (Method, &'static str), path: &str, status: Status) {
+        let page = self.app.send_json(route.0, path, "").await;
+        assert_eq!(page.status, status, "{} {path}: {}", route.0, page.body);
+        let since = entries_since(self.app, self.last_id).await;
+        assert!(since.is_empty(), "{} {path} left {since:#?}", route.0);
+        self.covered.insert((route.0.to_string(), route.1));
+    }
+
     async fn check(
         &mut self,
         route: (Method, &'static str),
@@ -294,6 +303,9 @@ async fn registers(trail: &mut Trail<'_>) {
         )
         .await;
     assert_change(&entry, "address", Value::Null, json!("茅坪镇"));
+    // Records are archived, not deleted: a DELETE is refused and writes nothing.
+    let delete = (Method::Delete, "/api/v1/<register>/<id>");
+    trail.refused(delete, &path, Status::MethodNotAllowed).await;
     let names = (Method::Post, "/api/v1/enterprises/<id>/names");
     let (_, entry) = trail
         .write(

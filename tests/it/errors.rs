@@ -193,3 +193,38 @@ async fn malformed_json_is_400_and_the_wrong_shape_is_422() {
     );
     assert_eq!(app.get("/api/v1/patents").await.json()["total"], 0);
 }
+
+/// A register's record is archived, not deleted: `DELETE` says so and names the address that
+/// archives it (405), where it was "page not found" about a record that exists. Nothing changes.
+#[rocket::async_test]
+async fn deleting_a_record_is_answered_with_how_to_archive_it() {
+    let app = TestApp::admin().await;
+    let demo = app.send_json(Method::Post, "/api/v1/demo", "{}").await;
+    assert_eq!(demo.status, Status::Ok, "{}", demo.body);
+    for register in [
+        "patents",
+        "enterprises",
+        "events",
+        "visits",
+        "inspections",
+        "cases",
+    ] {
+        let address = format!("/api/v1/{register}/1");
+        let refused = app.send_json(Method::Delete, &address, "").await;
+        assert_eq!(refused.status, Status::MethodNotAllowed, "{address}");
+        let error = &refused.json()["error"];
+        assert_eq!(error["code"], "method_not_allowed");
+        let told = error["message"].as_str().unwrap_or_default();
+        assert!(
+            told.starts_with("登记簿里的记录不删除，只归档")
+                && told.contains(&format!("请 POST {address}/archive")),
+            "{told}"
+        );
+        let kept = app.get(&address).await;
+        assert_eq!(kept.status, Status::Ok);
+        assert_eq!(kept.json()["archived"], false);
+    }
+    // An address that is no register's is still not found.
+    let unknown = app.send_json(Method::Delete, "/api/v1/lunches/1", "").await;
+    assert_eq!(unknown.status, Status::NotFound);
+}

@@ -1,0 +1,36 @@
+//! `DELETE` on a record of a register: records are archived, not deleted (an import's undo is the
+//! one exception, DESIGN.md), so the API says so and names the address that archives it. Rocket
+//! has no route for the method there and answered 404 "page not found" about a record that
+//! exists, which sent an API client looking for the wrong mistake.
+
+use crate::auth::guards::Viewer;
+use crate::error::AppError;
+use crate::i18n::Msg;
+
+/// The registers whose records are archived with `POST /api/v1/{register}/{id}/archive`.
+const ARCHIVED: [&str; 6] = [
+    "patents",
+    "enterprises",
+    "events",
+    "visits",
+    "inspections",
+    "cases",
+];
+
+pub fn routes() -> Vec<rocket::Route> {
+    rocket::routes![delete]
+}
+
+/// Last of the routes for its path, after the few records that are deleted (tokens, calendar
+/// days, the deadline rules' own settings).
+#[rocket::delete("/<register>/<id>", rank = 50)]
+async fn delete(_user: Viewer, register: &str, id: &str) -> AppError {
+    if ARCHIVED.contains(&register) {
+        AppError::MethodNotAllowed(
+            Msg::new("errors.method_not_allowed.archive_instead")
+                .arg("address", format!("/api/v1/{register}/{id}/archive")),
+        )
+    } else {
+        AppError::NotFound(Msg::new("errors.not_found.message"))
+    }
+}
