@@ -298,6 +298,7 @@ pub fn answer_json<T: Serialize>(
 const LIST_MARK: char = '\u{1e}';
 const CHOICES_MARK: char = '\u{1c}';
 const LIST_ITEM: char = '\u{1f}';
+const FIGURE_MARK: char = '\u{1d}';
 
 fn marked_list(mark: char, items: impl IntoIterator<Item = impl ToString>) -> String {
     let items: Vec<String> = items.into_iter().map(|i| i.to_string()).collect();
@@ -317,7 +318,6 @@ fn join_list(items: &str, last: &str, lang: Lang) -> String {
         _ => items.concat(),
     }
 }
-const FIGURE_MARK: char = '\u{1d}';
 
 /// A whole number as `lang` writes it in running text and figures (see [`figure`]).
 pub fn number(lang: Lang, n: impl Into<i128>) -> String {
