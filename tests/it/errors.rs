@@ -212,6 +212,7 @@ async fn deleting_a_record_is_answered_with_how_to_archive_it() {
         let address = format!("/api/v1/{register}/1");
         let refused = app.send_json(Method::Delete, &address, "").await;
         assert_eq!(refused.status, Status::MethodNotAllowed, "{address}");
+        assert_eq!(refused.header("Allow"), Some("GET, PUT"));
         let error = &refused.json()["error"];
         assert_eq!(error["code"], "method_not_allowed");
         let told = error["message"].as_str().unwrap_or_default();

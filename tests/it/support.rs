@@ -419,6 +419,8 @@ pub struct Page {
     pub body: String,
     pub content_type: Option<ContentType>,
     pub location: Option<String>,
+    /// Every header of the answer, by name as sent.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Page {
@@ -426,13 +428,27 @@ impl Page {
         let status = response.status();
         let content_type = response.content_type();
         let location = response.headers().get_one("Location").map(str::to_owned);
+        let headers = response
+            .headers()
+            .iter()
+            .map(|h| (h.name().to_string(), h.value().to_owned()))
+            .collect();
         let body = response.into_string().await.unwrap_or_default();
         Page {
             status,
             body,
             content_type,
             location,
+            headers,
         }
+    }
+
+    /// The value of the answer's header `name` (any case), if it has one.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> serde_json::Value {
