@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::import::mapping::Choices;
 use crate::import::reader::ChildReader;
+use crate::import::same_file;
 use crate::import::service::{self, Policy, Request};
 use crate::import::spec::Register;
 use crate::import::undo;
@@ -192,10 +193,17 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let unkept = crate::db::stamp::Kept::unkept();
     let to_fill =
         service::townships_to_fill(db, &unkept, report.register, report.committed).await?;
+    let same_file = same_file::before_batch(db, report.batch_id).await?;
     if args.json {
-        json(&report.to_json(lang, to_fill), lang)?;
+        let mut answer = report.to_json(lang, to_fill);
+        answer.same_file_as = same_file;
+        json(&answer, lang)?;
     } else {
         summary(&report, lang);
+        if let Some(same) = same_file {
+            let timezone = crate::settings::service::load(db).await?.timezone;
+            say!("{}", same.sentence(timezone, lang));
+        }
         super::enterprises::mention_townships(to_fill.unwrap_or(0), lang);
     }
     if report.refused {

@@ -123,7 +123,9 @@ async fn create(
     let kept = &state.suggestions;
     let to_fill =
         service::townships_to_fill(&state.db, kept, report.register, report.committed).await?;
-    Ok(Json(report.to_json(lang, to_fill)))
+    let mut json = report.to_json(lang, to_fill);
+    json.same_file_as = super::same_file::before_batch(&state.db, report.batch_id).await?;
+    Ok(Json(json))
 }
 
 /// Anything but a multipart upload gets told how to send the file, rather than falling through
@@ -185,6 +187,9 @@ async fn show(
     let (batch, progress) = service::progress(&state.db, id).await?;
     let mut json = undo::batch_json(&batch);
     json["progress"] = serde_json::to_value(progress).unwrap_or_default();
+    if let Some(same) = super::same_file::before(&state.db, &batch).await? {
+        json["same_file_as"] = serde_json::to_value(same).unwrap_or_default();
+    }
     Ok(Json(json))
 }
 

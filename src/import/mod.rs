@@ -20,6 +20,7 @@ pub mod preview;
 pub mod reader;
 pub mod report;
 pub mod routes;
+pub mod same_file;
 pub mod service;
 pub mod sniff;
 pub mod spec;

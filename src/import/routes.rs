@@ -257,6 +257,14 @@ struct ShowView {
     progress: Progress,
     message: Option<String>,
     can_undo: bool,
+    same_file: Option<SameFileView>,
+}
+
+/// An earlier committed import of the same file: its number, for the link, and the sentence.
+#[derive(Serialize)]
+struct SameFileView {
+    batch_id: i64,
+    sentence: String,
 }
 
 fn count_of(counts: &Counts, status: RowStatus) -> u64 {
@@ -304,6 +312,12 @@ async fn show(
         .as_deref()
         .and_then(|m| serde_json::from_str::<Msg>(m).ok())
         .map(|m| m.render(context.lang));
+    let same_file = super::same_file::before(&state.db, &batch)
+        .await?
+        .map(|same| SameFileView {
+            batch_id: same.batch_id,
+            sentence: same.sentence(context.settings.timezone, context.lang),
+        });
     let view = ShowView {
         register: register.as_str().to_owned(),
         sheet: batch.sheet.clone().unwrap_or_default(),
@@ -340,6 +354,7 @@ async fn show(
             batch.state == "committed",
         )
         .await?,
+        same_file,
         batch: history_row(&batch),
     };
     Ok(context.render("imports/show", view))

@@ -130,6 +130,10 @@ pub struct ReportJson {
     /// import that concerns enterprises (absent otherwise), as the import's page tells it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub townships_to_fill: Option<usize>,
+    /// An earlier import of the same file into the same register, still committed (absent when
+    /// there is none), as the preview tells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_file_as: Option<super::same_file::SameFile>,
 }
 
 impl Report {
@@ -154,6 +158,7 @@ impl Report {
             dry_run: self.dry_run,
             committed: self.committed,
             townships_to_fill,
+            same_file_as: None,
         }
     }
 }

@@ -1096,6 +1096,21 @@ async fn import_commands_answer_in_json_with_exit_codes() {
         !stderr(&done).contains('█'),
         "no progress bar off a terminal"
     );
+    // The same file again is told as the import it repeats, in words and in JSON.
+    let batch = text
+        .split("ipdesk import undo ")
+        .nth(1)
+        .and_then(|rest| rest.trim().parse::<i64>().ok())
+        .unwrap();
+    assert!(!text.contains("文件内容完全相同"), "{text}");
+    let again = stdout(&run(&db, &["import", fixture, "--dry-run"]));
+    assert!(
+        again.contains(&format!("这份文件与第 {batch} 次导入（命令行（")),
+        "{again}"
+    );
+    let again = stdout(&run(&db, &["import", fixture, "--dry-run", "--json"]));
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["same_file_as"]["batch_id"], batch, "{again}");
 
     // The history for a person: local time, register, counts as a sentence (not JSON).
     let listed = stdout(&run(&db, &["import", "list"]));

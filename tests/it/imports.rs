@@ -2708,6 +2708,69 @@ async fn a_mapping_chosen_once_is_remembered_for_the_same_headers() {
     assert_eq!(report["unchanged"], 1);
 }
 
+/// The same roster a second time, under another name, is told as the import it repeats: on the
+/// preview (in both languages), in the API's answers; another file is not, nor is the same one
+/// once the import it repeats is undone.
+#[rocket::async_test]
+async fn the_same_file_again_is_told_until_its_import_is_undone() {
+    let app = TestApp::signed_in(Role::Officer).await;
+    let roster = roster_of(7, 3);
+    let first = upload_roster(&app, "十一月名册.xlsx", &roster).await;
+    let id = batch_of(&first);
+    app.follow(&first).await.assert_lacks(&["id=\"same-file\""]);
+    app.post_form(
+        &format!("/imports/{id}/commit"),
+        &[("policy", "valid-rows")],
+    )
+    .await;
+    assert_eq!(wait_for_job(&app, id).await["state"], "committed");
+    let committed = app.get(&format!("/imports/{id}")).await;
+    committed.assert_lacks(&["id=\"same-file\""]);
+
+    let again = upload_roster(&app, "十二月名册.xlsx", &roster).await;
+    let again_id = batch_of(&again);
+    let told = format!("这份文件与第 {id} 次导入（officer，");
+    let link = format!("<a href=\"/imports/{id}\">查看第 {id} 次导入</a>");
+    app.follow(&again).await.assert_contains(&[&told, &link]);
+    app.switch_to_english().await;
+    app.get(&format!("/imports/{again_id}"))
+        .await
+        .assert_contains(&[&format!(
+            "This file is identical to the one of import {id} (officer, "
+        )]);
+
+    let token = app.token_for("officer").await;
+    let shown = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        &format!("/api/v1/imports/{again_id}"),
+    )
+    .await;
+    assert_eq!(
+        shown.json()["same_file_as"]["batch_id"],
+        id,
+        "{}",
+        shown.body
+    );
+    let dry = [("dry_run", "true")];
+    let report = api_import(&app, &token, "名册.xlsx", &roster, &dry)
+        .await
+        .json();
+    assert_eq!(report["same_file_as"]["batch_id"], id, "{report}");
+    assert_eq!(report["same_file_as"]["actor"], "officer", "{report}");
+    let other = api_import(&app, &token, "名册.xlsx", &roster_of(8, 3), &dry)
+        .await
+        .json();
+    assert_eq!(other.get("same_file_as"), None, "{other}");
+
+    app.post_form(&format!("/imports/{id}/undo"), &[]).await;
+    let report = api_import(&app, &token, "名册.xlsx", &roster, &dry)
+        .await
+        .json();
+    assert_eq!(report.get("same_file_as"), None, "undone: {report}");
+}
+
 /// A roster of `rows` local patents whose application numbers no other `file` shares.
 pub(crate) fn roster_of(file: u32, rows: u32) -> Vec<u8> {
     let lines: Vec<[String; 4]> = (0..rows)
