@@ -10,6 +10,7 @@ use crate::audit::Actor;
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg, t};
 use crate::import::mapping::Choices;
+use crate::import::plan::Problem;
 use crate::import::reader::ChildReader;
 use crate::import::same_file;
 use crate::import::service::{self, Policy, Request};
@@ -234,6 +235,7 @@ pub fn summary(report: &service::Report, lang: Lang) {
         let hint = Msg::new("import.cli.report_hint").arg("batch", report.batch_id);
         say!("{}", hint.render(lang));
     }
+    list_changes(report.rows.iter().flat_map(|r| &r.changes), 20, lang);
     let key = if report.dry_run {
         "import.cli.dry_run"
     } else if report.committed {
@@ -247,23 +249,49 @@ pub fn summary(report: &service::Report, lang: Lang) {
     );
 }
 
+/// Prints the first `shown` cells of updated rows that change a record, each with its new value
+/// and the value it replaces.
+fn list_changes<'a>(changes: impl Iterator<Item = &'a Problem>, shown: usize, lang: Lang) {
+    list_first(changes, shown, lang, |change| {
+        Msg::new("import.cli.change")
+            .arg("cell", format!("{}{}", change.column, change.row))
+            .arg("header", &change.header)
+            .arg("value", &change.value)
+            .arg("message", change.msg.render(lang))
+            .render(lang)
+    });
+}
+
 /// Prints the first `shown` problems, one a line behind `mark`, and how many more there are;
 /// returns how many there are in all.
 fn list_problems<'a>(
     mark: &str,
-    problems: impl Iterator<Item = &'a crate::import::plan::Problem>,
+    problems: impl Iterator<Item = &'a Problem>,
     shown: usize,
     lang: Lang,
 ) -> usize {
+    list_first(problems, shown, lang, |problem| {
+        let (column, row, header) = (&problem.column, problem.row, &problem.header);
+        format!(
+            "  {mark} {column}{row} {header}: {}",
+            problem.msg.render(lang)
+        )
+    })
+}
+
+/// Prints the first `shown` items as `line` writes them, then how many more there are; returns
+/// how many there are in all.
+fn list_first<'a>(
+    items: impl Iterator<Item = &'a Problem>,
+    shown: usize,
+    lang: Lang,
+    line: impl Fn(&Problem) -> String,
+) -> usize {
     let mut count = 0;
-    for problem in problems {
+    for item in items {
         count += 1;
         if count <= shown {
-            let (column, row, header) = (&problem.column, problem.row, &problem.header);
-            say!(
-                "  {mark} {column}{row} {header}: {}",
-                problem.msg.render(lang)
-            );
+            say!("{}", line(item));
         }
     }
     if count > shown {

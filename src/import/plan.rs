@@ -119,6 +119,10 @@ pub struct PlannedRow {
     pub status: RowStatus,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// On an updated row, each cell whose value replaces what the register holds, with the value
+    /// it replaces in its message: what "updated" will do, told before it is done.
+    #[serde(default)]
+    pub changes: Vec<Problem>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,6 +177,7 @@ pub struct RowReader<'a> {
     pub is_1904: bool,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    pub changes: Vec<Problem>,
     /// The columns read as dates so far: a bare serial number in one (a Chinese built-in date
     /// format reaches us as a plain number) is named by its day in a problem, as Excel shows it.
     dated: Vec<u32>,
@@ -186,6 +191,7 @@ impl<'a> RowReader<'a> {
             is_1904,
             errors: Vec::new(),
             warnings: Vec::new(),
+            changes: Vec::new(),
             dated: Vec::new(),
         }
     }
@@ -229,6 +235,21 @@ impl<'a> RowReader<'a> {
     pub fn warn(&mut self, field: &str, value: impl Into<String>, msg: Msg) {
         let problem = self.problem(field, value.into(), msg);
         self.warnings.push(problem);
+    }
+
+    /// Tells that the field's cell replaces `stored`, the register's value as a person reads it
+    /// (none: the register had it blank). A field without a cell in the row replaces nothing: a
+    /// blank cell never erases a stored value.
+    pub fn replaces(&mut self, field: &str, stored: Option<String>) {
+        if self.cell(field).is_none() {
+            return;
+        }
+        let msg = match stored {
+            Some(stored) => Msg::new("import.row.replaces").arg("stored", stored),
+            None => Msg::new("import.row.fills_blank"),
+        };
+        let problem = self.problem(field, self.shown(field), msg);
+        self.changes.push(problem);
     }
 
     /// The id of the township a township column names; one the county does not have is only
@@ -314,6 +335,7 @@ impl<'a> RowReader<'a> {
             status,
             errors: self.errors,
             warnings: self.warnings,
+            changes: self.changes,
         }
     }
 }

@@ -40,15 +40,33 @@ pub struct GridRow {
 #[derive(Serialize)]
 pub struct GridCell {
     text: String,
-    /// "error", "warning" or "".
+    /// "error", "warning", "changed" (the value replaces the register's) or "".
     mark: &'static str,
     note: String,
     /// A number in the file: right-aligned, as the spreadsheet shows it.
     number: bool,
 }
 
-/// A row's problems: whether each is an error, and the problem.
-type RowProblems<'p> = Vec<(bool, &'p Problem)>;
+/// What a problem of the preview is: its cell's mark, the most serious shown.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Change,
+    Warning,
+    Error,
+}
+
+impl Kind {
+    fn mark(self) -> &'static str {
+        match self {
+            Kind::Change => "changed",
+            Kind::Warning => "warning",
+            Kind::Error => "error",
+        }
+    }
+}
+
+/// A row's problems, each with its kind.
+type RowProblems<'p> = Vec<(Kind, &'p Problem)>;
 
 /// The page `request` of the rows with status `filter` (every row without one).
 pub async fn page(
@@ -117,7 +135,7 @@ fn page_of(chosen: &[(u32, RowStatus)], request: PageRequest) -> &[(u32, RowStat
     &chosen[start..end]
 }
 
-/// The page's problems in one pass over the batch's (errors before warnings, as stored).
+/// The page's problems in one pass over the batch's (errors, warnings, then changes, as stored).
 fn problems_on_page<'p>(
     problems: &'p StoredProblems,
     page_rows: &[(u32, RowStatus)],
@@ -126,11 +144,12 @@ fn problems_on_page<'p>(
         .iter()
         .map(|(row, _)| (*row, Vec::new()))
         .collect();
-    let all = (problems.errors.iter().map(|p| (true, p)))
-        .chain(problems.warnings.iter().map(|p| (false, p)));
-    for (is_error, problem) in all {
+    let all = (problems.errors.iter().map(|p| (Kind::Error, p)))
+        .chain(problems.warnings.iter().map(|p| (Kind::Warning, p)))
+        .chain(problems.changes.iter().map(|p| (Kind::Change, p)));
+    for (kind, problem) in all {
         if let Some(list) = on_page.get_mut(&problem.row) {
-            list.push((is_error, problem));
+            list.push((kind, problem));
         }
     }
     on_page
@@ -157,7 +176,7 @@ impl Cells<'_> {
             .iter()
             .map(|column| {
                 let letter = column_letter(column.column);
-                let here: Vec<&(bool, &Problem)> = problems
+                let here: Vec<&(Kind, &Problem)> = problems
                     .iter()
                     .filter(|(_, p)| p.column == letter)
                     .collect();
@@ -185,7 +204,7 @@ impl Cells<'_> {
         &self,
         column: &MappedColumn,
         cell: Option<&Cell>,
-        problems: &[&(bool, &Problem)],
+        problems: &[&(Kind, &Problem)],
     ) -> GridCell {
         let field = spec(self.register).field_type_of(self.mapping, column.column);
         let (text, serial) = cell
@@ -203,13 +222,11 @@ impl Cells<'_> {
                     .render(self.lang),
             );
         }
-        let mark = if problems.iter().any(|(is_error, _)| *is_error) {
-            "error"
-        } else if problems.is_empty() {
-            ""
-        } else {
-            "warning"
-        };
+        let mark = problems
+            .iter()
+            .map(|(kind, _)| *kind)
+            .max()
+            .map_or("", Kind::mark);
         GridCell {
             text,
             number: !serial && matches!(cell, Some(Cell::Number(_))),

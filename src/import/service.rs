@@ -124,6 +124,8 @@ pub struct ReportJson {
     pub counts: Counts,
     pub errors: Vec<ProblemJson>,
     pub warnings: Vec<ProblemJson>,
+    /// The cells of updated rows that change a record, each with the value it replaces.
+    pub changes: Vec<ProblemJson>,
     pub dry_run: bool,
     pub committed: bool,
     /// How many enterprises without a township their patents could now give one, on a committed
@@ -155,6 +157,7 @@ impl Report {
             counts: self.counts,
             errors: problems(|r| &r.errors),
             warnings: problems(|r| &r.warnings),
+            changes: problems(|r| &r.changes),
             dry_run: self.dry_run,
             committed: self.committed,
             townships_to_fill,
@@ -740,6 +743,9 @@ pub struct StoredProblems {
     pub rows: Vec<u32>,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
+    /// Batches stored before updates told their changes have none.
+    #[serde(default)]
+    pub changes: Vec<Problem>,
 }
 
 /// [`StoredProblems`] as it is written: the problems borrowed from the rows, not copied (a
@@ -749,6 +755,7 @@ struct ProblemsToStore<'a> {
     rows: Vec<u32>,
     errors: Vec<&'a Problem>,
     warnings: Vec<&'a Problem>,
+    changes: Vec<&'a Problem>,
 }
 
 /// Marks problems stored deflated, in base64. A roster with a warning on every row keeps a tenth
@@ -792,6 +799,7 @@ fn stored_problems(rows: &[PlannedRow]) -> String {
         rows: rows.iter().map(|r| r.row).collect(),
         errors: rows.iter().flat_map(|r| &r.errors).collect(),
         warnings: rows.iter().flat_map(|r| &r.warnings).collect(),
+        changes: rows.iter().flat_map(|r| &r.changes).collect(),
     };
     // Serialised straight into the compressor: the JSON never exists whole.
     let deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -1430,6 +1438,7 @@ mod tests {
                 Vec::new()
             },
             warnings: vec![problem],
+            changes: Vec::new(),
         }
     }
 
@@ -1459,11 +1468,16 @@ mod tests {
             rows: vec![4, 7],
             errors: rows[1].errors.clone(),
             warnings: rows.iter().flat_map(|r| r.warnings.clone()).collect(),
+            changes: Vec::new(),
         };
-        let read = StoredProblems::read(&serde_json::to_string(&old).unwrap());
+        // Stored before updates told their changes: no `changes` at all.
+        let mut json = serde_json::to_value(&old).unwrap();
+        json.as_object_mut().unwrap().remove("changes");
+        let read = StoredProblems::read(&json.to_string());
         assert_eq!(read.rows, old.rows);
         assert_eq!(read.errors, old.errors);
         assert_eq!(read.warnings, old.warnings);
+        assert!(read.changes.is_empty());
         // Text that is neither reads as no problems, not as a failure of the page.
         for broken in ["", "deflate:!!", "deflate:AAAA", "{\"rows\": [1"] {
             assert!(StoredProblems::read(broken).rows.is_empty(), "{broken}");

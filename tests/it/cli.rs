@@ -1111,6 +1111,18 @@ async fn import_commands_answer_in_json_with_exit_codes() {
     let again = stdout(&run(&db, &["import", fixture, "--dry-run", "--json"]));
     let again: serde_json::Value = serde_json::from_str(&again).unwrap();
     assert_eq!(again["same_file_as"]["batch_id"], batch, "{again}");
+    // The revised roster: each changed cell told with what it replaces, the first twenty listed.
+    let revised = repo_path("tests/fixtures/zigui-grants-2026-revised.xlsx");
+    let revised = stdout(&run(
+        &db,
+        &["import", revised.to_str().unwrap(), "--dry-run"],
+    ));
+    assert!(
+        revised.contains(
+            "  ~ B22 名称：“新型蓝光二极管芯片（修订）”，替换登记簿中的“新型蓝光二极管芯片”。\n"
+        ) && revised.contains("……另有 8 条未列出。"),
+        "{revised}"
+    );
 
     // The history for a person: local time, register, counts as a sentence (not JSON).
     let listed = stdout(&run(&db, &["import", "list"]));

@@ -2708,6 +2708,98 @@ async fn a_mapping_chosen_once_is_remembered_for_the_same_headers() {
     assert_eq!(report["unchanged"], 1);
 }
 
+/// An updated row names each cell that changes the patent and the value it replaces: in the
+/// JSON of a dry run, and on the preview (marked, in both languages). A cell left blank, or one
+/// that says what the register holds, changes nothing and is not named.
+#[rocket::async_test]
+async fn an_updated_row_names_each_cell_it_changes_and_what_it_replaces() {
+    let (app, token) = officer_app().await;
+    let number = number("202620000017");
+    let headers: &[&str] = &["申请号", "专利名称", "申请人", "发明人", "申请日", "地址"];
+    let roster = |title: &str, inventor: &str| {
+        let row: &[&str] = &[
+            &number,
+            title,
+            "秭归县茶业公司",
+            inventor,
+            "",
+            "湖北省秭归县茅坪镇",
+        ];
+        xlsx(&[headers, row])
+    };
+    let first = api_import(
+        &app,
+        &token,
+        "名册.xlsx",
+        &roster("一种茶叶揉捻装置", ""),
+        &[],
+    )
+    .await
+    .json();
+    assert_eq!(
+        (
+            first["new"].as_u64(),
+            first["changes"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0)),
+        "{first}"
+    );
+
+    let revised = roster("一种茶叶揉捻装置（改进）", "张三");
+    let dry = api_import(&app, &token, "名册.xlsx", &revised, &[("dry_run", "true")])
+        .await
+        .json();
+    assert_eq!(dry["updated"], 1, "{dry}");
+    let told: Vec<(&str, &str, &str, &str)> = dry["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let text = |key: &str| c[key].as_str().unwrap_or_default();
+            (
+                text("column"),
+                text("field"),
+                text("value"),
+                text("message"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            (
+                "B",
+                "title",
+                "一种茶叶揉捻装置（改进）",
+                "替换登记簿中的“一种茶叶揉捻装置”。"
+            ),
+            ("D", "inventors", "张三", "登记簿中这一项原为空。"),
+        ],
+        "{dry}"
+    );
+
+    app.login("officer", crate::support::PASSWORD).await;
+    let uploaded = app
+        .post_multipart(
+            "/imports",
+            &[("register", "patents")],
+            Some(("名册.xlsx", &revised)),
+        )
+        .await;
+    let id = batch_of(&uploaded);
+    app.follow(&uploaded).await.assert_contains(&[
+        "<td class=\"cell-changed\">一种茶叶揉捻装置（改进）<span class=\"cell-note\">替换登记簿中的“一种茶叶揉捻装置”。</span>",
+        "<td class=\"cell-changed\">张三<span class=\"cell-note\">登记簿中这一项原为空。</span>",
+    ]);
+    app.switch_to_english().await;
+    app.get(&format!("/imports/{id}?status=updated"))
+        .await
+        .assert_contains(&[
+            "Replaces “一种茶叶揉捻装置” in the register.",
+            "The register had this blank.",
+        ]);
+}
+
 /// The same roster a second time, under another name, is told as the import it repeats: on the
 /// preview (in both languages), in the API's answers; another file is not, nor is the same one
 /// once the import it repeats is undone.
