@@ -10,7 +10,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use serde::{Deserialize, Serialize};
 
 use super::mapping::Mapping;
-use super::plan::{Jurisdiction, PlannedRow, RowReader, RowStatus};
+use super::plan::{FieldTexts, Jurisdiction, PlannedRow, RowReader, RowStatus};
 use super::values;
 use super::workbook::Row;
 use crate::audit::Actor;
@@ -59,6 +59,34 @@ impl EnterpriseSnapshot {
             contact_phone: row.contact_phone.clone(),
             notes: row.notes.clone(),
         }
+    }
+
+    /// The fields as a person reads them, for telling an update's changes.
+    fn field_texts(&self, jurisdiction: &Jurisdiction) -> FieldTexts {
+        let township = self
+            .township_id
+            .and_then(|id| jurisdiction.township_name(id))
+            .map(str::to_owned);
+        let day = |day: Option<NaiveDate>| day.map(|day| day.to_string());
+        let yes_no = if self.tech_sme {
+            "@common.yes"
+        } else {
+            "@common.no"
+        };
+        vec![
+            ("name", Some(self.name.clone())),
+            ("credit_code", self.credit_code.clone()),
+            ("township", township),
+            ("address", self.address.clone()),
+            ("industry", self.industry.clone()),
+            ("high_tech_certificate", self.high_tech_certificate.clone()),
+            ("high_tech_issued_on", day(self.high_tech_issued_on)),
+            ("high_tech_expires_on", day(self.high_tech_expires_on)),
+            ("tech_sme", Some(yes_no.to_owned())),
+            ("contact_name", self.contact_name.clone()),
+            ("contact_phone", self.contact_phone.clone()),
+            ("notes", self.notes.clone()),
+        ]
     }
 
     fn differs(&self, other: &EnterpriseSnapshot) -> bool {
@@ -339,6 +367,10 @@ fn plan_row(
     if !before.differs(&after) {
         return (reader.done(RowStatus::Unchanged), None);
     }
+    reader.tell_changes(
+        before.field_texts(jurisdiction),
+        after.field_texts(jurisdiction),
+    );
     let write = EnterpriseWrite::Update {
         row,
         before: before.clone(),

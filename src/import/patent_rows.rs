@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::mapping::Mapping;
-use super::plan::{Jurisdiction, PlannedRow, RowReader, RowStatus};
+use super::plan::{FieldTexts, Jurisdiction, PlannedRow, RowReader, RowStatus};
 use super::values;
 use super::workbook::{Cell, Row, number_text};
 use crate::db;
@@ -480,51 +480,37 @@ fn apply_status(
     }
 }
 
-/// Tells each cell of an updated row whose value changes the patent, with the value the register
-/// holds: the officer sees what an update will do before it is done. Fields the row has no cell
-/// for change nothing and are not told (see [`RowReader::replaces`]).
-fn tell_changes(
-    reader: &mut RowReader<'_>,
-    before: &PatentSnapshot,
-    after: &PatentSnapshot,
-    jurisdiction: &Jurisdiction,
-) {
-    let texts = |patent: &PatentSnapshot| -> [(&'static str, Option<String>); 13] {
-        let township = patent
-            .township_id
-            .and_then(|id| jurisdiction.township_name(id))
-            .map(str::to_owned);
-        [
-            ("title", Some(patent.title.clone())),
-            (
-                "patent_type",
-                Some(format!("@{}", patent.patent_type.label_key())),
-            ),
-            (
-                "applicants",
-                joined(patent.applicants.iter().map(|(name, _)| name)),
-            ),
-            ("inventors", joined(patent.inventors.iter())),
-            ("filed_on", patent.filed_on.map(|day| day.to_string())),
-            ("granted_on", patent.granted_on.map(|day| day.to_string())),
-            (
-                "grant_publication_number",
-                patent.grant_publication_number.clone(),
-            ),
-            ("agency", patent.agency.clone()),
-            ("ipc_main", patent.ipc_main.clone()),
-            ("address", patent.address.clone()),
-            ("township", township),
-            ("status", Some(format!("@{}", patent.status.label_key()))),
-            ("notes", patent.notes.clone()),
-        ]
-    };
-    for ((field, was), (_, now)) in texts(before).into_iter().zip(texts(after)) {
-        let was = was.filter(|text| !text.is_empty());
-        if was != now.filter(|text| !text.is_empty()) {
-            reader.replaces(field, was);
-        }
-    }
+/// The patent's fields as a person reads them, for telling an update's changes: the officer sees
+/// what an update will do before it is done.
+fn field_texts(patent: &PatentSnapshot, jurisdiction: &Jurisdiction) -> FieldTexts {
+    let township = patent
+        .township_id
+        .and_then(|id| jurisdiction.township_name(id))
+        .map(str::to_owned);
+    vec![
+        ("title", Some(patent.title.clone())),
+        (
+            "patent_type",
+            Some(format!("@{}", patent.patent_type.label_key())),
+        ),
+        (
+            "applicants",
+            joined(patent.applicants.iter().map(|(name, _)| name)),
+        ),
+        ("inventors", joined(patent.inventors.iter())),
+        ("filed_on", patent.filed_on.map(|day| day.to_string())),
+        ("granted_on", patent.granted_on.map(|day| day.to_string())),
+        (
+            "grant_publication_number",
+            patent.grant_publication_number.clone(),
+        ),
+        ("agency", patent.agency.clone()),
+        ("ipc_main", patent.ipc_main.clone()),
+        ("address", patent.address.clone()),
+        ("township", township),
+        ("status", Some(format!("@{}", patent.status.label_key()))),
+        ("notes", patent.notes.clone()),
+    ]
 }
 
 /// Names as one text, the way a roster's cell lists them; none when there are none.
@@ -641,7 +627,10 @@ impl<'a> Planner<'a> {
         if !before.differs(&after) {
             return (reader.done(RowStatus::Unchanged), None);
         }
-        tell_changes(&mut reader, &before, &after, self.jurisdiction);
+        reader.tell_changes(
+            field_texts(&before, self.jurisdiction),
+            field_texts(&after, self.jurisdiction),
+        );
         let before_json: Arc<str> = serde_json::to_string(&*before).unwrap_or_default().into();
         self.updated_from
             .insert(number.stored().to_owned(), Arc::clone(&before_json));

@@ -169,6 +169,10 @@ impl Counts {
     }
 }
 
+/// A record's fields as a person reads them, by field name: what an update's changes are told
+/// from. A value that is a locale key (a type, a status, yes or no) is written `@key`.
+pub type FieldTexts = Vec<(&'static str, Option<String>)>;
+
 /// A data row seen through the mapping: the cell of each field, and problems collected as it is read.
 pub struct RowReader<'a> {
     pub row: &'a Row,
@@ -250,6 +254,17 @@ impl<'a> RowReader<'a> {
         };
         let problem = self.problem(field, self.shown(field), msg);
         self.changes.push(problem);
+    }
+
+    /// Tells each field whose text differs between `before` and `after` (the same fields in the
+    /// same order, as a person reads them; an empty text is none) with the value it replaces.
+    pub fn tell_changes(&mut self, before: FieldTexts, after: FieldTexts) {
+        for ((field, was), (_, now)) in before.into_iter().zip(after) {
+            let was = was.filter(|text| !text.is_empty());
+            if was != now.filter(|text| !text.is_empty()) {
+                self.replaces(field, was);
+            }
+        }
     }
 
     /// The id of the township a township column names; one the county does not have is only
@@ -446,23 +461,77 @@ mod tests {
         assert!(long.names.contains(&"长阳土家族".to_owned()));
     }
 
-    #[test]
-    fn a_problem_names_a_cell_as_the_spreadsheet_shows_it() {
+    /// A mapping of columns A, B, C… to `fields`, each headed by its field's name.
+    fn mapped(fields: &[&str]) -> Mapping {
         use crate::import::mapping::Source;
-        let column = |n: u32, field: &str| MappedColumn {
-            column: n,
-            letter: ((b'A' + n as u8) as char).to_string(),
-            header: field.to_owned(),
-            field: Some(field.to_owned()),
+        let columns = (0u8..).zip(fields).map(|(n, field)| MappedColumn {
+            column: u32::from(n),
+            letter: char::from(b'A' + n).to_string(),
+            header: (*field).to_owned(),
+            field: Some((*field).to_owned()),
             source: Source::Alias,
-        };
-        let mapping = Mapping {
-            columns: vec![
-                column(0, "granted_on"),
-                column(1, "count"),
-                column(2, "title"),
+        });
+        Mapping {
+            columns: columns.collect(),
+        }
+    }
+
+    #[test]
+    fn an_update_tells_the_cells_that_change_what_the_register_holds() {
+        let mapping = mapped(&["title", "agency", "notes"]);
+        let row = Row {
+            index: 4,
+            cells: vec![
+                (0, Cell::Text("新名称".into())),
+                (1, Cell::Text("某代理所".into())),
+                (2, Cell::Text("  ".into())),
             ],
         };
+        let text = |t: &str| Some(t.to_owned());
+        // (field, before, after, what is told: the message's key, or none)
+        let cases = [
+            (
+                "title",
+                text("旧名称"),
+                text("新名称"),
+                Some("import.row.replaces"),
+            ),
+            ("title", text("新名称"), text("新名称"), None),
+            (
+                "agency",
+                None,
+                text("某代理所"),
+                Some("import.row.fills_blank"),
+            ),
+            (
+                "agency",
+                text(""),
+                text("某代理所"),
+                Some("import.row.fills_blank"),
+            ),
+            // A blank cell erases nothing, and a field without a column is not told.
+            ("notes", text("旧备注"), None, None),
+            ("address", text("旧地址"), text("新地址"), None),
+        ];
+        for (field, before, after, told) in cases {
+            let mut reader = RowReader::new(&row, &mapping, false);
+            reader.tell_changes(vec![(field, before.clone())], vec![(field, after)]);
+            let keys: Vec<&str> = reader.changes.iter().map(|c| c.msg.key.as_str()).collect();
+            assert_eq!(
+                keys,
+                told.into_iter().collect::<Vec<_>>(),
+                "{field} {before:?}"
+            );
+            if let Some(change) = reader.changes.first() {
+                let letter = mapping.column_of(field).map(|c| c.letter.clone());
+                assert_eq!((change.row, Some(change.column.clone())), (5, letter));
+            }
+        }
+    }
+
+    #[test]
+    fn a_problem_names_a_cell_as_the_spreadsheet_shows_it() {
+        let mapping = mapped(&["granted_on", "count", "title"]);
         // (cell, read as a date first, as named in a problem)
         let cases = [
             (Cell::Number(46238.0), true, "2026-08-04"),

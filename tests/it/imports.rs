@@ -981,6 +981,61 @@ fn credit_code(body: &str) -> String {
     format!("{body}{check}")
 }
 
+/// An updated enterprise names its changed cells as an updated patent does: a contact replaced,
+/// a township the register lacked, told in the JSON of a dry run and on the preview.
+#[rocket::async_test]
+async fn an_updated_enterprise_names_each_cell_it_changes() {
+    let (app, token) = officer_app().await;
+    let code = credit_code("91420527MA4EXAMPL");
+    let headers: &[&str] = &["企业名称", "统一社会信用代码", "乡镇", "联系人", "联系电话"];
+    let list = |township: &str, contact: &str| {
+        let row: &[&str] = &[
+            "秭归县橘颂茶业有限公司",
+            &code,
+            township,
+            contact,
+            "0717-2881234",
+        ];
+        xlsx(&[headers, row])
+    };
+    let fields = [("register", "enterprises")];
+    let first = api_import(&app, &token, "企业.xlsx", &list("", "王五"), &fields).await;
+    assert_eq!(first.json()["new"], 1, "{}", first.body);
+
+    let revised = list("茅坪镇", "赵六");
+    let fields = [("register", "enterprises"), ("dry_run", "true")];
+    let dry = api_import(&app, &token, "企业.xlsx", &revised, &fields)
+        .await
+        .json();
+    let told: Vec<(&str, &str)> = dry["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["header"].as_str().unwrap(),
+                c["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        told,
+        [
+            ("乡镇", "登记簿中这一项原为空。"),
+            ("联系人", "替换登记簿中的“王五”。")
+        ],
+        "{dry}"
+    );
+    app.login("officer", crate::support::PASSWORD).await;
+    let form = [("register", "enterprises")];
+    let uploaded = app
+        .post_multipart("/imports", &form, Some(("企业.xlsx", &revised)))
+        .await;
+    app.follow(&uploaded).await.assert_contains(&[
+        "<td class=\"cell-changed\">赵六<span class=\"cell-note\">替换登记簿中的“王五”。</span>",
+    ]);
+}
+
 /// The high-tech list through `POST /api/v1/imports`, into the enterprises register.
 pub(crate) async fn import_high_tech_list(app: &TestApp, token: &str) -> Page {
     api_import(
