@@ -308,7 +308,7 @@ fn marked_list(mark: char, items: impl IntoIterator<Item = impl ToString>) -> St
 /// The items of a marked list as `lang` writes them: separated, and the last one set off by the
 /// word the list needs (English “and” or “or”; Chinese uses its enumeration comma throughout).
 fn join_list(items: &str, last: &str, lang: Lang) -> String {
-    let items: Vec<&str> = items.split(LIST_ITEM).collect();
+    let items: Vec<String> = items.split(LIST_ITEM).map(|i| key_item(i, lang)).collect();
     match items.split_last() {
         Some((final_item, rest)) if !rest.is_empty() => format!(
             "{}{}{final_item}",
@@ -317,6 +317,21 @@ fn join_list(items: &str, last: &str, lang: Lang) -> String {
         ),
         _ => items.concat(),
     }
+}
+
+/// A list's item that is a locale key (prefixed `@`) in `lang`, any other as it is.
+fn key_item(item: &str, lang: Lang) -> String {
+    match item.strip_prefix('@') {
+        Some(key) if CATALOG.get(lang, key).is_some() => t(lang, key),
+        _ => item.to_owned(),
+    }
+}
+
+/// A list as a message's argument holds it (see [`Msg::list_arg`]), where the text is kept
+/// before it is a message's: its items joined as the reader's language joins them, an item
+/// that is a locale key (prefixed `@`) in that language.
+pub fn list_text(items: impl IntoIterator<Item = impl ToString>) -> String {
+    marked_list(LIST_MARK, items)
 }
 
 /// A whole number as `lang` writes it in running text and figures (see [`figure`]).
@@ -478,7 +493,12 @@ mod tests {
                 .choices_arg("choices", items);
             (msg.render(Lang::ZhCn), msg.render(Lang::En))
         };
-        let table: [((String, String), &str, &str); 6] = [
+        // A list kept as text first (an import's change), its items locale keys.
+        let topics = |items: &[&str]| {
+            let msg = Msg::new("import.row.replaces").arg("stored", list_text(items));
+            (msg.render(Lang::ZhCn), msg.render(Lang::En))
+        };
+        let table: [((String, String), &str, &str); 8] = [
             (years(&[2027]), "2027年", "of 2027 are"),
             (years(&[2026, 2027]), "2026、2027年", "of 2026 and 2027 are"),
             (
@@ -493,6 +513,16 @@ mod tests {
                 "one of patent or case.",
             ),
             (choices(&["a", "b", "c"]), "a、b、c", "one of a, b or c."),
+            (
+                topics(&["@visits.topic.patent_filing", "@visits.topic.ip_protection"]),
+                "“专利申报、知识产权保护”",
+                "“Patent filing and IP protection”",
+            ),
+            (
+                topics(&["@no.such.key"]),
+                "“@no.such.key”",
+                "“@no.such.key”",
+            ),
         ];
         for ((zh, en), in_zh, in_en) in table {
             assert!(zh.contains(in_zh), "{zh} lacks {in_zh}");

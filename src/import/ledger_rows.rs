@@ -592,6 +592,7 @@ fn judge_event(
             if before.valid() == valid {
                 None
             } else {
+                super::ledger_changes::tell_event(reader, before, &valid);
                 Some(LedgerWrite::UpdateEvent {
                     row: reader.number(),
                     before: before.clone(),
@@ -637,10 +638,13 @@ fn judge_inspection(
             if before.archived {
                 reader.warn("title", &valid.title, Msg::new("import.row.archived"));
             }
-            (before.valid() != valid).then(|| LedgerWrite::UpdateInspection {
-                row: reader.number(),
-                before: before.clone(),
-                after: valid,
+            (before.valid() != valid).then(|| {
+                super::ledger_changes::tell_inspection(reader, before, &valid);
+                LedgerWrite::UpdateInspection {
+                    row: reader.number(),
+                    before: before.clone(),
+                    after: valid,
+                }
             })
         }
     };
@@ -692,11 +696,14 @@ fn plan_case(
         inspection_id: before.inspection_id,
         ..valid
     };
-    let judged = (!current.same_particulars(&after)).then(|| LedgerWrite::UpdateCase {
-        row: reader.number(),
-        at: (before.id, before.version),
-        before: current,
-        after,
+    let judged = (!current.same_particulars(&after)).then(|| {
+        super::ledger_changes::tell_case(reader, &current, &after);
+        LedgerWrite::UpdateCase {
+            row: reader.number(),
+            at: (before.id, before.version),
+            before: current,
+            after,
+        }
     });
     Some((key, judged))
 }
@@ -721,9 +728,11 @@ fn judge_visit(
                 let name = before.enterprise_name.clone();
                 reader.warn("enterprise", name, Msg::new("import.row.archived"));
             }
-            if before.valid() == valid {
+            let current = before.valid();
+            if current == valid {
                 None
             } else {
+                super::ledger_changes::tell_visit(reader, &current, &valid);
                 Some(LedgerWrite::UpdateVisit {
                     row: reader.number(),
                     before: before.clone(),

@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod enterprise_rows;
 pub mod html_table;
 pub mod layout;
+pub mod ledger_changes;
 pub mod ledger_rows;
 pub mod mapping;
 pub mod ods_merges;

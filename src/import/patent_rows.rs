@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::mapping::Mapping;
-use super::plan::{FieldTexts, Jurisdiction, PlannedRow, RowReader, RowStatus};
+use super::plan::{FieldTexts, Jurisdiction, PlannedRow, RowReader, RowStatus, joined};
 use super::values;
 use super::workbook::{Cell, Row, number_text};
 use crate::db;
@@ -495,9 +495,12 @@ fn field_texts(patent: &PatentSnapshot, jurisdiction: &Jurisdiction) -> FieldTex
         ),
         (
             "applicants",
-            joined(patent.applicants.iter().map(|(name, _)| name)),
+            joined(patent.applicants.iter().map(|(name, _)| name.as_str())),
         ),
-        ("inventors", joined(patent.inventors.iter())),
+        (
+            "inventors",
+            joined(patent.inventors.iter().map(String::as_str)),
+        ),
         ("filed_on", patent.filed_on.map(|day| day.to_string())),
         ("granted_on", patent.granted_on.map(|day| day.to_string())),
         (
@@ -511,12 +514,6 @@ fn field_texts(patent: &PatentSnapshot, jurisdiction: &Jurisdiction) -> FieldTex
         ("status", Some(format!("@{}", patent.status.label_key()))),
         ("notes", patent.notes.clone()),
     ]
-}
-
-/// Names as one text, the way a roster's cell lists them; none when there are none.
-fn joined<'n>(names: impl Iterator<Item = &'n String>) -> Option<String> {
-    let names: Vec<&str> = names.map(String::as_str).collect();
-    (!names.is_empty()).then(|| names.join("；"))
 }
 
 /// Judges rows against the jurisdiction, the rules and the stored patents, a chunk at a time:

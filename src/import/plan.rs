@@ -173,6 +173,12 @@ impl Counts {
 /// from. A value that is a locale key (a type, a status, yes or no) is written `@key`.
 pub type FieldTexts = Vec<(&'static str, Option<String>)>;
 
+/// Several names as one text, the way a roster's cell lists them; none when there are none.
+pub fn joined<'n>(names: impl Iterator<Item = &'n str>) -> Option<String> {
+    let names: Vec<&str> = names.collect();
+    (!names.is_empty()).then(|| names.join("；"))
+}
+
 /// A data row seen through the mapping: the cell of each field, and problems collected as it is read.
 pub struct RowReader<'a> {
     pub row: &'a Row,

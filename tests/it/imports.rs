@@ -1148,7 +1148,7 @@ fn with_1904_dates(xlsx: &[u8]) -> Vec<u8> {
 }
 
 /// The workbook with one of its parts edited as text.
-fn rewritten(xlsx: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+pub(crate) fn rewritten(xlsx: &[u8], part: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     use std::io::{Read, Write};
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
     let mut out = std::io::Cursor::new(Vec::new());

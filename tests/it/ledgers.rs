@@ -1,7 +1,8 @@
 //! An officer's old ledgers of events and visits, as people made them in Excel, through the
 //! importer: header aliases, a title row above, counts with units, kinds and topics in the
 //! officer's words, follow-ups one a line; new enterprises registered with their visits; a
-//! second import changes nothing, an edited ledger updates, and undo takes it all back.
+//! second import changes nothing, an edited ledger updates (naming the cells it changes), and
+//! undo takes it all back.
 
 use ipdesk::auth::Role;
 use ipdesk::entities::{enterprise, event, visit};
@@ -436,4 +437,54 @@ async fn a_visits_ledger_gives_enterprises_without_a_township_the_one_it_names()
     assert_eq!(township_of("秭归县甲公司").await, None);
     assert_eq!(township_of("秭归县戊公司").await, None);
     assert_eq!(township_of("秭归县乙公司").await.as_deref(), Some("屈原镇"));
+}
+
+/// Each ledger's updated row names the cell that changes the record and the value it replaces,
+/// as an updated patent does: the sample ledgers imported, then each with one cell edited.
+#[rocket::async_test]
+async fn an_updated_ledger_row_names_the_cell_it_changes() {
+    let app = TestApp::spawn().await;
+    app.create_user("officer", Role::Officer).await;
+    let token = app.token_for("officer").await;
+    // (register, the text edited, what it becomes, the change told: row, field and message)
+    let edits = [
+        (
+            "events",
+            "县城滨湖广场",
+            "县城滨湖广场东侧",
+            "4 location: 替换登记簿中的“县城滨湖广场”。",
+        ),
+        (
+            "visits",
+            "茶叶揉捻设备有改进，想申请发明专利，不清楚流程",
+            "已请代理机构指导申请",
+            "4 needs: 替换登记簿中的“茶叶揉捻设备有改进，想申请发明专利，不清楚流程”。",
+        ),
+        (
+            "inspections",
+            "茅坪镇农资市场、城区农资门店",
+            "茅坪镇农资市场",
+            "4 places: 替换登记簿中的“茅坪镇农资市场、城区农资门店”。",
+        ),
+        (
+            "cases",
+            "产品标注的专利已因未缴年费终止，仍继续标注销售",
+            "标注的专利已终止仍在销售",
+            "4 facts: 替换登记簿中的“产品标注的专利已因未缴年费终止，仍继续标注销售”。",
+        ),
+    ];
+    for (register, was, now, told) in edits {
+        let path = format!("import/samples/{register}-ledger-sample.xlsx");
+        let sample = std::fs::read(crate::support::repo_path(&path)).unwrap();
+        let first = import(&app, &token, &sample, &[("register", register)]).await;
+        assert!(first["new"].as_u64() > Some(0), "{first}");
+        let edited = crate::imports::rewritten(&sample, "xl/sharedStrings.xml", |xml| {
+            assert!(xml.contains(was), "{register}: {was}");
+            xml.replace(was, now)
+        });
+        let fields = [("register", register), ("dry_run", "true")];
+        let dry = import(&app, &token, &edited, &fields).await;
+        assert_eq!(dry["updated"], 1, "{register}: {dry}");
+        assert_eq!(messages(&dry, "changes"), [told], "{register}");
+    }
 }
