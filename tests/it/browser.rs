@@ -173,15 +173,19 @@ async fn configure(walk: &mut Walk) -> Step {
     walk.shot("users").await
 }
 
-/// The province's roster: upload, read the preview, commit; the dashboard then shows the year.
-async fn import_a_roster(walk: &mut Walk) -> Step {
+/// The upload page with the repository's file `path` chosen.
+async fn choose_upload(walk: &mut Walk, path: &str) -> Step {
     walk.go("/imports").await?;
-    let roster = repo_path("tests/fixtures/zigui-grants-2026.xlsx");
     walk.find("#upload-file")
         .await?
-        .send_keys(&roster.display().to_string())
+        .send_keys(&repo_path(path).display().to_string())
         .await
-        .map_err(e)?;
+        .map_err(e)
+}
+
+/// The province's roster: upload, read the preview, commit; the dashboard then shows the year.
+async fn import_a_roster(walk: &mut Walk) -> Step {
+    choose_upload(walk, "tests/fixtures/zigui-grants-2026.xlsx").await?;
     walk.shot("upload").await?;
     walk.submit("form.upload-form").await?;
     let commit = "form.commit-form button";
@@ -194,6 +198,17 @@ async fn import_a_roster(walk: &mut Walk) -> Step {
     walk.wait_for_text("已导入", Duration::from_secs(60))
         .await?;
     walk.shot("committed").await?;
+    // The revised roster, previewed only: its updated rows' changed cells marked, each with the
+    // value it replaces.
+    choose_upload(walk, "tests/fixtures/zigui-grants-2026-revised.xlsx").await?;
+    walk.submit("form.upload-form").await?;
+    walk.wait_for(commit, Duration::from_secs(60)).await?;
+    walk.click("a.status-updated").await?;
+    walk.wait_for("td.cell-changed", Duration::from_secs(30))
+        .await?;
+    walk.expect_text("替换登记簿中的“新型蓝光二极管芯片”")
+        .await?;
+    walk.shot_of("revised-preview", "td.cell-changed").await?;
     // The half-year report the fixture's expectations were written for.
     let expected: Value = serde_json::from_slice(
         &std::fs::read(repo_path("tests/fixtures/zigui-grants-2026.expected.json")).map_err(e)?,
