@@ -88,6 +88,16 @@ pub struct Problem {
     pub msg: Msg,
 }
 
+/// What a stored problem is: an error, a warning, or a change an updated row makes. Ordered by
+/// how much a cell's mark must say: an error's mark wins over a warning's, a warning's over a
+/// change's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProblemKind {
+    Change,
+    Warning,
+    Error,
+}
+
 /// A problem as the CLI and the API print it.
 #[derive(Clone, Debug, Serialize)]
 pub struct ProblemJson {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::mapping::MappedColumn;
-use super::plan::{Problem, RowStatus};
+use super::plan::{Problem, ProblemKind as Kind, RowStatus};
 use super::reader::ChildReader;
 use super::service::{self, Policy, StoredProblems};
 use super::spec::{Register, spec};
@@ -47,21 +47,12 @@ pub struct GridCell {
     number: bool,
 }
 
-/// What a problem of the preview is: its cell's mark, the most serious shown.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Change,
-    Warning,
-    Error,
-}
-
-impl Kind {
-    fn mark(self) -> &'static str {
-        match self {
-            Kind::Change => "changed",
-            Kind::Warning => "warning",
-            Kind::Error => "error",
-        }
+/// A cell's mark in the grid for the most serious kind of its problems.
+fn mark(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Change => "changed",
+        Kind::Warning => "warning",
+        Kind::Error => "error",
     }
 }
 
@@ -144,10 +135,7 @@ fn problems_on_page<'p>(
         .iter()
         .map(|(row, _)| (*row, Vec::new()))
         .collect();
-    let all = (problems.errors.iter().map(|p| (Kind::Error, p)))
-        .chain(problems.warnings.iter().map(|p| (Kind::Warning, p)))
-        .chain(problems.changes.iter().map(|p| (Kind::Change, p)));
-    for (kind, problem) in all {
+    for (kind, problem) in problems.all() {
         if let Some(list) = on_page.get_mut(&problem.row) {
             list.push((kind, problem));
         }
@@ -226,7 +214,7 @@ impl Cells<'_> {
             .iter()
             .map(|(kind, _)| *kind)
             .max()
-            .map_or("", Kind::mark);
+            .map_or("", mark);
         GridCell {
             text,
             number: !serial && matches!(cell, Some(Cell::Number(_))),

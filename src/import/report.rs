@@ -1,7 +1,8 @@
 //! The error report: a workbook of the original rows with their values written as a person would
 //! type them (dates as yyyy-mm-dd text, the original value in a note when it differed), a status
 //! and a message column, bad cells filled red (errors) or yellow (warnings) with a note saying
-//! why, and a summary sheet. It can be fixed in Excel and imported again as it is.
+//! why, the cells an updated row changes filled blue with the value they replace, and a summary
+//! sheet. It can be fixed in Excel and imported again as it is.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use rust_xlsxwriter::{Color, Format, Note, Workbook as XlsxWorkbook, Worksheet};
 
 use super::layout::{self, TableAt};
 use super::mapping::Mapping;
-use super::plan::{Counts, Problem, RowStatus};
+use super::plan::{Counts, Problem, ProblemKind, RowStatus};
 use super::reader::ChildReader;
 use super::service::{self, Policy, StoredProblems};
 use super::spec::{Register, spec};
@@ -21,6 +22,7 @@ use crate::i18n::{Lang, Msg, t};
 
 const RED: u32 = 0xF8CBAD;
 const YELLOW: u32 = 0xFFE699;
+const BLUE: u32 = 0xDDEBF7;
 
 /// The error report of a stored batch (its upload read again) with the file name to give it:
 /// the uploaded file's, marked as the report.
@@ -67,6 +69,7 @@ pub fn build(
         .set_background_color(Color::RGB(0xD9E1F2));
     let red = Format::new().set_background_color(Color::RGB(RED));
     let yellow = Format::new().set_background_color(Color::RGB(YELLOW));
+    let blue = Format::new().set_background_color(Color::RGB(BLUE));
     let text_format = Format::new().set_num_format("@");
     let data = book.add_worksheet();
     data.set_name(sheet.name.chars().take(31).collect::<String>())
@@ -88,6 +91,7 @@ pub fn build(
             header: &header_format,
             red: &red,
             yellow: &yellow,
+            blue: &blue,
             text: &text_format,
         },
     )?;
@@ -96,25 +100,20 @@ pub fn build(
     book.save_to_buffer().map_err(xlsx_error)
 }
 
-/// A batch's problems (whether each is an error, and the problem) by cell and by row; errors
-/// before warnings, as stored.
-type ByCell<'p> = BTreeMap<(u32, String), Vec<(bool, &'p Problem)>>;
-type ByRow<'p> = BTreeMap<u32, Vec<(bool, &'p Problem)>>;
+/// A batch's problems (each with its kind) by cell and by row; errors, warnings, then changes,
+/// as stored.
+type ByCell<'p> = BTreeMap<(u32, String), Vec<(ProblemKind, &'p Problem)>>;
+type ByRow<'p> = BTreeMap<u32, Vec<(ProblemKind, &'p Problem)>>;
 
 fn problems_by_cell_and_row(problems: &StoredProblems) -> (ByCell<'_>, ByRow<'_>) {
     let mut by_cell = ByCell::new();
     let mut by_row = ByRow::new();
-    let all = (problems.errors.iter().map(|p| (true, p)))
-        .chain(problems.warnings.iter().map(|p| (false, p)));
-    for (is_error, problem) in all {
+    for (kind, problem) in problems.all() {
         by_cell
             .entry((problem.row, problem.column.clone()))
             .or_default()
-            .push((is_error, problem));
-        by_row
-            .entry(problem.row)
-            .or_default()
-            .push((is_error, problem));
+            .push((kind, problem));
+        by_row.entry(problem.row).or_default().push((kind, problem));
     }
     (by_cell, by_row)
 }
@@ -178,6 +177,7 @@ struct Formats<'a> {
     header: &'a Format,
     red: &'a Format,
     yellow: &'a Format,
+    blue: &'a Format,
     text: &'a Format,
 }
 
@@ -233,8 +233,8 @@ fn write_header(
     Ok(())
 }
 
-/// A cell as a person would type it, filled red or yellow when it has a problem, with a note
-/// saying why (and the number a date was written from, when the file held a bare one).
+/// A cell as a person would type it, filled red or yellow when it has a problem (blue when an
+/// update changes it), with a note saying why (and the number a date was written from, when the file held a bare one).
 fn write_cell(
     sheet: &mut Worksheet,
     rows: &ReportRows<'_>,
@@ -247,9 +247,11 @@ fn write_cell(
     let field = spec(rows.register).field_type_of(&rows.mapping.columns, column);
     let (text, serial) = values::typed_text(cell, field, rows.is_1904);
     let problems = rows.by_cell.get(&(excel_row, column_letter(column)));
-    let format = match problems {
-        Some(list) if list.iter().any(|(e, _)| *e) => formats.red,
-        Some(_) => formats.yellow,
+    let kind = problems.and_then(|list| list.iter().map(|(kind, _)| *kind).max());
+    let format = match kind {
+        Some(ProblemKind::Error) => formats.red,
+        Some(ProblemKind::Warning) => formats.yellow,
+        Some(ProblemKind::Change) => formats.blue,
         None => formats.text,
     };
     sheet

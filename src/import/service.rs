@@ -17,7 +17,7 @@ use sha2::{Digest, Sha256};
 use super::layout::{self, TableAt};
 use super::mapping::{self, Choices, MappedColumn, Mapping};
 use super::patent_commit::{self, PatentCommit, Rows};
-use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, RowStatus};
+use super::plan::{Counts, Jurisdiction, PlannedRow, Problem, ProblemJson, ProblemKind, RowStatus};
 use super::reader::{ChildReader, Scope, Stream};
 use super::spec::{Register, RegisterSpec, spec};
 use super::streamed::{self, DataRows, Opening};
@@ -765,6 +765,14 @@ struct ProblemsToStore<'a> {
 const DEFLATED: &str = "deflate:";
 
 impl StoredProblems {
+    /// Every problem with its kind: errors, then warnings, then changes, each as stored.
+    pub fn all(&self) -> impl Iterator<Item = (ProblemKind, &Problem)> {
+        let errors = self.errors.iter().map(|p| (ProblemKind::Error, p));
+        let warnings = self.warnings.iter().map(|p| (ProblemKind::Warning, p));
+        let changes = self.changes.iter().map(|p| (ProblemKind::Change, p));
+        errors.chain(warnings).chain(changes)
+    }
+
     /// A batch's stored problems; none when the text cannot be read (logged).
     pub fn read(stored: &str) -> StoredProblems {
         let json = match stored.strip_prefix(DEFLATED) {

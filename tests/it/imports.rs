@@ -2846,6 +2846,20 @@ async fn an_updated_row_names_each_cell_it_changes_and_what_it_replaces() {
         "<td class=\"cell-changed\">一种茶叶揉捻装置（改进）<span class=\"cell-note\">替换登记簿中的“一种茶叶揉捻装置”。</span>",
         "<td class=\"cell-changed\">张三<span class=\"cell-note\">登记簿中这一项原为空。</span>",
     ]);
+    // The report of the preview says the same in its message column (the cell filled blue).
+    let report = app
+        .client
+        .get(format!("/imports/{id}/errors.xlsx"))
+        .dispatch()
+        .await;
+    let report = report.into_bytes().await.unwrap();
+    let rows = sheet_text(&report, "Sheet1");
+    let message = rows[1].last().unwrap();
+    assert!(
+        message.contains("专利名称：替换登记簿中的“一种茶叶揉捻装置”。")
+            && message.contains("发明人：登记簿中这一项原为空。"),
+        "{rows:?}"
+    );
     app.switch_to_english().await;
     app.get(&format!("/imports/{id}?status=updated"))
         .await
