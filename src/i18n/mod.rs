@@ -231,7 +231,7 @@ impl Msg {
     /// Adds a placeholder for a list of things that all hold, joined when rendered as the
     /// language writes such a list (“2026、2027” in Chinese, “2026 and 2027” in English).
     pub fn list_arg(self, name: &str, items: impl IntoIterator<Item = impl ToString>) -> Msg {
-        self.arg(name, marked_list(LIST_MARK, items))
+        self.arg(name, list_text(items))
     }
 
     /// Adds a placeholder for the choices one of which is meant (“a、b、c” in Chinese, “a, b or
@@ -319,7 +319,8 @@ fn join_list(items: &str, last: &str, lang: Lang) -> String {
     }
 }
 
-/// A list's item that is a locale key (prefixed `@`) in `lang`, any other as it is.
+/// A value that is a locale key (prefixed `@`) in `lang`, any other as it is: an argument or a
+/// list's item.
 fn key_item(item: &str, lang: Lang) -> String {
     match item.strip_prefix('@') {
         Some(key) if CATALOG.get(lang, key).is_some() => t(lang, key),
@@ -382,10 +383,8 @@ pub fn figure(lang: Lang, text: &str) -> String {
 }
 
 fn render_arg(value: &str, lang: Lang) -> String {
-    if let Some(key) = value.strip_prefix('@')
-        && CATALOG.get(lang, key).is_some()
-    {
-        return t(lang, key);
+    if value.starts_with('@') {
+        return key_item(value, lang);
     }
     if let Some(text) = value.strip_prefix(FIGURE_MARK) {
         return figure(lang, text);

@@ -8,16 +8,7 @@ use rocket::http::Header;
 use crate::auth::guards::Viewer;
 use crate::error::AppError;
 use crate::i18n::Msg;
-
-/// The registers whose records are archived with `POST /api/v1/{register}/{id}/archive`.
-const ARCHIVED: [&str; 6] = [
-    "patents",
-    "enterprises",
-    "events",
-    "visits",
-    "inspections",
-    "cases",
-];
+use crate::import::spec::Register;
 
 pub fn routes() -> Vec<rocket::Route> {
     rocket::routes![delete]
@@ -34,7 +25,8 @@ struct Refused {
 /// days, the deadline rules' own settings).
 #[rocket::delete("/<register>/<id>", rank = 50)]
 async fn delete(_user: Viewer, register: &str, id: &str) -> Result<Refused, AppError> {
-    if !ARCHIVED.contains(&register) {
+    // Every register's records are archived with `POST /api/v1/{register}/{id}/archive`.
+    if !Register::ALL.iter().any(|r| r.as_str() == register) {
         return Err(AppError::NotFound(Msg::new("errors.not_found.message")));
     }
     let address = format!("/api/v1/{register}/{id}/archive");

@@ -2834,13 +2834,7 @@ async fn an_updated_row_names_each_cell_it_changes_and_what_it_replaces() {
     );
 
     app.login("officer", crate::support::PASSWORD).await;
-    let uploaded = app
-        .post_multipart(
-            "/imports",
-            &[("register", "patents")],
-            Some(("名册.xlsx", &revised)),
-        )
-        .await;
+    let uploaded = upload_roster(&app, "名册.xlsx", &revised).await;
     let id = batch_of(&uploaded);
     app.follow(&uploaded).await.assert_contains(&[
         "<td class=\"cell-changed\">一种茶叶揉捻装置（改进）<span class=\"cell-note\">替换登记簿中的“一种茶叶揉捻装置”。</span>",
