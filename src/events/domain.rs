@@ -231,6 +231,29 @@ impl EventInput {
     }
 }
 
+impl ValidEvent {
+    /// Whether `other` says what this says of an event. Its enterprises are a set: the register
+    /// lists them by name whatever order a form or a ledger's cell gave, so an order is no change
+    /// (else the same ledger imported again would update the event and tell no cell).
+    pub fn same_as(&self, other: &ValidEvent) -> bool {
+        let without_enterprises = |event: &ValidEvent| ValidEvent {
+            enterprise_ids: Vec::new(),
+            ..event.clone()
+        };
+        self.same_enterprises(other) && without_enterprises(self) == without_enterprises(other)
+    }
+
+    /// Whether the two name the same enterprises, in whatever order.
+    pub fn same_enterprises(&self, other: &ValidEvent) -> bool {
+        let sorted = |ids: &[i64]| {
+            let mut ids = ids.to_vec();
+            ids.sort_unstable();
+            ids
+        };
+        sorted(&self.enterprise_ids) == sorted(&other.enterprise_ids)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,6 +311,33 @@ mod tests {
                 let label = crate::i18n::t(lang, &kind.label_key());
                 assert_eq!(EventKind::from_words(&label), Some(kind), "{label}");
             }
+        }
+    }
+
+    #[test]
+    fn an_order_of_enterprises_is_no_change() {
+        let today = day(2026, 11, 28);
+        let Ok(event) = input("2026-04-26", None).validate(today) else {
+            panic!("a valid event");
+        };
+        let with = |ids: &[i64], attendees: Option<i64>| ValidEvent {
+            enterprise_ids: ids.to_vec(),
+            attendees,
+            ..event.clone()
+        };
+        let stored = with(&[3, 1, 2], Some(40));
+        let cases = [
+            (with(&[3, 1, 2], Some(40)), true, true),
+            (with(&[1, 2, 3], Some(40)), true, true),
+            (with(&[1, 2], Some(40)), false, false),
+            (with(&[1, 2, 3, 4], Some(40)), false, false),
+            (with(&[2, 1, 3], Some(41)), false, true),
+            (with(&[], None), false, false),
+        ];
+        for (other, same, same_enterprises) in cases {
+            assert_eq!(stored.same_as(&other), same, "{other:?}");
+            assert_eq!(other.same_as(&stored), same, "{other:?}");
+            assert_eq!(stored.same_enterprises(&other), same_enterprises);
         }
     }
 

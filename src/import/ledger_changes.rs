@@ -12,8 +12,9 @@ use crate::visits::domain::{FollowUp, ValidVisit};
 
 /// Tells what an event row changes of the stored event.
 pub fn tell_event(reader: &mut RowReader<'_>, before: &EventView, after: &ValidEvent) {
-    reader.tell_changes(event_texts(&before.valid()), event_texts(after));
-    if sorted(&before.enterprise_ids) != sorted(&after.enterprise_ids) {
+    let stored = before.valid();
+    reader.tell_changes(event_texts(&stored), event_texts(after));
+    if !stored.same_enterprises(after) {
         let names = before.enterprises.iter().map(|e| e.name.as_str());
         reader.replaces("enterprises", joined(names));
     }
@@ -167,10 +168,4 @@ fn with_parts(what: &str, parts: &[&str]) -> String {
 
 fn figure(count: Option<i64>) -> Option<String> {
     count.map(|n| n.to_string())
-}
-
-fn sorted(ids: &[i64]) -> Vec<i64> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids
 }

@@ -589,7 +589,7 @@ fn judge_event(
             if before.archived {
                 reader.warn("title", &valid.title, Msg::new("import.row.archived"));
             }
-            if before.valid() == valid {
+            if before.valid().same_as(&valid) {
                 None
             } else {
                 super::ledger_changes::tell_event(reader, before, &valid);

@@ -488,3 +488,34 @@ async fn an_updated_ledger_row_names_the_cell_it_changes() {
         assert_eq!(messages(&dry, "changes"), [told], "{register}");
     }
 }
+
+/// The sample ledgers, their enterprises registered first, imported a second time change
+/// nothing: an event's enterprises are listed in the ledger's order but kept by name, and an
+/// order is no change.
+#[rocket::async_test]
+async fn the_sample_ledgers_imported_again_change_nothing() {
+    let app = TestApp::spawn().await;
+    app.create_user("officer", Role::Officer).await;
+    let token = app.token_for("officer").await;
+    let sample = |register: &str| {
+        let path = format!("import/samples/{register}");
+        std::fs::read(crate::support::repo_path(&path)).unwrap()
+    };
+    let enterprises = sample("enterprises-high-tech-sample.xlsx");
+    let fields = [("register", "enterprises")];
+    let registered = import(&app, &token, &enterprises, &fields).await;
+    assert!(registered["new"].as_u64() > Some(5), "{registered}");
+    for register in ["events", "visits", "inspections", "cases"] {
+        let book = sample(&format!("{register}-ledger-sample.xlsx"));
+        let fields = [("register", register)];
+        let first = import(&app, &token, &book, &fields).await;
+        let again = import(&app, &token, &book, &fields).await;
+        let (new, updated, unchanged, _) = counts(&again);
+        assert_eq!((new, updated), (0, 0), "{register}: {again}");
+        assert_eq!(
+            Some(unchanged),
+            first["new"].as_u64(),
+            "{register}: {again}"
+        );
+    }
+}
