@@ -65,8 +65,11 @@ pub struct StepView {
     pub id: i64,
     pub step: Step,
     pub on: NaiveDate,
-    /// Who recorded it.
+    /// Who recorded it, as stored (a username, or the command line's account).
     pub by: String,
+    /// The recorder's real name, when a user with one recorded it: a printed case file names
+    /// people, not accounts.
+    pub by_name: Option<String>,
     pub officers: Vec<String>,
     pub officer_names: Vec<String>,
     pub note: Option<String>,
@@ -209,6 +212,10 @@ fn step_view(row: &case_event::Model, names: &HashMap<String, String>) -> Option
         step: Step::parse(&row.step)?,
         on: row.happened_on,
         by: row.recorded_by.clone(),
+        by_name: names
+            .get(&row.recorded_by)
+            .filter(|name| !name.trim().is_empty())
+            .cloned(),
         officer_names: officers
             .iter()
             .map(|o| names.get(o).cloned().unwrap_or_else(|| o.clone()))
@@ -298,10 +305,15 @@ async fn related(
             steps.entry(row.case_id).or_default().push(row);
         }
     }
-    let officers: Vec<String> = steps
+    // The officers of every step and who recorded it, named by one read of the users.
+    let people: Vec<String> = steps
         .values()
         .flatten()
-        .flat_map(|s| list_of(&s.officers))
+        .flat_map(|s| {
+            list_of(&s.officers)
+                .into_iter()
+                .chain([s.recorded_by.clone()])
+        })
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -341,7 +353,7 @@ async fn related(
     };
     Ok(Related {
         steps,
-        names: users::real_names(db, &officers).await?,
+        names: users::real_names(db, &people).await?,
         inspections,
         local_patents,
         attachments: attachments::listed(db, &ids).await?,

@@ -155,10 +155,13 @@ async fn a_counterfeiting_case_goes_from_clue_to_closed() {
     assert_eq!(last["fine"], 24000.0);
     assert_eq!(last["illegal_gains"], 8000.0);
     // The decision's row on the case's page: its note (escaped once), then its sums, each with
-    // the language's colon.
-    app.get(&format!("/cases/{id}")).await.assert_contains(&[
+    // the language's colon; who recorded each step by their real name, not their account.
+    let page = app.get(&format!("/cases/{id}")).await;
+    page.assert_contains(&[
         "<td class=\"prewrap\">没收 &amp; 责令改正 罚款（元）：24000 违法所得（元）：8000<",
+        "<td>admin 姓名</td>",
     ]);
+    page.assert_lacks(&["<td>admin</td>"]);
     app.switch_to_english().await;
     app.get(&format!("/cases/{id}")).await.assert_contains(&[
         "<td class=\"prewrap\">没收 &amp; 责令改正 Fine (¥): 24,000 Illegal gains (¥): 8,000<",
@@ -166,6 +169,7 @@ async fn a_counterfeiting_case_goes_from_clue_to_closed() {
     let investigation = &last["steps"][2];
     assert_eq!(investigation["officers"], json!(["zhang", "li"]));
     assert_eq!(investigation["by"], "admin");
+    assert_eq!(investigation["by_name"], "admin 姓名");
     for rule in [
         "acceptance",
         "counterfeiting_decision",
