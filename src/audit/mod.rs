@@ -2,6 +2,7 @@
 //! records itself here in the same transaction as the change; nothing changes or deletes entries.
 
 pub mod display;
+pub mod edit;
 pub mod routes;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -17,6 +17,7 @@ use super::domain::{CaseInput, CaseKind, Party, Source, ValidCase};
 use super::numbering::{self, DEFAULT_PATTERN};
 use super::workflow::{self, Officers, Outcome, Status, Step, StepInput, Taken, ValidStep};
 use super::{attachments, rules};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::auth::users;
 use crate::calendar::domain::Calendar;
@@ -787,9 +788,11 @@ pub async fn update(
     input: &CaseInput,
 ) -> Result<CaseView, AppError> {
     let valid = input.validate(false, today(db).await?)?;
-    let txn = db::begin_write(db).await?;
-    let after = replace(&txn, actor, (id, version), &valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut after = replace(&edit.txn, actor, (id, version), &valid).await?;
+    if !edit.finish().await? {
+        after.version = version;
+    }
     Ok(after)
 }
 

@@ -16,6 +16,7 @@ use super::domain::{
     CreditCode, EnterpriseInput, HighTech, ValidEnterprise, name_key, pinyin_sort_key,
 };
 use super::query::{SuggestionChoice, TownshipSuggestion};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{enterprise, enterprise_name, patent_applicant};
@@ -346,9 +347,11 @@ pub async fn update(
     input: &EnterpriseInput,
 ) -> Result<EnterpriseView, AppError> {
     let valid = checked(db, input, Some(id)).await?;
-    let txn = db::begin_write(db).await?;
-    let view = apply_update(&txn, actor, id, version, &valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut view = apply_update(&edit.txn, actor, id, version, &valid).await?;
+    if !edit.finish().await? {
+        view.version = version;
+    }
     Ok(view)
 }
 

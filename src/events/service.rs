@@ -9,6 +9,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::domain::{EventInput, EventKind, ValidEvent};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::enterprises::domain::name_key;
 use crate::entities::{enterprise, event, event_enterprise};
@@ -292,9 +293,11 @@ pub async fn update(
     input: &EventInput,
 ) -> Result<EventView, AppError> {
     let valid = input.validate(today(db).await?)?;
-    let txn = db::begin_write(db).await?;
-    let after = replace(&txn, actor, (id, version), &valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut after = replace(&edit.txn, actor, (id, version), &valid).await?;
+    if !edit.finish().await? {
+        after.version = version;
+    }
     Ok(after)
 }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::domain::{InspectionInput, Problem, ValidInspection};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{enforcement_case, inspection, inspection_problem};
 use crate::error::AppError;
@@ -275,9 +276,11 @@ pub async fn update(
     input: &InspectionInput,
 ) -> Result<InspectionView, AppError> {
     let valid = input.validate(today(db).await?)?;
-    let txn = db::begin_write(db).await?;
-    let after = replace(&txn, actor, (id, version), &valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut after = replace(&edit.txn, actor, (id, version), &valid).await?;
+    if !edit.finish().await? {
+        after.version = version;
+    }
     Ok(after)
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::domain::{Applicant, PatentInput, ValidPatent, search_text};
 use super::lifecycle::{PatentStatus, Standing, Step, check_step};
 use super::number::{ApplicationNumber, PatentType, PublicationNumber};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::entities::{patent, patent_applicant, patent_event};
 use crate::error::{AppError, FieldErrors, field_error};
@@ -517,9 +518,11 @@ pub async fn update(
     input: &PatentInput,
 ) -> Result<Saved, AppError> {
     let valid = checked(db, input, Some(id)).await?;
-    let txn = db::begin_write(db).await?;
-    let saved = apply_update(&txn, actor, id, version, valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut saved = apply_update(&edit.txn, actor, id, version, valid).await?;
+    if !edit.finish().await? {
+        saved.patent.version = version;
+    }
     Ok(saved)
 }
 

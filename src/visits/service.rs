@@ -12,6 +12,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::domain::{FollowUp, Topic, ValidVisit, VisitInput, VisitedEnterprise};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::auth::users;
 use crate::enterprises::domain::{EnterpriseInput, name_key};
@@ -341,9 +342,11 @@ pub async fn update(
 ) -> Result<Recorded, AppError> {
     let validated = input.validate(today(db).await?);
     let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
-    let txn = db::begin_write(db).await?;
-    let recorded = replace(&txn, actor, (id, version), &valid).await?;
-    txn.commit().await?;
+    let edit = Edit::begin(db).await?;
+    let mut recorded = replace(&edit.txn, actor, (id, version), &valid).await?;
+    if !edit.finish().await? {
+        recorded.visit.version = version;
+    }
     Ok(recorded)
 }
 

@@ -624,6 +624,73 @@ async fn the_samples_are_imports_of_one_entry_each() {
     );
 }
 
+/// A save that changes nothing (a form pressed 保存 unchanged, a script putting back what it
+/// read) leaves no trace in any register: the same version, no audit entry, and an import's
+/// undo still takes back what the import made.
+#[rocket::async_test]
+async fn a_save_that_changes_nothing_leaves_no_trace() {
+    let app = TestApp::admin().await;
+    let dated = format!("{DEMO}?as_of=2026-11-30");
+    let page = app.send_json(Method::Post, &dated, "{}").await;
+    assert!(page.status.code < 300, "{}", page.body);
+    let registers = [
+        "patents",
+        "enterprises",
+        "events",
+        "visits",
+        "inspections",
+        "cases",
+    ];
+    for register in registers {
+        let list = app
+            .get(&format!("/api/v1/{register}?per_page=1"))
+            .await
+            .json();
+        let id = &list["items"][0]["id"];
+        let path = format!("/api/v1/{register}/{id}");
+        let read = app.get(&path).await.json();
+        let before = newest_id(&app).await;
+        let saved = app.send_json(Method::Put, &path, &read.to_string()).await;
+        assert_eq!(saved.status, Status::Ok, "{path}: {}", saved.body);
+        assert_eq!(saved.json()["version"], read["version"], "{path}");
+        assert_eq!(app.get(&path).await.json(), read, "{path}");
+        let since = entries_since(&app, before).await;
+        assert!(since.is_empty(), "{path} left {since:#?}");
+        // Putting back the same values again, at the version read, is still no conflict.
+        let again = app.send_json(Method::Put, &path, &read.to_string()).await;
+        assert_eq!(again.status, Status::Ok, "{path}: {}", again.body);
+    }
+    // An edit that does change the event is kept, as ever.
+    let events = app.get("/api/v1/events?per_page=1").await.json();
+    let path = format!("/api/v1/events/{}", events["items"][0]["id"]);
+    let mut event = app.get(&path).await.json();
+    let version = event["version"].as_i64().unwrap();
+    event["location"] = json!("县城滨湖广场东侧");
+    let saved = app.send_json(Method::Put, &path, &event.to_string()).await;
+    assert_eq!(saved.json()["version"], version + 1, "{}", saved.body);
+    let batches = app.get("/api/v1/imports").await.json();
+    let batch_of = |register: &str| {
+        let items = batches["items"].as_array().unwrap();
+        let batch = items.iter().find(|b| b["register"] == register).unwrap();
+        batch["batch_id"].clone()
+    };
+    let undo = |register: &str| format!("/api/v1/imports/{}/undo", batch_of(register));
+    let undone = app
+        .send_json(Method::Post, &undo("visits"), "{}")
+        .await
+        .json();
+    assert_eq!(undone["conflicts"], json!([]), "{undone}");
+    let undone = app
+        .send_json(Method::Post, &undo("events"), "{}")
+        .await
+        .json();
+    assert_eq!(
+        undone["conflicts"].as_array().map(Vec::len),
+        Some(1),
+        "{undone}"
+    );
+}
+
 #[rocket::async_test]
 async fn no_route_changes_the_audit_log() {
     let app = TestApp::admin().await;
