@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::domain::{NewUser, Role, ValidUser, check_password, optional_text, parse_username};
 use super::password;
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::entities::{login_attempt, login_lockout, session, user};
@@ -255,8 +256,9 @@ pub async fn change(
         Some(password) => Some(password::hash(password.clone()).await?),
         None => None,
     };
-    let txn = db::begin_write(db).await?;
-    let row = get(&txn, id).await?;
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let row = get(txn, id).await?;
     if row.version != change.version {
         return Err(AppError::Conflict(
             Msg::new("users.changed_by_someone_else").arg("name", &row.username),
@@ -271,19 +273,21 @@ pub async fn change(
     let password_changed = new_hash.is_some();
     let row = valid
         .applied(row, change.active, new_hash)
-        .update(&txn)
+        .update(txn)
         .await?;
-    let after = UserView::from(&row);
+    let mut after = UserView::from(&row);
     let mut changes = Changes::diff(&before, &after);
     if password_changed {
         // The fact, never the value.
         changes = changes.field("password", "", "changed");
     }
-    audit::record(&txn, actor, Event::new("update", "user", id).with(changes)).await?;
+    audit::record(txn, actor, Event::new("update", "user", id).with(changes)).await?;
     if !row.active || password_changed {
-        end_sessions(&txn, id).await?;
+        end_sessions(txn, id).await?;
     }
-    txn.commit().await?;
+    if !edit.finish().await? {
+        after.version = change.version;
+    }
     Ok(after)
 }
 

@@ -9,9 +9,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::deadlines::{Rule, default_rules};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::calendar::domain::{Period, Unit};
-use crate::db;
 use crate::entities::deadline_rule;
 use crate::error::{AppError, FieldErrors};
 use crate::i18n::Msg;
@@ -24,7 +24,7 @@ pub struct RuleView {
     pub extension: Option<Period>,
     pub default_period: Period,
     pub default_extension: Option<Period>,
-    /// The admin changed it from the default.
+    /// It differs from the default (an admin set it so).
     pub changed: bool,
     pub version: i32,
 }
@@ -46,13 +46,15 @@ pub async fn views(db: &impl ConnectionTrait) -> Result<Vec<RuleView>, AppError>
                     .zip(s.extension_unit.as_deref())
                     .and_then(|(amount, unit)| period(amount, unit))
             });
+            let period = changed.unwrap_or(rule.period);
             RuleView {
                 code: rule.code.clone(),
-                period: changed.unwrap_or(rule.period),
+                period,
                 extension,
                 default_period: rule.period,
                 default_extension: rule.extension,
-                changed: set.is_some(),
+                // A rule set to its default, however stored, is not changed.
+                changed: (period, extension) != (rule.period, rule.extension),
                 version: set.map_or(0, |s| s.version),
             }
         })
@@ -183,10 +185,11 @@ pub async fn set(
 ) -> Result<RuleView, AppError> {
     known(code)?;
     let (period, extension) = input.validate()?;
-    let txn = db::begin_write(db).await?;
-    let before = views(&txn).await?.into_iter().find(|v| v.code == code);
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let before = views(txn).await?.into_iter().find(|v| v.code == code);
     let existing = deadline_rule::Entity::find_by_id(code.to_owned())
-        .one(&txn)
+        .one(txn)
         .await?;
     let mut active = deadline_rule::ActiveModel {
         code: Set(code.to_owned()),
@@ -199,20 +202,20 @@ pub async fn set(
     };
     if existing.is_some() {
         active = active.reset_all();
-        active.update(&txn).await?;
+        active.update(txn).await?;
     } else {
-        active.insert(&txn).await?;
+        active.insert(txn).await?;
     }
-    let after = views(&txn).await?.into_iter().find(|v| v.code == code);
+    let after = views(txn).await?.into_iter().find(|v| v.code == code);
     let changes = Changes::diff(&before, &after);
     audit::record(
-        &txn,
+        txn,
         actor,
         Event::new("set", "deadline_rule", code).with(changes),
     )
     .await?;
-    txn.commit().await?;
-    after.ok_or_else(|| AppError::NotFound(Msg::new("cases.rules.unknown").arg("code", code)))
+    let now = if edit.finish().await? { after } else { before };
+    now.ok_or_else(|| AppError::NotFound(Msg::new("cases.rules.unknown").arg("code", code)))
 }
 
 /// Brings a rule's statutory default back.
@@ -222,21 +225,22 @@ pub async fn reset(
     code: &str,
 ) -> Result<RuleView, AppError> {
     known(code)?;
-    let txn = db::begin_write(db).await?;
-    let before = views(&txn).await?.into_iter().find(|v| v.code == code);
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let before = views(txn).await?.into_iter().find(|v| v.code == code);
     deadline_rule::Entity::delete_by_id(code.to_owned())
-        .exec(&txn)
+        .exec(txn)
         .await?;
-    let after = views(&txn).await?.into_iter().find(|v| v.code == code);
+    let after = views(txn).await?.into_iter().find(|v| v.code == code);
     let changes = Changes::diff(&before, &after);
     audit::record(
-        &txn,
+        txn,
         actor,
         Event::new("reset", "deadline_rule", code).with(changes),
     )
     .await?;
-    txn.commit().await?;
-    after.ok_or_else(|| AppError::NotFound(Msg::new("cases.rules.unknown").arg("code", code)))
+    let now = if edit.finish().await? { after } else { before };
+    now.ok_or_else(|| AppError::NotFound(Msg::new("cases.rules.unknown").arg("code", code)))
 }
 
 #[cfg(test)]

@@ -226,6 +226,8 @@ pub async fn set(
     let now = Utc::now();
     let result = match (existing, valid.value) {
         (None, None) => None,
+        // The same figure again (the targets page saves every row it shows) writes nothing.
+        (Some(old), Some(value)) if old.value == value => Some(view(&old, valid.township.clone())),
         (Some(old), None) => {
             let before = view(&old, valid.township.clone());
             target::Entity::delete_by_id(old.id).exec(&txn).await?;

@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{MAX_NAME_CHARS, too_long};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
 use crate::db;
 use crate::error::{AppError, FieldErrors, field_error};
@@ -398,51 +399,54 @@ pub async fn change(
         .as_deref()
         .map(|raw| clean_name(kind, raw))
         .transpose()?;
-    let txn = db::begin_write(db).await?;
-    let item = get(&txn, kind, id).await?;
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let item = get(txn, kind, id).await?;
     if item.version != change.version {
         return Err(AppError::Conflict(
             kind.msg("changed_by_someone_else").arg("name", &item.name),
         ));
     }
     if let Some(name) = &name {
-        ensure_name_free(&txn, kind, name, Some(id)).await?;
-        set_column(&txn, kind, id, "name", name.as_str().into()).await?;
+        ensure_name_free(txn, kind, name, Some(id)).await?;
+        set_column(txn, kind, id, "name", name.as_str().into()).await?;
     }
     match change.archived {
         Some(true) if !item.is_archived() => {
-            set_column(&txn, kind, id, "archived_at", Utc::now().into()).await?;
+            set_column(txn, kind, id, "archived_at", Utc::now().into()).await?;
         }
         Some(false) if item.is_archived() => {
-            let position = next_position(&txn, kind).await?;
+            let position = next_position(txn, kind).await?;
             set_column(
-                &txn,
+                txn,
                 kind,
                 id,
                 "archived_at",
                 Option::<DateTime<Utc>>::None.into(),
             )
             .await?;
-            set_column(&txn, kind, id, "position", position.into()).await?;
+            set_column(txn, kind, id, "position", position.into()).await?;
         }
         _ => {}
     }
     if let Some(index) = change.position {
-        move_to(&txn, kind, id, Target::Index(index)).await?;
+        move_to(txn, kind, id, Target::Index(index)).await?;
     }
     if let Some(shift) = change.shift {
-        move_to(&txn, kind, id, Target::Shift(shift)).await?;
+        move_to(txn, kind, id, Target::Shift(shift)).await?;
     }
-    bump_version(&txn, kind, id).await?;
-    let after = get(&txn, kind, id).await?;
+    bump_version(txn, kind, id).await?;
+    let mut after = get(txn, kind, id).await?;
     let action = match (item.is_archived(), after.is_archived()) {
         (false, true) => "archive",
         (true, false) => "restore",
         _ => "update",
     };
     let event = Event::new(action, kind.entity(), id).with(Changes::diff(&item, &after));
-    audit::record(&txn, actor, event).await?;
-    txn.commit().await?;
+    audit::record(txn, actor, event).await?;
+    if !edit.finish().await? {
+        after.version = item.version;
+    }
     Ok(after)
 }
 

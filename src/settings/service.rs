@@ -6,8 +6,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 
 use super::domain::{Jurisdiction, JurisdictionInput, Settings, Timezone};
 use super::lists::{self, ListKind};
+use crate::audit::edit::Edit;
 use crate::audit::{self, Actor, Changes, Event};
-use crate::db;
 use crate::entities::setting;
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -79,25 +79,26 @@ pub async fn set_jurisdiction_and_townships(
             .map(|names| lists::validate_names(&names))
             .transpose(),
     )?;
-    let txn = db::begin_write(db).await?;
-    let before = load(&txn).await?.jurisdiction;
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let before = load(txn).await?.jurisdiction;
     let aliases = serde_json::to_string(&jurisdiction.aliases)
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let county = jurisdiction.county.clone().unwrap_or_default();
-    put(&txn, COUNTY, &county).await?;
-    put(&txn, COUNTY_ALIASES, &aliases).await?;
-    put(&txn, CASE_PREFIX, &jurisdiction.case_prefix).await?;
+    put(txn, COUNTY, &county).await?;
+    put(txn, COUNTY_ALIASES, &aliases).await?;
+    put(txn, CASE_PREFIX, &jurisdiction.case_prefix).await?;
     let changes = Changes::diff(&before, &jurisdiction);
     audit::record(
-        &txn,
+        txn,
         actor,
         Event::new("update", "settings", "jurisdiction").with(changes),
     )
     .await?;
     if let Some(names) = townships {
-        lists::replace_active(&txn, actor, ListKind::Townships, &names).await?;
+        lists::replace_active(txn, actor, ListKind::Townships, &names).await?;
     }
-    txn.commit().await?;
+    edit.finish().await?;
     Ok(jurisdiction)
 }
 
@@ -108,17 +109,18 @@ pub async fn set_timezone(
     raw: &str,
 ) -> Result<Timezone, AppError> {
     let timezone = Timezone::parse(raw)?;
-    let txn = db::begin_write(db).await?;
-    let before = load(&txn).await?.timezone;
-    put(&txn, TIMEZONE, timezone.name()).await?;
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let before = load(txn).await?.timezone;
+    put(txn, TIMEZONE, timezone.name()).await?;
     let changes = Changes::new().field("timezone", before.name(), timezone.name());
     audit::record(
-        &txn,
+        txn,
         actor,
         Event::new("update", "settings", TIMEZONE).with(changes),
     )
     .await?;
-    txn.commit().await?;
+    edit.finish().await?;
     Ok(timezone)
 }
 
@@ -128,17 +130,18 @@ pub async fn set_secure_cookies(
     actor: &Actor,
     on: bool,
 ) -> Result<bool, AppError> {
-    let txn = db::begin_write(db).await?;
-    let before = load(&txn).await?.secure_cookies;
-    put(&txn, SECURE_COOKIES, if on { "true" } else { "false" }).await?;
+    let edit = Edit::begin(db).await?;
+    let txn = &edit.txn;
+    let before = load(txn).await?.secure_cookies;
+    put(txn, SECURE_COOKIES, if on { "true" } else { "false" }).await?;
     let changes = Changes::new().field(SECURE_COOKIES, before, on);
     audit::record(
-        &txn,
+        txn,
         actor,
         Event::new("update", "settings", SECURE_COOKIES).with(changes),
     )
     .await?;
-    txn.commit().await?;
+    edit.finish().await?;
     Ok(on)
 }
 

@@ -689,6 +689,67 @@ async fn a_save_that_changes_nothing_leaves_no_trace() {
         Some(1),
         "{undone}"
     );
+    the_settings_saved_unchanged_leave_no_trace(&app).await;
+}
+
+/// The settings, a list's item, a user, a deadline rule and a target, each saved as they are.
+async fn the_settings_saved_unchanged_leave_no_trace(app: &TestApp) {
+    let target = json!({"year": 2026, "metric": "grants", "value": 40});
+    let set = app
+        .send_json(Method::Put, "/api/v1/targets", &target.to_string())
+        .await;
+    assert_eq!(set.status, Status::Ok, "{}", set.body);
+    let township = &app.get("/api/v1/townships").await.json()[0];
+    let user = &app.get("/api/v1/users").await.json()[0];
+    let before = newest_id(app).await;
+    let saves = [
+        (
+            Method::Put,
+            "/api/v1/settings/jurisdiction".to_owned(),
+            json!({"county": "秭归县", "aliases": [], "case_prefix": "秭"}),
+        ),
+        (
+            Method::Put,
+            "/api/v1/settings/timezone".to_owned(),
+            json!({"timezone": "Asia/Shanghai"}),
+        ),
+        (
+            Method::Patch,
+            format!("/api/v1/townships/{}", township["id"]),
+            json!({"version": township["version"], "name": township["name"]}),
+        ),
+        (
+            Method::Patch,
+            format!("/api/v1/users/{}", user["id"]),
+            json!({"version": user["version"], "role": user["role"]}),
+        ),
+        (
+            Method::Put,
+            "/api/v1/deadline-rules/service".to_owned(),
+            json!({"period": {"amount": 7, "unit": "days"}}),
+        ),
+        (
+            Method::Delete,
+            "/api/v1/deadline-rules/service".to_owned(),
+            Value::Null,
+        ),
+        (Method::Put, "/api/v1/targets".to_owned(), target),
+    ];
+    for (method, path, body) in saves {
+        let page = app.send_json(method, &path, &body.to_string()).await;
+        assert!(
+            page.status.code < 300,
+            "{path}: {} {}",
+            page.status,
+            page.body
+        );
+        let version = page.json()["version"].clone();
+        if !version.is_null() {
+            assert!(version.as_i64() < Some(2), "{path}: {}", page.body);
+        }
+    }
+    let since = entries_since(app, before).await;
+    assert!(since.is_empty(), "{since:#?}");
 }
 
 #[rocket::async_test]
