@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::fields::split_names;
 use crate::i18n::Msg;
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
@@ -430,7 +430,11 @@ async fn update(
     match service::update(&state.db, &officer.actor(), id, version, &form.input()).await {
         Ok(v) => FormResponse::Done(layout::success(
             format!("/cases/{id}"),
-            Msg::new("cases.updated").arg("number", &v.case_number),
+            edit_said(
+                version,
+                v.version,
+                Msg::new("cases.updated").arg("number", &v.case_number),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

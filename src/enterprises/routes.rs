@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::{Given, refused};
 use crate::web::layout::{self, PageContext};
@@ -318,7 +318,11 @@ async fn update(
     match service::update(&state.db, &officer.actor(), id, version, &form.input()).await {
         Ok(e) => FormResponse::Done(layout::success(
             format!("/enterprises/{id}"),
-            Msg::new("enterprises.updated").arg("name", &e.name),
+            edit_said(
+                version,
+                e.version,
+                Msg::new("enterprises.updated").arg("name", &e.name),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

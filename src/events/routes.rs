@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::fields::split_names;
 use crate::i18n::{Lang, Msg, t};
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
@@ -300,7 +300,11 @@ async fn update(
     match updated {
         Ok(e) => FormResponse::Done(layout::success(
             format!("/events/{id}"),
-            Msg::new("events.updated").arg("title", &e.title),
+            edit_said(
+                version,
+                e.version,
+                Msg::new("events.updated").arg("title", &e.title),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

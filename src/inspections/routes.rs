@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::fields::{CountInput, split_names};
 use crate::i18n::Msg;
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
@@ -295,7 +295,11 @@ async fn update(
     match service::update(&state.db, &officer.actor(), id, version, &form.input()).await {
         Ok(v) => FormResponse::Done(layout::success(
             format!("/inspections/{id}"),
-            Msg::new("inspections.updated").arg("title", &v.title),
+            edit_said(
+                version,
+                v.version,
+                Msg::new("inspections.updated").arg("title", &v.title),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
@@ -419,7 +419,11 @@ async fn update(
     match service::update(&state.db, &officer.actor(), id, version, &form.input()).await {
         Ok(saved) => FormResponse::Done(layout::success(
             format!("/patents/{id}"),
-            saved_message(&saved, "patents.updated"),
+            edit_said(
+                version,
+                saved.patent.version,
+                saved_message(&saved, "patents.updated"),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

@@ -17,7 +17,7 @@ use crate::fields::{CountInput, split_names};
 use crate::i18n::{Lang, Msg, t};
 use crate::settings::lists::{self, ListKind};
 use crate::web::forms::{
-    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, parse_version,
+    FailedForm, FormResponse, VersionForm, archive_form, archived_notice, edit_said, parse_version,
 };
 use crate::web::given::refused;
 use crate::web::layout::{self, PageContext};
@@ -376,7 +376,11 @@ async fn update(
     match service::update(&state.db, &officer.actor(), id, version, &form.input()).await {
         Ok(recorded) => FormResponse::Done(layout::success(
             format!("/visits/{id}"),
-            recorded_message("visits.updated", &recorded),
+            edit_said(
+                version,
+                recorded.visit.version,
+                recorded_message("visits.updated", &recorded),
+            ),
         )),
         Err(error) => form_again(&page, state, Some(id), form, error).await,
     }

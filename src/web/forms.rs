@@ -107,6 +107,16 @@ pub fn values_of(form: &impl Serialize) -> BTreeMap<String, String> {
     }
 }
 
+/// What a saved edit says: `saved`, or — when the record kept the version its form was read at,
+/// since nothing in it was changed (see `audit::edit`) — that nothing was saved.
+pub fn edit_said(version_read: i32, version_now: i32, saved: crate::i18n::Msg) -> crate::i18n::Msg {
+    if version_now == version_read {
+        crate::i18n::Msg::new("common.nothing_changed")
+    } else {
+        saved
+    }
+}
+
 pub fn parse_version(raw: &str) -> Result<i32, AppError> {
     raw.trim()
         .parse()

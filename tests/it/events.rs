@@ -302,6 +302,22 @@ async fn the_pages_record_an_event_and_say_what_is_wrong_in_either_language() {
         "共1次活动，参加1200人次",
         "/exports/events.xlsx?",
     ]);
+    // Saved again as it is, the form says nothing was changed, and the event keeps its version;
+    // saved with a change, it says so.
+    let address = done.header("Location").unwrap().to_owned();
+    fields.push(("version", "1"));
+    let unchanged = app.post_form(&address, &fields).await;
+    assert_eq!(unchanged.status, Status::SeeOther, "{}", unchanged.body);
+    app.follow(&unchanged)
+        .await
+        .assert_contains(&["没有改动，无需保存。"]);
+    fields[5] = ("co_organisers", "县市场监管局");
+    let changed = app.post_form(&address, &fields).await;
+    app.follow(&changed)
+        .await
+        .assert_contains(&["已保存活动“4.26知识产权进校园”。"]);
+    let api = app.get(&format!("/api/v1{address}")).await.json();
+    assert_eq!(api["version"], 2, "{api}");
 
     app.switch_to_english().await;
     let list = app.get("/events").await;
