@@ -633,15 +633,7 @@ async fn a_save_that_changes_nothing_leaves_no_trace() {
     let dated = format!("{DEMO}?as_of=2026-11-30");
     let page = app.send_json(Method::Post, &dated, "{}").await;
     assert!(page.status.code < 300, "{}", page.body);
-    let registers = [
-        "patents",
-        "enterprises",
-        "events",
-        "visits",
-        "inspections",
-        "cases",
-    ];
-    for register in registers {
+    for register in crate::support::REGISTERS {
         let list = app
             .get(&format!("/api/v1/{register}?per_page=1"))
             .await

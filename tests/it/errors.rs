@@ -201,14 +201,7 @@ async fn deleting_a_record_is_answered_with_how_to_archive_it() {
     let app = TestApp::admin().await;
     let demo = app.send_json(Method::Post, "/api/v1/demo", "{}").await;
     assert_eq!(demo.status, Status::Ok, "{}", demo.body);
-    for register in [
-        "patents",
-        "enterprises",
-        "events",
-        "visits",
-        "inspections",
-        "cases",
-    ] {
+    for register in crate::support::REGISTERS {
         let address = format!("/api/v1/{register}/1");
         let refused = app.send_json(Method::Delete, &address, "").await;
         assert_eq!(refused.status, Status::MethodNotAllowed, "{address}");
