@@ -12,7 +12,6 @@ use crate::i18n::{Lang, Msg, t};
 use crate::import::mapping::Choices;
 use crate::import::plan::Problem;
 use crate::import::reader::ChildReader;
-use crate::import::same_file;
 use crate::import::service::{self, Policy, Request};
 use crate::import::spec::Register;
 use crate::import::undo;
@@ -194,14 +193,11 @@ async fn import(db: &DatabaseConnection, args: ImportArgs, lang: Lang) -> Result
     let unkept = crate::db::stamp::Kept::unkept();
     let to_fill =
         service::townships_to_fill(db, &unkept, report.register, report.committed).await?;
-    let same_file = same_file::before_batch(db, report.batch_id).await?;
     if args.json {
-        let mut answer = report.to_json(lang, to_fill);
-        answer.same_file_as = same_file;
-        json(&answer, lang)?;
+        json(&report.to_json(lang, to_fill), lang)?;
     } else {
         summary(&report, lang);
-        if let Some(same) = same_file {
+        if let Some(same) = &report.same_file {
             let timezone = crate::settings::service::load(db).await?.timezone;
             say!("{}", same.sentence(timezone, lang));
         }

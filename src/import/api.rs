@@ -123,9 +123,7 @@ async fn create(
     let kept = &state.suggestions;
     let to_fill =
         service::townships_to_fill(&state.db, kept, report.register, report.committed).await?;
-    let mut json = report.to_json(lang, to_fill);
-    json.same_file_as = super::same_file::before_batch(&state.db, report.batch_id).await?;
-    Ok(Json(json))
+    Ok(Json(report.to_json(lang, to_fill)))
 }
 
 /// Anything but a multipart upload gets told how to send the file, rather than falling through

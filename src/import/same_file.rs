@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::actor_words;
 use crate::entities::import_batch;
@@ -14,7 +14,7 @@ use crate::i18n::{Lang, Msg};
 use crate::settings::Timezone;
 
 /// An earlier committed import of the same file into the same register.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SameFile {
     pub batch_id: i64,
     /// The actor's stored name, as the history keeps it.

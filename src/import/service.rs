@@ -94,6 +94,9 @@ pub struct Report {
     pub committed: bool,
     /// The all-or-nothing policy refused the file.
     pub refused: bool,
+    /// An earlier import of the same file into the same register, still committed.
+    #[serde(default)]
+    pub same_file: Option<super::same_file::SameFile>,
 }
 
 /// How many enterprises without a township their patents could give one, told on the result of
@@ -161,7 +164,7 @@ impl Report {
             dry_run: self.dry_run,
             committed: self.committed,
             townships_to_fill,
-            same_file_as: None,
+            same_file_as: self.same_file.clone(),
         }
     }
 }
@@ -450,6 +453,7 @@ fn empty_report(request: &Request, workbook: &Workbook, table: &Table<'_>) -> Re
         dry_run: request.dry_run,
         committed: false,
         refused: false,
+        same_file: None,
     }
 }
 
@@ -527,6 +531,19 @@ pub async fn plan(
 /// Runs an import end to end (the CLI and the API). The file is read in the child process by
 /// `reader`; nothing is written when it cannot be read.
 pub async fn run(
+    db: &DatabaseConnection,
+    reader: &ChildReader,
+    actor: &Actor,
+    request: Request,
+    on_progress: OnProgress<'_>,
+) -> Result<Report, AppError> {
+    let mut report = run_reading(db, reader, actor, request, on_progress).await?;
+    report.same_file = super::same_file::before_batch(db, report.batch_id).await?;
+    Ok(report)
+}
+
+/// Reads and imports the upload: streamed when its table can be told apart early, else whole.
+async fn run_reading(
     db: &DatabaseConnection,
     reader: &ChildReader,
     actor: &Actor,
