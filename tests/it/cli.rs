@@ -595,6 +595,34 @@ async fn serve_answers_and_shows_the_county_set_by_the_cli() {
     assert!(body.contains("秭归县") && !body.contains("兴山县"));
 }
 
+/// A request no route answers, or an API call without a token, is the client's mistake: the
+/// server answers it and does not log it as an error or warning of its own (Rocket does), so the
+/// log's errors stay the server's.
+#[rocket::async_test]
+async fn serve_does_not_log_a_missing_page_as_an_error() {
+    let db = TestDatabase::new().await;
+    let port = free_port();
+    let log_path = db.dir.path().join("serve.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut command = server_command(&db, port);
+    command.env_remove("RUST_LOG").stderr(Stdio::from(log));
+    let server = start(command, port);
+    // Nobody is signed in: the API asks for a token before it says what it lacks.
+    for (path, answer) in [
+        ("/favicon.ico", 404),
+        ("/no-such-page", 404),
+        ("/api/v1/no-such-thing", 401),
+    ] {
+        let (status, body) = http_get(port, path);
+        assert_eq!(status, answer, "{path}: {body}");
+    }
+    drop(server);
+    let logged = std::fs::read_to_string(&log_path).unwrap();
+    for said in ["ERROR", "WARN", "No matching routes", "guard"] {
+        assert!(!logged.contains(said), "{logged}");
+    }
+}
+
 /// A server that cannot listen says why in words the administrator can act on, and stops.
 #[rocket::async_test]
 async fn serve_says_why_it_cannot_listen() {
