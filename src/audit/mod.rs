@@ -13,6 +13,7 @@ use sea_orm::{
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::auth::users;
 use crate::entities::audit_entry;
 use crate::error::{AppError, field_error};
 use crate::i18n::{Lang, Msg, t};
@@ -294,6 +295,8 @@ pub struct Entry {
     pub at: DateTime<Utc>,
     pub user_id: Option<i64>,
     pub actor: String,
+    /// The user's real name, when a user did it (the pages say it; `actor` is what is stored).
+    pub actor_name: Option<String>,
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
@@ -308,6 +311,7 @@ impl From<audit_entry::Model> for Entry {
             at: row.at,
             user_id: row.user_id,
             actor: row.actor,
+            actor_name: None,
             action: row.action,
             entity: row.entity,
             entity_id: row.entity_id,
@@ -360,7 +364,18 @@ pub async fn list(
         .limit(page.per_page)
         .all(db)
         .await?;
-    Ok((rows.into_iter().map(Entry::from).collect(), total))
+    let names = users::names_by_id(db, rows.iter().filter_map(|r| r.user_id)).await?;
+    let entries = rows
+        .into_iter()
+        .map(|row| {
+            let name = row.user_id.and_then(|id| names.get(&id).cloned());
+            Entry {
+                actor_name: name,
+                ..Entry::from(row)
+            }
+        })
+        .collect();
+    Ok((entries, total))
 }
 
 /// A record's history, newest first (the last 200 entries).

@@ -1,7 +1,7 @@
 //! Users: creating them, changing roles and passwords, disabling and enabling. Disabling ends the
 //! person's sessions at once; their API tokens stop working because every lookup checks `active`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use sea_orm::{
@@ -133,6 +133,29 @@ pub async fn real_names(
         .all(db)
         .await?;
     Ok(users.into_iter().collect())
+}
+
+/// The real names of these users, by id (a user with no real name is left out).
+pub async fn names_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, AppError> {
+    let ids: HashSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let users: Vec<(i64, String)> = user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::RealName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(users
+        .into_iter()
+        .filter(|(_, name)| !name.trim().is_empty())
+        .collect())
 }
 
 /// The officers as stored: a user named by username or real name is kept as the username (so

@@ -75,6 +75,7 @@ pub async fn listed(
                 content_type,
                 size,
                 uploaded_by,
+                uploaded_by_name: None,
             });
         }
     }
@@ -133,6 +134,7 @@ pub async fn add(
         content_type: row.content_type,
         size: row.size,
         uploaded_by: row.uploaded_by,
+        uploaded_by_name: None,
     };
     audit::record(
         &txn,

@@ -101,6 +101,9 @@ pub struct AttachmentView {
     pub content_type: String,
     pub size: i64,
     pub uploaded_by: String,
+    /// The uploader's real name, when they are a user (the case's page says it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploaded_by_name: Option<String>,
 }
 
 /// A case as the pages and the API show it.
@@ -306,7 +309,9 @@ async fn related(
             steps.entry(row.case_id).or_default().push(row);
         }
     }
-    // The officers of every step and who recorded it, named by one read of the users.
+    let mut attachments = attachments::listed(db, &ids).await?;
+    // The officers of every step, who recorded it and who uploaded each file, named by one read
+    // of the users.
     let people: Vec<String> = steps
         .values()
         .flatten()
@@ -315,6 +320,12 @@ async fn related(
                 .into_iter()
                 .chain([s.recorded_by.clone()])
         })
+        .chain(
+            attachments
+                .values()
+                .flatten()
+                .map(|a| a.uploaded_by.clone()),
+        )
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -352,12 +363,19 @@ async fn related(
             .into_iter()
             .collect()
     };
+    let names = users::real_names(db, &people).await?;
+    for attachment in attachments.values_mut().flatten() {
+        attachment.uploaded_by_name = names
+            .get(&attachment.uploaded_by)
+            .filter(|name| !name.trim().is_empty())
+            .cloned();
+    }
     Ok(Related {
         steps,
-        names: users::real_names(db, &people).await?,
+        names,
         inspections,
         local_patents,
-        attachments: attachments::listed(db, &ids).await?,
+        attachments,
     })
 }
 

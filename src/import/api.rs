@@ -156,8 +156,12 @@ pub async fn history(
     request: PageRequest,
 ) -> Result<HistoryJson, AppError> {
     let (batches, total) = service::history(db, request).await?;
+    let names = service::user_names(db, &batches).await?;
     Ok(HistoryJson {
-        items: batches.iter().map(undo::batch_json).collect(),
+        items: batches
+            .iter()
+            .map(|b| undo::batch_json(b, &names))
+            .collect(),
         total,
         page: request.page,
         per_page: request.per_page,
@@ -183,7 +187,8 @@ async fn show(
 ) -> Result<Json<serde_json::Value>, AppError> {
     let id = service::batch_id(id)?;
     let (batch, progress) = service::progress(&state.db, id).await?;
-    let mut json = undo::batch_json(&batch);
+    let names = service::user_names(&state.db, std::slice::from_ref(&batch)).await?;
+    let mut json = undo::batch_json(&batch, &names);
     json["progress"] = serde_json::to_value(progress).unwrap_or_default();
     if let Some(same) = super::same_file::before(&state.db, &batch).await? {
         json["same_file_as"] = serde_json::to_value(same).unwrap_or_default();

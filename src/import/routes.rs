@@ -2,7 +2,7 @@
 //! mapping, all changeable; the counts; the rows by status with their problems on their cells),
 //! the commit as a job with a progress bar, the history with undo and the error report.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rocket::data::Limits;
 use rocket::form::{Form, FromForm};
@@ -50,18 +50,21 @@ struct HistoryRow {
     sha256: String,
     register: String,
     actor: String,
+    /// The real name of the user who ran it; `actor` is what is stored.
+    actor_name: Option<String>,
     at: chrono::DateTime<chrono::Utc>,
     state: String,
     counts: Counts,
 }
 
-fn history_row(batch: &import_batch::Model) -> HistoryRow {
+fn history_row(batch: &import_batch::Model, names: &HashMap<i64, String>) -> HistoryRow {
     HistoryRow {
         id: batch.id,
         file: batch.file_name.clone(),
         sha256: batch.sha256.chars().take(12).collect(),
         register: batch.register.clone(),
         actor: batch.actor.clone(),
+        actor_name: batch.user_id.and_then(|id| names.get(&id).cloned()),
         at: batch.created_at,
         state: batch.state.clone(),
         counts: serde_json::from_str(&batch.counts).unwrap_or_default(),
@@ -96,12 +99,13 @@ async fn index_view(
     shown: Shown,
 ) -> Result<IndexView, AppError> {
     let (history, total) = service::history(&state.db, shown.page).await?;
+    let names = service::user_names(&state.db, &history).await?;
     let base = match shown.chosen {
         Register::DEFAULT => "/imports?".to_owned(),
         chosen => format!("/imports?register={}&", chosen.as_str()),
     };
     Ok(IndexView {
-        history: history.iter().map(history_row).collect(),
+        history: history.iter().map(|b| history_row(b, &names)).collect(),
         pagination: Pagination::new(shown.page, total),
         base,
         max_mb: upload_limit_mb(limits),
@@ -355,7 +359,10 @@ async fn show(
         )
         .await?,
         same_file,
-        batch: history_row(&batch),
+        batch: history_row(
+            &batch,
+            &service::user_names(&state.db, std::slice::from_ref(&batch)).await?,
+        ),
     };
     Ok(context.render("imports/show", view))
 }

@@ -19,6 +19,9 @@ pub struct SameFile {
     pub batch_id: i64,
     /// The actor's stored name, as the history keeps it.
     pub actor: String,
+    /// The real name of the user who ran it, which the sentence says.
+    #[serde(default)]
+    pub actor_name: Option<String>,
     pub committed_at: Option<DateTime<Utc>>,
 }
 
@@ -31,7 +34,12 @@ impl SameFile {
             .unwrap_or_default();
         Msg::new("import.same_file")
             .arg("batch", self.batch_id)
-            .arg("actor", actor_words(&self.actor, lang))
+            .arg(
+                "actor",
+                self.actor_name
+                    .clone()
+                    .unwrap_or_else(|| actor_words(&self.actor, lang)),
+            )
             .arg("at", at)
             .render(lang)
     }
@@ -51,8 +59,13 @@ pub async fn before(
         .order_by_desc(import_batch::Column::Id)
         .one(db)
         .await?;
-    Ok(earlier.map(|earlier| SameFile {
+    let Some(earlier) = earlier else {
+        return Ok(None);
+    };
+    let names = crate::auth::users::names_by_id(db, earlier.user_id).await?;
+    Ok(Some(SameFile {
         batch_id: earlier.id,
+        actor_name: earlier.user_id.and_then(|id| names.get(&id).cloned()),
         actor: earlier.actor,
         committed_at: earlier.committed_at,
     }))

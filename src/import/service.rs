@@ -1204,6 +1204,14 @@ pub async fn history(
     Ok((rows, total))
 }
 
+/// The real names of the users who ran these imports, by user id.
+pub async fn user_names(
+    db: &impl ConnectionTrait,
+    batches: &[import_batch::Model],
+) -> Result<HashMap<i64, String>, AppError> {
+    crate::auth::users::names_by_id(db, batches.iter().filter_map(|b| b.user_id)).await
+}
+
 /// The latest `count` imports (the home page's), without counting the rest.
 pub async fn latest(
     db: &impl ConnectionTrait,

@@ -2,6 +2,8 @@
 //! to "archive, never delete", and audited); records it updated get their before-values back. A
 //! record changed since the import is listed as a conflict and left as it is.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
@@ -500,14 +502,16 @@ async fn restore_ledger(
     Ok(true)
 }
 
-/// A batch as the history lists it (CLI and API).
-pub fn batch_json(batch: &import_batch::Model) -> serde_json::Value {
+/// An import as the API and `ipdesk import list --json` give it; `names` are the users' real
+/// names by id (`service::user_names`).
+pub fn batch_json(batch: &import_batch::Model, names: &HashMap<i64, String>) -> serde_json::Value {
     serde_json::json!({
         "batch_id": batch.id,
         "register": batch.register,
         "file": batch.file_name,
         "sha256": batch.sha256,
         "user": batch.actor,
+        "user_name": batch.user_id.and_then(|id| names.get(&id)),
         "created_at": batch.created_at,
         "committed_at": batch.committed_at,
         "undone_at": batch.undone_at,

@@ -842,6 +842,8 @@ async fn the_log_is_filtered_by_what_it_can_read_and_refuses_the_rest() {
         .json();
     assert_eq!(one["total"], 1, "{one}");
     assert_eq!(one["entries"][0]["entity_id"], second.as_str(), "{one}");
+    assert_eq!(one["entries"][0]["actor"], "admin", "{one}");
+    assert_eq!(one["entries"][0]["actor_name"], "admin 姓名", "{one}");
     let page = app
         .get(&format!(
             "/admin/audit?user=admin&entity=township&id={second}"
@@ -851,5 +853,6 @@ async fn the_log_is_filtered_by_what_it_can_read_and_refuses_the_rest() {
     page.assert_contains(&[
         &format!("name=\"id\" type=\"text\" value=\"{second}\">"),
         &format!("#{second}</td>"),
+        "<td>admin 姓名（admin）",
     ]);
 }

@@ -569,6 +569,11 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
     assert_eq!(fetched.into_bytes().await.unwrap(), photo);
     let shown = app.get(&format!("/api/v1/cases/{id}")).await.json();
     assert_eq!(shown["attachments"][0]["file_name"], "现场照片.jpg");
+    // Who uploaded it, and who did each change of the history, by their real names.
+    assert_eq!(shown["attachments"][0]["uploaded_by_name"], "admin 姓名");
+    app.get(&format!("/cases/{id}"))
+        .await
+        .assert_contains(&[" · admin 姓名 · <time"]);
     let too_big = vec![0u8; 10 * 1024 * 1024 + 1];
     let refused = app
         .post_multipart(
@@ -635,7 +640,7 @@ async fn attachments_are_kept_with_the_case_and_its_steps() {
         "<dt>文件名</dt><dd>现场照片.jpg</dd>",
         "<dt>大小（字节）</dt><dd>5000</dd>",
         // In the list of attachments: its size and who uploaded it, in full-width brackets.
-        "现场照片.jpg</a><span class=\"muted\">（4.9 KB · admin）</span>",
+        "现场照片.jpg</a><span class=\"muted\">（4.9 KB · admin 姓名）</span>",
     ]);
     page.assert_lacks(&["<dt>content_type</dt>", "<dt>step_id</dt>"]);
     // The upload field says its limit as a hint, not the refusal of a file too large.

@@ -2884,15 +2884,22 @@ async fn the_same_file_again_is_told_until_its_import_is_undone() {
 
     let again = upload_roster(&app, "十二月名册.xlsx", &roster).await;
     let again_id = batch_of(&again);
-    let told = format!("这份文件与第 {id} 次导入（officer，");
+    // The officer by their real name, as the history and the batch's page name them.
+    let told = format!("这份文件与第 {id} 次导入（officer 姓名，");
     let link = format!("<a href=\"/imports/{id}\">查看第 {id} 次导入</a>");
     app.follow(&again).await.assert_contains(&[&told, &link]);
     app.switch_to_english().await;
     app.get(&format!("/imports/{again_id}"))
         .await
         .assert_contains(&[&format!(
-            "This file is identical to the one of import {id} (officer, "
+            "This file is identical to the one of import {id} (officer 姓名, "
         )]);
+    app.get("/imports")
+        .await
+        .assert_contains(&["<td>officer 姓名<br>"]);
+    app.get(&format!("/imports/{id}"))
+        .await
+        .assert_contains(&[" · officer 姓名 · "]);
 
     let token = app.token_for("officer").await;
     let shown = api(
@@ -2914,6 +2921,17 @@ async fn the_same_file_again_is_told_until_its_import_is_undone() {
         .json();
     assert_eq!(report["same_file_as"]["batch_id"], id, "{report}");
     assert_eq!(report["same_file_as"]["actor"], "officer", "{report}");
+    assert_eq!(
+        report["same_file_as"]["actor_name"], "officer 姓名",
+        "{report}"
+    );
+    let listed = api(&app, &token, rocket::http::Method::Get, "/api/v1/imports").await;
+    let item = &listed.json()["items"][0];
+    assert_eq!(
+        (&item["user"], &item["user_name"]),
+        (&json!("officer"), &json!("officer 姓名")),
+        "{item}"
+    );
     let other = api_import(&app, &token, "名册.xlsx", &roster_of(8, 3), &dry)
         .await
         .json();
