@@ -277,7 +277,9 @@ fn show(c: &CaseView, as_json: bool, lang: Lang) -> Result<(), AppError> {
         .iter()
         .map(|a| {
             let size = kilobytes(usize::try_from(a.size).unwrap_or(0));
-            format!("{}  {}  {size} KB  {}", a.id, a.file_name, a.uploaded_by)
+            // By name, as the card names the steps' officers.
+            let by = a.uploaded_by_name.as_deref().unwrap_or(&a.uploaded_by);
+            format!("{}  {}  {size} KB  {by}", a.id, a.file_name)
         })
         .collect();
     card::section(&Msg::new("cases.field.attachments"), &files, lang);
