@@ -89,9 +89,26 @@ async fn api_errors_are_json_with_a_code_and_a_message() {
     let anonymous = app.get("/api/v1/no-such-thing").await;
     assert_eq!(anonymous.status, Status::Unauthorized);
     let admin = TestApp::admin().await;
-    let missing = admin.get("/api/v1/no-such-thing").await;
-    assert_eq!(missing.status, Status::NotFound);
-    assert_eq!(missing.json()["error"]["code"], "not_found");
+    // Whether a route takes the address's segments or none does, a wrong path says so.
+    for path in [
+        "/api/v1/no-such-thing",
+        "/api/v1/no-such/1",
+        "/api/v1/no/such/thing",
+    ] {
+        let missing = admin.get(path).await;
+        assert_eq!(missing.status, Status::NotFound, "{path}");
+        assert_eq!(missing.json()["error"]["code"], "not_found");
+        assert_eq!(
+            missing.json()["error"]["message"],
+            "没有这个 API 地址：请核对路径（README 的“The JSON API”一节列出了全部地址）。",
+            "{path}"
+        );
+    }
+    // A record the path names that is not there says so, as before.
+    let gone = admin.get("/api/v1/patents/999999").await;
+    assert_eq!(gone.status, Status::NotFound);
+    let said = gone.json()["error"]["message"].to_string();
+    assert!(!said.contains("API 地址"), "{said}");
 }
 
 #[rocket::async_test]
