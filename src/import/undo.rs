@@ -19,8 +19,9 @@ use crate::cases::domain::ValidCase;
 use crate::db;
 use crate::enterprises::domain::name_key;
 use crate::entities::{
-    case_attachment, case_event, enforcement_case, enterprise, event, event_enterprise,
-    import_batch, import_batch_row, inspection, inspection_problem, patent, visit, visit_follow_up,
+    audit_entry, case_attachment, case_event, enforcement_case, enterprise, event,
+    event_enterprise, import_batch, import_batch_row, inspection, inspection_problem, patent,
+    visit, visit_follow_up,
 };
 use crate::error::AppError;
 use crate::events::service::EventView;
@@ -45,6 +46,60 @@ impl Conflict {
             msg: Msg::new("import.undo.changed_since").arg("record", record),
         }
     }
+}
+
+/// Where the audit log stood when the batch was committed: what officers did to its records since
+/// is logged after it.
+struct Since(i64);
+
+impl Since {
+    /// The batch's own entry (its commit); without one, nothing counts as undisturbed.
+    async fn commit_of(db: &impl ConnectionTrait, batch: i64) -> Result<Since, AppError> {
+        let id: Option<i64> = audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::Id)
+            .filter(audit_entry::Column::Entity.eq("import_batch"))
+            .filter(audit_entry::Column::EntityId.eq(batch.to_string()))
+            .filter(audit_entry::Column::Action.eq("import"))
+            .order_by_desc(audit_entry::Column::Id)
+            .into_tuple()
+            .one(db)
+            .await?;
+        Ok(Since(id.unwrap_or(i64::MAX)))
+    }
+
+    /// Whether a record the batch left at version `left`, now at `now`, was changed since. An
+    /// officer who archived it and restored it again moved its version but left its values the
+    /// batch's: that is no change. Each archiving and restoring is one logged entry and one
+    /// version, so a version moved any other way (another import) still counts.
+    async fn changed(
+        &self,
+        db: &impl ConnectionTrait,
+        entity: &str,
+        id: i64,
+        (now, left): (i32, i32),
+    ) -> Result<bool, AppError> {
+        if now == left {
+            return Ok(false);
+        }
+        let actions: Vec<String> = audit_entry::Entity::find()
+            .select_only()
+            .column(audit_entry::Column::Action)
+            .filter(audit_entry::Column::Entity.eq(entity))
+            .filter(audit_entry::Column::EntityId.eq(id.to_string()))
+            .filter(audit_entry::Column::Id.gt(self.0))
+            .order_by_asc(audit_entry::Column::Id)
+            .into_tuple()
+            .all(db)
+            .await?;
+        Ok(!archived_and_restored(&actions, now - left))
+    }
+}
+
+/// Whether `actions` are archive-then-restore pairs, as many as the `moved` versions.
+fn archived_and_restored(actions: &[String], moved: i32) -> bool {
+    let pairs = actions.chunks(2).all(|pair| pair == ["archive", "restore"]);
+    pairs && !actions.is_empty() && usize::try_from(moved).is_ok_and(|m| m == actions.len())
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -74,11 +129,12 @@ pub async fn undo(
         batch_id,
         ..UndoResult::default()
     };
-    undo_created_patents(&txn, batch_id, &mut result).await?;
+    let since = Since::commit_of(&txn, batch_id).await?;
+    undo_created_patents(&txn, (batch_id, &since), &mut result).await?;
     // Visits before enterprises: a visit's import may have registered its enterprise.
-    undo_created_ledgers(&txn, batch_id, &mut result).await?;
-    undo_created_enterprises(&txn, batch_id, &mut result).await?;
-    restore_updated(&txn, actor, batch_id, &mut result).await?;
+    undo_created_ledgers(&txn, (batch_id, &since), &mut result).await?;
+    undo_created_enterprises(&txn, (batch_id, &since), &mut result).await?;
+    restore_updated(&txn, actor, (batch_id, &since), &mut result).await?;
     let mut active: import_batch::ActiveModel = batch.into();
     active.state = Set("undone".to_owned());
     active.undone_at = Set(Some(Utc::now()));
@@ -105,7 +161,7 @@ pub async fn undo(
 
 async fn undo_created_patents(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let created: Vec<(i64, i32, String)> = patent::Entity::find()
@@ -119,9 +175,13 @@ async fn undo_created_patents(
         .all(db)
         .await?;
     let mut doomed = Vec::new();
+    // Archived and restored since: not at version 1, so not in the search rows' statement below.
+    let mut restored = Vec::new();
     for (id, version, number) in created {
         if version == 1 {
             doomed.push(id);
+        } else if !since.changed(db, "patent", id, (version, 1)).await? {
+            restored.push(id);
         } else {
             result
                 .conflicts
@@ -141,6 +201,10 @@ async fn undo_created_patents(
         ))
         .await?;
     }
+    if db.get_database_backend() == DbBackend::Sqlite && !restored.is_empty() {
+        crate::db::delete_where_in(db, "patent_search", "rowid", restored.clone()).await?;
+    }
+    doomed.extend(restored);
     let dropped = patent_rows::start_bulk_delete(db, doomed.len()).await?;
     for chunk in doomed.chunks(500) {
         patent::Entity::delete_many()
@@ -155,25 +219,26 @@ async fn undo_created_patents(
     Ok(())
 }
 
-/// The events, cases, inspections and visits the batch recorded, unless changed since (their
-/// version moved on).
+/// The events, cases, inspections and visits the batch recorded, unless changed since (see
+/// [`Since::changed`]).
 async fn undo_created_ledgers(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
-    undo_created_events(db, batch, result).await?;
-    undo_created_cases(db, batch, result).await?;
-    undo_created_inspections(db, batch, result).await?;
-    undo_created_visits(db, batch, result).await
+    undo_created_events(db, (batch, since), result).await?;
+    undo_created_cases(db, (batch, since), result).await?;
+    undo_created_inspections(db, (batch, since), result).await?;
+    undo_created_visits(db, (batch, since), result).await
 }
 
 // Each ledger's rows the batch created are deleted with what hangs on them, unless changed since
-// (version 1 is as the import wrote it): those are listed as conflicts and kept.
+// (version 1 is as the import wrote it; archived and restored again is no change): those are
+// listed as conflicts and kept.
 
 async fn undo_created_events(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let events = event::Entity::find()
@@ -181,7 +246,7 @@ async fn undo_created_events(
         .all(db)
         .await?;
     for row in events {
-        if row.version == 1 {
+        if !since.changed(db, "event", row.id, (row.version, 1)).await? {
             event_enterprise::Entity::delete_many()
                 .filter(event_enterprise::Column::EventId.eq(row.id))
                 .exec(db)
@@ -199,7 +264,7 @@ async fn undo_created_events(
 
 async fn undo_created_cases(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let cases = enforcement_case::Entity::find()
@@ -208,7 +273,7 @@ async fn undo_created_cases(
         .await?;
     for row in cases {
         // Steps recorded since, or a change, make the case the officer's now.
-        if row.version == 1 {
+        if !since.changed(db, "case", row.id, (row.version, 1)).await? {
             case_attachment::Entity::delete_many()
                 .filter(case_attachment::Column::CaseId.eq(row.id))
                 .exec(db)
@@ -232,7 +297,7 @@ async fn undo_created_cases(
 
 async fn undo_created_inspections(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let inspections = inspection::Entity::find()
@@ -240,7 +305,10 @@ async fn undo_created_inspections(
         .all(db)
         .await?;
     for row in inspections {
-        if row.version == 1 {
+        if !since
+            .changed(db, "inspection", row.id, (row.version, 1))
+            .await?
+        {
             inspection_problem::Entity::delete_many()
                 .filter(inspection_problem::Column::InspectionId.eq(row.id))
                 .exec(db)
@@ -258,7 +326,7 @@ async fn undo_created_inspections(
 
 async fn undo_created_visits(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let visits = visit::Entity::find()
@@ -266,7 +334,7 @@ async fn undo_created_visits(
         .all(db)
         .await?;
     for row in visits {
-        if row.version == 1 {
+        if !since.changed(db, "visit", row.id, (row.version, 1)).await? {
             visit_follow_up::Entity::delete_many()
                 .filter(visit_follow_up::Column::VisitId.eq(row.id))
                 .exec(db)
@@ -286,7 +354,7 @@ async fn undo_created_visits(
 
 async fn undo_created_enterprises(
     db: &impl ConnectionTrait,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     let created = enterprise::Entity::find()
@@ -300,7 +368,11 @@ async fn undo_created_enterprises(
             .count(db)
             .await?
             > 0;
-        if row.version == 1 && !visited {
+        if !visited
+            && !since
+                .changed(db, "enterprise", row.id, (row.version, 1))
+                .await?
+        {
             enterprise_rows::unlink(db, row.id).await?;
             enterprise::Entity::delete_by_id(row.id).exec(db).await?;
             result.deleted += 1;
@@ -320,7 +392,7 @@ const RESTORE_PAGE: u64 = 1_000;
 async fn restore_updated(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    batch: i64,
+    (batch, since): (i64, &Since),
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
     // One time for the whole undo, as for the import it undoes (see `write_snapshots`).
@@ -340,13 +412,13 @@ async fn restore_updated(
         after = last.id;
         let (patents, others): (Vec<_>, Vec<_>) =
             rows.into_iter().partition(|row| row.entity == "patent");
-        restore_patents(db, &patents, at, result).await?;
+        restore_patents(db, (&patents, since), at, result).await?;
         for row in others {
             let restored = match row.entity.as_str() {
                 "event" | "visit" | "inspection" | "case" => {
-                    restore_ledger(db, actor, &row, result).await?
+                    restore_ledger(db, actor, (&row, since), result).await?
                 }
-                _ => restore_enterprise(db, &row, result).await?,
+                _ => restore_enterprise(db, (&row, since), result).await?,
             };
             result.restored += u64::from(restored);
         }
@@ -357,7 +429,7 @@ async fn restore_updated(
 /// (conflicts) or gone.
 async fn restore_patents(
     db: &impl ConnectionTrait,
-    rows: &[import_batch_row::Model],
+    (rows, since): (&[import_batch_row::Model], &Since),
     at: chrono::DateTime<Utc>,
     result: &mut UndoResult,
 ) -> Result<(), AppError> {
@@ -375,7 +447,8 @@ async fn restore_patents(
         let Some(&(number, now)) = by_id.get(&row.entity_id) else {
             continue;
         };
-        if now.version != row.after_version {
+        let versions = (now.version, row.after_version);
+        if since.changed(db, "patent", row.entity_id, versions).await? {
             result
                 .conflicts
                 .push(Conflict::changed_since("patent", row.entity_id, number));
@@ -403,7 +476,7 @@ async fn restore_patents(
 /// whether it did.
 async fn restore_enterprise(
     db: &impl ConnectionTrait,
-    row: &import_batch_row::Model,
+    (row, since): (&import_batch_row::Model, &Since),
     result: &mut UndoResult,
 ) -> Result<bool, AppError> {
     let Some(current) = enterprise::Entity::find_by_id(row.entity_id)
@@ -412,7 +485,11 @@ async fn restore_enterprise(
     else {
         return Ok(false);
     };
-    if current.version != row.after_version {
+    let versions = (current.version, row.after_version);
+    if since
+        .changed(db, "enterprise", row.entity_id, versions)
+        .await?
+    {
         result.conflicts.push(Conflict::changed_since(
             "enterprise",
             row.entity_id,
@@ -437,9 +514,11 @@ async fn restore_enterprise(
 async fn restore_ledger(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    row: &import_batch_row::Model,
+    (row, since): (&import_batch_row::Model, &Since),
     result: &mut UndoResult,
 ) -> Result<bool, AppError> {
+    let changed =
+        |now: i32| since.changed(db, &row.entity, row.entity_id, (now, row.after_version));
     let bad = |e: serde_json::Error| AppError::Internal(e.to_string());
     let conflict = |result: &mut UndoResult, record: String| {
         result.conflicts.push(Conflict::changed_since(
@@ -455,7 +534,7 @@ async fn restore_ledger(
         else {
             return Ok(false);
         };
-        if current.version != row.after_version {
+        if changed(current.version).await? {
             conflict(result, current.case_number);
             return Ok(false);
         }
@@ -469,7 +548,7 @@ async fn restore_ledger(
         else {
             return Ok(false);
         };
-        if current.version != row.after_version {
+        if changed(current.version).await? {
             conflict(result, current.title);
             return Ok(false);
         }
@@ -480,7 +559,7 @@ async fn restore_ledger(
         let Some(current) = event::Entity::find_by_id(row.entity_id).one(db).await? else {
             return Ok(false);
         };
-        if current.version != row.after_version {
+        if changed(current.version).await? {
             conflict(result, current.title);
             return Ok(false);
         }
@@ -491,7 +570,7 @@ async fn restore_ledger(
         let Some(current) = visit::Entity::find_by_id(row.entity_id).one(db).await? else {
             return Ok(false);
         };
-        if current.version != row.after_version {
+        if changed(current.version).await? {
             conflict(result, format!("{} {}", current.visited_on, current.id));
             return Ok(false);
         }
@@ -519,4 +598,33 @@ pub fn batch_json(batch: &import_batch::Model, names: &HashMap<i64, String>) -> 
         "policy": batch.policy,
         "counts": serde_json::from_str::<serde_json::Value>(&batch.counts).unwrap_or_default(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::archived_and_restored;
+
+    #[test]
+    fn only_archiving_undone_again_leaves_a_record_the_batchs() {
+        for (actions, moved, undisturbed) in [
+            (vec!["archive", "restore"], 2, true),
+            (vec!["archive", "restore", "archive", "restore"], 4, true),
+            // Archived still: the officer's doing.
+            (vec!["archive"], 1, false),
+            (vec!["archive", "restore", "archive"], 3, false),
+            (vec!["update"], 1, false),
+            (vec!["archive", "update", "restore"], 3, false),
+            (vec!["restore", "archive"], 2, false),
+            // A version moved with no entry of its own: another import wrote it.
+            (vec!["archive", "restore"], 3, false),
+            (vec![], 1, false),
+        ] {
+            let actions: Vec<String> = actions.iter().map(|a| a.to_string()).collect();
+            assert_eq!(
+                archived_and_restored(&actions, moved),
+                undisturbed,
+                "{actions:?} over {moved} versions"
+            );
+        }
+    }
 }

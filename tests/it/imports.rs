@@ -16,7 +16,7 @@ use rocket::http::{Header, Status};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait, QueryOrder};
 use serde_json::{Value, json};
 
-use crate::support::{Page, TestApp, multipart, repo_path};
+use crate::support::{Page, TestApp, multipart, repo_path, with_bearer};
 
 pub(crate) fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(repo_path(&format!("tests/fixtures/{name}"))).expect("fixture")
@@ -2663,10 +2663,47 @@ async fn undo_leaves_records_changed_since_and_lists_them() {
         put.into_string().await.unwrap_or_default()
     );
 
+    // Another is archived by mistake and restored: its values are still the import's. A third
+    // is archived and stays so: that is the officer's doing, and undo leaves it.
+    let listed = api(
+        &app,
+        &token,
+        rocket::http::Method::Get,
+        "/api/v1/patents?per_page=3&sort=number",
+    )
+    .await
+    .json();
+    let others: Vec<i64> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_i64().unwrap())
+        .filter(|other| *other != id)
+        .take(2)
+        .collect();
+    let (restored, archived) = (others[0], others[1]);
+    app.create_user("chief", Role::Admin).await;
+    let chief = app.token_for("chief").await;
+    for (target, action, version) in [
+        (restored, "archive", 1),
+        (restored, "restore", 2),
+        (archived, "archive", 1),
+    ] {
+        let path = format!("/api/v1/patents/{target}/{action}");
+        let body = json!({ "version": version }).to_string();
+        let done = with_bearer(&app, rocket::http::Method::Post, &path, &chief, Some(&body)).await;
+        assert_eq!(done.status, Status::Ok, "{action} {target}: {}", done.body);
+    }
+
     let undo = undo_batch(&app, &token, &first).await.json();
-    assert_eq!(undo["deleted"], 399, "{undo}");
-    assert_eq!(undo["conflicts"].as_array().unwrap().len(), 1, "{undo}");
-    assert_eq!(undo["conflicts"][0]["id"], id);
+    assert_eq!(undo["deleted"], 398, "{undo}");
+    let kept: BTreeSet<i64> = undo["conflicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(kept, BTreeSet::from([id, archived]), "{undo}");
     // Said in a sentence a client can show, not by the catalogue's key and arguments.
     let said = &undo["conflicts"][0]["msg"];
     assert_eq!(said["key"], "import.undo.changed_since", "{undo}");
@@ -2686,7 +2723,12 @@ async fn undo_leaves_records_changed_since_and_lists_them() {
     .await
     .json();
     assert_eq!(kept["title"], "一种改过名称的茶叶揉捻装置");
-    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 1);
+    assert_eq!(patent::Entity::find().count(&app.db).await.unwrap(), 2);
+    let path = format!("/api/v1/patents/{restored}");
+    let gone = api(&app, &token, rocket::http::Method::Get, &path).await;
+    assert_eq!(gone.status, Status::NotFound);
+    // Its search terms went with it.
+    assert_eq!(indexed(&app.db).await, 2);
 }
 
 #[rocket::async_test]

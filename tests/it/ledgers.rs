@@ -160,10 +160,21 @@ async fn an_old_events_ledger_imports_updates_and_undoes() {
     let update = import(&app, &token, &edited, &fields).await;
     assert_eq!(counts(&update), (0, 1, 1, 1), "{update}");
     let list = app_events(&app, &token).await;
-    assert!(list.iter().any(|e| e["attendees"] == 250));
+    let updated = list.iter().find(|e| e["attendees"] == 250).unwrap();
+    // Archived by mistake and restored: the update's values stand, and its undo restores them.
+    app.create_user("chief", Role::Admin).await;
+    let chief = app.token_for("chief").await;
+    let version = updated["version"].as_i64().unwrap();
+    for (action, at) in [("archive", version), ("restore", version + 1)] {
+        let path = format!("/api/v1/events/{}/{action}", updated["id"]);
+        let body = json!({ "version": at }).to_string();
+        let done = with_bearer(&app, Method::Post, &path, &chief, Some(&body)).await;
+        assert_eq!(done.status, Status::Ok, "{action}: {}", done.body);
+    }
 
     let undone = undo(&app, &token, &update["batch_id"]).await;
     assert_eq!(undone["restored"], 1, "{undone}");
+    assert_eq!(undone["conflicts"], json!([]), "{undone}");
     let list = app_events(&app, &token).await;
     assert!(list.iter().any(|e| e["attendees"] == 200), "{list:?}");
     // The first import's events: the one changed since (by the update and its undo) stays, and
