@@ -173,6 +173,12 @@ fn is_unavailable(error: &DbErr) -> bool {
 }
 
 impl AppError {
+    /// An address that names nothing (a list, an action, a register that is not there): a page
+    /// that does not exist, or under /api no API address (see [`api_message`]).
+    pub fn no_such_address() -> AppError {
+        AppError::NotFound(status_message(Status::NotFound))
+    }
+
     /// A request too large to read, said in the generic sentence.
     pub fn too_large() -> AppError {
         AppError::PayloadTooLarge(status_message(Status::PayloadTooLarge))
@@ -268,6 +274,17 @@ pub fn status_message(status: Status) -> Msg {
     Msg::new(format!("errors.{}.message", status_code_name(status)))
 }
 
+/// What an answer under /api says: its own words, but where those are a status's generic
+/// sentence, the API's. An address that names nothing is a script's wrong path there, not a page
+/// that is gone.
+pub fn api_message(message: Msg, status: Status) -> Msg {
+    if status == Status::NotFound && message == status_message(status) {
+        Msg::new("errors.not_found.api")
+    } else {
+        message
+    }
+}
+
 /// The JSON error body of every `/api` failure.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
@@ -315,7 +332,8 @@ impl<'r> Responder<'r, 'static> for AppError {
         let status = self.status();
         if is_api_request(request) {
             let lang = crate::web::lang::request_lang(request);
-            let body = ErrorBody::new(status, &self.message(), self.fields(), lang);
+            let message = api_message(self.message(), status);
+            let body = ErrorBody::new(status, &message, self.fields(), lang);
             return response::Response::build_from(Json(body).respond_to(request)?)
                 .status(status)
                 .ok();

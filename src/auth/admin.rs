@@ -130,7 +130,7 @@ impl UserRowForm {
                 change.password = Some(self.password.clone());
                 "users.password_reset"
             }
-            _ => return Err(AppError::NotFound(Msg::new("errors.not_found.message"))),
+            _ => return Err(AppError::no_such_address()),
         };
         Ok((change, done))
     }

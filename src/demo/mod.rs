@@ -43,7 +43,7 @@ const SAMPLES: [(&str, Register); 6] = [
 /// hand: dated like the demo, up to the week before today.
 pub async fn sample(db: &DatabaseConnection, name: &str) -> Result<Vec<u8>, AppError> {
     if !SAMPLES.iter().any(|(file, _)| *file == name) {
-        return Err(AppError::NotFound(Msg::new("errors.not_found.message")));
+        return Err(AppError::no_such_address());
     }
     let today = crate::cases::service::today(db).await?;
     crate::dev::samples::workbook(name, shift_for(today, None)?)

@@ -6,12 +6,11 @@ use rocket::{Route, State, get, patch, post, put, routes};
 use serde::{Deserialize, Serialize};
 
 use super::domain::{Jurisdiction, JurisdictionInput};
-use super::lists::{self, ItemChange, ListItem, ListKind, kind_from_slug, target_from_path};
+use super::lists::{self, ItemChange, ListItem, kind_from_slug, target_from_path};
 use super::service;
 use crate::AppState;
 use crate::auth::{Admin, Viewer};
 use crate::error::AppError;
-use crate::i18n::Msg;
 use crate::web::given::{Given, Known, refused_query};
 use crate::web::json::{Body, accepts, body, body_for};
 
@@ -125,18 +124,6 @@ struct ItemsQuery {
     archived: Given<bool>,
 }
 
-/// The list an address names (`townships`, `agencies`). These routes take any one segment under
-/// /api/v1, so one that names no list is no API address at all, and says so.
-fn list_kind(slug: &str) -> Result<ListKind, AppError> {
-    kind_from_slug(slug).map_err(|_| AppError::NotFound(Msg::new("errors.not_found.api")))
-}
-
-/// A township or agency an address names, as [`list_kind`] reads its list.
-fn list_target(slug: &str, id: &str) -> Result<(ListKind, i64), AppError> {
-    list_kind(slug)?;
-    target_from_path(slug, id)
-}
-
 #[get("/<kind>?<query..>", rank = 5)]
 async fn list_items(
     _user: Viewer,
@@ -145,7 +132,7 @@ async fn list_items(
     query: rocket::form::Result<'_, Known<ItemsQuery>>,
 ) -> Result<Json<Vec<ListItem>>, AppError> {
     // An address that names no list is not found, whatever it is asked.
-    let kind = list_kind(kind)?;
+    let kind = kind_from_slug(kind)?;
     let Known(asked) = query.map_err(refused_query)?;
     Ok(Json(
         lists::list(&state.db, kind, asked.archived.unwrap_or(false)).await?,
@@ -159,7 +146,7 @@ async fn get_item(
     kind: &str,
     id: &str,
 ) -> Result<Json<ListItem>, AppError> {
-    let (kind, id) = list_target(kind, id)?;
+    let (kind, id) = target_from_path(kind, id)?;
     Ok(Json(lists::get(&state.db, kind, id).await?))
 }
 
@@ -175,7 +162,7 @@ async fn add_item(
     kind: &str,
     input: Result<Body<NewItem>, AppError>,
 ) -> Result<(Status, Json<ListItem>), AppError> {
-    let kind = list_kind(kind)?;
+    let kind = kind_from_slug(kind)?;
     let item = lists::add(&state.db, &admin.actor(), kind, &body(input)?.name).await?;
     Ok((Status::Created, Json(item)))
 }
@@ -188,7 +175,7 @@ async fn change_item(
     id: &str,
     input: Result<Body<ItemChange>, AppError>,
 ) -> Result<Json<ListItem>, AppError> {
-    let (kind, id) = list_target(kind, id)?;
+    let (kind, id) = target_from_path(kind, id)?;
     Ok(Json(
         lists::change(&state.db, &admin.actor(), kind, id, body_for(input, id)?).await?,
     ))

@@ -61,7 +61,7 @@ pub fn target_from_path(slug: &str, id: &str) -> Result<(ListKind, i64), AppErro
 
 /// The list a URL segment names; an unknown one is a 404 (a failed parameter guard would be 422).
 pub fn kind_from_slug(slug: &str) -> Result<ListKind, AppError> {
-    ListKind::parse(slug).ok_or_else(|| AppError::NotFound(Msg::new("errors.not_found.message")))
+    ListKind::parse(slug).ok_or_else(AppError::no_such_address)
 }
 
 /// One township or agency as pages and the API show it.

@@ -267,7 +267,7 @@ impl RowForm {
             ("move", _) => Err(AppError::BadRequest(Msg::new("errors.form.bad_direction"))),
             ("archive", _) => Ok(ItemAction::Archive),
             ("restore", _) => Ok(ItemAction::Restore),
-            _ => Err(AppError::NotFound(Msg::new("errors.not_found.message"))),
+            _ => Err(AppError::no_such_address()),
         }
     }
 }

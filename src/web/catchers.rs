@@ -11,9 +11,8 @@ use rocket_dyn_templates::Template;
 use serde::Serialize;
 
 use crate::error::{
-    ErrorBody, PendingErrorMessage, is_api_request, status_code_name, status_message,
+    ErrorBody, PendingErrorMessage, api_message, is_api_request, status_code_name, status_message,
 };
-use crate::i18n::Msg;
 use crate::settings::Settings;
 
 use super::lang::request_lang;
@@ -51,16 +50,11 @@ impl<'r> Responder<'r, 'static> for ErrorResponse {
 async fn any_error(status: Status, request: &Request<'_>) -> ErrorResponse {
     let lang = request_lang(request);
     let pending = request.local_cache(PendingErrorMessage::default).0.clone();
+    let message = pending.unwrap_or_else(|| status_message(status));
     if is_api_request(request) {
-        // No route under /api: a script's path is wrong, not a page gone.
-        let message = match (pending, status) {
-            (Some(message), _) => message,
-            (None, Status::NotFound) => Msg::new("errors.not_found.api"),
-            (None, _) => status_message(status),
-        };
+        let message = api_message(message, status);
         return ErrorResponse::Json(status, Json(ErrorBody::new(status, &message, None, lang)));
     }
-    let message = pending.unwrap_or_else(|| status_message(status));
     if status == Status::Unauthorized {
         // A page for signed-in people: sign in, then come back here.
         return ErrorResponse::SignIn(Redirect::to(sign_in_link(request)));

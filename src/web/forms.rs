@@ -128,9 +128,7 @@ pub fn archive_action(segment: &str) -> Result<bool, AppError> {
     match segment {
         "archive" => Ok(true),
         "restore" => Ok(false),
-        _ => Err(AppError::NotFound(crate::i18n::Msg::new(
-            "errors.not_found.message",
-        ))),
+        _ => Err(AppError::no_such_address()),
     }
 }
 

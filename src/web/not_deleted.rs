@@ -27,7 +27,7 @@ struct Refused {
 async fn delete(_user: Viewer, register: &str, id: &str) -> Result<Refused, AppError> {
     // Every register's records are archived with `POST /api/v1/{register}/{id}/archive`.
     if !Register::ALL.iter().any(|r| r.as_str() == register) {
-        return Err(AppError::NotFound(Msg::new("errors.not_found.message")));
+        return Err(AppError::no_such_address());
     }
     let address = format!("/api/v1/{register}/{id}/archive");
     Ok(Refused {

@@ -104,6 +104,16 @@ async fn api_errors_are_json_with_a_code_and_a_message() {
             "{path}"
         );
     }
+    // So does a route whose last segment names nothing it does (archive, restore).
+    let action = admin
+        .send_json(
+            Method::Post,
+            "/api/v1/patents/1/frobnicate",
+            r#"{"version":1}"#,
+        )
+        .await;
+    assert_eq!(action.status, Status::NotFound, "{}", action.body);
+    assert!(action.body.contains("没有这个 API 地址"), "{}", action.body);
     // A record the path names that is not there says so, as before.
     let gone = admin.get("/api/v1/patents/999999").await;
     assert_eq!(gone.status, Status::NotFound);
