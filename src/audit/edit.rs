@@ -58,6 +58,15 @@ impl Edit {
         }
         Ok(!nothing_changed)
     }
+
+    /// Ends the edit of a record read at version `began` (see [`Edit::finish`]); when nothing was
+    /// changed, the view's `version` says `began` again, as the record still does.
+    pub async fn finish_at(self, version: &mut i32, began: i32) -> Result<(), AppError> {
+        if !self.finish().await? {
+            *version = began;
+        }
+        Ok(())
+    }
 }
 
 /// Whether stored changes (`{"field": {"old", "new"}}`) name the version and nothing else.

@@ -308,9 +308,7 @@ pub async fn change(
     if !row.active || password_changed {
         end_sessions(txn, id).await?;
     }
-    if !edit.finish().await? {
-        after.version = change.version;
-    }
+    edit.finish_at(&mut after.version, change.version).await?;
     Ok(after)
 }
 

@@ -349,9 +349,7 @@ pub async fn update(
     let valid = checked(db, input, Some(id)).await?;
     let edit = Edit::begin(db).await?;
     let mut view = apply_update(&edit.txn, actor, id, version, &valid).await?;
-    if !edit.finish().await? {
-        view.version = version;
-    }
+    edit.finish_at(&mut view.version, version).await?;
     Ok(view)
 }
 

@@ -278,9 +278,7 @@ pub async fn update(
     let valid = input.validate(today(db).await?)?;
     let edit = Edit::begin(db).await?;
     let mut after = replace(&edit.txn, actor, (id, version), &valid).await?;
-    if !edit.finish().await? {
-        after.version = version;
-    }
+    edit.finish_at(&mut after.version, version).await?;
     Ok(after)
 }
 

@@ -520,9 +520,7 @@ pub async fn update(
     let valid = checked(db, input, Some(id)).await?;
     let edit = Edit::begin(db).await?;
     let mut saved = apply_update(&edit.txn, actor, id, version, valid).await?;
-    if !edit.finish().await? {
-        saved.patent.version = version;
-    }
+    edit.finish_at(&mut saved.patent.version, version).await?;
     Ok(saved)
 }
 

@@ -444,9 +444,7 @@ pub async fn change(
     };
     let event = Event::new(action, kind.entity(), id).with(Changes::diff(&item, &after));
     audit::record(txn, actor, event).await?;
-    if !edit.finish().await? {
-        after.version = item.version;
-    }
+    edit.finish_at(&mut after.version, item.version).await?;
     Ok(after)
 }
 

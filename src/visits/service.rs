@@ -344,9 +344,7 @@ pub async fn update(
     let valid = lists::with_unknown_township(db, validated, input.township.as_deref()).await?;
     let edit = Edit::begin(db).await?;
     let mut recorded = replace(&edit.txn, actor, (id, version), &valid).await?;
-    if !edit.finish().await? {
-        recorded.visit.version = version;
-    }
+    edit.finish_at(&mut recorded.visit.version, version).await?;
     Ok(recorded)
 }
 
